@@ -1,0 +1,96 @@
+"""Settings: one validated object, read from the environment and `.env`.
+
+A wrong value fails at start with a message naming the variable, so an operator never finds out about a
+typo in a time zone on the first Monday digest.
+"""
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    """Every variable of the interface contract (see README, `.env.example`)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = "sqlite:///salesbot.db"
+    salesbot_timezone: str = "UTC"
+    salesbot_language: str = "en"
+    salesbot_managers: str = ""
+    salesbot_open_leaderboard: bool = False
+    salesbot_fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    salesbot_workers: int = Field(default=32, ge=2, le=512)
+    salesbot_files_dir: str = "console-files"
+    salesbot_max_upload_mb: int = Field(default=20, ge=1, le=1024)
+
+    @field_validator("salesbot_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'Asia/Shanghai' or 'America/New_York'"
+            ) from exc
+        return value
+
+    @field_validator("salesbot_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("en", "zh"):
+            raise ValueError(f"unsupported language {value!r}; use 'en' or 'zh'")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"SLACK_API_URL must be an http(s) URL, got {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if value.startswith("postgres://") or value.startswith("postgresql://"):
+            # The psycopg (v3) driver is the one the project installs.
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @property
+    def manager_ids(self) -> list[str]:
+        return [u.strip() for u in self.salesbot_managers.split(",") if u.strip()]
+
+    @property
+    def has_slack_tokens(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+
+class SettingsError(RuntimeError):
+    """Raised with a readable, one-line-per-problem message."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's error into a message an operator can act on."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "?"
+            lines.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,295 @@
+"""Every table of salesbot, in one place.
+
+Each row carries `team_id` (the Slack workspace) and every query filters on it. Money is stored as integer
+cents (`*_cents`, BIGINT) so sums are exact to the cent on SQLite and PostgreSQL alike. Dates of business
+events (close date, created date, feedback date) are local calendar dates as the CRM reports them; moments
+(sent, answered) are UTC datetimes.
+
+Note: no `from __future__ import annotations` here; SQLModel needs real annotations at class creation.
+"""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(nullable: bool = True) -> Any:
+    """A timezone-aware timestamp column, empty until set."""
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+def _created() -> Any:
+    """A timezone-aware timestamp column set to the moment the row is made."""
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Workspace(SQLModel, table=True):
+    """A Slack workspace (team). Settings here override the process-wide defaults."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    language: str = Field(default="en", max_length=8)
+    currency: str = Field(default="USD", max_length=3)
+    fiscal_year_start_month: int = Field(default=1)
+    created_at: datetime = _created()
+
+
+class Member(SQLModel, table=True):
+    """A person on the sales team: a Slack user, a CRM owner, or both once linked."""
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "slack_user_id", name="uq_member_slack_user"),
+        UniqueConstraint("team_id", "crm_name", name="uq_member_crm_name"),
+        Index("ix_member_team_email", "team_id", "email"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    slack_user_id: str | None = Field(default=None, max_length=32)
+    crm_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    display_name: str = Field(default="", max_length=200)
+    role: str = Field(default="rep", max_length=16)  # rep | manager
+    manager_id: int | None = Field(default=None, foreign_key="member.id")
+    timezone: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    away_until: date | None = None
+    active: bool = Field(default=True)
+    created_at: datetime = _created()
+
+
+class Deal(SQLModel, table=True):
+    """An opportunity from the CRM. `status` is open | won | lost; `stage` keeps the CRM's own word."""
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "source", "external_id", name="uq_deal_source_external"),
+        # Covering indexes for the KPI engine: closed deals per period, per owner, and the pipeline.
+        Index("ix_deal_team_status_close", "team_id", "status", "close_date", "amount_cents"),
+        Index(
+            "ix_deal_team_owner_status_close", "team_id", "owner_id", "status", "close_date", "amount_cents"
+        ),
+        Index("ix_deal_team_created", "team_id", "created_date", "owner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    source: str = Field(default="generic", max_length=32)
+    external_id: str = Field(max_length=128)
+    name: str = Field(default="", max_length=300)
+    owner_id: int | None = Field(default=None, foreign_key="member.id")
+    account: str = Field(default="", max_length=300)
+    product: str = Field(default="", max_length=200)
+    stage: str = Field(default="", max_length=100)
+    status: str = Field(default="open", max_length=8)
+    amount_cents: int = Field(default=0, sa_type=BigInteger)
+    currency: str = Field(default="USD", max_length=3)
+    created_date: date
+    close_date: date | None = None
+    row_hash: str = Field(default="", max_length=64)
+    updated_at: datetime | None = _ts()
+
+
+class Target(SQLModel, table=True):
+    """A measurable, time-bound goal for the team (member_id NULL) or one rep.
+
+    `value_cents` is the target in hundredths of the metric's unit: cents for money, hundredths of a deal
+    for counts, hundredths of a percent point for rates. Periods are half-open [period_start, period_end).
+    """
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "member_id", "metric", "period_start", "period_end", name="uq_target"),
+        Index("ix_target_team_period", "team_id", "metric", "period_start", "period_end"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    metric: str = Field(default="revenue", max_length=32)
+    period_start: date
+    period_end: date
+    value_cents: int = Field(sa_type=BigInteger)
+    currency: str = Field(default="USD", max_length=3)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _created()
+
+
+class Feedback(SQLModel, table=True):
+    """One piece of customer feedback: a rating on `scale` (5 for CSAT, 10 for NPS 0-10) and a comment."""
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "source", "external_id", name="uq_feedback_source_external"),
+        Index("ix_feedback_team_date", "team_id", "received_on"),
+        Index("ix_feedback_team_account", "team_id", "account", "received_on"),
+        Index("ix_feedback_team_member", "team_id", "member_id", "received_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    source: str = Field(default="slack", max_length=32)
+    external_id: str = Field(max_length=128)
+    received_on: date
+    account: str = Field(default="", max_length=300)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    product: str = Field(default="", max_length=200)
+    rating: int | None = None
+    scale: int = Field(default=5)
+    comment: str = Field(default="")
+    language: str | None = Field(default=None, max_length=8)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _created()
+
+
+class DigestSubscription(SQLModel, table=True):
+    """A channel that gets a performance digest on a schedule, in its own time zone."""
+
+    __table_args__ = (Index("ix_digest_team_active", "team_id", "active"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    cadence: str = Field(default="weekly", max_length=16)  # weekly | monthly | quarterly
+    weekday: int = Field(default=0)  # 0 = Monday; for monthly/quarterly: the first such weekday? see reports
+    time_of_day: str = Field(default="09:00", max_length=5)
+    timezone: str = Field(default="UTC", max_length=64)
+    language: str = Field(default="en", max_length=8)
+    created_by: str | None = Field(default=None, max_length=32)
+    active: bool = Field(default=True)
+    created_at: datetime = _created()
+
+
+class CheckinSchedule(SQLModel, table=True):
+    """A recurring one-on-one check-in a manager runs with some reps, at each rep's local time."""
+
+    __table_args__ = (Index("ix_checkin_schedule_team_active", "team_id", "active"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    manager_user_id: str = Field(max_length=32)
+    cadence: str = Field(default="weekly", max_length=16)  # weekly | biweekly | monthly
+    weekday: int = Field(default=4)  # 0 = Monday
+    time_of_day: str = Field(default="16:00", max_length=5)
+    deadline_hours: int = Field(default=72)
+    reminder_hours_before: int = Field(default=24)
+    summary_channel: str | None = Field(default=None, max_length=32)  # None: the manager's DM
+    brief_minutes_before: int | None = None
+    anchor_date: date | None = None  # first occurrence week, for every-2-weeks cadences
+    questions: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    questions_version: int = Field(default=1)
+    active: bool = Field(default=True)
+    paused: bool = Field(default=False)
+    created_at: datetime = _created()
+
+
+class CheckinScheduleRep(SQLModel, table=True):
+    """Which reps a check-in schedule asks."""
+
+    __table_args__ = (UniqueConstraint("schedule_id", "member_id", name="uq_checkin_schedule_rep"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    schedule_id: int = Field(foreign_key="checkinschedule.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+
+
+class CheckinRun(SQLModel, table=True):
+    """One check-in of one rep for one occurrence; the questions asked are frozen on it (versioning)."""
+
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "member_id", "occurrence", name="uq_checkin_run"),
+        Index("ix_checkin_run_team_member", "team_id", "member_id", "status"),
+        Index("ix_checkin_run_deadline", "status", "deadline_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    schedule_id: int = Field(foreign_key="checkinschedule.id")
+    member_id: int = Field(foreign_key="member.id")
+    occurrence: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    questions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    questions_version: int = Field(default=1)
+    status: str = Field(default="pending", max_length=16)  # pending|asking|completed|missed|skipped
+    channel_id: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    current_index: int = Field(default=0)
+    sent_at: datetime | None = _ts()
+    deadline_at: datetime | None = _ts()
+    reminded_at: datetime | None = _ts()
+    completed_at: datetime | None = _ts()
+
+
+class CheckinAnswer(SQLModel, table=True):
+    """A rep's answer to one question; stored as it arrives so a crash loses nothing."""
+
+    __table_args__ = (UniqueConstraint("run_id", "question_index", name="uq_checkin_answer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    run_id: int = Field(foreign_key="checkinrun.id", index=True)
+    question_index: int
+    text: str = Field(default="")
+    skipped: bool = Field(default=False)
+    source_event_id: str | None = Field(default=None, max_length=64)
+    answered_at: datetime | None = _ts()
+    updated_at: datetime | None = _ts()
+
+
+class Delivery(SQLModel, table=True):
+    """One message the scheduler owes someone, recorded under a unique key *before* it is sent.
+
+    The unique key (kind, schedule, occurrence, recipient) is what makes delivery exactly-once across
+    restarts and across several instances sharing one database.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("kind", "schedule_id", "occurrence", "recipient", name="uq_delivery_key"),
+        Index("ix_delivery_status_next", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    kind: str = Field(max_length=32)  # digest | checkin | reminder | brief | summary | ...
+    schedule_id: int
+    occurrence: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    recipient: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed | skipped
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = _ts()
+    claimed_until: datetime | None = _ts()
+    last_error: str | None = None
+    created_at: datetime = _created()
+    sent_at: datetime | None = _ts()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack events already handled, so a retried delivery (X-Slack-Retry-Num) is not processed twice."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _created()
+
+
+class ImportRun(SQLModel, table=True):
+    """One import of a file: what it was and what it did, for the summary and for audits."""
+
+    __table_args__ = (Index("ix_importrun_team", "team_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    kind: str = Field(max_length=16)  # deals | targets | feedback
+    filename: str = Field(default="", max_length=300)
+    file_format: str = Field(default="", max_length=32)
+    sha256: str = Field(default="", max_length=64)
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    status: str = Field(default="done", max_length=16)
+    started_at: datetime = _created()
+    finished_at: datetime | None = _ts()
