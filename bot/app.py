@@ -1,0 +1,78 @@
+"""The app factory: one Bolt `App` for HTTP, Socket Mode and the console, with every handler registered.
+
+The listener executor is sized by SALESBOT_WORKERS (default 32): Bolt's default pool of 5 threads is shared
+by acks and lazy listeners, so a burst of slow commands would miss Slack's 3-second deadline.
+"""
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.middleware import install_log_redaction, log_request, make_attach_asker, make_skip_duplicate_events
+from bot.settings import Settings
+from bot.slack_client import make_client
+from db.engine import get_engine
+from handlers import register_handlers
+from handlers.context import Deps
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """A thread pool that can tell when all submitted work is done (the console and tests wait on it)."""
+
+    def __init__(self, max_workers: int, thread_name_prefix: str = "") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        with self._idle:
+            self._pending += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: object) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+
+def make_deps(settings: Settings) -> Deps:
+    return Deps(
+        engine=get_engine(settings.database_url),
+        timezone=settings.salesbot_timezone,
+        language=settings.salesbot_language,
+        manager_ids=tuple(settings.manager_ids),
+        open_leaderboard=settings.salesbot_open_leaderboard,
+        fiscal_year_start_month=settings.salesbot_fiscal_year_start_month,
+        max_upload_bytes=settings.salesbot_max_upload_mb * 1024 * 1024,
+        bot_token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+    )
+
+
+def create_app(settings: Settings, *, client: WebClient | None = None, deps: Deps | None = None) -> App:
+    """Build the Bolt app. Tokens come from `settings`; every Web API call goes to SLACK_API_URL."""
+    install_log_redaction()
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    if not token or not secret:
+        raise RuntimeError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack")
+    deps = deps or make_deps(settings)
+    app = App(
+        signing_secret=secret,
+        client=client or make_client(token, settings.slack_api_url),
+        listener_executor=TrackingExecutor(settings.salesbot_workers, thread_name_prefix="salesbot-listener"),
+        logger=logging.getLogger("salesbot.bolt"),
+    )
+    app.use(log_request)
+    app.use(make_skip_duplicate_events(deps))
+    app.use(make_attach_asker(deps))
+    register_handlers(app)
+    return app

@@ -1,0 +1,195 @@
+"""The `salesbot` command: serve, socket, console, demo, import, tick, migrate, manifest, run."""
+
+import argparse
+import logging
+import sys
+from datetime import UTC, date, datetime
+
+from bot import import_command
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise SystemExit(str(exc)) from None
+
+
+def _engine(settings: Settings, *, check: bool = True):  # type: ignore[no-untyped-def]
+    from db.engine import get_engine
+    from db.migrate import SchemaOutOfDate, ensure_migrated
+
+    engine = get_engine(settings.database_url)
+    if check:
+        try:
+            ensure_migrated(engine)
+        except SchemaOutOfDate as exc:
+            raise SystemExit(str(exc)) from None
+    return engine
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from db.migrate import current_revision, upgrade
+
+    settings = _settings()
+    engine = _engine(settings, check=False)
+    upgrade(engine)
+    print(f"database is at revision {current_revision(engine)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from db.demo import load_demo
+
+    settings = _settings()
+    engine = _engine(settings)
+    manager = settings.manager_ids[0] if settings.manager_ids else "UDEMOMGR"
+    summary = load_demo(engine, today=date.today(), manager_slack_id=manager, timezone=settings.salesbot_timezone,
+                        language=settings.salesbot_language)
+    print(f"demo data loaded into workspace {summary.team_id}: {summary.members} people, {summary.deals} deals, "
+          f"{summary.targets} targets, {summary.feedback} feedback items, {summary.checkin_runs} check-ins "
+          f"({summary.first_date} – {summary.last_date})")
+    return 0
+
+
+def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.app import create_app, make_deps
+    from bot.scheduler import Scheduler
+    from handlers import job_sources
+
+    _engine(settings)
+    deps = make_deps(settings)
+    app = create_app(settings, deps=deps)
+    return app, Scheduler(deps, app.client, job_sources())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.http_server import make_server, make_wsgi_app
+
+    settings = _settings()
+    if not settings.has_slack_tokens:
+        raise SystemExit("salesbot serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README, "
+                         "'Connect to Slack'); without them, try `salesbot console`.")
+    app, scheduler = _app_and_scheduler(settings)
+    server = make_server(make_wsgi_app(app, scheduler.deps.engine), host=args.host, port=args.port,
+                         threads=settings.salesbot_workers)
+    if not args.no_scheduler:
+        scheduler.start_background()
+    print(f"salesbot listening on http://{args.host}:{server.effective_port}/slack/events", flush=True)
+    try:
+        server.run()
+    finally:
+        scheduler.stop()
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    settings = _settings()
+    if not settings.slack_app_token or not settings.has_slack_tokens:
+        raise SystemExit("salesbot socket needs SLACK_APP_TOKEN, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.")
+    app, scheduler = _app_and_scheduler(settings)
+    scheduler.start_background()
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    settings = _settings()
+    _engine(settings)
+    run_console(settings, user_id=args.user)
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from bot.app import make_deps
+    from bot.scheduler import Scheduler
+    from bot.slack_client import make_client
+    from handlers import job_sources
+
+    settings = _settings()
+    _engine(settings)
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    report = Scheduler(make_deps(settings), make_client(token, settings.slack_api_url), job_sources()).tick(now)
+    print(f"tick {now.isoformat()}: sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
+          f"skipped {report.skipped}")
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import manifest_json
+
+    sys.stdout.write(manifest_json(args.url, socket_mode=args.socket))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """What `make run` does: migrate, load demo data into an empty database, start the right front end."""
+    from db.demo import database_is_empty
+
+    cmd_migrate(args)
+    settings = _settings()
+    if database_is_empty(_engine(settings)):
+        cmd_demo(args)
+    if settings.has_slack_tokens and settings.slack_app_token:
+        return cmd_socket(args)
+    if settings.has_slack_tokens:
+        return cmd_serve(args)
+    print("No Slack tokens configured: starting the local console (see README, 'Connect to Slack').")
+    return cmd_console(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salesbot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz, scheduler in background")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not tick (another process does)")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)").set_defaults(func=cmd_socket)
+    console = sub.add_parser("console", help="local REPL, no Slack needed")
+    console.add_argument("--user", default=None, help="Slack user id to act as (default: the first manager)")
+    console.set_defaults(func=cmd_console)
+    sub.add_parser("demo", help="load realistic demo data").set_defaults(func=cmd_demo)
+    imp = sub.add_parser("import", help="import deals, targets or feedback from a CSV/XLSX file")
+    import_command.add_arguments(imp)
+    imp.set_defaults(func=import_command.run)
+    tick = sub.add_parser("tick", help="run every scheduled job due at that moment once, then exit")
+    tick.add_argument("--now", default=None, help="ISO-8601 moment (default: now)")
+    tick.set_defaults(func=cmd_tick)
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest")
+    manifest.add_argument("--url", default="https://salesbot.example.com", help="public base URL of `serve`")
+    manifest.add_argument("--socket", action="store_true", help="manifest for Socket Mode")
+    manifest.set_defaults(func=cmd_manifest)
+    run = sub.add_parser("run", help="migrate, load demo data if empty, then serve/socket/console")
+    run.add_argument("--port", type=int, default=3000)
+    run.add_argument("--host", default="0.0.0.0")
+    run.add_argument("--no-scheduler", action="store_true")
+    run.add_argument("--user", default=None)
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    quiet = args.command in ("console", "run") and not args.verbose
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.middleware import install_log_redaction
+
+    install_log_redaction()
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

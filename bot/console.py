@@ -1,0 +1,237 @@
+"""`salesbot console`: the real Bolt app, driven from a terminal instead of Slack.
+
+The console starts a loopback Slack Web API (bot/local_slack.py), points the app's SLACK_API_URL at it and
+sends it the same signed requests Slack would. Whatever the app posts (ephemeral replies, channel posts,
+DMs, modals, uploaded files) is printed as text; files are saved under SALESBOT_FILES_DIR. So the console
+runs every handler as it runs in Slack; it is not a second implementation of any feature.
+"""
+
+import itertools
+import json
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+from sqlmodel import Session, select
+
+from bot.app import create_app, make_deps
+from bot.local_slack import Call, LocalSlack
+from bot.render_text import render_blocks, render_view
+from bot.settings import Settings
+from bot.signing import event_body, interaction_body, signed_headers, slash_command_body
+from db.models import Member, Workspace
+
+PROMPT_HELP = """Type a slash command as Slack would send it, e.g.
+  /salesbot help        /kpi revenue last month        /kpi 上个月 销售额
+Other console commands:
+  :as USER_ID           act as another user (:users lists them)
+  :users                list the people of the workspace
+  :tick [ISO-8601]      run the scheduler once at that moment (default: now)
+  :upload FILE          share a file with the bot in a DM (e.g. a CRM export to import)
+  :click ACTION_ID [VALUE]  press a button of the last message
+  :help                 this text          :quit   leave
+Any other line is sent to the bot as a direct message (e.g. answering a check-in)."""
+
+
+class Console:
+    def __init__(self, settings: Settings, *, out: IO[str] = sys.stdout, team_id: str | None = None,
+                 user_id: str | None = None) -> None:
+        self.out = out
+        self.slack = LocalSlack()
+        self.secret = secrets.token_hex(16)
+        base = settings.model_dump()
+        base.update(slack_bot_token="xoxb-console-local", slack_signing_secret=self.secret,
+                    slack_api_url=self.slack.api_url)
+        self.settings = Settings(**base)
+        self.deps = make_deps(self.settings)
+        self.team_id, self.user_id = self._default_identity(team_id, user_id)
+        self.slack.team_id = self.team_id
+        self.files_dir = Path(settings.salesbot_files_dir)
+        self._seq = itertools.count(1)
+        self.last_blocks: list[dict[str, Any]] = []
+        self.app: App | None = None
+
+    # -- setup ------------------------------------------------------------------------------------
+    def _default_identity(self, team_id: str | None, user_id: str | None) -> tuple[str, str]:
+        with Session(self.deps.engine) as session:
+            ws = session.exec(select(Workspace).order_by(Workspace.created_at)).first()
+            team = team_id or (ws.team_id if ws else "TLOCAL")
+            if user_id:
+                return team, user_id
+            manager = session.exec(select(Member).where(Member.team_id == team, Member.role == "manager",
+                                                        Member.slack_user_id.is_not(None))).first()
+            return team, (manager.slack_user_id if manager and manager.slack_user_id else "ULOCAL")
+
+    def _load_users(self) -> None:
+        with Session(self.deps.engine) as session:
+            for m in session.exec(select(Member).where(Member.team_id == self.team_id,
+                                                       Member.slack_user_id.is_not(None))):
+                self.slack.add_user(m.slack_user_id or "", m.display_name or m.crm_name or "", tz=m.timezone or "UTC",
+                                    locale=m.locale or "en-US", email=m.email or "")
+        if self.user_id not in self.slack.users:
+            self.slack.add_user(self.user_id, "Local User", tz=self.settings.salesbot_timezone)
+
+    def start(self) -> "Console":
+        self.slack.start()
+        self._load_users()
+        self.slack.listeners.append(self._show)
+        self.app = create_app(self.settings, deps=self.deps)
+        return self
+
+    def stop(self) -> None:
+        self.slack.stop()
+
+    # -- output -----------------------------------------------------------------------------------
+    def print(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def _show(self, call: Call) -> None:
+        args = call.args
+        if call.method in ("response_url", "chat.postEphemeral", "chat.postMessage", "chat.update"):
+            if args.get("_fault"):
+                return
+            blocks = args.get("blocks")
+            where = {"response_url": "(only you)", "chat.postEphemeral": "(only you)"}.get(
+                call.method, f"→ {args.get('channel')}")
+            if args.get("response_type") == "in_channel":
+                where = "→ channel"
+            if isinstance(blocks, list | str):
+                self.last_blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+            self.print(f"\n{where}\n{render_blocks(blocks, str(args.get('text', '')))}")
+        elif call.method in ("views.open", "views.push", "views.update"):
+            self.print("\n" + render_view(args.get("view", {})))
+        elif call.method == "files.completeUploadExternal":
+            for upload in self.slack.uploads()[-1:]:
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                path = self.files_dir / f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{upload.get('name') or 'file'}"
+                path.write_bytes(upload["content"])
+                comment = upload.get("initial_comment") or ""
+                self.print(f"\n→ {upload.get('channel_id')} file saved: {path}\n{comment}".rstrip())
+
+    # -- input ------------------------------------------------------------------------------------
+    def _dispatch(self, body: str, content_type: str) -> Any:
+        assert self.app is not None
+        headers = signed_headers(self.secret, body, content_type=content_type)
+        response = self.app.dispatch(BoltRequest(body=body, headers={k: [v] for k, v in headers.items()}))
+        if response.body:
+            text = response.body
+            try:
+                payload = json.loads(text)
+                self.last_blocks = payload.get("blocks") or []
+                text = render_blocks(payload.get("blocks"), payload.get("text", ""))
+            except ValueError:
+                pass
+            if text:
+                self.print(f"\n(only you)\n{text}")
+        self.app.listener_runner.listener_executor.wait_idle(timeout=120)  # type: ignore[attr-defined]
+        return response
+
+    def command(self, line: str) -> Any:
+        command, _, text = line.strip().partition(" ")
+        body = slash_command_body(command=command, text=text.strip(), user_id=self.user_id, team_id=self.team_id,
+                                  response_url=self.slack.new_response_url(),
+                                  trigger_id=f"trigger.{next(self._seq)}")
+        return self._dispatch(body, "application/x-www-form-urlencoded")
+
+    def message(self, text: str, files: list[dict[str, Any]] | None = None) -> Any:
+        n = next(self._seq)
+        event: dict[str, Any] = {"type": "message", "channel": "D" + self.user_id.lstrip("U"),
+                                 "channel_type": "im", "user": self.user_id, "text": text,
+                                 "ts": f"{time.time():.6f}", "event_ts": f"{time.time():.6f}"}
+        if files:
+            event.update(subtype="file_share", files=files)
+        body = event_body(event=event, team_id=self.team_id, event_id=f"EvConsole{n:06d}")
+        return self._dispatch(body, "application/json")
+
+    def click(self, action_id: str, value: str | None = None) -> Any:
+        for block in self.last_blocks:
+            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+            for el in elements:
+                if el.get("action_id") == action_id:
+                    payload = {"type": "block_actions", "team": {"id": self.team_id},
+                               "user": {"id": self.user_id, "team_id": self.team_id},
+                               "api_app_id": "A0SALESBOT", "trigger_id": f"trigger.{next(self._seq)}",
+                               "response_url": self.slack.new_response_url(),
+                               "channel": {"id": "C0GENERAL"}, "container": {"type": "message"},
+                               "actions": [{"action_id": action_id, "block_id": block.get("block_id", ""),
+                                            "value": value or el.get("value", ""), "type": "button"}]}
+                    return self._dispatch(interaction_body(payload), "application/x-www-form-urlencoded")
+        self.print(f"No button {action_id!r} in the last message.")
+        return None
+
+    def handle(self, line: str) -> bool:
+        """Handle one input line; False means quit."""
+        line = line.strip()
+        if not line:
+            return True
+        if line in (":quit", ":q", "quit", "exit"):
+            return False
+        if line == ":help":
+            self.print(PROMPT_HELP)
+        elif line == ":users":
+            for uid, user in sorted(self.slack.users.items()):
+                mark = "*" if uid == self.user_id else " "
+                self.print(f"{mark} {uid}  {user['real_name']}  ({user['tz']}, {user['locale']})")
+        elif line.startswith(":as "):
+            self.user_id = line.split(None, 1)[1].strip()
+            if self.user_id not in self.slack.users:
+                self.slack.add_user(self.user_id, self.user_id)
+            self.print(f"Now acting as {self.user_id}.")
+        elif line.startswith(":tick"):
+            self.tick(line[5:].strip() or None)
+        elif line.startswith(":upload "):
+            path = Path(line.split(None, 1)[1].strip()).expanduser()
+            if not path.is_file():
+                self.print(f"No such file: {path}")
+            else:
+                info = self.slack.add_file(path.read_bytes(), path.name, user=self.user_id,
+                                           filetype=path.suffix.lstrip(".").lower())
+                self.message("", files=[info])
+        elif line.startswith(":click "):
+            parts = line.split(None, 2)
+            self.click(parts[1], parts[2] if len(parts) > 2 else None)
+        elif line.startswith("/"):
+            self.command(line)
+        else:
+            self.message(line)
+        return True
+
+    def tick(self, iso: str | None = None) -> None:
+        from bot.scheduler import Scheduler
+        from handlers import job_sources
+
+        assert self.app is not None
+        now = datetime.fromisoformat(iso) if iso else datetime.now(UTC)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        report = Scheduler(self.deps, self.app.client, job_sources()).tick(now)
+        self.print(f"tick {now.isoformat()}: sent {report.sent}, retrying {report.retrying}, "
+                   f"failed {report.failed}, skipped {report.skipped}")
+
+
+def run_console(settings: Settings, *, stdin: IO[str] = sys.stdin, out: IO[str] = sys.stdout,
+                user_id: str | None = None) -> None:
+    console = Console(settings, out=out, user_id=user_id).start()
+    interactive = stdin.isatty()
+    console.print(f"salesbot console — workspace {console.team_id}, you are {console.user_id}. "
+                  "Type :help for help, :quit to leave.")
+    try:
+        while True:
+            if interactive:
+                out.write("> ")
+                out.flush()
+            line = stdin.readline()
+            if not line:
+                break
+            if not interactive and line.strip():
+                console.print(f"> {line.strip()}")
+            if not console.handle(line):
+                break
+    finally:
+        console.stop()

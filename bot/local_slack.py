@@ -1,0 +1,322 @@
+"""A Slack Web API on loopback: the console's stand-in for Slack, and the fake Slack of the tests.
+
+It answers the Web API methods salesbot calls (chat.*, conversations.open, users.*, files upload v2,
+views.*), receives `response_url` posts, serves uploaded files for download, and records every call so
+the console can print it and tests can assert on it. Faults (429 with Retry-After, 5xx, Slack errors) can
+be queued per method. Nothing here is used when the bot talks to the real Slack.
+"""
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+@dataclass
+class Call:
+    """One request the app made: the Web API method (or 'response_url' / 'upload') and its arguments."""
+
+    method: str
+    args: dict[str, Any]
+    body: bytes = b""
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Fault:
+    status: int = 429
+    retry_after: int | None = 1
+    error: str | None = None  # a Slack error code returned with HTTP 200 and ok=false
+
+
+class LocalSlack:
+    """A threaded HTTP server on 127.0.0.1 (port 0 by default) speaking enough of the Slack Web API."""
+
+    def __init__(self, team_id: str = "T0001", bot_user_id: str = "UBOT", port: int = 0) -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.faults: dict[str, list[Fault]] = {}
+        self.fault_every: dict[str, tuple[int, Fault]] = {}
+        self.listeners: list[Callable[[Call], None]] = []
+        self._lock = threading.Lock()
+        self._seq = itertools.count(1)
+        self._method_counts: dict[str, int] = {}
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-slack", daemon=True)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "api/"
+
+    def start(self) -> "LocalSlack":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "LocalSlack":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- configuration ---------------------------------------------------------------------------
+    def add_user(self, user_id: str, name: str, *, tz: str = "UTC", locale: str = "en-US", email: str = "",
+                 status_text: str = "", status_emoji: str = "") -> None:
+        self.users[user_id] = {
+            "id": user_id, "team_id": self.team_id, "name": name, "real_name": name, "tz": tz,
+            "locale": locale, "is_bot": False, "deleted": False,
+            "profile": {"real_name": name, "display_name": name, "email": email,
+                        "status_text": status_text, "status_emoji": status_emoji},
+        }
+
+    def fail_next(self, method: str, *faults: Fault) -> None:
+        """Queue faults for the next calls of `method` ('*' for any method)."""
+        with self._lock:
+            self.faults.setdefault(method, []).extend(faults)
+
+    def fail_every(self, method: str, n: int, fault: Fault) -> None:
+        """Answer every n-th call of `method` with `fault` ('*' counts all methods)."""
+        self.fault_every[method] = (n, fault)
+
+    def new_response_url(self) -> str:
+        return f"{self.url}response/{next(self._seq)}"
+
+    def add_file(self, content: bytes, name: str, *, user: str, filetype: str = "csv") -> dict[str, Any]:
+        """Make a file as if a user had shared it in Slack; returns its `files.info` object."""
+        file_id = f"F{next(self._seq):06d}"
+        info = {
+            "id": file_id, "name": name, "title": name, "filetype": filetype, "size": len(content),
+            "user": user, "url_private": f"{self.url}files/{file_id}",
+            "url_private_download": f"{self.url}files/{file_id}?download=1",
+        }
+        self.files[file_id] = {"info": info, "content": content}
+        return info
+
+    # -- queries for tests and the console ------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Wait until `method` was called `count` times; returns those calls (raises on timeout)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = self.calls_to(method)
+            if len(found) >= count:
+                return found
+            time.sleep(0.01)
+        raise TimeoutError(f"{method} called {len(self.calls_to(method))} times, expected {count}")
+
+    def uploads(self) -> list[dict[str, Any]]:
+        """Completed uploads: each with filename, title, channel, initial_comment, content bytes."""
+        out = []
+        for call in self.calls_to("files.completeUploadExternal"):
+            files = call.args.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            for f in files:
+                stored = self.files.get(f["id"], {})
+                out.append({**stored.get("info", {}), "channel_id": call.args.get("channel_id"),
+                            "initial_comment": call.args.get("initial_comment"),
+                            "thread_ts": call.args.get("thread_ts"), "content": stored.get("content", b""),
+                            "title": f.get("title")})
+        return out
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.faults.clear()
+            self.fault_every.clear()
+            self._method_counts.clear()
+
+    # -- behaviour -------------------------------------------------------------------------------
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+        for listener in list(self.listeners):
+            listener(call)
+
+    def _pick_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            n = self._method_counts[method] = self._method_counts.get(method, 0) + 1
+            total = self._method_counts["*"] = self._method_counts.get("*", 0) + 1
+            for key in (method, "*"):
+                queue = self.faults.get(key)
+                if queue:
+                    return queue.pop(0)
+            for key, count in ((method, n), ("*", total)):
+                every = self.fault_every.get(key)
+                if every and count % every[0] == 0:
+                    return every[1]
+        return None
+
+    def api(self, method: str, args: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - a table of methods
+        """The JSON answer for a successful call of `method`."""
+        ts = f"{time.time():.6f}"
+        user = args.get("user") or args.get("users")
+        if method == "auth.test":
+            return {"ok": True, "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B0001",
+                    "team": "Local", "user": "salesbot", "url": self.url}
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"):
+            ret: dict[str, Any] = {"ok": True, "channel": args.get("channel"), "ts": args.get("ts") or ts}
+            if method == "chat.postEphemeral":
+                ret = {"ok": True, "message_ts": ts}
+            return ret
+        if method == "chat.delete":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "conversations.open":
+            first = str(user).split(",")[0]
+            return {"ok": True, "channel": {"id": "D" + first.lstrip("U")}}
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": args.get("channel"), "is_member": True, "is_archived": False}}
+        if method == "conversations.join":
+            return {"ok": True, "channel": {"id": args.get("channel")}}
+        if method == "users.info":
+            found = self.users.get(str(user))
+            return {"ok": True, "user": found} if found else {"ok": False, "error": "user_not_found"}
+        if method == "users.lookupByEmail":
+            email = str(args.get("email", "")).lower()
+            for u in self.users.values():
+                if u["profile"].get("email", "").lower() == email and email:
+                    return {"ok": True, "user": u}
+            return {"ok": False, "error": "users_not_found"}
+        if method == "users.list":
+            return {"ok": True, "members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._seq):06d}"
+            self.files[file_id] = {"info": {"id": file_id, "name": args.get("filename")}, "content": b""}
+            return {"ok": True, "upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        if method == "files.info":
+            stored = self.files.get(str(args.get("file")))
+            return {"ok": True, "file": stored["info"]} if stored else {"ok": False, "error": "file_not_found"}
+        if method in ("views.open", "views.push", "views.update", "views.publish"):
+            return {"ok": True, "view": {"id": f"V{next(self._seq):06d}", **_as_obj(args.get("view"))}}
+        if method == "reactions.add":
+            return {"ok": True}
+        return {"ok": True}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        slack = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # silence the default stderr log
+                pass
+
+            def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None,
+                       raw: bytes | None = None) -> None:
+                body = raw if raw is not None else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json" if raw is None else "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = urlparse(self.path).path
+                if path.startswith("/files/"):
+                    stored = slack.files.get(path.rsplit("/", 1)[1])
+                    auth = self.headers.get("Authorization", "")
+                    slack._record(Call("file_download", {"path": path, "authorized": auth.startswith("Bearer ")}))
+                    if stored is None or not auth.startswith("Bearer "):
+                        self._reply(404, {"ok": False})
+                        return
+                    self._reply(200, None, raw=stored["content"])
+                    return
+                self._reply(404, {"ok": False, "error": "not_found"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path = urlparse(self.path).path
+                if path.startswith("/upload/"):
+                    file_id = path.rsplit("/", 1)[1]
+                    if file_id in slack.files:
+                        slack.files[file_id]["content"] = _multipart_file(body, self.headers) or body
+                    slack._record(Call("upload", {"file_id": file_id}, body))
+                    self._reply(200, None, raw=b"OK - " + str(len(body)).encode())
+                    return
+                if path.startswith("/response/"):
+                    args = _parse_body(body, self.headers.get("Content-Type", ""))
+                    slack._record(Call("response_url", args, body))
+                    self._reply(200, None, raw=b"ok")
+                    return
+                if not path.startswith("/api/"):
+                    self._reply(404, {"ok": False, "error": "not_found"})
+                    return
+                method = path[len("/api/"):]
+                args = _parse_body(body, self.headers.get("Content-Type", ""))
+                args.update({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
+                fault = slack._pick_fault(method)
+                slack._record(Call(method, {**args, "_fault": fault is not None}, body))
+                if fault is not None:
+                    if fault.error:
+                        self._reply(200, {"ok": False, "error": fault.error})
+                    else:
+                        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                        self._reply(fault.status, {"ok": False, "error": "ratelimited"
+                                                   if fault.status == 429 else "internal_error"}, headers)
+                    return
+                self._reply(200, slack.api(method, args))
+
+        return Handler
+
+    def successful(self, method: str) -> list[Call]:
+        """Calls of `method` that were answered without an injected fault."""
+        return [c for c in self.calls_to(method) if not c.args.get("_fault")]
+
+
+def _as_obj(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return {}
+    return value or {}
+
+
+def _parse_body(body: bytes, content_type: str) -> dict[str, Any]:
+    if not body:
+        return {}
+    if "json" in content_type:
+        return json.loads(body)
+    if "multipart" in content_type:
+        return {}
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
+
+
+def _multipart_file(body: bytes, headers: Any) -> bytes | None:
+    """Extract the file bytes of a multipart upload (slack_sdk posts the file as multipart)."""
+    ctype = headers.get("Content-Type", "")
+    if "boundary=" not in ctype:
+        return None
+    boundary = ctype.split("boundary=", 1)[1].strip('"').encode()
+    for part in body.split(b"--" + boundary):
+        head, sep, content = part.partition(b"\r\n\r\n")
+        if sep and b"filename=" in head:
+            return content.removesuffix(b"\r\n")
+    return None

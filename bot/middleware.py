@@ -1,0 +1,121 @@
+"""Cross-cutting concerns of every Slack request, as Bolt middleware (not repeated in each listener).
+
+- `log_request`: one line per request (kind, user, duration); tokens never reach logs (see `RedactTokens`).
+- `skip_duplicate_events`: an event Slack delivers again (`X-Slack-Retry-Num`, or to a second instance)
+  is acknowledged and not processed twice; the event id is recorded in the database, so this holds
+  across restarts and instances.
+- `attach_asker`: who is asking, their role and language, and the app's `Deps`, on `context`.
+"""
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+
+from db.engine import session_scope
+from db.members import ensure_member, ensure_workspace, member_by_slack_id
+from db.models import ProcessedEvent
+from handlers.context import Asker, Deps
+from reports.i18n import language_for
+
+log = logging.getLogger("salesbot.requests")
+
+_TOKEN = re.compile(r"xox[abposer]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+
+
+class RedactTokens(logging.Filter):
+    """Replace anything that looks like a Slack token in a log record with a placeholder."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _TOKEN.search(message):
+            record.msg = _TOKEN.sub("xox?-[redacted]", message)
+            record.args = None
+        return True
+
+
+def install_log_redaction() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactTokens) for f in handler.filters):
+            handler.addFilter(RedactTokens())
+
+
+def _request_kind(body: dict[str, Any]) -> str:
+    if "command" in body:
+        return f"command {body['command']}"
+    if body.get("type") == "event_callback":
+        return f"event {body.get('event', {}).get('type')}"
+    return str(body.get("type", "unknown"))
+
+
+def log_request(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+    started = time.perf_counter()
+    try:
+        return next()
+    finally:
+        log.info("%s from %s/%s in %.0f ms", _request_kind(body), context.get("team_id"), context.get("user_id"),
+                 (time.perf_counter() - started) * 1000)
+
+
+def make_skip_duplicate_events(deps: Deps) -> Callable[..., Any]:
+    def skip_duplicate_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
+        event_id = body.get("event_id")
+        if body.get("type") != "event_callback" or not event_id:
+            return next()
+        try:
+            with session_scope(deps.engine) as session:
+                session.add(ProcessedEvent(team_id=body.get("team_id") or "", event_id=event_id))
+        except IntegrityError:
+            log.info("event %s already handled; skipping the retry", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return skip_duplicate_events
+
+
+def make_attach_asker(deps: Deps) -> Callable[..., Any]:
+    def attach_asker(body: dict[str, Any], context: Any, client: Any, next: Callable[[], Any]) -> Any:  # noqa: A002
+        context["deps"] = deps
+        user_id, team_id = context.get("user_id"), context.get("team_id")
+        if user_id and team_id:
+            context["asker"] = resolve_asker(deps, client, team_id=team_id, user_id=user_id,
+                                             text=str(body.get("text") or ""))
+        return next()
+
+    return attach_asker
+
+
+def resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: str = "") -> Asker:
+    """Find (or create, asking Slack for the profile once) the member behind a request."""
+    with session_scope(deps.engine) as session:
+        ws = ensure_workspace(session, team_id=team_id, timezone=deps.timezone, language=deps.language,
+                              fiscal_year_start_month=deps.fiscal_year_start_month)
+        member = member_by_slack_id(session, team_id, user_id)
+        if member is None:
+            profile = _slack_profile(client, user_id)
+            member, _ = ensure_member(
+                session, team_id=team_id, user_id=user_id,
+                role="manager" if user_id in deps.manager_ids else "rep",
+                display_name=profile.get("real_name") or profile.get("name") or "",
+                timezone=profile.get("tz"), locale=profile.get("locale"),
+                email=(profile.get("profile") or {}).get("email") or None,
+            )
+        elif user_id in deps.manager_ids and member.role != "manager":
+            member.role = "manager"
+        language = language_for(text=text, locale=member.locale, default=ws.language)
+        return Asker(team_id=team_id, user_id=user_id, member_id=member.id or 0, role=member.role,
+                     language=language, timezone=member.timezone or ws.timezone,
+                     display_name=member.display_name)
+
+
+def _slack_profile(client: Any, user_id: str) -> dict[str, Any]:
+    try:
+        return client.users_info(user=user_id, include_locale=True)["user"]
+    except (SlackApiError, KeyError, TypeError):
+        log.warning("could not read the Slack profile of %s", user_id)
+        return {}

@@ -1,0 +1,105 @@
+"""The delivery ledger: each owed message is recorded under a unique key before it is sent.
+
+`claim` inserts the row if it is new (ON CONFLICT DO NOTHING) and then takes it with a conditional UPDATE
+that only one caller can win, on SQLite and on PostgreSQL, in one process or many. A row left in
+`sending` by a crash is not resent (it may have gone out); it is marked failed so a person can look.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from db.models import Delivery
+
+MAX_ATTEMPTS = 6
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _key(kind: str, schedule_id: int, occurrence: datetime, recipient: str):  # type: ignore[no-untyped-def]
+    return and_(Delivery.kind == kind, Delivery.schedule_id == schedule_id, Delivery.occurrence == occurrence,
+                Delivery.recipient == recipient)
+
+
+def ensure_row(session: Session, *, team_id: str, kind: str, schedule_id: int, occurrence: datetime,
+               recipient: str, status: str = "pending", now: datetime, error: str | None = None) -> bool:
+    """Record the delivery if it is not there yet. Returns True when this call created it."""
+    stmt = _insert(session)(Delivery).values(
+        team_id=team_id, kind=kind, schedule_id=schedule_id, occurrence=occurrence, recipient=recipient,
+        status=status, attempts=0, created_at=now, last_error=error,
+    ).on_conflict_do_nothing(index_elements=["kind", "schedule_id", "occurrence", "recipient"])
+    return session.exec(stmt).rowcount == 1  # type: ignore[call-overload]
+
+
+def claim(session: Session, *, team_id: str, kind: str, schedule_id: int, occurrence: datetime, recipient: str,
+          now: datetime, lease: timedelta = timedelta(minutes=10)) -> Delivery | None:
+    """Record and take the delivery for sending; None when it is done, failed, or someone else has it."""
+    ensure_row(session, team_id=team_id, kind=kind, schedule_id=schedule_id, occurrence=occurrence,
+               recipient=recipient, now=now)
+    key = _key(kind, schedule_id, occurrence, recipient)
+    taken = session.exec(  # type: ignore[call-overload]
+        update(Delivery)
+        .where(key, Delivery.status == "pending",
+               or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
+        .values(status="sending", claimed_until=now + lease, attempts=Delivery.attempts + 1)
+    ).rowcount
+    session.commit()
+    if taken != 1:
+        return None
+    return session.exec(select(Delivery).where(key)).one()
+
+
+def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
+    session.exec(update(Delivery).where(Delivery.id == delivery_id)  # type: ignore[call-overload]
+                 .values(status="sent", sent_at=now, last_error=None, claimed_until=None))
+    session.commit()
+
+
+def retry_later(session: Session, delivery: Delivery, *, now: datetime, delay: timedelta, error: str) -> bool:
+    """Put the delivery back for a later tick; after MAX_ATTEMPTS it fails for good. True if it will retry."""
+    will_retry = delivery.attempts < MAX_ATTEMPTS
+    session.exec(update(Delivery).where(Delivery.id == delivery.id).values(  # type: ignore[call-overload]
+        status="pending" if will_retry else "failed", next_attempt_at=now + delay, last_error=error[:500],
+        claimed_until=None))
+    session.commit()
+    return will_retry
+
+
+def mark_failed(session: Session, delivery_id: int, *, error: str) -> None:
+    session.exec(update(Delivery).where(Delivery.id == delivery_id)  # type: ignore[call-overload]
+                 .values(status="failed", last_error=error[:500], claimed_until=None))
+    session.commit()
+
+
+def expire_interrupted(session: Session, *, now: datetime) -> int:
+    """Deliveries stuck in `sending` past their lease (the process died mid-send) become failed, not resent."""
+    count = session.exec(  # type: ignore[call-overload]
+        update(Delivery).where(Delivery.status == "sending", Delivery.claimed_until < now)
+        .values(status="failed", last_error="interrupted while sending; not resent to avoid a duplicate")
+    ).rowcount
+    session.commit()
+    return count
+
+
+def delivered_keys(session: Session, *, kind: str, schedule_ids: list[int], since: datetime) -> set[tuple]:
+    """(schedule_id, occurrence, recipient) of every delivery recorded since `since`, in one query."""
+    rows = session.exec(
+        select(Delivery.schedule_id, Delivery.occurrence, Delivery.recipient, Delivery.status)
+        .where(Delivery.kind == kind, Delivery.occurrence >= since,
+               Delivery.schedule_id.in_(schedule_ids))  # type: ignore[attr-defined]
+    ).all()
+    return {(r[0], _naive_utc(r[1]), r[2]) for r in rows if r[3] != "pending"}
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; compare every occurrence as naive UTC."""
+    if moment.tzinfo is not None:
+        from datetime import UTC
+
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment

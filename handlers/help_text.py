@@ -1,0 +1,40 @@
+"""The command reference shown by `/salesbot help`: every command with an example, in both languages."""
+
+from handlers.blocks import Block, context, header, section
+from reports.i18n import add_catalog, t
+
+# (command, English description, Chinese description, example)
+COMMANDS: list[tuple[str, str, str, str]] = [
+    ("/kpi", "Any KPI for you, a rep or the team, over any period, compared and against target",
+     "查询任意指标：个人、销售或团队，任意时间段，含环比与目标", "/kpi win rate @alice last quarter"),
+    ("/kpi", "Chinese works too", "也可以用中文", "/kpi 上个月 销售额"),
+    ("/target", "Set, list or delete targets (managers)", "设置、查看或删除目标（经理）",
+     "/target set revenue 100000 this quarter @alice"),
+    ("/digest", "Subscribe a channel to the weekly performance digest (managers)",
+     "为频道订阅每周业绩简报（经理）", "/digest subscribe #sales weekly on monday at 09:00"),
+    ("/checkin", "Schedule one-on-one check-ins by DM, read answers and briefs",
+     "安排一对一私信签到，查看回答与面谈简报", "/checkin schedule @alice @bob weekly on friday at 16:00"),
+    ("/feedback", "Log customer feedback or see the summary", "记录客户反馈或查看汇总",
+     "/feedback Cancity 2 delivery was late again"),
+    ("/salesbot link", "Link a CRM owner name to a Slack user (managers)", "将 CRM 负责人关联到 Slack 用户（经理）",
+     '/salesbot link "Darcel Schlecht" @darcel'),
+    ("/salesbot role", "Make someone a manager or a rep (managers)", "设置经理或销售角色（经理）",
+     "/salesbot role @maria manager"),
+    ("/salesbot unlinked", "CRM owners not yet linked to Slack users", "尚未关联 Slack 的 CRM 负责人",
+     "/salesbot unlinked"),
+    ("/salesbot import", "Import a CRM export: drop the CSV/XLSX file in a DM with me (managers)",
+     "导入 CRM 导出文件：在私信中发送 CSV/XLSX 文件（经理）", "/salesbot import"),
+]
+
+add_catalog({
+    "help.title": {"en": "salesbot — what I can do", "zh": "salesbot 能做什么"},
+    "help.footer": {"en": "Every command answers `help`, e.g. `/kpi help`.",
+                    "zh": "每个命令都支持 `help`，例如 `/kpi help`。"},
+})
+
+
+def help_blocks(language: str) -> list[Block]:
+    lines = []
+    for command, en, zh, example in COMMANDS:
+        lines.append(f"*{command}* — {zh if language == 'zh' else en}\n`{example}`")
+    return [header(t("help.title", language)), section("\n".join(lines)), context(t("help.footer", language))]

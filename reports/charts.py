@@ -1,0 +1,677 @@
+"""Charts for digests, KPI replies and reviews, as PNG bytes with alt text (Slack-free, thread-safe).
+
+Every chart is drawn on its own `matplotlib.figure.Figure` with the Agg canvas: no pyplot, no rcParams
+changes, nothing shared between threads. Text uses the family list from `reports.chart_fonts` (DejaVu Sans,
+then Noto Sans SC), so Chinese names and labels render without missing-glyph boxes.
+
+Sizes aim at Slack's image preview: 1000 px wide, fonts of 14-20 pt at 100 dpi, few ticks, values written
+next to the marks so a phone screen does not need the axis. Money on axes and labels goes through
+`reports.formatting.money_short`; amounts come in as integer cents.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib import ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from reports.chart_fonts import font_family
+from reports.formatting import change, money_short, percent
+from reports.i18n import add_catalog, has_cjk, t
+
+__all__ = [
+    "Chart",
+    "rep_bars_chart",
+    "trend_chart",
+    "funnel_chart",
+    "status_for",
+    "ON_TRACK_FROM",
+    "AT_RISK_FROM",
+]
+
+# Attainment (revenue / target) thresholds for the bar colours.
+ON_TRACK_FROM = 1.0
+AT_RISK_FROM = 0.8
+
+DPI = 100
+WIDTH_IN = 10.0  # 1000 px: Slack shows it full width on desktop and scales it down on phones
+ALT_TEXT_MAX = 1000  # Slack's image block allows 2000 characters; keep it to a readable paragraph
+
+TITLE_SIZE = 20
+SUBTITLE_SIZE = 15
+LABEL_SIZE = 15
+TICK_SIZE = 14
+VALUE_SIZE = 14
+SMALL_SIZE = 13
+
+INK = "#1f2328"
+MUTED = "#59636e"
+GRID = "#d8dee4"
+COLORS = {
+    "on_track": "#2e7d32",
+    "at_risk": "#ef8c00",
+    "behind": "#c62828",
+    "no_target": "#5c7cfa",
+}
+LINE = "#1565c0"
+TARGET = "#1f2328"
+FUNNEL = ["#0d47a1", "#1565c0", "#1976d2", "#1e88e5", "#42a5f5", "#64b5f6", "#90caf9"]
+
+add_catalog(
+    {
+        "chart.on_track": {"en": "on track", "zh": "达标"},
+        "chart.at_risk": {"en": "at risk", "zh": "有风险"},
+        "chart.behind": {"en": "behind", "zh": "落后"},
+        "chart.no_target": {"en": "no target", "zh": "无目标"},
+        "chart.target": {"en": "target", "zh": "目标"},
+        "chart.target_value": {"en": "target {value}", "zh": "目标 {value}"},
+        "chart.no_data": {"en": "No data for this period", "zh": "此期间没有数据"},
+        "chart.team_vs_target": {
+            "en": "Team {total} of {target} target ({pct})",
+            "zh": "团队 {total}，目标 {target}（完成率 {pct}）",
+        },
+        "chart.team_total": {"en": "Team {total}", "zh": "团队 {total}"},
+        "chart.status_counts": {
+            "en": "{on} on track · {risk} at risk · {behind} behind",
+            "zh": "达标 {on} · 有风险 {risk} · 落后 {behind}",
+        },
+        "chart.alt_reps": {
+            "en": "Bar chart, {title}: revenue of {n} reps, highest first.",
+            "zh": "条形图，{title}：{n} 名销售的销售额，从高到低。",
+        },
+        "chart.alt_top": {"en": "Top: {items}.", "zh": "最高：{items}。"},
+        "chart.alt_behind": {"en": "Behind: {items}.", "zh": "落后：{items}。"},
+        "chart.alt_lowest": {"en": "Lowest: {items}.", "zh": "最低：{items}。"},
+        "chart.of_target": {"en": "{pct} of target", "zh": "完成率 {pct}"},
+        "chart.latest": {"en": "{label}: {value}  {change} vs {prev}", "zh": "{label}：{value}  较{prev} {change}"},
+        "chart.latest_only": {"en": "{label}: {value}", "zh": "{label}：{value}"},
+        "chart.alt_trend": {
+            "en": "Line chart, {title}: {n} periods from {first} to {last}.",
+            "zh": "折线图，{title}：{first} 至 {last} 共 {n} 期。",
+        },
+        "chart.alt_latest": {
+            "en": "Latest {label} {value} ({change} vs {prev}).",
+            "zh": "最近一期 {label} {value}（较{prev} {change}）。",
+        },
+        "chart.alt_latest_only": {"en": "Latest {label} {value}.", "zh": "最近一期 {label} {value}。"},
+        "chart.alt_range": {
+            "en": "Highest {hi_label} {hi}, lowest {lo_label} {lo}.",
+            "zh": "最高 {hi_label} {hi}，最低 {lo_label} {lo}。",
+        },
+        "chart.alt_target": {
+            "en": "Target {target}: met in {k} of {n} periods.",
+            "zh": "目标 {target}：{n} 期中 {k} 期达成。",
+        },
+        "chart.deals": {"en": "{n} deals", "zh": "{n} 笔"},
+        "chart.funnel_cumulative": {
+            "en": "{first} deals entered · {last} reached {stage} ({pct})",
+            "zh": "进入 {first} 笔 · 到达{stage} {last} 笔（{pct}）",
+        },
+        "chart.funnel_snapshot": {"en": "{count} deals · {amount} in pipeline", "zh": "管道中 {count} 笔 · {amount}"},
+        "chart.funnel_share": {"en": "{pct} of amount", "zh": "占金额 {pct}"},
+        "chart.alt_funnel": {
+            "en": "Funnel chart, {title}: {items}.",
+            "zh": "漏斗图，{title}：{items}。",
+        },
+    }
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart: PNG bytes, the alt text for Slack's image block, and a file name for the upload."""
+
+    png: bytes
+    alt_text: str
+    filename: str
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels, read from the PNG header."""
+        return int.from_bytes(self.png[16:20], "big"), int.from_bytes(self.png[20:24], "big")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _lang(language: str) -> str:
+    return "zh" if (language or "").lower().startswith("zh") else "en"
+
+
+def _plain(text: str) -> str:
+    """Text for matplotlib: escape '$' so amounts are never read as mathtext."""
+    return text.replace("$", r"\$")
+
+
+def _font(size: float, weight: str = "normal") -> FontProperties:
+    return FontProperties(family=font_family(), size=size, weight=weight)
+
+
+def _title_weight(text: str) -> str:
+    # Noto Sans SC comes in one weight: a bold title would mix bold Latin with regular Chinese.
+    return "normal" if has_cjk(text) else "bold"
+
+
+def _width(text: str) -> int:
+    """Display columns: CJK characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _truncate(text: str, columns: int) -> str:
+    text = " ".join((text or "").split())
+    if _width(text) <= columns:
+        return text
+    out, used = [], 0
+    for c in text:
+        w = _width(c)
+        if used + w > columns - 1:
+            break
+        out.append(c)
+        used += w
+    return "".join(out).rstrip() + "…"
+
+
+def _cap(text: str, limit: int = ALT_TEXT_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _new_figure(height_in: float) -> tuple[Figure, FigureCanvasAgg]:
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, facecolor="white")
+    canvas = FigureCanvasAgg(fig)
+    return fig, canvas
+
+
+def _text_px(canvas: FigureCanvasAgg, text: str, size: float) -> float:
+    """Rendered width of `text` in pixels."""
+    if not text:
+        return 0.0
+    renderer = canvas.get_renderer()
+    width, _, _ = renderer.get_text_width_height_descent(_plain(text), _font(size), ismath=False)
+    return float(width)
+
+
+def _png(fig: Figure, canvas: FigureCanvasAgg) -> bytes:
+    buf = io.BytesIO()
+    canvas.print_png(buf)  # fixed figure size: no bbox_inches="tight", so every chart is exactly as laid out
+    return buf.getvalue()
+
+
+def _header(fig: Figure, title: str, subtitle: str = "", *, top_px: float = 18) -> float:
+    """Title and subtitle at the top left; returns the pixels they take from the top."""
+    h = fig.get_figheight() * DPI
+    left = 20 / (WIDTH_IN * DPI)
+    fig.text(
+        left,
+        1 - top_px / h,
+        _plain(title),
+        fontproperties=_font(TITLE_SIZE, _title_weight(title)),
+        color=INK,
+        va="top",
+        ha="left",
+    )
+    used = top_px + TITLE_SIZE * 1.45
+    if subtitle:
+        fig.text(
+            left,
+            1 - (used + 6) / h,
+            _plain(subtitle),
+            fontproperties=_font(SUBTITLE_SIZE),
+            color=MUTED,
+            va="top",
+            ha="left",
+        )
+        used += 6 + SUBTITLE_SIZE * 1.45
+    return used
+
+
+def _style_axes(ax, *, value_axis: str) -> None:
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(
+        axis="both",
+        labelsize=TICK_SIZE,
+        labelcolor=INK,
+        labelfontfamily=font_family(),
+        length=0,
+        pad=6,
+    )
+    ax.grid(axis=value_axis, color=GRID, linewidth=1)
+    ax.set_axisbelow(True)
+
+
+def _money_formatter(currency: str, language: str) -> ticker.FuncFormatter:
+    def fmt(value: float, _pos: int | None = None) -> str:
+        return _plain(money_short(int(round(value * 100)), currency, language))
+
+    return ticker.FuncFormatter(fmt)
+
+
+def _empty_chart(title: str, language: str, filename: str) -> Chart:
+    fig, canvas = _new_figure(3.0)
+    _header(fig, title)
+    message = t("chart.no_data", _lang(language))
+    fig.text(0.5, 0.42, message, fontproperties=_font(LABEL_SIZE), color=MUTED, ha="center", va="center")
+    return Chart(png=_png(fig, canvas), alt_text=_cap(f"{title}: {message}"), filename=filename)
+
+
+def _units(cents: int) -> float:
+    return cents / 100.0
+
+
+# ---------------------------------------------------------------- rep bars
+
+
+def status_for(revenue: int, target: int | None) -> str:
+    """'on_track' (>= 100% of target), 'at_risk' (>= 80%), 'behind', or 'no_target'."""
+    if not target or target <= 0:
+        return "no_target"
+    ratio = revenue / target
+    if ratio >= ON_TRACK_FROM:
+        return "on_track"
+    if ratio >= AT_RISK_FROM:
+        return "at_risk"
+    return "behind"
+
+
+def rep_bars_chart(
+    rows: Sequence[tuple[str, int, int | None]],
+    *,
+    title: str,
+    currency: str,
+    language: str,
+) -> Chart:
+    """Horizontal bars of revenue per rep, highest first, with a tick at each rep's target.
+
+    rows: (display name, revenue cents, target cents or None). Bars are green at 100% of target or more,
+    amber from 80%, red below, blue without a target; each bar is labelled with its amount and attainment.
+    Stays readable up to ~60 reps: the figure grows in height, never squeezes the rows.
+    """
+    lang = _lang(language)
+    filename = "rep-revenue.png"
+    if not rows:
+        return _empty_chart(title, language, filename)
+
+    ordered = sorted(rows, key=lambda r: (-r[1], r[0]))
+    n = len(ordered)
+    names = [_truncate(r[0], 22) for r in ordered]
+    revenue = [r[1] for r in ordered]
+    targets = [r[2] if r[2] and r[2] > 0 else None for r in ordered]
+    statuses = [status_for(rev, tgt) for rev, tgt in zip(revenue, targets, strict=True)]
+
+    def bar_label(rev: int, tgt: int | None) -> str:
+        amount = money_short(rev, currency, language)
+        return f"{amount} · {percent(rev / tgt, language, 0)}" if tgt else amount
+
+    labels = [bar_label(rev, tgt) for rev, tgt in zip(revenue, targets, strict=True)]
+
+    # Subtitle: team total against the summed targets, and how many reps are where.
+    total = sum(revenue)
+    with_target = [(rev, tgt) for rev, tgt in zip(revenue, targets, strict=True) if tgt]
+    target_total = sum(tgt for _, tgt in with_target)
+    counts = {s: statuses.count(s) for s in COLORS}
+    total_s = money_short(total, currency, language)
+    if target_total:
+        team = t(
+            "chart.team_vs_target",
+            lang,
+            total=total_s,
+            target=money_short(target_total, currency, language),
+            pct=percent(sum(rev for rev, _ in with_target) / target_total, language, 0),
+        )
+        team += "  ·  " + t(
+            "chart.status_counts", lang, on=counts["on_track"], risk=counts["at_risk"], behind=counts["behind"]
+        )
+    else:
+        team = t("chart.team_total", lang, total=total_s)
+
+    row_in = 0.52 if n <= 8 else 0.42 if n <= 20 else 0.34
+    header_px = 18 + TITLE_SIZE * 1.45 + 6 + SUBTITLE_SIZE * 1.45 + 50  # title, subtitle, legend
+    axis_px = 40  # value ticks above the bars
+    height_in = (header_px + axis_px + 24) / DPI + n * row_in
+    fig, canvas = _new_figure(height_in)
+    h_px = height_in * DPI
+    w_px = WIDTH_IN * DPI
+
+    _header(fig, title, team)
+
+    name_px = max(_text_px(canvas, name, LABEL_SIZE) for name in names)
+    value_px = max(_text_px(canvas, label, VALUE_SIZE) for label in labels)
+    left_px = 20 + name_px + 12
+    right_px = 24
+    top_px = header_px + axis_px
+    bottom_px = 24
+    ax = fig.add_axes(
+        (left_px / w_px, bottom_px / h_px, 1 - (left_px + right_px) / w_px, 1 - (top_px + bottom_px) / h_px)
+    )
+    _style_axes(ax, value_axis="x")
+
+    y = list(range(n))
+    values = [_units(v) for v in revenue]
+    ax.barh(y, values, height=0.66, color=[COLORS[s] for s in statuses], zorder=2)
+    target_rows = [(i, _units(tgt)) for i, tgt in enumerate(targets) if tgt]
+    if target_rows:
+        ax.vlines(
+            [x for _, x in target_rows],
+            [i - 0.45 for i, _ in target_rows],
+            [i + 0.45 for i, _ in target_rows],
+            colors=TARGET,
+            linewidth=2.5,
+            zorder=3,
+        )
+
+    # Room on the right for the value labels, measured rather than guessed.
+    ends = [max(v, _units(tgt) if tgt else 0.0) for v, tgt in zip(values, targets, strict=True)]
+    data_max = max([*ends, 0.0]) or 1.0
+    data_min = min([*values, 0.0])
+    plot_px = w_px - left_px - right_px
+    label_share = min(0.6, (value_px + 16) / plot_px)
+    x_max = data_max / (1 - label_share)
+    ax.set_xlim(data_min * 1.05, x_max)
+    ax.set_ylim(n - 0.5, -0.5)
+    pad = (x_max - data_min) * 8 / plot_px
+    for i, (end, label) in enumerate(zip(ends, labels, strict=True)):
+        ax.text(
+            max(end, 0.0) + pad,
+            i,
+            _plain(label),
+            fontproperties=_font(VALUE_SIZE),
+            color=INK,
+            va="center",
+            ha="left",
+            zorder=4,
+        )
+
+    ax.set_yticks(y, [_plain(name) for name in names])
+    ax.tick_params(axis="y", labelsize=LABEL_SIZE)
+    ax.xaxis.tick_top()
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=4, min_n_ticks=3))
+    ax.xaxis.set_major_formatter(_money_formatter(currency, language))
+    ax.tick_params(axis="x", labelcolor=MUTED)
+
+    handles = [
+        Patch(color=COLORS[s], label=t(f"chart.{s}", lang))
+        for s in ("on_track", "at_risk", "behind", "no_target")
+        if counts[s]
+    ]
+    if target_rows:
+        handles.append(Line2D([], [], color=TARGET, linewidth=2.5, label=t("chart.target", lang)))
+    fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(14 / w_px, 1 - (header_px - 46) / h_px),
+        ncol=len(handles),
+        frameon=False,
+        prop=_font(SMALL_SIZE + 1),
+        handlelength=1.2,
+        handleheight=0.9,
+        columnspacing=1.4,
+        labelcolor=INK,
+    )
+
+    # Alt text: the headline figures, the leaders and the reps who need attention.
+    def who(i: int) -> str:
+        name = " ".join(ordered[i][0].split())
+        if targets[i]:
+            return f"{name} {money_short(revenue[i], currency, language)} ({percent(revenue[i] / targets[i], language, 0)})"
+        return f"{name} {money_short(revenue[i], currency, language)}"
+
+    sep = "、" if lang == "zh" else ", "
+    parts = [t("chart.alt_reps", lang, title=title, n=n), team + ("。" if lang == "zh" else ".")]
+    parts.append(t("chart.alt_top", lang, items=sep.join(who(i) for i in range(min(3, n)))))
+    behind = [i for i, s in enumerate(statuses) if s == "behind"]
+    if behind:
+        parts.append(t("chart.alt_behind", lang, items=sep.join(who(i) for i in behind[-5:][::-1])))
+    elif n > 3:
+        parts.append(t("chart.alt_lowest", lang, items=who(n - 1)))
+    alt = (" " if lang == "en" else "").join(parts)
+    return Chart(png=_png(fig, canvas), alt_text=_cap(alt), filename=filename)
+
+
+# ---------------------------------------------------------------- trend
+
+
+def trend_chart(
+    points: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    currency: str,
+    language: str,
+    target: int | None = None,
+) -> Chart:
+    """A line of one amount over periods (typically 12 weeks or months, labels like "W47" or "11月").
+
+    points: (period label, amount cents), oldest first. `target` (cents per period) draws a dashed line.
+    The latest point is highlighted and labelled; the subtitle gives its change against the period before.
+    """
+    lang = _lang(language)
+    filename = "trend.png"
+    if not points:
+        return _empty_chart(title, language, filename)
+
+    labels = [str(p[0]) for p in points]
+    amounts = [int(p[1]) for p in points]
+    n = len(points)
+    last = amounts[-1]
+    last_s = money_short(last, currency, language)
+    if n >= 2:
+        delta = change(last, amounts[-2], language)
+        subtitle = t("chart.latest", lang, label=labels[-1], value=last_s, change=delta, prev=labels[-2])
+    else:
+        delta = ""
+        subtitle = t("chart.latest_only", lang, label=labels[-1], value=last_s)
+
+    height_in = 5.4
+    fig, canvas = _new_figure(height_in)
+    h_px, w_px = height_in * DPI, WIDTH_IN * DPI
+    header_px = _header(fig, title, subtitle)
+
+    values = [_units(a) for a in amounts]
+    hi = max([*values, _units(target) if target else 0.0, 0.0]) or 1.0
+    lo = min([*values, 0.0])
+    y_max = hi * 1.18
+    tick_px = max(_text_px(canvas, money_short(int(round(y_max * 100)), currency, language), TICK_SIZE), 40)
+    left_px = 20 + tick_px + 10
+    right_px = 36
+    top_px = header_px + 34
+    bottom_px = 44
+    ax = fig.add_axes(
+        (left_px / w_px, bottom_px / h_px, 1 - (left_px + right_px) / w_px, 1 - (top_px + bottom_px) / h_px)
+    )
+    _style_axes(ax, value_axis="y")
+
+    x = list(range(n))
+    ax.fill_between(x, values, lo, color=LINE, alpha=0.08, linewidth=0, zorder=1)
+    ax.plot(x, values, color=LINE, linewidth=3, marker="o", markersize=7, zorder=3)
+    ax.plot([x[-1]], [values[-1]], marker="o", markersize=12, color=LINE, markeredgecolor="white", zorder=4)
+    ax.annotate(
+        _plain(last_s),
+        (x[-1], values[-1]),
+        xytext=(0, 12),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontproperties=_font(VALUE_SIZE, "bold"),
+        color=LINE,
+        zorder=5,
+    )
+    if target:
+        ty = _units(target)
+        ax.axhline(ty, color=TARGET, linewidth=2, linestyle=(0, (6, 4)), zorder=2)
+        ax.text(
+            0.0,
+            ty,
+            _plain(t("chart.target_value", lang, value=money_short(target, currency, language))),
+            fontproperties=_font(SMALL_SIZE),
+            color=TARGET,
+            ha="left",
+            va="bottom",
+            zorder=5,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5},
+        )
+
+    ax.set_xlim(-0.4, n - 1 + 0.4)
+    ax.set_ylim(lo * 1.1 if lo < 0 else 0, y_max)
+    ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=4, min_n_ticks=3))
+    ax.yaxis.set_major_formatter(_money_formatter(currency, language))
+    ax.tick_params(axis="y", labelcolor=MUTED)
+
+    # Period labels: all of them when they fit, otherwise every k-th, always keeping the latest.
+    plot_px = w_px - left_px - right_px
+    widest = max(_text_px(canvas, label, TICK_SIZE) for label in labels)
+    step = max(1, math.ceil((widest + 14) / (plot_px / max(n, 1))))
+    shown = [i for i in range(n) if (n - 1 - i) % step == 0]
+    ax.set_xticks(shown, [_plain(labels[i]) for i in shown])
+
+    first, latest = labels[0], labels[-1]
+    hi_i = max(range(n), key=lambda i: amounts[i])
+    lo_i = min(range(n), key=lambda i: amounts[i])
+    sp = "" if lang == "zh" else " "
+    parts = [t("chart.alt_trend", lang, title=title, n=n, first=first, last=latest)]
+    if n >= 2:
+        parts.append(t("chart.alt_latest", lang, label=latest, value=last_s, change=delta, prev=labels[-2]))
+        parts.append(
+            t(
+                "chart.alt_range",
+                lang,
+                hi_label=labels[hi_i],
+                hi=money_short(amounts[hi_i], currency, language),
+                lo_label=labels[lo_i],
+                lo=money_short(amounts[lo_i], currency, language),
+            )
+        )
+    else:
+        parts.append(t("chart.alt_latest_only", lang, label=latest, value=last_s))
+    if target:
+        met = sum(1 for a in amounts if a >= target)
+        parts.append(t("chart.alt_target", lang, target=money_short(target, currency, language), k=met, n=n))
+    return Chart(png=_png(fig, canvas), alt_text=_cap(sp.join(parts)), filename=filename)
+
+
+# ---------------------------------------------------------------- funnel
+
+
+def funnel_chart(
+    stages: Sequence[tuple[str, int, int]],
+    *,
+    title: str,
+    currency: str,
+    language: str,
+    cumulative: bool | None = None,
+) -> Chart:
+    """Pipeline funnel: one centred bar per stage, as wide as its deal count, labelled with count and amount.
+
+    stages: (stage name, deal count, amount cents), first stage first. Two readings of the numbers:
+    - cumulative (deals that reached each stage; counts never grow): the gaps show the conversion from one
+      stage to the next, and the subtitle the overall conversion;
+    - a snapshot of open deals by stage: each stage shows its share of the pipeline amount, and the subtitle
+      the pipeline total.
+    `cumulative=None` picks cumulative when the counts never grow from one stage to the next.
+    """
+    lang = _lang(language)
+    filename = "funnel.png"
+    if not stages:
+        return _empty_chart(title, language, filename)
+
+    names = [_truncate(s[0], 20) for s in stages]
+    counts = [max(int(s[1]), 0) for s in stages]
+    amounts = [int(s[2]) for s in stages]
+    n = len(stages)
+    if cumulative is None:
+        cumulative = n > 1 and counts[0] > 0 and all(b <= a for a, b in zip(counts, counts[1:], strict=False))
+    total_count, total_amount = sum(counts), sum(amounts)
+
+    if cumulative and counts[0]:
+        subtitle = t(
+            "chart.funnel_cumulative",
+            lang,
+            first=f"{counts[0]:,}",
+            last=f"{counts[-1]:,}",
+            stage=names[-1],
+            pct=percent(counts[-1] / counts[0], language, 0),
+        )
+    else:
+        subtitle = t(
+            "chart.funnel_snapshot",
+            lang,
+            count=f"{total_count:,}",
+            amount=money_short(total_amount, currency, language),
+        )
+
+    def side_label(i: int) -> str:
+        text = f"{t('chart.deals', lang, n=f'{counts[i]:,}')} · {money_short(amounts[i], currency, language)}"
+        if not cumulative and total_amount > 0:
+            text += "  " + t("chart.funnel_share", lang, pct=percent(amounts[i] / total_amount, language, 0))
+        return text
+
+    side = [side_label(i) for i in range(n)]
+
+    row_in = 0.78
+    fig_h = 1.0 + n * row_in + 0.5
+    fig, canvas = _new_figure(fig_h)
+    h_px, w_px = fig_h * DPI, WIDTH_IN * DPI
+    header_px = _header(fig, title, subtitle)
+
+    name_px = max(_text_px(canvas, name, LABEL_SIZE) for name in names)
+    side_px = max(_text_px(canvas, s, VALUE_SIZE) for s in side)
+    left_px = 20 + name_px + 16
+    right_px = 20 + side_px + 12
+    top_px = header_px + 16
+    bottom_px = 16
+    ax = fig.add_axes(
+        (left_px / w_px, bottom_px / h_px, 1 - (left_px + right_px) / w_px, 1 - (top_px + bottom_px) / h_px)
+    )
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.tick_params(axis="both", length=0, labelfontfamily=font_family(), labelsize=LABEL_SIZE, labelcolor=INK)
+    ax.set_xticks([])
+
+    widths_source = counts if max(counts) > 0 else [max(a, 0) for a in amounts]
+    widest = max(widths_source) or 1
+    min_w = 0.04 * widest  # a stage with 0 still shows as a sliver
+    widths = [max(w, min_w) if w > 0 else min_w for w in widths_source]
+    colors = [FUNNEL[min(i * (len(FUNNEL) - 1) // max(n - 1, 1), len(FUNNEL) - 1)] for i in range(n)]
+    y = list(range(n))
+    ax.barh(y, widths, left=[-w / 2 for w in widths], height=0.62, color=colors, zorder=2)
+    ax.set_xlim(-widest / 2 * 1.02, widest / 2 * 1.02)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_yticks(y, [_plain(name) for name in names])
+
+    for i in range(n):
+        ax.text(
+            1.0 + 12 / (w_px - left_px - right_px),
+            i,
+            _plain(side[i]),
+            transform=ax.get_yaxis_transform(),
+            fontproperties=_font(VALUE_SIZE),
+            color=INK,
+            va="center",
+            ha="left",
+            clip_on=False,
+        )
+        if cumulative and i > 0 and counts[i - 1] > 0:
+            ax.text(
+                0,
+                i - 0.5,
+                _plain("↓ " + percent(counts[i] / counts[i - 1], language, 0)),
+                fontproperties=_font(SMALL_SIZE),
+                color=MUTED,
+                ha="center",
+                va="center",
+                zorder=4,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+            )
+
+    sep = "；" if lang == "zh" else "; "
+    items = sep.join(f"{' '.join(stages[i][0].split())} {side[i]}" for i in range(n))
+    alt = t("chart.alt_funnel", lang, title=title, items=items)
+    alt += (" " if lang == "en" else "") + subtitle + ("。" if lang == "zh" else ".")
+    return Chart(png=_png(fig, canvas), alt_text=_cap(alt), filename=filename)

@@ -1,0 +1,224 @@
+"""Locale-aware numbers, money, percentages and dates for replies and charts (Babel).
+
+Money is always an integer number of cents (hundredths of the currency unit, whatever the currency) plus an
+ISO 4217 code; it is turned into a `Decimal` before formatting, so no float rounding ever shows.
+
+`language` is what the rest of the app passes around: 'en' or 'zh', or a Slack locale such as 'en-GB',
+'zh-CN' or 'zh-TW'. `locale_for` turns it into a Babel locale; anything unknown formats as en_US.
+
+Choices worth knowing:
+- Missing figures read "n/a" in English and "无" in Chinese, both for `percent(None)` and for `change` when
+  there is nothing to compare with (previous is None or 0): a change against zero is not a percentage.
+- `change` puts a space after the arrow in English ("▲ 12.4%") and none in Chinese ("▲12.4%"); a change
+  that rounds to zero shows without an arrow ("0.0%").
+- `money_short` keeps at most one decimal and only while the leading part is a single digit:
+  "$1.2M", "$12K", "$310K", "¥1.2万", "¥123万", "¥1.2亿".
+- Currency symbols follow the locale: CNY is "¥" in Chinese and "CN¥" in English, USD is "$" in English
+  and "US$" in Chinese, so an amount is never ambiguous.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.dates import format_date
+from babel.numbers import (
+    format_compact_currency,
+    format_compact_decimal,
+    format_currency,
+    format_decimal,
+    format_percent,
+)
+
+__all__ = [
+    "locale_for",
+    "is_chinese",
+    "to_decimal",
+    "money",
+    "money_short",
+    "number",
+    "number_short",
+    "percent",
+    "change",
+    "date_short",
+    "NOT_AVAILABLE",
+    "UP",
+    "DOWN",
+]
+
+DEFAULT_LOCALE = "en_US"
+UP = "▲"
+DOWN = "▼"
+NOT_AVAILABLE = {"en": "n/a", "zh": "无"}
+
+# Bare languages get the territory the product is built for, not Babel's generic locale.
+_BARE = {"en": "en_US", "zh": "zh_CN"}
+
+_LEADING_NUMBER = re.compile(r"\d[\d.,\s\u00a0\u202f']*")
+
+
+@lru_cache(maxsize=256)
+def locale_for(language: str) -> str:
+    """The Babel locale for a language or Slack locale: 'en' -> 'en_US', 'zh' -> 'zh_CN',
+    'en-GB' -> 'en_GB', 'zh-CN' -> 'zh_CN', 'zh-TW' -> 'zh_TW'. Unknown or empty -> 'en_US'."""
+    raw = (language or "").strip().replace("-", "_")
+    if not raw:
+        return DEFAULT_LOCALE
+    if raw.lower() in _BARE:
+        return _BARE[raw.lower()]
+    try:
+        loc = Locale.parse(raw)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return DEFAULT_LOCALE
+    territory = loc.territory
+    if territory is None:
+        likely = get_global("likely_subtags").get(str(loc)) or get_global("likely_subtags").get(loc.language)
+        if likely:
+            territory = Locale.parse(likely).territory
+    candidate = f"{loc.language}_{territory}" if territory else loc.language
+    try:
+        Locale.parse(candidate)
+    except (UnknownLocaleError, ValueError):
+        return str(loc)
+    return candidate
+
+
+def _lang(language: str) -> str:
+    """'zh' or 'en', for the few words this module writes itself."""
+    return "zh" if is_chinese(language) else "en"
+
+
+def is_chinese(language: str) -> bool:
+    return locale_for(language).startswith("zh")
+
+
+def to_decimal(cents: int) -> Decimal:
+    """Integer cents -> exact Decimal units (12345 -> Decimal('123.45'))."""
+    if isinstance(cents, bool):
+        raise TypeError(f"money amounts are integer cents, got {cents!r}")
+    if isinstance(cents, numbers.Integral):
+        return Decimal(int(cents)).scaleb(-2)
+    if isinstance(cents, Decimal) and cents.is_finite() and cents == cents.to_integral_value():
+        return Decimal(int(cents)).scaleb(-2)
+    raise TypeError(f"money amounts are integer cents, got {cents!r}")
+
+
+def money(cents: int, currency: str, language: str) -> str:
+    """Exact amount with the currency's usual decimals: "$1,284,530.00", "¥1,284,530.00" (CNY, zh)."""
+    return format_currency(to_decimal(cents), currency.upper(), locale=locale_for(language))
+
+
+@lru_cache(maxsize=64)
+def _compact_from(locale: str) -> Decimal:
+    """The smallest magnitude the locale abbreviates: 1000 in English ("1K"), 10000 in Chinese ("1万")."""
+    formats = Locale.parse(locale).compact_decimal_formats["short"]["other"]
+    for magnitude in sorted(formats, key=int):
+        if re.sub(r"[0#\s\u00a0]", "", str(formats[magnitude].pattern)):
+            return Decimal(magnitude)
+    return Decimal(10) ** 30
+
+
+def _plain_digits(value: Decimal) -> int:
+    """Decimals for an amount too small to abbreviate: "$950", "$9.5", "$0.05"."""
+    if value == value.to_integral_value() or abs(value) >= 10:
+        return 0
+    return 1 if abs(value) >= 1 else 2
+
+
+def _short_digits(value: Decimal, locale: str) -> int:
+    """1 decimal while the compact mantissa is a single digit ("1.2M", "1.2万"), else none ("12K", "123万")."""
+    probe = format_compact_decimal(abs(value), locale=locale, fraction_digits=1)
+    match = _LEADING_NUMBER.search(probe)
+    if not match:
+        return 0
+    integer_part = re.split(r"[.,]", match.group(0).strip())[0]
+    digits = re.sub(r"\D", "", integer_part)
+    return 1 if len(digits) <= 1 else 0
+
+
+def _currency_pattern(locale: str, decimals: int) -> str:
+    """The locale's currency pattern with `decimals` fraction digits (e.g. "¤#,##0" for en_US, 0)."""
+    pattern = str(Locale.parse(locale).currency_formats["standard"].pattern)
+    fraction = "." + "0" * decimals if decimals else ""
+    return re.sub(r"0(?:\.0+)?", "0" + fraction, pattern)
+
+
+def money_short(cents: int, currency: str, language: str) -> str:
+    """Compact amount for chart axes and tight lines: "$1.2M", "$310K", "¥123万", "¥1.2亿".
+
+    Amounts below the locale's first abbreviation (1,000 in English, 10,000 in Chinese) are whole units with
+    grouping: "$950", "¥9,500".
+    """
+    locale = locale_for(language)
+    value = to_decimal(cents)
+    code = currency.upper()
+    if abs(value) < _compact_from(locale):
+        digits = _plain_digits(value)
+        rounded = value.quantize(Decimal(1).scaleb(-digits))
+        return format_currency(
+            rounded, code, format=_currency_pattern(locale, digits), locale=locale, currency_digits=False
+        )
+    return format_compact_currency(value, code, locale=locale, fraction_digits=_short_digits(value, locale))
+
+
+def number_short(value: float | int, language: str) -> str:
+    """Compact plain number: "950", "1.2K", "310K", "9,500" / "1.2万"."""
+    locale = locale_for(language)
+    dec = value if isinstance(value, Decimal) else Decimal(str(value))
+    if abs(dec) < _compact_from(locale):
+        return format_decimal(dec, format=_pattern(_plain_digits(dec)), locale=locale)
+    return format_compact_decimal(dec, locale=locale, fraction_digits=_short_digits(dec, locale))
+
+
+def _pattern(decimals: int) -> str:
+    if decimals < 0:
+        raise ValueError("decimals must be >= 0")
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def number(value: float | int, language: str, decimals: int = 0) -> str:
+    """Grouped number with a fixed count of decimals: number(1234.5, 'en', 1) -> "1,234.5"."""
+    dec = value if isinstance(value, Decimal) else Decimal(str(value))
+    return format_decimal(dec, format=_pattern(decimals), locale=locale_for(language))
+
+
+def percent(ratio: float | None, language: str, decimals: int = 1) -> str:
+    """A ratio as a percentage: 0.583 -> "58.3%"; None -> "n/a" / "无"."""
+    if ratio is None:
+        return NOT_AVAILABLE[_lang(language)]
+    dec = ratio if isinstance(ratio, Decimal) else Decimal(str(ratio))
+    return format_percent(dec, format=_pattern(decimals) + "%", locale=locale_for(language))
+
+
+def change(current: float, previous: float | None, language: str, decimals: int = 1) -> str:
+    """Relative change with an arrow: "▲ 12.4%" / "▼ 3.1%" (zh: "▲12.4%").
+
+    "n/a" / "无" when previous is None or 0. The change is (current - previous) / |previous|, so a loss that
+    shrinks reads as a rise. A change that rounds to 0 shows as "0.0%", without an arrow.
+    """
+    if previous is None or previous == 0 or current is None:
+        return NOT_AVAILABLE[_lang(language)]
+    cur = Decimal(str(current))
+    prev = Decimal(str(previous))
+    ratio = (cur - prev) / abs(prev)
+    text = percent(abs(ratio), language, decimals)
+    quantum = Decimal(1).scaleb(-(decimals + 2))
+    if ratio.quantize(quantum) == 0:
+        return percent(0, language, decimals)
+    arrow = UP if ratio > 0 else DOWN
+    sep = "" if _lang(language) == "zh" else " "
+    return f"{arrow}{sep}{text}"
+
+
+def date_short(d: date, language: str) -> str:
+    """Weekday, day and month: "Fri 27 Nov" / "11月27日 周五"."""
+    locale = locale_for(language)
+    if locale.startswith("zh"):
+        return format_date(d, "MMMd日 EEE", locale=locale)
+    return format_date(d, "EEE d MMM", locale=locale)

@@ -1,0 +1,85 @@
+"""Fixtures shared by every test: databases (SQLite and PostgreSQL), the fake Slack, the app over HTTP."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.local_slack import LocalSlack
+from tests.databases import SKIPPED_PG, PgDatabase, SqliteTemplate, require_pg
+from tests.slack_driver import SlackDriver
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SKIPPED_DATA: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[PgDatabase]:
+    require_pg()
+    database = PgDatabase()
+    yield database
+    database.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: SqliteTemplate) -> str:
+    """A migrated, empty database URL; every test using it runs once per database."""
+    if request.param == "sqlite":
+        return sqlite_template.fresh_url(tmp_path)
+    pg: PgDatabase = request.getfixturevalue("pg_database")
+    pg.fresh_engine()
+    return pg.url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Engine:
+    from db.engine import get_engine
+
+    return get_engine(db_url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: SqliteTemplate) -> str:
+    """For tests that need only one database (pure logic on top of SQL already tested on both)."""
+    return sqlite_template.fresh_url(tmp_path)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[LocalSlack]:
+    with LocalSlack(team_id="T0001") as slack:
+        yield slack
+
+
+@pytest.fixture
+def slack(fake_slack: LocalSlack, db_url: str, tmp_path: Path) -> Iterator[SlackDriver]:
+    """The app in HTTP mode (waitress, signed requests) talking to the fake Slack, on each database."""
+    with SlackDriver(fake_slack, db_url, files_dir=tmp_path / "files") as driver:
+        yield driver
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data, or a visible skip (a failure under SALESBOT_REQUIRE_SHARED_DATA=1, as in CI)."""
+    if SHARED_DATA.is_dir():
+        return SHARED_DATA
+    if os.environ.get("SALESBOT_REQUIRE_SHARED_DATA") == "1":
+        pytest.fail(f"shared test data required but missing at {SHARED_DATA}")
+    SKIPPED_DATA.append(str(SHARED_DATA))
+    pytest.skip(f"shared test data not found at {SHARED_DATA}")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    if SKIPPED_PG:
+        terminalreporter.write_sep("!", "NOTICE: PostgreSQL variants were SKIPPED", yellow=True, bold=True)
+        terminalreporter.write_line(f"PostgreSQL was not reachable: {SKIPPED_PG[0]}")
+        terminalreporter.write_line("Start it (see README, 'Tests') or set SALESBOT_TEST_PG_URL to test both databases.")
+    if SKIPPED_DATA:
+        terminalreporter.write_sep("!", "NOTICE: tests on ../shared/data were SKIPPED", yellow=True, bold=True)
+        terminalreporter.write_line(f"missing: {SKIPPED_DATA[0]}")
