@@ -40,13 +40,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from db.demo import load_demo
+    from db.demo import DemoAlreadyLoaded, load_demo
 
     settings = _settings()
     engine = _engine(settings)
     manager = settings.manager_ids[0] if settings.manager_ids else "UDEMOMGR"
-    summary = load_demo(engine, today=date.today(), manager_slack_id=manager, timezone=settings.salesbot_timezone,
-                        language=settings.salesbot_language)
+    try:
+        summary = load_demo(engine, today=date.today(), manager_slack_id=manager,
+                            timezone=settings.salesbot_timezone, language=settings.salesbot_language,
+                            replace=getattr(args, "replace", False))
+    except DemoAlreadyLoaded:
+        raise SystemExit("The demo workspace already has data; `salesbot demo --replace` loads it afresh.") from None
     print(f"demo data loaded into workspace {summary.team_id}: {summary.members} people, {summary.deals} deals, "
           f"{summary.targets} targets, {summary.feedback} feedback items, {summary.checkin_runs} check-ins "
           f"({summary.first_date} – {summary.last_date})")
@@ -159,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="local REPL, no Slack needed")
     console.add_argument("--user", default=None, help="Slack user id to act as (default: the first manager)")
     console.set_defaults(func=cmd_console)
-    sub.add_parser("demo", help="load realistic demo data").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="load realistic demo data (a workspace of its own, TDEMO0001)")
+    demo.add_argument("--replace", action="store_true", help="delete the demo workspace's rows and load again")
+    demo.set_defaults(func=cmd_demo)
     imp = sub.add_parser("import", help="import deals, targets or feedback from a CSV/XLSX file")
     import_command.add_arguments(imp)
     imp.set_defaults(func=import_command.run)
@@ -185,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     quiet = args.command in ("console", "run") and not args.verbose
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command != "migrate":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     from bot.middleware import install_log_redaction
 
     install_log_redaction()

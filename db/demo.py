@@ -136,9 +136,9 @@ _PRODUCT_NAMES = list(PRODUCTS)
 _PRODUCT_WEIGHTS = [PRODUCTS[p][2] for p in _PRODUCT_NAMES]
 _AVG_DEAL_DOLLARS = sum((lo + hi) / 2 * w for lo, hi, w in PRODUCTS.values()) / sum(_PRODUCT_WEIGHTS)
 _TEAM_WIN_RATE = 0.57
-# Calibration: won deals come out ~20% smaller than the list-price average (the last deals of a month
-# fill the gap to the month's revenue with whatever product fits), and growth and the attainment curve
-# add the rest; with this factor a rep closes about `deals_per_rep_per_month` deals a month on average.
+# Calibration: won deals come out smaller than the list-price average (the last deals of a month fill
+# the gap to the month's revenue with whatever product fits; GTK 500 rarely fits), and growth and the
+# attainment curve add the rest; with this factor a rep has about `deals_per_rep_per_month` deals a month.
 _WON_DEAL_DOLLARS = 0.7 * _AVG_DEAL_DOLLARS
 
 # name, size weight, index into DEMO_REPS of the account's primary owner
@@ -360,6 +360,11 @@ def _utc(d: date, hour: int = 12, minute: int = 0) -> datetime:
     return datetime.combine(d, time(hour, minute), tzinfo=UTC)
 
 
+def _stamp(day: date, today: date, hour: int, minute: int = 0) -> datetime:
+    """A UTC moment on `day`; on `today` itself, just after midnight UTC so it is not in the future."""
+    return _utc(day, hour if day < today else 0, minute)
+
+
 def _pick_day(rng: random.Random, first: date, last: date) -> date:
     """A day in [first, last], mostly a weekday."""
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -427,7 +432,8 @@ def _deals(
     months = list(_months(window_start, _add_months(today.replace(day=1), 1)))
     n_months = len(months)
     raw: list[tuple[int, str, str, str, str, str, int, date, date | None]] = []
-    cheapest = min(lo for lo, _, _ in PRODUCTS.values())
+    # Stop filling a month when less than this is left (no swarm of tiny deals to hit a goal exactly).
+    floor = sorted(lo for lo, _, _ in PRODUCTS.values())[1]
     for r, rep in enumerate(DEMO_REPS):
         for i, m in enumerate(months):
             month_end = _add_months(m, 1) - timedelta(days=1)
@@ -438,7 +444,7 @@ def _deals(
                 goal *= last_day.day / month_end.day
             remaining = int(goal)
             won = 0
-            while remaining >= cheapest:
+            while remaining >= floor:
                 product = _product(rng)
                 amount = _amount_dollars(rng, product)
                 if amount > remaining:  # fill the gap with the biggest product that fits
@@ -543,7 +549,7 @@ def _deals(
                 created_date=created,
                 close_date=close,
                 row_hash=row_hash,
-                updated_at=_utc(close or created, 18),
+                updated_at=_stamp(close or created, today, 18),
             )
         )
     return deals
@@ -698,12 +704,25 @@ def _rating(rng: random.Random, positive: bool, scale: int) -> int:
 
 def _feedback(rng: random.Random, today: date, team_id: str) -> list[dict[str, Any]]:
     start = today - timedelta(days=181)
-    items: list[tuple[date, str, str, bool, int | None]] = []  # date, account, theme, positive, forced rating
-    # Scripted: the accounts at risk.
-    for days_ago, rating in ((3, 1), (9, 2), (17, 2), (26, 1)):
-        items.append((today - timedelta(days=days_ago), "Cancity", "delivery", False, rating))
-    for days_ago, rating, theme in ((5, 2, "quality"), (14, 3, "pricing"), (28, 2, "quality")):
-        items.append((today - timedelta(days=days_ago), "Isdom", theme, False, rating))
+    # date, account, theme, positive, and for scripted items: (rating, language, comment)
+    items: list[tuple[date, str, str, bool, tuple[int, str, str] | None]] = []
+    # Scripted: the accounts at risk, and the quotes of the UX sketches verbatim.
+    for days_ago, rating, lang, comment in (
+        (3, 1, "zh", "交付又延迟了"),
+        (9, 2, "en", "third late shipment this quarter"),
+        (17, 2, "zh", "这个季度第三次延迟发货"),
+        (26, 1, "en", "Delivery was two weeks late again."),
+    ):
+        items.append((today - timedelta(days=days_ago), "Cancity", "delivery", False, (rating, lang, comment)))
+    for days_ago, rating, theme, comment in (
+        (5, 2, "quality", "Too many bugs after the last update."),
+        (14, 3, "pricing", "The renewal price went up 15%, hard to justify."),
+        (28, 2, "quality", "Quality of the MG Advanced units has gone down."),
+    ):
+        items.append((today - timedelta(days=days_ago), "Isdom", theme, False, (rating, "en", comment)))
+    items.append(
+        (today - timedelta(days=40), "Rantouch", "onboarding", True, (5, "en", "the setup call was excellent"))
+    )
     names = [a for a, _, _ in ACCOUNTS]
     weights = [w**0.5 for _, w, _ in ACCOUNTS]  # small customers answer surveys too
     total = 300
@@ -722,21 +741,21 @@ def _feedback(rng: random.Random, today: date, team_id: str) -> list[dict[str, A
             else:
                 theme, positive = rng.choice(["onboarding", "quality", "general"]), True
         items.append((day, account, theme, positive, None))
-    items.sort(key=lambda t: (t[0], t[1], t[2]))
+    items.sort(key=lambda t: (t[0], t[1], t[2], t[4] is None))
 
     owner = {a: o for a, _, o in ACCOUNTS}
     rows = []
-    for n, (day, account, theme, positive, forced) in enumerate(items, start=1):
+    for n, (day, account, theme, positive, scripted) in enumerate(items, start=1):
         rep = DEMO_REPS[owner[account]]
-        zh_share = 0.8 if rep.language == "zh" else 0.06
-        lang = "zh" if rng.random() < zh_share else "en"
-        scale = 10 if forced is None and rng.random() < 0.22 else 5
-        rating = forced if forced is not None else _rating(rng, positive, scale)
         product = _product(rng)
-        pool = _COMMENTS[theme][positive][lang]
-        if forced is not None and account == "Cancity":  # the quotes of the UX sketches, verbatim
-            pool = [_COMMENTS["delivery"][False][lang][0]]
-        comment = rng.choice(pool).format(product=product)
+        if scripted is not None:
+            rating, lang, comment = scripted
+            scale = 5
+        else:
+            lang = "zh" if rng.random() < (0.8 if rep.language == "zh" else 0.06) else "en"
+            scale = 10 if rng.random() < 0.22 else 5
+            rating = _rating(rng, positive, scale)
+            comment = rng.choice(_COMMENTS[theme][positive][lang]).format(product=product)
         by_rep = rng.random() < 0.6
         rows.append(
             dict(
@@ -752,7 +771,7 @@ def _feedback(rng: random.Random, today: date, team_id: str) -> list[dict[str, A
                 comment=comment,
                 language=lang,
                 created_by=rep.slack_user_id if by_rep else None,
-                created_at=_utc(day, rng.randint(1, 22), rng.randint(0, 59)),
+                created_at=_stamp(day, today, rng.randint(1, 22), rng.randint(0, 59)),
             )
         )
     return rows
@@ -869,7 +888,8 @@ def _checkin_answers(rng: random.Random, rep: DemoRep, r: int) -> list[str]:
 def _checkins(
     rng: random.Random, today: date, team_id: str, manager: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    last_friday = today - timedelta(days=(today.weekday() - 4) % 7 or 7)  # strictly before today
+    # The last 8 Fridays whose answer window (72 h, to Monday 16:00 local) closed before today began.
+    last_friday = today - timedelta(days=4 + (today.weekday() - 1) % 7)
     fridays = [last_friday - timedelta(weeks=k) for k in range(7, -1, -1)]
     schedule = dict(
         team_id=team_id,
@@ -892,11 +912,10 @@ def _checkins(
     for r, rep in enumerate(DEMO_REPS):
         tz = ZoneInfo(rep.timezone)
         questions = DEFAULT_CHECKIN_QUESTIONS[rep.language]
-        for k, friday in enumerate(fridays):
+        for friday in fridays:
             occurrence = datetime.combine(friday, time(16, 0), tzinfo=tz).astimezone(UTC)
             deadline = occurrence + timedelta(hours=72)
-            latest = k == len(fridays) - 1  # may still be inside its answer window: always answered
-            missed = not latest and rng.random() < rep.missed_checkin_rate
+            missed = rng.random() < rep.missed_checkin_rate
             texts = _checkin_answers(rng, rep, r)
             n_answers = rng.randint(0, 2) if missed else 5
             late = not missed and rng.random() < 0.2

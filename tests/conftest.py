@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.local_slack import LocalSlack
-from tests.databases import SKIPPED_PG, PgDatabase, SqliteTemplate, require_pg
+from tests.databases import PgDatabase, SqliteTemplate, require_pg
 from tests.slack_driver import SlackDriver
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-SKIPPED_DATA: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -71,15 +70,28 @@ def shared_data() -> Path:
         return SHARED_DATA
     if os.environ.get("SALESBOT_REQUIRE_SHARED_DATA") == "1":
         pytest.fail(f"shared test data required but missing at {SHARED_DATA}")
-    SKIPPED_DATA.append(str(SHARED_DATA))
     pytest.skip(f"shared test data not found at {SHARED_DATA}")
 
 
+def _skip_reasons(terminalreporter, needle: str) -> list[str]:  # type: ignore[no-untyped-def]
+    reasons = []
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        if needle in text:
+            reasons.append(text)
+    return reasons
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
-    if SKIPPED_PG:
-        terminalreporter.write_sep("!", "NOTICE: PostgreSQL variants were SKIPPED", yellow=True, bold=True)
-        terminalreporter.write_line(f"PostgreSQL was not reachable: {SKIPPED_PG[0]}")
-        terminalreporter.write_line("Start it (see README, 'Tests') or set SALESBOT_TEST_PG_URL to test both databases.")
-    if SKIPPED_DATA:
-        terminalreporter.write_sep("!", "NOTICE: tests on ../shared/data were SKIPPED", yellow=True, bold=True)
-        terminalreporter.write_line(f"missing: {SKIPPED_DATA[0]}")
+    """Skips of PostgreSQL or of the shared data must be seen, not buried in the -ra list (works under xdist)."""
+    pg = _skip_reasons(terminalreporter, "PostgreSQL not reachable")
+    if pg:
+        terminalreporter.write_sep("!", f"NOTICE: {len(pg)} PostgreSQL variants were SKIPPED", yellow=True, bold=True)
+        terminalreporter.write_line(pg[0])
+        terminalreporter.write_line("Start PostgreSQL (see README, 'Tests') or set SALESBOT_TEST_PG_URL.")
+    data = _skip_reasons(terminalreporter, "shared test data not found")
+    if data:
+        terminalreporter.write_sep("!", f"NOTICE: {len(data)} tests on ../shared/data were SKIPPED", yellow=True,
+                                   bold=True)
+        terminalreporter.write_line(data[0])

@@ -17,7 +17,6 @@ from db.engine import get_engine
 from db.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("SALESBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SKIPPED_PG: list[str] = []
 
 
 def pg_available() -> str | None:
@@ -38,7 +37,6 @@ def require_pg() -> None:
         return
     if os.environ.get("SALESBOT_REQUIRE_PG") == "1":
         pytest.fail(f"PostgreSQL is required (SALESBOT_REQUIRE_PG=1) but not reachable: {reason}")
-    SKIPPED_PG.append(reason)
     pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {reason}")
 
 
