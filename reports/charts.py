@@ -16,16 +16,17 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from matplotlib import ticker
+from matplotlib import font_manager, ft2font, ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from reports.chart_fonts import font_family
-from reports.formatting import change, money_short, percent
+from reports.chart_fonts import LATIN_FAMILY, font_family
+from reports.formatting import change, money_short, number, percent
 from reports.i18n import add_catalog, has_cjk, t
 
 __all__ = [
@@ -60,8 +61,9 @@ COLORS = {
     "on_track": "#2e7d32",
     "at_risk": "#ef8c00",
     "behind": "#c62828",
-    "no_target": "#5c7cfa",
+    "no_target": "#8c959f",
 }
+TARGET_BG = "#e8ebef"
 LINE = "#1565c0"
 TARGET = "#1f2328"
 FUNNEL = ["#0d47a1", "#1565c0", "#1976d2", "#1e88e5", "#42a5f5", "#64b5f6", "#90caf9"]
@@ -78,6 +80,10 @@ add_catalog(
         "chart.team_vs_target": {
             "en": "Team {total} of {target} target ({pct})",
             "zh": "团队 {total}，目标 {target}（完成率 {pct}）",
+        },
+        "chart.team_partial_target": {
+            "en": "Team {total} · reps with a target: {achieved} of {target} ({pct})",
+            "zh": "团队 {total} · 有目标的销售 {achieved}，目标 {target}（完成率 {pct}）",
         },
         "chart.team_total": {"en": "Team {total}", "zh": "团队 {total}"},
         "chart.status_counts": {
@@ -97,6 +103,10 @@ add_catalog(
         "chart.alt_trend": {
             "en": "Line chart, {title}: {n} periods from {first} to {last}.",
             "zh": "折线图，{title}：{first} 至 {last} 共 {n} 期。",
+        },
+        "chart.alt_trend_one": {
+            "en": "Line chart, {title}: one period, {first}.",
+            "zh": "折线图，{title}：仅 {first} 一期。",
         },
         "chart.alt_latest": {
             "en": "Latest {label} {value} ({change} vs {prev}).",
@@ -153,12 +163,25 @@ def _plain(text: str) -> str:
 
 
 def _font(size: float, weight: str = "normal") -> FontProperties:
+    if weight != "normal":
+        # Only Latin text is ever bold (see _weight_for), so ask DejaVu alone: Noto Sans SC has no bold face.
+        return FontProperties(family=[LATIN_FAMILY], size=size, weight=weight)
     return FontProperties(family=font_family(), size=size, weight=weight)
 
 
-def _title_weight(text: str) -> str:
-    # Noto Sans SC comes in one weight: a bold title would mix bold Latin with regular Chinese.
-    return "normal" if has_cjk(text) else "bold"
+@lru_cache(maxsize=1)
+def _latin_bold_chars() -> frozenset[int]:
+    path = font_manager.findfont(FontProperties(family=[LATIN_FAMILY], weight="bold"))
+    return frozenset(ft2font.FT2Font(path).get_charmap())
+
+
+def _weight_for(text: str) -> str:
+    """Bold when DejaVu Sans Bold has every character, else normal: Noto Sans SC has no bold face, and a bold
+    title would mix bold Latin with regular Chinese."""
+    if has_cjk(text):
+        return "normal"
+    chars = _latin_bold_chars()
+    return "bold" if all(ord(c) in chars for c in text if not c.isspace()) else "normal"
 
 
 def _width(text: str) -> int:
@@ -190,12 +213,12 @@ def _new_figure(height_in: float) -> tuple[Figure, FigureCanvasAgg]:
     return fig, canvas
 
 
-def _text_px(canvas: FigureCanvasAgg, text: str, size: float) -> float:
-    """Rendered width of `text` in pixels."""
+def _text_px(canvas: FigureCanvasAgg, text: str, size: float, weight: str = "normal") -> float:
+    """Rendered width of plain (unescaped) `text` in pixels."""
     if not text:
         return 0.0
     renderer = canvas.get_renderer()
-    width, _, _ = renderer.get_text_width_height_descent(_plain(text), _font(size), ismath=False)
+    width, _, _ = renderer.get_text_width_height_descent(text, _font(size, weight), ismath=False)
     return float(width)
 
 
@@ -205,26 +228,42 @@ def _png(fig: Figure, canvas: FigureCanvasAgg) -> bytes:
     return buf.getvalue()
 
 
-def _header(fig: Figure, title: str, subtitle: str = "", *, top_px: float = 18) -> float:
-    """Title and subtitle at the top left; returns the pixels they take from the top."""
+def _fit(canvas: FigureCanvasAgg, text: str, size: float, max_px: float, min_size: float) -> tuple[str, float]:
+    """Shrink the font (down to min_size), then cut the text, so it fits in max_px."""
+    weight = _weight_for(text)
+    width = _text_px(canvas, text, size, weight)
+    if width <= max_px:
+        return text, size
+    size = max(min_size, size * max_px / width)
+    while _text_px(canvas, text, size, weight) > max_px and len(text) > 4:
+        text = text[: max(4, int(len(text) * 0.92))].rstrip() + "…"
+        text = text.replace("……", "…")
+    return text, size
+
+
+def _header(fig: Figure, canvas: FigureCanvasAgg, title: str, subtitle: str = "", *, top_px: float = 18) -> float:
+    """Title and subtitle at the top left, shrunk to fit the width; returns the pixels they take from the top."""
     h = fig.get_figheight() * DPI
-    left = 20 / (WIDTH_IN * DPI)
+    w = fig.get_figwidth() * DPI
+    left = 20 / w
+    title, title_size = _fit(canvas, title, TITLE_SIZE, w - 40, 14)
     fig.text(
         left,
         1 - top_px / h,
         _plain(title),
-        fontproperties=_font(TITLE_SIZE, _title_weight(title)),
+        fontproperties=_font(title_size, _weight_for(title)),
         color=INK,
         va="top",
         ha="left",
     )
     used = top_px + TITLE_SIZE * 1.45
     if subtitle:
+        subtitle, sub_size = _fit(canvas, subtitle, SUBTITLE_SIZE, w - 40, 12)
         fig.text(
             left,
             1 - (used + 6) / h,
             _plain(subtitle),
-            fontproperties=_font(SUBTITLE_SIZE),
+            fontproperties=_font(sub_size),
             color=MUTED,
             va="top",
             ha="left",
@@ -257,7 +296,7 @@ def _money_formatter(currency: str, language: str) -> ticker.FuncFormatter:
 
 def _empty_chart(title: str, language: str, filename: str) -> Chart:
     fig, canvas = _new_figure(3.0)
-    _header(fig, title)
+    _header(fig, canvas, title)
     message = t("chart.no_data", _lang(language))
     fig.text(0.5, 0.42, message, fontproperties=_font(LABEL_SIZE), color=MUTED, ha="center", va="center")
     return Chart(png=_png(fig, canvas), alt_text=_cap(f"{title}: {message}"), filename=filename)
@@ -320,15 +359,15 @@ def rep_bars_chart(
     counts = {s: statuses.count(s) for s in COLORS}
     total_s = money_short(total, currency, language)
     if target_total:
+        achieved = sum(rev for rev, _ in with_target)
+        key = "chart.team_vs_target" if len(with_target) == n else "chart.team_partial_target"
         team = t(
-            "chart.team_vs_target",
+            key,
             lang,
             total=total_s,
+            achieved=money_short(achieved, currency, language),
             target=money_short(target_total, currency, language),
-            pct=percent(sum(rev for rev, _ in with_target) / target_total, language, 0),
-        )
-        team += "  ·  " + t(
-            "chart.status_counts", lang, on=counts["on_track"], risk=counts["at_risk"], behind=counts["behind"]
+            pct=percent(achieved / target_total, language, 0),
         )
     else:
         team = t("chart.team_total", lang, total=total_s)
@@ -341,7 +380,7 @@ def rep_bars_chart(
     h_px = height_in * DPI
     w_px = WIDTH_IN * DPI
 
-    _header(fig, title, team)
+    _header(fig, canvas, title, team)
 
     name_px = max(_text_px(canvas, name, LABEL_SIZE) for name in names)
     value_px = max(_text_px(canvas, label, VALUE_SIZE) for label in labels)
@@ -356,8 +395,11 @@ def rep_bars_chart(
 
     y = list(range(n))
     values = [_units(v) for v in revenue]
-    ax.barh(y, values, height=0.66, color=[COLORS[s] for s in statuses], zorder=2)
     target_rows = [(i, _units(tgt)) for i, tgt in enumerate(targets) if tgt]
+    if target_rows:
+        # Bullet-chart style: a pale bar up to the target behind the revenue bar shows the gap at a glance.
+        ax.barh([i for i, _ in target_rows], [x for _, x in target_rows], height=0.66, color=TARGET_BG, zorder=1)
+    ax.barh(y, values, height=0.66, color=[COLORS[s] for s in statuses], zorder=2)
     if target_rows:
         ax.vlines(
             [x for _, x in target_rows],
@@ -398,7 +440,7 @@ def rep_bars_chart(
     ax.tick_params(axis="x", labelcolor=MUTED)
 
     handles = [
-        Patch(color=COLORS[s], label=t(f"chart.{s}", lang))
+        Patch(color=COLORS[s], label=f"{t(f'chart.{s}', lang)} {counts[s]}")
         for s in ("on_track", "at_risk", "behind", "no_target")
         if counts[s]
     ]
@@ -420,12 +462,19 @@ def rep_bars_chart(
     # Alt text: the headline figures, the leaders and the reps who need attention.
     def who(i: int) -> str:
         name = " ".join(ordered[i][0].split())
-        if targets[i]:
-            return f"{name} {money_short(revenue[i], currency, language)} ({percent(revenue[i] / targets[i], language, 0)})"
-        return f"{name} {money_short(revenue[i], currency, language)}"
+        amount = money_short(revenue[i], currency, language)
+        if not targets[i]:
+            return f"{name} {amount}"
+        pct = percent(revenue[i] / targets[i], language, 0)
+        return f"{name} {amount}（{pct}）" if lang == "zh" else f"{name} {amount} ({pct})"
 
     sep = "、" if lang == "zh" else ", "
     parts = [t("chart.alt_reps", lang, title=title, n=n), team + ("。" if lang == "zh" else ".")]
+    if with_target:
+        status_line = t(
+            "chart.status_counts", lang, on=counts["on_track"], risk=counts["at_risk"], behind=counts["behind"]
+        )
+        parts.append(status_line + ("。" if lang == "zh" else "."))
     parts.append(t("chart.alt_top", lang, items=sep.join(who(i) for i in range(min(3, n)))))
     behind = [i for i, s in enumerate(statuses) if s == "behind"]
     if behind:
@@ -472,7 +521,7 @@ def trend_chart(
     height_in = 5.4
     fig, canvas = _new_figure(height_in)
     h_px, w_px = height_in * DPI, WIDTH_IN * DPI
-    header_px = _header(fig, title, subtitle)
+    header_px = _header(fig, canvas, title, subtitle)
 
     values = [_units(a) for a in amounts]
     hi = max([*values, _units(target) if target else 0.0, 0.0]) or 1.0
@@ -480,8 +529,13 @@ def trend_chart(
     y_max = hi * 1.18
     tick_px = max(_text_px(canvas, money_short(int(round(y_max * 100)), currency, language), TICK_SIZE), 40)
     left_px = 20 + tick_px + 10
-    right_px = 36
-    top_px = header_px + 34
+    # The latest period's tick label and value label are centred on the last point: keep them inside.
+    unit_px = (w_px - left_px - 36) / (n - 1 + 0.8)
+    overhang = (
+        max(_text_px(canvas, labels[-1], TICK_SIZE), _text_px(canvas, last_s, VALUE_SIZE, _weight_for(last_s))) / 2
+    )
+    right_px = max(36.0, overhang - 0.4 * unit_px + 16)
+    top_px = header_px + (40 if target else 24)
     bottom_px = 44
     ax = fig.add_axes(
         (left_px / w_px, bottom_px / h_px, 1 - (left_px + right_px) / w_px, 1 - (top_px + bottom_px) / h_px)
@@ -492,34 +546,37 @@ def trend_chart(
     ax.fill_between(x, values, lo, color=LINE, alpha=0.08, linewidth=0, zorder=1)
     ax.plot(x, values, color=LINE, linewidth=3, marker="o", markersize=7, zorder=3)
     ax.plot([x[-1]], [values[-1]], marker="o", markersize=12, color=LINE, markeredgecolor="white", zorder=4)
+    # Label the latest point on the side away from the line coming into it.
+    y_lo = lo * 1.1 if lo < 0 else 0.0
+    falling = n >= 2 and values[-2] > values[-1]
+    below = falling and (values[-1] - y_lo) > 0.25 * (y_max - y_lo)
     ax.annotate(
         _plain(last_s),
         (x[-1], values[-1]),
-        xytext=(0, 12),
+        xytext=(0, -14 if below else 14),
         textcoords="offset points",
         ha="center",
-        va="bottom",
-        fontproperties=_font(VALUE_SIZE, "bold"),
+        va="top" if below else "bottom",
+        fontproperties=_font(VALUE_SIZE, _weight_for(last_s)),
         color=LINE,
         zorder=5,
     )
     if target:
-        ty = _units(target)
-        ax.axhline(ty, color=TARGET, linewidth=2, linestyle=(0, (6, 4)), zorder=2)
-        ax.text(
-            0.0,
-            ty,
-            _plain(t("chart.target_value", lang, value=money_short(target, currency, language))),
-            fontproperties=_font(SMALL_SIZE),
-            color=TARGET,
-            ha="left",
-            va="bottom",
-            zorder=5,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5},
+        ax.axhline(_units(target), color=TARGET, linewidth=2, linestyle=(0, (6, 4)), zorder=2)
+        target_label = t("chart.target_value", lang, value=money_short(target, currency, language))
+        fig.legend(
+            handles=[Line2D([], [], color=TARGET, linewidth=2, linestyle=(0, (6, 4)), label=_plain(target_label))],
+            loc="upper right",
+            bbox_to_anchor=(1 - 20 / w_px, 1 - (header_px + 2) / h_px),
+            frameon=False,
+            prop=_font(SMALL_SIZE + 1),
+            handlelength=2.6,
+            labelcolor=INK,
+            borderaxespad=0,
         )
 
     ax.set_xlim(-0.4, n - 1 + 0.4)
-    ax.set_ylim(lo * 1.1 if lo < 0 else 0, y_max)
+    ax.set_ylim(y_lo, y_max)
     ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=4, min_n_ticks=3))
     ax.yaxis.set_major_formatter(_money_formatter(currency, language))
     ax.tick_params(axis="y", labelcolor=MUTED)
@@ -535,7 +592,8 @@ def trend_chart(
     hi_i = max(range(n), key=lambda i: amounts[i])
     lo_i = min(range(n), key=lambda i: amounts[i])
     sp = "" if lang == "zh" else " "
-    parts = [t("chart.alt_trend", lang, title=title, n=n, first=first, last=latest)]
+    intro = "chart.alt_trend" if n > 1 else "chart.alt_trend_one"
+    parts = [t(intro, lang, title=title, n=n, first=first, last=latest)]
     if n >= 2:
         parts.append(t("chart.alt_latest", lang, label=latest, value=last_s, change=delta, prev=labels[-2]))
         parts.append(
@@ -593,8 +651,8 @@ def funnel_chart(
         subtitle = t(
             "chart.funnel_cumulative",
             lang,
-            first=f"{counts[0]:,}",
-            last=f"{counts[-1]:,}",
+            first=number(counts[0], language),
+            last=number(counts[-1], language),
             stage=names[-1],
             pct=percent(counts[-1] / counts[0], language, 0),
         )
@@ -602,12 +660,13 @@ def funnel_chart(
         subtitle = t(
             "chart.funnel_snapshot",
             lang,
-            count=f"{total_count:,}",
+            count=number(total_count, language),
             amount=money_short(total_amount, currency, language),
         )
 
     def side_label(i: int) -> str:
-        text = f"{t('chart.deals', lang, n=f'{counts[i]:,}')} · {money_short(amounts[i], currency, language)}"
+        deals = t("chart.deals", lang, n=number(counts[i], language))
+        text = f"{deals} · {money_short(amounts[i], currency, language)}"
         if not cumulative and total_amount > 0:
             text += "  " + t("chart.funnel_share", lang, pct=percent(amounts[i] / total_amount, language, 0))
         return text
@@ -618,7 +677,7 @@ def funnel_chart(
     fig_h = 1.0 + n * row_in + 0.5
     fig, canvas = _new_figure(fig_h)
     h_px, w_px = fig_h * DPI, WIDTH_IN * DPI
-    header_px = _header(fig, title, subtitle)
+    header_px = _header(fig, canvas, title, subtitle)
 
     name_px = max(_text_px(canvas, name, LABEL_SIZE) for name in names)
     side_px = max(_text_px(canvas, s, VALUE_SIZE) for s in side)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numbers
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -182,18 +182,22 @@ def _pattern(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
+def _half_up(value: float | int | Decimal, decimals: int) -> Decimal:
+    """Round the way people expect on screen (2.5 -> 3), not Babel's default banker's rounding."""
+    dec = value if isinstance(value, Decimal) else Decimal(str(value))
+    return dec.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def number(value: float | int, language: str, decimals: int = 0) -> str:
     """Grouped number with a fixed count of decimals: number(1234.5, 'en', 1) -> "1,234.5"."""
-    dec = value if isinstance(value, Decimal) else Decimal(str(value))
-    return format_decimal(dec, format=_pattern(decimals), locale=locale_for(language))
+    return format_decimal(_half_up(value, decimals), format=_pattern(decimals), locale=locale_for(language))
 
 
 def percent(ratio: float | None, language: str, decimals: int = 1) -> str:
-    """A ratio as a percentage: 0.583 -> "58.3%"; None -> "n/a" / "无"."""
-    if ratio is None:
+    """A ratio as a percentage: 0.583 -> "58.3%"; None (or NaN, infinity) -> "n/a" / "无"."""
+    if ratio is None or not Decimal(str(ratio)).is_finite():
         return NOT_AVAILABLE[_lang(language)]
-    dec = ratio if isinstance(ratio, Decimal) else Decimal(str(ratio))
-    return format_percent(dec, format=_pattern(decimals) + "%", locale=locale_for(language))
+    return format_percent(_half_up(ratio, decimals + 2), format=_pattern(decimals) + "%", locale=locale_for(language))
 
 
 def change(current: float, previous: float | None, language: str, decimals: int = 1) -> str:
@@ -206,10 +210,11 @@ def change(current: float, previous: float | None, language: str, decimals: int 
         return NOT_AVAILABLE[_lang(language)]
     cur = Decimal(str(current))
     prev = Decimal(str(previous))
+    if not (cur.is_finite() and prev.is_finite()):
+        return NOT_AVAILABLE[_lang(language)]
     ratio = (cur - prev) / abs(prev)
     text = percent(abs(ratio), language, decimals)
-    quantum = Decimal(1).scaleb(-(decimals + 2))
-    if ratio.quantize(quantum) == 0:
+    if _half_up(ratio, decimals + 2) == 0:
         return percent(0, language, decimals)
     arrow = UP if ratio > 0 else DOWN
     sep = "" if _lang(language) == "zh" else " "
