@@ -76,6 +76,8 @@ class Deal(SQLModel, table=True):
             "ix_deal_team_owner_status_close", "team_id", "owner_id", "status", "close_date", "amount_cents"
         ),
         Index("ix_deal_team_created", "team_id", "created_date", "owner_id"),
+        # Revenue per rep over a period (leaderboards): covering, read in close-date order (migration 0003_kpi).
+        Index("ix_deal_team_status_close_owner", "team_id", "status", "close_date", "owner_id", "amount_cents"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -222,6 +224,20 @@ class CheckinRun(SQLModel, table=True):
     deadline_at: datetime | None = _ts()
     reminded_at: datetime | None = _ts()
     completed_at: datetime | None = _ts()
+
+
+class CheckinRound(SQLModel, table=True):
+    """One round of a check-in schedule (its reps asked on one local day) and its thread in the summary channel."""
+
+    __table_args__ = (UniqueConstraint("schedule_id", "round_date", name="uq_checkin_round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    schedule_id: int = Field(foreign_key="checkinschedule.id")
+    round_date: date
+    channel_id: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)  # "claiming" while one instance posts the head
+    created_at: datetime = _created()
 
 
 class CheckinAnswer(SQLModel, table=True):

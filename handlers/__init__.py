@@ -5,10 +5,10 @@ Each feature module exposes `register(app)`; those that send on a schedule also 
 
 from typing import Any
 
-from handlers import admin, direct_messages
+from handlers import admin, checkin, direct_messages, kpi, target
 
 # direct_messages last: features add their DM routes in their own register().
-FEATURES = [admin, direct_messages]
+FEATURES = [admin, kpi, target, checkin, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

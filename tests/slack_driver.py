@@ -37,9 +37,15 @@ class SlackDriver:
         self.app = create_app(self.settings, deps=self.deps)
         self.server = make_server(make_wsgi_app(self.app, self.deps.engine), host="127.0.0.1", port=0, threads=32)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
         self._seq = itertools.count(1)
         self.http = requests.Session()
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except OSError:  # the socket was closed by __exit__: the server is done
+            pass
 
     def __enter__(self) -> "SlackDriver":
         self._thread.start()

@@ -396,14 +396,12 @@ def test_no_global_random_or_clock(monkeypatch):
     assert a.deals == b.deals and a.feedback == b.feedback and a.runs == b.runs and a.targets == b.targets
 
 
-# ---- PostgreSQL (only when SALESBOT_TEST_PG_URL is set) -------------------------------------------------
+# ---- PostgreSQL (the session's throw-away database; skipped with a notice when PostgreSQL is down) ----------
 
 
-@pytest.mark.skipif(not PG_URL, reason="SALESBOT_TEST_PG_URL not set")
-def test_postgres_load_matches_sqlite(loaded):
+def test_postgres_load_matches_sqlite(loaded, pg_database):
     sqlite_engine, summary = loaded
-    engine = get_engine(PG_URL)
-    upgrade(engine)
+    engine = pg_database.fresh_engine()
     team = f"TDEMO{uuid.uuid4().hex[:10].upper()}"
     try:
         pg_summary = load_demo(engine, today=TODAY, team_id=team)

@@ -1,0 +1,279 @@
+"""/kpi on 1,000,000 deals, 500 reps, 3 years, SQLite: end to end over signed HTTP, and the engine's query
+against the bare SQL aggregate on the same index.
+
+End to end = signed slash command -> ack -> the answer posted to response_url, as the fake Slack receives it.
+The database is built once under the temp dir (salesbot-bench-kpi-*.db) and reused by later runs.
+"""
+
+import os
+import random
+import sqlite3
+import statistics
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+from sqlmodel import Session
+
+from benchmarks import Row
+from bot.app import create_app, make_deps
+from bot.http_server import make_server, make_wsgi_app
+from bot.local_slack import Call, LocalSlack
+from bot.settings import Settings
+from bot.signing import signed_headers, slash_command_body
+from db.engine import get_engine
+from db.migrate import upgrade
+from reports import kpi_engine
+from reports.kpi_period import resolve_period
+
+DEALS = 1_000_000
+REPS = 500
+TEAM = "TBENCH"
+SECRET = "bench-signing-secret-0123456789abcdef"
+PRODUCTS = ["GTX Basic", "GTX Pro", "GTX Plus Basic", "GTX Plus Pro", "MG Special", "MG Advanced", "GTK 500"]
+
+
+def build_database(path: Path, today: date) -> None:
+    """1M deals over the 3 years before `today`: 45% won, 35% lost, 20% open; one quarterly target per rep."""
+    engine = get_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    con = sqlite3.connect(path)
+    if con.execute("SELECT count(*) FROM deal WHERE team_id = ?", (TEAM,)).fetchone()[0] == DEALS:
+        con.close()
+        return
+    rng = random.Random(4)
+    first = today - timedelta(days=3 * 365)
+    con.execute(
+        "INSERT OR IGNORE INTO workspace (team_id, name, timezone, language, currency, "
+        "fiscal_year_start_month, created_at) VALUES (?, 'bench', 'UTC', 'en', 'USD', 1, '2026-01-01')",
+        (TEAM,),
+    )
+    con.executemany(
+        "INSERT INTO member (team_id, slack_user_id, crm_name, display_name, role, active, created_at) "
+        "VALUES (?, ?, ?, ?, 'rep', 1, '2026-01-01')",
+        [(TEAM, f"UREP{i:04d}", f"Rep {i:04d}", f"Rep {i:04d}") for i in range(REPS)],
+    )
+    ids = [r[0] for r in con.execute("SELECT id FROM member WHERE team_id = ? AND role = 'rep'", (TEAM,))]
+
+    def rows():
+        for n in range(DEALS):
+            created = first + timedelta(days=rng.randrange(3 * 365))
+            roll = rng.random()
+            status = "won" if roll < 0.45 else "lost" if roll < 0.8 else "open"
+            closed = created + timedelta(days=rng.randrange(5, 120)) if status != "open" else None
+            if closed and closed > today:
+                status, closed = "open", None
+            yield (
+                TEAM,
+                "bench",
+                f"B{n:07d}",
+                "",
+                rng.choice(ids),
+                f"Account {rng.randrange(300)}",
+                rng.choice(PRODUCTS),
+                status,
+                status,
+                rng.randrange(10_000, 5_000_000),
+                "USD",
+                created.isoformat(),
+                closed.isoformat() if closed else None,
+                "",
+            )
+
+    con.executemany(
+        "INSERT INTO deal (team_id, source, external_id, name, owner_id, account, product, stage, status, "
+        "amount_cents, currency, created_date, close_date, row_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows(),
+    )
+    q = (today.month - 1) // 3
+    start = date(today.year, 3 * q + 1, 1)
+    end = date(today.year + (q == 3), (3 * q + 3) % 12 + 1, 1)
+    con.executemany(
+        "INSERT INTO target (team_id, member_id, metric, period_start, period_end, value_cents, currency, "
+        "created_at) VALUES (?, ?, 'revenue', ?, ?, ?, 'USD', '2026-01-01')",
+        [(TEAM, i, start.isoformat(), end.isoformat(), 30_000_000) for i in ids],
+    )
+    con.commit()
+    con.execute("ANALYZE")
+    con.close()
+
+
+class Harness:
+    """The app in waitress on loopback, its Web API on the fake Slack; `ask` times one command end to end."""
+
+    def __init__(self, db_url: str) -> None:
+        self.fake = LocalSlack(team_id=TEAM).start()
+        self.fake.add_user("UBENCH", "Bench Manager")
+        self.settings = Settings(
+            _env_file=None,
+            slack_bot_token="xoxb-bench",
+            slack_signing_secret=SECRET,
+            slack_api_url=self.fake.api_url,
+            database_url=db_url,
+            salesbot_managers="UBENCH",
+        )
+        self.deps = make_deps(self.settings)
+        self.app = create_app(self.settings, deps=self.deps)
+        self.server = make_server(make_wsgi_app(self.app, self.deps.engine), host="127.0.0.1", port=0, threads=32)
+        threading.Thread(target=self.server.run, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
+        self.http = requests.Session()
+        self._pending = threading.Event()
+        self.fake.listeners.append(self._on_call)
+
+    def _on_call(self, call: Call) -> None:
+        if call.method == "response_url":  # one command at a time: this is its answer
+            self._pending.set()
+
+    def ask(self, text: str, *, answered_in_ack: bool = False) -> tuple[float, float]:
+        """(ack seconds, answer seconds) for one /kpi command."""
+        url = self.fake.new_response_url()
+        done = self._pending = threading.Event()
+        if answered_in_ack:
+            done.set()
+        body = slash_command_body(
+            command="/kpi",
+            text=text,
+            user_id="UBENCH",
+            team_id=TEAM,
+            response_url=url,
+            channel_id="C0BENCH",
+            trigger_id="t",
+        )
+        started = time.perf_counter()
+        headers = signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
+        response = self.http.post(self.url, data=body.encode(), timeout=30, headers=headers)
+        acked = time.perf_counter() - started
+        assert response.status_code == 200, response.text
+        assert done.wait(30), f"no answer to {text!r}"
+        return acked, time.perf_counter() - started
+
+    def close(self) -> None:
+        self.app.listener_runner.listener_executor.wait_idle(30)  # type: ignore[attr-defined]
+        self.server.close()
+        self.fake.stop()
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+
+
+def run() -> list[Row]:
+    today = date.today()
+    path = Path(os.environ.get("SALESBOT_BENCH_DIR", tempfile.gettempdir())) / "salesbot-bench-kpi-v1.db"
+    started = time.perf_counter()
+    build_database(path, today)
+    build_s = time.perf_counter() - started
+    url = f"sqlite:///{path}"
+    rows = [Row("kpi", "database ready (1M deals, 500 reps; cached after the first run)", build_s, "s")]
+
+    harness = Harness(url)
+    try:
+        phrases = [
+            "revenue last quarter",
+            "revenue this quarter",
+            "revenue last month",
+            "revenue Q1 2025",
+            "revenue 2025",
+            "revenue last 30 days",
+            "revenue this year",
+            "上季度销售额",
+        ]
+        harness.ask("help", answered_in_ack=True)  # first contact: the member row and the users.info call
+        for phrase in phrases:  # warm-up: imports, statement caches, page cache
+            harness.ask(phrase)
+        totals, acks = [], []
+        for i in range(80):
+            ack, total = harness.ask(phrases[i % len(phrases)])
+            acks.append(ack)
+            totals.append(total)
+        p50, p95 = _pct(totals, 0.5) * 1000, _pct(totals, 0.95) * 1000
+        rows += [
+            Row("kpi", "/kpi revenue <period> end to end p50", p50, "ms", "< 50 ms", p50 < 50),
+            Row("kpi", "/kpi revenue <period> end to end p95", p95, "ms", "< 150 ms", p95 < 150),
+            Row("kpi", "ack p95", _pct(acks, 0.95) * 1000, "ms", "< 3000 ms", _pct(acks, 0.95) < 3),
+        ]
+        breakdowns = []
+        for i in range(30):
+            breakdowns.append(harness.ask(["revenue by rep last quarter", "leaderboard this quarter"][i % 2])[1])
+        b95 = _pct(breakdowns, 0.95) * 1000
+        rows.append(Row("kpi", "breakdown by rep (500 reps) end to end p95", b95, "ms", "< 300 ms", b95 < 300))
+
+        # 20 commands at once: every ack within 3 s.
+        burst: list[float] = []
+
+        def one() -> None:
+            body = slash_command_body(
+                command="/kpi",
+                text="revenue by rep last quarter",
+                user_id="UBENCH",
+                team_id=TEAM,
+                response_url=harness.fake.new_response_url(),
+                channel_id="C0BENCH",
+                trigger_id="t",
+            )
+            t0 = time.perf_counter()
+            requests.post(
+                harness.url,
+                data=body.encode(),
+                timeout=30,
+                headers=signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded"),
+            )
+            burst.append(time.perf_counter() - t0)
+
+        threads = [threading.Thread(target=one) for _ in range(20)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        harness.app.listener_runner.listener_executor.wait_idle(120)  # type: ignore[attr-defined]
+        rows.append(Row("kpi", "20 concurrent /kpi: slowest ack", max(burst) * 1000, "ms", "< 3000 ms", max(burst) < 3))
+    finally:
+        harness.close()
+
+    rows += _engine_vs_sql(url, path, today)
+    return rows
+
+
+def _engine_vs_sql(url: str, path: Path, today: date) -> list[Row]:
+    """The engine's revenue query for a quarter against the same aggregate typed into sqlite3."""
+    period = resolve_period("last quarter", today=today, language="en")
+    engine = get_engine(url)
+    scope = kpi_engine.Scope(TEAM)
+    con = sqlite3.connect(path)
+    sql = (
+        "SELECT sum(amount_cents), count(*) FROM deal WHERE team_id = ? AND status = 'won' "
+        "AND close_date >= ? AND close_date < ?"
+    )
+    args = (TEAM, period.start.isoformat(), period.end.isoformat())
+    bare_value = con.execute(sql, args).fetchone()
+    bare, ours = [], []
+    with Session(engine) as session:
+        value = kpi_engine.compute(session, "revenue", scope, period)
+        assert value.value == bare_value[0], (value, bare_value)
+        for _ in range(60):
+            t0 = time.perf_counter()
+            con.execute(sql, args).fetchone()
+            bare.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            kpi_engine.compute(session, "revenue", scope, period)
+            ours.append(time.perf_counter() - t0)
+    con.close()
+    b, o = statistics.median(bare) * 1000, statistics.median(ours) * 1000
+    rows = [
+        Row("kpi", "bare SQL quarter revenue (sqlite3, covering index) median", b, "ms"),
+        Row("kpi", "engine compute('revenue') median", o, "ms"),
+        Row("kpi", "engine / bare SQL", o / b, "x", "< 3x", o / b < 3),
+    ]
+    if os.environ.get("SALESBOT_BENCH_PANDAS") == "1":
+        import pandas as pd
+
+        t0 = time.perf_counter()
+        pd.read_sql("SELECT * FROM deal", sqlite3.connect(path))
+        rows.append(Row("kpi", "loading the deal table into pandas instead", time.perf_counter() - t0, "s"))
+    return rows

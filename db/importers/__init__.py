@@ -1,0 +1,41 @@
+"""Importers: CRM exports (deals), targets and feedback files into the database, all or nothing.
+
+`import_file(engine, kind, data, ...)` is the one entry point the CLI and the Slack handler call; it reads
+CSV/XLSX bytes, checks every row, and either writes the whole file in one transaction or refuses it with
+the rows and reasons (see report.ImportResult).
+"""
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from db.importers.options import ImportOptions, Progress
+from db.importers.report import ImportRefused, ImportResult, RowProblem, summary_lines
+from db.importers.workspace import resolve_team
+
+KINDS = ("deals", "targets", "feedback")
+
+__all__ = ["KINDS", "ImportOptions", "ImportRefused", "ImportResult", "RowProblem", "import_file", "resolve_team",
+           "summary_lines"]
+
+
+def import_file(engine: Engine, kind: str, data: bytes, *, filename: str, team_id: str,
+                options: ImportOptions | None = None, progress: Progress | None = None,
+                today: date | None = None) -> ImportResult:
+    """Import one file of `kind` (deals | targets | feedback) into the workspace `team_id`."""
+    options = options or ImportOptions()
+    if kind == "deals":
+        from db.importers.deals import import_deals
+
+        return import_deals(engine, data, filename=filename, team_id=team_id, options=options, progress=progress,
+                            today=today)
+    if kind == "targets":
+        from db.importers.targets import import_targets
+
+        return import_targets(engine, data, filename=filename, team_id=team_id, options=options)
+    if kind == "feedback":
+        from db.importers.feedback import import_feedback
+
+        return import_feedback(engine, data, filename=filename, team_id=team_id, options=options,
+                               progress=progress)
+    raise ValueError(f"unknown import kind {kind!r}")

@@ -1,0 +1,237 @@
+"""Deals from a CRM export: map the columns, read every cell, refuse or write the whole file.
+
+All or nothing: every row is checked before anything is written, and the write is one transaction. The
+work is vectorised over columns (pandas/numpy) so a million rows import in seconds.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from db.importers.formats import DEFAULT_CURRENCY, column_map
+from db.importers.options import ImportOptions, Progress
+from db.importers.owners import ensure_owners, unlinked
+from db.importers.reading import RawTable, read_table
+from db.importers.report import MAX_LISTED, ImportRefused, ImportResult, RowProblem
+from db.importers.runs import finish_run, start_run
+from db.importers.upsert import existing_hashes, sqlite_bulk_end, sqlite_bulk_start, upsert
+from db.importers.values import (
+    BadValue,
+    currency_code,
+    infer_date_order,
+    normalise_stage,
+    parse_amounts,
+    parse_dates,
+    stage_status,
+)
+from db.importers.workspace import workspace_currency
+
+COLUMNS = ("team_id", "source", "external_id", "name", "owner_id", "account", "product", "stage", "status",
+           "amount_cents", "currency", "created_date", "close_date", "row_hash", "updated_at")
+LIMITS = {"name": 300, "account": 300, "product": 200, "stage": 100, "owner": 200, "owner_email": 320}
+
+
+class Problems:
+    """The first problem of each bad row: which column and why, kept as arrays (a file may be all bad)."""
+
+    def __init__(self, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+        self.n = len(frame)
+        self.frame = frame
+        self.columns = columns
+        self.bad = np.zeros(self.n, dtype=bool)
+        self.reason = np.empty(self.n, dtype=object)
+        self.field = np.empty(self.n, dtype=object)
+
+    def flag(self, mask: np.ndarray | pd.Series, field: str, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool) & ~self.bad
+        if mask.any():
+            self.reason[mask] = reason
+            self.field[mask] = field
+            self.bad |= mask
+
+    def listed(self) -> list[RowProblem]:
+        out = []
+        for i in np.flatnonzero(self.bad)[:MAX_LISTED]:
+            column = self.columns.get(self.field[i], self.field[i])
+            value = str(self.frame[column].iat[i]) if column in self.frame.columns else ""
+            out.append(RowProblem(int(self.frame.index[i]) + 2, column, self.reason[i], value[:80]))
+        return out
+
+    def rejected_rows(self) -> list[dict[str, str]]:
+        rows = []
+        for i in np.flatnonzero(self.bad):
+            row = {str(k): str(v) for k, v in self.frame.iloc[i].items()}
+            problem = RowProblem(int(self.frame.index[i]) + 2, self.columns.get(self.field[i], self.field[i]),
+                                 self.reason[i], "")
+            rows.append({**row, "rejected_because": problem.text()})
+        return rows
+
+
+@dataclass
+class PreparedDeals:
+    frame: pd.DataFrame  # normalised columns, one row per good row
+    problems: Problems
+    file_format: str
+    mapping: dict[str, str]
+
+
+def _text(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:
+    if field not in columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    series = frame[columns[field]]
+    limit = LIMITS.get(field)
+    return series.str.slice(0, limit) if limit and series.str.len().max() > limit else series
+
+
+def _date_order(options: ImportOptions, columns: dict[str, str], frame: pd.DataFrame) -> str | None:
+    if options.date_order:
+        return options.date_order.upper()
+    for field in ("close_date", "created_date"):
+        if field in columns:
+            values = pd.unique(frame[columns[field]])
+            try:
+                order = infer_date_order(values)
+            except BadValue:
+                example = next(v for v in values if v and v[:2].isdigit() and not v[:4].isdigit())
+                raise ImportRefused("ambiguous_dates", example=example, column=columns[field]) from None
+            if order:
+                return order
+    return None
+
+
+def prepare_deals(raw: RawTable, options: ImportOptions, *, default_currency: str, today: date) -> PreparedDeals:
+    """Read and check every row; no database access."""
+    frame = raw.frame
+    cmap = column_map("deals", list(frame.columns), file_format=options.file_format, overrides=options.column_map)
+    cols = cmap.columns
+    problems = Problems(frame, cols)
+    default_currency = (options.currency or DEFAULT_CURRENCY.get(cmap.file_format) or default_currency).upper()
+
+    stage = _text(frame, cols, "stage")
+    overrides = {normalise_stage(k): v.lower() for k, v in options.stage_map.items()}
+    status_of = {s: stage_status(s, overrides) for s in pd.unique(stage)}
+    status = stage.map(status_of)
+    problems.flag(stage.eq(""), "stage", "missing_stage")
+    problems.flag(status.isna(), "stage", "unknown_stage")
+
+    order = _date_order(options, cols, frame)
+    close, close_bad = parse_dates(_text(frame, cols, "close_date"), order)
+    created, created_bad = parse_dates(_text(frame, cols, "created_date"), order)
+    problems.flag(close_bad, "close_date", "bad_date")
+    problems.flag(created_bad, "created_date", "bad_date")
+
+    cents, present, amount_bad, symbol_currency = parse_amounts(_text(frame, cols, "amount"))
+    problems.flag(amount_bad, "amount", "bad_amount")
+    won = status.eq("won").to_numpy()
+    problems.flag(won & ~present, "amount", "missing_amount")
+    problems.flag(status.isin(["won", "lost"]).to_numpy() & close.isna().to_numpy(), "close_date",
+                  "missing_close_date")
+
+    if "currency" in cols:
+        codes = {c: currency_code(c, default_currency) for c in pd.unique(frame[cols["currency"]])}
+        currency = frame[cols["currency"]].map(codes)
+        problems.flag(currency.isna(), "currency", "bad_currency")
+        currency = currency.fillna(default_currency)
+    else:
+        currency = symbol_currency.fillna(default_currency)
+
+    name, account = _text(frame, cols, "name"), _text(frame, cols, "account")
+    owner, product = _text(frame, cols, "owner"), _text(frame, cols, "product")
+    if "id" in cols:
+        ids = frame[cols["id"]]
+        problems.flag(ids.eq(""), "id", "missing_id")
+        problems.flag(ids.ne("") & ids.duplicated(keep="first"), "id", "duplicate_id")
+        long = ids.str.len() > 128
+        external = ids.where(~long, ids[long].map(lambda s: "h:" + hashlib.sha256(s.encode()).hexdigest()))
+    else:
+        external = _stable_ids(name, account, owner, product)
+
+    out = pd.DataFrame({
+        "external_id": external, "name": name, "owner": owner, "account": account, "product": product,
+        "stage": stage.str.slice(0, 100), "status": status, "amount_cents": cents, "currency": currency,
+        "created_date": created.fillna(close).fillna(today.isoformat()), "close_date": close,
+        "owner_email": _text(frame, cols, "owner_email").str.lower(), "created_in_file": created,
+    }, index=frame.index)
+    out = out[~problems.bad]
+    hashed = out[["name", "owner", "account", "product", "stage", "status", "amount_cents", "currency",
+                  "created_date", "close_date"]].fillna("")
+    out["row_hash"] = pd.util.hash_pandas_object(hashed, index=False).to_numpy().astype(str)
+    return PreparedDeals(out, problems, cmap.file_format, cols)
+
+
+def _stable_ids(*parts: pd.Series) -> pd.Series:
+    """A file without an id column: hash the identifying columns; the n-th identical row gets '#n'."""
+    key = parts[0].str.cat(list(parts[1:]), sep="\x1f")
+    digests = pd.Series([hashlib.sha256(k.encode()).hexdigest()[:32] for k in key], index=key.index)
+    occurrence = key.groupby(key, sort=False).cumcount()
+    return digests.where(occurrence.eq(0), digests + "#" + occurrence.astype(str))
+
+
+def import_deals(engine: Engine, data: bytes, *, filename: str, team_id: str, options: ImportOptions,
+                 progress: Progress | None = None, today: date | None = None) -> ImportResult:
+    """Import a deals export into `team_id`; never raises for a bad file (the result says why it refused)."""
+    started = time.perf_counter()
+    result = ImportResult(kind="deals", filename=filename, team_id=team_id)
+    try:
+        raw = read_table(data, filename)
+        result.encoding = raw.encoding
+        with engine.connect() as conn:
+            currency = workspace_currency(conn, team_id)
+        prepared = prepare_deals(raw, options, default_currency=currency, today=today or date.today())
+    except ImportRefused as refusal:
+        result.status, result.refusal = "refused", refusal
+        return result
+    frame, problems = prepared.frame, prepared.problems
+    result.file_format, result.mapping, result.rows = prepared.file_format, prepared.mapping, problems.n
+    result.rejected = int(problems.bad.sum())
+    result.problems = problems.listed()
+    if result.rejected and not options.skip_bad_rows:
+        result.status = "refused"
+        return result
+    if result.rejected:
+        result.status, result.rejected_rows = "partial", problems.rejected_rows()
+    _describe(result, frame)
+    source = prepared.file_format
+    with engine.begin() as conn:
+        run_id = start_run(conn, result, data)  # first a write: SQLite's transaction then covers the DDL below
+        owners = frame.loc[frame["owner"].ne(""), ["owner", "owner_email"]].drop_duplicates("owner")
+        emails = dict(zip(owners["owner"], owners["owner_email"], strict=True))
+        owner_ids, result.owners_new = ensure_owners(conn, team_id, emails)
+        stored = existing_hashes(conn, "deal", team_id, source)
+        before = frame["external_id"].map(stored) if stored else pd.Series(np.nan, index=frame.index, dtype=object)
+        is_new = before.isna().to_numpy()
+        changed = ~is_new & (before.to_numpy() != frame["row_hash"].to_numpy())
+        result.inserted, result.updated = int(is_new.sum()), int(changed.sum())
+        result.unchanged = len(frame) - result.inserted - result.updated
+        todo = frame[is_new | changed]
+        now = datetime.now(UTC)
+        stamp = now if conn.dialect.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        owner_id = todo["owner"].map(owner_ids).astype(object).where(todo["owner"].ne(""), None)
+        close = todo["close_date"].astype(object).where(todo["close_date"].notna(), None)
+        rows = zip([team_id] * len(todo), [source] * len(todo), todo["external_id"], todo["name"], owner_id,
+                   todo["account"], todo["product"], todo["stage"], todo["status"],
+                   todo["amount_cents"].tolist(), todo["currency"], todo["created_date"], close,
+                   todo["row_hash"], [stamp] * len(todo), strict=True)
+        rebuild = sqlite_bulk_start(conn, "deal", len(todo))
+        upsert(conn, "deal", COLUMNS, rows, total=len(todo), progress=progress)
+        sqlite_bulk_end(conn, rebuild)
+        result.owners_unlinked = unlinked(conn, team_id, list(emails))
+        result.owner_emails = {n: e for n, e in emails.items() if e and n in result.owners_unlinked}
+        result.seconds = time.perf_counter() - started
+        finish_run(conn, run_id, result)
+    return result
+
+
+def _describe(result: ImportResult, frame: pd.DataFrame) -> None:
+    """Stage mapping, currencies and the dates covered, for the summary."""
+    counts = frame.groupby(["stage", "status"], sort=False).size().sort_values(ascending=False)
+    result.stages = [(str(s), str(st), int(n)) for (s, st), n in counts.items()][:12]
+    result.currencies = {str(k): int(v) for k, v in frame["currency"].value_counts().items()}
+    dates = pd.concat([frame["created_in_file"].dropna(), frame["close_date"].dropna()])
+    if len(dates):
+        result.date_range = (date.fromisoformat(dates.min()), date.fromisoformat(dates.max()))

@@ -1,0 +1,176 @@
+"""Which CRM wrote a file, and which of its columns means what.
+
+Each format lists, per salesbot field, the column names that CRM's export uses (report labels and API
+names). `auto` picks the format that recognises the most fields; `--map "Column=field"` overrides any of it.
+Headers compare case-, space-, underscore- and dot-insensitively.
+"""
+
+import re
+from dataclasses import dataclass
+
+from db.importers.report import ImportRefused
+
+DEAL_FIELDS = ("id", "name", "owner", "owner_email", "account", "product", "stage", "amount", "currency",
+               "created_date", "close_date")
+TARGET_FIELDS = ("owner", "owner_email", "metric", "period", "start", "end", "value", "currency")
+FEEDBACK_FIELDS = ("id", "date", "account", "rating", "scale", "comment", "owner", "owner_email", "product")
+FIELDS = {"deals": DEAL_FIELDS, "targets": TARGET_FIELDS, "feedback": FEEDBACK_FIELDS}
+REQUIRED = {"deals": ("stage", "amount", "close_date"), "targets": ("metric", "value"),
+            "feedback": ("date",)}
+
+DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
+    "salesforce": {  # Opportunity report export ("Details only") and Data Loader API names
+        "id": ("Opportunity ID", "Opportunity Id", "18 Digit Opportunity ID", "Id"),
+        "name": ("Opportunity Name", "Name"),
+        "owner": ("Opportunity Owner", "Owner Full Name", "Owner Name", "Owner.Name"),
+        "owner_email": ("Opportunity Owner Email", "Owner Email", "Owner.Email"),
+        "account": ("Account Name", "Account.Name"),
+        "product": ("Product Name", "Primary Product"),
+        "stage": ("Stage", "StageName"),
+        "amount": ("Amount",),
+        "currency": ("Opportunity Currency", "Amount Currency", "CurrencyIsoCode"),
+        "created_date": ("Created Date", "CreatedDate"),
+        "close_date": ("Close Date", "CloseDate"),
+    },
+    "hubspot": {  # Deals > Export (all properties or the view's columns)
+        "id": ("Record ID", "Deal ID", "hs_object_id"),
+        "name": ("Deal Name", "dealname"),
+        "owner": ("Deal owner", "HubSpot Owner", "hubspot_owner_id"),
+        "owner_email": ("Deal owner email", "Owner email"),
+        "account": ("Associated Company", "Associated Company (Primary)", "Company name",
+                    "Associated Company Name"),
+        "product": ("Associated Products", "Product", "Line item"),
+        "stage": ("Deal Stage", "dealstage"),
+        "amount": ("Amount", "amount"),
+        "currency": ("Currency", "Deal currency code", "deal_currency_code"),
+        "created_date": ("Create Date", "createdate"),
+        "close_date": ("Close Date", "closedate"),
+    },
+    "zoho": {  # Zoho CRM > Deals > Export
+        "id": ("Record Id", "Deal Id"),
+        "name": ("Deal Name",),
+        "owner": ("Deal Owner",),
+        "owner_email": ("Deal Owner Email", "Owner Email"),
+        "account": ("Account Name",),
+        "product": ("Product Name", "Product"),
+        "stage": ("Stage",),
+        "amount": ("Amount",),
+        "currency": ("Currency",),
+        "created_date": ("Created Time",),
+        "close_date": ("Closing Date",),
+    },
+    "fxiaoke": {  # 纷享销客 ShareCRM 商机 (opportunity) export
+        "id": ("商机编号", "商机ID", "数据ID", "编号"),
+        "name": ("商机名称",),
+        "owner": ("负责人", "负责人名称"),
+        "owner_email": ("负责人邮箱", "邮箱"),
+        "account": ("客户名称", "客户"),
+        "product": ("产品名称", "产品"),
+        "stage": ("销售阶段", "商机阶段", "阶段"),
+        "amount": ("商机金额", "金额", "预计成交金额"),
+        "currency": ("币种", "货币"),
+        "created_date": ("创建时间", "创建日期"),
+        "close_date": ("结单日期", "成交日期", "预计成交日期"),
+    },
+    "generic": {  # any spreadsheet; the Maven CRM sample (sales_pipeline.csv) among them
+        "id": ("opportunity_id", "deal_id", "id", "opportunity id"),
+        "name": ("deal_name", "opportunity_name", "name", "deal", "opportunity", "title"),
+        "owner": ("sales_agent", "owner", "owner_name", "rep", "sales_rep", "salesperson", "agent"),
+        "owner_email": ("owner_email", "sales_agent_email", "rep_email", "email"),
+        "account": ("account", "account_name", "customer", "company", "client"),
+        "product": ("product", "product_name"),
+        "stage": ("deal_stage", "stage", "status"),
+        "amount": ("close_value", "amount", "value", "deal_value"),
+        "currency": ("currency", "currency_code"),
+        "created_date": ("engage_date", "created_date", "create_date", "created", "created_at", "open_date"),
+        "close_date": ("close_date", "closed_date", "closing_date", "closed_at", "won_date"),
+    },
+}
+DEFAULT_CURRENCY = {"fxiaoke": "CNY"}
+
+TARGET_FORMAT = {
+    "owner": ("owner", "rep", "sales_agent", "member", "name", "team", "负责人", "销售", "成员", "团队"),
+    "owner_email": ("owner_email", "email", "邮箱"),
+    "metric": ("metric", "kpi", "指标"),
+    "period": ("period", "期间", "周期", "时间"),
+    "start": ("start", "period_start", "start_date", "from", "开始日期", "开始"),
+    "end": ("end", "period_end", "end_date", "to", "结束日期", "结束"),
+    "value": ("value", "target", "goal", "amount", "目标", "目标值", "金额"),
+    "currency": ("currency", "币种"),
+}
+FEEDBACK_FORMAT = {  # amazon_alexa.tsv: rating, date, variation -> product, verified_reviews -> comment
+    "id": ("id", "feedback_id", "response_id", "review_id", "编号"),
+    "date": ("date", "received_on", "submitted_at", "created", "created_at", "response_date", "日期", "时间"),
+    "account": ("account", "customer", "company", "client", "account_name", "客户", "客户名称"),
+    "rating": ("rating", "score", "stars", "csat", "nps", "nps_score", "评分", "打分", "满意度"),
+    "scale": ("scale", "rating_scale", "量表"),
+    "comment": ("comment", "comments", "review", "verified_reviews", "text", "feedback_text", "评论", "内容",
+                "意见"),
+    "owner": ("owner", "rep", "sales_agent", "负责人"),
+    "owner_email": ("owner_email", "email", "邮箱"),
+    "product": ("product", "variation", "产品"),
+}
+
+
+def header_key(text: str) -> str:
+    return re.sub(r"[\s_.\-()]+", " ", text.strip().lstrip("\ufeff").lower()).strip()
+
+
+@dataclass
+class ColumnMap:
+    file_format: str
+    columns: dict[str, str]  # field -> the file's header
+
+
+def _match(headers: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    by_key = {header_key(h): h for h in headers}
+    found: dict[str, str] = {}
+    for fld, names in aliases.items():
+        for name in names:
+            if header_key(name) in by_key and by_key[header_key(name)] not in found.values():
+                found[fld] = by_key[header_key(name)]
+                break
+    return found
+
+
+def column_map(kind: str, headers: list[str], *, file_format: str = "auto",
+               overrides: dict[str, str] | None = None) -> ColumnMap:
+    """The field -> column map for `kind`; refuses the file when the required fields are not all there."""
+    fields = FIELDS[kind]
+    if kind == "deals":
+        candidates = DEAL_FORMATS if file_format == "auto" else {file_format: DEAL_FORMATS[file_format]}
+        scored = [(len(_match(headers, aliases)), name) for name, aliases in candidates.items()]
+        best = max(scored, key=lambda s: (s[0], -list(candidates).index(s[1])))[1]
+        chosen, found = best, _match(headers, candidates[best])
+    else:
+        chosen, found = "generic", _match(headers, TARGET_FORMAT if kind == "targets" else FEEDBACK_FORMAT)
+    for column, fld in (overrides or {}).items():
+        if fld not in fields:
+            raise ImportRefused("unknown_map_field", detail=repr(fld), fields=", ".join(fields))
+        real = next((h for h in headers if header_key(h) == header_key(column)), None)
+        if real is None:
+            raise ImportRefused("unknown_map_column", detail=repr(column))
+        found = {f: c for f, c in found.items() if c != real}
+        found[fld] = real
+    missing = [f for f in REQUIRED[kind] if f not in found]
+    if kind == "targets" and "period" not in found and not ("start" in found and "end" in found):
+        missing.append("period")
+    if kind == "feedback" and "rating" not in found and "comment" not in found:
+        missing.append("rating or comment")
+    if kind == "deals" and not ({"id", "name", "account"} & found.keys()):
+        missing.append("id or name or account")
+    if missing:
+        raise ImportRefused("unrecognised_columns", kind=kind, missing=", ".join(missing),
+                            found=", ".join(headers[:30]), fields=", ".join(fields))
+    return ColumnMap(chosen, found)
+
+
+def guess_kind(headers: list[str]) -> str:
+    """deals, targets or feedback: which kind of file this looks like (for files dropped in Slack)."""
+    def fits(kind: str) -> int:
+        try:
+            return len(column_map(kind, headers).columns)
+        except ImportRefused:
+            return -1
+    scores = {kind: fits(kind) for kind in ("deals", "feedback", "targets")}
+    return max(scores, key=lambda k: (scores[k], k == "deals"))

@@ -1,0 +1,147 @@
+"""What an import did or why it refused, as data: the CLI and the Slack reply render it in their own words.
+
+Reasons are codes (`bad_amount`, `missing_close_date`, ...) so each front end can say them in the user's
+language; REASONS holds the English text the CLI prints.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+MAX_LISTED = 20
+
+REASONS = {
+    "bad_amount": "amount not readable",
+    "missing_amount": "won deal without an amount",
+    "bad_date": "date not readable",
+    "ambiguous_date": "date could be day/month or month/day (use --date-order)",
+    "missing_close_date": "closed deal without a close date",
+    "unknown_stage": "unknown stage (map it with --stage-map \"{value}=won|lost|open\")",
+    "missing_stage": "empty stage",
+    "missing_id": "empty id",
+    "duplicate_id": "same id as an earlier row",
+    "bad_currency": "currency not readable",
+    "missing_date": "empty date",
+    "bad_rating": "rating not a number from 0 to 10",
+    "missing_rating_comment": "neither a rating nor a comment",
+    "unknown_metric": "unknown metric",
+    "bad_period": "period not readable (2026, 2026-Q3, 2026-07, or start and end dates)",
+    "bad_value": "target value not readable",
+    "missing_value": "empty target value",
+}
+
+FILE_PROBLEMS = {
+    "empty_file": "the file is empty",
+    "xls_not_supported": "old .xls workbooks are not supported: save it as .xlsx or CSV",
+    "unreadable": "the file could not be read: {detail}",
+    "unrecognised_columns": "the columns do not look like a {kind} export: missing {missing}. Columns found: "
+                            "{found}. Name them with --map \"Your column=field\" (fields: {fields})",
+    "ambiguous_dates": "dates such as {example} in column {column} could be day/month or month/day and nothing "
+                       "in the file decides: pass --date-order DMY or MDY",
+    "too_large": "the file is larger than the limit of {limit}",
+    "unknown_map_field": "--map names an unknown field {detail} (fields: {fields})",
+    "unknown_map_column": "--map names a column the file does not have: {detail}",
+}
+
+
+class ImportRefused(Exception):
+    """The whole file cannot be imported (not one bad row: the file itself)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def text(self) -> str:
+        params = {"detail": "", **self.params}
+        return FILE_PROBLEMS[self.code].format(**params)
+
+
+@dataclass
+class RowProblem:
+    row: int  # as a spreadsheet shows it: the header is row 1, the first data row is row 2
+    column: str  # the file's own header
+    reason: str  # a code of REASONS
+    value: str = ""
+
+    def text(self) -> str:
+        return f"row {self.row}, {self.column}: {REASONS[self.reason].format(value=self.value)}" + (
+            f" ({self.value!r})" if self.value and self.reason != "unknown_stage" else "")
+
+
+@dataclass
+class ImportResult:
+    kind: str  # deals | targets | feedback
+    filename: str
+    file_format: str = ""
+    encoding: str = ""
+    team_id: str = ""
+    status: str = "done"  # done | partial (bad rows skipped) | refused
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    refusal: ImportRefused | None = None
+    mapping: dict[str, str] = field(default_factory=dict)  # field -> the file's column
+    stages: list[tuple[str, str, int]] = field(default_factory=list)  # (CRM stage, status, rows)
+    currencies: dict[str, int] = field(default_factory=dict)
+    date_range: tuple[date, date] | None = None
+    owners_new: list[str] = field(default_factory=list)
+    owners_unlinked: list[str] = field(default_factory=list)
+    owners_linked: list[str] = field(default_factory=list)  # matched to Slack users by e-mail after the import
+    owner_emails: dict[str, str] = field(default_factory=dict)  # crm name -> e-mail, for users.lookupByEmail
+    rejected_rows: list[dict[str, str]] = field(default_factory=list)  # with --skip-bad-rows
+    seconds: float = 0.0
+
+    @property
+    def refused(self) -> bool:
+        return self.status == "refused"
+
+    def listed_problems(self) -> list[RowProblem]:
+        return self.problems[:MAX_LISTED]
+
+    def rejected_csv(self) -> bytes:
+        """The rows left out with --skip-bad-rows, as they were, with a `rejected_because` column."""
+        if not self.rejected_rows:
+            return b""
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(self.rejected_rows[0].keys()), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rejected_rows)
+        return out.getvalue().encode("utf-8-sig")  # with a BOM so Excel shows Chinese correctly
+
+
+def summary_lines(result: ImportResult) -> list[str]:
+    """The plain-text summary the CLI prints (Slack has its own rendering in handlers/import_views.py)."""
+    if result.refusal is not None:
+        return [f"Refused {result.filename}: {result.refusal.text()}", "Nothing was imported."]
+    if result.refused:
+        lines = [f"Refused {result.filename}: {len(result.problems)} bad row(s); nothing was imported."]
+        lines += ["  " + p.text() for p in result.listed_problems()]
+        if len(result.problems) > MAX_LISTED:
+            lines.append(f"  … and {len(result.problems) - MAX_LISTED} more")
+        lines.append("Fix the rows, or import the rest with --skip-bad-rows (the bad rows go to a CSV file).")
+        return lines
+    lines = [f"Imported {result.kind} from {result.filename} ({result.file_format}, {result.encoding}) into "
+             f"workspace {result.team_id}: {result.rows:,} rows in {result.seconds:.1f} s",
+             f"  inserted {result.inserted:,} · updated {result.updated:,} · unchanged {result.unchanged:,} · "
+             f"rejected {result.rejected:,}"]
+    if result.date_range:
+        lines.append(f"  dates covered: {result.date_range[0].isoformat()} – {result.date_range[1].isoformat()}")
+    if result.stages:
+        lines.append("  stages: " + " · ".join(f"{s} → {st} ({n:,})" for s, st, n in result.stages))
+    if len(result.currencies) > 1 or result.kind == "deals":
+        lines.append("  currencies: " + ", ".join(f"{c} ({n:,})" for c, n in sorted(result.currencies.items())))
+    if result.owners_linked:
+        lines.append(f"  owners linked by e-mail: {', '.join(result.owners_linked)}")
+    if result.owners_unlinked:
+        lines.append(f"  owners not linked to Slack yet ({len(result.owners_unlinked)}): "
+                     f"{', '.join(result.owners_unlinked[:15])}{' …' if len(result.owners_unlinked) > 15 else ''}"
+                     ' — link with /salesbot link "CRM name" @user')
+    if result.problems:
+        lines.append(f"  {result.rejected:,} bad row(s) skipped, first: " + result.problems[0].text())
+    return lines

@@ -1,0 +1,85 @@
+"""Bulk insert-or-update keyed on (team_id, source, external_id): one executemany per chunk, no ORM objects.
+
+Rows whose `row_hash` matches what is stored are never sent; the ON CONFLICT ... DO UPDATE ... WHERE
+row_hash differs keeps a concurrent identical import from rewriting rows. Values go as plain text/ints to
+an untyped table clause, so SQLAlchemy does no per-value conversion (dates are ISO strings; PostgreSQL
+casts them, SQLite stores them as SQLAlchemy's Date does).
+"""
+
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import column, select, table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from db.importers.options import Progress
+
+CHUNK = 50_000
+BULK_ROWS = 100_000  # from this many rows, SQLite rebuilds secondary indexes once instead of row by row
+
+
+def sqlite_bulk_start(conn: Connection, table_name: str, rows: int) -> list[str]:
+    """For a big write on SQLite: a larger page cache, and the secondary indexes dropped (inside the
+    transaction; readers keep seeing them) to be rebuilt sorted afterwards, ~3x faster than row by row.
+    Returns the CREATE INDEX statements to run at the end. The unique key stays: ON CONFLICT needs it."""
+    if conn.dialect.name != "sqlite" or rows < BULK_ROWS:
+        return []
+    conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB of page cache for this connection
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL "
+        "AND sql NOT LIKE 'CREATE UNIQUE%'", (table_name,)).all()
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in indexes]
+
+
+def sqlite_bulk_end(conn: Connection, statements: list[str]) -> None:
+    for sql in statements:
+        conn.exec_driver_sql(sql)
+    if statements:
+        conn.exec_driver_sql("PRAGMA cache_size=-2000")
+
+
+def existing_hashes(conn: Connection, table_name: str, team_id: str, source: str,
+                    hash_column: str = "row_hash") -> dict[str, str]:
+    """external_id -> stored row hash for this workspace and source."""
+    tbl = table(table_name, column("team_id"), column("source"), column("external_id"), column(hash_column))
+    rows = conn.execute(select(tbl.c.external_id, tbl.c[hash_column])
+                        .where(tbl.c.team_id == team_id, tbl.c.source == source))
+    return dict(rows.tuples().all())
+
+
+def upsert(conn: Connection, table_name: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]], *,
+           total: int, key: Sequence[str] = ("team_id", "source", "external_id"),
+           hash_column: str | None = "row_hash", progress: Progress | None = None) -> int:
+    """Insert or update `rows` (tuples in `columns` order) in chunks; returns how many were sent.
+
+    The statement is built with SQLAlchemy Core for the connection's dialect, compiled once with positional
+    parameters, and run as the driver's executemany over plain tuples: per-row work stays in C."""
+    tbl = table(table_name, *[column(c) for c in columns])
+    if conn.dialect.name == "postgresql":
+        stmt = postgresql.insert(tbl)
+        dialect = postgresql.psycopg.dialect(paramstyle="format")
+    else:
+        stmt = sqlite.insert(tbl)
+        dialect = conn.dialect
+    update = {c: stmt.excluded[c] for c in columns if c not in key}
+    where = tbl.c[hash_column] != stmt.excluded[hash_column] if hash_column else None
+    stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=update, where=where)
+    compiled = stmt.compile(dialect=dialect)
+    order = [columns.index(name) for name in compiled.positiontup or []]
+    if order != list(range(len(columns))):
+        raise RuntimeError(f"unexpected parameter order {compiled.positiontup}")
+    sql = str(compiled)
+    sent = 0
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK)):
+        conn.exec_driver_sql(sql, chunk)
+        sent += len(chunk)
+        if progress:
+            progress(sent, total)
+    if progress and not sent:
+        progress(0, total)
+    return sent

@@ -1,0 +1,489 @@
+"""`/kpi`: any KPI for you, a rep or the team, over any period, compared and against target.
+
+Slack rules: `ack_kpi` acknowledges at once (help is answered in the ack itself); `answer_kpi` runs after
+the ack as a Bolt lazy listener, queries the one KPI engine and answers through `response_url`,
+ephemeral, with a "Share in channel" button. Charts (`by week`) and CSV exports go to the asker's DM,
+so per-rep figures never land in a channel nobody chose.
+"""
+
+import csv
+import io
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, Respond
+
+from db.engine import session_scope
+from handlers import kpi_views as views
+from handlers.blocks import context, section
+from handlers.context import Asker, Deps, asker_of
+from handlers.replies import managers_only, not_understood
+from reports import kpi_engine as engine
+from reports.charts import trend_chart
+from reports.formatting import date_short
+from reports.i18n import add_catalog, t
+from reports.kpi_grammar import METRIC_NAMES, parse_kpi
+from reports.kpi_people import find_member, known_values, owns_deals, workspace_prefs
+from reports.kpi_period import PeriodProblem, resolve_period
+from reports.targets import rep_targets_cents
+
+log = logging.getLogger("salesbot.kpi")
+
+add_catalog(
+    {
+        "kpi.help_title": {"en": "/kpi — ask for any number", "zh": "/kpi — 查询任意指标"},
+        "kpi.help": {
+            "en": "*Metrics*: revenue (sales), deals won, win rate (conversion), average deal size, sales cycle, "
+            "pipeline, new deals, attainment, pace, CSAT, NPS, check-in rate, leaderboard\n"
+            "*Who*: `me`, `@user`, `team`, `product X`, `account Y`\n"
+            "*When*: today, this/last week, this/last month, this/last quarter, Q3 2026, 2026, March, "
+            "last 30 days, month to date, since 2026-03-01, 2026-07-01 to 2026-09-30\n"
+            "*More*: `by rep|product|account|week`, `vs last year`, `export` (CSV)\n"
+            "`/kpi` alone shows your headline numbers for this month.",
+            "zh": "*指标*：销售额（业绩、收入）、赢单数、赢单率（转化率、成交率）、客单价、销售周期、商机金额（管道）、"
+            "新增商机、完成率、进度、满意度、NPS、签到率、排行榜\n"
+            "*对象*：`我`、`@同事`、`团队`、`产品X`、`客户Y`\n"
+            "*时间*：今天、本周、上周、本月、上个月、本季度、上季度、第三季度、今年、去年、最近30天、"
+            "3月1日以来、从2026-07-01到2026-09-30\n"
+            "*更多*：`按销售|按产品|按客户|按周`、`同比`、`导出`（CSV）\n"
+            "只输入 `/kpi`：你本月的核心数据。",
+        },
+        "kpi.did_you_mean": {"en": "Did you mean *{metric}*?", "zh": "你是想查 *{metric}* 吗？"},
+        "kpi.unknown_user": {
+            "en": "I don't know who *@{name}* is. Link a CRM owner with "
+            '`/salesbot link "CRM name" @user`, or try their Slack name.',
+            "zh": '我不认识 *@{name}*。可以用 `/salesbot link "CRM 名称" @用户` 关联，或换用其 Slack 名称。',
+        },
+        "kpi.what_others": {"en": "see another rep's figures", "zh": "查看其他销售的数据"},
+        "kpi.what_ranking": {"en": "see figures per rep or the leaderboard", "zh": "查看按销售的数据或排行榜"},
+        "kpi.failed": {
+            "en": "Sorry, I could not compute that. The error was logged; please try again.",
+            "zh": "抱歉，计算失败，错误已记录，请重试。",
+        },
+        "kpi.export_comment": {"en": "{title}", "zh": "{title}"},
+        "kpi.week_of": {"en": "week of {day}", "zh": "{day} 当周"},
+    }
+)
+
+EXAMPLES = {
+    "en": ["/kpi revenue last quarter", "/kpi win rate @alice Q3 by product", "/kpi revenue 2026-07-01 to 2026-09-30"],
+    "zh": ["/kpi 上个月销售额", "/kpi 本季度 赢单率 @张三", "/kpi 今年 业绩 按销售"],
+}
+HEADLINE = ["revenue", "deals_won", "win_rate", "avg_deal_size", "pipeline", "attainment", "pace"]
+
+
+# Bolt deep-copies the context for lazy listeners and skips what cannot be copied, such as `Deps` (it holds
+# the engine), so a lazy listener finds no context["deps"]. A middleware leaves a copyable key instead.
+_DEPS: dict[str, Deps] = {}
+
+
+def keep_deps(context: Any, next: Any) -> Any:  # noqa: A002 - Bolt's name
+    deps = context.get("deps")
+    if deps is not None:
+        key = str(id(deps))
+        _DEPS.setdefault(key, deps)
+        context["deps_key"] = key
+    return next()
+
+
+def lazy_deps(context: Any) -> Deps:
+    """The app's Deps inside a lazy listener (see `keep_deps`)."""
+    return context.get("deps") or _DEPS[context["deps_key"]]
+
+
+def local_today(timezone: str) -> date:
+    """The asker's calendar day (tests replace this to pin 'today')."""
+    try:
+        return datetime.now(ZoneInfo(timezone)).date()
+    except (KeyError, ValueError):
+        return datetime.now(ZoneInfo("UTC")).date()
+
+
+@dataclass
+class Answer:
+    """The reply, plus files that go to the asker's DM (chart PNG, CSV export)."""
+
+    message: dict[str, Any]
+    uploads: list[tuple[str, bytes, str]] = field(default_factory=list)  # (filename, content, title)
+
+
+# ----------------------------------------------------------------------------------------- listeners
+
+
+def ack_kpi(ack: Ack, body: dict[str, Any], context: Any) -> None:
+    """Answer help at once; everything else is acknowledged now and answered by `answer_kpi`."""
+    text = (body.get("text") or "").strip()
+    if text.lower() in ("help", "帮助", "?", "？"):
+        ack(**help_message(asker_of(context).language))
+        return
+    ack()
+
+
+def answer_kpi(body: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
+    text = (body.get("text") or "").strip()
+    if text.lower() in ("help", "帮助", "?", "？"):
+        return
+    asker, deps = asker_of(context), lazy_deps(context)
+    today = local_today(asker.timezone)
+    _answer(text, today, asker, deps, respond, client, share=True)
+
+
+def ack_share(ack: Ack) -> None:
+    ack()
+
+
+def share_kpi(body: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
+    """Post the same answer in the channel, recomputed for the day it was asked (the button carries both)."""
+    asker, deps = asker_of(context), lazy_deps(context)
+    try:
+        value = json.loads(body["actions"][0].get("value") or "{}")
+        text, today = str(value.get("t", "")), date.fromisoformat(value["d"])
+    except (KeyError, ValueError, IndexError, TypeError):
+        return
+    _answer(text, today, asker, deps, respond, client, share=False)
+
+
+def _answer(text: str, today: date, asker: Asker, deps: Deps, respond: Respond, client: Any, *, share: bool) -> None:
+    try:
+        answer = build_answer(text, today=today, asker=asker, deps=deps, share=share)
+    except Exception:
+        log.exception("kpi query failed: %r", text)
+        respond(text=t("kpi.failed", asker.language), response_type="ephemeral")
+        return
+    message = answer.message if share else views.shared(answer.message, asker.user_id, asker.language)
+    if answer.uploads and share:
+        _send_files(client, asker, answer.uploads)
+    respond(**{"response_type": "ephemeral", **message})
+
+
+def _send_files(client: Any, asker: Asker, uploads: list[tuple[str, bytes, str]]) -> None:
+    try:
+        channel = client.conversations_open(users=asker.user_id)["channel"]["id"]
+        for filename, content, title in uploads:
+            client.files_upload_v2(channel=channel, file=content, filename=filename, title=title, initial_comment=title)
+    except Exception:
+        log.exception("could not send KPI files to %s", asker.user_id)
+
+
+def help_message(language: str) -> dict[str, Any]:
+    blocks = [
+        section(f"*{t('kpi.help_title', language)}*"),
+        section(t("kpi.help", language)),
+        context(" · ".join(f"`{e}`" for e in EXAMPLES["zh" if language == "zh" else "en"])),
+    ]
+    return {"text": t("kpi.help_title", language), "blocks": blocks}
+
+
+# ------------------------------------------------------------------------------------ the answer
+
+
+def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: bool = True) -> Answer:
+    """Parse, check access, query the engine and render; pure enough to call from tests and the share button."""
+    lang = asker.language
+    examples = EXAMPLES["zh" if lang == "zh" else "en"]
+    with session_scope(deps.engine) as session:
+        prefs = workspace_prefs(session, asker.team_id)
+        lowered = text.lower()
+        products = known_values(session, asker.team_id, "product") if ("product" in lowered or "产品" in text) else None
+        accounts = (
+            known_values(session, asker.team_id, "account")
+            if any(w in lowered for w in ("account", "customer")) or "客户" in text.replace("按客户", "")
+            else None
+        )
+        req = parse_kpi(text, products=products, accounts=accounts)
+        if req.help:
+            return Answer(help_message(lang))
+        if req.suggestion:
+            name = METRIC_NAMES[req.suggestion]
+            blocks = not_understood(
+                understood=req.understood, rest=req.misspelt or "", examples=examples, language=lang
+            )
+            blocks.insert(1, section(t("kpi.did_you_mean", lang, metric=name)))
+            return Answer({"text": t("kpi.did_you_mean", lang, metric=name), "blocks": blocks})
+        try:
+            period = resolve_period(
+                req.period_text, today=today, language=lang, fiscal_year_start_month=prefs.fiscal_year_start_month
+            )
+        except PeriodProblem as problem:
+            blocks = not_understood(understood=req.understood, rest=req.period_text, examples=examples, language=lang)
+            if problem.hint:
+                blocks.append(context(problem.hint))
+            return Answer({"text": blocks[0]["text"]["text"], "blocks": blocks})
+
+        # Whose numbers, and may the asker see them?
+        member_id: int | None = None
+        subject = t("kpi.team", lang)
+        wants_team = req.team or req.leaderboard or req.by == "rep"  # a ranking is of the team
+        if req.user:
+            member = find_member(session, asker.team_id, req.user)
+            if member is None:
+                return Answer(
+                    {
+                        "text": t("kpi.unknown_user", lang, name=req.user),
+                        "blocks": [section(t("kpi.unknown_user", lang, name=req.user))],
+                    }
+                )
+            member_id, subject = member.id, member.display_name or member.crm_name or req.user
+        elif req.me or (not wants_team and not asker.is_manager):
+            member_id, subject = asker.member_id, t("kpi.you", lang)
+        elif req.headline and not req.team and not req.product and not req.account:
+            if not asker.is_manager or owns_deals(session, asker.team_id, asker.member_id):
+                member_id, subject = asker.member_id, t("kpi.you", lang)
+        open_board = asker.is_manager or deps.open_leaderboard
+        if member_id is not None and member_id != asker.member_id and not open_board:
+            return Answer(
+                {"text": t("kpi.what_others", lang), "blocks": managers_only(t("kpi.what_others", lang), lang)}
+            )
+        by = "rep" if req.leaderboard else req.by
+        if by == "rep" and not open_board:
+            return Answer(
+                {"text": t("kpi.what_ranking", lang), "blocks": managers_only(t("kpi.what_ranking", lang), lang)}
+            )
+        if req.product:
+            subject += f" · {req.product}"
+        if req.account:
+            subject += f" · {req.account}"
+
+        scope = engine.Scope(asker.team_id, member_id, req.product, req.account)
+        share_value = json.dumps({"t": text[:1500], "d": today.isoformat()}, ensure_ascii=False) if share else None
+        frame = views.Frame(lang, prefs.currency, period.label(lang), subject, share_value)
+        metric = req.metric or "revenue"
+        if req.leaderboard:
+            return _leaderboard(session, metric, scope, period, frame, today, export=req.export)
+        if by is not None:
+            return _breakdown(session, metric, scope, period, by, frame, today, export=req.export)
+        if req.headline:
+            return _headline(session, scope, period, frame, today, mine=member_id == asker.member_id)
+        return _figure(
+            session,
+            metric,
+            scope,
+            period,
+            frame,
+            today,
+            vs_last_year=req.vs_last_year,
+            export=req.export,
+            target_hint=req.period_text or "this month",
+        )
+
+
+def _headline(session: Any, scope: engine.Scope, period: Any, frame: views.Frame, today: date, *, mine: bool) -> Answer:
+    values = engine.compute_many(session, HEADLINE, scope, period, today=today)
+    cmp = engine.compare(session, "revenue", scope, period, today=today)
+    target = engine.target_for(session, scope, "revenue", period)
+    title = t("kpi.your_numbers" if mine else "kpi.team_numbers", frame.language)
+    if scope.member_id is not None and not mine:
+        title = frame.subject
+    return Answer(views.headline_message(values, cmp, frame, target=_target_value("revenue", target), title=title))
+
+
+def _figure(
+    session: Any,
+    metric: str,
+    scope: engine.Scope,
+    period: Any,
+    frame: views.Frame,
+    today: date,
+    *,
+    vs_last_year: bool,
+    export: bool,
+    target_hint: str,
+) -> Answer:
+    target = _target_value(metric, engine.target_for(session, scope, metric, period))
+    ratio, pace, extra = None, None, []
+    if metric == "revenue":
+        running = period.start <= today < period.end  # a finished period has no pace, only attainment
+        wanted = ["revenue", "deals_won", "avg_deal_size", "win_rate", "attainment"] + (["pace"] if running else [])
+        more = engine.compute_many(session, wanted, scope, period, today=today)
+        ratio, pace = more["attainment"].value, more["pace"].value if running else None
+        cmp = engine.compare(session, metric, scope, period, today=today, current=more["revenue"])
+        extra.append(
+            t(
+                "kpi.revenue_context",
+                frame.language,
+                won=views.fmt(more["deals_won"], frame),
+                avg=views.fmt(more["avg_deal_size"], frame),
+                win_rate=views.fmt(more["win_rate"], frame),
+            )
+        )
+    else:
+        cmp = engine.compare(session, metric, scope, period, today=today)
+    if metric != "revenue" and target is not None and target.value and cmp.current.value is not None:
+        ratio = (
+            target.value / cmp.current.value
+            if metric == "sales_cycle" and cmp.current.value
+            else cmp.current.value / target.value
+        )
+    message = views.figure_message(
+        cmp,
+        frame,
+        target=target,
+        attainment=ratio,
+        pace=pace,
+        extra=extra,
+        vs_last_year_first=vs_last_year,
+        target_hint=target_hint,
+    )
+    uploads = []
+    if export:
+        rows = [("period", "metric", "value", "previous", "year_ago", "target")]
+        rows.append(
+            (
+                frame.period_label,
+                metric,
+                _csv_value(cmp.current),
+                _csv_value(cmp.previous),
+                _csv_value(cmp.year_ago),
+                _csv_value(target) if target else "",
+            )
+        )
+        uploads.append(_csv_upload(f"kpi-{metric}-{period.start.isoformat()}.csv", rows, message["text"]))
+        message = views.note(message, t("kpi.export_sent", frame.language, n=1))
+    return Answer(message, uploads)
+
+
+def _breakdown(
+    session: Any,
+    metric: str,
+    scope: engine.Scope,
+    period: Any,
+    by: str,
+    frame: views.Frame,
+    today: date,
+    *,
+    export: bool,
+) -> Answer:
+    with_pace = by == "rep" and metric == "revenue" and period.start <= today < period.end
+    many = engine.breakdown_many(session, [metric] + (["pace"] if with_pace else []), scope, period, by, today=today)
+    rows = many[metric]
+    paces = {r.key: r.value.value for r in many["pace"]} if with_pace else None
+    targets = None
+    if by == "rep" and metric == "revenue":
+        targets = rep_targets_cents(
+            session, team_id=scope.team_id, metric="revenue", start=period.start, end=period.end
+        )
+    total = (
+        engine.compute(session, metric, scope, period, today=today)
+        if metric in ("revenue", "deals_won", "new_deals", "pipeline")
+        else None
+    )
+    week_labels = (
+        {r.key: t("kpi.week_of", frame.language, day=date_short(r.key, frame.language)) for r in rows}
+        if by == "week"
+        else None
+    )
+    message = views.breakdown_message(
+        metric, by, rows, frame, targets=targets, total=total, week_labels=week_labels, paces=paces
+    )
+    uploads = []
+    if by == "week" and rows and _is_money(metric):
+        chart = trend_chart(
+            [(week_labels[r.key] if week_labels else r.label, int(r.value.value or 0)) for r in rows],
+            title=message["text"],
+            currency=frame.currency,
+            language=frame.language,
+        )
+        uploads.append((chart.filename, chart.png, message["text"]))
+        message = views.note(message, t("kpi.chart_sent", frame.language))
+    if export:
+        uploads.append(_export_rows(metric, by, rows, period, message["text"], targets))
+        message = views.note(message, t("kpi.export_sent", frame.language, n=len(rows)))
+    return Answer(message, uploads)
+
+
+def _leaderboard(
+    session: Any, metric: str, scope: engine.Scope, period: Any, frame: views.Frame, today: date, *, export: bool
+) -> Answer:
+    running = period.start <= today < period.end
+    with_pace = metric == "revenue" and running
+    many = engine.breakdown_many(session, [metric] + (["pace"] if with_pace else []), scope, period, "rep", today=today)
+    rows = many[metric]
+    paces = {r.key: r.value.value for r in many["pace"]} if with_pace else None
+    targets: dict[Any, int] = {}
+    if metric == "revenue":
+        targets = rep_targets_cents(
+            session, team_id=scope.team_id, metric="revenue", start=period.start, end=period.end
+        )
+    team_measure = "pace" if running else "attainment"
+    team = engine.compute_many(
+        session, [metric] + ([team_measure] if metric == "revenue" else []), scope, period, today=today
+    )
+    total = team[metric]
+    team_target = engine.target_for(session, scope, "revenue", period) if metric == "revenue" else None
+    team_pace = team[team_measure].value if team_target else None
+    message = views.leaderboard_message(
+        metric,
+        rows,
+        frame,
+        targets=targets,
+        total=total,
+        team_target=team_target,
+        team_pace=team_pace,
+        running=running,
+        paces=paces,
+    )
+    uploads = []
+    if export:
+        uploads.append(_export_rows(metric, "rep", rows, period, message["text"], targets))
+        message = views.note(message, t("kpi.export_sent", frame.language, n=len(rows)))
+    return Answer(message, uploads)
+
+
+def _is_money(metric: str) -> bool:
+    return engine.UNITS[metric] == "money"
+
+
+def _target_value(metric: str, raw: int | None) -> engine.KpiValue | None:
+    """Target.value_cents units -> the metric's own unit (cents stay cents; 6000 -> 60% for rates)."""
+    if raw is None:
+        return None
+    unit = engine.UNITS[metric]
+    value: float | int = raw if unit == "money" else raw / 10000 if unit == "ratio" else raw / 100
+    return engine.KpiValue(metric, value, unit)
+
+
+def _csv_value(value: engine.KpiValue | None) -> str:
+    if value is None or value.value is None:
+        return ""
+    if value.unit == "money":
+        cents = int(value.value)
+        sign = "-" if cents < 0 else ""
+        return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    if isinstance(value.value, float):
+        return f"{value.value:.6g}"
+    return str(value.value)
+
+
+def _export_rows(
+    metric: str, by: str, rows: list[engine.BreakdownRow], period: Any, title: str, targets: dict[Any, int] | None
+) -> tuple[str, bytes, str]:
+    header = ["rank", by, metric]
+    if targets is not None:
+        header += ["target", "attainment"]
+    table: list[tuple[Any, ...]] = [tuple(header)]
+    for i, row in enumerate(rows, start=1):
+        line: list[Any] = [i, row.key.isoformat() if by == "week" else row.label, _csv_value(row.value)]
+        if targets is not None:
+            target = targets.get(row.key)
+            line += [
+                _csv_value(engine.KpiValue("revenue", target, "money")) if target else "",
+                f"{(row.value.value or 0) / target:.4f}" if target else "",
+            ]
+        table.append(tuple(line))
+    return _csv_upload(f"kpi-{metric}-by-{by}-{period.start.isoformat()}.csv", table, title)
+
+
+def _csv_upload(filename: str, rows: list[tuple[Any, ...]], title: str) -> tuple[str, bytes, str]:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return filename, buffer.getvalue().encode("utf-8-sig"), title
+
+
+def register(app: Any) -> None:
+    app.use(keep_deps)
+    app.command("/kpi")(ack=ack_kpi, lazy=[answer_kpi])
+    app.action("kpi_share")(ack=ack_share, lazy=[share_kpi])

@@ -1,0 +1,353 @@
+"""Block Kit for `/kpi` and `/target` answers: the figure first, then what makes it useful.
+
+Every renderer takes plain values (KpiValue, Comparison, rows) and returns a message payload; none touches
+the database. Money is formatted for the asker's locale (reports.formatting, Babel).
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from babel import Locale
+from babel.numbers import format_currency
+
+from handlers.blocks import Block, button, context, section
+from handlers.blocks import message as make_message
+from reports.formatting import change, locale_for, money, money_short, number, percent
+from reports.i18n import add_catalog, t
+from reports.kpi_engine import BreakdownRow, Comparison, KpiValue, rep_status
+
+add_catalog(
+    {
+        "kpi.metric.revenue": {"en": "Revenue", "zh": "销售额"},
+        "kpi.metric.deals_won": {"en": "Deals won", "zh": "赢单数"},
+        "kpi.metric.win_rate": {"en": "Win rate", "zh": "赢单率"},
+        "kpi.metric.avg_deal_size": {"en": "Average deal size", "zh": "客单价"},
+        "kpi.metric.sales_cycle": {"en": "Sales cycle", "zh": "销售周期"},
+        "kpi.metric.pipeline": {"en": "Pipeline", "zh": "商机金额"},
+        "kpi.metric.new_deals": {"en": "New deals", "zh": "新增商机"},
+        "kpi.metric.attainment": {"en": "Attainment", "zh": "完成率"},
+        "kpi.metric.pace": {"en": "Pace", "zh": "进度"},
+        "kpi.metric.csat": {"en": "CSAT", "zh": "满意度（CSAT）"},
+        "kpi.metric.nps": {"en": "NPS", "zh": "净推荐值（NPS）"},
+        "kpi.metric.checkin_rate": {"en": "Check-in rate", "zh": "签到率"},
+        "kpi.by.rep": {"en": "by rep", "zh": "按销售"},
+        "kpi.by.product": {"en": "by product", "zh": "按产品"},
+        "kpi.by.account": {"en": "by account", "zh": "按客户"},
+        "kpi.by.week": {"en": "by week", "zh": "按周"},
+        "kpi.team": {"en": "Team", "zh": "团队"},
+        "kpi.you": {"en": "You", "zh": "你"},
+        "kpi.your_numbers": {"en": "Your numbers", "zh": "你的数据"},
+        "kpi.team_numbers": {"en": "Team numbers", "zh": "团队数据"},
+        "kpi.leaderboard": {"en": "{metric} leaderboard", "zh": "{metric}排行榜"},
+        "kpi.vs_previous": {"en": "{change} vs previous period ({value})", "zh": "较上期 {change}（{value}）"},
+        "kpi.vs_year": {"en": "{change} vs a year earlier ({value})", "zh": "较去年同期 {change}（{value}）"},
+        "kpi.target_line": {
+            "en": "Target {target} · attainment {attainment} {mark}",
+            "zh": "目标 {target} · 完成率 {attainment} {mark}",
+        },
+        "kpi.pace_line": {"en": "pace {pace} · {status}", "zh": "进度 {pace} · {status}"},
+        "kpi.no_target": {
+            "en": "No target for this period · set one with `/target set revenue 100000 {hint}`",
+            "zh": "此期间没有目标 · 设置：`/target set 销售额 100000 {hint}`",
+        },
+        "kpi.revenue_context": {
+            "en": "Won {won} deals · avg {avg} · win rate {win_rate}",
+            "zh": "赢单 {won} 笔 · 客单价 {avg} · 赢单率 {win_rate}",
+        },
+        "kpi.headline_more": {
+            "en": "Won {won} deals · win rate {win_rate} · avg {avg} · pipeline {pipeline}",
+            "zh": "赢单 {won} 笔 · 赢单率 {win_rate} · 客单价 {avg} · 商机金额 {pipeline}",
+        },
+        "kpi.status.on_track": {"en": "on track", "zh": "达标"},
+        "kpi.status.at_risk": {"en": "at risk", "zh": "有风险"},
+        "kpi.status.behind": {"en": "behind", "zh": "落后"},
+        "kpi.status.no_target": {"en": "no target", "zh": "无目标"},
+        "kpi.of_target": {"en": "{pct} of target · {status}", "zh": "完成率 {pct} · {status}"},
+        "kpi.total_line": {"en": "{n} {what} · total {total}", "zh": "共 {n} 项 · 合计 {total}"},
+        "kpi.team_line": {
+            "en": "{n} reps · team {total} of {target} target (pace {pace})",
+            "zh": "{n} 名销售 · 团队 {total}，目标 {target}（进度 {pace}）",
+        },
+        "kpi.team_line_done": {
+            "en": "{n} reps · team {total} of {target} target ({pace})",
+            "zh": "{n} 名销售 · 团队 {total}，目标 {target}（完成率 {pace}）",
+        },
+        "kpi.rows.rep": {"en": "reps", "zh": "名销售"},
+        "kpi.rows.product": {"en": "products", "zh": "个产品"},
+        "kpi.rows.account": {"en": "accounts", "zh": "个客户"},
+        "kpi.rows.week": {"en": "weeks", "zh": "周"},
+        "kpi.more_rows": {"en": "… and {n} more (use `export` for all)", "zh": "… 还有 {n} 项（`导出` 查看全部）"},
+        "kpi.no_rows": {"en": "Nothing in this period.", "zh": "此期间没有数据。"},
+        "kpi.share": {"en": "Share in channel", "zh": "分享到频道"},
+        "kpi.shared_by": {"en": "Shared by <@{user}>", "zh": "由 <@{user}> 分享"},
+        "kpi.days": {"en": "{n} days", "zh": "{n} 天"},
+        "kpi.chart_sent": {
+            "en": "Chart and details sent to you in a direct message.",
+            "zh": "图表已通过私信发送给你。",
+        },
+        "kpi.export_sent": {
+            "en": "CSV export sent to you in a direct message ({n} rows).",
+            "zh": "CSV 已通过私信发送给你（{n} 行）。",
+        },
+    }
+)
+
+STATUS_MARK = {"on_track": "✅", "at_risk": "⚠️", "behind": "🔻", "no_target": ""}
+ROW_LIMIT = 15
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every KPI message shares: language, currency, the period's label, and who it is about."""
+
+    language: str
+    currency: str
+    period_label: str
+    subject: str  # "Team", "You", a rep's name; may carry ", product X"
+    share_value: str | None  # the Share button's value; None: no button (already shared)
+
+
+def metric_name(metric: str, language: str) -> str:
+    return t(f"kpi.metric.{metric}", language)
+
+
+def money_whole(cents: int, currency: str, language: str) -> str:
+    """Money in whole units for tables: "$310,075", "¥1,284,531" (the headline figure keeps its cents)."""
+    locale = locale_for(language)
+    pattern = re.sub(r"0(?:\.0+)?", "0", str(Locale.parse(locale).currency_formats["standard"].pattern))
+    units = (Decimal(int(cents)) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return format_currency(units, currency.upper(), format=pattern, locale=locale, currency_digits=False)
+
+
+def fmt(value: KpiValue, frame: Frame, *, short: bool = False, whole: bool = False) -> str:
+    """A KPI value as the asker reads it."""
+    lang, v = frame.language, value.value
+    if value.unit == "money":
+        if v is None:
+            return percent(None, lang)
+        if short:
+            return money_short(int(v), frame.currency, lang)
+        return money_whole(int(v), frame.currency, lang) if whole else money(int(v), frame.currency, lang)
+    if value.unit == "count":
+        return number(v or 0, lang)
+    if value.unit == "ratio":
+        return percent(v, lang)
+    if value.unit == "days":
+        return percent(None, lang) if v is None else t("kpi.days", lang, n=number(v, lang, 1 if v % 1 else 0))
+    if value.unit == "score":
+        return percent(None, lang) if v is None else f"{'+' if v > 0 else ''}{number(v, lang, 0)}"
+    return str(v)
+
+
+def _title(text: str, frame: Frame) -> Block:
+    accessory = button(t("kpi.share", frame.language), "kpi_share", frame.share_value) if frame.share_value else None
+    return section(f"*{text}*", accessory=accessory)
+
+
+def _status_text(ratio: float | None, language: str) -> str:
+    status = rep_status(ratio)
+    return f"{t(f'kpi.status.{status}', language)} {STATUS_MARK[status]}".strip()
+
+
+def figure_message(
+    cmp: Comparison,
+    frame: Frame,
+    *,
+    target: KpiValue | None = None,
+    attainment: float | None = None,
+    pace: float | None = None,
+    extra: list[str] | None = None,
+    vs_last_year_first: bool = False,
+    target_hint: str = "",
+) -> dict[str, Any]:
+    """One metric: the figure with its changes, then target, attainment and pace when a target exists."""
+    lang, metric = frame.language, cmp.current.metric
+    title = f"{metric_name(metric, lang)} · {frame.subject} · {frame.period_label}"
+    current = fmt(cmp.current, frame)
+    prev = t("kpi.vs_previous", lang, change=_change(cmp.current, cmp.previous, lang), value=fmt(cmp.previous, frame))
+    year = t("kpi.vs_year", lang, change=_change(cmp.current, cmp.year_ago, lang), value=fmt(cmp.year_ago, frame))
+    changes = [year, prev] if vs_last_year_first else [prev, year]
+    blocks = [_title(title, frame), section(f"*{current}*   " + "   ".join(changes))]
+    lines = []
+    if target is not None and target.value is not None:
+        line = t(
+            "kpi.target_line",
+            lang,
+            target=fmt(target, frame),
+            attainment=percent(attainment, lang, 0),
+            mark=STATUS_MARK[rep_status(attainment)],
+        )
+        if pace is not None:
+            line += " · " + t("kpi.pace_line", lang, pace=percent(pace, lang, 0), status=_status_text(pace, lang))
+        lines.append(line.strip())
+    elif metric == "revenue" and target_hint:
+        lines.append(t("kpi.no_target", lang, hint=target_hint))
+    lines.extend(extra or [])
+    if lines:
+        blocks.append(context(*lines))
+    return make_message(f"{title}: {current}", blocks)
+
+
+def _change(current: KpiValue, base: KpiValue, language: str) -> str:
+    if current.value is None:
+        return percent(None, language)
+    return change(current.value, base.value, language)
+
+
+def headline_message(
+    values: dict[str, KpiValue], cmp: Comparison, frame: Frame, *, target: KpiValue | None, title: str
+) -> dict[str, Any]:
+    """`/kpi` alone: revenue with its change, the other headline numbers, and target, attainment and pace."""
+    lang = frame.language
+    heading = f"{title} · {frame.period_label}"
+    revenue = fmt(values["revenue"], frame)
+    prev = t("kpi.vs_previous", lang, change=_change(cmp.current, cmp.previous, lang), value=fmt(cmp.previous, frame))
+    more = t(
+        "kpi.headline_more",
+        lang,
+        won=fmt(values["deals_won"], frame),
+        win_rate=fmt(values["win_rate"], frame),
+        avg=fmt(values["avg_deal_size"], frame),
+        pipeline=fmt(values["pipeline"], frame, short=True),
+    )
+    blocks = [_title(heading, frame), section(f"{metric_name('revenue', lang)} *{revenue}*   {prev}"), context(more)]
+    if target is not None and target.value is not None:
+        line = t(
+            "kpi.target_line",
+            lang,
+            target=fmt(target, frame),
+            attainment=percent(values["attainment"].value, lang, 0),
+            mark=STATUS_MARK[rep_status(values["attainment"].value)],
+        )
+        pace = values["pace"].value
+        if pace is not None:
+            line += " · " + t("kpi.pace_line", lang, pace=percent(pace, lang, 0), status=_status_text(pace, lang))
+        blocks.append(context(line.strip()))
+    return make_message(f"{heading}: {revenue}", blocks)
+
+
+def breakdown_message(
+    metric: str,
+    by: str,
+    rows: list[BreakdownRow],
+    frame: Frame,
+    *,
+    targets: dict[Any, int] | None = None,
+    total: KpiValue | None = None,
+    week_labels: dict[Any, str] | None = None,
+    notes: list[str] | None = None,
+    paces: dict[Any, float | None] | None = None,
+) -> dict[str, Any]:
+    """A ranked table (or weeks in order with a sparkline); with rep targets, attainment and status per rep."""
+    lang = frame.language
+    title = f"{metric_name(metric, lang)} {t(f'kpi.by.{by}', lang)} · {frame.subject} · {frame.period_label}"
+    return _table(
+        title, rows, frame, by=by, targets=targets, total=total, week_labels=week_labels, notes=notes, paces=paces
+    )
+
+
+def leaderboard_message(
+    metric: str,
+    rows: list[BreakdownRow],
+    frame: Frame,
+    *,
+    targets: dict[Any, int],
+    total: KpiValue,
+    team_target: int | None,
+    team_pace: float | None,
+    paces: dict[Any, float | None] | None = None,
+    running: bool = True,
+) -> dict[str, Any]:
+    lang = frame.language
+    title = f"{t('kpi.leaderboard', lang, metric=metric_name(metric, lang))} · {frame.period_label}"
+    notes = []
+    if team_target:
+        notes.append(
+            t(
+                "kpi.team_line" if running else "kpi.team_line_done",
+                lang,
+                n=len(rows),
+                total=fmt(total, frame, short=True),
+                target=money_short(team_target, frame.currency, lang),
+                pace=percent(team_pace, lang, 0),
+            )
+        )
+    return _table(title, rows, frame, by="rep", targets=targets, total=total, notes=notes, paces=paces)
+
+
+def _table(
+    title: str,
+    rows: list[BreakdownRow],
+    frame: Frame,
+    *,
+    by: str,
+    targets: dict[Any, int] | None,
+    total: KpiValue | None,
+    week_labels: dict[Any, str] | None = None,
+    notes: list[str] | None = None,
+    paces: dict[Any, float | None] | None = None,
+) -> dict[str, Any]:
+    lang = frame.language
+    if not rows:
+        return make_message(title, [_title(title, frame), section(t("kpi.no_rows", lang))])
+    lines = []
+    shown = rows if by == "week" else rows[:ROW_LIMIT]
+    for i, row in enumerate(shown, start=1):
+        label = (week_labels or {}).get(row.key, row.label)
+        value = fmt(row.value, frame, whole=True)
+        prefix = "" if by == "week" else f"{i}. "
+        line = f"{prefix}{label}   *{value}*"
+        if targets is not None and row.value.unit == "money":
+            target = targets.get(row.key)
+            ratio = (row.value.value or 0) / target if target else None
+            if target:
+                # While the period runs, the status follows the pace; afterwards, the attainment.
+                judged = (paces or {}).get(row.key, ratio)
+                line += "   " + t("kpi.of_target", lang, pct=percent(ratio, lang, 0), status=_status_text(judged, lang))
+            else:
+                line += "   " + t("kpi.status.no_target", lang)
+        lines.append(line)
+    blocks = [_title(title, frame)]
+    if by == "week":
+        spark = sparkline([float(r.value.value or 0) for r in rows])
+        if spark:
+            blocks.append(section(f"`{spark}`"))
+    blocks.append(section("\n".join(lines)))
+    footer = list(notes or [])
+    if len(rows) > len(shown):
+        footer.append(t("kpi.more_rows", lang, n=len(rows) - len(shown)))
+    if total is not None and not notes:
+        footer.append(t("kpi.total_line", lang, n=len(rows), what=t(f"kpi.rows.{by}", lang), total=fmt(total, frame)))
+    if footer:
+        blocks.append(context(*footer))
+    return make_message(title, blocks)
+
+
+def sparkline(values: list[float]) -> str:
+    """▁▃▅█: a week-by-week trend that reads on a phone without a picture."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return SPARKS[0] * len(values)
+    return "".join(SPARKS[round((v - low) / (high - low) * (len(SPARKS) - 1))] for v in values)
+
+
+def note(message: dict[str, Any], text: str) -> dict[str, Any]:
+    """Add one context line at the end (e.g. "chart sent in a DM")."""
+    message["blocks"] = [*message["blocks"], context(text)][:50]
+    return message
+
+
+def shared(message: dict[str, Any], user: str, language: str) -> dict[str, Any]:
+    """The in-channel copy: no Share button, and who shared it."""
+    blocks = []
+    for block in message["blocks"]:
+        block = dict(block)
+        block.pop("accessory", None)
+        blocks.append(block)
+    blocks.append(context(t("kpi.shared_by", language, user=user)))
+    return {**message, "blocks": blocks, "response_type": "in_channel"}

@@ -1,0 +1,732 @@
+"""One-on-one check-ins, Slack-free: the questions, reading answers, and the texts a manager and a rep read.
+
+What lives here and why:
+- Default questions in English and Chinese. A schedule with no questions of its own asks each rep the
+  defaults *in the rep's language*; a run freezes the exact questions it asked (and their version), so editing
+  a schedule's questions never rewrites past answers.
+- Which question is which (confidence 1-5, difficulties, support) is found from the question text, so a
+  manager's own wording keeps the confidence trend and the blockers list working.
+- The rep's figures since the last check-in, the manager's copy of a completed check-in, the round summary
+  and the one-on-one brief are composed here as mrkdwn lines from plain data; handlers only wrap them in
+  Block Kit. KPI figures come from the one engine (`reports.kpi_engine`); nothing here computes a KPI.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from reports import formatting as fmt
+from reports.i18n import add_catalog, t
+
+DEFAULT_QUESTIONS: dict[str, list[str]] = {
+    "en": [
+        "What progress did you make on your deals this week?",
+        "What difficulties or blockers are you facing?",
+        "What in our sales strategy should change?",
+        "What support do you need from me or the team?",
+        "How confident are you about hitting your target this month? (1-5)",
+    ],
+    "zh": [
+        "本周你的商机有哪些进展？",
+        "遇到了哪些困难或阻碍？",
+        "我们的销售策略有哪些地方应该调整？",
+        "你需要我或团队提供什么支持？",
+        "你对完成本月目标有多大信心？（1-5）",
+    ],
+}
+
+# Short labels of the default questions, for the manager's copy ("Progress: ...").
+_LABEL_KEYS = ("progress", "difficulties", "strategy", "support", "confidence")
+
+add_catalog(
+    {
+        "checkin.label.progress": {"en": "Progress", "zh": "进展"},
+        "checkin.label.difficulties": {"en": "Difficulties", "zh": "困难"},
+        "checkin.label.strategy": {"en": "Strategy to change", "zh": "策略调整"},
+        "checkin.label.support": {"en": "Support needed", "zh": "需要的支持"},
+        "checkin.label.confidence": {"en": "Confidence", "zh": "信心"},
+        "checkin.cadence.weekly": {"en": "weekly", "zh": "每周"},
+        "checkin.cadence.biweekly": {"en": "every 2 weeks", "zh": "每两周"},
+        "checkin.cadence.monthly": {"en": "monthly", "zh": "每月"},
+        "checkin.skipped": {"en": "_skipped_", "zh": "_跳过_"},
+        "checkin.no_answer": {"en": "_no answer_", "zh": "_未回答_"},
+        "checkin.late": {"en": "late", "zh": "逾期提交"},
+        "checkin.numbers": {
+            "en": "{since}: {revenue} won ({deals}){target}",
+            "zh": "{since}：赢单 {revenue}（{deals}）{target}",
+        },
+        "checkin.deals.one": {"en": "1 deal", "zh": "1 单"},
+        "checkin.deals.many": {"en": "{count} deals", "zh": "{count} 单"},
+        "checkin.numbers.since_last": {"en": "Since {day}", "zh": "自{day}以来"},
+        "checkin.numbers.target": {"en": " · {pct} of {month} target", "zh": " · 完成{month}目标的 {pct}"},
+        "checkin.numbers.label": {"en": "Numbers", "zh": "业绩"},
+        "checkin.copy.title": {"en": "*{name} · {cadence} check-in · {day}*", "zh": "*{name} · {cadence}签到 · {day}*"},
+        "checkin.copy.confidence": {"en": "confidence {value}/5{trend}", "zh": "信心 {value}/5{trend}"},
+        "checkin.trend.from": {"en": " ({arrow} from {prev})", "zh": "（{arrow} 上次 {prev}）"},
+        "checkin.round.title": {"en": "*Check-in round · {cadence} · {day}*", "zh": "*签到汇总 · {cadence} · {day}*"},
+        "checkin.round.answered": {"en": "Answered {done} of {total}: {names}", "zh": "已回答 {done}/{total}：{names}"},
+        "checkin.round.missed": {"en": "Missed: {names}", "zh": "未回答：{names}"},
+        "checkin.round.away": {"en": "Away: {names}", "zh": "休假：{names}"},
+        "checkin.round.confidence": {
+            "en": "Confidence: average {avg}/5{trend} · {per_rep}",
+            "zh": "信心：平均 {avg}/5{trend} · {per_rep}",
+        },
+        "checkin.round.blockers": {"en": "Blockers mentioned:", "zh": "提到的阻碍："},
+        "checkin.round.no_blockers": {"en": "No blockers mentioned.", "zh": "没有提到阻碍。"},
+        "checkin.brief.title": {"en": "*1:1 with {name} · {when}*", "zh": "*与 {name} 的一对一 · {when}*"},
+        "checkin.brief.kpis": {
+            "en": "KPIs: {month} {revenue} ({att} of target, {status}) · {quarter} to date {qatt}"
+            " · win rate {win} (team {team_win})",
+            "zh": "指标：{month} {revenue}（目标完成 {att}，{status}）· {quarter}至今 {qatt}"
+            " · 赢率 {win}（团队 {team_win}）",
+        },
+        "checkin.brief.slipped": {
+            "en": "Slipped: {deals} past their close date ({amount})",
+            "zh": "延期：{count} 个商机已过预计成交日（{amount}）",
+        },
+        "checkin.brief.stalled": {
+            "en": "stalled: {name} {days} days in {stage}",
+            "zh": "停滞：{name} 在{stage}阶段 {days} 天",
+        },
+        "checkin.brief.no_slips": {"en": "Pipeline: no slipped or stalled deals", "zh": "商机：没有延期或停滞的商机"},
+        "checkin.brief.customers": {
+            "en": "Customers: {count} low ratings in 30 days on their accounts — {quote}",
+            "zh": "客户：近30天其客户有 {count} 条低分反馈 — {quote}",
+        },
+        "checkin.brief.customers_ok": {
+            "en": "Customers: {count} ratings in 30 days, none low",
+            "zh": "客户：近30天 {count} 条评分，无低分",
+        },
+        "checkin.brief.customers_none": {"en": "Customers: no feedback in 30 days", "zh": "客户：近30天没有反馈"},
+        "checkin.brief.last": {"en": "Last check-in ({day}): {parts}", "zh": "上次签到（{day}）：{parts}"},
+        "checkin.brief.last_none": {"en": "Last check-in: none answered yet", "zh": "上次签到：尚无回答"},
+        "checkin.brief.blocker": {"en": 'blocker "{text}"', "zh": "阻碍「{text}」"},
+        "checkin.brief.support": {"en": 'asked for "{text}"', "zh": "需要「{text}」"},
+        "checkin.brief.open_blockers": {"en": "Open blockers: {items}", "zh": "未解决的阻碍：{items}"},
+        "checkin.brief.topics": {"en": "Suggested topics: {items}", "zh": "建议话题：{items}"},
+        "checkin.brief.topic_account": {"en": "the {account} feedback", "zh": "{account} 的客户反馈"},
+        "checkin.brief.topic_slipped": {"en": "the slipped deals ({count})", "zh": "{count} 个延期商机"},
+        "checkin.brief.topic_target": {"en": "the plan to close the gap to target", "zh": "补足目标差距的计划"},
+        "checkin.status.on_track": {"en": "on track", "zh": "进度正常"},
+        "checkin.status.at_risk": {"en": "at risk", "zh": "有风险"},
+        "checkin.status.behind": {"en": "behind", "zh": "落后"},
+        "checkin.status.no_target": {"en": "no target", "zh": "无目标"},
+    }
+)
+
+_SKIP = re.compile(r"^\s*(skip|pass|next|跳过|略过|下一个|-)\s*[.!。！]?\s*$", re.IGNORECASE)
+_NOTHING = re.compile(
+    r"^\s*(no|none|nothing|n/?a|nope|no blockers?|all good|没有|无|暂无|没|都还好|一切顺利)"
+    r"\s*[.!。！]?\s*$",
+    re.IGNORECASE,
+)
+_CONFIDENCE_Q = re.compile(r"1\s*[-–~到至]\s*5|confiden|信心|把握", re.IGNORECASE)
+_BLOCKER_Q = re.compile(r"difficult|blocker|obstacle|problem|challenge|in your way|困难|阻碍|问题|挑战", re.IGNORECASE)
+_SUPPORT_Q = re.compile(r"support|help|need from|支持|帮助", re.IGNORECASE)
+_PROGRESS_Q = re.compile(r"progress|进展", re.IGNORECASE)
+_STRATEGY_Q = re.compile(r"strateg|approach|策略", re.IGNORECASE)
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_VACATION = re.compile(r"vacation|holiday|on leave|out of office|\booo\b|休假|年假|假期|请假", re.IGNORECASE)
+
+
+def default_questions(language: str) -> list[str]:
+    return list(DEFAULT_QUESTIONS["zh" if language == "zh" else "en"])
+
+
+def questions_for(schedule_questions: list[str] | None, language: str) -> list[str]:
+    """The questions a run asks: the schedule's own, or the defaults in the rep's language."""
+    return [q for q in schedule_questions if q.strip()] if schedule_questions else default_questions(language)
+
+
+def _find(questions: list[str], pattern: re.Pattern[str], exclude: set[int] = frozenset()) -> int | None:  # type: ignore[assignment]
+    for i, question in enumerate(questions):
+        if i not in exclude and pattern.search(question):
+            return i
+    return None
+
+
+def confidence_index(questions: list[str]) -> int | None:
+    """The question asking for confidence on 1-5, if any (its answers make the trend)."""
+    return _find(questions, _CONFIDENCE_Q)
+
+
+def blocker_index(questions: list[str]) -> int | None:
+    conf = confidence_index(questions)
+    return _find(questions, _BLOCKER_Q, {conf} if conf is not None else set())
+
+
+def support_index(questions: list[str]) -> int | None:
+    taken = {i for i in (confidence_index(questions), blocker_index(questions)) if i is not None}
+    return _find(questions, _SUPPORT_Q, taken)
+
+
+def label_for(questions: list[str], index: int, language: str) -> str:
+    """A short label for the manager's copy: 'Progress', 'Difficulties', ... or the question itself."""
+    found = {
+        confidence_index(questions): "confidence",
+        blocker_index(questions): "difficulties",
+        support_index(questions): "support",
+        _find(questions, _PROGRESS_Q): "progress",
+        _find(questions, _STRATEGY_Q): "strategy",
+    }
+    key = found.get(index)
+    if key:
+        return t(f"checkin.label.{key}", language)
+    question = questions[index].rstrip("?？ ")
+    return question if len(question) <= 40 else question[:39] + "…"
+
+
+def is_skip(text: str) -> bool:
+    return bool(_SKIP.match(text or ""))
+
+
+def means_nothing(text: str) -> bool:
+    """'no', 'none', '没有' ...: an answer that reports no blocker."""
+    return not (text or "").strip() or bool(_NOTHING.match(text))
+
+
+def parse_confidence(text: str) -> int | None:
+    """1-5 from '4', '4/5', 'about 3', '四', '信心4分'; None when there is no such number."""
+    match = re.search(r"(?<!\d)([1-5])(?![\d.])", text or "")
+    if match:
+        return int(match.group(1))
+    for char in text or "":
+        if char in _CN_DIGITS:
+            return _CN_DIGITS[char]
+    return None
+
+
+def is_vacation_status(status_text: str | None, status_emoji: str | None) -> bool:
+    """A Slack status that says the person is away: 🌴, or vacation / holiday / 休假 / 年假 in the text."""
+    return (status_emoji or "") in (":palm_tree:", ":desert_island:", "🌴") or bool(_VACATION.search(status_text or ""))
+
+
+# ----------------------------------------------------------------------------------------- plain data
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    skipped: bool = False
+    late: bool = False
+
+
+@dataclass
+class RunView:
+    """One rep's check-in as a manager reads it (no database types)."""
+
+    run_id: int
+    member_id: int
+    rep_name: str
+    occurrence: datetime
+    timezone: str
+    questions: list[str]
+    status: str  # pending | asking | completed | missed | skipped
+    answers: dict[int, Answer] = field(default_factory=dict)
+    deadline_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    @property
+    def local_day(self) -> date:
+        return self.occurrence.astimezone(ZoneInfo(self.timezone or "UTC")).date()
+
+    @property
+    def confidence(self) -> int | None:
+        index = confidence_index(self.questions)
+        answer = self.answers.get(index) if index is not None else None
+        return parse_confidence(answer.text) if answer and not answer.skipped else None
+
+    @property
+    def blocker(self) -> str | None:
+        index = blocker_index(self.questions)
+        answer = self.answers.get(index) if index is not None else None
+        if answer is None or answer.skipped or means_nothing(answer.text):
+            return None
+        return answer.text.strip()
+
+    @property
+    def support(self) -> str | None:
+        index = support_index(self.questions)
+        answer = self.answers.get(index) if index is not None else None
+        if answer is None or answer.skipped or means_nothing(answer.text):
+            return None
+        return answer.text.strip()
+
+    @property
+    def late(self) -> bool:
+        return any(a.late for a in self.answers.values())
+
+
+@dataclass(frozen=True)
+class RepNumbers:
+    """The rep's own figures for the DM greeting and the manager's copy (from the KPI engine)."""
+
+    since: date
+    revenue_cents: int
+    deals_won: int
+    month_attainment: float | None
+    month_label: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class _Range:
+    start: date
+    end: date
+
+
+def month_range(today: date) -> tuple[date, date]:
+    start = today.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def quarter_range(today: date, fiscal_start_month: int = 1) -> tuple[date, date]:
+    """The (fiscal) quarter containing `today`, as a half-open date range."""
+    offset = (today.month - fiscal_start_month) % 3
+    start = today.replace(day=1)
+    for _ in range(offset):
+        start = (start - timedelta(days=1)).replace(day=1)
+    end = start
+    for _ in range(3):
+        end = (end + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def rep_numbers(
+    session: Any, *, team_id: str, member_id: int, since: date, today: date, currency: str, language: str
+) -> RepNumbers:
+    """Revenue and deals won since the last check-in, and this month's attainment, from the one KPI engine."""
+    from reports import kpi_engine
+
+    scope = kpi_engine.Scope(team_id, member_id=member_id)
+    values = kpi_engine.compute_many(
+        session, ["revenue", "deals_won"], scope, _Range(since, today + timedelta(days=1)), today=today
+    )
+    month = _Range(*month_range(today))
+    att = kpi_engine.attainment(session, scope, month, today=today)
+    month_label = month_name(today, language)
+    return RepNumbers(
+        since, int(values["revenue"].value or 0), int(values["deals_won"].value or 0), att, month_label, currency
+    )
+
+
+def month_name(day: date, language: str) -> str:
+    return format_date(day, "MMMM", locale=fmt.locale_for(language))
+
+
+def quarter_name(day: date, language: str, fiscal_start_month: int = 1) -> str:
+    number = (day.month - fiscal_start_month) % 12 // 3 + 1
+    return f"第{'一二三四'[number - 1]}季度" if language == "zh" else f"Q{number}"
+
+
+def numbers_line(numbers: RepNumbers, language: str) -> str:
+    """'Since Fri 20 Nov: $42,300.00 won (3 deals) · 103% of November target'."""
+    target = ""
+    if numbers.month_attainment is not None:
+        target = t(
+            "checkin.numbers.target",
+            language,
+            pct=fmt.percent(numbers.month_attainment, language, 0),
+            month=numbers.month_label,
+        )
+    since = t("checkin.numbers.since_last", language, day=fmt.date_short(numbers.since, language))
+    return t(
+        "checkin.numbers",
+        language,
+        since=since,
+        deals=deals_count(numbers.deals_won, language),
+        target=target,
+        revenue=fmt.money(numbers.revenue_cents, numbers.currency, language),
+    )
+
+
+def deals_count(count: int, language: str) -> str:
+    return t("checkin.deals.one", language) if count == 1 else t("checkin.deals.many", language, count=count)
+
+
+def cadence_label(cadence: str, language: str) -> str:
+    key = f"checkin.cadence.{cadence}"
+    try:
+        return t(key, language)
+    except KeyError:
+        return cadence
+
+
+def _trend(current: float | None, previous: float | None, language: str) -> str:
+    if current is None or previous is None or round(current, 1) == round(previous, 1):
+        return ""
+    arrow = fmt.UP if current > previous else fmt.DOWN
+    return t("checkin.trend.from", language, arrow=arrow, prev=_one(previous, language))
+
+
+def _one(value: float, language: str) -> str:
+    return fmt.number(value, language, 0 if float(value).is_integer() else 1)
+
+
+def _quote(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def completed_copy(
+    run: RunView, *, cadence: str, previous_confidence: int | None, numbers: str | None, language: str
+) -> list[str]:
+    """The manager's copy of one check-in: title with confidence, one line per answer, the rep's numbers."""
+    title = t(
+        "checkin.copy.title",
+        language,
+        name=run.rep_name,
+        cadence=cadence_label(cadence, language),
+        day=fmt.date_short(run.local_day, language),
+    )
+    if run.confidence is not None:
+        title += "   " + t(
+            "checkin.copy.confidence",
+            language,
+            value=run.confidence,
+            trend=_trend(run.confidence, previous_confidence, language),
+        )
+    if run.late:
+        title += f" · _{t('checkin.late', language)}_"
+    lines = [title]
+    conf = confidence_index(run.questions)
+    for index, _question in enumerate(run.questions):
+        if index == conf:
+            continue
+        answer = run.answers.get(index)
+        if answer is None:
+            shown = t("checkin.no_answer", language)
+        elif answer.skipped:
+            shown = t("checkin.skipped", language)
+        else:
+            shown = _quote(answer.text, 600)
+        lines.append(f"{label_for(run.questions, index, language)}: {shown}")
+    if numbers:
+        lines.append(f"{t('checkin.numbers.label', language)}: {numbers}")
+    return lines
+
+
+def round_summary(runs: list[RunView], *, cadence: str, previous: list[RunView], language: str) -> list[str]:
+    """At the deadline: who answered, the confidence trend, the blockers mentioned, who missed."""
+    day = min((r.local_day for r in runs), default=None)
+    lines = [
+        t(
+            "checkin.round.title",
+            language,
+            cadence=cadence_label(cadence, language),
+            day=fmt.date_short(day, language) if day else "",
+        )
+    ]
+    asked = [r for r in runs if r.status != "skipped"]
+    done = [r for r in asked if r.status == "completed"]
+    names = ", ".join(r.rep_name + (f" ({t('checkin.late', language)})" if r.late else "") for r in done) or "—"
+    lines.append(t("checkin.round.answered", language, done=len(done), total=len(asked), names=names))
+    scores = [r.confidence for r in done if r.confidence is not None]
+    if scores:
+        before = {r.member_id: r.confidence for r in previous if r.confidence is not None}
+        prev_avg = sum(before.values()) / len(before) if before else None
+        avg = sum(scores) / len(scores)
+        per_rep = ", ".join(
+            f"{r.rep_name} {r.confidence}"
+            + (
+                (fmt.UP if r.confidence > before[r.member_id] else fmt.DOWN)
+                if r.member_id in before and before[r.member_id] != r.confidence
+                else ""
+            )
+            for r in done
+            if r.confidence is not None
+        )
+        lines.append(
+            t(
+                "checkin.round.confidence",
+                language,
+                avg=_one(round(avg, 1), language),
+                trend=_trend(avg, prev_avg, language),
+                per_rep=per_rep,
+            )
+        )
+    blockers = [(r.rep_name, r.blocker) for r in runs if r.blocker]
+    if blockers:
+        lines.append(t("checkin.round.blockers", language))
+        lines.extend(f"• {name}: {_quote(text)}" for name, text in blockers)
+    else:
+        lines.append(t("checkin.round.no_blockers", language))
+    missed = [r.rep_name for r in asked if r.status in ("missed", "asking", "pending")]
+    if missed:
+        lines.append("⚠ " + t("checkin.round.missed", language, names=", ".join(missed)))
+    away = [r.rep_name for r in runs if r.status == "skipped"]
+    if away:
+        lines.append(t("checkin.round.away", language, names=", ".join(away)))
+    return lines
+
+
+# -------------------------------------------------------------------------------- what is due, views
+
+
+def due_checkins(session: Any, now: datetime, *, lookback: timedelta) -> list[Any]:
+    """Every (schedule, rep) whose latest occurrence at the rep's own local time is in (now - lookback, now] and
+    not in the ledger yet. One query for the pairs, one for the ledger; each distinct rule is computed once."""
+    from db import checkins as store
+    from reports.recurrence import Recurrence, latest_at_or_before, parse_time_of_day
+
+    latest: dict[tuple[Any, ...], datetime | None] = {}
+    since = now - lookback
+    candidates = []
+    for sid, team, cadence, weekday, at, anchor, mid, user, tz, ws_tz, created in store.active_pairs(session):
+        key = (cadence, weekday, at, tz or ws_tz or "UTC", anchor)
+        if key not in latest:
+            try:
+                rule = Recurrence(cadence, weekday, parse_time_of_day(at), key[3], anchor)
+                latest[key] = latest_at_or_before(rule, now)
+            except (ValueError, KeyError):  # a bad zone or time: that schedule never fires, the others do
+                latest[key] = None
+        moment = latest[key]
+        if moment is not None and moment > since and moment >= store.utc(created):
+            candidates.append(store.DueRep(team, sid, mid, user, moment))
+    if not candidates:
+        return []
+    done = store.ledger_keys(session, kind="checkin", since=min(c.occurrence for c in candidates))
+    return [c for c in candidates if (c.schedule_id, store.naive(c.occurrence), c.slack_user_id) not in done]
+
+
+def run_views(session: Any, runs: list[Any], *, default_tz: str = "UTC") -> list[RunView]:
+    """Runs with their answers and rep names (two queries), as the texts below read them."""
+    from db import checkins as store
+
+    ids = [r.id for r in runs]
+    members = store.members_by_id(session, [r.member_id for r in runs])
+    deadlines = {r.id: store.utc(r.deadline_at) for r in runs}
+    answers: dict[int, dict[int, Answer]] = {i: {} for i in ids}
+    for a in store.answers_of(session, ids):
+        deadline = deadlines.get(a.run_id)
+        late = bool(deadline and a.answered_at and store.utc(a.answered_at) > deadline)
+        answers[a.run_id][a.question_index] = Answer(a.text, a.skipped, late)
+    out = []
+    for r in runs:
+        m = members.get(r.member_id)
+        out.append(
+            RunView(
+                run_id=r.id,
+                member_id=r.member_id,
+                rep_name=(m.display_name or m.crm_name or "?") if m else "?",
+                occurrence=store.utc(r.occurrence),
+                timezone=(m.timezone if m else None) or default_tz,
+                questions=list(r.questions),
+                status=r.status,
+                answers=answers[r.id],
+                deadline_at=store.utc(r.deadline_at),
+                completed_at=store.utc(r.completed_at),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------- the brief
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    account: str
+    rating: int | None
+    scale: int
+    comment: str
+    received_on: date
+
+    @property
+    def low(self) -> bool:
+        if self.rating is None:
+            return False
+        return self.rating <= 2 if self.scale == 5 else self.rating <= 6
+
+
+@dataclass(frozen=True)
+class DealItem:
+    name: str
+    account: str
+    stage: str
+    amount_cents: int
+    close_date: date | None
+    idle_days: int
+
+
+@dataclass
+class BriefData:
+    rep_name: str
+    when: str
+    currency: str
+    month_label: str
+    quarter_label: str
+    month_revenue: int
+    month_attainment: float | None
+    month_pace: float | None
+    quarter_attainment: float | None
+    win_rate: float | None
+    team_win_rate: float | None
+    slipped: list[DealItem]
+    stalled: list[DealItem]
+    feedback: list[FeedbackItem]
+    runs: list[RunView]  # the rep's recent check-ins, newest first
+
+
+def brief_lines(data: BriefData, language: str) -> list[str]:
+    """The one-on-one brief: KPIs vs target, slipped/stalled deals, customers, last check-in, topics."""
+    na = fmt.NOT_AVAILABLE["zh" if language == "zh" else "en"]
+    from reports.kpi_engine import rep_status
+
+    status = rep_status(data.month_pace if data.month_pace is not None else data.month_attainment)
+    lines = [t("checkin.brief.title", language, name=data.rep_name, when=data.when)]
+    lines.append(
+        t(
+            "checkin.brief.kpis",
+            language,
+            month=data.month_label,
+            quarter=data.quarter_label,
+            revenue=fmt.money(data.month_revenue, data.currency, language),
+            att=fmt.percent(data.month_attainment, language, 0) if data.month_attainment is not None else na,
+            status=t(f"checkin.status.{status}", language),
+            qatt=fmt.percent(data.quarter_attainment, language, 0) if data.quarter_attainment is not None else na,
+            win=fmt.percent(data.win_rate, language, 0) if data.win_rate is not None else na,
+            team_win=fmt.percent(data.team_win_rate, language, 0) if data.team_win_rate is not None else na,
+        )
+    )
+    pipeline = []
+    if data.slipped:
+        pipeline.append(
+            t(
+                "checkin.brief.slipped",
+                language,
+                count=len(data.slipped),
+                deals=deals_count(len(data.slipped), language),
+                amount=fmt.money(sum(d.amount_cents for d in data.slipped), data.currency, language),
+            )
+        )
+    if data.stalled:
+        worst = max(data.stalled, key=lambda d: d.idle_days)
+        pipeline.append(
+            t(
+                "checkin.brief.stalled",
+                language,
+                name=worst.account or worst.name,
+                days=worst.idle_days,
+                stage=worst.stage or "—",
+            )
+        )
+    lines.append(" · ".join(pipeline) if pipeline else t("checkin.brief.no_slips", language))
+    low = [f for f in data.feedback if f.low]
+    if low:
+        worst_fb = min(low, key=lambda f: (f.rating or 0) / f.scale)
+        stars = f"{worst_fb.rating}★" if worst_fb.scale == 5 else f"{worst_fb.rating}/10"
+        quote = f'"{_quote(worst_fb.comment, 100)}" ({worst_fb.account}, {stars})'
+        lines.append(t("checkin.brief.customers", language, count=len(low), quote=quote))
+    elif data.feedback:
+        lines.append(t("checkin.brief.customers_ok", language, count=len(data.feedback)))
+    else:
+        lines.append(t("checkin.brief.customers_none", language))
+    answered = [r for r in data.runs if r.answers]
+    if answered:
+        last = answered[0]
+        parts = []
+        if last.blocker:
+            parts.append(t("checkin.brief.blocker", language, text=_quote(last.blocker, 120)))
+        if last.support:
+            parts.append(t("checkin.brief.support", language, text=_quote(last.support, 120)))
+        if last.confidence is not None:
+            parts.append(t("checkin.copy.confidence", language, value=last.confidence, trend=""))
+        lines.append(
+            t(
+                "checkin.brief.last",
+                language,
+                day=fmt.date_short(last.local_day, language),
+                parts="; ".join(parts) or "—",
+            )
+        )
+        older = [r.blocker for r in answered[1:4] if r.blocker and r.blocker != last.blocker]
+        if older:
+            lines.append(
+                t(
+                    "checkin.brief.open_blockers",
+                    language,
+                    items="; ".join(f'"{_quote(b, 80)}"' for b in dict.fromkeys(older)),
+                )
+            )
+    else:
+        lines.append(t("checkin.brief.last_none", language))
+    topics: list[str] = []
+    for account in dict.fromkeys(f.account for f in low if f.account):
+        topics.append(t("checkin.brief.topic_account", language, account=account))
+    if answered and answered[0].blocker:
+        topics.append(_quote(answered[0].blocker, 60))
+    if answered and answered[0].support:
+        topics.append(_quote(answered[0].support, 60))
+    if data.slipped:
+        topics.append(t("checkin.brief.topic_slipped", language, count=len(data.slipped)))
+    if status in ("at_risk", "behind"):
+        topics.append(t("checkin.brief.topic_target", language))
+    if topics:
+        sep = "；" if language == "zh" else "; "
+        lines.append(t("checkin.brief.topics", language, items=sep.join(topics[:4])))
+    return lines
+
+
+STALLED_AFTER_DAYS = 21
+
+
+def compose_brief(
+    session: Any,
+    *,
+    team_id: str,
+    member_id: int,
+    rep_name: str,
+    when: str,
+    today: date,
+    currency: str,
+    language: str,
+    fiscal_start_month: int = 1,
+) -> BriefData:
+    """Everything the brief shows, from the KPI engine, the rep's open deals, feedback and check-ins."""
+    from db import checkins as store
+    from reports import kpi_engine
+
+    scope = kpi_engine.Scope(team_id, member_id=member_id)
+    month = _Range(*month_range(today))
+    quarter = _Range(*quarter_range(today, fiscal_start_month))
+    values = kpi_engine.compute_many(session, ["revenue", "attainment", "pace"], scope, month, today=today)
+    q_att = kpi_engine.attainment(session, scope, quarter, today=today)
+    win = kpi_engine.compute(session, "win_rate", scope, quarter, today=today).value
+    team_win = kpi_engine.compute(session, "win_rate", kpi_engine.Scope(team_id), quarter, today=today).value
+    slipped, stalled = [], []
+    for deal in store.open_deals(session, team_id=team_id, member_id=member_id):
+        touched = store.utc(deal.updated_at)
+        idle = (today - touched.date()).days if touched else (today - deal.created_date).days
+        item = DealItem(deal.name, deal.account, deal.stage, deal.amount_cents, deal.close_date, idle)
+        if deal.close_date and deal.close_date < today:
+            slipped.append(item)
+        elif idle >= STALLED_AFTER_DAYS:
+            stalled.append(item)
+    feedback = [
+        FeedbackItem(f.account, f.rating, f.scale, f.comment, f.received_on)
+        for f in store.recent_feedback(session, team_id=team_id, member_id=member_id, since=today - timedelta(days=30))
+    ]
+    runs = store.history(session, team_id=team_id, member_id=member_id, since=None, until=None, limit=4)
+    return BriefData(
+        rep_name=rep_name,
+        when=when,
+        currency=currency,
+        month_label=month_name(today, language),
+        quarter_label=quarter_name(today, language, fiscal_start_month),
+        month_revenue=int(values["revenue"].value or 0),
+        month_attainment=values["attainment"].value,
+        month_pace=values["pace"].value,
+        quarter_attainment=q_att,
+        win_rate=win,
+        team_win_rate=team_win,
+        slipped=slipped,
+        stalled=stalled,
+        feedback=feedback,
+        runs=run_views(session, runs),
+    )

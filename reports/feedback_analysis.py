@@ -1,0 +1,615 @@
+"""What customers are telling the team: satisfaction, recurring themes, accounts at risk, and the change.
+
+Slack-free. The numbers come from SQL (`db.feedback`: CSAT/NPS are defined there, once); the words are read
+here with a small, documented lexicon in English and Chinese:
+
+- THEMES: each theme is a list of keywords. English keywords match whole words (case-insensitive, `\\w*`
+  allowed as a suffix); Chinese keywords match as substrings, so no word segmentation (jieba) is needed
+  for phrases this short. A comment may carry several themes.
+- sentiment(): positive and negative cue words; in English a negator ("not", "never", "n't", "no") up to
+  two words before a cue flips it; in Chinese negated phrases are listed whole ("不满意", "不好", "不错")
+  and the longest cue wins. It is used only for comments without a rating; a rating always wins.
+
+Why a lexicon and not a library: feedback here is short, on a handful of business topics, and in two
+languages. vaderSentiment (English only, last release 2020) and SnowNLP (Chinese only, last release 2015,
+trained on product reviews) would each cover half and neither is kept up; transformer models need weights
+the bot must not download at run time. The lexicon is small, fast (≈1 µs per word) and testable; its
+measured accuracy on real reviews is in tests/reports/test_feedback_corpora.py and docs/readme-feedback.md.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from db import feedback as store
+
+# ------------------------------------------------------------------------------------------------ themes
+
+
+@dataclass(frozen=True)
+class Theme:
+    key: str
+    en: str
+    zh: str
+    words_en: tuple[str, ...]
+    words_zh: tuple[str, ...]
+
+    def label(self, language: str) -> str:
+        return self.zh if language.startswith("zh") else self.en
+
+
+THEMES: tuple[Theme, ...] = (
+    Theme(
+        "delivery",
+        "Delivery delay",
+        "交付延迟",
+        (
+            "late",
+            "delay\\w*",
+            "ship\\w*",
+            "deliver\\w*",
+            "arriv\\w*",
+            "waiting",
+            "backorder\\w*",
+            "lead time",
+            "on time",
+            "slipping",
+            "overdue",
+            "logistics",
+        ),
+        ("交付", "延迟", "延期", "发货", "到货", "物流", "送货", "快递", "晚到", "拖延", "交期"),
+    ),
+    Theme(
+        "support",
+        "Onboarding & support",
+        "上线与服务",
+        (
+            "onboard\\w*",
+            "setup",
+            "set up",
+            "set-up",
+            "install\\w*",
+            "training",
+            "support\\w*",
+            "customer service",
+            "go-live",
+            "implementation",
+            "tech support",
+            "help desk",
+        ),
+        ("上线", "实施", "培训", "服务", "客服", "支持", "安装", "售后"),
+    ),
+    Theme(
+        "pricing",
+        "Pricing",
+        "价格",
+        (
+            "price\\w*",
+            "pricing",
+            "expensive",
+            "pricey",
+            "overpriced",
+            "cost\\w*",
+            "cheap\\w*",
+            "discount\\w*",
+            "quote\\w*",
+            "renewal",
+            "value for money",
+            "budget",
+        ),
+        (
+            "价格",
+            "太贵",
+            "很贵",
+            "偏贵",
+            "较贵",
+            "贵了",
+            "便宜",
+            "性价比",
+            "涨价",
+            "报价",
+            "折扣",
+            "价位",
+            "费用",
+            "划算",
+        ),
+    ),
+    Theme(
+        "quality",
+        "Product quality",
+        "产品质量",
+        (
+            "quality",
+            "bug\\w*",
+            "crash\\w*",
+            "broke\\w*",
+            "defect\\w*",
+            "faulty",
+            "stopped working",
+            "doesn't work",
+            "does not work",
+            "not working",
+            "glitch\\w*",
+            "unstable",
+            "stable",
+            "reliab\\w*",
+            "malfunction\\w*",
+            "dead",
+            "disconnect\\w*",
+        ),
+        ("质量", "故障", "坏了", "损坏", "返修", "不稳定", "稳定", "bug", "做工", "破旧", "老化", "失灵"),
+    ),
+    Theme(
+        "billing",
+        "Billing",
+        "账单与发票",
+        ("bill\\w*", "invoic\\w*", "charg\\w*", "refund\\w*", "payment\\w*", "overcharg\\w*", "subscription"),
+        ("账单", "发票", "扣费", "退款", "付款", "收费", "多收", "结算", "押金"),
+    ),
+    Theme(
+        "responsiveness",
+        "Responsiveness",
+        "沟通响应",
+        (
+            "responsive\\w*",
+            "response",
+            "respond\\w*",
+            "reach",
+            "call back",
+            "follow\\w* up",
+            "communicat\\w*",
+            "account manager",
+            "repl\\w*",
+            "nobody",
+            "no one",
+            "ignored",
+        ),
+        ("回复", "响应", "沟通", "联系", "跟进", "找不到人", "找到人", "没人", "态度", "热情"),
+    ),
+    Theme(
+        "usability",
+        "Ease of use",
+        "易用性",
+        (
+            "easy to use",
+            "user friendly",
+            "user-friendly",
+            "intuitive",
+            "confusing",
+            "complicated",
+            "hard to use",
+            "interface",
+            "usability",
+        ),
+        ("好用", "难用", "易用", "操作", "界面", "顺手", "复杂"),
+    ),
+)
+THEME_BY_KEY = {theme.key: theme for theme in THEMES}
+
+
+def _alternation(words_en: Iterable[str], words_zh: Iterable[str]) -> str:
+    # Longest first, so "不满意" wins over "满意" and "customer service" over "service".
+    en = sorted(words_en, key=len, reverse=True)
+    zh = sorted((re.escape(w) for w in words_zh), key=len, reverse=True)
+    parts = []
+    if en:
+        parts.append(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in en) + r")\b")
+    parts.extend(zh)
+    return "|".join(parts)
+
+
+# One pass over a comment finds every theme: one named group per theme.
+_THEME_RE = re.compile("|".join(f"(?P<{t.key}>{_alternation(t.words_en, t.words_zh)})" for t in THEMES), re.IGNORECASE)
+
+
+def themes_of(text: str) -> list[str]:
+    """The theme keys a comment mentions, in THEMES order, each once."""
+    found = {m.lastgroup for m in _THEME_RE.finditer((text or "").replace("\u2019", "'"))}
+    return [t.key for t in THEMES if t.key in found]
+
+
+# --------------------------------------------------------------------------------------------- sentiment
+
+_POSITIVE_EN = (
+    "love\\w*",
+    "great",
+    "excellent",
+    "good",
+    "happy",
+    "satisf\\w*",
+    "awesome",
+    "amazing",
+    "perfect\\w*",
+    "helpful",
+    "easy",
+    "fast",
+    "quick\\w*",
+    "smooth\\w*",
+    "recommend\\w*",
+    "fantastic",
+    "fair",
+    "stable",
+    "reliable",
+    "patient",
+    "responsive",
+    "thank\\w*",
+    "nice",
+    "pleased",
+    "best",
+    "solid",
+    "wonderful",
+    "enjoy\\w*",
+    "impressed",
+    "professional",
+    "early",
+    "on time",
+    "works well",
+    "works great",
+    "like",
+    "cool",
+    "fun",
+)
+_NEGATIVE_EN = (
+    "late",
+    "delay\\w*",
+    "bad",
+    "poor\\w*",
+    "terrible",
+    "awful",
+    "worst",
+    "hate\\w*",
+    "broke\\w*",
+    "crash\\w*",
+    "bugs?",
+    "buggy",
+    "slow\\w*",
+    "expensive",
+    "overpriced",
+    "disappoint\\w*",
+    "problems?",
+    "issues?",
+    "frustrat\\w*",
+    "useless",
+    "waste\\w*",
+    "refund\\w*",
+    "return\\w*",
+    "nobody",
+    "no one",
+    "rude",
+    "unhappy",
+    "annoy\\w*",
+    "stopped working",
+    "doesn't work",
+    "does not work",
+    "not working",
+    "stopped",
+    "defective",
+    "faulty",
+    "junk",
+    "garbage",
+    "horrible",
+    "dead",
+    "fail\\w*",
+    "complain\\w*",
+    "unreliable",
+    "confusing",
+    "hard to",
+    "difficult",
+    "wrong",
+    "still waiting",
+    "can't",
+    "cannot",
+    "won't",
+    "not worth",
+    "worthless",
+    "sad",
+    "no longer works?",
+    "did not work",
+    "didn't work",
+    "quit\\w*",
+    "unresponsive",
+    "do not buy",
+    "don't buy",
+    "dissatisf\\w*",
+    "not much",
+    "noise",
+    "cheaply made",
+    "returning",
+    "sent it back",
+)
+_POSITIVE_ZH = (
+    "很好",
+    "不错",
+    "满意",
+    "喜欢",
+    "推荐",
+    "干净",
+    "方便",
+    "舒适",
+    "专业",
+    "热情",
+    "顺利",
+    "及时",
+    "按时",
+    "划算",
+    "优惠",
+    "很快",
+    "赞",
+    "棒",
+    "谢谢",
+    "合理",
+    "稳定",
+    "清楚",
+    "周到",
+    "到位",
+    "值得",
+    "好评",
+    "舒服",
+    "提前",
+    "顺手",
+    "性价比高",
+    "物超所值",
+    "很大",
+    "安静",
+    "友好",
+    "挺好",
+    "还好",
+    "好用",
+    "很有帮助",
+    "完全满足",
+    "没出过问题",
+)
+_NEGATIVE_ZH = (
+    "差",
+    "太慢",
+    "很慢",
+    "慢",
+    "延迟",
+    "延期",
+    "太贵",
+    "失望",
+    "不满",
+    "脏",
+    "吵",
+    "旧",
+    "糟糕",
+    "问题",
+    "投诉",
+    "退款",
+    "不好",
+    "不行",
+    "不方便",
+    "不干净",
+    "不满意",
+    "不推荐",
+    "不会再",
+    "没人",
+    "很难",
+    "拖",
+    "坏",
+    "烂",
+    "垃圾",
+    "恶劣",
+    "跟不上",
+    "不够",
+    "差劲",
+    "后悔",
+    "上当",
+    "骗",
+    "难用",
+    "一般",
+    "不值",
+    "噪音",
+    "异味",
+    "霉",
+    "bug",
+    "故障",
+    "没有竞争力",
+    "涨价",
+    "太多",
+    "下降",
+    "晚了",
+    "不能",
+    "无法",
+    "不如",
+    "很小",
+    "简陋",
+    "不太",
+)
+_NEGATORS_EN = re.compile(
+    r"\b(?:not|never|no|don't|dont|didn't|didnt|doesn't|doesnt|isn't|wasn't|aren't|hardly|without)\b", re.I
+)
+
+_CUE_RE = re.compile(
+    f"(?P<pos>{_alternation(_POSITIVE_EN, _POSITIVE_ZH)})|(?P<neg>{_alternation(_NEGATIVE_EN, _NEGATIVE_ZH)})",
+    re.IGNORECASE,
+)
+NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
+
+
+def sentiment_score(text: str) -> float:
+    """−1 (all negative cues) .. +1 (all positive cues); 0 when there is no cue or they balance."""
+    text = (text or "").replace("\u2019", "'")
+    pos = neg = 0
+    for m in _CUE_RE.finditer(text):
+        positive = m.lastgroup == "pos"
+        before = text[max(0, m.start() - 24) : m.start()]
+        if m.group().isascii() and _NEGATORS_EN.search(" ".join(before.split()[-2:])):
+            positive = not positive  # "not good", "never arrived late"
+        if positive:
+            pos += 1
+        else:
+            neg += 1
+    return 0.0 if pos + neg == 0 else (pos - neg) / (pos + neg)
+
+
+def sentiment(text: str) -> str:
+    """'negative' | 'neutral' | 'positive' of a comment without a rating."""
+    score = sentiment_score(text)
+    return NEGATIVE if score < 0 else POSITIVE if score > 0 else NEUTRAL
+
+
+def tone(rating: int | None, scale: int, comment: str) -> str:
+    """The tone of one item: the rating when there is one (1-2 / 0-6 negative, 3 / 7-8 neutral), else the words."""
+    if rating is None:
+        return sentiment(comment)
+    if store.is_low(rating, scale):
+        return NEGATIVE
+    if (scale == 5 and rating >= 4) or (scale == 10 and rating >= 9):
+        return POSITIVE
+    return NEUTRAL
+
+
+# ----------------------------------------------------------------------------------------------- summary
+
+AT_RISK_LOW_RATINGS = 2  # "several": this many bad ratings from one account in 30 days
+AT_RISK_WINDOW_DAYS = 30
+AT_RISK_DROP_STARS = 1.0  # an account's average falls by at least this (★, NPS halved) vs the previous period
+AT_RISK_MIN_RATED = 2  # ratings needed on each side before a drop counts
+QUOTE_CHARS = 90
+
+
+@dataclass
+class ThemeCount:
+    key: str
+    mentions: int = 0
+    previous: int = 0
+    rated: int = 0
+    stars_total: float = 0.0
+    negative: int = 0
+    quotes: dict[str, str] = field(default_factory=dict)  # tone -> newest comment of that tone
+
+    @property
+    def avg_stars(self) -> float | None:
+        return self.stars_total / self.rated if self.rated else None
+
+    @property
+    def quote(self) -> str | None:
+        """A newest comment that sounds like the theme does: a complaint for a theme mostly complained about."""
+        complained = self.negative * 2 >= self.mentions
+        order = (NEGATIVE, NEUTRAL, POSITIVE) if complained else (POSITIVE, NEUTRAL, NEGATIVE)
+        return next((self.quotes[t] for t in order if t in self.quotes), None)
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    account: str
+    low_ratings: int  # bad ratings in the 30-day window
+    before: float | None  # average ★ in the previous period, when the drop rule applies
+    after: float | None
+
+    @property
+    def dropped(self) -> bool:
+        return self.before is not None and self.after is not None
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    start: date
+    end: date
+    items: int
+    rated: int
+    low: int
+    avg_stars: float | None
+    csat: float | None
+    nps: float | None
+    previous_items: int
+    previous_csat: float | None
+    previous_nps: float | None
+    themes: list[ThemeCount]
+    at_risk: list[AtRisk]
+    unrated: int
+    unrated_negative: int
+
+
+def tally_themes(items: Iterable[store.Comment]) -> tuple[dict[str, ThemeCount], int, int]:
+    """Theme counts of comments (newest first), and (unrated, unrated negative) — one pass, no storage."""
+    counts: dict[str, ThemeCount] = {}
+    unrated = unrated_negative = 0
+    for item in items:
+        item_tone = tone(item.rating, item.scale, item.comment)
+        if item.rating is None:
+            unrated += 1
+            unrated_negative += item_tone == NEGATIVE
+        for key in themes_of(item.comment):
+            count = counts.get(key) or counts.setdefault(key, ThemeCount(key))
+            count.mentions += 1
+            count.negative += item_tone == NEGATIVE
+            if item.rating is not None:
+                count.rated += 1
+                count.stars_total += item.rating / 2 if item.scale == 10 else item.rating
+            if item_tone not in count.quotes:
+                count.quotes[item_tone] = shorten(item.comment)
+    return counts, unrated, unrated_negative
+
+
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def accounts_at_risk(
+    low_in_window: dict[str, int],
+    current: dict[str, store.AccountStats],
+    previous: dict[str, store.AccountStats],
+) -> list[AtRisk]:
+    """Accounts with several bad ratings in 30 days, or whose average fell; the worst first."""
+    out: dict[str, AtRisk] = {}
+    for account, n in low_in_window.items():
+        if n >= AT_RISK_LOW_RATINGS:
+            out[account] = AtRisk(account, n, None, None)
+    for account, now in current.items():
+        before = previous.get(account)
+        if before is None or now.avg_stars is None or before.avg_stars is None:
+            continue
+        if min(now.rated, before.rated) < AT_RISK_MIN_RATED:
+            continue
+        if before.avg_stars - now.avg_stars >= AT_RISK_DROP_STARS:
+            out[account] = AtRisk(account, low_in_window.get(account, 0), before.avg_stars, now.avg_stars)
+    return sorted(out.values(), key=lambda r: (-r.low_ratings, -((r.before or 0) - (r.after or 0)), r.account))
+
+
+def summarise(
+    session: Any, team_id: str, period: Any, *, member_id: int | None = None, today: date | None = None
+) -> FeedbackSummary:
+    """The feedback summary of a period (a `Period`: .start, .end, .previous()), for the team or one rep."""
+    prev = period.previous()
+    stats = store.period_stats(session, team_id, period.start, period.end, member_id)
+    csat, nps, _ = store.csat_nps(session, team_id, period.start, period.end, member_id)
+    prev_stats = store.period_stats(session, team_id, prev.start, prev.end, member_id)
+    prev_csat, prev_nps, _ = store.csat_nps(session, team_id, prev.start, prev.end, member_id)
+
+    counts, unrated, unrated_negative = tally_themes(
+        store.comments(session, team_id, period.start, period.end, member_id)
+    )
+    previous_counts, _, _ = tally_themes(store.comments(session, team_id, prev.start, prev.end, member_id))
+    for key, count in counts.items():
+        count.previous = previous_counts[key].mentions if key in previous_counts else 0
+    themes = sorted(counts.values(), key=lambda c: (-c.mentions, c.key))
+
+    window_end = min(period.end, (today or period.end - timedelta(days=1)) + timedelta(days=1))
+    since, until = store.window(window_end, AT_RISK_WINDOW_DAYS)
+    risks = accounts_at_risk(
+        store.recent_low(session, team_id, since=since, until=until, member_id=member_id),
+        store.account_stats(session, team_id, period.start, period.end, member_id),
+        store.account_stats(session, team_id, prev.start, prev.end, member_id),
+    )
+    return FeedbackSummary(
+        start=period.start,
+        end=period.end,
+        items=stats.items,
+        rated=stats.rated,
+        low=stats.low,
+        avg_stars=stats.avg_stars,
+        csat=csat,
+        nps=nps,
+        previous_items=prev_stats.items,
+        previous_csat=prev_csat,
+        previous_nps=prev_nps,
+        themes=themes,
+        at_risk=risks,
+        unrated=unrated,
+        unrated_negative=unrated_negative,
+    )

@@ -1,0 +1,479 @@
+"""The one KPI engine: every metric of the design, for the team, one rep, a product or an account, over any
+period, broken down, compared, and against target. `/kpi`, digests, the home tab and reviews all call this.
+
+API (stable; other features depend on it):
+
+    METRICS                      every metric name below, in display order
+    Scope(team_id, member_id=None, product=None, account=None)
+    KpiValue(metric, value, unit)                 unit: 'money' (int cents) | 'count' | 'ratio' (0..1)
+                                                        | 'days' | 'score' (NPS, -100..100)
+    compute(session, metric, scope, period, *, today=None) -> KpiValue
+    compute_many(session, metrics, scope, period, *, today=None) -> dict[str, KpiValue]
+    breakdown(session, metric, scope, period, by, *, today=None) -> list[BreakdownRow]
+        by: 'rep' | 'product' | 'account' | 'week'; rows ranked best first, weeks in date order;
+        BreakdownRow(key, label, value): key = member id / product / account / week start (date)
+    breakdown_many(session, metrics, scope, period, by, *, today=None) -> dict[str, list[BreakdownRow]]
+    compare(session, metric, scope, period, *, today=None, current=None) -> Comparison
+        Comparison(current, previous, year_ago, change_previous, change_year): relative changes,
+        None when the base is 0 or missing
+    target_for(session, scope, metric, period) -> int | None      (Target.value_cents units: cents for
+        money, hundredths of a deal for counts; pro-rated by days, see reports/targets.py)
+    attainment(session, scope, period, *, today=None) -> float | None      revenue / revenue target
+    pace(session, scope, period, *, today=None) -> float | None
+    rep_status(attainment_or_pace) -> 'on_track' (>= 1.0) | 'at_risk' (>= 0.8) | 'behind' | 'no_target' (None)
+
+`period` is a `reports.periods.Period`: the engine reads `period.start` and `period.end` (half-open local
+dates) and, for `compare`, `period.previous()` and `period.year_earlier()`.
+
+Definitions (DESIGN.md, "KPI definitions"):
+- revenue: sum of amount of deals won with close date in the period (exact integer cents)
+- deals_won: count of those deals; win_rate: won / (won + lost) of deals closed in the period
+- avg_deal_size: revenue / deals won, rounded to the cent
+- sales_cycle: median days from created to close of the deals won in the period
+- pipeline: amount of deals open at the end of the period (created before its end, not closed by then)
+- new_deals: deals created in the period
+- attainment: revenue / revenue target for the period (a longer target is pro-rated by days)
+- pace: revenue so far (up to `today`, inclusive) projected linearly to the end of the period, divided by
+  the target; for a finished period it equals attainment, for one not begun yet it is None
+- csat: share of ratings 4-5 on the 5 point scale; nps: % promoters (9-10) minus % detractors (0-6) on
+  the 0-10 scale; both on feedback received in the period
+- checkin_rate: check-ins completed / check-ins sent in the period (by the UTC day they were sent)
+A value is None when it has no meaning (win rate with no closed deals, attainment without a target).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+from statistics import median
+from typing import Any
+
+from reports import kpi_queries as q
+from reports.targets import ADDITIVE, rep_targets_cents, target_cents
+
+__all__ = [
+    "METRICS",
+    "UNITS",
+    "BREAKDOWNS",
+    "Scope",
+    "KpiValue",
+    "BreakdownRow",
+    "Comparison",
+    "compute",
+    "compute_many",
+    "breakdown",
+    "breakdown_many",
+    "compare",
+    "target_for",
+    "attainment",
+    "pace",
+    "rep_status",
+    "relative_change",
+    "ON_TRACK_FROM",
+    "AT_RISK_FROM",
+]
+
+METRICS: tuple[str, ...] = (
+    "revenue",
+    "deals_won",
+    "win_rate",
+    "avg_deal_size",
+    "sales_cycle",
+    "pipeline",
+    "new_deals",
+    "attainment",
+    "pace",
+    "csat",
+    "nps",
+    "checkin_rate",
+)
+UNITS: dict[str, str] = {
+    "revenue": "money",
+    "deals_won": "count",
+    "win_rate": "ratio",
+    "avg_deal_size": "money",
+    "sales_cycle": "days",
+    "pipeline": "money",
+    "new_deals": "count",
+    "attainment": "ratio",
+    "pace": "ratio",
+    "csat": "ratio",
+    "nps": "score",
+    "checkin_rate": "ratio",
+}
+BREAKDOWNS = ("rep", "product", "account", "week")
+
+# Attainment or pace thresholds, the same as the bar colours of reports/charts.py.
+ON_TRACK_FROM = 1.0
+AT_RISK_FROM = 0.8
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: a workspace, optionally narrowed to one rep, one product and/or one account."""
+
+    team_id: str
+    member_id: int | None = None
+    product: str | None = None
+    account: str | None = None
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    metric: str
+    value: float | int | None
+    unit: str
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: Any
+    label: str
+    value: KpiValue
+
+
+@dataclass
+class Comparison:
+    current: KpiValue
+    previous: KpiValue
+    year_ago: KpiValue
+    change_previous: float | None
+    change_year: float | None
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _bounds(period: Any) -> tuple[date, date]:
+    return period.start, period.end
+
+
+def _filters(scope: Scope) -> q.Filters:
+    return q.Filters(scope.team_id, scope.member_id, scope.product, scope.account)
+
+
+def _check(metric: str) -> None:
+    if metric not in UNITS:
+        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _cents_div(amount: int, count: int) -> int | None:
+    """Exact integer cents of amount / count, half up."""
+    if not count:
+        return None
+    return int(Fraction(amount, count) + Fraction(1, 2))
+
+
+def relative_change(current: float | int | None, base: float | int | None) -> float | None:
+    """(current - base) / |base|; None when either is missing or the base is 0 (no percentage of nothing)."""
+    if current is None or base is None or base == 0:
+        return None
+    return (current - base) / abs(base)
+
+
+def rep_status(attainment_or_pace: float | None) -> str:
+    """'on_track' from 100%, 'at_risk' from 80%, else 'behind'; 'no_target' when there is nothing to compare."""
+    if attainment_or_pace is None:
+        return "no_target"
+    if attainment_or_pace >= ON_TRACK_FROM:
+        return "on_track"
+    if attainment_or_pace >= AT_RISK_FROM:
+        return "at_risk"
+    return "behind"
+
+
+# -------------------------------------------------------------------------------- grouped evaluation
+
+
+def _evaluate(
+    session: Any, metrics: Iterable[str], scope: Scope, start: date, end: date, group: str | None, today: date | None
+) -> dict[str, dict[Any, Any]]:
+    """{metric: {group key: value}}; each SQL fact is queried once however many metrics need it."""
+    f = _filters(scope)
+    wanted = list(dict.fromkeys(metrics))
+    facts: dict[str, Any] = {}
+
+    def won() -> dict[Any, tuple[int, int]]:
+        if "won" not in facts:  # one scan of status = 'won' on the covering index
+            facts["won"] = q.won_stats(session, f, start, end, group)
+        return facts["won"]
+
+    def closed() -> dict[Any, tuple[int, int, int]]:
+        if "closed" not in facts:  # the won scan (shared) plus a count of status = 'lost'
+            w, lost = won(), q.lost_counts(session, f, start, end, group)
+            facts["closed"] = {k: (*w.get(k, (0, 0)), lost.get(k, 0)) for k in set(w) | set(lost)}
+        return facts["closed"]
+
+    def revenue() -> dict[Any, int]:
+        return {k: v[0] for k, v in won().items()}
+
+    def targets() -> dict[Any, int | None]:
+        if group is None:
+            return {
+                None: target_cents(
+                    session, team_id=scope.team_id, member_id=scope.member_id, metric="revenue", start=start, end=end
+                )
+            }
+        if group == "rep":
+            return dict(rep_targets_cents(session, team_id=scope.team_id, metric="revenue", start=start, end=end))
+        return {}
+
+    out: dict[str, dict[Any, Any]] = {}
+    for metric in wanted:
+        _check(metric)
+        if metric == "revenue":
+            out[metric] = revenue()
+        elif metric == "deals_won":
+            out[metric] = {k: v[1] for k, v in won().items()}
+        elif metric == "win_rate":
+            out[metric] = {k: _ratio(v[1], v[1] + v[2]) for k, v in closed().items()}
+        elif metric == "avg_deal_size":
+            out[metric] = {k: _cents_div(v[0], v[1]) for k, v in closed().items()}
+        elif metric == "sales_cycle":
+            out[metric] = {
+                k: float(median(days)) for k, days in q.cycle_days(session, f, start, end, group).items() if days
+            }
+        elif metric == "pipeline":
+            out[metric] = {k: v[0] for k, v in q.pipeline_stats(session, f, end, group).items()}
+        elif metric == "new_deals":
+            out[metric] = q.new_deal_counts(session, f, start, end, group)
+        elif metric == "attainment":
+            rev, tgt = revenue(), targets()
+            out[metric] = {k: (rev.get(k, 0) / t if t else None) for k, t in tgt.items()}
+        elif metric == "pace":
+            out[metric] = _pace_values(session, f, start, end, group, today, targets(), won())
+        elif metric == "csat":
+            stats = q.feedback_stats(session, f, start, end, 5, group)
+            out[metric] = {k: _ratio(hi, n) for k, (n, hi, _lo) in stats.items()}
+        elif metric == "nps":
+            stats = q.feedback_stats(session, f, start, end, 10, group)
+            out[metric] = {k: (100.0 * (hi - lo) / n if n else None) for k, (n, hi, lo) in stats.items()}
+        elif metric == "checkin_rate":
+            out[metric] = {
+                k: _ratio(done, n) for k, (n, done) in q.checkin_stats(session, f, start, end, group).items()
+            }
+    return out
+
+
+def _pace_values(
+    session: Any,
+    f: q.Filters,
+    start: date,
+    end: date,
+    group: str | None,
+    today: date | None,
+    targets: dict[Any, int | None],
+    full: dict[Any, tuple[int, int]],
+) -> dict[Any, float | None]:
+    """Revenue up to `today` projected over the whole period, over the target.
+
+    Revenue so far is the period's revenue minus what is dated after today (usually nothing), so the running
+    period costs one tiny extra scan instead of a second pass over it.
+    """
+    today = today or date.today()
+    if today < start:
+        return {k: None for k in targets}
+    so_far_end = min(end, today + timedelta(days=1))
+    elapsed = (so_far_end - start).days
+    total = (end - start).days
+    later = q.won_stats(session, f, so_far_end, end, group) if so_far_end < end else {}
+    out: dict[Any, float | None] = {}
+    for k, target in targets.items():
+        if not target:
+            out[k] = None
+            continue
+        so_far = full.get(k, (0, 0))[0] - later.get(k, (0, 0))[0]
+        out[k] = so_far * total / elapsed / target
+    return out
+
+
+# ------------------------------------------------------------------------------------------ public API
+
+
+def compute(session: Any, metric: str, scope: Scope, period: Any, *, today: date | None = None) -> KpiValue:
+    """One metric for one scope and period."""
+    return compute_many(session, [metric], scope, period, today=today)[metric]
+
+
+def compute_many(
+    session: Any, metrics: list[str], scope: Scope, period: Any, *, today: date | None = None
+) -> dict[str, KpiValue]:
+    """Several metrics at once, sharing queries (revenue, deals won, win rate and deal size are one query)."""
+    start, end = _bounds(period)
+    values = _evaluate(session, metrics, scope, start, end, None, today)
+    return {m: KpiValue(m, _zero_default(m, values[m].get(None)), UNITS[m]) for m in metrics}
+
+
+def _zero_default(metric: str, value: Any) -> Any:
+    """Sums and counts over nothing are 0; rates, medians and ratios over nothing are None."""
+    if value is None and metric in ("revenue", "deals_won", "pipeline", "new_deals"):
+        return 0
+    return value
+
+
+def breakdown(
+    session: Any, metric: str, scope: Scope, period: Any, by: str, *, today: date | None = None
+) -> list[BreakdownRow]:
+    """The metric per rep, product, account (best first) or week (Monday-start weeks, clipped to the period)."""
+    return breakdown_many(session, [metric], scope, period, by, today=today)[metric]
+
+
+def breakdown_many(
+    session: Any, metrics: list[str], scope: Scope, period: Any, by: str, *, today: date | None = None
+) -> dict[str, list[BreakdownRow]]:
+    """Several metrics broken down the same way, sharing queries (a leaderboard's revenue and pace)."""
+    for metric in metrics:
+        _check(metric)
+    if by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}; use one of {', '.join(BREAKDOWNS)}")
+    start, end = _bounds(period)
+    if by == "week":
+        return {m: _by_week(session, m, scope, start, end, today) for m in metrics}
+    evaluated = _evaluate(session, metrics, scope, start, end, by, today)
+    keys = {k for values in evaluated.values() for k in values}
+    labels = _rep_labels(session, scope.team_id, keys) if by == "rep" else {}
+    out = {}
+    for metric, values in evaluated.items():
+        if by == "rep":  # deals without an owner belong to no rep
+            values = {k: v for k, v in values.items() if k is not None}
+        rows = [
+            BreakdownRow(k, labels.get(k) or _label(k), KpiValue(metric, v, UNITS[metric])) for k, v in values.items()
+        ]
+        reverse = metric != "sales_cycle"  # a shorter cycle ranks first
+        rows.sort(
+            key=lambda r, rev=reverse: (
+                r.value.value is None,
+                -(r.value.value or 0) if rev else (r.value.value or 0),
+                r.label,
+            )
+        )
+        out[metric] = rows
+    return out
+
+
+def _label(key: Any) -> str:
+    return str(key) if key not in (None, "") else "—"
+
+
+def _rep_labels(session: Any, team_id: str, keys: Iterable[Any]) -> dict[Any, str]:
+    from sqlalchemy import select
+
+    from db.models import Member
+
+    ids = [k for k in keys if k is not None]
+    if not ids:
+        return {}
+    stmt = select(Member.id, Member.display_name, Member.crm_name).where(  # type: ignore[call-overload]
+        Member.team_id == team_id, Member.id.in_(ids)
+    )  # type: ignore[union-attr]
+    return {i: (name or crm or f"#{i}") for i, name, crm in session.execute(stmt)}
+
+
+def _weeks(start: date, end: date) -> list[tuple[date, date]]:
+    """Monday-start weeks covering [start, end), the first and last clipped to the period."""
+    out = []
+    week_start = start - timedelta(days=start.weekday())
+    while week_start < end:
+        week_end = week_start + timedelta(days=7)
+        out.append((max(start, week_start), min(end, week_end)))
+        week_start = week_end
+    return out
+
+
+def _by_week(session: Any, metric: str, scope: Scope, start: date, end: date, today: date | None) -> list[BreakdownRow]:
+    weeks = _weeks(start, end)
+    if metric in ("revenue", "deals_won", "new_deals"):
+        # One grouped query by day, folded into weeks here: additive facts add up exactly.
+        daily = _evaluate(session, [metric], scope, start, end, "day", today)[metric]
+        per_week: dict[date, int] = {ws: 0 for ws, _ in weeks}
+        for day, value in daily.items():
+            monday = max(start, day - timedelta(days=day.weekday()))
+            per_week[monday] = per_week.get(monday, 0) + int(value or 0)
+        return [BreakdownRow(ws, ws.isoformat(), KpiValue(metric, per_week[ws], UNITS[metric])) for ws, _ in weeks]
+    rows = []
+    for ws, we in weeks:
+        value = _evaluate(session, [metric], scope, ws, we, None, today)[metric].get(None)
+        rows.append(BreakdownRow(ws, ws.isoformat(), KpiValue(metric, _zero_default(metric, value), UNITS[metric])))
+    return rows
+
+
+def compare(
+    session: Any, metric: str, scope: Scope, period: Any, *, today: date | None = None, current: KpiValue | None = None
+) -> Comparison:
+    """The metric now, in the previous equal period and a year earlier, with relative changes.
+
+    While the period is running (`today` inside it), the earlier periods are cut to the same number of
+    days, so the first 26 days of November are compared with the first 26 days of October, not all of it.
+    `current`: the value already computed for this period (saves its query).
+    """
+    current = current if current is not None else compute(session, metric, scope, period, today=today)
+    previous, year_ago = _previous(period), _year_earlier(period)
+    start, end = _bounds(period)
+    if today is not None and start <= today < end - timedelta(days=1):
+        elapsed = (today - start).days + 1
+        previous = _cut(previous, elapsed)
+        year_ago = _cut(year_ago, elapsed)
+    prev_value = compute(session, metric, scope, previous, today=today)
+    year_value = compute(session, metric, scope, year_ago, today=today)
+    return Comparison(
+        current,
+        prev_value,
+        year_value,
+        relative_change(current.value, prev_value.value),
+        relative_change(current.value, year_value.value),
+    )
+
+
+def _cut(period: Any, days: int) -> Any:
+    start, end = _bounds(period)
+    return _Range(start, min(end, start + timedelta(days=days)))
+
+
+def target_for(session: Any, scope: Scope, metric: str, period: Any) -> int | None:
+    """The target of the scope's team or rep for the period, pro-rated by days (see reports/targets.py)."""
+    start, end = _bounds(period)
+    return target_cents(session, team_id=scope.team_id, member_id=scope.member_id, metric=metric, start=start, end=end)
+
+
+def attainment(session: Any, scope: Scope, period: Any, *, today: date | None = None) -> float | None:
+    return compute(session, "attainment", scope, period, today=today).value  # type: ignore[return-value]
+
+
+def pace(session: Any, scope: Scope, period: Any, *, today: date | None = None) -> float | None:
+    return compute(session, "pace", scope, period, today=today).value  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------ periods without reports.periods
+
+
+@dataclass(frozen=True)
+class _Range:
+    start: date
+    end: date
+
+
+def _previous(period: Any) -> Any:
+    if hasattr(period, "previous"):
+        return period.previous()
+    days = period.end - period.start
+    return _Range(period.start - days, period.start)
+
+
+def _shift_year(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _year_earlier(period: Any) -> Any:
+    if hasattr(period, "year_earlier"):
+        return period.year_earlier()
+    return _Range(_shift_year(period.start, -1), _shift_year(period.end, -1))
+
+
+assert set(METRICS) == set(UNITS) and ADDITIVE <= set(METRICS)

@@ -1,0 +1,69 @@
+"""Who and what a KPI question names: the rep behind `@alice`, the workspace's products and accounts.
+
+`@name` in a slash command arrives as typed (the manifest does not escape mentions), so a rep is found
+by Slack id, then by display name, CRM name or e-mail name, then by a unique first name.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from db.models import Deal, Member, Workspace
+
+
+@dataclass(frozen=True)
+class WorkspacePrefs:
+    currency: str = "USD"
+    fiscal_year_start_month: int = 1
+    timezone: str = "UTC"
+
+
+def workspace_prefs(session: Any, team_id: str) -> WorkspacePrefs:
+    ws = session.get(Workspace, team_id)
+    if ws is None:
+        return WorkspacePrefs()
+    return WorkspacePrefs(ws.currency or "USD", ws.fiscal_year_start_month or 1, ws.timezone or "UTC")
+
+
+def find_member(session: Any, team_id: str, ref: str) -> Member | None:
+    """The member a mention names: 'U123', 'alice', 'Darcel Schlecht', '张三', 'alice@example.com' ..."""
+    ref = ref.strip().lstrip("@")
+    if not ref:
+        return None
+    members = list(session.execute(select(Member).where(Member.team_id == team_id)).scalars())
+    lowered = ref.lower()
+    for test in (
+        lambda m: m.slack_user_id == ref,
+        lambda m: (m.display_name or "").lower() == lowered or (m.crm_name or "").lower() == lowered,
+        lambda m: (m.email or "").lower().split("@")[0] == lowered or (m.email or "").lower() == lowered,
+        lambda m: _compact(m.display_name) == _compact(ref) or _compact(m.crm_name) == _compact(ref),
+    ):
+        found = [m for m in members if test(m)]
+        if found:
+            return _best(found)
+    first = [m for m in members if (m.display_name or m.crm_name or "").lower().split(" ")[0] == lowered]
+    return _best(first) if len({m.id for m in first}) == 1 else None
+
+
+def _compact(name: str | None) -> str:
+    return "".join((name or "").lower().split()).replace(".", "").replace("_", "")
+
+
+def _best(members: list[Member]) -> Member:
+    """An active row before an inactive one (a merged CRM owner stays behind, inactive)."""
+    return sorted(members, key=lambda m: (not m.active, m.id or 0))[0]
+
+
+def known_values(session: Any, team_id: str, column: str) -> list[str]:
+    """Distinct product or account names of the workspace (only asked for when a line says product/account)."""
+    col = {"product": Deal.product, "account": Deal.account}[column]
+    stmt = select(col).where(Deal.team_id == team_id, col != "").group_by(col)
+    return [v for (v,) in session.execute(stmt)]
+
+
+def owns_deals(session: Any, team_id: str, member_id: int) -> bool:
+    stmt = select(func.count()).select_from(
+        select(Deal.id).where(Deal.team_id == team_id, Deal.owner_id == member_id).limit(1).subquery()
+    )
+    return bool(session.execute(stmt).scalar())

@@ -1,0 +1,191 @@
+"""A manager runs check-ins end to end over signed HTTP against the fake Slack, on SQLite and PostgreSQL.
+
+Ticks happen at chosen moments: the coming Friday 16:00 in Shanghai (08:00 UTC) is not yet 16:00 in New York.
+"""
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, select
+
+from db.models import CheckinAnswer, CheckinRun
+from tests.slack_driver import SlackDriver, message_text
+
+
+def coming_friday() -> date:
+    today = datetime.now(UTC).date()
+    return today + timedelta(days=(4 - today.weekday()) % 7 or 7)
+
+
+FRIDAY = coming_friday()
+
+
+def local(day: date, hh: int, mm: int, tz: str) -> datetime:
+    return datetime.combine(day, time(hh, mm), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+SHANGHAI_16 = local(FRIDAY, 16, 0, "Asia/Shanghai")
+NEW_YORK_16 = local(FRIDAY, 16, 0, "America/New_York")
+
+
+def dms(slack: SlackDriver, user: str) -> list[str]:
+    channel = "D" + user.lstrip("U")
+    return [message_text(c.args) for c in slack.fake.successful("chat.postMessage") if c.args.get("channel") == channel]
+
+
+def runs(slack: SlackDriver) -> list[CheckinRun]:
+    with Session(slack.deps.engine) as session:
+        return list(session.exec(select(CheckinRun).order_by(CheckinRun.id)))
+
+
+def answers(slack: SlackDriver, run_id: int) -> list[CheckinAnswer]:
+    with Session(slack.deps.engine) as session:
+        return list(
+            session.exec(
+                select(CheckinAnswer).where(CheckinAnswer.run_id == run_id).order_by(CheckinAnswer.question_index)
+            )
+        )
+
+
+@pytest.fixture
+def team(slack: SlackDriver) -> SlackDriver:
+    slack.fake.add_user("UMANAGER", "Maria Lopez", tz="Europe/London")
+    slack.fake.add_user("UALICE", "Alice Wong", tz="Asia/Shanghai")
+    slack.fake.add_user("UBOB", "Bob Smith", tz="America/New_York")
+    slack.fake.add_user("UZHANG", "张三", tz="Asia/Shanghai", locale="zh-CN")
+    return slack
+
+
+def test_a_full_round_ask_answer_remind_summarise_and_miss(team: SlackDriver) -> None:
+    slack = team
+    reply = message_text(slack.command("/checkin", "schedule <@UALICE> <@UBOB> weekly on friday at 16:00") and
+                         slack.responses()[-1])
+    assert "Scheduled check-in #" in reply and "Asia/Shanghai" in reply and "America/New_York" in reply
+
+    # 16:05 in Shanghai, 03:05 in New York: only Alice is asked, in her DM, with her figures and question 1.
+    assert slack.tick(SHANGHAI_16 + timedelta(minutes=5)).sent == 1
+    assert [c.args["users"] for c in slack.fake.calls_to("conversations.open")] == ["UALICE"]
+    greeting = dms(slack, "UALICE")[0]
+    assert "Time for your weekly check-in with Maria Lopez" in greeting
+    assert "won (0 deals)" in greeting and "1/5 — What progress did you make" in greeting
+    assert dms(slack, "UBOB") == []
+
+    # Answers by DM; a retried event (X-Slack-Retry-Num) is stored once and asks the next question once.
+    slack.dm("Closed the Rantouch renewal", user="UALICE", event_id="EvAlice1")
+    slack.dm("Closed the Rantouch renewal", user="UALICE", event_id="EvAlice1", retry_num=1)
+    assert sum("2/5 — What difficulties" in m for m in dms(slack, "UALICE")) == 1
+    slack.dm("Procurement at Cancity frozen until January", user="UALICE")
+    slack.dm("skip", user="UALICE")
+    slack.dm("A product specialist for the Isdom demo", user="UALICE")
+    slack.dm("pretty good", user="UALICE")  # not a 1-5 number: asked again, not stored
+    assert "number from 1 to 5" in dms(slack, "UALICE")[-1]
+    slack.dm("4", user="UALICE")
+    assert "Thanks! Maria Lopez will see your answers. You can edit them until" in dms(slack, "UALICE")[-1]
+    alice = runs(slack)[0]
+    assert alice.status == "completed"
+    stored = answers(slack, alice.id)
+    assert [a.text for a in stored] == ["Closed the Rantouch renewal", "Procurement at Cancity frozen until January",
+                                        "", "A product specialist for the Isdom demo", "4"]
+    assert stored[2].skipped
+
+    # New York's 16:05: Bob is asked; the manager gets Alice's completed check-in in a DM.
+    assert slack.tick(NEW_YORK_16 + timedelta(minutes=5)).sent == 2
+    assert "1/5 — What progress" in dms(slack, "UBOB")[0]
+    copy = dms(slack, "UMANAGER")[0]
+    assert "Alice Wong · weekly check-in" in copy and "confidence 4/5" in copy
+    assert "Progress: Closed the Rantouch renewal" in copy and "Strategy to change: _skipped_" in copy
+
+    # 24 h before Bob's deadline: one reminder, to Bob only (Alice answered).
+    slack.tick(NEW_YORK_16 + timedelta(hours=48, minutes=1))
+    slack.tick(NEW_YORK_16 + timedelta(hours=48, minutes=2))
+    assert sum("reminder" in m for m in dms(slack, "UBOB")) == 1
+    assert not any("reminder" in m for m in dms(slack, "UALICE"))
+
+    # Bob's deadline passes: his check-in is missed and the round summary reaches the manager, once.
+    slack.tick(NEW_YORK_16 + timedelta(hours=72, minutes=1))
+    slack.tick(NEW_YORK_16 + timedelta(hours=72, minutes=2))
+    assert [r.status for r in runs(slack)] == ["completed", "missed"]
+    rounds = [m for m in dms(slack, "UMANAGER") if "Check-in round" in m]
+    assert len(rounds) == 1
+    assert "Answered 1 of 2: Alice Wong" in rounds[0] and "Missed: Bob Smith" in rounds[0]
+    assert "Alice Wong: Procurement at Cancity frozen until January" in rounds[0]
+    assert "average 4/5" in rounds[0]
+
+    # A late answer is still stored and shown in the history.
+    slack.dm("Two demos booked", user="UBOB")
+    assert answers(slack, runs(slack)[1].id)[0].text == "Two demos booked"
+    slack.command("/checkin", "history <@UBOB>")
+    assert "Two demos booked" in slack.last_response_text() and "missed" in slack.last_response_text()
+
+
+def _submit(slack: SlackDriver, user: str, run_id: int, values: list[str]) -> dict:
+    state = {f"q{i}": {"answer": {"type": "plain_text_input", "value": v}} for i, v in enumerate(values)}
+    response = slack.interact({
+        "type": "view_submission", "user": {"id": user, "team_id": slack.team_id},
+        "view": {"id": "V1", "type": "modal", "callback_id": "checkin_form_submit", "private_metadata": str(run_id),
+                 "state": {"values": state}},
+    })
+    return response.json() if response.text else {}
+
+
+def test_the_form_path_in_chinese_with_validation_and_edits(team: SlackDriver) -> None:
+    slack = team
+    slack.command("/checkin", "schedule <@UZHANG> 每周 周五 16:00")
+    slack.tick(SHANGHAI_16 + timedelta(minutes=1))
+    greeting = dms(slack, "UZHANG")[0]
+    assert "到了和 Maria Lopez 的每周签到时间" in greeting and "本周你的商机有哪些进展" in greeting
+    run_id = runs(slack)[0].id
+
+    slack.click("checkin_form", str(run_id), user="UZHANG", channel="DZHANG")
+    view = slack.fake.calls_to("views.open")[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "checkin_form_submit" and len([b for b in view["blocks"] if b["type"] == "input"]) == 5
+
+    refused = _submit(slack, "UZHANG", run_id, ["签了两单", "客户预算冻结", "", "价格审批", "很高"])
+    assert refused["response_action"] == "errors" and "q4" in refused["errors"]
+    assert answers(slack, run_id) == []
+
+    _submit(slack, "UZHANG", run_id, ["签了两单", "客户预算冻结", "", "价格审批", "4"])
+    assert runs(slack)[0].status == "completed"
+    assert [a.text for a in answers(slack, run_id)] == ["签了两单", "客户预算冻结", "", "价格审批", "4"]
+    assert "谢谢！Maria Lopez 会看到你的回答" in dms(slack, "UZHANG")[-1]
+
+    # Edit before the deadline: the answer changes in place, nothing is duplicated.
+    _submit(slack, "UZHANG", run_id, ["签了三单", "客户预算冻结", "", "价格审批", "5"])
+    assert [a.text for a in answers(slack, run_id)][::4] == ["签了三单", "5"]
+
+    # A manager's copy in the manager's language (English here) quotes the Chinese answers.
+    slack.tick(SHANGHAI_16 + timedelta(minutes=2))
+    assert "Progress: 签了三单" in dms(slack, "UMANAGER")[0]
+
+
+def test_away_periods_and_vacation_status_skip_the_rep(team: SlackDriver) -> None:
+    slack = team
+    slack.fake.add_user("UBOB", "Bob Smith", tz="Asia/Shanghai", status_text="On vacation", status_emoji="")
+    slack.command("/checkin", f"away until {(FRIDAY + timedelta(days=3)).isoformat()}", user="UALICE")
+    assert "No check-ins until" in slack.last_response_text()
+    slack.command("/checkin", "schedule <@UALICE> <@UBOB> <@UZHANG> weekly on friday at 16:00")
+    slack.tick(SHANGHAI_16 + timedelta(minutes=1))
+    assert dms(slack, "UALICE") == [] and dms(slack, "UBOB") == []
+    assert len(dms(slack, "UZHANG")) == 1
+    assert sorted(r.status for r in runs(slack)) == ["asking", "skipped", "skipped"]
+    slack.tick(SHANGHAI_16 + timedelta(hours=72, minutes=1))
+    summary = [m for m in dms(slack, "UMANAGER") if "Check-in round" in m][0]
+    assert "Answered 0 of 1" in summary and "Away: Alice Wong, Bob Smith" in summary.replace("Bob Smith, Alice Wong",
+                                                                                             "Alice Wong, Bob Smith")
+
+
+def test_one_check_in_at_a_time_the_second_schedule_waits_its_turn(team: SlackDriver) -> None:
+    slack = team
+    slack.command("/checkin", "schedule <@UALICE> weekly on friday at 16:00")
+    slack.command("/checkin", "schedule <@UALICE> weekly on friday at 16:30")
+    slack.tick(SHANGHAI_16 + timedelta(minutes=1))
+    slack.tick(SHANGHAI_16 + timedelta(minutes=31))
+    assert len(dms(slack, "UALICE")) == 1 and [r.status for r in runs(slack)] == ["asking", "pending"]
+    for text in ("a", "b", "c", "d", "3"):
+        slack.dm(text, user="UALICE")
+    slack.tick(SHANGHAI_16 + timedelta(minutes=32))
+    assert [r.status for r in runs(slack)] == ["completed", "asking"]
+    assert sum("1/5 — What progress" in m for m in dms(slack, "UALICE")) == 2

@@ -1,0 +1,247 @@
+"""/kpi over signed HTTP requests, as a manager and a rep read it: the figure, the change, the target,
+the ranking, the refusals, the share button, the chart and the CSV in the DM — on SQLite and PostgreSQL."""
+
+import csv
+import io
+import json
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from db.models import Deal, Member, Workspace
+from db.targets import set_target
+from tests.reports.test_kpi_engine import load_pipeline, pipeline_file, read_pipeline
+from tests.slack_driver import SlackDriver, message_text
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every relative period resolves against 26 Nov 2026 (a Thursday)."""
+    import handlers.kpi
+    import handlers.target
+
+    monkeypatch.setattr(handlers.kpi, "local_today", lambda tz: TODAY)
+    monkeypatch.setattr(handlers.target, "local_today", lambda tz: TODAY)
+
+
+def seed(slack: SlackDriver) -> dict[str, int]:
+    """Two reps with a few deals each; Q4 targets. Amounts are chosen so every figure is easy to check."""
+    slack.fake.add_user("UMANAGER", "Maria Lopez")
+    slack.fake.add_user("UALICE", "Alice Chen")
+    slack.fake.add_user("UBOB", "Bob Stone")
+    slack.fake.add_user("UZHANG", "张三", tz="Asia/Shanghai", locale="zh-CN")
+    with Session(slack.deps.engine) as session:
+        session.add(Workspace(team_id=slack.team_id))
+        alice = Member(team_id=slack.team_id, slack_user_id="UALICE", display_name="Alice Chen", crm_name="Alice Chen")
+        bob = Member(team_id=slack.team_id, slack_user_id="UBOB", display_name="Bob Stone")
+        session.add_all([alice, bob])
+        session.commit()
+        ids = {"alice": int(alice.id or 0), "bob": int(bob.id or 0)}
+    deals = [
+        # (owner, status, cents, created, closed, product)
+        ("alice", "won", 1_000_050, date(2026, 6, 1), date(2026, 7, 15), "GTX Pro"),  # Q3
+        ("alice", "won", 500_000, date(2026, 8, 1), date(2026, 9, 30), "MG Special"),  # Q3
+        ("bob", "won", 250_025, date(2026, 7, 1), date(2026, 8, 20), "GTX Pro"),  # Q3
+        ("bob", "lost", 90_000, date(2026, 7, 1), date(2026, 9, 1), "GTX Pro"),  # Q3
+        ("alice", "won", 300_000, date(2026, 3, 1), date(2026, 4, 10), "GTX Pro"),  # Q2
+        ("alice", "won", 700_000, date(2026, 9, 1), date(2026, 10, 5), "GTX Pro"),  # October
+        ("bob", "won", 123_456, date(2026, 10, 1), date(2026, 11, 3), "MG Special"),  # November
+        ("alice", "won", 200_000, date(2026, 10, 1), date(2026, 11, 20), "GTX Pro"),  # November
+        ("alice", "won", 400_000, date(2025, 6, 1), date(2025, 8, 1), "GTX Pro"),  # Q3 2025
+        ("bob", "open", 800_000, date(2026, 11, 1), None, "GTX Pro"),
+    ]
+    rows = [
+        {
+            "team_id": slack.team_id,
+            "source": "t",
+            "external_id": f"D{i}",
+            "owner_id": ids[o],
+            "status": s,
+            "amount_cents": c,
+            "created_date": cr,
+            "close_date": cl,
+            "product": p,
+            "account": "Cancity",
+            "name": "",
+            "stage": s,
+            "currency": "USD",
+            "row_hash": "",
+        }
+        for i, (o, s, c, cr, cl, p) in enumerate(deals)
+    ]
+    with slack.deps.engine.begin() as conn:
+        conn.execute(insert(Deal.__table__), rows)  # type: ignore[attr-defined]
+    with Session(slack.deps.engine) as session:
+        set_target(
+            session,
+            team_id=slack.team_id,
+            metric="revenue",
+            start=date(2026, 7, 1),
+            end=date(2026, 10, 1),
+            value_cents=15_000_00,
+        )
+        set_target(
+            session,
+            team_id=slack.team_id,
+            metric="revenue",
+            start=date(2026, 10, 1),
+            end=date(2027, 1, 1),
+            value_cents=92_000_00,
+            member_id=ids["alice"],
+        )
+        session.commit()
+    return ids
+
+
+def test_revenue_last_quarter_is_acknowledged_then_answered_with_change_and_target(slack: SlackDriver) -> None:
+    seed(slack)
+    ack = slack.command("/kpi", "revenue last quarter", user="UMANAGER")
+    assert ack.status_code == 200 and not ack.text.strip()  # the ack is empty; the answer comes after it
+    reply = slack.responses()[-1]
+    text = message_text(reply)
+    assert reply["response_type"] == "ephemeral"
+    assert "Revenue · Team · Q3 2026 (1 Jul – 30 Sep 2026)" in text
+    assert "$17,500.75" in text  # 10,000.50 + 5,000.00 + 2,500.25
+    assert "▲ 483.4% vs previous period ($3,000.00)" in text
+    assert "▲ 337.5% vs a year earlier ($4,000.00)" in text
+    assert "Target $15,000.00 · attainment 117% ✅" in text
+    assert "Won 3 deals · avg $5,833.58 · win rate 75.0%" in text
+    blocks = reply["blocks"]
+    assert blocks[0]["accessory"]["action_id"] == "kpi_share"
+
+
+def test_chinese_without_spaces_answers_in_chinese(slack: SlackDriver) -> None:
+    seed(slack)
+    slack.command("/kpi", "上个月销售额", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "销售额 · 团队 · 2026年10月（2026年10月1日–10月31日）" in text
+    assert "US$7,000.00" in text and "分享到频道" in text
+
+
+def test_a_rep_sees_own_figures_and_team_totals_but_not_other_reps(slack: SlackDriver) -> None:
+    seed(slack)
+    slack.command("/kpi", "revenue last quarter", user="UBOB")
+    assert "Revenue · You · Q3 2026" in slack.last_response_text()
+    assert "$2,500.25" in slack.last_response_text()
+    slack.command("/kpi", "team revenue last quarter", user="UBOB")
+    assert "$17,500.75" in slack.last_response_text()
+    for text in ("revenue @alice last quarter", "leaderboard this month", "revenue by rep last quarter"):
+        slack.command("/kpi", text, user="UBOB")
+        answer = slack.last_response_text()
+        assert "Only managers can" in answer and "$" not in answer, text
+
+
+def test_open_leaderboard_setting_lets_reps_see_the_ranking(fake_slack, db_url: str, tmp_path: Path) -> None:
+    with SlackDriver(fake_slack, db_url, files_dir=tmp_path, salesbot_open_leaderboard=True) as slack:
+        seed(slack)
+        slack.command("/kpi", "leaderboard last quarter", user="UBOB")
+        text = slack.last_response_text()
+    assert text.index("Alice Chen") < text.index("Bob Stone")
+    assert "$15,001" in text and "$2,500" in text
+
+
+def test_leaderboard_ranks_reps_with_attainment_and_pace_status(slack: SlackDriver) -> None:
+    ids = seed(slack)
+    slack.command("/kpi", "leaderboard this quarter", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "Revenue leaderboard · Q4 2026 (1 Oct – 31 Dec 2026)" in text
+    # Alice: $9,000 of $92,000 -> 10%; 57 of 92 days gone -> pace 16%, so behind.
+    lines = [line for line in text.splitlines() if line.startswith(("1.", "2."))]
+    assert lines[0].startswith("1. Alice Chen") and "$9,000" in lines[0] and "10% of target · behind" in lines[0]
+    assert lines[1].startswith("2. Bob Stone") and "$1,235" in lines[1] and "no target" in lines[1]
+    assert ids["alice"] != ids["bob"]
+
+
+def test_misspelt_metric_and_unknown_period_get_help_not_a_guess(slack: SlackDriver) -> None:
+    seed(slack)
+    slack.command("/kpi", "revnue last month", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "Did you mean *revenue*?" in text and "/kpi revenue last quarter" in text
+    slack.command("/kpi", "revenue lsat quater", user="UMANAGER")
+    text = slack.last_response_text()
+    assert 'I understood *revenue*, but not "lsat quater".' in text
+
+
+def test_by_week_sends_a_chart_and_export_sends_the_csv_to_the_dm(slack: SlackDriver) -> None:
+    seed(slack)
+    slack.command("/kpi", "revenue by week last quarter export", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "Revenue by week · Team · Q3 2026" in text and "week of Mon 13 Jul" in text
+    uploads = slack.fake.uploads()
+    png = next(u for u in uploads if u["name"].endswith(".png"))
+    assert png["content"].startswith(b"\x89PNG") and png["channel_id"].startswith("D")
+    table = next(u for u in uploads if u["name"].endswith(".csv"))
+    rows = list(csv.reader(io.StringIO(table["content"].decode("utf-8-sig"))))
+    assert rows[0] == ["rank", "week", "revenue"]
+    by_week = {r[1]: r[2] for r in rows[1:]}
+    assert by_week["2026-07-13"] == "10000.50" and by_week["2026-09-28"] == "5000.00"
+    assert sum(float(v) for v in by_week.values()) == pytest.approx(17500.75)
+
+
+def test_share_in_channel_posts_the_same_answer_for_everyone(slack: SlackDriver) -> None:
+    seed(slack)
+    slack.command("/kpi", "revenue last quarter", user="UMANAGER")
+    value = slack.responses()[-1]["blocks"][0]["accessory"]["value"]
+    assert json.loads(value) == {"t": "revenue last quarter", "d": "2026-11-26"}
+    slack.click("kpi_share", value, user="UMANAGER")
+    shared = slack.responses()[-1]
+    assert shared["response_type"] == "in_channel"
+    text = message_text(shared)
+    assert "$17,500.75" in text and "Shared by <@UMANAGER>" in text and "accessory" not in json.dumps(shared)
+
+
+def test_kpi_alone_shows_the_askers_headline_for_this_month(slack: SlackDriver) -> None:
+    seed(slack)
+    slack.command("/kpi", "", user="UALICE")
+    text = slack.last_response_text()
+    assert "Your numbers · November 2026" in text
+    assert "Revenue *$2,000.00*" in text  # month to date compared with 1-26 October ($7,000)
+    assert "▼ 71.4% vs previous period ($7,000.00)" in text
+    assert "Target $30,000.00" in text  # 92,000 for the quarter, 30 of its 92 days
+
+
+def test_twenty_concurrent_commands_are_all_acknowledged_within_3_seconds(slack: SlackDriver) -> None:
+    seed(slack)
+    # A first command makes the manager known (a burst of first contacts races in bot/middleware.py, reported).
+    slack.command("/kpi", "help", user="UMANAGER")
+    times: list[float] = []
+    statuses: list[int] = []
+
+    def ask(i: int) -> None:
+        started = time.perf_counter()
+        response = slack.command(
+            "/kpi", "revenue by rep last quarter" if i % 2 else "revenue this year", user="UMANAGER", wait=False
+        )
+        times.append(time.perf_counter() - started)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    slack.wait_idle()
+    assert statuses == [200] * 20
+    assert max(times) < 3.0, sorted(times)[-3:]
+    answers = [message_text(r) for r in slack.responses()]  # the help was answered in its ack
+    assert len(answers) == 20 and all("Revenue" in a for a in answers)
+
+
+def test_shared_crm_file_revenue_per_quarter_matches_pandas(slack: SlackDriver, shared_data: Path) -> None:
+    df = read_pipeline(shared_data)
+    load_pipeline(slack.deps.engine, df, team_id=slack.team_id, path=pipeline_file(shared_data))
+    won = df[df["deal_stage"] == "Won"]
+    for phrase, start, end in (
+        ("2017 Q2", date(2017, 4, 1), date(2017, 7, 1)),
+        ("2017-03-01 to 2017-03-31", date(2017, 3, 1), date(2017, 4, 1)),
+    ):
+        cents = int(won[(won["close"] >= start) & (won["close"] < end)]["cents"].sum())
+        slack.command("/kpi", f"revenue {phrase}", user="UMANAGER")
+        assert f"${cents // 100:,}.{cents % 100:02d}" in slack.last_response_text(), phrase

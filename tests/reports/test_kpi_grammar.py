@@ -1,0 +1,79 @@
+"""How /kpi lines are taken apart, in English and Chinese, in any word order."""
+
+import pytest
+
+from reports.kpi_grammar import parse_kpi, suggest_metric
+
+PRODUCTS = ["GTX Pro", "GTX Plus Pro", "MG Advanced"]
+
+
+@pytest.mark.parametrize(
+    ("text", "metric", "period"),
+    [
+        ("revenue last quarter", "revenue", "last quarter"),
+        ("last quarter sales", "revenue", "last quarter"),
+        ("上个月销售额", "revenue", "上个月"),
+        ("本季度业绩", "revenue", "本季度"),
+        ("收入 今年", "revenue", "今年"),
+        ("conversion this month", "win_rate", "this month"),
+        ("本季度 赢单率", "win_rate", "本季度"),
+        ("成交率最近30天", "win_rate", "最近30天"),
+        ("转化率 去年", "win_rate", "去年"),
+        ("avg deal size Q3 2026", "avg_deal_size", "Q3 2026"),
+        ("客单价 上周", "avg_deal_size", "上周"),
+        ("pipeline", "pipeline", ""),
+        ("商机金额 本月", "pipeline", "本月"),
+        ("管道", "pipeline", ""),
+        ("sales cycle since 2026-03-01", "sales_cycle", "since 2026-03-01"),
+        ("new deals 3月1日以来", "new_deals", "3月1日以来"),
+        ("check-in rate last month", "checkin_rate", "last month"),
+        ("NPS this year", "nps", "this year"),
+    ],
+)
+def test_metric_synonyms_leave_the_period(text: str, metric: str, period: str) -> None:
+    req = parse_kpi(text)
+    assert (req.metric, req.period_text) == (metric, period)
+
+
+def test_scope_breakdown_and_flags_in_any_order() -> None:
+    req = parse_kpi("by product win rate Q3 @alice vs last year export")
+    assert (req.metric, req.user, req.by, req.vs_last_year, req.export, req.period_text) == (
+        "win_rate",
+        "alice",
+        "product",
+        True,
+        True,
+        "Q3",
+    )
+    req = parse_kpi("本季度 赢单率 @张三")
+    assert (req.metric, req.user, req.period_text) == ("win_rate", "张三", "本季度")
+    req = parse_kpi("按销售")
+    assert (req.by, req.metric, req.period_text) == ("rep", None, "")
+    assert parse_kpi("排行榜 本月").leaderboard and parse_kpi("leaderboard this month").leaderboard
+    assert parse_kpi("revenue <@U123ABC|bob> last 30 days").user == "U123ABC"
+    assert parse_kpi("my revenue").me and parse_kpi("我的业绩 本月").me and parse_kpi("team revenue").team
+
+
+def test_multi_word_products_and_accounts_are_read_whole() -> None:
+    req = parse_kpi("revenue product GTX Plus Pro last month", products=PRODUCTS)
+    assert (req.product, req.period_text) == ("GTX Plus Pro", "last month")
+    req = parse_kpi('revenue account "Acme Corporation" 2026', accounts=[])
+    assert (req.account, req.period_text) == ("Acme Corporation", "2026")
+    req = parse_kpi("产品MG Advanced 销售额 上个月", products=PRODUCTS)
+    assert (req.product, req.metric, req.period_text) == ("MG Advanced", "revenue", "上个月")
+
+
+def test_a_misspelt_metric_is_a_suggestion_not_a_guess() -> None:
+    req = parse_kpi("revnue last month")
+    assert (req.metric, req.suggestion, req.misspelt, req.period_text) == (None, "revenue", "revnue", "last month")
+    assert parse_kpi("pipline").suggestion == "pipeline"
+    assert parse_kpi("winrate").metric == "win_rate"
+    assert parse_kpi("last month").suggestion is None  # period words are never metrics
+    assert parse_kpi("march").suggestion is None
+    assert suggest_metric("quarter") is None
+
+
+def test_help_and_empty() -> None:
+    assert parse_kpi("help").help and parse_kpi("帮助").help
+    req = parse_kpi("")
+    assert req.headline and req.period_text == ""
