@@ -91,7 +91,18 @@ def make_attach_asker(deps: Deps) -> Callable[..., Any]:
 
 
 def resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: str = "") -> Asker:
-    """Find (or create, asking Slack for the profile once) the member behind a request."""
+    """Find (or create, asking Slack for the profile once) the member behind a request.
+
+    A user's first requests can arrive at the same moment (on several instances); the loser of the insert
+    race reads the winner's row.
+    """
+    try:
+        return _resolve_asker(deps, client, team_id=team_id, user_id=user_id, text=text)
+    except IntegrityError:
+        return _resolve_asker(deps, client, team_id=team_id, user_id=user_id, text=text)
+
+
+def _resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: str) -> Asker:
     with session_scope(deps.engine) as session:
         ws = ensure_workspace(session, team_id=team_id, timezone=deps.timezone, language=deps.language,
                               fiscal_year_start_month=deps.fiscal_year_start_month)

@@ -22,6 +22,13 @@ class Deps:
     bot_token: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Deps":
+        """Shared, not copied: Bolt deep-copies the context for lazy listeners, and an engine cannot be copied."""
+        return self
+
+    def __copy__(self) -> "Deps":
+        return self
+
 
 @dataclass(frozen=True)
 class Asker:

@@ -63,3 +63,16 @@ def test_a_retried_event_is_processed_once(slack: SlackDriver) -> None:
 def test_healthz_reports_the_database(slack: SlackDriver) -> None:
     response = slack.http.get(slack.url + "/healthz", timeout=5)
     assert response.status_code == 200 and response.json() == {"ok": True, "database": "ok"}
+
+
+def test_first_requests_of_a_new_user_at_the_same_moment_create_one_member(slack: SlackDriver) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    slack.fake.add_user("UNEW", "New Rep", tz="Europe/London")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(lambda _: slack.command("/salesbot", "help", user="UNEW", wait=False).status_code,
+                              range(6)))
+    slack.wait_idle()
+    assert codes == [200] * 6
+    with Session(slack.deps.engine) as session:
+        assert len(session.exec(select(Member).where(Member.slack_user_id == "UNEW")).all()) == 1
