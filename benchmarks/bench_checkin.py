@@ -31,22 +31,74 @@ BENCH = "checkin"
 def _seed(engine, friday: date) -> None:  # type: ignore[no-untyped-def]
     created = datetime.combine(friday - timedelta(days=3), datetime.min.time(), tzinfo=UTC)
     with engine.begin() as conn:
-        conn.execute(insert(Workspace), [{"team_id": "TBENCH", "name": "bench", "timezone": "UTC", "language": "en",
-                                          "currency": "USD", "fiscal_year_start_month": 1, "created_at": created}])
-        conn.execute(insert(Member), [{"team_id": "TBENCH", "slack_user_id": "UMGR", "display_name": "Manager",
-                                       "role": "manager", "active": True, "created_at": created}])
-        conn.execute(insert(Member), [
-            {"team_id": "TBENCH", "slack_user_id": f"U{i:06d}", "display_name": f"Rep {i}", "role": "rep",
-             "timezone": ZONES[i % len(ZONES)], "locale": "en-US", "active": True, "created_at": created}
-            for i in range(REPS)])
-        conn.execute(insert(CheckinSchedule), [
-            {"team_id": "TBENCH", "manager_user_id": "UMGR", "cadence": "weekly", "weekday": 4, "time_of_day": "16:00",
-             "deadline_hours": 72, "reminder_hours_before": 24, "questions_version": 1, "active": True,
-             "paused": False, "created_at": created} for _ in range(REPS)])
+        conn.execute(
+            insert(Workspace),
+            [
+                {
+                    "team_id": "TBENCH",
+                    "name": "bench",
+                    "timezone": "UTC",
+                    "language": "en",
+                    "currency": "USD",
+                    "fiscal_year_start_month": 1,
+                    "created_at": created,
+                }
+            ],
+        )
+        conn.execute(
+            insert(Member),
+            [
+                {
+                    "team_id": "TBENCH",
+                    "slack_user_id": "UMGR",
+                    "display_name": "Manager",
+                    "role": "manager",
+                    "active": True,
+                    "created_at": created,
+                }
+            ],
+        )
+        conn.execute(
+            insert(Member),
+            [
+                {
+                    "team_id": "TBENCH",
+                    "slack_user_id": f"U{i:06d}",
+                    "display_name": f"Rep {i}",
+                    "role": "rep",
+                    "timezone": ZONES[i % len(ZONES)],
+                    "locale": "en-US",
+                    "active": True,
+                    "created_at": created,
+                }
+                for i in range(REPS)
+            ],
+        )
+        conn.execute(
+            insert(CheckinSchedule),
+            [
+                {
+                    "team_id": "TBENCH",
+                    "manager_user_id": "UMGR",
+                    "cadence": "weekly",
+                    "weekday": 4,
+                    "time_of_day": "16:00",
+                    "deadline_hours": 72,
+                    "reminder_hours_before": 24,
+                    "questions_version": 1,
+                    "active": True,
+                    "paused": False,
+                    "created_at": created,
+                }
+                for _ in range(REPS)
+            ],
+        )
         members = conn.execute(select(Member.id).where(Member.role == "rep").order_by(Member.id)).scalars().all()
         schedules = conn.execute(select(CheckinSchedule.id).order_by(CheckinSchedule.id)).scalars().all()
-        conn.execute(insert(CheckinScheduleRep), [{"team_id": "TBENCH", "schedule_id": s, "member_id": m}
-                                                  for s, m in zip(schedules, members, strict=True)])
+        conn.execute(
+            insert(CheckinScheduleRep),
+            [{"team_id": "TBENCH", "schedule_id": s, "member_id": m} for s, m in zip(schedules, members, strict=True)],
+        )
 
 
 def _median_tick(scheduler: Scheduler, now: datetime, repeat: int = 7) -> float:
@@ -89,11 +141,20 @@ def run() -> list[Row]:
         rows.append(Row(BENCH, f"{REPS:,} reps due in one tick: wall time", elapsed, "s"))
         rows.append(Row(BENCH, "  DMs sent per second", REPS / elapsed, "/s"))
         rows.append(Row(BENCH, "  429 responses honoured (Retry-After 1 s)", limited, ""))
-        rows.append(Row(BENCH, "  reps with exactly one DM (sent/lost/duplicated)", len(delivered), "",
-                        f"{REPS:,}, none lost or twice", once and report.sent == REPS))
+        rows.append(
+            Row(
+                BENCH,
+                "  reps with exactly one DM (sent/lost/duplicated)",
+                len(delivered),
+                "",
+                f"{REPS:,}, none lost or twice",
+                once and report.sent == REPS,
+            )
+        )
 
         after = _median_tick(scheduler, sixteen + timedelta(minutes=5))  # every one already in the ledger
-        rows.append(Row(BENCH, f"tick, {REPS:,} check-ins open, all already sent", after, "ms", "< 200 ms",
-                        after < 200))
+        rows.append(
+            Row(BENCH, f"tick, {REPS:,} check-ins open, all already sent", after, "ms", "< 200 ms", after < 200)
+        )
         engine.dispose()
     return rows

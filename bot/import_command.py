@@ -1,15 +1,128 @@
-"""`salesbot import deals|targets|feedback FILE`: the command-line face of the importers in db/importers."""
+"""`salesbot import deals|targets|feedback FILE`: the command-line face of the importers in db/importers.
+
+The workspace: --team, else the only (or oldest) workspace in the database, else a new local one, TLOCAL.
+With SLACK_BOT_TOKEN set, owners with an e-mail are matched to Slack users (users.lookupByEmail).
+Exit status 0 when imported (also with skipped rows), 1 when the file was refused.
+"""
 
 import argparse
+import sys
+from pathlib import Path
+
+FORMATS = ["auto", "salesforce", "hubspot", "zoho", "fxiaoke", "generic"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("kind", choices=["deals", "targets", "feedback"])
     parser.add_argument("file")
-    parser.add_argument("--format", default="auto",
-                        choices=["auto", "salesforce", "hubspot", "zoho", "fxiaoke", "generic"])
+    parser.add_argument("--format", default="auto", choices=FORMATS, help="which CRM wrote the file (deals)")
     parser.add_argument("--team", default=None, help="workspace (team_id) the rows belong to")
+    parser.add_argument(
+        "--map",
+        action="append",
+        metavar="COLUMN=FIELD",
+        help="read COLUMN as FIELD (e.g. --map 'Deal Value=amount'); repeatable",
+    )
+    parser.add_argument(
+        "--date-order",
+        choices=["DMY", "MDY", "YMD"],
+        type=str.upper,
+        help="how to read dates like 03/04/2026 when the file does not tell",
+    )
+    parser.add_argument(
+        "--skip-bad-rows", action="store_true", help="import the good rows and write the bad ones to FILE.rejected.csv"
+    )
+    parser.add_argument(
+        "--stage-map",
+        action="append",
+        metavar="STAGE=STATUS",
+        help="treat a CRM stage as open, won or lost (e.g. --stage-map 'Signed=won'); repeatable",
+    )
+    parser.add_argument("--currency", default=None, help="currency of amounts that name none (default: workspace)")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("salesbot import is not available yet in this build (see issue 3).")
+    from bot.cli import _engine, _settings
+    from db.importers import ImportOptions, import_file, resolve_team, summary_lines
+    from db.importers.options import parse_pairs
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise SystemExit(f"no such file: {path}")
+    try:
+        stage_map = parse_pairs(args.stage_map, what="--stage-map")
+        options = ImportOptions(
+            file_format=args.format,
+            column_map=parse_pairs(args.map, what="--map"),
+            date_order=args.date_order,
+            skip_bad_rows=args.skip_bad_rows,
+            stage_map=stage_map,
+            currency=args.currency,
+        )
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    bad = [s for s in stage_map.values() if s.lower() not in ("open", "won", "lost")]
+    if bad:
+        raise SystemExit(f"--stage-map statuses must be open, won or lost, got {', '.join(bad)}")
+    settings = _settings()
+    engine = _engine(settings)
+    team_id = resolve_team(engine, args.team)
+    with _ProgressBar(path.name) as bar:
+        result = import_file(
+            engine,
+            args.kind,
+            path.read_bytes(),
+            filename=path.name,
+            team_id=team_id,
+            options=options,
+            progress=bar.update,
+        )
+    if not result.refused and result.owner_emails and settings.slack_bot_token:
+        _link_owners(settings, engine, result)
+    for line in summary_lines(result):
+        print(line)
+    if result.rejected_rows:
+        out = path.with_name(path.name + ".rejected.csv")
+        out.write_bytes(result.rejected_csv())
+        print(f"  rejected rows written to {out}")
+    return 1 if result.refused else 0
+
+
+def _link_owners(settings, engine, result) -> None:  # type: ignore[no-untyped-def]
+    from bot.slack_client import make_client
+    from handlers.imports import link_owners_by_email
+
+    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    link_owners_by_email(client, engine, result)
+
+
+class _ProgressBar:
+    """A tqdm bar over the rows being written (rows/s, ETA), shown on a terminal only."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.bar = None
+
+    def __enter__(self) -> "_ProgressBar":
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            if total < 1:
+                return
+            self.bar = tqdm(
+                total=total,
+                unit=" rows",
+                unit_scale=True,
+                desc=f"importing {self.name}",
+                file=sys.stderr,
+                disable=None,
+                dynamic_ncols=True,
+            )
+        self.bar.update(done - self.bar.n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -45,6 +45,11 @@ def utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _update(model: Any) -> Any:
+    """A bulk UPDATE that does not try to re-evaluate loaded objects (naive SQLite times would not compare)."""
+    return update(model).execution_options(synchronize_session=False)
+
+
 def _insert(session: Session):  # type: ignore[no-untyped-def]
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
@@ -168,9 +173,22 @@ class DueRep:
     occurrence: datetime
 
 
-def active_pairs(session: Session) -> list[tuple[Any, ...]]:
-    """Every asked (schedule, rep) pair of active, unpaused schedules, in one query:
-    (schedule id, team, cadence, weekday, time, anchor, member id, slack id, rep zone, workspace zone, created)."""
+def active_pairs(session: Session, *, since: datetime) -> list[tuple[Any, ...]]:
+    """Every asked (schedule, rep) pair of active, unpaused schedules, in one query: (schedule id, team, cadence,
+    weekday, time, anchor, member id, slack id, rep zone, workspace zone, done), where `done` says the ledger
+    already holds a check-in for the pair since `since` (cadences are weekly or longer, so that is the latest
+    occurrence; it also keeps a rep whose zone changed from being asked twice the same day)."""
+    done = (
+        select(Delivery.id)
+        .where(
+            Delivery.kind == "checkin",
+            Delivery.schedule_id == CheckinSchedule.id,
+            Delivery.recipient == Member.slack_user_id,
+            Delivery.occurrence > since,
+            Delivery.status != "pending",
+        )
+        .exists()
+    )
     return list(
         session.exec(
             select(
@@ -184,7 +202,7 @@ def active_pairs(session: Session) -> list[tuple[Any, ...]]:
                 Member.slack_user_id,
                 Member.timezone,
                 Workspace.timezone,
-                CheckinSchedule.created_at,
+                done,
             )
             .join(CheckinScheduleRep, CheckinScheduleRep.schedule_id == CheckinSchedule.id)
             .join(Member, Member.id == CheckinScheduleRep.member_id)
@@ -199,6 +217,20 @@ def active_pairs(session: Session) -> list[tuple[Any, ...]]:
     )
 
 
+def created_at(session: Session, schedule_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each schedule was made (an occurrence before that never fires)."""
+    ids = sorted(set(schedule_ids))
+    out: dict[int, datetime] = {}
+    for i in range(0, len(ids), 5000):
+        rows = session.exec(
+            select(CheckinSchedule.id, CheckinSchedule.created_at).where(
+                CheckinSchedule.id.in_(ids[i : i + 5000])  # type: ignore[union-attr]
+            )
+        ).all()
+        out.update((sid, utc(moment)) for sid, moment in rows)  # type: ignore[misc]
+    return out
+
+
 def ledger_keys(session: Session, *, kind: str, since: datetime) -> set[tuple[int, datetime, str]]:
     """(schedule, occurrence, recipient) the ledger already holds for `kind` (any status but pending)."""
     rows = session.exec(
@@ -207,6 +239,23 @@ def ledger_keys(session: Session, *, kind: str, since: datetime) -> set[tuple[in
         )
     ).all()
     return {(r[0], naive(r[1]), r[2]) for r in rows}
+
+
+def delivered(session: Session, *, kind: str, occurrences: Iterable[datetime]) -> set[tuple[int, datetime, str]]:
+    """Like `ledger_keys`, for a few exact occurrences: one indexed query each, reading no timestamps (parsing
+    10,000 of them is most of a tick's time on SQLite)."""
+    moments = set(occurrences)
+    if len(moments) > 24:
+        return ledger_keys(session, kind=kind, since=min(moments))
+    out: set[tuple[int, datetime, str]] = set()
+    for moment in moments:
+        rows = session.exec(
+            select(Delivery.schedule_id, Delivery.recipient).where(
+                Delivery.kind == kind, Delivery.occurrence == moment, Delivery.status != "pending"
+            )
+        ).all()
+        out.update((schedule_id, naive(moment), recipient) for schedule_id, recipient in rows)
+    return out
 
 
 def naive(moment: datetime) -> datetime:
@@ -248,7 +297,7 @@ def _refs_not_in_ledger(session: Session, kind: str, rows: list[tuple[Any, ...]]
     if not rows:
         return []
     refs = [RunRef(r[0], r[1], r[2], r[3], r[4] or "", utc(r[5])) for r in rows]  # type: ignore[arg-type]
-    done = ledger_keys(session, kind=kind, since=min(r.occurrence for r in refs))
+    done = delivered(session, kind=kind, occurrences=[r.occurrence for r in refs])
     return [r for r in refs if (r.schedule_id, naive(r.occurrence), r.slack_user_id) not in done]
 
 
@@ -296,15 +345,17 @@ def briefs_due(session: Session, now: datetime) -> list[RunRef]:
 
 
 def completed_due(session: Session, now: datetime) -> list[RunRef]:
-    """Completed runs whose manager's copy is not in the ledger yet (including late completions)."""
+    """Completed runs this bot asked (imported or demo history has no DM thread) whose manager's copy is not in
+    the ledger yet, late completions included."""
     rows = _run_refs(
         session,
         [
             CheckinRun.status == "completed",
             CheckinRun.deadline_at > now - LATE_WINDOW,
-            CheckinRun.completed_at.is_not(None),
+            CheckinRun.completed_at.is_not(None),  # type: ignore[union-attr]
+            CheckinRun.thread_ts.is_not(None),  # type: ignore[union-attr]
         ],
-    )  # type: ignore[union-attr]
+    )
     return _refs_not_in_ledger(session, "checkin_summary", rows)
 
 
@@ -337,7 +388,7 @@ def turns_due(session: Session, now: datetime) -> list[RunRef]:
 def mark_missed(session: Session, now: datetime) -> int:
     """Runs not completed by their deadline become missed (idempotent; any instance may do it)."""
     return session.exec(  # type: ignore[call-overload]
-        update(CheckinRun)
+        _update(CheckinRun)
         .where(CheckinRun.status.in_(OPEN), CheckinRun.deadline_at <= now)  # type: ignore[attr-defined]
         .values(status="missed")
     ).rowcount
@@ -390,7 +441,7 @@ def rounds_due(session: Session, now: datetime, *, lookback: timedelta) -> list[
             out.append(RoundRef(items[0][0], sid, day, closes, tuple(sorted(i[1] for i in items))))
     if not out:
         return []
-    done = ledger_keys(session, kind="checkin_round", since=min(r.closes_at for r in out))
+    done = delivered(session, kind="checkin_round", occurrences=[r.closes_at for r in out])
     done_keys = {(k[0], k[1]) for k in done}
     return [r for r in out if (r.schedule_id, naive(r.closes_at)) not in done_keys]
 
@@ -455,7 +506,7 @@ def take_turn(session: Session, run_id: int) -> bool:
     """A queued run becomes the one being asked (once)."""
     return (
         session.exec(
-            update(CheckinRun)
+            _update(CheckinRun)
             .where(CheckinRun.id == run_id, CheckinRun.status == "pending")  # type: ignore[call-overload]
             .values(status="asking")
         ).rowcount
@@ -465,7 +516,7 @@ def take_turn(session: Session, run_id: int) -> bool:
 
 def mark_posted(session: Session, run_id: int, *, channel_id: str, thread_ts: str, now: datetime) -> None:
     session.exec(
-        update(CheckinRun)
+        _update(CheckinRun)
         .where(CheckinRun.id == run_id)  # type: ignore[call-overload]
         .values(channel_id=channel_id, thread_ts=thread_ts, sent_at=now)
     )
@@ -525,7 +576,7 @@ def record_answer(
     )
     moved = (
         session.exec(
-            update(CheckinRun)
+            _update(CheckinRun)
             .where(
                 CheckinRun.id == run.id,  # type: ignore[call-overload]
                 CheckinRun.current_index == index,
@@ -558,7 +609,7 @@ def save_answers(session: Session, run: CheckinRun, answers: dict[int, tuple[str
         elif (row.text, row.skipped) != (text, skipped):
             row.text, row.skipped, row.updated_at = text, skipped, now
     session.exec(
-        update(CheckinRun)
+        _update(CheckinRun)
         .where(CheckinRun.id == run.id)  # type: ignore[call-overload]
         .values(current_index=max(run.current_index, max(answers, default=-1) + 1))
     )
@@ -569,7 +620,7 @@ def complete(session: Session, run_id: int, *, now: datetime) -> bool:
     """The run is completed (once): True only for the call that completed it."""
     done = (
         session.exec(
-            update(CheckinRun)
+            _update(CheckinRun)
             .where(
                 CheckinRun.id == run_id,  # type: ignore[call-overload]
                 CheckinRun.status.in_(("asking", "missed")),
@@ -583,7 +634,7 @@ def complete(session: Session, run_id: int, *, now: datetime) -> bool:
 
 
 def mark_reminded(session: Session, run_id: int, *, now: datetime) -> None:
-    session.exec(update(CheckinRun).where(CheckinRun.id == run_id).values(reminded_at=now))  # type: ignore[call-overload]
+    session.exec(_update(CheckinRun).where(CheckinRun.id == run_id).values(reminded_at=now))  # type: ignore[call-overload]
 
 
 # ------------------------------------------------------------------------------------------- reading
@@ -702,7 +753,7 @@ def claim_round_thread(
     )
     won = (
         session.exec(
-            update(CheckinRound)
+            _update(CheckinRound)
             .where(  # type: ignore[call-overload]
                 CheckinRound.schedule_id == schedule_id,
                 CheckinRound.round_date == round_date,
@@ -726,7 +777,7 @@ def claim_round_thread(
 
 
 def set_round_thread(session: Session, round_id: int, thread_ts: str | None) -> None:
-    session.exec(update(CheckinRound).where(CheckinRound.id == round_id).values(thread_ts=thread_ts))  # type: ignore[call-overload]
+    session.exec(_update(CheckinRound).where(CheckinRound.id == round_id).values(thread_ts=thread_ts))  # type: ignore[call-overload]
     session.commit()
 
 
@@ -746,7 +797,7 @@ def open_deals(session: Session, *, team_id: str, member_id: int) -> list[Deal]:
 
 
 def recent_feedback(session: Session, *, team_id: str, member_id: int, since: date) -> list[Feedback]:
-    """Feedback on the rep: logged against them, or about an account they own a deal with."""
+    """Feedback on the rep: logged against them, or (logged against nobody) about an account they own a deal with."""
     accounts = select(Deal.account).where(Deal.team_id == team_id, Deal.owner_id == member_id, Deal.account != "")
     return list(
         session.exec(
@@ -754,7 +805,10 @@ def recent_feedback(session: Session, *, team_id: str, member_id: int, since: da
             .where(
                 Feedback.team_id == team_id,
                 Feedback.received_on >= since,
-                or_(Feedback.member_id == member_id, Feedback.account.in_(accounts.scalar_subquery())),
+                or_(
+                    Feedback.member_id == member_id,
+                    and_(Feedback.member_id.is_(None), Feedback.account.in_(accounts.scalar_subquery())),  # type: ignore[union-attr]
+                ),
             )  # type: ignore[attr-defined]
             .order_by(Feedback.received_on.desc())
             .limit(200)

@@ -32,8 +32,9 @@ def ensure_row(session: Session, *, team_id: str, kind: str, schedule_id: int, o
     stmt = _insert(session)(Delivery).values(
         team_id=team_id, kind=kind, schedule_id=schedule_id, occurrence=occurrence, recipient=recipient,
         status=status, attempts=0, created_at=now, last_error=error,
-    ).on_conflict_do_nothing(index_elements=["kind", "schedule_id", "occurrence", "recipient"])
-    return session.exec(stmt).rowcount == 1  # type: ignore[call-overload]
+    ).on_conflict_do_nothing(index_elements=["kind", "schedule_id", "occurrence", "recipient"]).returning(Delivery.id)
+    # RETURNING, not rowcount: psycopg 3 reports -1 for INSERT ... ON CONFLICT DO NOTHING.
+    return session.exec(stmt).first() is not None  # type: ignore[call-overload]
 
 
 def claim(session: Session, *, team_id: str, kind: str, schedule_id: int, occurrence: datetime, recipient: str,

@@ -266,6 +266,8 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "schedule_id", "occurrence", "recipient", name="uq_delivery_key"),
         Index("ix_delivery_status_next", "status", "next_attempt_at"),
+        # What is already delivered for one occurrence, without scanning every delivery of its kind (check-ins).
+        Index("ix_delivery_kind_occurrence", "kind", "occurrence", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -254,24 +254,6 @@ def _safe_profile(client: Any, user_id: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ commands
 
 
-# Bolt deep-copies the context for lazy listeners and drops what it cannot copy (Deps holds the engine), so the
-# ack leaves a copyable key to the app's Deps on the context.
-_DEPS: dict[str, Deps] = {}
-
-
-def keep_deps(context: Any, next: Any) -> Any:  # noqa: A002 - Bolt's name
-    """Middleware (it runs before the ack and the lazy copy, which Bolt starts concurrently)."""
-    deps = context.get("deps")
-    if deps is not None:
-        _DEPS.setdefault(str(id(deps)), deps)
-        context["checkin_deps"] = str(id(deps))
-    return next()
-
-
-def _lazy_deps(context: Any) -> Deps:
-    return context.get("deps") or _DEPS[context["checkin_deps"]]
-
-
 def ack_checkin(ack: Ack, body: dict[str, Any], context: Any) -> None:
     """Help answers at once; everything else is acknowledged and done right after (lazy)."""
     text = (body.get("text") or "").strip()
@@ -285,7 +267,7 @@ def answer_checkin(body: dict[str, Any], respond: Any, client: Any, context: Any
     text = (body.get("text") or "").strip()
     if text.lower() in ("", "help", "帮助", "?"):
         return
-    asker, deps = asker_of(context), _lazy_deps(context)
+    asker, deps = asker_of(context), deps_of(context)
     verb, _, rest = text.partition(" ")
     verb = verb.lower()
     handler = _VERBS.get(verb)
@@ -905,11 +887,14 @@ def _post_checkin(client: Any, deps: Deps, run_id: int, now: datetime) -> None:
         store.mark_posted(session, run_id, channel_id=channel, thread_ts=posted["ts"], now=now)
 
 
-def _numbers(session: Session, rep: Member, ws: Workspace | None, lang: str, now: datetime) -> str | None:
-    """The rep's own figures since they were last asked (a week by default), from the KPI engine."""
+def _numbers(
+    session: Session, rep: Member, ws: Workspace | None, lang: str, now: datetime, asked: datetime | None = None
+) -> str | None:
+    """The rep's own figures up to `now` since they were asked before `asked` (a week by default), from the KPI
+    engine: the greeting counts since the last check-in, the manager's copy since the one before it."""
     try:
         today = _local(now, rep.timezone or (ws.timezone if ws else "UTC")).date()
-        last = store.last_sent_before(session, rep.id, now)  # type: ignore[arg-type]
+        last = store.last_sent_before(session, rep.id, asked or now)  # type: ignore[arg-type]
         since = last.astimezone(ZoneInfo(rep.timezone or "UTC")).date() if last else today - timedelta(days=7)
         numbers = domain.rep_numbers(
             session,
@@ -1131,7 +1116,14 @@ class SummarySource:
             before = store.previous_run(session, run)
             prev_conf = domain.run_views(session, [before])[0].confidence if before else None
             rep = session.get(Member, run.member_id)
-            numbers = _numbers(session, rep, ws, lang, store.utc(run.completed_at) or _now())  # type: ignore[arg-type]
+            numbers = _numbers(
+                session,
+                rep,
+                ws,
+                lang,
+                max(store.utc(run.completed_at) or _now(), _now_of(item)),  # type: ignore[arg-type]
+                asked=store.utc(run.sent_at) or store.utc(run.occurrence),
+            )
             lines = domain.completed_copy(
                 view, cadence=schedule.cadence, previous_confidence=prev_conf, numbers=numbers, language=lang
             )
@@ -1233,7 +1225,6 @@ def job_sources() -> list[Any]:
 
 
 def register(app: Any) -> None:
-    app.use(keep_deps)
     app.command("/checkin")(ack=ack_checkin, lazy=[answer_checkin])
     app.action("checkin_form")(open_form)
     app.view("checkin_form_submit")(submit_form)

@@ -16,8 +16,8 @@ from db.engine import session_scope
 from db.targets import delete_target, delete_targets, list_targets, set_target
 from handlers import kpi_views as views
 from handlers.blocks import context, section
-from handlers.context import asker_of
-from handlers.kpi import lazy_deps, local_today
+from handlers.context import asker_of, deps_of
+from handlers.kpi import local_today
 from handlers.replies import managers_only, not_understood
 from reports import kpi_engine as engine
 from reports.formatting import percent
@@ -94,7 +94,7 @@ def answer_target(body: dict[str, Any], respond: Respond, context: Any) -> None:
     text = (body.get("text") or "").strip()
     if text.lower() in ("", "help", "帮助", "?"):
         return
-    asker, deps = asker_of(context), lazy_deps(context)
+    asker, deps = asker_of(context), deps_of(context)
     message = target_command(text, asker=asker, deps=deps, today=local_today(asker.timezone))
     respond(**{"response_type": "ephemeral", **message})
 

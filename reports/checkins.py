@@ -120,8 +120,8 @@ add_catalog(
 
 _SKIP = re.compile(r"^\s*(skip|pass|next|跳过|略过|下一个|-)\s*[.!。！]?\s*$", re.IGNORECASE)
 _NOTHING = re.compile(
-    r"^\s*(no|none|nothing|n/?a|nope|no blockers?|all good|没有|无|暂无|没|都还好|一切顺利)"
-    r"\s*[.!。！]?\s*$",
+    r"^\s*((no|none|n/?a|nope|nah|没有|无|暂无|没|都还好|一切顺利)\s*[.!。！]?\s*$"
+    r"|(nothing|none|no (blockers?|issues?|problems?|difficulties)|all good|not really|没什么|暂时没有|没有什么))",
     re.IGNORECASE,
 )
 _CONFIDENCE_Q = re.compile(r"1\s*[-–~到至]\s*5|confiden|信心|把握", re.IGNORECASE)
@@ -191,7 +191,7 @@ def means_nothing(text: str) -> bool:
 
 def parse_confidence(text: str) -> int | None:
     """1-5 from '4', '4/5', 'about 3', '四', '信心4分'; None when there is no such number."""
-    match = re.search(r"(?<!\d)([1-5])(?![\d.])", text or "")
+    match = re.search(r"(?<!\d)(?<!\d\.)([1-5])(?!\d|\.\d)", text or "")
     if match:
         return int(match.group(1))
     for char in text or "":
@@ -470,14 +470,16 @@ def round_summary(runs: list[RunView], *, cadence: str, previous: list[RunView],
 
 def due_checkins(session: Any, now: datetime, *, lookback: timedelta) -> list[Any]:
     """Every (schedule, rep) whose latest occurrence at the rep's own local time is in (now - lookback, now] and
-    not in the ledger yet. One query for the pairs, one for the ledger; each distinct rule is computed once."""
+    not in the ledger yet. One query (the ledger is checked inside it), each distinct rule computed once."""
     from db import checkins as store
     from reports.recurrence import Recurrence, latest_at_or_before, parse_time_of_day
 
     latest: dict[tuple[Any, ...], datetime | None] = {}
     since = now - lookback
     candidates = []
-    for sid, team, cadence, weekday, at, anchor, mid, user, tz, ws_tz, created in store.active_pairs(session):
+    for sid, team, cadence, weekday, at, anchor, mid, user, tz, ws_tz, done in store.active_pairs(session, since=since):
+        if done:
+            continue
         key = (cadence, weekday, at, tz or ws_tz or "UTC", anchor)
         if key not in latest:
             try:
@@ -486,12 +488,12 @@ def due_checkins(session: Any, now: datetime, *, lookback: timedelta) -> list[An
             except (ValueError, KeyError):  # a bad zone or time: that schedule never fires, the others do
                 latest[key] = None
         moment = latest[key]
-        if moment is not None and moment > since and moment >= store.utc(created):
+        if moment is not None and moment > since:
             candidates.append(store.DueRep(team, sid, mid, user, moment))
     if not candidates:
         return []
-    done = store.ledger_keys(session, kind="checkin", since=min(c.occurrence for c in candidates))
-    return [c for c in candidates if (c.schedule_id, store.naive(c.occurrence), c.slack_user_id) not in done]
+    created = store.created_at(session, [c.schedule_id for c in candidates])
+    return [c for c in candidates if c.schedule_id in created and c.occurrence >= created[c.schedule_id]]
 
 
 def run_views(session: Any, runs: list[Any], *, default_tz: str = "UTC") -> list[RunView]:
@@ -657,7 +659,9 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
     else:
         lines.append(t("checkin.brief.last_none", language))
     topics: list[str] = []
-    for account in dict.fromkeys(f.account for f in low if f.account):
+    for account in list(
+        dict.fromkeys(f.account for f in sorted(low, key=lambda f: (f.rating or 0) / f.scale) if f.account)
+    )[:2]:
         topics.append(t("checkin.brief.topic_account", language, account=account))
     if answered and answered[0].blocker:
         topics.append(_quote(answered[0].blocker, 60))

@@ -30,174 +30,83 @@ from db import feedback as store
 
 @dataclass(frozen=True)
 class Theme:
+    """A recurring topic; `words_en` / `words_zh` are "|"-separated keywords (English may end in \\w*)."""
+
     key: str
     en: str
     zh: str
-    words_en: tuple[str, ...]
-    words_zh: tuple[str, ...]
+    words_en: str
+    words_zh: str
 
     def label(self, language: str) -> str:
         return self.zh if language.startswith("zh") else self.en
 
 
+# fmt: off
 THEMES: tuple[Theme, ...] = (
-    Theme(
-        "delivery",
-        "Delivery delay",
-        "交付延迟",
-        (
-            "late",
-            "delay\\w*",
-            "ship\\w*",
-            "deliver\\w*",
-            "arriv\\w*",
-            "waiting",
-            "backorder\\w*",
-            "lead time",
-            "on time",
-            "slipping",
-            "overdue",
-            "logistics",
-        ),
-        ("交付", "延迟", "延期", "发货", "到货", "物流", "送货", "快递", "晚到", "拖延", "交期"),
-    ),
-    Theme(
-        "support",
-        "Onboarding & support",
-        "上线与服务",
-        (
-            "onboard\\w*",
-            "setup",
-            "set up",
-            "set-up",
-            "install\\w*",
-            "training",
-            "support\\w*",
-            "customer service",
-            "go-live",
-            "implementation",
-            "tech support",
-            "help desk",
-        ),
-        ("上线", "实施", "培训", "服务", "客服", "支持", "安装", "售后"),
-    ),
-    Theme(
-        "pricing",
-        "Pricing",
-        "价格",
-        (
-            "price\\w*",
-            "pricing",
-            "expensive",
-            "pricey",
-            "overpriced",
-            "cost\\w*",
-            "cheap\\w*",
-            "discount\\w*",
-            "quote\\w*",
-            "renewal",
-            "value for money",
-            "budget",
-        ),
-        (
-            "价格",
-            "太贵",
-            "很贵",
-            "偏贵",
-            "较贵",
-            "贵了",
-            "便宜",
-            "性价比",
-            "涨价",
-            "报价",
-            "折扣",
-            "价位",
-            "费用",
-            "划算",
-        ),
-    ),
-    Theme(
-        "quality",
-        "Product quality",
-        "产品质量",
-        (
-            "quality",
-            "bug\\w*",
-            "crash\\w*",
-            "broke\\w*",
-            "defect\\w*",
-            "faulty",
-            "stopped working",
-            "doesn't work",
-            "does not work",
-            "not working",
-            "glitch\\w*",
-            "unstable",
-            "stable",
-            "reliab\\w*",
-            "malfunction\\w*",
-            "dead",
-            "disconnect\\w*",
-        ),
-        ("质量", "故障", "坏了", "损坏", "返修", "不稳定", "稳定", "bug", "做工", "破旧", "老化", "失灵"),
-    ),
-    Theme(
-        "billing",
-        "Billing",
-        "账单与发票",
-        ("bill\\w*", "invoic\\w*", "charg\\w*", "refund\\w*", "payment\\w*", "overcharg\\w*", "subscription"),
-        ("账单", "发票", "扣费", "退款", "付款", "收费", "多收", "结算", "押金"),
-    ),
-    Theme(
-        "responsiveness",
-        "Responsiveness",
-        "沟通响应",
-        (
-            "responsive\\w*",
-            "response",
-            "respond\\w*",
-            "reach",
-            "call back",
-            "follow\\w* up",
-            "communicat\\w*",
-            "account manager",
-            "repl\\w*",
-            "nobody",
-            "no one",
-            "ignored",
-        ),
-        ("回复", "响应", "沟通", "联系", "跟进", "找不到人", "找到人", "没人", "态度", "热情"),
-    ),
-    Theme(
-        "usability",
-        "Ease of use",
-        "易用性",
-        (
-            "easy to use",
-            "user friendly",
-            "user-friendly",
-            "intuitive",
-            "confusing",
-            "complicated",
-            "hard to use",
-            "interface",
-            "usability",
-        ),
-        ("好用", "难用", "易用", "操作", "界面", "顺手", "复杂"),
-    ),
+    Theme("delivery", "Delivery delay", "交付延迟",
+          r"late|delay\w*|ship\w*|deliver\w*|arriv\w*|waiting|backorder\w*|lead time|on time|slipping|overdue|"
+          r"logistics",
+          "交付|延迟|延期|发货|到货|物流|送货|快递|晚到|拖延|交期"),
+    Theme("support", "Onboarding & support", "上线与服务",
+          r"onboard\w*|setup|set up|set-up|install\w*|training|support\w*|customer service|go-live|"
+          r"implementation|help desk",
+          "上线|实施|培训|服务|客服|支持|安装|售后"),
+    Theme("pricing", "Pricing", "价格",
+          r"price\w*|pricing|expensive|pricey|overpriced|cost\w*|cheap\w*|discount\w*|quote\w*|renewal|"
+          r"value for money|budget",
+          "价格|太贵|很贵|偏贵|较贵|贵了|便宜|性价比|涨价|报价|折扣|价位|费用|划算"),
+    Theme("quality", "Product quality", "产品质量",
+          r"quality|bug\w*|crash\w*|broke\w*|defect\w*|faulty|stopped working|doesn't work|does not work|"
+          r"not working|glitch\w*|unstable|stable|reliab\w*|malfunction\w*|dead|disconnect\w*|no longer works?",
+          "质量|故障|坏了|损坏|返修|不稳定|稳定|bug|做工|破旧|老化|失灵"),
+    Theme("billing", "Billing", "账单与发票",
+          r"bill\w*|invoic\w*|charg\w*|refund\w*|payment\w*|overcharg\w*|subscription|monthly fee",
+          "账单|发票|扣费|退款|付款|收费|多收|结算|押金"),
+    Theme("responsiveness", "Responsiveness", "沟通响应",
+          r"responsive\w*|response|respond\w*|reach|call back|follow\w* up|communicat\w*|account manager|"
+          r"repl\w*|nobody|no one|ignored",
+          "回复|响应|沟通|联系|跟进|找不到人|找到人|没人|态度|热情"),
+    Theme("usability", "Ease of use", "易用性",
+          r"easy to use|user friendly|user-friendly|intuitive|confusing|complicated|hard to use|interface|"
+          r"usability|figure out",
+          "好用|难用|易用|操作|界面|顺手|复杂"),
 )
+
+# Sentiment cues for comments without a rating.
+_POSITIVE_EN = (
+    r"love\w*|great|excellent|good|happy|satisf\w*|awesome|amazing|perfect\w*|helpful|easy|fast|quick\w*|"
+    r"smooth\w*|recommend\w*|fantastic|fair|stable|reliable|patient|responsive|thank\w*|nice|pleased|best|solid|"
+    r"wonderful|enjoy\w*|impressed|professional|early|on time|works well|works great|like|cool|fun"
+)
+_NEGATIVE_EN = (
+    r"late|delay\w*|bad|poor\w*|terrible|awful|worst|hate\w*|broke\w*|crash\w*|bugs?|buggy|slow\w*|expensive|"
+    r"overpriced|disappoint\w*|problems?|issues?|frustrat\w*|useless|waste\w*|refund\w*|return\w*|nobody|no one|"
+    r"rude|unhappy|annoy\w*|stopped working|doesn't work|does not work|not working|stopped|defective|faulty|junk|"
+    r"garbage|horrible|dead|fail\w*|complain\w*|unreliable|confusing|hard to|difficult|wrong|still waiting|can't|"
+    r"cannot|won't|not worth|worthless|sad|no longer works?|did not work|didn't work|quit\w*|unresponsive|"
+    r"do not buy|don't buy|dissatisf\w*|not much|noise|cheaply made|returning|sent it back"
+)
+_POSITIVE_ZH = (
+    "很好|不错|满意|喜欢|推荐|干净|方便|舒适|专业|热情|顺利|及时|按时|划算|优惠|很快|赞|棒|谢谢|合理|稳定|清楚|周到|"
+    "到位|值得|好评|舒服|提前|顺手|性价比高|物超所值|很大|安静|友好|挺好|还好|好用|很有帮助|完全满足|没出过问题"
+)
+_NEGATIVE_ZH = (
+    "差|太慢|很慢|慢|延迟|延期|太贵|失望|不满|脏|吵|旧|糟糕|问题|投诉|退款|不好|不行|不方便|不干净|不满意|不推荐|不会再|"
+    "没人|很难|拖|坏|烂|垃圾|恶劣|跟不上|不够|差劲|后悔|上当|骗|难用|一般|不值|噪音|异味|霉|bug|故障|没有竞争力|涨价|"
+    "太多|下降|晚了|不能|无法|不如|很小|简陋|不太"
+)
+# fmt: on
 THEME_BY_KEY = {theme.key: theme for theme in THEMES}
 
 
-def _alternation(words_en: Iterable[str], words_zh: Iterable[str]) -> str:
-    # Longest first, so "不满意" wins over "满意" and "customer service" over "service".
-    en = sorted(words_en, key=len, reverse=True)
-    zh = sorted((re.escape(w) for w in words_zh), key=len, reverse=True)
-    parts = []
-    if en:
-        parts.append(r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in en) + r")\b")
-    parts.extend(zh)
-    return "|".join(parts)
+def _alternation(words_en: str, words_zh: str) -> str:
+    """One regex for both languages: English as whole words, Chinese as substrings; longest first, so
+    "不满意" wins over "满意" and "customer service" over "service"."""
+    en = sorted(words_en.split("|"), key=len, reverse=True)
+    zh = sorted((re.escape(w) for w in words_zh.split("|")), key=len, reverse=True)
+    english = r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in en) + r")\b"
+    return "|".join([english, *zh])
 
 
 # One pass over a comment finds every theme: one named group per theme.
@@ -212,212 +121,6 @@ def themes_of(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------------------------- sentiment
 
-_POSITIVE_EN = (
-    "love\\w*",
-    "great",
-    "excellent",
-    "good",
-    "happy",
-    "satisf\\w*",
-    "awesome",
-    "amazing",
-    "perfect\\w*",
-    "helpful",
-    "easy",
-    "fast",
-    "quick\\w*",
-    "smooth\\w*",
-    "recommend\\w*",
-    "fantastic",
-    "fair",
-    "stable",
-    "reliable",
-    "patient",
-    "responsive",
-    "thank\\w*",
-    "nice",
-    "pleased",
-    "best",
-    "solid",
-    "wonderful",
-    "enjoy\\w*",
-    "impressed",
-    "professional",
-    "early",
-    "on time",
-    "works well",
-    "works great",
-    "like",
-    "cool",
-    "fun",
-)
-_NEGATIVE_EN = (
-    "late",
-    "delay\\w*",
-    "bad",
-    "poor\\w*",
-    "terrible",
-    "awful",
-    "worst",
-    "hate\\w*",
-    "broke\\w*",
-    "crash\\w*",
-    "bugs?",
-    "buggy",
-    "slow\\w*",
-    "expensive",
-    "overpriced",
-    "disappoint\\w*",
-    "problems?",
-    "issues?",
-    "frustrat\\w*",
-    "useless",
-    "waste\\w*",
-    "refund\\w*",
-    "return\\w*",
-    "nobody",
-    "no one",
-    "rude",
-    "unhappy",
-    "annoy\\w*",
-    "stopped working",
-    "doesn't work",
-    "does not work",
-    "not working",
-    "stopped",
-    "defective",
-    "faulty",
-    "junk",
-    "garbage",
-    "horrible",
-    "dead",
-    "fail\\w*",
-    "complain\\w*",
-    "unreliable",
-    "confusing",
-    "hard to",
-    "difficult",
-    "wrong",
-    "still waiting",
-    "can't",
-    "cannot",
-    "won't",
-    "not worth",
-    "worthless",
-    "sad",
-    "no longer works?",
-    "did not work",
-    "didn't work",
-    "quit\\w*",
-    "unresponsive",
-    "do not buy",
-    "don't buy",
-    "dissatisf\\w*",
-    "not much",
-    "noise",
-    "cheaply made",
-    "returning",
-    "sent it back",
-)
-_POSITIVE_ZH = (
-    "很好",
-    "不错",
-    "满意",
-    "喜欢",
-    "推荐",
-    "干净",
-    "方便",
-    "舒适",
-    "专业",
-    "热情",
-    "顺利",
-    "及时",
-    "按时",
-    "划算",
-    "优惠",
-    "很快",
-    "赞",
-    "棒",
-    "谢谢",
-    "合理",
-    "稳定",
-    "清楚",
-    "周到",
-    "到位",
-    "值得",
-    "好评",
-    "舒服",
-    "提前",
-    "顺手",
-    "性价比高",
-    "物超所值",
-    "很大",
-    "安静",
-    "友好",
-    "挺好",
-    "还好",
-    "好用",
-    "很有帮助",
-    "完全满足",
-    "没出过问题",
-)
-_NEGATIVE_ZH = (
-    "差",
-    "太慢",
-    "很慢",
-    "慢",
-    "延迟",
-    "延期",
-    "太贵",
-    "失望",
-    "不满",
-    "脏",
-    "吵",
-    "旧",
-    "糟糕",
-    "问题",
-    "投诉",
-    "退款",
-    "不好",
-    "不行",
-    "不方便",
-    "不干净",
-    "不满意",
-    "不推荐",
-    "不会再",
-    "没人",
-    "很难",
-    "拖",
-    "坏",
-    "烂",
-    "垃圾",
-    "恶劣",
-    "跟不上",
-    "不够",
-    "差劲",
-    "后悔",
-    "上当",
-    "骗",
-    "难用",
-    "一般",
-    "不值",
-    "噪音",
-    "异味",
-    "霉",
-    "bug",
-    "故障",
-    "没有竞争力",
-    "涨价",
-    "太多",
-    "下降",
-    "晚了",
-    "不能",
-    "无法",
-    "不如",
-    "很小",
-    "简陋",
-    "不太",
-)
 _NEGATORS_EN = re.compile(
     r"\b(?:not|never|no|don't|dont|didn't|didnt|doesn't|doesnt|isn't|wasn't|aren't|hardly|without)\b", re.I
 )

@@ -15,20 +15,37 @@ from db.importers.workspace import resolve_team
 
 KINDS = ("deals", "targets", "feedback")
 
-__all__ = ["KINDS", "ImportOptions", "ImportRefused", "ImportResult", "RowProblem", "import_file", "resolve_team",
-           "summary_lines"]
+__all__ = [
+    "KINDS",
+    "ImportOptions",
+    "ImportRefused",
+    "ImportResult",
+    "RowProblem",
+    "import_file",
+    "resolve_team",
+    "summary_lines",
+]
 
 
-def import_file(engine: Engine, kind: str, data: bytes, *, filename: str, team_id: str,
-                options: ImportOptions | None = None, progress: Progress | None = None,
-                today: date | None = None) -> ImportResult:
+def import_file(
+    engine: Engine,
+    kind: str,
+    data: bytes,
+    *,
+    filename: str,
+    team_id: str,
+    options: ImportOptions | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportResult:
     """Import one file of `kind` (deals | targets | feedback) into the workspace `team_id`."""
     options = options or ImportOptions()
     if kind == "deals":
         from db.importers.deals import import_deals
 
-        return import_deals(engine, data, filename=filename, team_id=team_id, options=options, progress=progress,
-                            today=today)
+        return import_deals(
+            engine, data, filename=filename, team_id=team_id, options=options, progress=progress, today=today
+        )
     if kind == "targets":
         from db.importers.targets import import_targets
 
@@ -36,6 +53,5 @@ def import_file(engine: Engine, kind: str, data: bytes, *, filename: str, team_i
     if kind == "feedback":
         from db.importers.feedback import import_feedback
 
-        return import_feedback(engine, data, filename=filename, team_id=team_id, options=options,
-                               progress=progress)
+        return import_feedback(engine, data, filename=filename, team_id=team_id, options=options, progress=progress)
     raise ValueError(f"unknown import kind {kind!r}")

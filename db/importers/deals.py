@@ -31,8 +31,23 @@ from db.importers.values import (
 )
 from db.importers.workspace import workspace_currency
 
-COLUMNS = ("team_id", "source", "external_id", "name", "owner_id", "account", "product", "stage", "status",
-           "amount_cents", "currency", "created_date", "close_date", "row_hash", "updated_at")
+COLUMNS = (
+    "team_id",
+    "source",
+    "external_id",
+    "name",
+    "owner_id",
+    "account",
+    "product",
+    "stage",
+    "status",
+    "amount_cents",
+    "currency",
+    "created_date",
+    "close_date",
+    "row_hash",
+    "updated_at",
+)
 LIMITS = {"name": 300, "account": 300, "product": 200, "stage": 100, "owner": 200, "owner_email": 320}
 
 
@@ -66,8 +81,9 @@ class Problems:
         rows = []
         for i in np.flatnonzero(self.bad):
             row = {str(k): str(v) for k, v in self.frame.iloc[i].items()}
-            problem = RowProblem(int(self.frame.index[i]) + 2, self.columns.get(self.field[i], self.field[i]),
-                                 self.reason[i], "")
+            problem = RowProblem(
+                int(self.frame.index[i]) + 2, self.columns.get(self.field[i], self.field[i]), self.reason[i], ""
+            )
             rows.append({**row, "rejected_because": problem.text()})
         return rows
 
@@ -129,8 +145,7 @@ def prepare_deals(raw: RawTable, options: ImportOptions, *, default_currency: st
     problems.flag(amount_bad, "amount", "bad_amount")
     won = status.eq("won").to_numpy()
     problems.flag(won & ~present, "amount", "missing_amount")
-    problems.flag(status.isin(["won", "lost"]).to_numpy() & close.isna().to_numpy(), "close_date",
-                  "missing_close_date")
+    problems.flag(status.isin(["won", "lost"]).to_numpy() & close.isna().to_numpy(), "close_date", "missing_close_date")
 
     if "currency" in cols:
         codes = {c: currency_code(c, default_currency) for c in pd.unique(frame[cols["currency"]])}
@@ -151,15 +166,39 @@ def prepare_deals(raw: RawTable, options: ImportOptions, *, default_currency: st
     else:
         external = _stable_ids(name, account, owner, product)
 
-    out = pd.DataFrame({
-        "external_id": external, "name": name, "owner": owner, "account": account, "product": product,
-        "stage": stage.str.slice(0, 100), "status": status, "amount_cents": cents, "currency": currency,
-        "created_date": created.fillna(close).fillna(today.isoformat()), "close_date": close,
-        "owner_email": _text(frame, cols, "owner_email").str.lower(), "created_in_file": created,
-    }, index=frame.index)
+    out = pd.DataFrame(
+        {
+            "external_id": external,
+            "name": name,
+            "owner": owner,
+            "account": account,
+            "product": product,
+            "stage": stage.str.slice(0, 100),
+            "status": status,
+            "amount_cents": cents,
+            "currency": currency,
+            "created_date": created.fillna(close).fillna(today.isoformat()),
+            "close_date": close,
+            "owner_email": _text(frame, cols, "owner_email").str.lower(),
+            "created_in_file": created,
+        },
+        index=frame.index,
+    )
     out = out[~problems.bad]
-    hashed = out[["name", "owner", "account", "product", "stage", "status", "amount_cents", "currency",
-                  "created_date", "close_date"]].fillna("")
+    hashed = out[
+        [
+            "name",
+            "owner",
+            "account",
+            "product",
+            "stage",
+            "status",
+            "amount_cents",
+            "currency",
+            "created_date",
+            "close_date",
+        ]
+    ].fillna("")
     out["row_hash"] = pd.util.hash_pandas_object(hashed, index=False).to_numpy().astype(str)
     return PreparedDeals(out, problems, cmap.file_format, cols)
 
@@ -172,8 +211,16 @@ def _stable_ids(*parts: pd.Series) -> pd.Series:
     return digests.where(occurrence.eq(0), digests + "#" + occurrence.astype(str))
 
 
-def import_deals(engine: Engine, data: bytes, *, filename: str, team_id: str, options: ImportOptions,
-                 progress: Progress | None = None, today: date | None = None) -> ImportResult:
+def import_deals(
+    engine: Engine,
+    data: bytes,
+    *,
+    filename: str,
+    team_id: str,
+    options: ImportOptions,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportResult:
     """Import a deals export into `team_id`; never raises for a bad file (the result says why it refused)."""
     started = time.perf_counter()
     result = ImportResult(kind="deals", filename=filename, team_id=team_id)
@@ -213,10 +260,24 @@ def import_deals(engine: Engine, data: bytes, *, filename: str, team_id: str, op
         stamp = now if conn.dialect.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
         owner_id = todo["owner"].map(owner_ids).astype(object).where(todo["owner"].ne(""), None)
         close = todo["close_date"].astype(object).where(todo["close_date"].notna(), None)
-        rows = zip([team_id] * len(todo), [source] * len(todo), todo["external_id"], todo["name"], owner_id,
-                   todo["account"], todo["product"], todo["stage"], todo["status"],
-                   todo["amount_cents"].tolist(), todo["currency"], todo["created_date"], close,
-                   todo["row_hash"], [stamp] * len(todo), strict=True)
+        rows = zip(
+            [team_id] * len(todo),
+            [source] * len(todo),
+            todo["external_id"],
+            todo["name"],
+            owner_id,
+            todo["account"],
+            todo["product"],
+            todo["stage"],
+            todo["status"],
+            todo["amount_cents"].tolist(),
+            todo["currency"],
+            todo["created_date"],
+            close,
+            todo["row_hash"],
+            [stamp] * len(todo),
+            strict=True,
+        )
         rebuild = sqlite_bulk_start(conn, "deal", len(todo))
         upsert(conn, "deal", COLUMNS, rows, total=len(todo), progress=progress)
         sqlite_bulk_end(conn, rebuild)

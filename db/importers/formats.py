@@ -10,13 +10,23 @@ from dataclasses import dataclass
 
 from db.importers.report import ImportRefused
 
-DEAL_FIELDS = ("id", "name", "owner", "owner_email", "account", "product", "stage", "amount", "currency",
-               "created_date", "close_date")
+DEAL_FIELDS = (
+    "id",
+    "name",
+    "owner",
+    "owner_email",
+    "account",
+    "product",
+    "stage",
+    "amount",
+    "currency",
+    "created_date",
+    "close_date",
+)
 TARGET_FIELDS = ("owner", "owner_email", "metric", "period", "start", "end", "value", "currency")
 FEEDBACK_FIELDS = ("id", "date", "account", "rating", "scale", "comment", "owner", "owner_email", "product")
 FIELDS = {"deals": DEAL_FIELDS, "targets": TARGET_FIELDS, "feedback": FEEDBACK_FIELDS}
-REQUIRED = {"deals": ("stage", "amount", "close_date"), "targets": ("metric", "value"),
-            "feedback": ("date",)}
+REQUIRED = {"deals": ("stage", "amount", "close_date"), "targets": ("metric", "value"), "feedback": ("date",)}
 
 DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
     "salesforce": {  # Opportunity report export ("Details only") and Data Loader API names
@@ -37,8 +47,7 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "name": ("Deal Name", "dealname"),
         "owner": ("Deal owner", "HubSpot Owner", "hubspot_owner_id"),
         "owner_email": ("Deal owner email", "Owner email"),
-        "account": ("Associated Company", "Associated Company (Primary)", "Company name",
-                    "Associated Company Name"),
+        "account": ("Associated Company", "Associated Company (Primary)", "Company name", "Associated Company Name"),
         "product": ("Associated Products", "Product", "Line item"),
         "stage": ("Deal Stage", "dealstage"),
         "amount": ("Amount", "amount"),
@@ -104,8 +113,7 @@ FEEDBACK_FORMAT = {  # amazon_alexa.tsv: rating, date, variation -> product, ver
     "account": ("account", "customer", "company", "client", "account_name", "客户", "客户名称"),
     "rating": ("rating", "score", "stars", "csat", "nps", "nps_score", "评分", "打分", "满意度"),
     "scale": ("scale", "rating_scale", "量表"),
-    "comment": ("comment", "comments", "review", "verified_reviews", "text", "feedback_text", "评论", "内容",
-                "意见"),
+    "comment": ("comment", "comments", "review", "verified_reviews", "text", "feedback_text", "评论", "内容", "意见"),
     "owner": ("owner", "rep", "sales_agent", "负责人"),
     "owner_email": ("owner_email", "email", "邮箱"),
     "product": ("product", "variation", "产品"),
@@ -133,8 +141,9 @@ def _match(headers: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str,
     return found
 
 
-def column_map(kind: str, headers: list[str], *, file_format: str = "auto",
-               overrides: dict[str, str] | None = None) -> ColumnMap:
+def column_map(
+    kind: str, headers: list[str], *, file_format: str = "auto", overrides: dict[str, str] | None = None
+) -> ColumnMap:
     """The field -> column map for `kind`; refuses the file when the required fields are not all there."""
     fields = FIELDS[kind]
     if kind == "deals":
@@ -160,17 +169,24 @@ def column_map(kind: str, headers: list[str], *, file_format: str = "auto",
     if kind == "deals" and not ({"id", "name", "account"} & found.keys()):
         missing.append("id or name or account")
     if missing:
-        raise ImportRefused("unrecognised_columns", kind=kind, missing=", ".join(missing),
-                            found=", ".join(headers[:30]), fields=", ".join(fields))
+        raise ImportRefused(
+            "unrecognised_columns",
+            kind=kind,
+            missing=", ".join(missing),
+            found=", ".join(headers[:30]),
+            fields=", ".join(fields),
+        )
     return ColumnMap(chosen, found)
 
 
 def guess_kind(headers: list[str]) -> str:
     """deals, targets or feedback: which kind of file this looks like (for files dropped in Slack)."""
+
     def fits(kind: str) -> int:
         try:
             return len(column_map(kind, headers).columns)
         except ImportRefused:
             return -1
+
     scores = {kind: fits(kind) for kind in ("deals", "feedback", "targets")}
     return max(scores, key=lambda k: (scores[k], k == "deals"))

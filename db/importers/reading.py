@@ -36,8 +36,15 @@ def read_table(data: bytes, filename: str = "") -> RawTable:
         text = text[1:]
     delimiter = _delimiter(text)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            na_filter=False, engine="c", skipinitialspace=False)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            engine="c",
+            skipinitialspace=False,
+        )
     except (pd.errors.ParserError, ValueError) as exc:
         raise ImportRefused("unreadable", detail=str(exc).splitlines()[0][:200]) from None
     return RawTable(_clean(frame), encoding)
@@ -59,11 +66,21 @@ def detect_encoding(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
         high = [c for c in decoded if ord(c) > 127]
-        cjk = sum(1 for c in high if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
+        cjk = sum(
+            1 for c in high if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+        )
         if high and cjk / len(high) > 0.9:
             return "gb18030"
-    best = from_bytes(sample, cp_isolation=["cp1252", "cp1250", "cp1251", "cp437", "latin_1", "gb18030",
-                                            "big5", "shift_jis"]).best()
+    best = from_bytes(
+        sample, cp_isolation=["cp1252", "cp1250", "cp1251", "cp437", "latin_1", "gb18030", "big5", "shift_jis"]
+    ).best()
+    western = {"cp1250", "cp1252", "latin_1", "iso8859_1", "iso8859_2", "iso8859_15", "iso8859_9", "cp1254"}
+    if best is not None and best.encoding in western:  # the same letters mostly; Western Europe's is likelier
+        try:
+            data.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
     if best is not None:
         try:
             data.decode(best.encoding)
@@ -84,8 +101,7 @@ def _delimiter(text: str) -> str:
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:
     try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False,
-                              na_filter=False)
+        frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False, na_filter=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
         raise ImportRefused("unreadable", detail=str(exc)[:200]) from None
     return _clean(frame.fillna(""))
@@ -102,8 +118,9 @@ def _stripped(series: pd.Series) -> pd.Series:
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    frame = frame.loc[:, [not c.startswith("Unnamed:") or frame[c].astype(str).str.strip().ne("").any()
-                          for c in frame.columns]]
+    frame = frame.loc[
+        :, [not c.startswith("Unnamed:") or frame[c].astype(str).str.strip().ne("").any() for c in frame.columns]
+    ]
     for col in frame.columns:
         frame[col] = _stripped(frame[col].astype(str))
     blank = frame.eq("").all(axis=1)  # Excel trailers: fully empty lines are not rows

@@ -18,7 +18,7 @@ REASONS = {
     "bad_date": "date not readable",
     "ambiguous_date": "date could be day/month or month/day (use --date-order)",
     "missing_close_date": "closed deal without a close date",
-    "unknown_stage": "unknown stage (map it with --stage-map \"{value}=won|lost|open\")",
+    "unknown_stage": 'unknown stage (map it with --stage-map "{value}=won|lost|open")',
     "missing_stage": "empty stage",
     "missing_id": "empty id",
     "duplicate_id": "same id as an earlier row",
@@ -37,9 +37,9 @@ FILE_PROBLEMS = {
     "xls_not_supported": "old .xls workbooks are not supported: save it as .xlsx or CSV",
     "unreadable": "the file could not be read: {detail}",
     "unrecognised_columns": "the columns do not look like a {kind} export: missing {missing}. Columns found: "
-                            "{found}. Name them with --map \"Your column=field\" (fields: {fields})",
+    '{found}. Name them with --map "Your column=field" (fields: {fields})',
     "ambiguous_dates": "dates such as {example} in column {column} could be day/month or month/day and nothing "
-                       "in the file decides: pass --date-order DMY or MDY",
+    "in the file decides: pass --date-order DMY or MDY",
     "too_large": "the file is larger than the limit of {limit}",
     "unknown_map_field": "--map names an unknown field {detail} (fields: {fields})",
     "unknown_map_column": "--map names a column the file does not have: {detail}",
@@ -68,7 +68,8 @@ class RowProblem:
 
     def text(self) -> str:
         return f"row {self.row}, {self.column}: {REASONS[self.reason].format(value=self.value)}" + (
-            f" ({self.value!r})" if self.value and self.reason != "unknown_stage" else "")
+            f" ({self.value!r})" if self.value and self.reason != "unknown_stage" else ""
+        )
 
 
 @dataclass
@@ -126,10 +127,12 @@ def summary_lines(result: ImportResult) -> list[str]:
             lines.append(f"  … and {len(result.problems) - MAX_LISTED} more")
         lines.append("Fix the rows, or import the rest with --skip-bad-rows (the bad rows go to a CSV file).")
         return lines
-    lines = [f"Imported {result.kind} from {result.filename} ({result.file_format}, {result.encoding}) into "
-             f"workspace {result.team_id}: {result.rows:,} rows in {result.seconds:.1f} s",
-             f"  inserted {result.inserted:,} · updated {result.updated:,} · unchanged {result.unchanged:,} · "
-             f"rejected {result.rejected:,}"]
+    lines = [
+        f"Imported {result.kind} from {result.filename} ({result.file_format}, {result.encoding}) into "
+        f"workspace {result.team_id}: {result.rows:,} rows in {result.seconds:.1f} s",
+        f"  inserted {result.inserted:,} · updated {result.updated:,} · unchanged {result.unchanged:,} · "
+        f"rejected {result.rejected:,}",
+    ]
     if result.date_range:
         lines.append(f"  dates covered: {result.date_range[0].isoformat()} – {result.date_range[1].isoformat()}")
     if result.stages:
@@ -139,9 +142,11 @@ def summary_lines(result: ImportResult) -> list[str]:
     if result.owners_linked:
         lines.append(f"  owners linked by e-mail: {', '.join(result.owners_linked)}")
     if result.owners_unlinked:
-        lines.append(f"  owners not linked to Slack yet ({len(result.owners_unlinked)}): "
-                     f"{', '.join(result.owners_unlinked[:15])}{' …' if len(result.owners_unlinked) > 15 else ''}"
-                     ' — link with /salesbot link "CRM name" @user')
+        lines.append(
+            f"  owners not linked to Slack yet ({len(result.owners_unlinked)}): "
+            f"{', '.join(result.owners_unlinked[:15])}{' …' if len(result.owners_unlinked) > 15 else ''}"
+            ' — link with /salesbot link "CRM name" @user'
+        )
     if result.problems:
         lines.append(f"  {result.rejected:,} bad row(s) skipped, first: " + result.problems[0].text())
     return lines

@@ -10,14 +10,31 @@ from db.models import ImportRun
 
 
 def start_run(conn: Connection, result: ImportResult, data: bytes) -> int:
-    row = conn.execute(ImportRun.__table__.insert().values(
-        team_id=result.team_id, kind=result.kind, filename=result.filename[:300], file_format=result.file_format,
-        sha256=hashlib.sha256(data).hexdigest(), status="running", started_at=datetime.now(UTC)))
+    row = conn.execute(
+        ImportRun.__table__.insert().values(
+            team_id=result.team_id,
+            kind=result.kind,
+            filename=result.filename[:300],
+            file_format=result.file_format,
+            sha256=hashlib.sha256(data).hexdigest(),
+            status="running",
+            started_at=datetime.now(UTC),
+        )
+    )
     return int(row.inserted_primary_key[0])
 
 
 def finish_run(conn: Connection, run_id: int, result: ImportResult) -> None:
     table = ImportRun.__table__
-    conn.execute(table.update().where(table.c.id == run_id).values(
-        inserted=result.inserted, updated=result.updated, unchanged=result.unchanged, rejected=result.rejected,
-        status=result.status, finished_at=datetime.now(UTC)))
+    conn.execute(
+        table.update()
+        .where(table.c.id == run_id)
+        .values(
+            inserted=result.inserted,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            rejected=result.rejected,
+            status=result.status,
+            finished_at=datetime.now(UTC),
+        )
+    )

@@ -29,7 +29,9 @@ def sqlite_bulk_start(conn: Connection, table_name: str, rows: int) -> list[str]
     conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB of page cache for this connection
     indexes = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL "
-        "AND sql NOT LIKE 'CREATE UNIQUE%'", (table_name,)).all()
+        "AND sql NOT LIKE 'CREATE UNIQUE%'",
+        (table_name,),
+    ).all()
     for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [sql for _name, sql in indexes]
@@ -42,18 +44,28 @@ def sqlite_bulk_end(conn: Connection, statements: list[str]) -> None:
         conn.exec_driver_sql("PRAGMA cache_size=-2000")
 
 
-def existing_hashes(conn: Connection, table_name: str, team_id: str, source: str,
-                    hash_column: str = "row_hash") -> dict[str, str]:
+def existing_hashes(
+    conn: Connection, table_name: str, team_id: str, source: str, hash_column: str = "row_hash"
+) -> dict[str, str]:
     """external_id -> stored row hash for this workspace and source."""
     tbl = table(table_name, column("team_id"), column("source"), column("external_id"), column(hash_column))
-    rows = conn.execute(select(tbl.c.external_id, tbl.c[hash_column])
-                        .where(tbl.c.team_id == team_id, tbl.c.source == source))
+    rows = conn.execute(
+        select(tbl.c.external_id, tbl.c[hash_column]).where(tbl.c.team_id == team_id, tbl.c.source == source)
+    )
     return dict(rows.tuples().all())
 
 
-def upsert(conn: Connection, table_name: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]], *,
-           total: int, key: Sequence[str] = ("team_id", "source", "external_id"),
-           hash_column: str | None = "row_hash", progress: Progress | None = None) -> int:
+def upsert(
+    conn: Connection,
+    table_name: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    total: int,
+    key: Sequence[str] = ("team_id", "source", "external_id"),
+    hash_column: str | None = "row_hash",
+    progress: Progress | None = None,
+) -> int:
     """Insert or update `rows` (tuples in `columns` order) in chunks; returns how many were sent.
 
     The statement is built with SQLAlchemy Core for the connection's dialect, compiled once with positional

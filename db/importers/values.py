@@ -20,8 +20,22 @@ class BadValue(ValueError):
 
 
 # -- amounts -------------------------------------------------------------------------------------
-_SYMBOLS = {"$": "USD", "US$": "USD", "¥": "CNY", "￥": "CNY", "RMB": "CNY", "元": "CNY", "€": "EUR", "£": "GBP",
-            "₹": "INR", "₩": "KRW", "HK$": "HKD", "A$": "AUD", "C$": "CAD", "S$": "SGD"}
+_SYMBOLS = {
+    "$": "USD",
+    "US$": "USD",
+    "¥": "CNY",
+    "￥": "CNY",
+    "RMB": "CNY",
+    "元": "CNY",
+    "€": "EUR",
+    "£": "GBP",
+    "₹": "INR",
+    "₩": "KRW",
+    "HK$": "HKD",
+    "A$": "AUD",
+    "C$": "CAD",
+    "S$": "SGD",
+}
 _SCALES = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "k": Decimal(1000), "m": Decimal(1_000_000)}
 _CODE = re.compile(r"\b([A-Z]{3})\b")
 _EUROPEAN = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$|^\d+,\d{1,2}$")
@@ -39,12 +53,12 @@ def parse_amount_text(text: str) -> tuple[int, str | None]:
     for symbol in sorted(_SYMBOLS, key=len, reverse=True):
         if s.startswith(symbol) or s.endswith(symbol):
             currency = _SYMBOLS[symbol]
-            s = (s[len(symbol):] if s.startswith(symbol) else s[: -len(symbol)]).strip()
+            s = (s[len(symbol) :] if s.startswith(symbol) else s[: -len(symbol)]).strip()
             break
     code = _CODE.search(s)
     if code:
         currency = code.group(1)
-        s = (s[: code.start()] + s[code.end():]).strip()
+        s = (s[: code.start()] + s[code.end() :]).strip()
     if s.startswith("-"):
         negative, s = not negative, s[1:].strip()
     scale = Decimal(1)
@@ -92,12 +106,17 @@ def parse_amounts(column: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series,
 
 
 # -- dates ---------------------------------------------------------------------------------------
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _CN = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
 _NUMERIC = re.compile(r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})(?:$|[ T])")
-_NAMED = re.compile(r"^(?:(\d{1,2})[-\s]+([A-Za-z]{3,9})\.?[-\s,]+(\d{2,4})|([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4}))")
+_NAMED = re.compile(
+    r"^(?:(\d{1,2})[-\s]+([A-Za-z]{3,9})\.?[-\s,]+(\d{2,4})"
+    r"|([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4}))"
+)
 
 
 def _year(text: str) -> int:
@@ -185,19 +204,85 @@ def parse_dates(column: pd.Series, order: str | None) -> tuple[pd.Series, pd.Ser
 
 
 # -- stages --------------------------------------------------------------------------------------
-_WON = {"won", "closed won", "closedwon", "win", "closed/won", "赢单", "成交", "已成交", "赢得", "签约", "已签约",
-        "closed-won", "已赢单", "deal won"}
-_LOST = {"lost", "closed lost", "closedlost", "closed-lost", "closed lost to competition",
-         "closed-lost to competition", "lose", "输单", "丢单", "失败", "已输单", "无效", "关闭", "deal lost",
-         "dead", "disqualified"}
-_OPEN = {"prospecting", "engaging", "qualification", "qualified", "needs analysis", "value proposition",
-         "id. decision makers", "identify decision makers", "perception analysis", "proposal/price quote",
-         "proposal", "negotiation/review", "negotiation", "appointmentscheduled", "appointment scheduled",
-         "qualifiedtobuy", "qualified to buy", "presentationscheduled", "presentation scheduled",
-         "decisionmakerboughtin", "decision maker bought-in", "decision maker bought in", "contractsent",
-         "contract sent", "open", "new", "discovery", "demo", "验证客户", "需求确定", "方案/报价", "谈判审核",
-         "初步接洽", "需求分析", "方案报价", "商务谈判", "进行中", "跟进中", "意向客户", "open pipeline", "commit",
-         "best case", "pipeline"}
+_WON = {
+    "won",
+    "closed won",
+    "closedwon",
+    "win",
+    "closed/won",
+    "赢单",
+    "成交",
+    "已成交",
+    "赢得",
+    "签约",
+    "已签约",
+    "closed-won",
+    "已赢单",
+    "deal won",
+}
+_LOST = {
+    "lost",
+    "closed lost",
+    "closedlost",
+    "closed-lost",
+    "closed lost to competition",
+    "closed-lost to competition",
+    "lose",
+    "输单",
+    "丢单",
+    "失败",
+    "已输单",
+    "无效",
+    "关闭",
+    "deal lost",
+    "dead",
+    "disqualified",
+}
+_OPEN = {
+    "prospecting",
+    "engaging",
+    "qualification",
+    "qualified",
+    "needs analysis",
+    "value proposition",
+    "id. decision makers",
+    "identify decision makers",
+    "perception analysis",
+    "proposal/price quote",
+    "proposal",
+    "negotiation/review",
+    "negotiation",
+    "appointmentscheduled",
+    "appointment scheduled",
+    "qualifiedtobuy",
+    "qualified to buy",
+    "presentationscheduled",
+    "presentation scheduled",
+    "decisionmakerboughtin",
+    "decision maker bought-in",
+    "decision maker bought in",
+    "contractsent",
+    "contract sent",
+    "open",
+    "new",
+    "discovery",
+    "demo",
+    "验证客户",
+    "需求确定",
+    "方案/报价",
+    "谈判审核",
+    "初步接洽",
+    "需求分析",
+    "方案报价",
+    "商务谈判",
+    "进行中",
+    "跟进中",
+    "意向客户",
+    "open pipeline",
+    "commit",
+    "best case",
+    "pipeline",
+}
 
 
 def normalise_stage(text: str) -> str:

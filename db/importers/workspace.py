@@ -18,9 +18,17 @@ def resolve_team(engine: Engine, team_id: str | None) -> str:
         ws = Workspace.__table__
         if team_id:
             if conn.execute(select(ws.c.team_id).where(ws.c.team_id == team_id)).first() is None:
-                conn.execute(ws.insert().values(team_id=team_id, name="", timezone="UTC", language="en",
-                                                currency="USD", fiscal_year_start_month=1,
-                                                created_at=datetime.now(UTC)))
+                conn.execute(
+                    ws.insert().values(
+                        team_id=team_id,
+                        name="",
+                        timezone="UTC",
+                        language="en",
+                        currency="USD",
+                        fiscal_year_start_month=1,
+                        created_at=datetime.now(UTC),
+                    )
+                )
             return team_id
         first = conn.execute(select(ws.c.team_id).order_by(ws.c.created_at, ws.c.team_id).limit(1)).scalar()
         if first:

@@ -60,8 +60,9 @@ def team(slack: SlackDriver) -> SlackDriver:
 
 def test_a_full_round_ask_answer_remind_summarise_and_miss(team: SlackDriver) -> None:
     slack = team
-    reply = message_text(slack.command("/checkin", "schedule <@UALICE> <@UBOB> weekly on friday at 16:00") and
-                         slack.responses()[-1])
+    reply = message_text(
+        slack.command("/checkin", "schedule <@UALICE> <@UBOB> weekly on friday at 16:00") and slack.responses()[-1]
+    )
     assert "Scheduled check-in #" in reply and "Asia/Shanghai" in reply and "America/New_York" in reply
 
     # 16:05 in Shanghai, 03:05 in New York: only Alice is asked, in her DM, with her figures and question 1.
@@ -86,8 +87,13 @@ def test_a_full_round_ask_answer_remind_summarise_and_miss(team: SlackDriver) ->
     alice = runs(slack)[0]
     assert alice.status == "completed"
     stored = answers(slack, alice.id)
-    assert [a.text for a in stored] == ["Closed the Rantouch renewal", "Procurement at Cancity frozen until January",
-                                        "", "A product specialist for the Isdom demo", "4"]
+    assert [a.text for a in stored] == [
+        "Closed the Rantouch renewal",
+        "Procurement at Cancity frozen until January",
+        "",
+        "A product specialist for the Isdom demo",
+        "4",
+    ]
     assert stored[2].skipped
 
     # New York's 16:05: Bob is asked; the manager gets Alice's completed check-in in a DM.
@@ -122,11 +128,19 @@ def test_a_full_round_ask_answer_remind_summarise_and_miss(team: SlackDriver) ->
 
 def _submit(slack: SlackDriver, user: str, run_id: int, values: list[str]) -> dict:
     state = {f"q{i}": {"answer": {"type": "plain_text_input", "value": v}} for i, v in enumerate(values)}
-    response = slack.interact({
-        "type": "view_submission", "user": {"id": user, "team_id": slack.team_id},
-        "view": {"id": "V1", "type": "modal", "callback_id": "checkin_form_submit", "private_metadata": str(run_id),
-                 "state": {"values": state}},
-    })
+    response = slack.interact(
+        {
+            "type": "view_submission",
+            "user": {"id": user, "team_id": slack.team_id},
+            "view": {
+                "id": "V1",
+                "type": "modal",
+                "callback_id": "checkin_form_submit",
+                "private_metadata": str(run_id),
+                "state": {"values": state},
+            },
+        }
+    )
     return response.json() if response.text else {}
 
 
@@ -141,7 +155,9 @@ def test_the_form_path_in_chinese_with_validation_and_edits(team: SlackDriver) -
     slack.click("checkin_form", str(run_id), user="UZHANG", channel="DZHANG")
     view = slack.fake.calls_to("views.open")[-1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    assert view["callback_id"] == "checkin_form_submit" and len([b for b in view["blocks"] if b["type"] == "input"]) == 5
+    assert (
+        view["callback_id"] == "checkin_form_submit" and len([b for b in view["blocks"] if b["type"] == "input"]) == 5
+    )
 
     refused = _submit(slack, "UZHANG", run_id, ["签了两单", "客户预算冻结", "", "价格审批", "很高"])
     assert refused["response_action"] == "errors" and "q4" in refused["errors"]
@@ -173,8 +189,9 @@ def test_away_periods_and_vacation_status_skip_the_rep(team: SlackDriver) -> Non
     assert sorted(r.status for r in runs(slack)) == ["asking", "skipped", "skipped"]
     slack.tick(SHANGHAI_16 + timedelta(hours=72, minutes=1))
     summary = [m for m in dms(slack, "UMANAGER") if "Check-in round" in m][0]
-    assert "Answered 0 of 1" in summary and "Away: Alice Wong, Bob Smith" in summary.replace("Bob Smith, Alice Wong",
-                                                                                             "Alice Wong, Bob Smith")
+    assert "Answered 0 of 1" in summary and "Away: Alice Wong, Bob Smith" in summary.replace(
+        "Bob Smith, Alice Wong", "Alice Wong, Bob Smith"
+    )
 
 
 def test_one_check_in_at_a_time_the_second_schedule_waits_its_turn(team: SlackDriver) -> None:

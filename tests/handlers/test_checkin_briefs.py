@@ -59,19 +59,61 @@ def _seed_alice(slack: SlackDriver) -> None:
     month_start = today.replace(day=1)
     with Session(slack.deps.engine) as session:
         alice = session.exec(select(Member).where(Member.slack_user_id == "UALICE")).one()
-        won = [Deal(team_id="T0001", external_id=f"W{i}", name=f"Won {i}", owner_id=alice.id, account="Rantouch",
-                    status="won", amount_cents=1_000_000, created_date=month_start - timedelta(days=20),
-                    close_date=month_start) for i in range(3)]
-        lost = Deal(team_id="T0001", external_id="L1", name="Lost", owner_id=alice.id, account="Isdom", status="lost",
-                    amount_cents=500_000, created_date=month_start - timedelta(days=30), close_date=month_start)
-        slipped = Deal(team_id="T0001", external_id="S1", name="Cancity expansion", owner_id=alice.id,
-                       account="Cancity", status="open", stage="Negotiation", amount_cents=6_400_000,
-                       created_date=today - timedelta(days=60), close_date=today - timedelta(days=3),
-                       updated_at=datetime.now(UTC))
-        target = Target(team_id="T0001", member_id=alice.id, metric="revenue", period_start=month_start,
-                        period_end=(month_start + timedelta(days=32)).replace(day=1), value_cents=4_000_000)
-        feedback = Feedback(team_id="T0001", external_id="F1", received_on=today - timedelta(days=2),
-                            account="Cancity", rating=2, scale=5, comment="Delivery was late again")
+        won = [
+            Deal(
+                team_id="T0001",
+                external_id=f"W{i}",
+                name=f"Won {i}",
+                owner_id=alice.id,
+                account="Rantouch",
+                status="won",
+                amount_cents=1_000_000,
+                created_date=month_start - timedelta(days=20),
+                close_date=month_start,
+            )
+            for i in range(3)
+        ]
+        lost = Deal(
+            team_id="T0001",
+            external_id="L1",
+            name="Lost",
+            owner_id=alice.id,
+            account="Isdom",
+            status="lost",
+            amount_cents=500_000,
+            created_date=month_start - timedelta(days=30),
+            close_date=month_start,
+        )
+        slipped = Deal(
+            team_id="T0001",
+            external_id="S1",
+            name="Cancity expansion",
+            owner_id=alice.id,
+            account="Cancity",
+            status="open",
+            stage="Negotiation",
+            amount_cents=6_400_000,
+            created_date=today - timedelta(days=60),
+            close_date=today - timedelta(days=3),
+            updated_at=datetime.now(UTC),
+        )
+        target = Target(
+            team_id="T0001",
+            member_id=alice.id,
+            metric="revenue",
+            period_start=month_start,
+            period_end=(month_start + timedelta(days=32)).replace(day=1),
+            value_cents=4_000_000,
+        )
+        feedback = Feedback(
+            team_id="T0001",
+            external_id="F1",
+            received_on=today - timedelta(days=2),
+            account="Cancity",
+            rating=2,
+            scale=5,
+            comment="Delivery was late again",
+        )
         session.add_all([*won, lost, slipped, target, feedback])
         session.commit()
 
@@ -153,22 +195,36 @@ def test_setup_modal_creates_a_schedule_with_own_questions(team: SlackDriver) ->
     def state(value: dict) -> dict:
         return {"value": value}
 
-    slack.interact({
-        "type": "view_submission", "user": {"id": "UMANAGER", "team_id": slack.team_id},
-        "view": {"id": "V2", "type": "modal", "callback_id": "checkin_setup_submit", "private_metadata": "",
-                 "state": {"values": {
-                     "reps": state({"type": "multi_users_select", "selected_users": ["UALICE"]}),
-                     "cadence": state({"type": "static_select", "selected_option": {"value": "weekly"}}),
-                     "weekday": state({"type": "static_select", "selected_option": {"value": "4"}}),
-                     "time": state({"type": "timepicker", "selected_time": "16:00"}),
-                     "deadline": state({"type": "plain_text_input", "value": "48"}),
-                     "reminder": state({"type": "plain_text_input", "value": "12"}),
-                     "channel": state({"type": "conversations_select", "selected_conversation": None}),
-                     "brief": state({"type": "checkboxes", "selected_options": []}),
-                     "questions": state({"type": "plain_text_input",
-                                         "value": "What did you win?\nWhat is in your way?\nConfidence 1-5?"}),
-                 }}},
-    })
+    slack.interact(
+        {
+            "type": "view_submission",
+            "user": {"id": "UMANAGER", "team_id": slack.team_id},
+            "view": {
+                "id": "V2",
+                "type": "modal",
+                "callback_id": "checkin_setup_submit",
+                "private_metadata": "",
+                "state": {
+                    "values": {
+                        "reps": state({"type": "multi_users_select", "selected_users": ["UALICE"]}),
+                        "cadence": state({"type": "static_select", "selected_option": {"value": "weekly"}}),
+                        "weekday": state({"type": "static_select", "selected_option": {"value": "4"}}),
+                        "time": state({"type": "timepicker", "selected_time": "16:00"}),
+                        "deadline": state({"type": "plain_text_input", "value": "48"}),
+                        "reminder": state({"type": "plain_text_input", "value": "12"}),
+                        "channel": state({"type": "conversations_select", "selected_conversation": None}),
+                        "brief": state({"type": "checkboxes", "selected_options": []}),
+                        "questions": state(
+                            {
+                                "type": "plain_text_input",
+                                "value": "What did you win?\nWhat is in your way?\nConfidence 1-5?",
+                            }
+                        ),
+                    }
+                },
+            },
+        }
+    )
     assert "Scheduled check-in #1" in dms(slack, "UMANAGER")[-1]
     slack.tick(SHANGHAI_16 + timedelta(minutes=1))
     assert "1/3 — What did you win?" in dms(slack, "UALICE")[0]

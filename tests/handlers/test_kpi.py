@@ -107,7 +107,7 @@ def test_revenue_last_quarter_is_acknowledged_then_answered_with_change_and_targ
     reply = slack.responses()[-1]
     text = message_text(reply)
     assert reply["response_type"] == "ephemeral"
-    assert "Revenue · Team · Q3 2026 (1 Jul – 30 Sep 2026)" in text
+    assert "Revenue · Team · Q3 2026 (1 Jul – 30 Sep)" in text
     assert "$17,500.75" in text  # 10,000.50 + 5,000.00 + 2,500.25
     assert "▲ 483.4% vs previous period ($3,000.00)" in text
     assert "▲ 337.5% vs a year earlier ($4,000.00)" in text
@@ -121,7 +121,7 @@ def test_chinese_without_spaces_answers_in_chinese(slack: SlackDriver) -> None:
     seed(slack)
     slack.command("/kpi", "上个月销售额", user="UMANAGER")
     text = slack.last_response_text()
-    assert "销售额 · 团队 · 2026年10月（2026年10月1日–10月31日）" in text
+    assert "销售额 · 团队 · 2026年10月（10月1日–31日）" in text
     assert "US$7,000.00" in text and "分享到频道" in text
 
 
@@ -151,7 +151,7 @@ def test_leaderboard_ranks_reps_with_attainment_and_pace_status(slack: SlackDriv
     ids = seed(slack)
     slack.command("/kpi", "leaderboard this quarter", user="UMANAGER")
     text = slack.last_response_text()
-    assert "Revenue leaderboard · Q4 2026 (1 Oct – 31 Dec 2026)" in text
+    assert "Revenue leaderboard · Q4 2026 (1 Oct – 31 Dec)" in text
     # Alice: $9,000 of $92,000 -> 10%; 57 of 92 days gone -> pace 16%, so behind.
     lines = [line for line in text.splitlines() if line.startswith(("1.", "2."))]
     assert lines[0].startswith("1. Alice Chen") and "$9,000" in lines[0] and "10% of target · behind" in lines[0]

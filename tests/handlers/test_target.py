@@ -19,7 +19,7 @@ def test_manager_sets_replaces_and_kpi_pro_rates_by_days(slack: SlackDriver) -> 
     ids = seed(slack)
     slack.command("/target", "set revenue 90k this quarter @bob", user="UMANAGER")
     assert (
-        "Target set: *Revenue* · Bob Stone · Q4 2026 (1 Oct – 31 Dec 2026) · *$90,000.00*" in slack.last_response_text()
+        "Target set: *Revenue* · Bob Stone · Q4 2026 (1 Oct – 31 Dec) · *$90,000.00*" in slack.last_response_text()
     )
     slack.command("/target", "set revenue 120,000 this quarter @bob", user="UMANAGER")
     assert "Target updated" in slack.last_response_text()

@@ -57,8 +57,9 @@ def test_every_reply_states_the_range_and_previous_periods_line_up() -> None:
 
 
 def test_fiscal_year_start_moves_quarters_and_years() -> None:
+    # A fiscal year is named by the calendar year it ends in: with an April start, FY2026 began 1 Apr 2025.
     q1 = resolve_period("Q1 2026", today=TODAY, language="en", fiscal_year_start_month=4)
-    assert (q1.start, q1.end) == (date(2026, 4, 1), date(2026, 7, 1))
+    assert (q1.start, q1.end) == (date(2025, 4, 1), date(2025, 7, 1))
     this_year = resolve_period("this year", today=TODAY, language="en", fiscal_year_start_month=4)
     assert (this_year.start, this_year.end) == (date(2026, 4, 1), date(2027, 4, 1))
 

@@ -1,4 +1,4 @@
-"""check-in rounds: where each round's thread lives in the summary channel
+"""check-in rounds (where each round's thread lives in the summary channel); ledger index by occurrence
 
 Revision ID: 0005_checkin
 Revises: 0001
@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("schedule_id", "round_date", name="uq_checkin_round"),
     )
+    op.create_index("ix_delivery_kind_occurrence", "delivery", ["kind", "occurrence", "status"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_delivery_kind_occurrence", table_name="delivery")
     op.drop_table("checkinround")

@@ -1,0 +1,135 @@
+"""/feedback summary over 100,000 feedback items (one year, 300 accounts, 40 reps, English and Chinese), SQLite.
+
+Measures the whole summary (SQL aggregates + theme and tone tagging of every comment of the period and of the
+previous one + at-risk rules) for a month and for a whole year, the CSAT/NPS aggregate alone, and the
+tagging rate. The database is built once under the temp dir (salesbot-bench-feedback-*.db) and reused.
+"""
+
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlmodel import Session
+
+from benchmarks import Row
+from db import feedback as store
+from db.engine import get_engine
+from db.migrate import upgrade
+from reports import feedback_analysis as fa
+from reports.periods import parse_period
+
+ITEMS = 100_000
+ACCOUNTS = 300
+REPS = 40
+TEAM = "TBENCHFB"
+TODAY = date(2026, 11, 26)
+COMMENTS = [
+    "third late shipment this quarter",
+    "交付又延迟了",
+    "Delivery was two weeks late again.",
+    "物流太慢，影响了项目进度",
+    "the setup call was excellent",
+    "上线培训很专业",
+    "Great training session for our staff.",
+    "实施团队响应很快",
+    "Too expensive compared to competitors.",
+    "价格太贵了",
+    "Fair price for what we get.",
+    "价格合理，性价比高",
+    "Too many bugs after the last update.",
+    "最近更新后bug很多",
+    "Solid product, no issues since go-live.",
+    "We were charged twice on the last invoice",
+    "发票开错了",
+    "Hard to reach anyone when we have a problem.",
+    "每次联系都回复很快",
+    "Happy with the service overall.",
+    "整体满意",
+    "",
+]
+
+
+def build_database(path: Path) -> None:
+    engine = get_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    con = sqlite3.connect(path)
+    if con.execute("SELECT count(*) FROM feedback WHERE team_id = ?", (TEAM,)).fetchone()[0] == ITEMS:
+        con.close()
+        return
+    rng = random.Random(7)
+    con.executemany(
+        "INSERT INTO member (team_id, slack_user_id, display_name, role, active, created_at) "
+        "VALUES (?, ?, ?, 'rep', 1, '2026-01-01')",
+        [(TEAM, f"UFB{i:03d}", f"Rep {i}") for i in range(REPS)],
+    )
+    reps = [r[0] for r in con.execute("SELECT id FROM member WHERE team_id = ?", (TEAM,))]
+    rows = []
+    for i in range(ITEMS):
+        account = rng.randrange(ACCOUNTS)
+        scale = 10 if rng.random() < 0.25 else 5
+        rating = None if rng.random() < 0.05 else rng.randint(0, 10) if scale == 10 else rng.randint(1, 5)
+        day = TODAY - timedelta(days=rng.randrange(365))
+        rows.append(
+            (
+                TEAM,
+                "bench",
+                f"B{i}",
+                day.isoformat(),
+                f"Account {account:03d}",
+                reps[account % REPS],
+                "",
+                rating,
+                scale,
+                rng.choice(COMMENTS),
+                "2026-11-26 00:00:00",
+            )
+        )
+    con.executemany(
+        "INSERT INTO feedback (team_id, source, external_id, received_on, account, member_id, product, rating, "
+        "scale, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    con.commit()
+    con.close()
+
+
+def _median_seconds(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def run() -> list[Row]:
+    path = Path(tempfile.gettempdir()) / f"salesbot-bench-feedback-{ITEMS}.db"
+    started = time.perf_counter()
+    build_database(path)
+    build = time.perf_counter() - started
+    engine = get_engine(f"sqlite:///{path}")
+    month = parse_period("last month", today=TODAY)
+    year = parse_period("last 365 days", today=TODAY)
+    rows = [Row("feedback", "build or reuse the 100k-item database", build, "s")]
+    with Session(engine) as session:
+        year_summary = fa.summarise(session, TEAM, year, today=TODAY)
+        assert year_summary.items == ITEMS, year_summary.items
+        t_month = _median_seconds(lambda: fa.summarise(session, TEAM, month, today=TODAY), 5)
+        t_year = _median_seconds(lambda: fa.summarise(session, TEAM, year, today=TODAY), 3)
+        t_rep = _median_seconds(lambda: fa.summarise(session, TEAM, year, member_id=1, today=TODAY), 3)
+        t_sql = _median_seconds(lambda: store.csat_nps(session, TEAM, year.start, year.end), 5)
+    comments = [c for c in COMMENTS if c] * 5000
+    t_tag = _median_seconds(lambda: [(fa.themes_of(c), fa.sentiment(c)) for c in comments], 3)
+    rows += [
+        Row("feedback", "summary of one month (~8.3k items, + previous month)", t_month, "s", "< 1 s", t_month < 1),
+        Row("feedback", "summary of 365 days (all 100k items)", t_year, "s", "< 3 s", t_year < 3),
+        Row("feedback", "summary of one rep's accounts over 365 days", t_rep, "s", "< 1 s", t_rep < 1),
+        Row("feedback", "CSAT/NPS SQL aggregate over 100k items", t_sql * 1000, "ms", "< 200 ms", t_sql < 0.2),
+        Row("feedback", "theme + tone tagging, both on every comment", len(comments) / t_tag, "comments/s"),
+    ]
+    return rows

@@ -1,0 +1,608 @@
+"""`/feedback`: log customer feedback, read the summary, and alert on bad feedback at once.
+
+`/feedback Cancity 2 delivery late again` logs a 2 of 5 (`nps 7` or `7/10` for the 0-10 scale);
+`/feedback`, `/feedback summary last month` or `/feedback 汇总 上个月` show CSAT, NPS, themes and accounts at
+risk — the team's for managers, their own accounts' for reps. Acknowledged at once; the work runs after the
+ack (lazy listener) and answers through `response_url`.
+
+Bad feedback (1-2 of 5, 0-6 of 10) is DMed right after it is stored to the account owner's manager and to
+the rep, minus whoever logged it. Each DM is recorded in the delivery ledger under (feedback id, recipient)
+before it is sent, so it goes out once even if the request is processed twice; a failed send is retried by
+the scheduler (`FeedbackAlerts` job source), which also alerts on bad feedback that arrives by import.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from db import deliveries
+from db import feedback as store
+from db.engine import session_scope
+from db.models import Deal, Delivery, Feedback, Member
+from handlers.blocks import Block, context, message, section
+from handlers.context import Asker, Deps, asker_of
+from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, PermanentFailure
+from handlers.kpi import keep_deps, lazy_deps, local_today
+from handlers.replies import not_understood
+from reports import feedback_analysis as analysis
+from reports.formatting import date_short, number, percent
+from reports.i18n import add_catalog, has_cjk, t
+from reports.kpi_period import PeriodProblem, resolve_period
+
+log = logging.getLogger("salesbot.feedback")
+
+add_catalog(
+    {
+        "feedback.help_title": {"en": "/feedback — customer feedback", "zh": "/feedback — 客户反馈"},
+        "feedback.help": {
+            "en": "*Log*: `/feedback ACCOUNT RATING COMMENT` — rating 1-5, or `nps 0-10`\n"
+            '`/feedback Cancity 2 third late shipment` · `/feedback "Bluth Co" nps 9 great support`\n'
+            "*Summary*: `/feedback` (this month) · `/feedback summary last month` · `/feedback summary Q3`\n"
+            "Managers see the team, reps their own accounts. A rating of 1-2 (or NPS 0-6) alerts the "
+            "account's rep and their manager at once.",
+            "zh": "*记录*：`/feedback 客户 评分 评论` — 评分 1-5，或 `nps 0-10`\n"
+            "`/feedback Cancity 2 交付又延迟了` · `/feedback Isdom nps 9 服务很专业`\n"
+            "*汇总*：`/feedback`（本月）· `/feedback 汇总 上个月` · `/feedback 汇总 本季度`\n"
+            "经理看到团队的反馈，销售看到自己客户的反馈。1-2 分（或 NPS 0-6）会立即提醒负责销售和其经理。",
+        },
+        "feedback.logged": {"en": "Feedback logged", "zh": "已记录反馈"},
+        "feedback.owner": {"en": "owner {name}", "zh": "负责人 {name}"},
+        "feedback.no_rating": {"en": "no rating", "zh": "无评分"},
+        "feedback.sounds": {"en": "sounds {tone}", "zh": "语气{tone}"},
+        "feedback.alerted": {"en": "⚠ Bad feedback: alert sent to {names}.", "zh": "⚠ 差评：已提醒 {names}。"},
+        "feedback.alert_nobody": {
+            "en": "⚠ Bad feedback, but there is no one else to alert (no rep or manager linked to this account).",
+            "zh": "⚠ 差评，但没有可提醒的人（该客户未关联销售或经理）。",
+        },
+        "feedback.alert_title": {
+            "en": "⚠ Bad feedback from *{account}*: {rating}",
+            "zh": "⚠ *{account}* 差评：{rating}",
+        },
+        "feedback.alert_by": {"en": "Logged by {who} · {day}", "zh": "{who} 记录 · {day}"},
+        "feedback.alert_imported": {"en": "Imported · {day}", "zh": "导入 · {day}"},
+        "feedback.alert_recent": {
+            "en": "{n} low ratings from {account} in 30 days",
+            "zh": "{account} 30天内 {n} 个低分",
+        },
+        "feedback.alert_more": {
+            "en": "`/feedback summary` for the themes and the accounts at risk",
+            "zh": "`/feedback 汇总` 查看主要话题和风险客户",
+        },
+        "feedback.title": {"en": "Customer feedback · {period}", "zh": "客户反馈 · {period}"},
+        "feedback.title_mine": {"en": "Feedback on your accounts · {period}", "zh": "你的客户反馈 · {period}"},
+        "feedback.items": {"en": "{n} items", "zh": "{n} 条"},
+        "feedback.pts": {"en": "{arrow}{n} pts", "zh": "{arrow}{n} 个百分点"},
+        "feedback.nps_pts": {"en": "{arrow}{n} pts", "zh": "{arrow}{n} 分"},
+        "feedback.vs": {"en": "Items in the previous period: {n}", "zh": "上一期：{n} 条"},
+        "feedback.top_themes": {"en": "Top themes", "zh": "主要话题"},
+        "feedback.theme_first": {"en": "{n} mentions", "zh": "{n} 次"},
+        "feedback.avg": {"en": "avg {stars}★", "zh": "平均 {stars}★"},
+        "feedback.at_risk": {"en": "At risk: {accounts}", "zh": "风险客户：{accounts}"},
+        "feedback.risk_low": {"en": "{n} low ratings in 30 days", "zh": "30天内 {n} 个低分"},
+        "feedback.risk_drop": {"en": "avg {before} → {after}", "zh": "平均 {before} → {after}"},
+        "feedback.more_accounts": {"en": "+{n} more", "zh": "另 {n} 个"},
+        "feedback.no_risk": {"en": "No account at risk.", "zh": "没有风险客户。"},
+        "feedback.unrated": {
+            "en": "Comments without a rating: {n}, negative in tone: {neg}",
+            "zh": "无评分评论 {n} 条，其中语气负面 {neg} 条",
+        },
+        "feedback.none": {
+            "en": "No feedback in {period}. Log some: `/feedback Cancity 4 quick delivery`",
+            "zh": "{period} 没有客户反馈。记录一条：`/feedback Cancity 4 交付很及时`",
+        },
+        "feedback.failed": {
+            "en": "Sorry, that did not work. The error was logged; please try again.",
+            "zh": "抱歉，操作失败，错误已记录，请重试。",
+        },
+        "feedback.bad_rating": {
+            "en": "a rating of {n}: use 1-5, or `nps {n}` for the 0-10 scale",
+            "zh": "评分 {n}：请用 1-5，或 0-10 分用 `nps {n}`",
+        },
+        "feedback.need_account": {"en": "which account", "zh": "哪个客户"},
+        "feedback.understood_rating": {"en": "rating {rating}", "zh": "评分 {rating}"},
+        "feedback.tone.negative": {"en": "negative", "zh": "负面"},
+        "feedback.tone.neutral": {"en": "neutral", "zh": "中性"},
+        "feedback.tone.positive": {"en": "positive", "zh": "正面"},
+    }
+)
+
+EXAMPLES = {
+    "en": ["/feedback Cancity 2 third late shipment", "/feedback Isdom nps 9 great onboarding", "/feedback summary"],
+    "zh": ["/feedback Cancity 2 交付又延迟了", "/feedback Isdom nps 9 服务很专业", "/feedback 汇总 上个月"],
+}
+HELP_WORDS = {"help", "帮助", "?", "？"}
+SUMMARY_WORDS = ("summary", "summarize", "summarise", "report", "汇总", "总结", "概况", "统计")
+ALERT_KIND = "feedback_alert"
+ALERT_LOOKBACK = timedelta(days=2)  # bad feedback received or stored longer ago than this is not alerted
+MAX_RISKS_SHOWN = 4
+MAX_THEMES_SHOWN = 3
+
+_QUOTED = re.compile(r'^\s*["“「『](?P<account>[^"”」』]+)["”」』]\s*(?P<rest>.*)$', re.S)
+_RATING = re.compile(
+    r"(?:(?<=\s)|^)(?:(?P<nps>nps)\s*[:=]?\s*(?P<nps_n>\d{1,2})(?:\s*/\s*10)?"
+    r"|(?P<n>\d{1,2})\s*(?:/\s*(?P<of>5|10)|★+|星|分|stars?\b)?)"
+    r"(?=\s|$|[\u3400-\u9fff，,。.!！:：;；-])",
+    re.IGNORECASE,
+)
+
+
+# -------------------------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a `/feedback` line asks for: help, a summary over a period, or one item to log."""
+
+    kind: str  # help | summary | log | bad
+    period_text: str = ""
+    account: str = ""
+    rating: int | None = None
+    scale: int = 5
+    comment: str = ""
+    problem: str = ""  # for 'bad': what was not understood
+
+
+def parse_request(text: str, known_accounts: Any = None) -> Request:
+    """Read a `/feedback` line. `known_accounts(name_prefix_text) -> str | None` finds an account at the start
+    of a line without a rating (a comment-only item)."""
+    text = " ".join((text or "").split())
+    lowered = text.lower()
+    if not text:
+        return Request("summary")
+    if lowered in HELP_WORDS:
+        return Request("help")
+    for word in SUMMARY_WORDS:
+        if lowered == word or lowered.startswith(word + " ") or (has_cjk(word) and lowered.startswith(word)):
+            return Request("summary", period_text=text[len(word) :].strip())
+    quoted = _QUOTED.match(text)
+    head, rest = (quoted["account"].strip(), quoted["rest"]) if quoted else ("", text)
+    match = _RATING.search(rest)
+    if match and (quoted is None or match.start() == 0):
+        account = (head or rest[: match.start()]).strip(" :：,，-")
+        comment = rest[match.end() :].strip(" :：,，-")
+        if match["nps"] or match["of"] == "10":
+            rating, scale = int(match["nps_n"] or match["n"]), 10
+        else:
+            rating, scale = int(match["n"]), 5
+        low_end = 0 if scale == 10 else 1
+        if not low_end <= rating <= scale:
+            return Request("bad", account=account, rating=rating, scale=scale, problem="rating")
+        if not account:
+            return Request("bad", rating=rating, scale=scale, problem="account")
+        return Request("log", account=account, rating=rating, scale=scale, comment=comment)
+    if quoted:
+        return Request("log", account=head, rating=None, comment=rest.strip())
+    account = known_accounts(text) if known_accounts else None
+    if account:
+        return Request("log", account=account, rating=None, comment=text[len(account) :].strip(" :：,，-"))
+    return Request("summary", period_text=text)  # perhaps a period alone: "/feedback last month"
+
+
+def account_prefix(session: Session, team_id: str, text: str) -> str | None:
+    """The longest known account name (from deals and feedback) that starts `text`, in the text's spelling."""
+    lowered = text.lower()
+    best = None
+    for column, team in ((Deal.account, Deal.team_id), (Feedback.account, Feedback.team_id)):
+        names = session.execute(select(column).where(team == team_id, column != "").distinct()).scalars()
+        for name in names:
+            n = name.lower()
+            if lowered.startswith(n) and (len(lowered) == len(n) or not lowered[len(n)].isalnum() or has_cjk(n)):
+                if best is None or len(name) > len(best):
+                    best = text[: len(name)]
+    return best
+
+
+# ------------------------------------------------------------------------------------------ listeners
+
+
+def ack_feedback(ack: Ack, body: dict[str, Any], context: Any) -> None:
+    """Help is answered in the ack itself; anything else is acknowledged now and done by `answer_feedback`."""
+    if (body.get("text") or "").strip().lower() in HELP_WORDS:
+        ack(**help_message(asker_of(context).language))
+        return
+    ack()
+
+
+def answer_feedback(body: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
+    text = (body.get("text") or "").strip()
+    if text.lower() in HELP_WORDS:
+        return
+    asker, deps = asker_of(context), lazy_deps(context)
+    try:
+        reply = handle(
+            text,
+            asker=asker,
+            deps=deps,
+            client=client,
+            today=local_today(asker.timezone),
+            external_id=str(body.get("trigger_id") or f"{asker.user_id}:{datetime.now(UTC).isoformat()}"),
+        )
+    except Exception:
+        log.exception("feedback command failed: %r", text)
+        reply = {"text": t("feedback.failed", asker.language)}
+    respond(**{"response_type": "ephemeral", **reply})
+
+
+def help_message(language: str) -> dict[str, Any]:
+    blocks = [
+        section(f"*{t('feedback.help_title', language)}*"),
+        section(t("feedback.help", language)),
+        context(" · ".join(f"`{e}`" for e in EXAMPLES["zh" if language == "zh" else "en"])),
+    ]
+    return message(t("feedback.help_title", language), blocks)
+
+
+def handle(text: str, *, asker: Asker, deps: Deps, client: Any, today: date, external_id: str) -> dict[str, Any]:
+    """Parse and do one `/feedback` line; returns the ephemeral reply."""
+    lang = asker.language
+    with session_scope(deps.engine) as session:
+        request = parse_request(text, lambda line: account_prefix(session, asker.team_id, line))
+    if request.kind == "help":
+        return help_message(lang)
+    if request.kind == "bad":
+        return _not_understood(request, text, lang)
+    if request.kind == "log":
+        return log_feedback(request, asker=asker, deps=deps, client=client, today=today, external_id=external_id)
+    return summary_reply(request.period_text, asker=asker, deps=deps, today=today, whole_text=text)
+
+
+def _not_understood(request: Request, text: str, lang: str) -> dict[str, Any]:
+    examples = EXAMPLES["zh" if lang == "zh" else "en"]
+    understood = [request.account] if request.account else []
+    if request.problem == "rating":
+        blocks = not_understood(understood=understood, rest=str(request.rating), examples=examples, language=lang)
+        blocks.insert(1, context(t("feedback.bad_rating", lang, n=request.rating)))
+    else:
+        understood.append(t("feedback.understood_rating", lang, rating=_rating_text(request.rating, request.scale)))
+        rest = t("feedback.need_account", lang)
+        blocks = not_understood(understood=understood, rest=rest, examples=examples, language=lang)
+    return message(blocks[0]["text"]["text"], blocks)
+
+
+# ------------------------------------------------------------------------------------------ logging
+
+
+def log_feedback(
+    request: Request, *, asker: Asker, deps: Deps, client: Any, today: date, external_id: str
+) -> dict[str, Any]:
+    lang = asker.language
+    with session_scope(deps.engine) as session:
+        account = store.known_account(session, asker.team_id, request.account) or request.account
+        owner = store.account_owner(session, asker.team_id, account)
+        member_id = owner.id if owner else (None if asker.is_manager else asker.member_id)
+        row, _created = store.add_feedback(
+            session,
+            team_id=asker.team_id,
+            external_id=external_id,
+            received_on=today,
+            account=account,
+            rating=request.rating,
+            scale=request.scale,
+            comment=request.comment,
+            member_id=member_id,
+            language="zh" if has_cjk(request.comment) else "en",
+            created_by=asker.user_id,
+        )
+        owner_name = _name(session.get(Member, member_id)) if member_id else None
+        feedback_id = int(row.id or 0)
+    rating = (
+        _rating_text(request.rating, request.scale) if request.rating is not None else t("feedback.no_rating", lang)
+    )
+    parts = [f"*{account}*", rating]
+    if request.comment:
+        parts.append(f"“{analysis.shorten(request.comment)}”")
+    if request.rating is None and request.comment:
+        tone = analysis.sentiment(request.comment)
+        parts.append(t("feedback.sounds", lang, tone=t(f"feedback.tone.{tone}", lang)))
+    if owner_name:
+        parts.append(t("feedback.owner", lang, name=owner_name))
+    lines = [f"{t('feedback.logged', lang)} · " + " · ".join(parts)]
+    if store.is_low(request.rating, request.scale):
+        alerted = send_alerts(feedback_id, client=client, deps=deps, now=datetime.now(UTC))
+        lines.append(
+            t("feedback.alerted", lang, names=", ".join(alerted)) if alerted else t("feedback.alert_nobody", lang)
+        )
+    return message(lines[0], [section("\n".join(lines))])
+
+
+def _rating_text(rating: int | None, scale: int) -> str:
+    if rating is None:
+        return "—"
+    return f"NPS {rating}/10" if scale == 10 else f"{rating}★"
+
+
+def _name(member: Member | None) -> str:
+    if member is None:
+        return ""
+    return member.display_name or member.crm_name or member.slack_user_id or ""
+
+
+# ------------------------------------------------------------------------------------------- alerts
+
+
+def alert_recipients(session: Session, item: Feedback, extra_managers: tuple[str, ...] = ()) -> list[Member | str]:
+    """Who hears about bad feedback: the account's rep and the rep's manager (every manager when the rep has
+    none linked, or the account has no rep) — never the person who logged it. Slack ids when no member."""
+    owner = session.get(Member, item.member_id) if item.member_id else None
+    people: list[Member | str] = []
+    if owner is not None and owner.slack_user_id:
+        people.append(owner)
+    manager = session.get(Member, owner.manager_id) if owner is not None and owner.manager_id else None
+    if manager is not None and manager.slack_user_id:
+        people.append(manager)
+    else:
+        managers = list(
+            session.execute(
+                select(Member)
+                .where(
+                    Member.team_id == item.team_id,
+                    Member.role == "manager",
+                    Member.active.is_(True),
+                    Member.slack_user_id.is_not(None),
+                )
+                .order_by(Member.id)
+            ).scalars()
+        )
+        people.extend(managers)
+        known = {m.slack_user_id for m in managers}
+        people.extend(uid for uid in extra_managers if uid not in known)
+    seen: set[str] = set()
+    out: list[Member | str] = []
+    for person in people:
+        uid = person if isinstance(person, str) else str(person.slack_user_id)
+        if uid != item.created_by and uid not in seen:
+            seen.add(uid)
+            out.append(person)
+    return out
+
+
+def _occurrence(item: Feedback) -> datetime:
+    return datetime.combine(item.received_on, time.min, tzinfo=UTC)
+
+
+def send_alerts(feedback_id: int, *, client: Any, deps: Deps, now: datetime) -> list[str]:
+    """DM each recipient of a bad item now, each once (ledger); the names of those it went to or will go to."""
+    source = FeedbackAlerts()
+    names: list[str] = []
+    with Session(deps.engine) as session:
+        item = session.get(Feedback, feedback_id)
+        if item is None:
+            return names
+        for person in alert_recipients(session, item, deps.manager_ids):
+            uid = person if isinstance(person, str) else str(person.slack_user_id)
+            names.append(_name(person) if not isinstance(person, str) else f"<@{uid}>")
+            due = DueDelivery(item.team_id, ALERT_KIND, int(item.id or 0), _occurrence(item), uid)
+            claimed = deliveries.claim(
+                session,
+                team_id=item.team_id,
+                kind=ALERT_KIND,
+                schedule_id=due.schedule_id,
+                occurrence=due.occurrence,
+                recipient=uid,
+                now=now,
+            )
+            if claimed is None:
+                continue  # already sent (or being sent) by another request, instance or tick
+            try:
+                source.deliver(due, client, deps)
+            except (SlackApiError, PermanentFailure) as exc:
+                error = str(exc.response.get("error")) if isinstance(exc, SlackApiError) else str(exc)
+                if isinstance(exc, PermanentFailure) or error in PERMANENT_SLACK_ERRORS:
+                    deliveries.mark_failed(session, int(claimed.id or 0), error=error)
+                else:  # the scheduler's next tick retries it
+                    deliveries.retry_later(session, claimed, now=now, delay=timedelta(seconds=30), error=error)
+                log.warning("feedback alert %s to %s not sent now: %s", feedback_id, uid, error)
+                continue
+            deliveries.mark_sent(session, int(claimed.id or 0), now=now)
+    return names
+
+
+class FeedbackAlerts:
+    """Job source: bad feedback not yet alerted (a failed send, or an import) goes out on the next tick."""
+
+    kind = ALERT_KIND
+    grace = ALERT_LOOKBACK + timedelta(days=1)
+
+    def due(self, session: Session, now: datetime) -> list[DueDelivery]:
+        since = now - ALERT_LOOKBACK
+        f = Feedback
+        rows = (
+            session.execute(
+                select(f).where(
+                    f.received_on >= since.date(),
+                    f.created_at >= since,
+                    f.source != "demo",
+                    f.rating.is_not(None),
+                    or_(
+                        (f.scale == 5) & (f.rating <= store.LOW_CSAT_TO),
+                        (f.scale == 10) & (f.rating <= store.LOW_NPS_TO),
+                    ),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            return []
+        done = {
+            (sid, rcpt)
+            for sid, rcpt in session.execute(
+                select(Delivery.schedule_id, Delivery.recipient).where(
+                    Delivery.kind == ALERT_KIND,
+                    Delivery.schedule_id.in_([r.id for r in rows]),
+                    Delivery.status != "pending",
+                )
+            )
+        }
+        out = []
+        for item in rows:
+            for person in alert_recipients(session, item):
+                uid = person if isinstance(person, str) else str(person.slack_user_id)
+                if (item.id, uid) not in done:
+                    out.append(DueDelivery(item.team_id, ALERT_KIND, int(item.id or 0), _occurrence(item), uid))
+        return out
+
+    def deliver(self, item: DueDelivery, client: Any, deps: Deps) -> None:
+        with Session(deps.engine) as session:
+            fb = session.get(Feedback, item.schedule_id)
+            if fb is None:
+                raise PermanentFailure("the feedback was deleted")
+            recipient = session.execute(
+                select(Member).where(Member.team_id == fb.team_id, Member.slack_user_id == item.recipient)
+            ).scalar()
+            lang = _language_of(recipient, deps)
+            payload = alert_message(session, fb, lang)
+        client.chat_postMessage(channel=item.recipient, **payload)
+
+    def on_failed(self, item: DueDelivery, reason: str, client: Any, deps: Deps) -> None:
+        log.error("feedback alert %s could not reach %s: %s", item.schedule_id, item.recipient, reason)
+
+
+def _language_of(member: Member | None, deps: Deps) -> str:
+    if member is not None and member.locale:
+        return "zh" if member.locale.lower().startswith("zh") else "en"
+    return deps.language if deps.language in ("en", "zh") else "en"
+
+
+def alert_message(session: Session, item: Feedback, lang: str) -> dict[str, Any]:
+    """The DM about one bad item: who, how bad, what they said, and whether it is a pattern."""
+    title = t("feedback.alert_title", lang, account=item.account or "?", rating=_rating_text(item.rating, item.scale))
+    lines = [title]
+    if item.comment:
+        lines.append(f"> {analysis.shorten(item.comment, 300)}")
+    by = (
+        session.execute(
+            select(Member).where(Member.team_id == item.team_id, Member.slack_user_id == item.created_by)
+        ).scalar()
+        if item.created_by
+        else None
+    )
+    day = date_short(item.received_on, lang)
+    facts = [
+        t("feedback.alert_by", lang, who=_name(by) or f"<@{item.created_by}>", day=day)
+        if item.created_by
+        else t("feedback.alert_imported", lang, day=day)
+    ]
+    owner = session.get(Member, item.member_id) if item.member_id else None
+    if owner is not None:
+        facts.append(t("feedback.owner", lang, name=_name(owner)))
+    if item.account:
+        since, until = store.window(item.received_on + timedelta(days=1), analysis.AT_RISK_WINDOW_DAYS)
+        n = store.recent_low(session, item.team_id, since=since, until=until).get(item.account, 0)
+        if n > 1:
+            facts.append(t("feedback.alert_recent", lang, n=n, account=item.account))
+    blocks: list[Block] = [
+        section("\n".join(lines)),
+        context(" · ".join(facts)),
+        context(t("feedback.alert_more", lang)),
+    ]
+    return message(title.replace("*", ""), blocks)
+
+
+# ------------------------------------------------------------------------------------------ summary
+
+
+def summary_reply(period_text: str, *, asker: Asker, deps: Deps, today: date, whole_text: str) -> dict[str, Any]:
+    lang = asker.language
+    try:
+        period = resolve_period(
+            period_text, today=today, language=lang, fiscal_year_start_month=deps.fiscal_year_start_month
+        )
+    except PeriodProblem as problem:
+        blocks = not_understood(
+            understood=[],
+            rest=period_text or whole_text,
+            examples=EXAMPLES["zh" if lang == "zh" else "en"],
+            language=lang,
+        )
+        if problem.hint:
+            blocks.append(context(problem.hint))
+        return message(blocks[0]["text"]["text"], blocks)
+    member_id = None if asker.is_manager else asker.member_id
+    with Session(deps.engine) as session:
+        summary = analysis.summarise(session, asker.team_id, period, member_id=member_id, today=today)
+    return render_summary(summary, period.label(lang), lang, mine=member_id is not None)
+
+
+def _points(current: float | None, previous: float | None, scale: float, lang: str, key: str = "feedback.pts") -> str:
+    """The change in points: CSAT in percentage points (scale 100), NPS in its own points (scale 1)."""
+    if current is None or previous is None:
+        return ""
+    diff = round((current - previous) * scale)
+    arrow = "▲" if diff > 0 else "▼" if diff < 0 else "±"
+    return t(key, lang, arrow=arrow, n=number(abs(diff), lang))
+
+
+def _nps_text(nps: float, lang: str) -> str:
+    value = round(nps)
+    return ("+" if value > 0 else "−" if value < 0 else "") + number(abs(value), lang)
+
+
+def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *, mine: bool) -> dict[str, Any]:
+    """The summary as the UX sketch reads: headline figures, top themes, accounts at risk."""
+    title = t("feedback.title_mine" if mine else "feedback.title", lang, period=period_label)
+    if s.items == 0:
+        text = t("feedback.none", lang, period=period_label)
+        return message(text, [section(f"*{title}*"), context(text)])
+    lp, rp = ("（", "）") if lang == "zh" else (" (", ")")
+    head = [f"*{title}*", t("feedback.items", lang, n=number(s.items, lang))]
+    if s.csat is not None:
+        change = _points(s.csat, s.previous_csat, 100, lang)
+        head.append(f"CSAT {percent(s.csat, lang, 0)}" + (f"{lp}{change}{rp}" if change else ""))
+    if s.nps is not None:
+        change = _points(s.nps, s.previous_nps, 1, lang, "feedback.nps_pts")
+        head.append(f"NPS {_nps_text(s.nps, lang)}" + (f"{lp}{change}{rp}" if change else ""))
+    blocks: list[Block] = [section(" · ".join(head))]
+    if s.themes:
+        lines = [f"*{t('feedback.top_themes', lang)}*"]
+        for i, theme in enumerate(s.themes[:MAX_THEMES_SHOWN]):
+            label = analysis.THEME_BY_KEY[theme.key].label(lang)
+            count = t("feedback.theme_first", lang, n=theme.mentions) if i == 0 else str(theme.mentions)
+            arrow = " ▲" if theme.mentions > theme.previous else " ▼" if theme.mentions < theme.previous else ""
+            bits = [count + arrow]
+            if theme.avg_stars is not None:
+                bits.append(t("feedback.avg", lang, stars=number(theme.avg_stars, lang, 1)))
+            line = f"• {label} — " + " · ".join(bits)
+            if theme.quote:
+                line += f" — “{theme.quote}”"
+            lines.append(line)
+        blocks.append(section("\n".join(lines)))
+    risks = []
+    for risk in s.at_risk[:MAX_RISKS_SHOWN]:
+        if risk.dropped:
+            why = t(
+                "feedback.risk_drop",
+                lang,
+                before=number(risk.before or 0, lang, 1),
+                after=number(risk.after or 0, lang, 1),
+            )
+        else:
+            why = t("feedback.risk_low", lang, n=risk.low_ratings)
+        risks.append(f"*{risk.account}*{lp}{why}{rp}")
+    if len(s.at_risk) > MAX_RISKS_SHOWN:
+        risks.append(t("feedback.more_accounts", lang, n=len(s.at_risk) - MAX_RISKS_SHOWN))
+    sep = "、" if lang == "zh" else ", "
+    blocks.append(
+        section(t("feedback.at_risk", lang, accounts=sep.join(risks)) if risks else t("feedback.no_risk", lang))
+    )
+    notes = [t("feedback.vs", lang, n=number(s.previous_items, lang))]
+    if s.unrated:
+        notes.append(t("feedback.unrated", lang, n=s.unrated, neg=s.unrated_negative))
+    blocks.append(context(" · ".join(notes)))
+    return message(" · ".join(head).replace("*", ""), blocks)
+
+
+def register(app: Any) -> None:
+    app.use(keep_deps)
+    app.command("/feedback")(ack=ack_feedback, lazy=[answer_feedback])
+
+
+def job_sources() -> list[Any]:
+    return [FeedbackAlerts()]

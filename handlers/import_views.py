@@ -1,0 +1,143 @@
+"""How an import's summary or refusal reads in Slack, in English or Chinese."""
+
+from typing import Any
+
+from db.importers.report import MAX_LISTED, REASONS, ImportResult
+from handlers.blocks import Block, context, section
+from reports.i18n import add_catalog, t
+
+add_catalog(
+    {
+        "import.done": {
+            "en": "✅ *Imported {rows} {kind}* from {file} ({fmt})",
+            "zh": "✅ *已导入 {rows} 条{kind}*，文件 {file}（{fmt}）",
+        },
+        "import.counts": {
+            "en": "Inserted {inserted} · updated {updated} · unchanged {unchanged} · rejected {rejected}",
+            "zh": "新增 {inserted} · 更新 {updated} · 未变 {unchanged} · 拒绝 {rejected}",
+        },
+        "import.dates": {"en": "Dates covered: {start} – {end}", "zh": "覆盖日期：{start} – {end}"},
+        "import.stages": {"en": "Stages: {stages}", "zh": "阶段映射：{stages}"},
+        "import.unlinked": {
+            "en": "CRM owners not linked to Slack yet ({count}): {names}. Link one with "
+            '`/salesbot link "CRM name" @user`.',
+            "zh": '尚未关联 Slack 的 CRM 负责人（{count}）：{names}。关联方式：`/salesbot link "CRM 名称" @用户`。',
+        },
+        "import.linked": {"en": "Linked by e-mail: {names}", "zh": "已按邮箱关联：{names}"},
+        "import.skipped": {
+            "en": "{count} bad row(s) were skipped; they are in the attached CSV.",
+            "zh": "已跳过 {count} 行错误数据，见附件 CSV。",
+        },
+        "import.refused_rows": {
+            "en": "❌ *{file} was not imported*: {count} bad row(s); nothing was changed.",
+            "zh": "❌ *{file} 未导入*：{count} 行有错误，数据库未做任何修改。",
+        },
+        "import.refused_file": {"en": "❌ *{file} was not imported*: {reason}", "zh": "❌ *{file} 未导入*：{reason}"},
+        "import.row": {"en": "Row {row}, {column}: {reason}", "zh": "第 {row} 行，{column}：{reason}"},
+        "import.more": {"en": "… and {count} more", "zh": "……还有 {count} 行"},
+        "import.fix": {
+            "en": "Fix the rows and send the file again, or send it with the words `skip bad rows` to import the rest.",
+            "zh": "请修正后重新发送，或在发送文件时附上 `跳过错误行` 以导入其余数据。",
+        },
+        "import.kind.deals": {"en": "deals", "zh": "商机"},
+        "import.kind.targets": {"en": "targets", "zh": "目标"},
+        "import.kind.feedback": {"en": "feedback items", "zh": "客户反馈"},
+        "import.reason.bad_amount": {"en": REASONS["bad_amount"], "zh": "金额无法识别"},
+        "import.reason.missing_amount": {"en": REASONS["missing_amount"], "zh": "赢单缺少金额"},
+        "import.reason.bad_date": {"en": REASONS["bad_date"], "zh": "日期无法识别"},
+        "import.reason.ambiguous_date": {"en": REASONS["ambiguous_date"], "zh": "日期无法区分日/月顺序"},
+        "import.reason.missing_close_date": {"en": REASONS["missing_close_date"], "zh": "已结束的商机缺少结单日期"},
+        "import.reason.unknown_stage": {"en": "unknown stage", "zh": "无法识别的销售阶段"},
+        "import.reason.missing_stage": {"en": REASONS["missing_stage"], "zh": "销售阶段为空"},
+        "import.reason.missing_id": {"en": REASONS["missing_id"], "zh": "编号为空"},
+        "import.reason.duplicate_id": {"en": REASONS["duplicate_id"], "zh": "编号与前面的行重复"},
+        "import.reason.bad_currency": {"en": REASONS["bad_currency"], "zh": "币种无法识别"},
+        "import.reason.missing_date": {"en": REASONS["missing_date"], "zh": "日期为空"},
+        "import.reason.bad_rating": {"en": REASONS["bad_rating"], "zh": "评分不是 0–10 的数字"},
+        "import.reason.missing_rating_comment": {"en": REASONS["missing_rating_comment"], "zh": "既无评分也无评论"},
+        "import.reason.unknown_metric": {"en": REASONS["unknown_metric"], "zh": "无法识别的指标"},
+        "import.reason.bad_period": {"en": REASONS["bad_period"], "zh": "期间无法识别（如 2026、2026-Q3、2026-07）"},
+        "import.reason.bad_value": {"en": REASONS["bad_value"], "zh": "目标值无法识别"},
+        "import.reason.missing_value": {"en": REASONS["missing_value"], "zh": "目标值为空"},
+        "import.too_large": {
+            "en": "❌ *{file}* is {size} MB; the limit is {limit} MB (SALESBOT_MAX_UPLOAD_MB). "
+            "Split it, or import it from a shell with `salesbot import`.",
+            "zh": "❌ *{file}* 大小为 {size} MB，超过上限 {limit} MB（SALESBOT_MAX_UPLOAD_MB）。"
+            "请拆分文件，或在命令行使用 `salesbot import`。",
+        },
+        "import.not_table": {
+            "en": "I can import CSV, TSV and XLSX files; *{file}* is none of these.",
+            "zh": "我可以导入 CSV、TSV 和 XLSX 文件；*{file}* 不是这些格式。",
+        },
+        "import.what": {"en": "import files", "zh": "导入文件"},
+    }
+)
+
+
+def _n(value: int, lang: str) -> str:
+    return f"{value:,}"
+
+
+def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
+    """The reply in the file's thread: the summary, or the refusal with up to 20 rows and reasons."""
+    if result.refusal is not None:
+        reason = result.refusal.text()
+        line = t("import.refused_file", lang, file=result.filename, reason=reason)
+        return {"text": line, "blocks": [section(line)]}
+    if result.refused:
+        head = t("import.refused_rows", lang, file=result.filename, count=_n(result.rejected, lang))
+        rows = [
+            t("import.row", lang, row=p.row, column=p.column, reason=_reason(p.reason, p.value, lang))
+            + (f" — `{p.value}`" if p.value else "")
+            for p in result.problems[:MAX_LISTED]
+        ]
+        if result.rejected > len(rows):
+            rows.append(t("import.more", lang, count=_n(result.rejected - len(rows), lang)))
+        blocks: list[Block] = [
+            section(head),
+            section("\n".join(f"• {r}" for r in rows)),
+            context(t("import.fix", lang)),
+        ]
+        return {"text": head, "blocks": blocks}
+    head = t(
+        "import.done",
+        lang,
+        rows=_n(result.rows - result.rejected, lang),
+        kind=t(f"import.kind.{result.kind}", lang),
+        file=result.filename,
+        fmt=f"{result.file_format}, {result.encoding}",
+    )
+    lines = [
+        t(
+            "import.counts",
+            lang,
+            inserted=_n(result.inserted, lang),
+            updated=_n(result.updated, lang),
+            unchanged=_n(result.unchanged, lang),
+            rejected=_n(result.rejected, lang),
+        )
+    ]
+    if result.date_range:
+        lines.append(
+            t("import.dates", lang, start=result.date_range[0].isoformat(), end=result.date_range[1].isoformat())
+        )
+    if result.stages:
+        lines.append(
+            t("import.stages", lang, stages=" · ".join(f"{s} → {st} ({_n(n, lang)})" for s, st, n in result.stages))
+        )
+    blocks = [section(head), section("\n".join(lines))]
+    notes = []
+    if result.owners_linked:
+        notes.append(t("import.linked", lang, names=", ".join(result.owners_linked)))
+    if result.owners_unlinked:
+        names = ", ".join(result.owners_unlinked[:20]) + (" …" if len(result.owners_unlinked) > 20 else "")
+        notes.append(t("import.unlinked", lang, count=len(result.owners_unlinked), names=names))
+    if result.rejected:
+        notes.append(t("import.skipped", lang, count=_n(result.rejected, lang)))
+    if notes:
+        blocks.append(context(*notes))
+    return {"text": head, "blocks": blocks}
+
+
+def _reason(code: str, value: str, lang: str) -> str:
+    return t(f"import.reason.{code}", lang)

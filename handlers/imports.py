@@ -1,0 +1,174 @@
+"""A manager drops a CSV/XLSX export into a DM with the bot: it is imported and answered in the file's thread.
+
+Bolt acknowledges the event before this route runs (in the listener executor), so the download and the import
+happen after the ack. Words sent with the file steer it: `targets` / `feedback` (else guessed from the
+columns), a CRM name, `DMY`/`MDY`, `skip bad rows`, and the CLI's `--map`/`--stage-map` flags.
+"""
+
+import logging
+import shlex
+import urllib.request
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from db.engine import session_scope
+from db.importers import ImportOptions, ImportResult, import_file
+from db.importers.formats import guess_kind
+from db.importers.options import parse_pairs
+from db.importers.reading import read_table
+from db.importers.report import ImportRefused
+from db.members import link_crm_owner
+from handlers import direct_messages
+from handlers.context import asker_of, deps_of
+from handlers.import_views import result_message
+from handlers.replies import managers_only
+from reports.i18n import t
+
+log = logging.getLogger(__name__)
+TABLE_TYPES = {"csv", "tsv", "xlsx", "text", "txt"}
+_KIND_WORDS = {
+    "deals": "deals",
+    "商机": "deals",
+    "targets": "targets",
+    "target": "targets",
+    "目标": "targets",
+    "feedback": "feedback",
+    "反馈": "feedback",
+    "评价": "feedback",
+}
+_FORMATS = {
+    "salesforce": "salesforce",
+    "hubspot": "hubspot",
+    "zoho": "zoho",
+    "fxiaoke": "fxiaoke",
+    "sharecrm": "fxiaoke",
+    "纷享销客": "fxiaoke",
+    "generic": "generic",
+}
+
+
+def options_from_text(text: str) -> tuple[str | None, ImportOptions]:
+    """(kind or None, options) from the words sent with a file."""
+    lowered = (text or "").lower()
+    try:
+        words = shlex.split((text or "").replace("“", '"').replace("”", '"'))
+    except ValueError:
+        words = (text or "").split()
+    options = ImportOptions(
+        skip_bad_rows="skip bad rows" in lowered or "--skip-bad-rows" in lowered or "跳过错误行" in lowered
+    )
+    kind = None
+    maps: list[str] = []
+    stages: list[str] = []
+    for i, word in enumerate(words):
+        w = word.lower()
+        kind = kind or _KIND_WORDS.get(w)
+        if w in _FORMATS:
+            options.file_format = _FORMATS[w]
+        if w.upper() in ("DMY", "MDY", "YMD"):
+            options.date_order = w.upper()
+        if w in ("--map", "--stage-map") and i + 1 < len(words):
+            (maps if w == "--map" else stages).append(words[i + 1])
+    try:
+        options.column_map = parse_pairs(maps, what="--map")
+        options.stage_map = {
+            k: v.lower()
+            for k, v in parse_pairs(stages, what="--stage-map").items()
+            if v.lower() in ("open", "won", "lost")
+        }
+    except ValueError:
+        pass
+    return kind, options
+
+
+def download(url: str, token: str, limit: int) -> bytes:
+    """A file's bytes from Slack (url_private_download needs the bot token); at most `limit` + 1 bytes."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - Slack's own file URL
+        return response.read(limit + 1)
+
+
+def link_owners_by_email(client: Any, engine: Engine, result: ImportResult) -> None:
+    """Link each unlinked owner that has an e-mail to the Slack user with that e-mail (users.lookupByEmail)."""
+    for name, email in sorted(result.owner_emails.items()):
+        try:
+            found = client.users_lookupByEmail(email=email)
+        except Exception as exc:  # users_not_found comes as SlackApiError; any failure leaves the owner unlinked
+            log.info("no Slack user for %s: %s", name, getattr(exc, "response", {}) or exc)
+            continue
+        user_id = (found.get("user") or {}).get("id")
+        if not user_id:
+            continue
+        with session_scope(engine) as session:
+            link_crm_owner(session, team_id=result.team_id, crm_name=name, user_id=user_id)
+        result.owners_linked.append(name)
+        result.owners_unlinked = [n for n in result.owners_unlinked if n != name]
+
+
+def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
+    """The DM route: handles messages that share files, and only those."""
+    files = event.get("files") or []
+    if event.get("subtype") != "file_share" or not files:
+        return False
+    asker, deps = asker_of(context), deps_of(context)
+    lang = asker.language
+    channel, thread = event["channel"], event.get("ts")
+
+    def reply(message: dict[str, Any]) -> None:
+        client.chat_postMessage(channel=channel, thread_ts=thread, **message)
+
+    if not asker.is_manager:
+        blocks = managers_only(t("import.what", lang), lang)
+        reply({"text": blocks[0]["text"]["text"], "blocks": blocks})
+        return True
+    kind_word, options = options_from_text(event.get("text") or "")
+    for shared in files:
+        name = shared.get("name") or shared.get("title") or shared.get("id", "file")
+        limit = deps.max_upload_bytes
+        if int(shared.get("size") or 0) > limit:
+            reply(
+                {
+                    "text": t(
+                        "import.too_large",
+                        lang,
+                        file=name,
+                        size=f"{int(shared['size']) / 2**20:.1f}",
+                        limit=limit // 2**20,
+                    )
+                }
+            )
+            continue
+        if (shared.get("filetype") or name.rsplit(".", 1)[-1]).lower() not in TABLE_TYPES:
+            reply({"text": t("import.not_table", lang, file=name)})
+            continue
+        info = client.files_info(file=shared["id"])["file"]
+        data = download(info.get("url_private_download") or info["url_private"], deps.bot_token or client.token, limit)
+        if len(data) > limit:
+            reply(
+                {"text": t("import.too_large", lang, file=name, size=f"{len(data) / 2**20:.1f}+", limit=limit // 2**20)}
+            )
+            continue
+        kind = kind_word
+        if kind is None:
+            try:
+                kind = guess_kind(list(read_table(data, name).frame.columns))
+            except ImportRefused:
+                kind = "deals"  # the import itself reports why the file cannot be read
+        result = import_file(deps.engine, kind, data, filename=name, team_id=asker.team_id, options=options)
+        if not result.refused and result.owner_emails:
+            link_owners_by_email(client, deps.engine, result)
+        reply(result_message(result, lang))
+        if result.rejected_rows:
+            client.files_upload_v2(
+                channel=channel,
+                thread_ts=thread,
+                content=result.rejected_csv(),
+                filename=f"{name.rsplit('.', 1)[0]}-rejected.csv",
+                title=f"{name}: rejected rows",
+            )
+    return True
+
+
+def register(app: Any) -> None:
+    direct_messages.add_route("imports", on_file_shared, priority=10)
