@@ -71,7 +71,6 @@ class Deal(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("team_id", "source", "external_id", name="uq_deal_source_external"),
         # Covering indexes for the KPI engine: closed deals per period, per owner, and the pipeline.
-        Index("ix_deal_team_status_close", "team_id", "status", "close_date", "amount_cents"),
         Index(
             "ix_deal_team_owner_status_close", "team_id", "owner_id", "status", "close_date", "amount_cents"
         ),

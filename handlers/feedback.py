@@ -27,9 +27,9 @@ from db import feedback as store
 from db.engine import session_scope
 from db.models import Deal, Delivery, Feedback, Member
 from handlers.blocks import Block, context, message, section
-from handlers.context import Asker, Deps, asker_of
+from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, PermanentFailure
-from handlers.kpi import keep_deps, lazy_deps, local_today
+from handlers.kpi import local_today
 from handlers.replies import not_understood
 from reports import feedback_analysis as analysis
 from reports.formatting import date_short, number, percent
@@ -214,7 +214,7 @@ def answer_feedback(body: dict[str, Any], respond: Respond, client: Any, context
     text = (body.get("text") or "").strip()
     if text.lower() in HELP_WORDS:
         return
-    asker, deps = asker_of(context), lazy_deps(context)
+    asker, deps = asker_of(context), deps_of(context)
     try:
         reply = handle(
             text,
@@ -600,7 +600,6 @@ def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *,
 
 
 def register(app: Any) -> None:
-    app.use(keep_deps)
     app.command("/feedback")(ack=ack_feedback, lazy=[answer_feedback])
 
 

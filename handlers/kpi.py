@@ -468,10 +468,3 @@ def register(app: Any) -> None:
     app.command("/kpi")(ack=ack_kpi, lazy=[answer_kpi])
     app.action("kpi_share")(ack=ack_share, lazy=[share_kpi])
 
-
-# TEMPORARY aliases for a module written against an earlier workaround; removed once it moves to deps_of.
-def keep_deps(context: Any, next: Any) -> Any:  # noqa: A002
-    return next()
-
-
-lazy_deps = deps_of

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
 
+from db.feedback import CSAT_HIGH_FROM, NPS_DETRACTOR_TO, NPS_PROMOTER_FROM
 from db.models import CheckinRun, Deal, Feedback
 
 __all__ = [
@@ -78,7 +79,7 @@ def _key(group: str | None, value: Any) -> Any:
 def won_stats(session: Any, f: Filters, start: date, end: date, group: str | None = None) -> dict[Any, tuple[int, int]]:
     """{key: (won amount cents, won count)} for deals won in [start, end).
 
-    One range scan of status = 'won' on ix_deal_team_status_close (ix_deal_team_owner_status_close for one
+    One range scan of status = 'won' on ix_deal_team_status_close_owner (ix_deal_team_owner_status_close for one
     rep), which covers the amount: an exact integer SUM over BIGINT cents, no table rows read.
     """
     where = [*_deal_where(f), _deal.status == "won", _deal.close_date >= start, _deal.close_date < end]
@@ -163,7 +164,8 @@ def feedback_stats(
 
     Scale 5 (CSAT): high = ratings 4-5, low unused. Scale 10 (NPS): high = promoters 9-10, low = detractors 0-6.
     """
-    high_from, low_to = (4, -1) if scale == 5 else (9, 6)
+    # The thresholds are defined once, in db/feedback.py (csat_nps); breakdowns need this grouped form.
+    high_from, low_to = (CSAT_HIGH_FROM, -1) if scale == 5 else (NPS_PROMOTER_FROM, NPS_DETRACTOR_TO)
     key = _feedback_group(group).label("k")
     where: list[ColumnElement[bool]] = [
         _feedback.team_id == f.team_id,
