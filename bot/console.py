@@ -107,12 +107,18 @@ class Console:
         elif call.method in ("views.open", "views.push", "views.update"):
             self.print("\n" + render_view(args.get("view", {})))
         elif call.method == "files.completeUploadExternal":
-            for upload in self.slack.uploads()[-1:]:
+            files = args.get("files")
+            ids = {f["id"] for f in (json.loads(files) if isinstance(files, str) else files or [])}
+            saved = []
+            for upload in self.slack.uploads():
+                if upload.get("id") not in ids:
+                    continue
                 self.files_dir.mkdir(parents=True, exist_ok=True)
                 path = self.files_dir / f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{upload.get('name') or 'file'}"
                 path.write_bytes(upload["content"])
-                comment = upload.get("initial_comment") or ""
-                self.print(f"\n→ {upload.get('channel_id')} file saved: {path}\n{comment}".rstrip())
+                saved.append(str(path))
+            comment = args.get("initial_comment") or ""
+            self.print(f"\n→ {args.get('channel_id')} files saved: {', '.join(saved)}\n{comment}".rstrip())
 
     # -- input ------------------------------------------------------------------------------------
     def _dispatch(self, body: str, content_type: str) -> Any:

@@ -148,3 +148,11 @@ def _collect_text(node: Any, out: list[str]) -> None:
     elif isinstance(node, list):
         for item in node:
             _collect_text(item, out)
+
+
+def ack_text(response: Any) -> str:
+    """What the user sees from a slash command's immediate answer (Bolt sends plain text or JSON)."""
+    try:
+        return message_text(response.json())
+    except ValueError:
+        return response.text

@@ -1,0 +1,273 @@
+"""`/digest`: subscribe a channel to performance digests, list, unsubscribe, preview; and the scheduled post.
+
+The scheduled post and `/digest preview` use the same composition (reports/digest.py) and the same renderer
+(`render`): one message per digest, the charts uploaded with files_upload_v2 and the digest's text as the
+message. Delivery goes through the one scheduler, so each occurrence is posted once per channel.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, Respond
+from sqlmodel import Session
+
+from db import deliveries
+from db.digests import all_active, list_active, subscribe, unsubscribe
+from db.engine import session_scope
+from db.models import DigestSubscription, Workspace
+from handlers.blocks import context as context_block
+from handlers.blocks import section
+from handlers.context import Asker, Deps, asker_of, deps_of
+from handlers.jobs import DueDelivery
+from handlers.replies import managers_only, not_understood
+from reports.charts import Chart, funnel_chart, rep_bars_chart, trend_chart
+from reports.digest import Digest, build_digest, digest_lines
+from reports.digest_grammar import parse_subscription
+from reports.i18n import add_catalog, t
+from reports.recurrence import Recurrence, latest_at_or_before, next_after, parse_time_of_day
+
+log = logging.getLogger("salesbot.digest")
+
+add_catalog({
+    "digest.help": {
+        "en": "*/digest* — performance digests with charts, posted on schedule (managers)\n"
+              "`/digest subscribe #sales weekly on monday at 09:00` (defaults: this channel, weekly, Monday "
+              "09:00, the team's time zone; `monthly` / `quarterly` give the review)\n"
+              "`/digest list` · `/digest unsubscribe 3` · `/digest preview [weekly|monthly|quarterly]`",
+        "zh": "*/digest* — 定时发布带图表的业绩简报（经理）\n"
+              "`/digest 订阅 #销售 每周一 9:00`（默认：本频道、每周、周一 09:00、团队时区；`每月`/`每季度` 为回顾）\n"
+              "`/digest 列表` · `/digest 取消 3` · `/digest 预览 [每周|每月|每季度]`"},
+    "digest.what": {"en": "manage digests", "zh": "管理简报"},
+    "digest.subscribed": {"en": "Subscribed <#{channel}> to the {cadence} digest: {when} ({tz}). Next: {next}. "
+                                "ID {id}.",
+                          "zh": "已为 <#{channel}> 订阅{cadence}简报：{when}（{tz}）。下一次：{next}。编号 {id}。"},
+    "digest.none": {"en": "No digest subscriptions yet. Try `/digest subscribe #sales weekly on monday at 09:00`.",
+                    "zh": "还没有简报订阅。试试 `/digest 订阅 #销售 每周一 9:00`。"},
+    "digest.list_line": {"en": "*{id}* · <#{channel}> · {cadence} · {when} ({tz}) · next {next}",
+                         "zh": "*{id}* · <#{channel}> · {cadence} · {when}（{tz}）· 下一次 {next}"},
+    "digest.unsubscribed": {"en": "Unsubscribed {id}: <#{channel}> gets no more {cadence} digests.",
+                            "zh": "已取消 {id}：<#{channel}> 不再收到{cadence}简报。"},
+    "digest.no_such": {"en": "There is no active digest subscription {id}. `/digest list` shows them.",
+                       "zh": "没有编号为 {id} 的订阅。`/digest 列表` 可查看。"},
+    "digest.building": {"en": "Building the digest preview…", "zh": "正在生成简报预览…"},
+    "digest.preview_note": {"en": "Preview, only for you; the charts are in your DM with me.",
+                            "zh": "预览，仅你可见；图表已发到与我的私信。"},
+    "digest.failed": {"en": "I could not post the {cadence} digest {id} to <#{channel}>: `{reason}`. "
+                            "Invite me to the channel (`/invite @salesbot`) or `/digest unsubscribe {id}`.",
+                      "zh": "无法把{cadence}简报 {id} 发到 <#{channel}>：`{reason}`。"
+                            "请邀请我进频道（`/invite @salesbot`）或 `/digest 取消 {id}`。"},
+    "digest.cadence.weekly": {"en": "weekly", "zh": "每周"},
+    "digest.cadence.monthly": {"en": "monthly", "zh": "每月"},
+    "digest.cadence.quarterly": {"en": "quarterly", "zh": "每季度"},
+    "digest.when.weekly": {"en": "{day} {time}", "zh": "{day} {time}"},
+    "digest.when.monthly": {"en": "first {day} of the month, {time}", "zh": "每月第一个{day} {time}"},
+    "digest.when.quarterly": {"en": "first {day} of the quarter, {time}", "zh": "每季度第一个{day} {time}"},
+})
+
+DAYS = {"en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+        "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]}
+EXAMPLES = ["/digest subscribe #sales weekly on monday at 09:00", "/digest preview", "/digest list"]
+VERBS = {"subscribe": "subscribe", "订阅": "subscribe", "list": "list", "列表": "list", "查看": "list",
+         "unsubscribe": "unsubscribe", "取消": "unsubscribe", "退订": "unsubscribe", "preview": "preview",
+         "预览": "preview", "help": "help", "帮助": "help"}
+STAGE_ORDER = ["prospecting", "qualification", "needs analysis", "proposal", "negotiation", "commit"]
+
+
+# ---------------------------------------------------------------------------------------------- command
+def ack_digest(ack: Ack, command: dict[str, Any], context: Any) -> None:
+    """Quick verbs answer in the ack; `preview` is acknowledged and built after the ack."""
+    asker = asker_of(context)
+    lang = asker.language
+    words = (command.get("text") or "").strip().split(None, 1)
+    verb = VERBS.get(words[0].lower(), "") if words else "help"
+    rest = words[1] if len(words) > 1 else ""
+    if verb == "help":
+        ack(blocks=[section(t("digest.help", lang))], text=t("digest.help", lang))
+        return
+    if not verb:
+        ack(blocks=not_understood(understood=[], rest=command.get("text") or "", examples=EXAMPLES, language=lang))
+        return
+    if not asker.is_manager:
+        ack(blocks=managers_only(t("digest.what", lang), lang))
+        return
+    deps = deps_of(context)
+    if verb == "subscribe":
+        ack(**_subscribe(deps, asker, rest, command.get("channel_id") or ""))
+    elif verb == "list":
+        ack(**_list(deps, asker))
+    elif verb == "unsubscribe":
+        ack(**_unsubscribe(deps, asker, rest))
+    else:
+        ack(text=t("digest.building", lang))
+
+
+def preview_digest(command: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
+    """After the ack: build the digest now and show it to the asker only (text here, charts in the DM)."""
+    words = (command.get("text") or "").strip().split()
+    if not words or VERBS.get(words[0].lower()) != "preview":
+        return
+    asker, deps = asker_of(context), deps_of(context)
+    if not asker.is_manager:
+        return
+    cadence = next((c for w in words[1:] for c in ("weekly", "monthly", "quarterly")
+                    if parse_subscription(w).cadence == c and w.lower() not in ("", "preview")), "weekly")
+    today = datetime.now(ZoneInfo(asker.timezone)).date()
+    digest, charts = compose(deps, asker.team_id, cadence, today, asker.language)
+    text = render(digest, asker.timezone)
+    respond(response_type="ephemeral", text=text, blocks=[section(text), context_block(t("digest.preview_note",
+                                                                                         asker.language))])
+    dm = client.conversations_open(users=asker.user_id)["channel"]["id"]
+    upload(client, dm, text, charts)
+
+
+def _subscribe(deps: Deps, asker: Asker, text: str, channel_id: str) -> dict[str, Any]:
+    lang = asker.language
+    req = parse_subscription(text)
+    if req.rest:
+        return {"blocks": not_understood(understood=req.understood, rest=req.rest, examples=EXAMPLES, language=lang)}
+    channel = req.channel or channel_id
+    with session_scope(deps.engine) as session:
+        ws = session.get(Workspace, asker.team_id)
+        tz = req.timezone or (ws.timezone if ws else deps.timezone)
+        sub = subscribe(session, team_id=asker.team_id, channel_id=channel, cadence=req.cadence,
+                        weekday=req.weekday, time_of_day=req.time_of_day, timezone=tz, language=lang,
+                        created_by=asker.user_id)
+        line = t("digest.subscribed", lang, channel=channel, cadence=t(f"digest.cadence.{sub.cadence}", lang),
+                 when=_when(sub, lang), tz=tz, next=_next(sub, lang), id=sub.id)
+    return {"text": line}
+
+
+def _list(deps: Deps, asker: Asker) -> dict[str, Any]:
+    lang = asker.language
+    with Session(deps.engine) as session:
+        subs = list_active(session, asker.team_id)
+        lines = [t("digest.list_line", lang, id=s.id, channel=s.channel_id,
+                   cadence=t(f"digest.cadence.{s.cadence}", lang), when=_when(s, lang), tz=s.timezone,
+                   next=_next(s, lang)) for s in subs]
+    return {"text": "\n".join(lines) if lines else t("digest.none", lang)}
+
+
+def _unsubscribe(deps: Deps, asker: Asker, text: str) -> dict[str, Any]:
+    lang = asker.language
+    ident = text.strip().lstrip("#")
+    if not ident.isdigit():
+        return {"blocks": not_understood(understood=["unsubscribe"], rest=text, examples=["/digest unsubscribe 3",
+                                                                                          "/digest list"],
+                                         language=lang)}
+    with session_scope(deps.engine) as session:
+        sub = unsubscribe(session, team_id=asker.team_id, subscription_id=int(ident))
+        if sub is None:
+            return {"text": t("digest.no_such", lang, id=ident)}
+        return {"text": t("digest.unsubscribed", lang, id=sub.id, channel=sub.channel_id,
+                          cadence=t(f"digest.cadence.{sub.cadence}", lang))}
+
+
+def _recurrence(sub: DigestSubscription) -> Recurrence:
+    return Recurrence(sub.cadence, sub.weekday, parse_time_of_day(sub.time_of_day), sub.timezone)
+
+
+def _when(sub: DigestSubscription, lang: str) -> str:
+    return t(f"digest.when.{sub.cadence}", lang, day=DAYS[lang][sub.weekday], time=sub.time_of_day)
+
+
+def _next(sub: DigestSubscription, lang: str) -> str:
+    moment = next_after(_recurrence(sub), datetime.now(UTC)).astimezone(ZoneInfo(sub.timezone))
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+# ---------------------------------------------------------------------------------------------- content
+def compose(deps: Deps, team_id: str, cadence: str, today: Any, language: str) -> tuple[Digest, list[Chart]]:
+    """The digest and its three charts for the period that ended before `today`."""
+    with Session(deps.engine) as session:
+        ws = session.get(Workspace, team_id)
+        currency = ws.currency if ws else "USD"
+        fiscal = ws.fiscal_year_start_month if ws else deps.fiscal_year_start_month
+        digest = build_digest(session, team_id=team_id, cadence=cadence, today=today, language=language,
+                              currency=currency, fiscal_year_start_month=fiscal)
+    return digest, charts_for(digest)
+
+
+def charts_for(d: Digest) -> list[Chart]:
+    lang, cur = d.language, d.currency
+    label = d.period.label(lang)
+    stages = sorted(d.stages, key=lambda s: (STAGE_ORDER.index(s[0].lower()) if s[0].lower() in STAGE_ORDER
+                                             else len(STAGE_ORDER), -s[2]))
+    per_period_target = None
+    if d.team_target and d.trend:
+        per_period_target = d.team_target
+    return [
+        rep_bars_chart([(r.name, r.revenue, r.target) for r in d.reps],
+                       title=f"{t('digest.chart.reps', lang)} · {label}", currency=cur, language=lang),
+        trend_chart(d.trend, title=t("digest.chart.trend", lang), currency=cur, language=lang,
+                    target=per_period_target),
+        funnel_chart(stages, title=t("digest.chart.funnel", lang), currency=cur, language=lang, cumulative=False),
+    ]
+
+
+def render(d: Digest, timezone: str = "") -> str:
+    """The one renderer of a digest's text (channel post and preview)."""
+    return "\n".join(digest_lines(d, timezone=timezone))
+
+
+def upload(client: Any, channel: str, text: str, charts: list[Chart]) -> None:
+    """One message: the charts as files with the digest's text as the message (files_upload_v2)."""
+    client.files_upload_v2(
+        channel=channel,
+        initial_comment=text,
+        file_uploads=[{"content": c.png, "filename": c.filename, "title": c.alt_text[:250], "alt_txt": c.alt_text}
+                      for c in charts],
+    )
+
+
+# ---------------------------------------------------------------------------------------------- schedule
+class DigestSource:
+    """Each subscription's latest occurrence, once per channel (the scheduler's ledger keeps it once)."""
+
+    kind = "digest"
+    grace = timedelta(hours=6)
+
+    def due(self, session: Session, now: datetime) -> list[DueDelivery]:
+        subs = all_active(session)
+        if not subs:
+            return []
+        done = deliveries.delivered_keys(session, kind=self.kind, schedule_ids=[s.id for s in subs],  # type: ignore[misc]
+                                         since=now - timedelta(days=100))
+        items = []
+        for sub in subs:
+            occurrence = latest_at_or_before(_recurrence(sub), now)
+            created = sub.created_at if sub.created_at.tzinfo else sub.created_at.replace(tzinfo=UTC)
+            if occurrence is None or occurrence < created:
+                continue
+            if (sub.id, occurrence.replace(tzinfo=None), sub.channel_id) in done:
+                continue
+            items.append(DueDelivery(sub.team_id, self.kind, sub.id, occurrence, sub.channel_id,  # type: ignore[arg-type]
+                                     {"cadence": sub.cadence, "language": sub.language, "timezone": sub.timezone}))
+        return items
+
+    def deliver(self, item: DueDelivery, client: Any, deps: Deps) -> None:
+        tz = item.payload["timezone"]
+        today = item.occurrence.astimezone(ZoneInfo(tz)).date()
+        digest, charts = compose(deps, item.team_id, item.payload["cadence"], today, item.payload["language"])
+        upload(client, item.recipient, render(digest, tz), charts)
+
+    def on_failed(self, item: DueDelivery, reason: str, client: Any, deps: Deps) -> None:
+        """Tell the subscriber, once (the ledger fails a delivery only once)."""
+        with Session(deps.engine) as session:
+            sub = session.get(DigestSubscription, item.schedule_id)
+            if sub is None or not sub.created_by:
+                return
+            lang, owner = sub.language, sub.created_by
+        dm = client.conversations_open(users=owner)["channel"]["id"]
+        client.chat_postMessage(channel=dm, text=t("digest.failed", lang, cadence=t(
+            f"digest.cadence.{item.payload['cadence']}", lang), id=item.schedule_id, channel=item.recipient,
+            reason=reason))
+
+
+def job_sources() -> list[Any]:
+    return [DigestSource()]
+
+
+def register(app: Any) -> None:
+    app.command("/digest")(ack=ack_digest, lazy=[preview_digest])

@@ -1,0 +1,298 @@
+"""The performance digest, Slack-free: what a manager should see about a week (or month, or quarter).
+
+Every figure comes from the one KPI engine; this module only chooses which figures, finds where a drop comes
+from, and words the result in English or Chinese. `build_digest` gathers, `digest_lines` words it, and the
+handler renders those same lines for the scheduled post and for `/digest preview`.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from db.models import Deal
+from reports import kpi_engine as kpi
+from reports.formatting import change, money, money_short, percent
+from reports.i18n import add_catalog, t
+from reports.periods import Period, month_of, period_for_kind
+
+CADENCE_PERIOD = {"weekly": "last_week", "monthly": "last_month", "quarterly": "last_quarter"}
+DROP_THRESHOLD = -0.10  # a fall of 10% or more against the previous period is flagged
+TREND_POINTS = 12
+
+add_catalog({
+    "digest.title.weekly": {"en": "Sales week {week} · {range}", "zh": "第{week}周销售 · {range}"},
+    "digest.title.monthly": {"en": "Monthly review · {range}", "zh": "月度回顾 · {range}"},
+    "digest.title.quarterly": {"en": "Quarterly review · {range}", "zh": "季度回顾 · {range}"},
+    "digest.headline": {"en": "Revenue {revenue} {chg} vs previous · {won} deals won · win rate {rate} · "
+                              "pipeline {pipeline}",
+                        "zh": "销售额 {revenue} 较上期 {chg} · 赢单 {won} 笔 · 赢单率 {rate} · 管道 {pipeline}"},
+    "digest.year": {"en": "Same period last year: {revenue} ({chg})", "zh": "去年同期：{revenue}（{chg}）"},
+    "digest.target": {"en": "Team target {target} · attainment {att}", "zh": "团队目标 {target} · 完成率 {att}"},
+    "digest.statuses": {"en": "On track {on} · at risk {risk} · behind {behind}",
+                        "zh": "达标 {on} · 有风险 {risk} · 落后 {behind}"},
+    "digest.behind_list": {"en": " ({names})", "zh": "（{names}）"},
+    "digest.behind_one": {"en": "{name}, {pct} of pace", "zh": "{name}，进度 {pct}"},
+    "digest.new_lost": {"en": "New deals {new} · deals lost {lost} ({lost_amount})",
+                        "zh": "新增商机 {new} 个 · 丢单 {lost} 笔（{lost_amount}）"},
+    "digest.drop": {"en": "⚠ Revenue from *{label}* fell {pct} ({delta}){detail}.",
+                    "zh": "⚠ *{label}* 的销售额下降 {pct}（{delta}）{detail}。"},
+    "digest.drop_detail": {"en": ": most of the drop is {dim} {label} ({delta})",
+                           "zh": "，主要来自{dim} {label}（{delta}）"},
+    "digest.dim.rep": {"en": "rep", "zh": "销售"},
+    "digest.dim.product": {"en": "product", "zh": "产品"},
+    "digest.dim.account": {"en": "account", "zh": "客户"},
+    "digest.leaders": {"en": "Top: {names}", "zh": "前三：{names}"},
+    "digest.checkins": {"en": "Check-ins: {rate} answered", "zh": "签到：回复率 {rate}"},
+    "digest.csat": {"en": "CSAT {csat} ({chg})", "zh": "客户满意度 {csat}（{chg}）"},
+    "digest.empty": {"en": "No deals closed in this period.", "zh": "本期没有成交或丢单。"},
+    "digest.stages": {"en": "Open pipeline by stage: {stages}", "zh": "各阶段管道：{stages}"},
+    "digest.chart.reps": {"en": "Revenue by rep vs target", "zh": "各销售销售额与目标"},
+    "digest.chart.trend": {"en": "Revenue trend", "zh": "销售额趋势"},
+    "digest.chart.funnel": {"en": "Open pipeline by stage", "zh": "各阶段管道"},
+})
+
+
+@dataclass
+class RepLine:
+    member_id: int
+    name: str
+    revenue: int
+    target: int | None
+    pace: float | None  # month-to-date pace for weekly digests, attainment for monthly/quarterly
+    status: str
+
+
+@dataclass
+class Drop:
+    dimension: str
+    label: str
+    delta: int  # cents, negative
+    ratio: float | None  # relative change of that slice
+    detail: "Drop | None" = None
+
+
+@dataclass
+class Digest:
+    team_id: str
+    cadence: str
+    period: Period
+    language: str
+    currency: str
+    revenue: kpi.Comparison
+    deals_won: int
+    win_rate: float | None
+    pipeline: int
+    new_deals: int
+    lost: tuple[int, int]
+    team_target: int | None
+    reps: list[RepLine] = field(default_factory=list)
+    trend: list[tuple[str, int]] = field(default_factory=list)
+    stages: list[tuple[str, int, int]] = field(default_factory=list)
+    drop: Drop | None = None
+    checkin_rate: float | None = None
+    csat: kpi.Comparison | None = None
+
+
+def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
+    """The last finished week, month or quarter before `today` (the digest day, local)."""
+    return period_for_kind(CADENCE_PERIOD[cadence], today=today, fiscal_year_start_month=fiscal_year_start_month)
+
+
+def build_digest(session: Any, *, team_id: str, cadence: str, today: date, language: str, currency: str = "USD",
+                 fiscal_year_start_month: int = 1) -> Digest:
+    """Gather every figure of the digest for the period that ended before `today`."""
+    period = digest_period(cadence, today=today, fiscal_year_start_month=fiscal_year_start_month)
+    team = kpi.Scope(team_id)
+    last_day = period.last_day
+    revenue = kpi.compare(session, "revenue", team, period, today=last_day)
+    figures = kpi.compute_many(session, ["deals_won", "win_rate", "pipeline", "new_deals", "checkin_rate"], team,
+                               period, today=last_day)
+    csat = kpi.compare(session, "csat", team, period, today=last_day)
+    digest = Digest(
+        team_id=team_id, cadence=cadence, period=period, language=language, currency=currency, revenue=revenue,
+        deals_won=int(figures["deals_won"].value or 0), win_rate=figures["win_rate"].value,  # type: ignore[arg-type]
+        pipeline=int(figures["pipeline"].value or 0), new_deals=int(figures["new_deals"].value or 0),
+        lost=_lost(session, team_id, period), team_target=kpi.target_for(session, team, "revenue", period),
+        checkin_rate=figures["checkin_rate"].value,  # type: ignore[arg-type]
+        csat=csat if csat.current.value is not None else None,
+    )
+    digest.reps = _rep_lines(session, team, period, cadence)
+    digest.trend = _trend(session, team, period, cadence, language)
+    digest.stages = pipeline_by_stage(session, team_id)
+    digest.drop = find_drop(session, team, period, revenue)
+    return digest
+
+
+def _rep_lines(session: Any, team: kpi.Scope, period: Period, cadence: str) -> list[RepLine]:
+    """Each rep's revenue in the period vs its pro-rated target; status from the month's pace (weekly) or
+    the period's attainment (monthly, quarterly)."""
+    rows = kpi.breakdown_many(session, ["revenue", "attainment"], team, period, "rep", today=period.last_day)
+    attainment = {r.key: r.value.value for r in rows["attainment"]}
+    if cadence == "weekly":
+        month = month_of(period.last_day)
+        paced = kpi.breakdown(session, "pace", team, month, "rep", today=period.last_day)
+        status_basis = {r.key: r.value.value for r in paced}
+    else:
+        status_basis = attainment
+    lines = []
+    for row in rows["revenue"]:
+        target = kpi.target_for(session, kpi.Scope(team.team_id, member_id=row.key), "revenue", period)
+        basis = status_basis.get(row.key)
+        lines.append(RepLine(row.key, row.label, int(row.value.value or 0), target, basis, kpi.rep_status(basis)))
+    return lines
+
+
+def _trend(session: Any, team: kpi.Scope, period: Period, cadence: str, language: str) -> list[tuple[str, int]]:
+    """Revenue over the last 12 weeks (weekly) or 12 months / 8 quarters (reviews), ending with `period`."""
+    points: list[tuple[str, int]] = []
+    current = period
+    count = TREND_POINTS if cadence != "quarterly" else 8
+    periods = []
+    for _ in range(count):
+        periods.append(current)
+        current = current.previous()
+    if cadence == "weekly":
+        span = Period(periods[-1].start, period.end, "range")
+        for row in kpi.breakdown(session, "revenue", team, span, "week", today=period.last_day):
+            points.append((f"W{row.key.isocalendar()[1]}", int(row.value.value or 0)))
+        return points
+    for p in reversed(periods):
+        value = kpi.compute(session, "revenue", team, p, today=p.last_day).value
+        if cadence == "monthly":
+            label = f"{p.start.month}月" if language == "zh" else p.start.strftime("%b")
+        else:
+            label = p.label(language).split(" (")[0].split("（")[0]
+        points.append((label, int(value or 0)))
+    return points
+
+
+def pipeline_by_stage(session: Any, team_id: str) -> list[tuple[str, int, int]]:
+    """Open deals now, by the CRM's stage: (stage, count, amount in cents), largest amount first."""
+    stmt = (
+        select(Deal.stage, func.count(), func.coalesce(func.sum(Deal.amount_cents), 0))
+        .where(Deal.team_id == team_id, Deal.status == "open")
+        .group_by(Deal.stage)
+        .order_by(func.sum(Deal.amount_cents).desc())
+    )
+    return [(stage or "—", int(n), int(amount)) for stage, n, amount in session.execute(stmt)]
+
+
+def _lost(session: Any, team_id: str, period: Period) -> tuple[int, int]:
+    stmt = select(func.count(), func.coalesce(func.sum(Deal.amount_cents), 0)).where(
+        Deal.team_id == team_id, Deal.status == "lost", Deal.close_date >= period.start, Deal.close_date < period.end
+    )
+    count, amount = session.execute(stmt).one()
+    return int(count), int(amount)
+
+
+def find_drop(session: Any, team: kpi.Scope, period: Period, revenue: kpi.Comparison) -> Drop | None:
+    """When revenue fell by 10% or more: the rep or product whose fall explains most of it, and within it the
+    account that explains most of that slice's fall."""
+    if revenue.change_previous is None or revenue.change_previous > DROP_THRESHOLD:
+        return None
+    best: Drop | None = None
+    for dimension in ("product", "rep"):
+        drop = _largest_fall(session, team, period, dimension)
+        if drop and (best is None or drop.delta < best.delta):
+            best = drop
+    if best is None:
+        return None
+    narrowed = kpi.Scope(team.team_id, member_id=best.label_key if best.dimension == "rep" else None,  # type: ignore[attr-defined]
+                         product=best.label if best.dimension == "product" else None)
+    best.detail = _largest_fall(session, narrowed, period, "account")
+    return best
+
+
+def _largest_fall(session: Any, scope: kpi.Scope, period: Period, by: str) -> Drop | None:
+    now = {r.key: (r.label, int(r.value.value or 0)) for r in kpi.breakdown(session, "revenue", scope, period, by)}
+    before = {r.key: (r.label, int(r.value.value or 0))
+              for r in kpi.breakdown(session, "revenue", scope, period.previous(), by)}
+    worst = None
+    for key in set(now) | set(before):
+        label = (now.get(key) or before.get(key))[0]  # type: ignore[index]
+        delta = now.get(key, (label, 0))[1] - before.get(key, (label, 0))[1]
+        if delta < 0 and (worst is None or delta < worst[2]):
+            base = before.get(key, (label, 0))[1]
+            worst = (key, label, delta, kpi.relative_change(base + delta, base))
+    if worst is None:
+        return None
+    drop = Drop(by, worst[1], worst[2], worst[3])
+    drop.label_key = worst[0]  # type: ignore[attr-defined]
+    return drop
+
+
+def title(d: Digest) -> str:
+    week = d.period.start.isocalendar()[1]
+    span = d.period.label(d.language)
+    if d.cadence == "weekly":
+        span = span.split(" · ", 1)[-1] if " · " in span else span
+        if d.language == "zh":
+            span = span.split("（", 1)[-1].rstrip("）") if "（" in span else span
+    return t(f"digest.title.{d.cadence}", d.language, week=week, range=span)
+
+
+def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
+    """The digest as mrkdwn lines: the answer first, then what explains it (UX.md, 'Weekly digest')."""
+    lang, cur = d.language, d.currency
+    lines = [f"*{title(d)}*" + (f"  — {timezone}" if timezone else "")]
+    rev = d.revenue
+    lines.append(t("digest.headline", lang, revenue=money(int(rev.current.value or 0), cur, lang),
+                   chg=change(rev.current.value or 0, rev.previous.value, lang), won=d.deals_won,
+                   rate=percent(d.win_rate, lang, 0), pipeline=money_short(d.pipeline, cur, lang)))
+    if d.cadence != "weekly":  # the review: the same period last year, and the target
+        lines.append(t("digest.year", lang, revenue=money(int(rev.year_ago.value or 0), cur, lang),
+                       chg=change(rev.current.value or 0, rev.year_ago.value, lang)))
+    if d.team_target:
+        lines.append(t("digest.target", lang, target=money_short(d.team_target, cur, lang),
+                       att=percent((rev.current.value or 0) / d.team_target, lang, 0)))
+    if d.reps:
+        counts = {s: sum(1 for r in d.reps if r.status == s) for s in ("on_track", "at_risk", "behind")}
+        line = t("digest.statuses", lang, on=counts["on_track"], risk=counts["at_risk"], behind=counts["behind"])
+        behind = [r for r in d.reps if r.status == "behind"]
+        if behind:
+            slowest = sorted(behind, key=lambda r: r.pace or 0)[:3]
+            names = ("、" if lang == "zh" else ", ").join(
+                t("digest.behind_one", lang, name=r.name, pct=percent(r.pace, lang, 0)) for r in slowest)
+            line += t("digest.behind_list", lang, names=names)
+        lines.append(line)
+        top = [f"{r.name} {money_short(r.revenue, cur, lang)}" for r in d.reps[:3] if r.revenue > 0]
+        if top:
+            lines.append(t("digest.leaders", lang, names=" · ".join(top)))
+    lines.append(t("digest.new_lost", lang, new=d.new_deals, lost=d.lost[0],
+                   lost_amount=money_short(d.lost[1], cur, lang)))
+    if d.drop:
+        lines.append(drop_line(d.drop, cur, lang))
+    if d.stages:
+        stages = " · ".join(f"{s} {n} ({money_short(a, cur, lang)})" for s, n, a in d.stages[:5])
+        lines.append(t("digest.stages", lang, stages=stages))
+    extras = []
+    if d.checkin_rate is not None:
+        extras.append(t("digest.checkins", lang, rate=percent(d.checkin_rate, lang, 0)))
+    if d.csat is not None:
+        csat_value = d.csat.current.value
+        extras.append(t("digest.csat", lang, csat=percent(csat_value, lang, 0),
+                        chg=change(csat_value or 0, d.csat.previous.value, lang)))
+    if extras:
+        lines.append(" · ".join(extras))
+    return lines
+
+
+def drop_line(drop: Drop, currency: str, language: str) -> str:
+    detail = ""
+    if drop.detail is not None:
+        detail = t("digest.drop_detail", language, dim=t(f"digest.dim.{drop.detail.dimension}", language),
+                   label=f"*{drop.detail.label}*", delta=money_short(drop.detail.delta, currency, language))
+    pct = percent(abs(drop.ratio), language, 0) if drop.ratio is not None else "100%"
+    return t("digest.drop", language, label=drop.label, pct=pct, delta=money_short(drop.delta, currency, language),
+             detail=detail)
+
+
+def digest_day(occurrence_local: date) -> date:
+    """The local day a digest is for: the day it fires (its period is the one that ended before)."""
+    return occurrence_local
+
+
+__all__ = ["Digest", "RepLine", "Drop", "build_digest", "digest_lines", "digest_period", "pipeline_by_stage",
+           "find_drop", "title", "timedelta"]

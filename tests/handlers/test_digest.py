@@ -1,0 +1,132 @@
+"""Digests end to end: subscribe over a signed slash command, tick, and find one upload in the channel."""
+
+from datetime import UTC, datetime
+
+import matplotlib.image as mpimg
+from sqlmodel import Session, select
+
+from bot.local_slack import Fault
+from db.models import Delivery, DigestSubscription
+from tests.digest_data import TEAM, seed, subscription
+from tests.slack_driver import SlackDriver, ack_text, message_text
+
+# Monday 30 Nov 2026, 09:00 in New York (EST, UTC-5) = 14:00 UTC
+BEFORE, AT, AFTER = (datetime(2026, 11, 30, 13, 59, tzinfo=UTC), datetime(2026, 11, 30, 14, 0, tzinfo=UTC),
+                     datetime(2026, 11, 30, 14, 1, tzinfo=UTC))
+
+
+def _age(slack: SlackDriver) -> None:
+    """Subscriptions made 'now' in real time are backdated so the fixed test dates are after them."""
+    with Session(slack.deps.engine) as session:
+        for sub in session.exec(select(DigestSubscription)):
+            sub.created_at = datetime(2026, 10, 1, tzinfo=UTC)
+            session.add(sub)
+        session.commit()
+
+
+def test_subscribe_then_exactly_one_digest_at_nine_local(slack: SlackDriver) -> None:
+    seed(slack.deps.engine)
+    reply = slack.command("/digest", "subscribe <#C0SALES|sales> weekly on monday at 09:00", user="UMANAGER")
+    assert "Subscribed <#C0SALES> to the weekly digest: Monday 09:00 (America/New_York)" in ack_text(reply)
+    _age(slack)
+    assert slack.tick(BEFORE).sent == 0 and slack.fake.uploads() == []
+    assert slack.tick(AT).sent == 1
+    uploads = slack.fake.uploads()
+    assert len(uploads) == 3 and {u["channel_id"] for u in uploads} == {"C0SALES"}
+    completes = slack.fake.successful("files.completeUploadExternal")
+    assert len(completes) == 1  # one message carrying the three charts
+    text = uploads[0]["initial_comment"]
+    assert text.startswith("*Sales week 48 · 23–29 Nov 2026*")
+    for upload in uploads:
+        assert upload["content"].startswith(b"\x89PNG")
+    png = uploads[0]["content"]
+    path = slack.settings.salesbot_files_dir + "-chart.png"
+    with open(path, "wb") as f:
+        f.write(png)
+    assert mpimg.imread(path).shape[1] >= 800  # readable at Slack's preview width
+    assert slack.tick(AT).sent == 0 and slack.tick(AFTER).sent == 0
+    assert len(slack.fake.successful("files.completeUploadExternal")) == 1
+
+
+def test_rate_limited_then_success_posts_once(slack: SlackDriver) -> None:
+    seed(slack.deps.engine)
+    subscription(slack.deps.engine)
+    slack.fake.fail_next("files.completeUploadExternal", Fault(429, retry_after=1))
+    assert slack.tick(AT).sent == 1
+    assert len(slack.fake.calls_to("files.completeUploadExternal")) == 2
+    assert len(slack.fake.successful("files.completeUploadExternal")) == 1
+
+
+def test_slack_refusing_for_long_is_retried_on_a_later_tick_once(slack: SlackDriver) -> None:
+    seed(slack.deps.engine)
+    subscription(slack.deps.engine)
+    slack.fake.fail_next("files.completeUploadExternal", *[Fault(429, retry_after=2)] * 4)
+    report = slack.tick(AT)
+    assert (report.sent, report.retrying) == (0, 1)
+    assert slack.tick(datetime(2026, 11, 30, 14, 0, 10, tzinfo=UTC)).sent == 0  # backoff not over yet
+    assert slack.tick(datetime(2026, 11, 30, 14, 5, tzinfo=UTC)).sent == 1
+    assert len(slack.fake.successful("files.completeUploadExternal")) == 1
+
+
+def test_dst_week_fires_at_nine_local(slack: SlackDriver) -> None:
+    """New York leaves daylight time on Sunday 1 Nov 2026: Monday 26 Oct 09:00 is 13:00 UTC, 2 Nov is 14:00."""
+    seed(slack.deps.engine)
+    subscription(slack.deps.engine)
+    assert slack.tick(datetime(2026, 10, 26, 12, 59, tzinfo=UTC)).sent == 0
+    assert slack.tick(datetime(2026, 10, 26, 13, 0, tzinfo=UTC)).sent == 1
+    assert slack.tick(datetime(2026, 11, 2, 13, 0, tzinfo=UTC)).sent == 0  # 08:00 EST
+    assert slack.tick(datetime(2026, 11, 2, 14, 0, tzinfo=UTC)).sent == 1
+    assert len(slack.fake.successful("files.completeUploadExternal")) == 2
+
+
+def test_after_downtime_only_occurrences_inside_the_grace_window_are_sent(slack: SlackDriver) -> None:
+    seed(slack.deps.engine)
+    sub_id = subscription(slack.deps.engine)
+    report = slack.tick(datetime(2026, 11, 30, 21, 0, tzinfo=UTC))  # 7 h late, past the 6 h grace
+    assert (report.sent, report.skipped) == (0, 1)
+    assert slack.fake.uploads() == []
+    with Session(slack.deps.engine) as session:
+        row = session.exec(select(Delivery).where(Delivery.schedule_id == sub_id)).one()
+    assert (row.status, row.last_error) == ("skipped", "past the grace window")
+    assert slack.tick(datetime(2026, 11, 30, 22, 0, tzinfo=UTC)).skipped == 0  # logged once
+
+
+def test_a_permanent_failure_is_marked_and_the_subscriber_told_once(slack: SlackDriver) -> None:
+    seed(slack.deps.engine)
+    sub_id = subscription(slack.deps.engine, channel="C0ARCHIVED")
+    slack.fake.fail_next("files.completeUploadExternal", Fault(error="is_archived"))
+    assert slack.tick(AT).failed == 1
+    assert slack.tick(AFTER).failed == 0
+    with Session(slack.deps.engine) as session:
+        row = session.exec(select(Delivery).where(Delivery.schedule_id == sub_id)).one()
+    assert (row.status, row.last_error) == ("failed", "is_archived")
+    dms = [c.args for c in slack.fake.calls_to("chat.postMessage")]
+    assert len(dms) == 1 and "is_archived" in dms[0]["text"] and "C0ARCHIVED" in dms[0]["text"]
+
+
+def test_chinese_subscribe_list_unsubscribe_and_reps_refused(slack: SlackDriver) -> None:
+    seed(slack.deps.engine)
+    slack.fake.add_user("UZHANG", "张三", locale="zh-CN")
+    refused = ack_text(slack.command("/digest", "订阅 #sales", user="UZHANG"))
+    assert "只有经理" in refused
+    zh = ack_text(slack.command("/digest", "订阅 <#C0ZH|销售> 每周五 17:30 Asia/Shanghai", user="UMANAGER"))
+    assert "已为 <#C0ZH> 订阅每周简报：周五 17:30（Asia/Shanghai）" in zh
+    listing = ack_text(slack.command("/digest", "list", user="UMANAGER"))
+    assert "<#C0ZH>" in listing
+    sub_id = listing.split("*")[1]
+    gone = ack_text(slack.command("/digest", f"unsubscribe {sub_id}", user="UMANAGER"))
+    assert "Unsubscribed" in gone
+    with Session(slack.deps.engine) as session:
+        assert session.exec(select(DigestSubscription).where(DigestSubscription.active.is_(True))).all() == []
+
+
+def test_preview_shows_the_digest_to_the_asker_only(slack: SlackDriver) -> None:
+    seed(slack.deps.engine)
+    ack = slack.command("/digest", "preview", user="UMANAGER")
+    assert "Building the digest preview" in ack_text(ack)
+    (preview,) = slack.responses()
+    assert preview.get("response_type") == "ephemeral" and "*Sales week" in message_text(preview)
+    uploads = slack.fake.uploads()
+    assert len(uploads) == 3 and {u["channel_id"] for u in uploads} == {"DMANAGER"}
+    assert slack.fake.calls_to("chat.postMessage") == []  # nothing in any channel
+    assert TEAM == slack.team_id

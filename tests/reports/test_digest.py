@@ -1,0 +1,59 @@
+"""The digest's content matches figures computed by hand on a known team, in English and Chinese."""
+
+from datetime import date
+
+from sqlmodel import Session
+
+from reports.digest import build_digest, digest_lines, digest_period
+from reports.digest_grammar import parse_subscription
+from tests.digest_data import PREVIOUS_REVENUE, TEAM, WEEK_REVENUE, seed
+
+MONDAY = date(2026, 11, 23)
+
+
+def test_the_weekly_period_is_the_last_full_week() -> None:
+    period = digest_period("weekly", today=MONDAY)
+    assert (period.start, period.end) == (date(2026, 11, 16), date(2026, 11, 23))
+    assert (digest_period("monthly", today=date(2026, 12, 7)).start, digest_period("quarterly", today=MONDAY).start) \
+        == (date(2026, 11, 1), date(2026, 7, 1))
+
+
+def test_weekly_digest_figures_and_where_the_drop_comes_from(engine) -> None:  # type: ignore[no-untyped-def]
+    seed(engine)
+    with Session(engine) as session:
+        d = build_digest(session, team_id=TEAM, cadence="weekly", today=MONDAY, language="en")
+    assert d.revenue.current.value == WEEK_REVENUE == 1_980_050
+    assert d.revenue.previous.value == PREVIOUS_REVENUE
+    assert (d.deals_won, d.lost) == (3, (1, 90_000))
+    assert d.win_rate == 3 / 4
+    assert d.pipeline == 700_000
+    assert [(r.name, r.revenue) for r in d.reps] == [("Alice Smith", 1_730_050), ("张三", 250_000)]
+    alice = d.reps[0]
+    assert alice.target == 6_000_000 * 7 // 30  # the November target pro-rated to the week
+    # revenue fell 40%: most of it is Zhang's MG Advanced at Rantouch (−$26,500 of −$13,199.50 net)
+    assert d.drop is not None and d.drop.delta == 250_000 - 2_900_000
+    assert d.drop.label in ("MG Advanced", "张三")
+    assert d.drop.detail is not None and d.drop.detail.label == "Rantouch"
+    text = "\n".join(digest_lines(d, timezone="America/New_York"))
+    assert "*Sales week 47 · 16–22 Nov 2026*" in text
+    assert "Revenue $19,800.50 ▼ 40.0% vs previous · 3 deals won · win rate 75%" in text
+    assert "Rantouch" in text and "⚠" in text
+    assert "New deals 0 · deals lost 1 ($900)" in text
+
+
+def test_chinese_digest_reads_in_chinese(engine) -> None:  # type: ignore[no-untyped-def]
+    seed(engine)
+    with Session(engine) as session:
+        d = build_digest(session, team_id=TEAM, cadence="monthly", today=date(2026, 12, 7), language="zh")
+    text = "\n".join(digest_lines(d))
+    assert text.startswith("*月度回顾 · 2026年11月（11月1日–30日）*")
+    assert "去年同期" in text and "赢单 5 笔" in text
+
+
+def test_subscription_grammar_in_both_languages() -> None:
+    req = parse_subscription("<#C123|sales> monthly on friday at 4:30pm Asia/Shanghai")
+    assert (req.channel, req.cadence, req.weekday, req.time_of_day, req.timezone, req.rest) == \
+        ("C123", "monthly", 4, "16:30", "Asia/Shanghai", "")
+    zh = parse_subscription("#销售 每周一 9:00")
+    assert (zh.channel, zh.cadence, zh.weekday, zh.time_of_day) == ("销售", "weekly", 0, "09:00")
+    assert parse_subscription("weekly on blursday").rest == "blursday"
