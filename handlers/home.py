@@ -1,0 +1,59 @@
+"""The App Home tab: the user's own headline numbers this month, and for managers the leaderboard.
+
+It reuses the `/kpi` answers (the one KPI engine and its renderers), so the Home tab always agrees with `/kpi`.
+"""
+
+import logging
+from typing import Any
+
+from handlers.blocks import context as context_block
+from handlers.blocks import divider, header
+from handlers.context import asker_of, deps_of
+from handlers.help_text import help_blocks
+from handlers.kpi import build_answer, local_today
+from reports.i18n import add_catalog, t
+
+log = logging.getLogger("salesbot.home")
+
+add_catalog({
+    "home.title": {"en": "Your numbers", "zh": "我的数据"},
+    "home.team": {"en": "Team leaderboard", "zh": "团队排行榜"},
+    "home.updated": {"en": "Updated when you open this tab · `/kpi` for any other figure",
+                     "zh": "每次打开此页时更新 · 其他数字请用 `/kpi`"},
+})
+
+
+def _without_buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Home has no channel to share into: drop "Share in channel" buttons."""
+    out = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            continue
+        if block.get("accessory", {}).get("type") == "button":
+            block = {k: v for k, v in block.items() if k != "accessory"}
+        out.append(block)
+    return out
+
+
+def home_blocks(asker: Any, deps: Any) -> list[dict[str, Any]]:
+    lang = asker.language
+    today = local_today(asker.timezone)
+    blocks = [header(t("home.title", lang))]
+    blocks += _without_buttons(build_answer("", today=today, asker=asker, deps=deps, share=False).message["blocks"])
+    if asker.is_manager or deps.open_leaderboard:
+        board = build_answer("排行榜 本月" if lang == "zh" else "leaderboard this month", today=today, asker=asker,
+                             deps=deps, share=False)
+        blocks += [divider(), header(t("home.team", lang)), *_without_buttons(board.message["blocks"])]
+    blocks += [divider(), *help_blocks(lang)[1:], context_block(t("home.updated", lang))]
+    return blocks[:100]
+
+
+def on_home_opened(event: dict[str, Any], client: Any, context: Any) -> None:
+    if event.get("tab") not in (None, "home"):
+        return
+    asker = asker_of(context)
+    client.views_publish(user_id=asker.user_id, view={"type": "home", "blocks": home_blocks(asker, deps_of(context))})
+
+
+def register(app: Any) -> None:
+    app.event("app_home_opened")(on_home_opened)
