@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from db.models import Deal
+from db.models import Deal, Member
 from reports import kpi_engine as kpi
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
@@ -30,8 +30,10 @@ add_catalog({
                         "zh": "销售额 {revenue} 较上期 {chg} · 赢单 {won} 笔 · 赢单率 {rate} · 管道 {pipeline}"},
     "digest.year": {"en": "Same period last year: {revenue} ({chg})", "zh": "去年同期：{revenue}（{chg}）"},
     "digest.target": {"en": "Team target {target} · attainment {att}", "zh": "团队目标 {target} · 完成率 {att}"},
-    "digest.statuses": {"en": "On track {on} · at risk {risk} · behind {behind}",
-                        "zh": "达标 {on} · 有风险 {risk} · 落后 {behind}"},
+    "digest.statuses.pace": {"en": "Pace for {month}: on track {on} · at risk {risk} · behind {behind}",
+                             "zh": "{month}进度：达标 {on} · 有风险 {risk} · 落后 {behind}"},
+    "digest.statuses.attainment": {"en": "Attainment: on track {on} · at risk {risk} · behind {behind}",
+                                   "zh": "完成情况：达标 {on} · 有风险 {risk} · 落后 {behind}"},
     "digest.behind_list": {"en": " ({names})", "zh": "（{names}）"},
     "digest.behind_one": {"en": "{name}, {pct} of pace", "zh": "{name}，进度 {pct}"},
     "digest.new_lost": {"en": "New deals {new} · deals lost {lost} ({lost_amount})",
@@ -136,11 +138,20 @@ def _rep_lines(session: Any, team: kpi.Scope, period: Period, cadence: str) -> l
         status_basis = {r.key: r.value.value for r in paced}
     else:
         status_basis = attainment
+    revenue = [(row.key, row.label, int(row.value.value or 0)) for row in rows["revenue"]]
+    # A rep who sold nothing belongs in the digest most of all.
+    seen = {key for key, _label, _cents in revenue}
+    for member_id, name in session.execute(
+        select(Member.id, Member.display_name).where(Member.team_id == team.team_id, Member.role == "rep",
+                                                     Member.active.is_(True))
+    ):
+        if member_id not in seen:
+            revenue.append((member_id, name, 0))
     lines = []
-    for row in rows["revenue"]:
-        target = kpi.target_for(session, kpi.Scope(team.team_id, member_id=row.key), "revenue", period)
-        basis = status_basis.get(row.key)
-        lines.append(RepLine(row.key, row.label, int(row.value.value or 0), target, basis, kpi.rep_status(basis)))
+    for key, label, cents in revenue:
+        target = kpi.target_for(session, kpi.Scope(team.team_id, member_id=key), "revenue", period)
+        basis = status_basis.get(key)
+        lines.append(RepLine(key, label, cents, target, basis, kpi.rep_status(basis)))
     return lines
 
 
@@ -249,7 +260,10 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
                        att=percent((rev.current.value or 0) / d.team_target, lang, 0)))
     if d.reps:
         counts = {s: sum(1 for r in d.reps if r.status == s) for s in ("on_track", "at_risk", "behind")}
-        line = t("digest.statuses", lang, on=counts["on_track"], risk=counts["at_risk"], behind=counts["behind"])
+        basis = "pace" if d.cadence == "weekly" else "attainment"
+        month = month_of(d.period.last_day).label(lang).split(" (")[0].split("（")[0]
+        line = t(f"digest.statuses.{basis}", lang, month=month, on=counts["on_track"], risk=counts["at_risk"],
+                 behind=counts["behind"])
         behind = [r for r in d.reps if r.status == "behind"]
         if behind:
             slowest = sorted(behind, key=lambda r: r.pace or 0)[:3]
