@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
+from db.checkins import DEFAULT_QUESTIONS
 from db.engine import session_scope
 from db.models import (
     CheckinAnswer,
@@ -167,22 +168,7 @@ YEARLY_GROWTH = 0.10
 
 OPEN_STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation")
 
-DEFAULT_CHECKIN_QUESTIONS: dict[str, list[str]] = {
-    "en": [
-        "What progress did you make on your deals this week?",
-        "What difficulties or blockers are you facing?",
-        "What in our sales strategy should change?",
-        "What support do you need from me or the team?",
-        "How confident are you about hitting your target this month? (1-5)",
-    ],
-    "zh": [
-        "本周你的商机有哪些进展？",
-        "遇到了哪些困难或阻碍？",
-        "我们的销售策略有哪些地方应该调整？",
-        "你需要我或团队提供什么支持？",
-        "你对完成本月目标有多大信心？（1-5）",
-    ],
-}
+DEFAULT_CHECKIN_QUESTIONS = DEFAULT_QUESTIONS  # the product's own defaults (db/checkins.py)
 
 
 # --------------------------------------------------------------------------------------------------

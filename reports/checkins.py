@@ -19,25 +19,11 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from db.checkins import DEFAULT_QUESTIONS  # noqa: F401  (re-exported for handlers)
 from reports import formatting as fmt
 from reports.i18n import add_catalog, t
 
-DEFAULT_QUESTIONS: dict[str, list[str]] = {
-    "en": [
-        "What progress did you make on your deals this week?",
-        "What difficulties or blockers are you facing?",
-        "What in our sales strategy should change?",
-        "What support do you need from me or the team?",
-        "How confident are you about hitting your target this month? (1-5)",
-    ],
-    "zh": [
-        "本周你的商机有哪些进展？",
-        "遇到了哪些困难或阻碍？",
-        "我们的销售策略有哪些地方应该调整？",
-        "你需要我或团队提供什么支持？",
-        "你对完成本月目标有多大信心？（1-5）",
-    ],
-}
+# The default questions live with the stored check-ins (db/checkins.py), so the demo data uses the same.
 
 # Short labels of the default questions, for the manager's copy ("Progress: ...").
 _LABEL_KEYS = ("progress", "difficulties", "strategy", "support", "confidence")
