@@ -31,7 +31,7 @@ def build_manifest(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> 
     commands = []
     for name, description, hint in SLASH_COMMANDS:
         command: dict[str, Any] = {"command": name, "description": description, "usage_hint": hint,
-                                   "should_escape": False}
+                                   "should_escape": True}
         if not socket_mode:
             command["url"] = events_url
         commands.append(command)

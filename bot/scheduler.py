@@ -1,10 +1,13 @@
 """The one scheduler: `tick(now)` sends everything due exactly once; `serve`/`socket` tick every 30 s.
 
-For each due delivery: claim it in the ledger (unique key, before sending), send, mark sent. Rate limits
-and 5xx are first retried inside the Web API client (honouring Retry-After); if Slack still refuses, the
-delivery goes back to `pending` with a backoff for a later tick. Permanent errors mark it failed and the
-source tells the subscriber once. Occurrences older than the source's grace window are recorded as
-skipped and logged, so a bot that was down for a day does not spam a week of digests.
+For each due delivery: claim it in the ledger (unique key, before sending), send, mark sent. A short
+rate limit (Retry-After up to RATE_LIMIT_WAIT seconds) is waited out inside the Web API client; a longer
+one, or Slack refusing again, puts the delivery back to `pending` until Retry-After (or the backoff, if
+longer) has passed, for a later tick. Waiting minutes inside a tick would outlive the claim's lease.
+Permanent errors mark it failed and the source tells the subscriber once; so does a send interrupted by a
+crash (it may have gone out, so it is never resent). Occurrences older than the source's grace window when
+first seen are recorded as skipped and logged, so a bot that was down for a day does not spam a week of
+digests; one that is already pending (being retried) keeps its retries.
 """
 
 import logging
@@ -13,9 +16,14 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from sqlmodel import Session
 
 from db import deliveries
@@ -24,6 +32,59 @@ from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, JobSource, Perman
 
 log = logging.getLogger("salesbot.scheduler")
 TICK_SECONDS = 30
+RATE_LIMIT_WAIT = 30  # seconds of Retry-After waited inside a tick; longer waits go back to the ledger
+BACKOFF_BASE = 30  # seconds before the first retry on a later tick, doubling each attempt
+
+
+def retry_after_seconds(headers: Any) -> int:
+    """Slack's Retry-After from response headers (any case; a value or a list of values), 0 if absent."""
+    for name, value in dict(headers or {}).items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(0, int(float(value)))
+            except (TypeError, ValueError):
+                return 0
+    return 0
+
+
+class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Wait out a 429 inside the call only when Retry-After is short; otherwise let it fail to the ledger."""
+
+    def __init__(self, max_retry_count: int = 3, max_wait: int = RATE_LIMIT_WAIT) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return (
+            super()._can_retry(state=state, request=request, response=response, error=error)
+            and response is not None
+            and retry_after_seconds(response.headers) <= self.max_wait
+        )
+
+
+def scheduler_client(client: WebClient, *, max_wait: int = RATE_LIMIT_WAIT) -> WebClient:
+    """The same client (token, URL, other retries) but waiting at most `max_wait` s for a rate limit."""
+    if not isinstance(client, WebClient):
+        return client
+    handlers = [h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)]
+    limit = next((h.max_retry_count for h in client.retry_handlers if isinstance(h, RateLimitErrorRetryHandler)), 3)
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        logger=client.logger,
+        retry_handlers=[*handlers, ShortRateLimitRetryHandler(limit, max_wait)],
+    )
 
 
 @dataclass
@@ -37,7 +98,7 @@ class TickReport:
 
 class Scheduler:
     def __init__(self, deps: Deps, client: WebClient, sources: Sequence[JobSource], *, workers: int = 8) -> None:
-        self.deps, self.client, self.sources = deps, client, list(sources)
+        self.deps, self.client, self.sources = deps, scheduler_client(client), list(sources)
         self.workers = workers
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -46,73 +107,140 @@ class Scheduler:
         """Run every job due at `now` once (default: the current moment)."""
         now = (now or datetime.now(UTC)).astimezone(UTC)
         report = TickReport()
-        with self._lock, Session(self.deps.engine) as session:
-            deliveries.expire_interrupted(session, now=now)
+        with self._lock:
+            self._report_interrupted(now, report)
             for source in self.sources:
-                items = source.due(session, now)
-                fresh = []
-                for item in items:
-                    if now - item.occurrence > source.grace:
-                        if deliveries.ensure_row(session, team_id=item.team_id, kind=item.kind,
-                                                 schedule_id=item.schedule_id, occurrence=item.occurrence,
-                                                 recipient=item.recipient, status="skipped", now=now,
-                                                 error="past the grace window"):
-                            log.warning("skipped %s %s for %s at %s: past the grace window of %s", item.kind,
-                                        item.schedule_id, item.recipient, item.occurrence.isoformat(), source.grace)
-                            report.skipped += 1
-                    else:
-                        fresh.append(item)
-                session.commit()
+                try:
+                    fresh = self._due(source, now, report)
+                except Exception:  # one broken source must not stop the others
+                    log.exception("could not list what %s has due", getattr(source, "kind", source))
+                    continue
                 if fresh:
                     with ThreadPoolExecutor(max_workers=min(self.workers, len(fresh))) as pool:
                         for outcome in pool.map(lambda it, s=source: self._deliver_one(s, it, now), fresh):
                             if outcome:
                                 setattr(report, outcome, getattr(report, outcome) + 1)
         if report.sent or report.failed or report.retrying:
-            log.info("tick %s: sent %d, retrying %d, failed %d, skipped %d", now.isoformat(), report.sent,
-                     report.retrying, report.failed, report.skipped)
+            log.info(
+                "tick %s: sent %d, retrying %d, failed %d, skipped %d",
+                now.isoformat(),
+                report.sent,
+                report.retrying,
+                report.failed,
+                report.skipped,
+            )
         return report
+
+    def _due(self, source: JobSource, now: datetime, report: TickReport) -> list[DueDelivery]:
+        """What the source has due, minus occurrences first seen past the grace window (recorded as skipped)."""
+        fresh = []
+        with Session(self.deps.engine) as session:
+            for item in source.due(session, now):
+                if now - item.occurrence <= source.grace:
+                    fresh.append(item)
+                elif deliveries.ensure_row(
+                    session,
+                    team_id=item.team_id,
+                    kind=item.kind,
+                    schedule_id=item.schedule_id,
+                    occurrence=item.occurrence,
+                    recipient=item.recipient,
+                    status="skipped",
+                    now=now,
+                    error="past the grace window",
+                ):
+                    log.warning(
+                        "skipped %s %s for %s at %s: past the grace window of %s",
+                        item.kind,
+                        item.schedule_id,
+                        item.recipient,
+                        item.occurrence.isoformat(),
+                        source.grace,
+                    )
+                    report.skipped += 1
+                else:  # already in the ledger: a pending retry still gets its turn (claim decides)
+                    fresh.append(item)
+            session.commit()
+        return fresh
 
     def _deliver_one(self, source: JobSource, item: DueDelivery, now: datetime) -> str | None:
         with Session(self.deps.engine) as session:
-            claimed = deliveries.claim(session, team_id=item.team_id, kind=item.kind, schedule_id=item.schedule_id,
-                                       occurrence=item.occurrence, recipient=item.recipient, now=now)
+            claimed = deliveries.claim(
+                session,
+                team_id=item.team_id,
+                kind=item.kind,
+                schedule_id=item.schedule_id,
+                occurrence=item.occurrence,
+                recipient=item.recipient,
+                now=now,
+                lease=deliveries.LEASE + max(timedelta(0), datetime.now(UTC) - now),  # a backfill's lease is real
+            )
             if claimed is None:
                 return None
+            backoff = timedelta(seconds=BACKOFF_BASE * 2 ** (claimed.attempts - 1))
             try:
                 source.deliver(item, self.client, self.deps)
             except SlackApiError as exc:
-                status = exc.response.status_code
-                error = str(exc.response.get("error") or status)
+                error = str(exc.response.get("error") or exc.response.status_code)
                 if error in PERMANENT_SLACK_ERRORS:
                     return self._fail(session, source, item, claimed.id, error)
-                retry_after = int(exc.response.headers.get("Retry-After", 0) or 0) if status == 429 else 0
-                delay = timedelta(seconds=max(retry_after, 30 * 2 ** (claimed.attempts - 1)))
-                if deliveries.retry_later(session, claimed, now=now, delay=delay, error=error):
-                    log.warning("%s for %s will be retried in %s: %s", item.kind, item.recipient, delay, error)
-                    return "retrying"
-                return self._fail(session, source, item, None, error)
+                retry_after = timedelta(seconds=retry_after_seconds(exc.response.headers))
+                return self._retry(session, source, item, claimed, now, max(retry_after, backoff), error)
             except PermanentFailure as exc:
                 return self._fail(session, source, item, claimed.id, str(exc))
             except Exception as exc:  # a bug in a source must not stop the other deliveries
                 log.exception("%s for %s crashed", item.kind, item.recipient)
-                delay = timedelta(seconds=60 * 2 ** (claimed.attempts - 1))
-                if deliveries.retry_later(session, claimed, now=now, delay=delay, error=repr(exc)):
-                    return "retrying"
-                return self._fail(session, source, item, None, repr(exc))
+                return self._retry(session, source, item, claimed, now, 2 * backoff, repr(exc))
             deliveries.mark_sent(session, claimed.id, now=now)  # type: ignore[arg-type]
             return "sent"
 
-    def _fail(self, session: Session, source: JobSource, item: DueDelivery, delivery_id: int | None,
-              reason: str) -> str:
+    def _retry(
+        self,
+        session: Session,
+        source: JobSource,
+        item: DueDelivery,
+        claimed: Any,
+        now: datetime,
+        delay: timedelta,
+        error: str,
+    ) -> str:
+        if deliveries.retry_later(session, claimed, now=now, delay=delay, error=error):
+            log.warning("%s for %s will be retried in %s: %s", item.kind, item.recipient, delay, error)
+            return "retrying"
+        return self._fail(session, source, item, None, f"gave up after {claimed.attempts} attempts: {error}")
+
+    def _fail(
+        self, session: Session, source: JobSource, item: DueDelivery, delivery_id: int | None, reason: str
+    ) -> str:
         if delivery_id is not None:
             deliveries.mark_failed(session, delivery_id, error=reason)
         log.error("%s %s for %s failed for good: %s", item.kind, item.schedule_id, item.recipient, reason)
+        self._tell(source, item, reason)
+        return "failed"
+
+    def _tell(self, source: JobSource, item: DueDelivery, reason: str) -> None:
         try:
             source.on_failed(item, reason, self.client, self.deps)
         except Exception:
             log.exception("could not report the failed %s", item.kind)
-        return "failed"
+
+    def _report_interrupted(self, now: datetime, report: TickReport) -> None:
+        """Sends cut off by a crash are failed (never resent: they may have gone out) and reported once."""
+        with Session(self.deps.engine) as session:  # leases run on the wall clock, even when ticking the past
+            rows = deliveries.expire_interrupted_rows(session, now=max(now, datetime.now(UTC)))
+        by_kind = {source.kind: source for source in self.sources}
+        for row in rows:
+            report.failed += 1
+            log.error(
+                "%s %s for %s was interrupted while sending; marked failed", row.kind, row.schedule_id, row.recipient
+            )
+            source = by_kind.get(row.kind)
+            if source is not None:
+                self._tell(
+                    source,
+                    DueDelivery(row.team_id, row.kind, row.schedule_id, row.occurrence, row.recipient),
+                    str(row.last_error),
+                )
 
     def run_forever(self, interval: float = TICK_SECONDS) -> None:
         """Tick every `interval` seconds until `stop()`; errors are logged, never fatal."""

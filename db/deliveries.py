@@ -5,7 +5,7 @@ that only one caller can win, on SQLite and on PostgreSQL, in one process or man
 `sending` by a crash is not resent (it may have gone out); it is marked failed so a person can look.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,6 +15,9 @@ from sqlmodel import Session, select
 from db.models import Delivery
 
 MAX_ATTEMPTS = 6
+# How long a claimed send may take before it counts as interrupted: longer than the slowest send the scheduler
+# allows (a digest's 7 Web API calls, each with up to 3 rate-limit waits of at most 30 s and a 30 s timeout).
+LEASE = timedelta(minutes=30)
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -22,31 +25,74 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
 
 
 def _key(kind: str, schedule_id: int, occurrence: datetime, recipient: str):  # type: ignore[no-untyped-def]
-    return and_(Delivery.kind == kind, Delivery.schedule_id == schedule_id, Delivery.occurrence == occurrence,
-                Delivery.recipient == recipient)
+    return and_(
+        Delivery.kind == kind,
+        Delivery.schedule_id == schedule_id,
+        Delivery.occurrence == occurrence,
+        Delivery.recipient == recipient,
+    )
 
 
-def ensure_row(session: Session, *, team_id: str, kind: str, schedule_id: int, occurrence: datetime,
-               recipient: str, status: str = "pending", now: datetime, error: str | None = None) -> bool:
+def ensure_row(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    schedule_id: int,
+    occurrence: datetime,
+    recipient: str,
+    status: str = "pending",
+    now: datetime,
+    error: str | None = None,
+) -> bool:
     """Record the delivery if it is not there yet. Returns True when this call created it."""
-    stmt = _insert(session)(Delivery).values(
-        team_id=team_id, kind=kind, schedule_id=schedule_id, occurrence=occurrence, recipient=recipient,
-        status=status, attempts=0, created_at=now, last_error=error,
-    ).on_conflict_do_nothing(index_elements=["kind", "schedule_id", "occurrence", "recipient"]).returning(Delivery.id)
+    stmt = (
+        _insert(session)(Delivery)
+        .values(
+            team_id=team_id,
+            kind=kind,
+            schedule_id=schedule_id,
+            occurrence=occurrence,
+            recipient=recipient,
+            status=status,
+            attempts=0,
+            created_at=now,
+            last_error=error,
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "schedule_id", "occurrence", "recipient"])
+        .returning(Delivery.id)
+    )
     # RETURNING, not rowcount: psycopg 3 reports -1 for INSERT ... ON CONFLICT DO NOTHING.
     return session.exec(stmt).first() is not None  # type: ignore[call-overload]
 
 
-def claim(session: Session, *, team_id: str, kind: str, schedule_id: int, occurrence: datetime, recipient: str,
-          now: datetime, lease: timedelta = timedelta(minutes=10)) -> Delivery | None:
+def claim(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    schedule_id: int,
+    occurrence: datetime,
+    recipient: str,
+    now: datetime,
+    lease: timedelta = LEASE,
+) -> Delivery | None:
     """Record and take the delivery for sending; None when it is done, failed, or someone else has it."""
-    ensure_row(session, team_id=team_id, kind=kind, schedule_id=schedule_id, occurrence=occurrence,
-               recipient=recipient, now=now)
+    ensure_row(
+        session,
+        team_id=team_id,
+        kind=kind,
+        schedule_id=schedule_id,
+        occurrence=occurrence,
+        recipient=recipient,
+        now=now,
+    )
     key = _key(kind, schedule_id, occurrence, recipient)
     taken = session.exec(  # type: ignore[call-overload]
         update(Delivery)
-        .where(key, Delivery.status == "pending",
-               or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
+        .where(
+            key, Delivery.status == "pending", or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
+        )
         .values(status="sending", claimed_until=now + lease, attempts=Delivery.attempts + 1)
     ).rowcount
     session.commit()
@@ -56,51 +102,86 @@ def claim(session: Session, *, team_id: str, kind: str, schedule_id: int, occurr
 
 
 def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
-    session.exec(update(Delivery).where(Delivery.id == delivery_id)  # type: ignore[call-overload]
-                 .values(status="sent", sent_at=now, last_error=None, claimed_until=None))
+    session.exec(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)  # type: ignore[call-overload]
+        .values(status="sent", sent_at=now, last_error=None, claimed_until=None)
+    )
     session.commit()
 
 
 def retry_later(session: Session, delivery: Delivery, *, now: datetime, delay: timedelta, error: str) -> bool:
     """Put the delivery back for a later tick; after MAX_ATTEMPTS it fails for good. True if it will retry."""
     will_retry = delivery.attempts < MAX_ATTEMPTS
-    session.exec(update(Delivery).where(Delivery.id == delivery.id).values(  # type: ignore[call-overload]
-        status="pending" if will_retry else "failed", next_attempt_at=now + delay, last_error=error[:500],
-        claimed_until=None))
+    session.exec(
+        update(Delivery)
+        .where(Delivery.id == delivery.id)
+        .values(  # type: ignore[call-overload]
+            status="pending" if will_retry else "failed",
+            next_attempt_at=now + delay,
+            last_error=error[:500],
+            claimed_until=None,
+        )
+    )
     session.commit()
     return will_retry
 
 
 def mark_failed(session: Session, delivery_id: int, *, error: str) -> None:
-    session.exec(update(Delivery).where(Delivery.id == delivery_id)  # type: ignore[call-overload]
-                 .values(status="failed", last_error=error[:500], claimed_until=None))
+    session.exec(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)  # type: ignore[call-overload]
+        .values(status="failed", last_error=error[:500], claimed_until=None)
+    )
     session.commit()
+
+
+INTERRUPTED = "interrupted while sending; not resent to avoid a duplicate"
+
+
+def expire_interrupted_rows(session: Session, *, now: datetime) -> list[Delivery]:
+    """Deliveries stuck in `sending` past their lease (the process died mid-send) become failed, not resent.
+
+    Returns the rows this call failed (each row to exactly one caller, even with several instances), so
+    the caller can tell the subscriber once.
+    """
+    stuck = (
+        update(Delivery)
+        .where(Delivery.status == "sending", Delivery.claimed_until < now)
+        .values(status="failed", last_error=INTERRUPTED, claimed_until=None)
+        .returning(Delivery.id)
+    )
+    ids = list(session.exec(stuck).scalars())  # type: ignore[call-overload]
+    session.commit()
+    if not ids:
+        return []
+    rows = list(session.exec(select(Delivery).where(Delivery.id.in_(ids))))  # type: ignore[union-attr]
+    session.expunge_all()  # plain values from here on: nothing below is written back
+    for row in rows:
+        row.occurrence = as_utc(row.occurrence)
+    return rows
 
 
 def expire_interrupted(session: Session, *, now: datetime) -> int:
-    """Deliveries stuck in `sending` past their lease (the process died mid-send) become failed, not resent."""
-    count = session.exec(  # type: ignore[call-overload]
-        update(Delivery).where(Delivery.status == "sending", Delivery.claimed_until < now)
-        .values(status="failed", last_error="interrupted while sending; not resent to avoid a duplicate")
-    ).rowcount
-    session.commit()
-    return count
+    """Like `expire_interrupted_rows`, returning how many."""
+    return len(expire_interrupted_rows(session, now=now))
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime (SQLite returns naive ones)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def delivered_keys(session: Session, *, kind: str, schedule_ids: list[int], since: datetime) -> set[tuple]:
     """(schedule_id, occurrence, recipient) of every delivery recorded since `since`, in one query."""
     rows = session.exec(
-        select(Delivery.schedule_id, Delivery.occurrence, Delivery.recipient, Delivery.status)
-        .where(Delivery.kind == kind, Delivery.occurrence >= since,
-               Delivery.schedule_id.in_(schedule_ids))  # type: ignore[attr-defined]
+        select(Delivery.schedule_id, Delivery.occurrence, Delivery.recipient, Delivery.status).where(
+            Delivery.kind == kind, Delivery.occurrence >= since, Delivery.schedule_id.in_(schedule_ids)
+        )  # type: ignore[attr-defined]
     ).all()
     return {(r[0], _naive_utc(r[1]), r[2]) for r in rows if r[3] != "pending"}
 
 
 def _naive_utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; compare every occurrence as naive UTC."""
-    if moment.tzinfo is not None:
-        from datetime import UTC
-
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    return as_utc(moment).replace(tzinfo=None)

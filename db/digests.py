@@ -7,28 +7,57 @@ from sqlmodel import Session, select
 from db.models import DigestSubscription
 
 
-def subscribe(session: Session, *, team_id: str, channel_id: str, cadence: str, weekday: int, time_of_day: str,
-              timezone: str, language: str, created_by: str) -> DigestSubscription:
+def subscribe(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    cadence: str,
+    weekday: int,
+    time_of_day: str,
+    timezone: str,
+    language: str,
+    created_by: str,
+) -> DigestSubscription:
     """A new subscription; an identical active one (same channel, cadence, day, time, zone) is reused."""
-    existing = session.exec(select(DigestSubscription).where(
-        DigestSubscription.team_id == team_id, DigestSubscription.channel_id == channel_id,
-        DigestSubscription.cadence == cadence, DigestSubscription.weekday == weekday,
-        DigestSubscription.time_of_day == time_of_day, DigestSubscription.timezone == timezone,
-        DigestSubscription.active.is_(True))).first()
+    existing = session.exec(
+        select(DigestSubscription).where(
+            DigestSubscription.team_id == team_id,
+            DigestSubscription.channel_id == channel_id,
+            DigestSubscription.cadence == cadence,
+            DigestSubscription.weekday == weekday,
+            DigestSubscription.time_of_day == time_of_day,
+            DigestSubscription.timezone == timezone,
+            DigestSubscription.active.is_(True),
+        )
+    ).first()
     if existing is not None:
         existing.language = language
         return existing
-    sub = DigestSubscription(team_id=team_id, channel_id=channel_id, cadence=cadence, weekday=weekday,
-                             time_of_day=time_of_day, timezone=timezone, language=language, created_by=created_by,
-                             created_at=datetime.now(UTC))
+    sub = DigestSubscription(
+        team_id=team_id,
+        channel_id=channel_id,
+        cadence=cadence,
+        weekday=weekday,
+        time_of_day=time_of_day,
+        timezone=timezone,
+        language=language,
+        created_by=created_by,
+        created_at=datetime.now(UTC),
+    )
     session.add(sub)
     session.flush()
     return sub
 
 
 def list_active(session: Session, team_id: str) -> list[DigestSubscription]:
-    return list(session.exec(select(DigestSubscription).where(
-        DigestSubscription.team_id == team_id, DigestSubscription.active.is_(True)).order_by(DigestSubscription.id)))
+    return list(
+        session.exec(
+            select(DigestSubscription)
+            .where(DigestSubscription.team_id == team_id, DigestSubscription.active.is_(True))
+            .order_by(DigestSubscription.id)
+        )
+    )
 
 
 def all_active(session: Session) -> list[DigestSubscription]:

@@ -6,77 +6,120 @@ message. Delivery goes through the one scheduler, so each occurrence is posted o
 """
 
 import logging
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, Respond
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from db import deliveries
 from db.digests import all_active, list_active, subscribe, unsubscribe
 from db.engine import session_scope
 from db.models import DigestSubscription, Workspace
+from handlers.blocks import Block, section
 from handlers.blocks import context as context_block
-from handlers.blocks import section
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.jobs import DueDelivery
 from handlers.replies import managers_only, not_understood
 from reports.charts import Chart, funnel_chart, rep_bars_chart, trend_chart
 from reports.digest import Digest, build_digest, digest_lines
-from reports.digest_grammar import parse_subscription
+from reports.digest_grammar import CADENCES, SubscriptionRequest, parse_subscription
 from reports.i18n import add_catalog, t
 from reports.recurrence import Recurrence, latest_at_or_before, next_after, parse_time_of_day
 
 log = logging.getLogger("salesbot.digest")
 
-add_catalog({
-    "digest.help": {
-        "en": "*/digest* — performance digests with charts, posted on schedule (managers)\n"
-              "`/digest subscribe #sales weekly on monday at 09:00` (defaults: this channel, weekly, Monday "
-              "09:00, the team's time zone; `monthly` / `quarterly` give the review)\n"
-              "`/digest list` · `/digest unsubscribe 3` · `/digest preview [weekly|monthly|quarterly]`",
-        "zh": "*/digest* — 定时发布带图表的业绩简报（经理）\n"
-              "`/digest 订阅 #销售 每周一 9:00`（默认：本频道、每周、周一 09:00、团队时区；`每月`/`每季度` 为回顾）\n"
-              "`/digest 列表` · `/digest 取消 3` · `/digest 预览 [每周|每月|每季度]`"},
-    "digest.what": {"en": "manage digests", "zh": "管理简报"},
-    "digest.subscribed": {"en": "Subscribed <#{channel}> to the {cadence} digest: {when} ({tz}). Next: {next}. "
-                                "ID {id}.",
-                          "zh": "已为 <#{channel}> 订阅{cadence}简报：{when}（{tz}）。下一次：{next}。编号 {id}。"},
-    "digest.none": {"en": "No digest subscriptions yet. Try `/digest subscribe #sales weekly on monday at 09:00`.",
-                    "zh": "还没有简报订阅。试试 `/digest 订阅 #销售 每周一 9:00`。"},
-    "digest.list_line": {"en": "*{id}* · <#{channel}> · {cadence} · {when} ({tz}) · next {next}",
-                         "zh": "*{id}* · <#{channel}> · {cadence} · {when}（{tz}）· 下一次 {next}"},
-    "digest.unsubscribed": {"en": "Unsubscribed {id}: <#{channel}> gets no more {cadence} digests.",
-                            "zh": "已取消 {id}：<#{channel}> 不再收到{cadence}简报。"},
-    "digest.no_such": {"en": "There is no active digest subscription {id}. `/digest list` shows them.",
-                       "zh": "没有编号为 {id} 的订阅。`/digest 列表` 可查看。"},
-    "digest.building": {"en": "Building the digest preview…", "zh": "正在生成简报预览…"},
-    "digest.preview_note": {"en": "Preview, only for you; the charts are in your DM with me.",
-                            "zh": "预览，仅你可见；图表已发到与我的私信。"},
-    "digest.failed": {"en": "I could not post the {cadence} digest {id} to <#{channel}>: `{reason}`. "
-                            "Invite me to the channel (`/invite @salesbot`) or `/digest unsubscribe {id}`.",
-                      "zh": "无法把{cadence}简报 {id} 发到 <#{channel}>：`{reason}`。"
-                            "请邀请我进频道（`/invite @salesbot`）或 `/digest 取消 {id}`。"},
-    "digest.cadence.weekly": {"en": "weekly", "zh": "每周"},
-    "digest.cadence.monthly": {"en": "monthly", "zh": "每月"},
-    "digest.cadence.quarterly": {"en": "quarterly", "zh": "每季度"},
-    "digest.when.weekly": {"en": "{day} {time}", "zh": "{day} {time}"},
-    "digest.when.monthly": {"en": "first {day} of the month, {time}", "zh": "每月第一个{day} {time}"},
-    "digest.when.quarterly": {"en": "first {day} of the quarter, {time}", "zh": "每季度第一个{day} {time}"},
-})
+add_catalog(
+    {
+        "digest.help": {
+            "en": "*/digest* — performance digests with charts, posted on schedule (managers)\n"
+            "`/digest subscribe #sales weekly on monday at 09:00` (defaults: this channel, weekly, Monday "
+            "09:00, the team's time zone; `monthly` / `quarterly` give the review)\n"
+            "`/digest list` · `/digest unsubscribe 3` · "
+            "`/digest preview [#channel] [weekly|monthly|quarterly]` (to you only)",
+            "zh": "*/digest* — 定时发布带图表的业绩简报（经理）\n"
+            "`/digest 订阅 #销售 每周一 9:00`（默认：本频道、每周、周一 09:00、团队时区；`每月`/`每季度` 为回顾）\n"
+            "`/digest 列表` · `/digest 取消 3` · `/digest 预览 [#频道] [每周|每月|每季度]`（仅你可见）",
+        },
+        "digest.what": {"en": "manage digests", "zh": "管理简报"},
+        "digest.chart.reps_to_date": {"en": "Revenue vs target to date", "zh": "截至目前销售额与目标"},
+        "digest.invite": {
+            "en": "I am not in <#{channel}> yet: `/invite @salesbot` there so the digest can be posted.",
+            "zh": "我还不在 <#{channel}> 里：请在该频道 `/invite @salesbot`，简报才能发出。",
+        },
+        "digest.no_channel": {
+            "en": "I could not find the channel #{name}. Pick it from the list as you type `#`, or "
+            "run `/digest subscribe` in that channel.",
+            "zh": "找不到频道 #{name}。输入 `#` 时从列表中选择频道，或在该频道里运行 `/digest 订阅`。",
+        },
+        "digest.subscribed": {
+            "en": "Subscribed <#{channel}> to the {cadence} digest: {when} ({tz}). Next: {next}. ID {id}.",
+            "zh": "已为 <#{channel}> 订阅{cadence}简报：{when}（{tz}）。下一次：{next}。编号 {id}。",
+        },
+        "digest.none": {
+            "en": "No digest subscriptions yet. Try `/digest subscribe #sales weekly on monday at 09:00`.",
+            "zh": "还没有简报订阅。试试 `/digest 订阅 #销售 每周一 9:00`。",
+        },
+        "digest.list_line": {
+            "en": "*{id}* · <#{channel}> · {cadence} · {when} ({tz}) · next {next}",
+            "zh": "*{id}* · <#{channel}> · {cadence} · {when}（{tz}）· 下一次 {next}",
+        },
+        "digest.unsubscribed": {
+            "en": "Unsubscribed {id}: <#{channel}> gets no more {cadence} digests.",
+            "zh": "已取消 {id}：<#{channel}> 不再收到{cadence}简报。",
+        },
+        "digest.no_such": {
+            "en": "There is no active digest subscription {id}. `/digest list` shows them.",
+            "zh": "没有编号为 {id} 的订阅。`/digest 列表` 可查看。",
+        },
+        "digest.building": {"en": "Building the digest preview…", "zh": "正在生成简报预览…"},
+        "digest.preview_note": {
+            "en": "Preview, only for you; the charts are in your DM with me.",
+            "zh": "预览，仅你可见；图表已发到与我的私信。",
+        },
+        "digest.failed": {
+            "en": "I could not post the {cadence} digest {id} to <#{channel}>: `{reason}`. "
+            "Invite me to the channel (`/invite @salesbot`) or `/digest unsubscribe {id}`.",
+            "zh": "无法把{cadence}简报 {id} 发到 <#{channel}>：`{reason}`。"
+            "请邀请我进频道（`/invite @salesbot`）或 `/digest 取消 {id}`。",
+        },
+        "digest.cadence.weekly": {"en": "weekly", "zh": "每周"},
+        "digest.cadence.monthly": {"en": "monthly", "zh": "每月"},
+        "digest.cadence.quarterly": {"en": "quarterly", "zh": "每季度"},
+        "digest.when.weekly": {"en": "{day} {time}", "zh": "{day} {time}"},
+        "digest.when.monthly": {"en": "first {day} of the month, {time}", "zh": "每月第一个{day} {time}"},
+        "digest.when.quarterly": {"en": "first {day} of the quarter, {time}", "zh": "每季度第一个{day} {time}"},
+    }
+)
 
-DAYS = {"en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-        "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]}
+DAYS = {
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+}
 EXAMPLES = ["/digest subscribe #sales weekly on monday at 09:00", "/digest preview", "/digest list"]
-VERBS = {"subscribe": "subscribe", "订阅": "subscribe", "list": "list", "列表": "list", "查看": "list",
-         "unsubscribe": "unsubscribe", "取消": "unsubscribe", "退订": "unsubscribe", "preview": "preview",
-         "预览": "preview", "help": "help", "帮助": "help"}
+VERBS = {
+    "subscribe": "subscribe",
+    "订阅": "subscribe",
+    "list": "list",
+    "列表": "list",
+    "查看": "list",
+    "unsubscribe": "unsubscribe",
+    "取消": "unsubscribe",
+    "退订": "unsubscribe",
+    "preview": "preview",
+    "预览": "preview",
+    "help": "help",
+    "帮助": "help",
+}
 STAGE_ORDER = ["prospecting", "qualification", "needs analysis", "proposal", "negotiation", "commit"]
 
 
 # ---------------------------------------------------------------------------------------------- command
-def ack_digest(ack: Ack, command: dict[str, Any], context: Any) -> None:
+def ack_digest(ack: Ack, command: dict[str, Any], context: Any, client: Any) -> None:
     """Quick verbs answer in the ack; `preview` is acknowledged and built after the ack."""
     asker = asker_of(context)
     lang = asker.language
@@ -94,7 +137,7 @@ def ack_digest(ack: Ack, command: dict[str, Any], context: Any) -> None:
         return
     deps = deps_of(context)
     if verb == "subscribe":
-        ack(**_subscribe(deps, asker, rest, command.get("channel_id") or ""))
+        ack(**_subscribe(deps, asker, rest, command.get("channel_id") or "", client))
     elif verb == "list":
         ack(**_list(deps, asker))
     elif verb == "unsubscribe":
@@ -104,48 +147,132 @@ def ack_digest(ack: Ack, command: dict[str, Any], context: Any) -> None:
 
 
 def preview_digest(command: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
-    """After the ack: build the digest now and show it to the asker only (text here, charts in the DM)."""
-    words = (command.get("text") or "").strip().split()
+    """After the ack: build the digest now and show it to the asker only: the text here, and the same
+    message the channel would get (charts and text) in the asker's DM with the bot."""
+    words = (command.get("text") or "").strip().split(None, 1)
     if not words or VERBS.get(words[0].lower()) != "preview":
         return
     asker, deps = asker_of(context), deps_of(context)
     if not asker.is_manager:
         return
-    cadence = next((c for w in words[1:] for c in ("weekly", "monthly", "quarterly")
-                    if parse_subscription(w).cadence == c and w.lower() not in ("", "preview")), "weekly")
-    today = datetime.now(ZoneInfo(asker.timezone)).date()
-    digest, charts = compose(deps, asker.team_id, cadence, today, asker.language)
-    text = render(digest, asker.timezone)
-    respond(response_type="ephemeral", text=text, blocks=[section(text), context_block(t("digest.preview_note",
-                                                                                         asker.language))])
+    cadence, language, timezone = _preview_settings(deps, asker, words[1] if len(words) > 1 else "", client)
+    today = datetime.now(ZoneInfo(timezone)).date()
+    digest, charts = compose(deps, asker.team_id, cadence, today, language)
+    text = render(digest, timezone)
+    respond(
+        response_type="ephemeral",
+        replace_original=False,
+        text=text,
+        blocks=render_blocks(digest, timezone) + [context_block(t("digest.preview_note", asker.language))],
+    )
     dm = client.conversations_open(users=asker.user_id)["channel"]["id"]
-    upload(client, dm, text, charts)
+    upload(client, dm, digest, charts, timezone)
 
 
-def _subscribe(deps: Deps, asker: Asker, text: str, channel_id: str) -> dict[str, Any]:
+def _preview_settings(deps: Deps, asker: Asker, text: str, client: Any) -> tuple[str, str, str]:
+    """Cadence, language and time zone of the preview: those of the channel's subscription when a channel is
+    named, a cadence word overriding; else weekly, in the asker's language and zone."""
+    req = parse_subscription(text)
+    cadence, language, timezone = req.cadence, asker.language, req.timezone or asker.timezone
+    explicit = any(w.lower() in CADENCES for w in req.understood)
+    if req.channel:
+        channel = channel_of(client, req)
+        with Session(deps.engine) as session:
+            sub = next((s for s in list_active(session, asker.team_id) if s.channel_id == channel), None)
+        if sub is not None:
+            cadence = cadence if explicit else sub.cadence
+            language, timezone = sub.language, req.timezone or sub.timezone
+    return cadence, language, timezone
+
+
+def channel_of(client: Any, req: SubscriptionRequest) -> str | None:
+    """The channel id the request names: from a mention as is, a plain `#name` looked up."""
+    return resolve_channel(client, req.channel) if req.channel and req.channel_is_name else req.channel
+
+
+def resolve_channel(client: Any, name: str) -> str | None:
+    """A channel id for `#name` (Slack sends plain names when the command does not escape them)."""
+    wanted = name.lstrip("#").lower()
+    cursor = None
+    for _ in range(10):  # 10 pages of 1000 channels
+        try:
+            page = client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+            )
+        except SlackApiError:
+            return None
+        for channel in page.get("channels") or []:
+            if str(channel.get("name", "")).lower() == wanted:
+                return str(channel["id"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return None
+
+
+def _subscribe(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any) -> dict[str, Any]:
     lang = asker.language
     req = parse_subscription(text)
     if req.rest:
         return {"blocks": not_understood(understood=req.understood, rest=req.rest, examples=EXAMPLES, language=lang)}
-    channel = req.channel or channel_id
+    channel = channel_of(client, req) if req.channel else channel_id
+    if not channel:
+        return {"text": t("digest.no_channel", lang, name=req.channel)}
     with session_scope(deps.engine) as session:
         ws = session.get(Workspace, asker.team_id)
         tz = req.timezone or (ws.timezone if ws else deps.timezone)
-        sub = subscribe(session, team_id=asker.team_id, channel_id=channel, cadence=req.cadence,
-                        weekday=req.weekday, time_of_day=req.time_of_day, timezone=tz, language=lang,
-                        created_by=asker.user_id)
-        line = t("digest.subscribed", lang, channel=channel, cadence=t(f"digest.cadence.{sub.cadence}", lang),
-                 when=_when(sub, lang), tz=tz, next=_next(sub, lang), id=sub.id)
+        sub = subscribe(
+            session,
+            team_id=asker.team_id,
+            channel_id=channel,
+            cadence=req.cadence,
+            weekday=req.weekday,
+            time_of_day=req.time_of_day,
+            timezone=tz,
+            language=lang,
+            created_by=asker.user_id,
+        )
+        line = t(
+            "digest.subscribed",
+            lang,
+            channel=channel,
+            cadence=t(f"digest.cadence.{sub.cadence}", lang),
+            when=_when(sub, lang),
+            tz=tz,
+            next=_next(sub, lang),
+            id=sub.id,
+        )
+    if not _bot_is_member(client, channel):
+        line += "\n" + t("digest.invite", lang, channel=channel)
     return {"text": line}
+
+
+def _bot_is_member(client: Any, channel: str) -> bool:
+    """Whether the bot can post there; True when Slack cannot tell (the first delivery will say)."""
+    try:
+        info = client.conversations_info(channel=channel).get("channel") or {}
+    except SlackApiError:
+        return True
+    return bool(info.get("is_member", True)) or channel.startswith("D")
 
 
 def _list(deps: Deps, asker: Asker) -> dict[str, Any]:
     lang = asker.language
     with Session(deps.engine) as session:
         subs = list_active(session, asker.team_id)
-        lines = [t("digest.list_line", lang, id=s.id, channel=s.channel_id,
-                   cadence=t(f"digest.cadence.{s.cadence}", lang), when=_when(s, lang), tz=s.timezone,
-                   next=_next(s, lang)) for s in subs]
+        lines = [
+            t(
+                "digest.list_line",
+                lang,
+                id=s.id,
+                channel=s.channel_id,
+                cadence=t(f"digest.cadence.{s.cadence}", lang),
+                when=_when(s, lang),
+                tz=s.timezone,
+                next=_next(s, lang),
+            )
+            for s in subs
+        ]
     return {"text": "\n".join(lines) if lines else t("digest.none", lang)}
 
 
@@ -153,15 +280,24 @@ def _unsubscribe(deps: Deps, asker: Asker, text: str) -> dict[str, Any]:
     lang = asker.language
     ident = text.strip().lstrip("#")
     if not ident.isdigit():
-        return {"blocks": not_understood(understood=["unsubscribe"], rest=text, examples=["/digest unsubscribe 3",
-                                                                                          "/digest list"],
-                                         language=lang)}
+        return {
+            "blocks": not_understood(
+                understood=["unsubscribe"], rest=text, examples=["/digest unsubscribe 3", "/digest list"], language=lang
+            )
+        }
     with session_scope(deps.engine) as session:
         sub = unsubscribe(session, team_id=asker.team_id, subscription_id=int(ident))
         if sub is None:
             return {"text": t("digest.no_such", lang, id=ident)}
-        return {"text": t("digest.unsubscribed", lang, id=sub.id, channel=sub.channel_id,
-                          cadence=t(f"digest.cadence.{sub.cadence}", lang))}
+        return {
+            "text": t(
+                "digest.unsubscribed",
+                lang,
+                id=sub.id,
+                channel=sub.channel_id,
+                cadence=t(f"digest.cadence.{sub.cadence}", lang),
+            )
+        }
 
 
 def _recurrence(sub: DigestSubscription) -> Recurrence:
@@ -184,25 +320,42 @@ def compose(deps: Deps, team_id: str, cadence: str, today: Any, language: str) -
         ws = session.get(Workspace, team_id)
         currency = ws.currency if ws else "USD"
         fiscal = ws.fiscal_year_start_month if ws else deps.fiscal_year_start_month
-        digest = build_digest(session, team_id=team_id, cadence=cadence, today=today, language=language,
-                              currency=currency, fiscal_year_start_month=fiscal)
+        digest = build_digest(
+            session,
+            team_id=team_id,
+            cadence=cadence,
+            today=today,
+            language=language,
+            currency=currency,
+            fiscal_year_start_month=fiscal,
+        )
     return digest, charts_for(digest)
 
 
+def chart_titles(d: Digest) -> list[str]:
+    """The titles of the three charts, drawn on them and shown above each file in Slack."""
+    lang = d.language
+    basis = d.status_period or d.period
+    reps = t("digest.chart.reps_to_date" if basis != d.period else "digest.chart.reps", lang)
+    return [f"{reps} · {basis.label(lang)}", t("digest.chart.trend", lang), t("digest.chart.funnel", lang)]
+
+
 def charts_for(d: Digest) -> list[Chart]:
+    """Reps against target on the same basis as the text's statuses (so colours and words agree), the trend
+    ending with this period, and the open pipeline from the first stage to the last."""
     lang, cur = d.language, d.currency
-    label = d.period.label(lang)
-    stages = sorted(d.stages, key=lambda s: (STAGE_ORDER.index(s[0].lower()) if s[0].lower() in STAGE_ORDER
-                                             else len(STAGE_ORDER), -s[2]))
-    per_period_target = None
-    if d.team_target and d.trend:
-        per_period_target = d.team_target
+    reps_title, trend_title, funnel_title = chart_titles(d)
+    stages = sorted(
+        d.stages,
+        key=lambda s: (STAGE_ORDER.index(s[0].lower()) if s[0].lower() in STAGE_ORDER else len(STAGE_ORDER), -s[2]),
+    )
+    per_period_target = d.team_target if d.team_target and d.trend else None
     return [
-        rep_bars_chart([(r.name, r.revenue, r.target) for r in d.reps],
-                       title=f"{t('digest.chart.reps', lang)} · {label}", currency=cur, language=lang),
-        trend_chart(d.trend, title=t("digest.chart.trend", lang), currency=cur, language=lang,
-                    target=per_period_target),
-        funnel_chart(stages, title=t("digest.chart.funnel", lang), currency=cur, language=lang, cumulative=False),
+        rep_bars_chart(
+            [(r.name, r.basis_revenue, r.basis_target) for r in d.reps], title=reps_title, currency=cur, language=lang
+        ),
+        trend_chart(d.trend, title=trend_title, currency=cur, language=lang, target=per_period_target),
+        funnel_chart(stages, title=funnel_title, currency=cur, language=lang, cumulative=False),
     ]
 
 
@@ -211,29 +364,76 @@ def render(d: Digest, timezone: str = "") -> str:
     return "\n".join(digest_lines(d, timezone=timezone))
 
 
-def upload(client: Any, channel: str, text: str, charts: list[Chart]) -> None:
+def render_blocks(d: Digest, timezone: str = "") -> list[Block]:
+    """The same lines as Block Kit: the title and headline first, the explanation under them."""
+    lines = digest_lines(d, timezone=timezone)
+    blocks = [section("\n".join(lines[:2]))]
+    if len(lines) > 2:
+        blocks.append(section("\n".join(lines[2:])))
+    return blocks
+
+
+def upload(client: Any, channel: str, d: Digest, charts: list[Chart], timezone: str = "") -> None:
     """One message: the charts as files with the digest's text as the message (files_upload_v2)."""
+    titles = chart_titles(d)
     client.files_upload_v2(
         channel=channel,
-        initial_comment=text,
-        file_uploads=[{"content": c.png, "filename": c.filename, "title": c.alt_text[:250], "alt_txt": c.alt_text}
-                      for c in charts],
+        initial_comment=render(d, timezone),
+        file_uploads=[
+            {"content": c.png, "filename": c.filename, "title": title, "alt_txt": c.alt_text}
+            for c, title in zip(charts, titles, strict=True)
+        ],
     )
 
 
 # ---------------------------------------------------------------------------------------------- schedule
+class RecentDigests:
+    """Digests built in the last few minutes, so the channels due at one tick with the same digest (team,
+    cadence, day, language, zone) share one build instead of querying and drawing it a hundred times."""
+
+    def __init__(self, ttl: float = 300) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._items: dict[tuple, tuple[float, Any]] = {}
+        self._building: dict[tuple, threading.Lock] = {}
+
+    def get(self, key: tuple, build: Any) -> Any:
+        with self._lock:
+            now = time.monotonic()
+            self._items = {k: v for k, v in self._items.items() if v[0] > now}
+            if key in self._items:
+                return self._items[key][1]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one thread builds; the others wait for its result
+            with self._lock:
+                if key in self._items:
+                    return self._items[key][1]
+            value = build()
+            with self._lock:
+                self._items[key] = (time.monotonic() + self.ttl, value)
+                self._building.pop(key, None)
+            return value
+
+
 class DigestSource:
     """Each subscription's latest occurrence, once per channel (the scheduler's ledger keeps it once)."""
 
     kind = "digest"
     grace = timedelta(hours=6)
 
+    def __init__(self) -> None:
+        self.recent = RecentDigests()
+
     def due(self, session: Session, now: datetime) -> list[DueDelivery]:
         subs = all_active(session)
         if not subs:
             return []
-        done = deliveries.delivered_keys(session, kind=self.kind, schedule_ids=[s.id for s in subs],  # type: ignore[misc]
-                                         since=now - timedelta(days=100))
+        done = deliveries.delivered_keys(
+            session,
+            kind=self.kind,
+            schedule_ids=[s.id for s in subs],  # type: ignore[misc]
+            since=now - timedelta(days=100),
+        )
         items = []
         for sub in subs:
             occurrence = latest_at_or_before(_recurrence(sub), now)
@@ -242,15 +442,24 @@ class DigestSource:
                 continue
             if (sub.id, occurrence.replace(tzinfo=None), sub.channel_id) in done:
                 continue
-            items.append(DueDelivery(sub.team_id, self.kind, sub.id, occurrence, sub.channel_id,  # type: ignore[arg-type]
-                                     {"cadence": sub.cadence, "language": sub.language, "timezone": sub.timezone}))
+            items.append(
+                DueDelivery(
+                    sub.team_id,
+                    self.kind,
+                    sub.id,
+                    occurrence,
+                    sub.channel_id,  # type: ignore[arg-type]
+                    {"cadence": sub.cadence, "language": sub.language, "timezone": sub.timezone},
+                )
+            )
         return items
 
     def deliver(self, item: DueDelivery, client: Any, deps: Deps) -> None:
-        tz = item.payload["timezone"]
+        tz, cadence, language = item.payload["timezone"], item.payload["cadence"], item.payload["language"]
         today = item.occurrence.astimezone(ZoneInfo(tz)).date()
-        digest, charts = compose(deps, item.team_id, item.payload["cadence"], today, item.payload["language"])
-        upload(client, item.recipient, render(digest, tz), charts)
+        key = (str(deps.engine.url), item.team_id, cadence, today, language, tz)
+        digest, charts = self.recent.get(key, lambda: compose(deps, item.team_id, cadence, today, language))
+        upload(client, item.recipient, digest, charts, tz)
 
     def on_failed(self, item: DueDelivery, reason: str, client: Any, deps: Deps) -> None:
         """Tell the subscriber, once (the ledger fails a delivery only once)."""
@@ -258,11 +467,19 @@ class DigestSource:
             sub = session.get(DigestSubscription, item.schedule_id)
             if sub is None or not sub.created_by:
                 return
-            lang, owner = sub.language, sub.created_by
+            lang, owner, cadence = sub.language, sub.created_by, sub.cadence
         dm = client.conversations_open(users=owner)["channel"]["id"]
-        client.chat_postMessage(channel=dm, text=t("digest.failed", lang, cadence=t(
-            f"digest.cadence.{item.payload['cadence']}", lang), id=item.schedule_id, channel=item.recipient,
-            reason=reason))
+        client.chat_postMessage(
+            channel=dm,
+            text=t(
+                "digest.failed",
+                lang,
+                cadence=t(f"digest.cadence.{cadence}", lang),
+                id=item.schedule_id,
+                channel=item.recipient,
+                reason=reason,
+            ),
+        )
 
 
 def job_sources() -> list[Any]:

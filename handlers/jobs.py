@@ -30,11 +30,24 @@ class PermanentFailure(Exception):
 
 
 # Slack errors after which a retry cannot succeed: the delivery fails and the subscriber is told once.
-PERMANENT_SLACK_ERRORS = frozenset({
-    "channel_not_found", "is_archived", "not_in_channel", "account_inactive", "token_revoked", "invalid_auth",
-    "user_not_found", "cannot_dm_bot", "user_disabled", "restricted_action", "missing_scope", "not_authed",
-    "team_access_not_granted", "ekm_access_denied",
-})
+PERMANENT_SLACK_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "account_inactive",
+        "token_revoked",
+        "invalid_auth",
+        "user_not_found",
+        "cannot_dm_bot",
+        "user_disabled",
+        "restricted_action",
+        "missing_scope",
+        "not_authed",
+        "team_access_not_granted",
+        "ekm_access_denied",
+    }
+)
 
 
 class JobSource(Protocol):

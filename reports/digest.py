@@ -21,39 +21,53 @@ CADENCE_PERIOD = {"weekly": "last_week", "monthly": "last_month", "quarterly": "
 DROP_THRESHOLD = -0.10  # a fall of 10% or more against the previous period is flagged
 TREND_POINTS = 12
 
-add_catalog({
-    "digest.title.weekly": {"en": "Sales week {week} · {range}", "zh": "第{week}周销售 · {range}"},
-    "digest.title.monthly": {"en": "Monthly review · {range}", "zh": "月度回顾 · {range}"},
-    "digest.title.quarterly": {"en": "Quarterly review · {range}", "zh": "季度回顾 · {range}"},
-    "digest.headline": {"en": "Revenue {revenue} {chg} vs previous · {won} deals won · win rate {rate} · "
-                              "pipeline {pipeline}",
-                        "zh": "销售额 {revenue} 较上期 {chg} · 赢单 {won} 笔 · 赢单率 {rate} · 管道 {pipeline}"},
-    "digest.year": {"en": "Same period last year: {revenue} ({chg})", "zh": "去年同期：{revenue}（{chg}）"},
-    "digest.target": {"en": "Team target {target} · attainment {att}", "zh": "团队目标 {target} · 完成率 {att}"},
-    "digest.statuses.pace": {"en": "Pace for {month}: on track {on} · at risk {risk} · behind {behind}",
-                             "zh": "{month}进度：达标 {on} · 有风险 {risk} · 落后 {behind}"},
-    "digest.statuses.attainment": {"en": "Attainment: on track {on} · at risk {risk} · behind {behind}",
-                                   "zh": "完成情况：达标 {on} · 有风险 {risk} · 落后 {behind}"},
-    "digest.behind_list": {"en": " ({names})", "zh": "（{names}）"},
-    "digest.behind_one": {"en": "{name}, {pct} of pace", "zh": "{name}，进度 {pct}"},
-    "digest.new_lost": {"en": "New deals {new} · deals lost {lost} ({lost_amount})",
-                        "zh": "新增商机 {new} 个 · 丢单 {lost} 笔（{lost_amount}）"},
-    "digest.drop": {"en": "⚠ Revenue from *{label}* fell {pct} ({delta}){detail}.",
-                    "zh": "⚠ *{label}* 的销售额下降 {pct}（{delta}）{detail}。"},
-    "digest.drop_detail": {"en": ": most of the drop is {dim} {label} ({delta})",
-                           "zh": "，主要来自{dim} {label}（{delta}）"},
-    "digest.dim.rep": {"en": "rep", "zh": "销售"},
-    "digest.dim.product": {"en": "product", "zh": "产品"},
-    "digest.dim.account": {"en": "account", "zh": "客户"},
-    "digest.leaders": {"en": "Top: {names}", "zh": "前三：{names}"},
-    "digest.checkins": {"en": "Check-ins: {rate} answered", "zh": "签到：回复率 {rate}"},
-    "digest.csat": {"en": "CSAT {csat} ({chg})", "zh": "客户满意度 {csat}（{chg}）"},
-    "digest.empty": {"en": "No deals closed in this period.", "zh": "本期没有成交或丢单。"},
-    "digest.stages": {"en": "Open pipeline by stage: {stages}", "zh": "各阶段管道：{stages}"},
-    "digest.chart.reps": {"en": "Revenue by rep vs target", "zh": "各销售销售额与目标"},
-    "digest.chart.trend": {"en": "Revenue trend", "zh": "销售额趋势"},
-    "digest.chart.funnel": {"en": "Open pipeline by stage", "zh": "各阶段管道"},
-})
+add_catalog(
+    {
+        "digest.title.weekly": {"en": "Sales week {week} · {range}", "zh": "第{week}周销售 · {range}"},
+        "digest.title.monthly": {"en": "Monthly review · {range}", "zh": "月度回顾 · {range}"},
+        "digest.title.quarterly": {"en": "Quarterly review · {range}", "zh": "季度回顾 · {range}"},
+        "digest.headline": {
+            "en": "Revenue {revenue} {chg} vs previous · {won} deals won · win rate {rate} · pipeline {pipeline}",
+            "zh": "销售额 {revenue} 较上期 {chg} · 赢单 {won} 笔 · 赢单率 {rate} · 管道 {pipeline}",
+        },
+        "digest.year": {"en": "Same period last year: {revenue} ({chg})", "zh": "去年同期：{revenue}（{chg}）"},
+        "digest.target": {"en": "Team target {target} · attainment {att}", "zh": "团队目标 {target} · 完成率 {att}"},
+        "digest.statuses.pace": {
+            "en": "Pace for {month}: on track {on} · at risk {risk} · behind {behind}",
+            "zh": "{month}进度：达标 {on} · 有风险 {risk} · 落后 {behind}",
+        },
+        "digest.statuses.attainment": {
+            "en": "Attainment: on track {on} · at risk {risk} · behind {behind}",
+            "zh": "完成情况：达标 {on} · 有风险 {risk} · 落后 {behind}",
+        },
+        "digest.behind_list": {"en": " ({names})", "zh": "（{names}）"},
+        "digest.behind_one": {"en": "{name}, {pct} of pace", "zh": "{name}，进度 {pct}"},
+        "digest.new_lost": {
+            "en": "New deals {new} · deals lost {lost} ({lost_amount})",
+            "zh": "新增商机 {new} 个 · 丢单 {lost} 笔（{lost_amount}）",
+        },
+        "digest.drop": {
+            "en": "⚠ Revenue from *{label}* fell {pct} ({delta}){detail}.",
+            "zh": "⚠ *{label}* 的销售额下降 {pct}（{delta}）{detail}。",
+        },
+        "digest.drop_detail": {
+            "en": ": most of the drop is {dim} {label} ({delta})",
+            "zh": "，主要来自{dim} {label}（{delta}）",
+        },
+        "digest.dim.rep": {"en": "rep", "zh": "销售"},
+        "digest.dim.product": {"en": "product", "zh": "产品"},
+        "digest.dim.account": {"en": "account", "zh": "客户"},
+        "digest.leaders": {"en": "Top: {names}", "zh": "前三：{names}"},
+        "digest.checkins": {"en": "Check-ins: {rate} answered", "zh": "签到：回复率 {rate}"},
+        "digest.csat": {"en": "CSAT {csat} ({chg})", "zh": "客户满意度 {csat}（{chg}）"},
+        "digest.empty": {"en": "No deals closed in this period.", "zh": "本期没有成交或丢单。"},
+        # Stages are the CRM's current ones: the split is of today's open deals, whatever the period.
+        "digest.stages": {"en": "Open pipeline today by stage: {stages}", "zh": "当前各阶段管道：{stages}"},
+        "digest.chart.reps": {"en": "Revenue by rep vs target", "zh": "各销售销售额与目标"},
+        "digest.chart.trend": {"en": "Revenue trend", "zh": "销售额趋势"},
+        "digest.chart.funnel": {"en": "Open pipeline today by stage", "zh": "当前各阶段管道"},
+    }
+)
 
 
 @dataclass
@@ -64,6 +78,10 @@ class RepLine:
     target: int | None
     pace: float | None  # month-to-date pace for weekly digests, attainment for monthly/quarterly
     status: str
+    # What the status is measured on, for the chart: month-to-date revenue and the target pro-rated to date
+    # (weekly; their ratio is the pace), or the period's revenue and target (reviews).
+    basis_revenue: int = 0
+    basis_target: int | None = None
 
 
 @dataclass
@@ -95,6 +113,7 @@ class Digest:
     drop: Drop | None = None
     checkin_rate: float | None = None
     csat: kpi.Comparison | None = None
+    status_period: Period | None = None  # what the reps' statuses measure: the month to date, or the period
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -102,56 +121,89 @@ def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1
     return period_for_kind(CADENCE_PERIOD[cadence], today=today, fiscal_year_start_month=fiscal_year_start_month)
 
 
-def build_digest(session: Any, *, team_id: str, cadence: str, today: date, language: str, currency: str = "USD",
-                 fiscal_year_start_month: int = 1) -> Digest:
+def build_digest(
+    session: Any,
+    *,
+    team_id: str,
+    cadence: str,
+    today: date,
+    language: str,
+    currency: str = "USD",
+    fiscal_year_start_month: int = 1,
+) -> Digest:
     """Gather every figure of the digest for the period that ended before `today`."""
     period = digest_period(cadence, today=today, fiscal_year_start_month=fiscal_year_start_month)
     team = kpi.Scope(team_id)
     last_day = period.last_day
     revenue = kpi.compare(session, "revenue", team, period, today=last_day)
-    figures = kpi.compute_many(session, ["deals_won", "win_rate", "pipeline", "new_deals", "checkin_rate"], team,
-                               period, today=last_day)
+    figures = kpi.compute_many(
+        session, ["deals_won", "win_rate", "pipeline", "new_deals", "checkin_rate"], team, period, today=last_day
+    )
     csat = kpi.compare(session, "csat", team, period, today=last_day)
     digest = Digest(
-        team_id=team_id, cadence=cadence, period=period, language=language, currency=currency, revenue=revenue,
-        deals_won=int(figures["deals_won"].value or 0), win_rate=figures["win_rate"].value,  # type: ignore[arg-type]
-        pipeline=int(figures["pipeline"].value or 0), new_deals=int(figures["new_deals"].value or 0),
-        lost=_lost(session, team_id, period), team_target=kpi.target_for(session, team, "revenue", period),
+        team_id=team_id,
+        cadence=cadence,
+        period=period,
+        language=language,
+        currency=currency,
+        revenue=revenue,
+        deals_won=int(figures["deals_won"].value or 0),
+        win_rate=figures["win_rate"].value,  # type: ignore[arg-type]
+        pipeline=int(figures["pipeline"].value or 0),
+        new_deals=int(figures["new_deals"].value or 0),
+        lost=_lost(session, team_id, period),
+        team_target=kpi.target_for(session, team, "revenue", period),
         checkin_rate=figures["checkin_rate"].value,  # type: ignore[arg-type]
         csat=csat if csat.current.value is not None else None,
     )
-    digest.reps = _rep_lines(session, team, period, cadence)
+    digest.status_period = status_period(period, cadence)
+    digest.reps = _rep_lines(session, team, period, cadence, digest.status_period)
     digest.trend = _trend(session, team, period, cadence, language)
     digest.stages = pipeline_by_stage(session, team_id)
     digest.drop = find_drop(session, team, period, revenue)
     return digest
 
 
-def _rep_lines(session: Any, team: kpi.Scope, period: Period, cadence: str) -> list[RepLine]:
+def status_period(period: Period, cadence: str) -> Period:
+    """A week is too short to judge a rep: weekly digests judge the month to date (its pace), reviews the period."""
+    if cadence != "weekly":
+        return period
+    return Period(month_of(period.last_day).start, period.end, "range")
+
+
+def _rep_lines(session: Any, team: kpi.Scope, period: Period, cadence: str, basis: Period) -> list[RepLine]:
     """Each rep's revenue in the period vs its pro-rated target; status from the month's pace (weekly) or
     the period's attainment (monthly, quarterly)."""
     rows = kpi.breakdown_many(session, ["revenue", "attainment"], team, period, "rep", today=period.last_day)
     attainment = {r.key: r.value.value for r in rows["attainment"]}
+    basis_revenue = {r.key: int(r.value.value or 0) for r in rows["revenue"]}
     if cadence == "weekly":
         month = month_of(period.last_day)
         paced = kpi.breakdown(session, "pace", team, month, "rep", today=period.last_day)
         status_basis = {r.key: r.value.value for r in paced}
+        to_date = kpi.breakdown(session, "revenue", team, basis, "rep", today=period.last_day)
+        basis_revenue = {r.key: int(r.value.value or 0) for r in to_date}
     else:
         status_basis = attainment
     revenue = [(row.key, row.label, int(row.value.value or 0)) for row in rows["revenue"]]
     # A rep who sold nothing belongs in the digest most of all.
     seen = {key for key, _label, _cents in revenue}
     for member_id, name in session.execute(
-        select(Member.id, Member.display_name).where(Member.team_id == team.team_id, Member.role == "rep",
-                                                     Member.active.is_(True))
+        select(Member.id, Member.display_name).where(
+            Member.team_id == team.team_id, Member.role == "rep", Member.active.is_(True)
+        )
     ):
         if member_id not in seen:
             revenue.append((member_id, name, 0))
     lines = []
     for key, label, cents in revenue:
-        target = kpi.target_for(session, kpi.Scope(team.team_id, member_id=key), "revenue", period)
-        basis = status_basis.get(key)
-        lines.append(RepLine(key, label, cents, target, basis, kpi.rep_status(basis)))
+        rep = kpi.Scope(team.team_id, member_id=key)
+        target = kpi.target_for(session, rep, "revenue", period)
+        basis_target = target if basis == period else kpi.target_for(session, rep, "revenue", basis)
+        value = status_basis.get(key)
+        lines.append(
+            RepLine(key, label, cents, target, value, kpi.rep_status(value), basis_revenue.get(key, 0), basis_target)
+        )
     return lines
 
 
@@ -210,16 +262,21 @@ def find_drop(session: Any, team: kpi.Scope, period: Period, revenue: kpi.Compar
             best = drop
     if best is None:
         return None
-    narrowed = kpi.Scope(team.team_id, member_id=best.label_key if best.dimension == "rep" else None,  # type: ignore[attr-defined]
-                         product=best.label if best.dimension == "product" else None)
+    narrowed = kpi.Scope(
+        team.team_id,
+        member_id=best.label_key if best.dimension == "rep" else None,  # type: ignore[attr-defined]
+        product=best.label if best.dimension == "product" else None,
+    )
     best.detail = _largest_fall(session, narrowed, period, "account")
     return best
 
 
 def _largest_fall(session: Any, scope: kpi.Scope, period: Period, by: str) -> Drop | None:
     now = {r.key: (r.label, int(r.value.value or 0)) for r in kpi.breakdown(session, "revenue", scope, period, by)}
-    before = {r.key: (r.label, int(r.value.value or 0))
-              for r in kpi.breakdown(session, "revenue", scope, period.previous(), by)}
+    before = {
+        r.key: (r.label, int(r.value.value or 0))
+        for r in kpi.breakdown(session, "revenue", scope, period.previous(), by)
+    }
     worst = None
     for key in set(now) | set(before):
         label = (now.get(key) or before.get(key))[0]  # type: ignore[index]
@@ -249,33 +306,61 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
     lang, cur = d.language, d.currency
     lines = [f"*{title(d)}*" + (f"  — {timezone}" if timezone else "")]
     rev = d.revenue
-    lines.append(t("digest.headline", lang, revenue=money(int(rev.current.value or 0), cur, lang),
-                   chg=change(rev.current.value or 0, rev.previous.value, lang), won=d.deals_won,
-                   rate=percent(d.win_rate, lang, 0), pipeline=money_short(d.pipeline, cur, lang)))
+    lines.append(
+        t(
+            "digest.headline",
+            lang,
+            revenue=money(int(rev.current.value or 0), cur, lang),
+            chg=change(rev.current.value or 0, rev.previous.value, lang),
+            won=d.deals_won,
+            rate=percent(d.win_rate, lang, 0),
+            pipeline=money_short(d.pipeline, cur, lang),
+        )
+    )
     if d.cadence != "weekly":  # the review: the same period last year, and the target
-        lines.append(t("digest.year", lang, revenue=money(int(rev.year_ago.value or 0), cur, lang),
-                       chg=change(rev.current.value or 0, rev.year_ago.value, lang)))
+        lines.append(
+            t(
+                "digest.year",
+                lang,
+                revenue=money(int(rev.year_ago.value or 0), cur, lang),
+                chg=change(rev.current.value or 0, rev.year_ago.value, lang),
+            )
+        )
     if d.team_target:
-        lines.append(t("digest.target", lang, target=money_short(d.team_target, cur, lang),
-                       att=percent((rev.current.value or 0) / d.team_target, lang, 0)))
+        lines.append(
+            t(
+                "digest.target",
+                lang,
+                target=money_short(d.team_target, cur, lang),
+                att=percent((rev.current.value or 0) / d.team_target, lang, 0),
+            )
+        )
     if d.reps:
         counts = {s: sum(1 for r in d.reps if r.status == s) for s in ("on_track", "at_risk", "behind")}
         basis = "pace" if d.cadence == "weekly" else "attainment"
         month = month_of(d.period.last_day).label(lang).split(" (")[0].split("（")[0]
-        line = t(f"digest.statuses.{basis}", lang, month=month, on=counts["on_track"], risk=counts["at_risk"],
-                 behind=counts["behind"])
+        line = t(
+            f"digest.statuses.{basis}",
+            lang,
+            month=month,
+            on=counts["on_track"],
+            risk=counts["at_risk"],
+            behind=counts["behind"],
+        )
         behind = [r for r in d.reps if r.status == "behind"]
         if behind:
             slowest = sorted(behind, key=lambda r: r.pace or 0)[:3]
             names = ("、" if lang == "zh" else ", ").join(
-                t("digest.behind_one", lang, name=r.name, pct=percent(r.pace, lang, 0)) for r in slowest)
+                t("digest.behind_one", lang, name=r.name, pct=percent(r.pace, lang, 0)) for r in slowest
+            )
             line += t("digest.behind_list", lang, names=names)
         lines.append(line)
         top = [f"{r.name} {money_short(r.revenue, cur, lang)}" for r in d.reps[:3] if r.revenue > 0]
         if top:
             lines.append(t("digest.leaders", lang, names=" · ".join(top)))
-    lines.append(t("digest.new_lost", lang, new=d.new_deals, lost=d.lost[0],
-                   lost_amount=money_short(d.lost[1], cur, lang)))
+    lines.append(
+        t("digest.new_lost", lang, new=d.new_deals, lost=d.lost[0], lost_amount=money_short(d.lost[1], cur, lang))
+    )
     if d.drop:
         lines.append(drop_line(d.drop, cur, lang))
     if d.stages:
@@ -286,8 +371,14 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
         extras.append(t("digest.checkins", lang, rate=percent(d.checkin_rate, lang, 0)))
     if d.csat is not None:
         csat_value = d.csat.current.value
-        extras.append(t("digest.csat", lang, csat=percent(csat_value, lang, 0),
-                        chg=change(csat_value or 0, d.csat.previous.value, lang)))
+        extras.append(
+            t(
+                "digest.csat",
+                lang,
+                csat=percent(csat_value, lang, 0),
+                chg=change(csat_value or 0, d.csat.previous.value, lang),
+            )
+        )
     if extras:
         lines.append(" · ".join(extras))
     return lines
@@ -296,11 +387,22 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
 def drop_line(drop: Drop, currency: str, language: str) -> str:
     detail = ""
     if drop.detail is not None:
-        detail = t("digest.drop_detail", language, dim=t(f"digest.dim.{drop.detail.dimension}", language),
-                   label=f"*{drop.detail.label}*", delta=money_short(drop.detail.delta, currency, language))
+        detail = t(
+            "digest.drop_detail",
+            language,
+            dim=t(f"digest.dim.{drop.detail.dimension}", language),
+            label=f"*{drop.detail.label}*",
+            delta=money_short(drop.detail.delta, currency, language),
+        )
     pct = percent(abs(drop.ratio), language, 0) if drop.ratio is not None else "100%"
-    return t("digest.drop", language, label=drop.label, pct=pct, delta=money_short(drop.delta, currency, language),
-             detail=detail)
+    return t(
+        "digest.drop",
+        language,
+        label=drop.label,
+        pct=pct,
+        delta=money_short(drop.delta, currency, language),
+        detail=detail,
+    )
 
 
 def digest_day(occurrence_local: date) -> date:
@@ -308,5 +410,15 @@ def digest_day(occurrence_local: date) -> date:
     return occurrence_local
 
 
-__all__ = ["Digest", "RepLine", "Drop", "build_digest", "digest_lines", "digest_period", "pipeline_by_stage",
-           "find_drop", "title", "timedelta"]
+__all__ = [
+    "Digest",
+    "RepLine",
+    "Drop",
+    "build_digest",
+    "digest_lines",
+    "digest_period",
+    "pipeline_by_stage",
+    "find_drop",
+    "title",
+    "timedelta",
+]

@@ -9,24 +9,79 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3, "thu": 3,
-    "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tue": 1,
+    "tues": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thu": 3,
+    "thurs": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
 }
 ZH_DAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
-CADENCES = {"weekly": "weekly", "week": "weekly", "每周": "weekly", "每週": "weekly", "周报": "weekly",
-            "monthly": "monthly", "month": "monthly", "每月": "monthly", "月报": "monthly",
-            "quarterly": "quarterly", "quarter": "quarterly", "每季度": "quarterly", "每季": "quarterly",
-            "季报": "quarterly"}
-FILLER = {"on", "at", "every", "in", "to", "for", "the", "a", "每", "在", "于"}
+CADENCES = {
+    "weekly": "weekly",
+    "week": "weekly",
+    "每周": "weekly",
+    "每週": "weekly",
+    "周报": "weekly",
+    "monthly": "monthly",
+    "month": "monthly",
+    "每月": "monthly",
+    "月报": "monthly",
+    "quarterly": "quarterly",
+    "quarter": "quarterly",
+    "每季度": "quarterly",
+    "每季": "quarterly",
+    "季报": "quarterly",
+}
+FILLER = {
+    "on",
+    "at",
+    "every",
+    "in",
+    "to",
+    "for",
+    "the",
+    "a",
+    "first",
+    "of",
+    "month",
+    "quarter",
+    "each",
+    "每",
+    "在",
+    "于",
+    "第一个",
+    "的",
+    "点",
+}
+# Chinese has no spaces: these words are cut out of the text before it is split into words.
+ZH_WORDS = ("每季度", "每季", "每週", "每周", "每月", "周报", "月报", "季报", "第一个", "的")
+_ZH_WORD = re.compile("|".join(ZH_WORDS))
+ZH_HALF_DAY = {"上午": 0, "早上": 0, "早晨": 0, "中午": 12, "下午": 12, "晚上": 12}
 
 _CHANNEL = re.compile(r"<#(C[A-Z0-9]+)(?:\|[^>]*)?>|#([\w\-\u4e00-\u9fff]+)")
-_TIME = re.compile(r"\b(\d{1,2})(?::|：|点)(\d{2})?\s*(am|pm)?|\b(\d{1,2})\s*(am|pm)\b", re.I)
+_TIME = re.compile(
+    r"(上午|早上|早晨|中午|下午|晚上)?(?<![\d:])(\d{1,2})(?::|：|点)(\d{2}|半)?(?:分)?\s*(am|pm)?(?![a-z])"
+    r"|(?<![\d:])(\d{1,2})\s*(am|pm)(?![a-z])|\bat\s+(\d{1,2})(?![\d:]|\s*[ap]m)",
+    re.I,
+)
 _ZH_DAY = re.compile(r"(?:每)?(?:周|星期|礼拜)([一二三四五六日天])")
 
 
 @dataclass
 class SubscriptionRequest:
     channel: str | None = None  # a channel id (from a mention) or a name
+    channel_is_name: bool = False  # a plain `#name`, still to be looked up
     cadence: str = "weekly"
     weekday: int = 0
     time_of_day: str = "09:00"
@@ -41,6 +96,7 @@ def parse_subscription(text: str) -> SubscriptionRequest:
     rest = text
     if m := _CHANNEL.search(rest):
         req.channel = m.group(1) or m.group(2)
+        req.channel_is_name = not m.group(1)
         req.understood.append(m.group(0))
         rest = rest.replace(m.group(0), " ", 1)
     if m := _ZH_DAY.search(rest):
@@ -50,10 +106,11 @@ def parse_subscription(text: str) -> SubscriptionRequest:
         req.understood.append(m.group(0))
         rest = rest.replace(m.group(0), " ", 1)
     if m := _TIME.search(rest):
-        hour = int(m.group(1) or m.group(4))
-        minute = int(m.group(2) or 0)
-        suffix = (m.group(3) or m.group(5) or "").lower()
-        if suffix == "pm" and hour < 12:
+        half_day, _, minutes, suffix, bare, bare_suffix, at_hour = m.groups()
+        hour = int(m.group(2) or bare or at_hour)
+        minute = 30 if minutes == "半" else int(minutes or 0)
+        suffix = (suffix or bare_suffix or "").lower()
+        if (suffix == "pm" or ZH_HALF_DAY.get(half_day or "") == 12) and hour < 12:
             hour += 12
         if suffix == "am" and hour == 12:
             hour = 0
@@ -61,6 +118,7 @@ def parse_subscription(text: str) -> SubscriptionRequest:
             req.time_of_day = f"{hour:02d}:{minute:02d}"
             req.understood.append(m.group(0).strip())
             rest = rest.replace(m.group(0), " ", 1)
+    rest = _ZH_WORD.sub(lambda w: f" {w.group(0)} ", rest)
     leftovers = []
     for word in re.split(r"[\s,，]+", rest):
         low = word.lower().strip()

@@ -36,11 +36,13 @@ def parse_time_of_day(text: str) -> time:
 def to_utc(local_day: date, at: time, tz: ZoneInfo) -> datetime:
     """The UTC moment of wall-clock `at` on `local_day` in `tz` (gap -> after the gap, fold -> first)."""
     naive = datetime.combine(local_day, at)
-    aware = naive.replace(tzinfo=tz, fold=0)
-    round_trip = aware.astimezone(UTC).astimezone(tz)
-    if round_trip.replace(tzinfo=None) != naive:  # inside a spring-forward gap
-        aware = naive.replace(tzinfo=tz, fold=1)
-    return aware.astimezone(UTC)
+    wall = naive
+    for _ in range(24 * 60):  # inside a spring-forward gap: walk to the first wall-clock minute that exists
+        moment = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+        if moment.astimezone(tz).replace(tzinfo=None) == wall:
+            return moment
+        wall = (wall + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    raise ValueError(f"no valid local time after {naive} in {tz}")
 
 
 def _fires_on(rec: Recurrence, day: date) -> bool:

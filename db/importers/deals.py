@@ -6,6 +6,8 @@ work is vectorised over columns (pandas/numpy) so a million rows import in secon
 
 import hashlib
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -47,6 +49,19 @@ COLUMNS = (
     "close_date",
     "row_hash",
     "updated_at",
+)
+VARYING = tuple(c for c in COLUMNS if c not in ("team_id", "source", "updated_at"))  # the rest: constants
+HASHED = (  # the columns row_hash covers, in this order (a stored hash must stay comparable)
+    "name",
+    "owner",
+    "account",
+    "product",
+    "stage",
+    "status",
+    "amount_cents",
+    "currency",
+    "created_date",
+    "close_date",
 )
 LIMITS = {"name": 300, "account": 300, "product": 200, "stage": 100, "owner": 200, "owner_email": 320}
 
@@ -101,7 +116,18 @@ def _text(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series
         return pd.Series("", index=frame.index, dtype=object)
     series = frame[columns[field]]
     limit = LIMITS.get(field)
-    return series.str.slice(0, limit) if limit and series.str.len().max() > limit else series
+    if not limit or max(map(len, pd.unique(series)), default=0) <= limit:  # distinct values: a few, usually
+        return series
+    return _per_value(series, lambda s: s[:limit])
+
+
+def _per_value(series: pd.Series, fn: Callable[[str], str]) -> pd.Series:
+    """`fn` of each cell, computed once per distinct value; the series itself when nothing changes."""
+    codes, uniques = pd.factorize(series)
+    done = [fn(u) for u in uniques]
+    if all(a == b for a, b in zip(done, uniques, strict=True)):
+        return series
+    return pd.Series(np.array(done, dtype=object)[codes], index=series.index)
 
 
 def _date_order(options: ImportOptions, columns: dict[str, str], frame: pd.DataFrame) -> str | None:
@@ -145,7 +171,8 @@ def prepare_deals(raw: RawTable, options: ImportOptions, *, default_currency: st
     problems.flag(amount_bad, "amount", "bad_amount")
     won = status.eq("won").to_numpy()
     problems.flag(won & ~present, "amount", "missing_amount")
-    problems.flag(status.isin(["won", "lost"]).to_numpy() & close.isna().to_numpy(), "close_date", "missing_close_date")
+    closed = won | status.eq("lost").to_numpy()
+    problems.flag(closed & close.isna().to_numpy(), "close_date", "missing_close_date")
 
     if "currency" in cols:
         codes = {c: currency_code(c, default_currency) for c in pd.unique(frame[cols["currency"]])}
@@ -161,44 +188,35 @@ def prepare_deals(raw: RawTable, options: ImportOptions, *, default_currency: st
         ids = frame[cols["id"]]
         problems.flag(ids.eq(""), "id", "missing_id")
         problems.flag(ids.ne("") & ids.duplicated(keep="first"), "id", "duplicate_id")
-        long = ids.str.len() > 128
-        external = ids.where(~long, ids[long].map(lambda s: "h:" + hashlib.sha256(s.encode()).hexdigest()))
+        external = (
+            ids
+            if max(map(len, ids.to_numpy()), default=0) <= 128
+            else _per_value(ids, lambda s: s if len(s) <= 128 else "h:" + hashlib.sha256(s.encode()).hexdigest())
+        )
     else:
         external = _stable_ids(name, account, owner, product)
 
-    out = pd.DataFrame(
-        {
-            "external_id": external,
-            "name": name,
-            "owner": owner,
-            "account": account,
-            "product": product,
-            "stage": stage.str.slice(0, 100),
-            "status": status,
-            "amount_cents": cents,
-            "currency": currency,
-            "created_date": created.fillna(close).fillna(today.isoformat()),
-            "close_date": close,
-            "owner_email": _text(frame, cols, "owner_email").str.lower(),
-            "created_in_file": created,
-        },
-        index=frame.index,
+    columns = {
+        "external_id": external,
+        "name": name,
+        "owner": owner,
+        "account": account,
+        "product": product,
+        "stage": stage,  # _text cut it to LIMITS["stage"]
+        "status": status,
+        "amount_cents": pd.Series(cents, index=frame.index),
+        "currency": currency,
+        "created_date": created.fillna(close).fillna(today.isoformat()),
+        "close_date": close,
+        "owner_email": _per_value(_text(frame, cols, "owner_email"), str.lower),
+        "created_in_file": created,
+    }
+    out = pd.concat(columns, axis=1, copy=False)  # one block per column: no 13-column object copy
+    if problems.bad.any():
+        out = out[~problems.bad]
+    hashed = pd.concat(
+        {c: out[c].fillna("") if out[c].hasnans else out[c] for c in HASHED}, axis=1, copy=False
     )
-    out = out[~problems.bad]
-    hashed = out[
-        [
-            "name",
-            "owner",
-            "account",
-            "product",
-            "stage",
-            "status",
-            "amount_cents",
-            "currency",
-            "created_date",
-            "close_date",
-        ]
-    ].fillna("")
     out["row_hash"] = pd.util.hash_pandas_object(hashed, index=False).to_numpy().astype(str)
     return PreparedDeals(out, problems, cmap.file_format, cols)
 
@@ -222,6 +240,24 @@ def import_deals(
     today: date | None = None,
 ) -> ImportResult:
     """Import a deals export into `team_id`; never raises for a bad file (the result says why it refused)."""
+    # hashlib and SQLite's CREATE INDEX release the GIL: the file's digest and the summary figures are
+    # computed on a second core meanwhile.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        return _import_deals(engine, data, filename, team_id, options, progress, today, pool, digest)
+
+
+def _import_deals(
+    engine: Engine,
+    data: bytes,
+    filename: str,
+    team_id: str,
+    options: ImportOptions,
+    progress: Progress | None,
+    today: date | None,
+    pool: ThreadPoolExecutor,
+    digest: Future[str],
+) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(kind="deals", filename=filename, team_id=team_id)
     try:
@@ -242,45 +278,50 @@ def import_deals(
         return result
     if result.rejected:
         result.status, result.rejected_rows = "partial", problems.rejected_rows()
-    _describe(result, frame)
+    described = pool.submit(_describe, result, frame)
     source = prepared.file_format
     with engine.begin() as conn:
-        run_id = start_run(conn, result, data)  # first a write: SQLite's transaction then covers the DDL below
-        owners = frame.loc[frame["owner"].ne(""), ["owner", "owner_email"]].drop_duplicates("owner")
-        emails = dict(zip(owners["owner"], owners["owner_email"], strict=True))
+        # first a write: SQLite's transaction then covers the DDL below
+        run_id = start_run(conn, result, data, sha256=digest.result())
+        first = (frame["owner"].ne("") & ~frame["owner"].duplicated()).to_numpy()
+        emails = dict(zip(frame["owner"].to_numpy()[first], frame["owner_email"].to_numpy()[first], strict=True))
         owner_ids, result.owners_new = ensure_owners(conn, team_id, emails)
         stored = existing_hashes(conn, "deal", team_id, source)
-        before = frame["external_id"].map(stored) if stored else pd.Series(np.nan, index=frame.index, dtype=object)
-        is_new = before.isna().to_numpy()
-        changed = ~is_new & (before.to_numpy() != frame["row_hash"].to_numpy())
+        if stored:
+            before = frame["external_id"].map(stored)
+            is_new = before.isna().to_numpy()
+            changed = ~is_new & (before.to_numpy() != frame["row_hash"].to_numpy())
+            todo = frame[is_new | changed]
+        else:  # nothing stored yet for this source: every row is new, no copy
+            is_new, changed, todo = np.ones(len(frame), dtype=bool), np.zeros(len(frame), dtype=bool), frame
+        del stored
         result.inserted, result.updated = int(is_new.sum()), int(changed.sum())
         result.unchanged = len(frame) - result.inserted - result.updated
-        todo = frame[is_new | changed]
+        n = len(todo)
         now = datetime.now(UTC)
         stamp = now if conn.dialect.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
         owner_id = todo["owner"].map(owner_ids).astype(object).where(todo["owner"].ne(""), None)
         close = todo["close_date"].astype(object).where(todo["close_date"].notna(), None)
         rows = zip(
-            [team_id] * len(todo),
-            [source] * len(todo),
-            todo["external_id"],
-            todo["name"],
-            owner_id,
-            todo["account"],
-            todo["product"],
-            todo["stage"],
-            todo["status"],
+            todo["external_id"].to_numpy(),
+            todo["name"].to_numpy(),
+            owner_id.to_numpy(),
+            todo["account"].to_numpy(),
+            todo["product"].to_numpy(),
+            todo["stage"].to_numpy(),
+            todo["status"].to_numpy(),
             todo["amount_cents"].tolist(),
-            todo["currency"],
-            todo["created_date"],
-            close,
-            todo["row_hash"],
-            [stamp] * len(todo),
+            todo["currency"].to_numpy(),
+            todo["created_date"].to_numpy(),
+            close.to_numpy(),
+            todo["row_hash"].to_numpy(),
             strict=True,
         )
-        rebuild = sqlite_bulk_start(conn, "deal", len(todo))
-        upsert(conn, "deal", COLUMNS, rows, total=len(todo), progress=progress)
+        constants = {"team_id": team_id, "source": source, "updated_at": stamp}
+        rebuild = sqlite_bulk_start(conn, "deal", n)
+        upsert(conn, "deal", VARYING, rows, total=n, progress=progress, constants=constants)
         sqlite_bulk_end(conn, rebuild)
+        described.result()
         result.owners_unlinked = unlinked(conn, team_id, list(emails))
         result.owner_emails = {n: e for n, e in emails.items() if e and n in result.owners_unlinked}
         result.seconds = time.perf_counter() - started

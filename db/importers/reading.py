@@ -7,6 +7,7 @@ or without a BOM; the encoding is guessed from the bytes and reported in the sum
 
 import csv
 import io
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,13 +32,18 @@ def read_table(data: bytes, filename: str = "") -> RawTable:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ImportRefused("xls_not_supported")
     encoding = detect_encoding(data)
-    text = data.decode(encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    delimiter = _delimiter(text)
+    source: io.BytesIO | io.StringIO
+    if encoding in ("utf-8", "utf-8-sig"):  # the C parser decodes: no text copy of the whole file
+        head = data[: 4 * 65536].decode("utf-8", errors="ignore")
+        source, read_encoding = io.BytesIO(data), "utf-8-sig"
+    else:
+        head = text = data.decode(encoding)
+        source, read_encoding = io.StringIO(text[1:] if text.startswith("\ufeff") else text), None
+    delimiter = _delimiter(head[1:] if head.startswith("\ufeff") else head)
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            source,
+            encoding=read_encoding,
             sep=delimiter,
             dtype=str,
             keep_default_na=False,
@@ -107,13 +113,25 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     return _clean(frame.fillna(""))
 
 
-def _stripped(series: pd.Series) -> pd.Series:
-    """The column with cells stripped; strips each distinct value once and copies nothing when all are clean."""
+def _stripped(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The column with cells stripped, and where it is empty; copies nothing when all cells are clean.
+
+    A column of few distinct values strips each once; one of mostly distinct values (ids) strips each cell,
+    cheaper than hashing them all."""
+    values = series.to_numpy()
+    if len(values) > 10_000 and len(set(values[:1000].tolist())) > 500:
+        clean = [v.strip() for v in values]
+        if all(map(operator.is_, clean, values)):  # str.strip returns the very object when nothing changes
+            return series, values == ""
+        array = np.array(clean, dtype=object)
+        return pd.Series(array, index=series.index), array == ""
     codes, uniques = pd.factorize(series)
-    clean = [u.strip() for u in uniques]
-    if all(a is b or a == b for a, b in zip(clean, uniques, strict=True)):
-        return series
-    return pd.Series(np.array(clean, dtype=object)[codes], index=series.index)
+    stripped = [u.strip() for u in uniques]
+    empty_codes = [i for i, u in enumerate(stripped) if u == ""]
+    empty = np.isin(codes, empty_codes) if empty_codes else np.zeros(len(codes), dtype=bool)
+    if all(a is b or a == b for a, b in zip(stripped, uniques, strict=True)):
+        return series, empty
+    return pd.Series(np.array(stripped, dtype=object)[codes], index=series.index), empty
 
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
@@ -121,7 +139,15 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.loc[
         :, [not c.startswith("Unnamed:") or frame[c].astype(str).str.strip().ne("").any() for c in frame.columns]
     ]
-    for col in frame.columns:
-        frame[col] = _stripped(frame[col].astype(str))
-    blank = frame.eq("").all(axis=1)  # Excel trailers: fully empty lines are not rows
-    return frame[~blank] if blank.any() else frame  # keep the index: it gives row numbers
+    blank = np.ones(len(frame), dtype=bool)
+    columns = {}
+    for i in range(frame.shape[1]):  # by position: headers may repeat
+        series = frame.iloc[:, i]
+        if not (series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string"):
+            series = series.astype(str)
+        columns[i], empty = _stripped(series)
+        blank &= empty
+    names = list(frame.columns)
+    frame = pd.DataFrame(columns, index=frame.index, copy=False)
+    frame.columns = names
+    return frame[~blank] if blank.any() else frame  # Excel trailers: fully empty lines are not rows; keep the index

@@ -9,14 +9,15 @@ from db.importers.report import ImportResult
 from db.models import ImportRun
 
 
-def start_run(conn: Connection, result: ImportResult, data: bytes) -> int:
+def start_run(conn: Connection, result: ImportResult, data: bytes, *, sha256: str | None = None) -> int:
+    """The ImportRun row, status running; `sha256` of `data` when the caller already has it."""
     row = conn.execute(
         ImportRun.__table__.insert().values(
             team_id=result.team_id,
             kind=result.kind,
             filename=result.filename[:300],
             file_format=result.file_format,
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=sha256 or hashlib.sha256(data).hexdigest(),
             status="running",
             started_at=datetime.now(UTC),
         )

@@ -14,6 +14,8 @@ def test_manifest_declares_every_command_scope_and_event() -> None:
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     assert set(commands) == {"/kpi", "/digest", "/checkin", "/feedback", "/target", "/salesbot"}
     assert all(c["url"] == "https://bot.example.org/slack/events" for c in commands.values())
+    # Slack turns @alice and #sales into <@U…> and <#C…> only when asked to; every grammar reads those ids.
+    assert all(c["should_escape"] for c in commands.values())
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     for scope in ("commands", "chat:write", "im:history", "files:write", "files:read", "users:read.email"):
         assert scope in scopes

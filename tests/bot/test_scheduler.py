@@ -15,17 +15,23 @@ from tests.digest_data import seed, subscription
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_two_tick_processes_at_the_same_moment_deliver_each_digest_once(pg_database: PgDatabase,
-                                                                        fake_slack: LocalSlack,
-                                                                        tmp_path: Path) -> None:
+def test_two_tick_processes_at_the_same_moment_deliver_each_digest_once(
+    pg_database: PgDatabase, fake_slack: LocalSlack, tmp_path: Path
+) -> None:
     engine = pg_database.fresh_engine()
     seed(engine)
     subs = [subscription(engine, channel=f"C0CH{i}") for i in range(6)]
-    env = {**os.environ, "DATABASE_URL": pg_database.url, "SLACK_BOT_TOKEN": "xoxb-tick",
-           "SLACK_API_URL": fake_slack.api_url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": pg_database.url,
+        "SLACK_BOT_TOKEN": "xoxb-tick",
+        "SLACK_API_URL": fake_slack.api_url,
+    }
     command = [sys.executable, "-m", "bot.cli", "tick", "--now", "2026-11-30T14:00:00+00:00"]
-    procs = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=180)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     sent = sum(int(out.split("sent ")[1].split(",")[0]) for out in outputs)

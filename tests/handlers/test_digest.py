@@ -11,8 +11,11 @@ from tests.digest_data import TEAM, seed, subscription
 from tests.slack_driver import SlackDriver, ack_text, message_text
 
 # Monday 30 Nov 2026, 09:00 in New York (EST, UTC-5) = 14:00 UTC
-BEFORE, AT, AFTER = (datetime(2026, 11, 30, 13, 59, tzinfo=UTC), datetime(2026, 11, 30, 14, 0, tzinfo=UTC),
-                     datetime(2026, 11, 30, 14, 1, tzinfo=UTC))
+BEFORE, AT, AFTER = (
+    datetime(2026, 11, 30, 13, 59, tzinfo=UTC),
+    datetime(2026, 11, 30, 14, 0, tzinfo=UTC),
+    datetime(2026, 11, 30, 14, 1, tzinfo=UTC),
+)
 
 
 def _age(slack: SlackDriver) -> None:
@@ -35,6 +38,11 @@ def test_subscribe_then_exactly_one_digest_at_nine_local(slack: SlackDriver) -> 
     assert len(uploads) == 3 and {u["channel_id"] for u in uploads} == {"C0SALES"}
     completes = slack.fake.successful("files.completeUploadExternal")
     assert len(completes) == 1  # one message carrying the three charts
+    assert [u["title"] for u in uploads] == [
+        "Revenue vs target to date · 1–29 Nov 2026",  # the basis of the reps' pace in the text
+        "Revenue trend",
+        "Open pipeline today by stage",
+    ]
     text = uploads[0]["initial_comment"]
     assert text.startswith("*Sales week 48 · 23–29 Nov 2026*")
     for upload in uploads:
@@ -57,14 +65,15 @@ def test_rate_limited_then_success_posts_once(slack: SlackDriver) -> None:
     assert len(slack.fake.successful("files.completeUploadExternal")) == 1
 
 
-def test_slack_refusing_for_long_is_retried_on_a_later_tick_once(slack: SlackDriver) -> None:
+def test_a_long_retry_after_is_honoured_on_a_later_tick_then_posted_once(slack: SlackDriver) -> None:
     seed(slack.deps.engine)
     subscription(slack.deps.engine)
-    slack.fake.fail_next("files.completeUploadExternal", *[Fault(429, retry_after=2)] * 4)
+    slack.fake.fail_next("files.completeUploadExternal", Fault(429, retry_after=120))
     report = slack.tick(AT)
     assert (report.sent, report.retrying) == (0, 1)
-    assert slack.tick(datetime(2026, 11, 30, 14, 0, 10, tzinfo=UTC)).sent == 0  # backoff not over yet
-    assert slack.tick(datetime(2026, 11, 30, 14, 5, tzinfo=UTC)).sent == 1
+    assert slack.tick(datetime(2026, 11, 30, 14, 1, tzinfo=UTC)).sent == 0  # Retry-After not over yet
+    assert slack.tick(datetime(2026, 11, 30, 14, 2, 1, tzinfo=UTC)).sent == 1
+    assert slack.tick(datetime(2026, 11, 30, 14, 5, tzinfo=UTC)).sent == 0
     assert len(slack.fake.successful("files.completeUploadExternal")) == 1
 
 
@@ -130,3 +139,33 @@ def test_preview_shows_the_digest_to_the_asker_only(slack: SlackDriver) -> None:
     assert len(uploads) == 3 and {u["channel_id"] for u in uploads} == {"DMANAGER"}
     assert slack.fake.calls_to("chat.postMessage") == []  # nothing in any channel
     assert TEAM == slack.team_id
+
+
+def test_chinese_phrasing_of_a_monthly_review_and_its_preview_by_channel(slack: SlackDriver) -> None:
+    seed(slack.deps.engine)
+    zh = ack_text(slack.command("/digest", "订阅 <#C0ZH|销售> 每月第一个周一 上午9点 Asia/Shanghai", user="UMANAGER"))
+    assert "已为 <#C0ZH> 订阅每月简报：每月第一个周一 09:00（Asia/Shanghai）" in zh
+    slack.command("/digest", "preview <#C0ZH|销售>", user="UMANAGER")
+    (preview,) = slack.responses()
+    text = message_text(preview)
+    assert text.startswith("*月度回顾 · ") and "Asia/Shanghai" in text and "去年同期" in text
+    assert [b["type"] for b in preview["blocks"]] == ["section", "section", "context"]
+    (upload, *_rest) = slack.fake.uploads()
+    assert upload["channel_id"] == "DMANAGER" and upload["initial_comment"] in text
+
+
+def test_a_channel_name_slack_did_not_link_is_looked_up_or_explained(slack: SlackDriver) -> None:
+    reply = ack_text(slack.command("/digest", "subscribe #nowhere weekly", user="UMANAGER"))
+    assert "I could not find the channel #nowhere" in reply
+    assert slack.fake.calls_to("conversations.list")
+    listing = ack_text(slack.command("/digest", "list", user="UMANAGER"))
+    assert "No digest subscriptions yet" in listing
+
+
+def test_a_subscription_made_after_nine_waits_for_next_week(slack: SlackDriver) -> None:
+    seed(slack.deps.engine)
+    subscription(slack.deps.engine, created=datetime(2026, 11, 30, 14, 30, tzinfo=UTC))
+    assert slack.tick(datetime(2026, 11, 30, 15, 0, tzinfo=UTC)).sent == 0
+    assert slack.tick(datetime(2026, 12, 7, 14, 0, tzinfo=UTC)).sent == 1
+    (comment,) = {u["initial_comment"] for u in slack.fake.uploads()}
+    assert comment.startswith("*Sales week 49 · 30 Nov – 6 Dec 2026*")

@@ -2,8 +2,10 @@
 
 from datetime import date
 
+import pytest
 from sqlmodel import Session
 
+from reports.charts import status_for
 from reports.digest import build_digest, digest_lines, digest_period
 from reports.digest_grammar import parse_subscription
 from tests.digest_data import PREVIOUS_REVENUE, TEAM, WEEK_REVENUE, seed
@@ -14,8 +16,10 @@ MONDAY = date(2026, 11, 23)
 def test_the_weekly_period_is_the_last_full_week() -> None:
     period = digest_period("weekly", today=MONDAY)
     assert (period.start, period.end) == (date(2026, 11, 16), date(2026, 11, 23))
-    assert (digest_period("monthly", today=date(2026, 12, 7)).start, digest_period("quarterly", today=MONDAY).start) \
-        == (date(2026, 11, 1), date(2026, 7, 1))
+    assert (
+        digest_period("monthly", today=date(2026, 12, 7)).start,
+        digest_period("quarterly", today=MONDAY).start,
+    ) == (date(2026, 11, 1), date(2026, 7, 1))
 
 
 def test_weekly_digest_figures_and_where_the_drop_comes_from(engine) -> None:  # type: ignore[no-untyped-def]
@@ -27,9 +31,15 @@ def test_weekly_digest_figures_and_where_the_drop_comes_from(engine) -> None:  #
     assert (d.deals_won, d.lost) == (3, (1, 90_000))
     assert d.win_rate == 3 / 4
     assert d.pipeline == 700_000
+    assert d.stages == [("Proposal", 1, 700_000)]  # today's open deals by their CRM stage
     assert [(r.name, r.revenue) for r in d.reps] == [("Alice Smith", 1_730_050), ("张三", 250_000)]
     alice = d.reps[0]
     assert alice.target == 6_000_000 * 7 // 30  # the November target pro-rated to the week
+    # judged on November to date (1-22 Nov): $21,300.50 of the $44,000 due by then -> 48% of pace, behind
+    assert (alice.basis_revenue, alice.basis_target) == (1_200_000 + 530_050 + 400_000, 6_000_000 * 22 // 30)
+    assert alice.pace == pytest.approx(2_130_050 / 4_400_000) and alice.status == "behind"
+    assert [status_for(r.basis_revenue, r.basis_target) for r in d.reps] == ["behind", "no_target"]
+    assert [r.status for r in d.reps] == ["behind", "no_target"]  # the chart's colours say what the text says
     # revenue fell 40%: most of it is Zhang's MG Advanced at Rantouch (−$26,500 of −$13,199.50 net)
     assert d.drop is not None and d.drop.delta == 250_000 - 2_900_000
     assert d.drop.label in ("MG Advanced", "张三")
@@ -52,8 +62,14 @@ def test_chinese_digest_reads_in_chinese(engine) -> None:  # type: ignore[no-unt
 
 def test_subscription_grammar_in_both_languages() -> None:
     req = parse_subscription("<#C123|sales> monthly on friday at 4:30pm Asia/Shanghai")
-    assert (req.channel, req.cadence, req.weekday, req.time_of_day, req.timezone, req.rest) == \
-        ("C123", "monthly", 4, "16:30", "Asia/Shanghai", "")
+    assert (req.channel, req.cadence, req.weekday, req.time_of_day, req.timezone, req.rest) == (
+        "C123",
+        "monthly",
+        4,
+        "16:30",
+        "Asia/Shanghai",
+        "",
+    )
     zh = parse_subscription("#销售 每周一 9:00")
     assert (zh.channel, zh.cadence, zh.weekday, zh.time_of_day) == ("销售", "weekly", 0, "09:00")
     assert parse_subscription("weekly on blursday").rest == "blursday"
