@@ -32,6 +32,7 @@ from handlers.jobs import DueDelivery, PermanentFailure
 from handlers.replies import managers_only, not_understood
 from reports import checkins as domain
 from reports import formatting as fmt
+from reports.clock_words import find_time, find_weekday
 from reports.i18n import add_catalog, language_for, t
 from reports.kpi_people import find_member, workspace_prefs
 from reports.recurrence import Recurrence, next_after, parse_time_of_day
@@ -134,29 +135,6 @@ _CADENCES = [
     (re.compile(r"monthly|every\s+month|每个?月", re.I), "monthly"),
     (re.compile(r"weekly|every\s+week|每周|每星期", re.I), "weekly"),
 ]
-_DAYS = {
-    "mon": 0,
-    "tue": 1,
-    "wed": 2,
-    "thu": 3,
-    "fri": 4,
-    "sat": 5,
-    "sun": 6,
-    "一": 0,
-    "二": 1,
-    "三": 2,
-    "四": 3,
-    "五": 4,
-    "六": 5,
-    "日": 6,
-    "天": 6,
-}
-_DAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|(?:周|星期|礼拜)([一二三四五六日天])", re.I)
-_TIME = re.compile(
-    r"(?:\bat\s+)?\b(\d{1,2})(?::(\d{2}))\s*(am|pm)?\b|\bat\s+(\d{1,2})\s*(am|pm)?\b|"
-    r"\b(\d{1,2})\s*(am|pm)\b|(上午|下午|晚上)?(\d{1,2})\s*[点時时](半|(\d{1,2})分?)?",
-    re.I,
-)
 _HOURS = re.compile(r"\b(deadline|due|remind(?:er)?)\s+(\d{1,3})\s*h(?:ours?)?\b|(截止|提醒)\s*(\d{1,3})\s*小时", re.I)
 _BRIEF = re.compile(r"\bbrief\b|简报", re.I)
 _FILLER = re.compile(r"\b(on|at|every|to|in|and|for|with|the|schedule)\b|[，,、]|在|于|给|发到|和", re.I)
@@ -409,13 +387,12 @@ def parse_schedule(text: str) -> tuple[dict[str, Any], str]:
         word, hours = (match.group(1) or match.group(3)).lower(), int(match.group(2) or match.group(4))
         spec["remind" if word.startswith(("remind", "提醒")) else "deadline"] = hours
     rest = _HOURS.sub(" ", rest)
-    day = _DAY.search(rest)
-    if day:
-        spec["weekday"] = _DAYS[(day.group(1) or day.group(2)).lower()[:3] if day.group(1) else day.group(2)]
+    if found_day := find_weekday(rest):
+        spec["weekday"], day = found_day
         rest = rest[: day.start()] + " " + rest[day.end() :]
-    at = _TIME.search(rest)
-    if at:
-        spec["time"] = _time_of(at)
+    at = None
+    if found_time := find_time(rest):
+        spec["time"], at = found_time
         rest = rest[: at.start()] + " " + rest[at.end() :]
     if _BRIEF.search(rest):
         spec["brief"] = True
@@ -425,26 +402,6 @@ def parse_schedule(text: str) -> tuple[dict[str, Any], str]:
         leftover = (leftover + " " + at.group(0)).strip() if at else leftover
         spec["time"] = "16:00"
     return spec, leftover
-
-
-def _time_of(match: re.Match[str]) -> str | None:
-    g = match.groups()
-    if g[0] is not None:
-        hour, minute, half = int(g[0]), int(g[1] or 0), (g[2] or "").lower()
-    elif g[3] is not None:
-        hour, minute, half = int(g[3]), 0, (g[4] or "").lower()
-    elif g[5] is not None:
-        hour, minute, half = int(g[5]), 0, (g[6] or "").lower()
-    else:
-        hour, minute = int(g[8]), 30 if g[9] == "半" else int(g[10] or 0)
-        half = "pm" if g[7] in ("下午", "晚上") else ""
-    if half == "pm" and hour < 12:
-        hour += 12
-    if half == "am" and hour == 12:
-        hour = 0
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        return None
-    return f"{hour:02d}:{minute:02d}"
 
 
 def cmd_setup(rest: str, *, body: dict[str, Any], respond: Any, client: Any, asker: Any, **_: Any) -> None:

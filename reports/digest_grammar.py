@@ -8,25 +8,8 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-WEEKDAYS = {
-    "monday": 0,
-    "mon": 0,
-    "tuesday": 1,
-    "tue": 1,
-    "tues": 1,
-    "wednesday": 2,
-    "wed": 2,
-    "thursday": 3,
-    "thu": 3,
-    "thurs": 3,
-    "friday": 4,
-    "fri": 4,
-    "saturday": 5,
-    "sat": 5,
-    "sunday": 6,
-    "sun": 6,
-}
-ZH_DAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+from reports.clock_words import WEEKDAYS, ZH_DAY, ZH_DAYS, find_time
+
 CADENCES = {
     "weekly": "weekly",
     "week": "weekly",
@@ -67,15 +50,8 @@ FILLER = {
 # Chinese has no spaces: these words are cut out of the text before it is split into words.
 ZH_WORDS = ("每季度", "每季", "每週", "每周", "每月", "周报", "月报", "季报", "第一个", "的")
 _ZH_WORD = re.compile("|".join(ZH_WORDS))
-ZH_HALF_DAY = {"上午": 0, "早上": 0, "早晨": 0, "中午": 12, "下午": 12, "晚上": 12}
 
 _CHANNEL = re.compile(r"<#(C[A-Z0-9]+)(?:\|[^>]*)?>|#([\w\-\u4e00-\u9fff]+)")
-_TIME = re.compile(
-    r"(上午|早上|早晨|中午|下午|晚上)?(?<![\d:])(\d{1,2})(?::|：|点)(\d{2}|半)?(?:分)?\s*(am|pm)?(?![a-z])"
-    r"|(?<![\d:])(\d{1,2})\s*(am|pm)(?![a-z])|\bat\s+(\d{1,2})(?![\d:]|\s*[ap]m)",
-    re.I,
-)
-_ZH_DAY = re.compile(r"(?:每)?(?:周|星期|礼拜)([一二三四五六日天])")
 
 
 @dataclass
@@ -99,25 +75,16 @@ def parse_subscription(text: str) -> SubscriptionRequest:
         req.channel_is_name = not m.group(1)
         req.understood.append(m.group(0))
         rest = rest.replace(m.group(0), " ", 1)
-    if m := _ZH_DAY.search(rest):
+    if m := ZH_DAY.search(rest):
         req.weekday = ZH_DAYS[m.group(1)]
         if m.group(0).startswith("每"):
             req.cadence = "weekly"
         req.understood.append(m.group(0))
         rest = rest.replace(m.group(0), " ", 1)
-    if m := _TIME.search(rest):
-        half_day, _, minutes, suffix, bare, bare_suffix, at_hour = m.groups()
-        hour = int(m.group(2) or bare or at_hour)
-        minute = 30 if minutes == "半" else int(minutes or 0)
-        suffix = (suffix or bare_suffix or "").lower()
-        if (suffix == "pm" or ZH_HALF_DAY.get(half_day or "") == 12) and hour < 12:
-            hour += 12
-        if suffix == "am" and hour == 12:
-            hour = 0
-        if hour < 24 and minute < 60:
-            req.time_of_day = f"{hour:02d}:{minute:02d}"
-            req.understood.append(m.group(0).strip())
-            rest = rest.replace(m.group(0), " ", 1)
+    if (found := find_time(rest)) and found[0]:
+        req.time_of_day = found[0]
+        req.understood.append(found[1].group(0).strip())
+        rest = rest.replace(found[1].group(0), " ", 1)
     rest = _ZH_WORD.sub(lambda w: f" {w.group(0)} ", rest)
     leftovers = []
     for word in re.split(r"[\s,，]+", rest):

@@ -73,3 +73,14 @@ def test_subscription_grammar_in_both_languages() -> None:
     zh = parse_subscription("#销售 每周一 9:00")
     assert (zh.channel, zh.cadence, zh.weekday, zh.time_of_day) == ("销售", "weekly", 0, "09:00")
     assert parse_subscription("weekly on blursday").rest == "blursday"
+
+
+def test_one_clock_reader_for_every_schedule() -> None:
+    """/digest and /checkin read days and times through reports/clock_words.py."""
+    from reports.clock_words import find_time, find_weekday
+
+    phrases = ("at 16:00", "4:30pm", "9am", "at 9", "下午4点半", "上午9点", "25:00")
+    times = {s: (find_time(s) or (None,))[0] for s in phrases}
+    assert times == {"at 16:00": "16:00", "4:30pm": "16:30", "9am": "09:00", "at 9": "09:00", "下午4点半": "16:30",
+                     "上午9点": "09:00", "25:00": None}
+    assert [find_weekday(s)[0] for s in ("on friday", "周五", "星期日", "tues")] == [4, 4, 6, 1]  # type: ignore[index]
