@@ -3,10 +3,10 @@
 import argparse
 import logging
 import sys
-from datetime import UTC, date, datetime
 
 from bot import import_command
 from bot.settings import Settings, SettingsError, load_settings
+from db import clock
 
 
 def _settings() -> Settings:
@@ -46,7 +46,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     engine = _engine(settings)
     manager = settings.manager_ids[0] if settings.manager_ids else "UDEMOMGR"
     try:
-        summary = load_demo(engine, today=date.today(), manager_slack_id=manager,
+        summary = load_demo(engine, today=clock.today(), manager_slack_id=manager,
                             timezone=settings.salesbot_timezone, language=settings.salesbot_language,
                             replace=getattr(args, "replace", False))
     except DemoAlreadyLoaded:
@@ -117,9 +117,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
     settings = _settings()
     _engine(settings)
-    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
+    now = clock.parse_moment(args.now) if args.now else clock.now()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     report = Scheduler(make_deps(settings), make_client(token, settings.slack_api_url), job_sources()).tick(now)
     print(f"tick {now.isoformat()}: sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "

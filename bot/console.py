@@ -11,7 +11,6 @@ import json
 import secrets
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,6 +23,7 @@ from bot.local_slack import Call, LocalSlack
 from bot.render_text import render_blocks, render_view
 from bot.settings import Settings
 from bot.signing import event_body, interaction_body, signed_headers, slash_command_body
+from db import clock
 from db.models import Member, Workspace
 
 PROMPT_HELP = """Type a slash command as Slack would send it, e.g.
@@ -114,7 +114,7 @@ class Console:
                 if upload.get("id") not in ids:
                     continue
                 self.files_dir.mkdir(parents=True, exist_ok=True)
-                path = self.files_dir / f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{upload.get('name') or 'file'}"
+                path = self.files_dir / f"{clock.now():%Y%m%d-%H%M%S}-{upload.get('name') or 'file'}"
                 path.write_bytes(upload["content"])
                 saved.append(str(path))
             comment = args.get("initial_comment") or ""
@@ -213,9 +213,7 @@ class Console:
         from handlers import job_sources
 
         assert self.app is not None
-        now = datetime.fromisoformat(iso) if iso else datetime.now(UTC)
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
+        now = clock.parse_moment(iso) if iso else clock.now()
         report = Scheduler(self.deps, self.app.client, job_sources()).tick(now)
         self.print(f"tick {now.isoformat()}: sent {report.sent}, retrying {report.retrying}, "
                    f"failed {report.failed}, skipped {report.skipped}")

@@ -26,7 +26,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlmodel import Session
 
-from db import deliveries
+from db import clock, deliveries
 from handlers.context import Deps
 from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, JobSource, PermanentFailure
 
@@ -105,7 +105,7 @@ class Scheduler:
 
     def tick(self, now: datetime | None = None) -> TickReport:
         """Run every job due at `now` once (default: the current moment)."""
-        now = (now or datetime.now(UTC)).astimezone(UTC)
+        now = (now or clock.now()).astimezone(UTC)
         report = TickReport()
         with self._lock:
             self._report_interrupted(now, report)
@@ -173,7 +173,7 @@ class Scheduler:
                 occurrence=item.occurrence,
                 recipient=item.recipient,
                 now=now,
-                lease=deliveries.LEASE + max(timedelta(0), datetime.now(UTC) - now),  # a backfill's lease is real
+                lease=deliveries.LEASE + max(timedelta(0), clock.now() - now),  # a backfill's lease is real
             )
             if claimed is None:
                 return None
@@ -227,7 +227,7 @@ class Scheduler:
     def _report_interrupted(self, now: datetime, report: TickReport) -> None:
         """Sends cut off by a crash are failed (never resent: they may have gone out) and reported once."""
         with Session(self.deps.engine) as session:  # leases run on the wall clock, even when ticking the past
-            rows = deliveries.expire_interrupted_rows(session, now=max(now, datetime.now(UTC)))
+            rows = deliveries.expire_interrupted_rows(session, now=max(now, clock.now()))
         by_kind = {source.kind: source for source in self.sources}
         for row in rows:
             report.failed += 1

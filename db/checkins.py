@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from db import clock
 from db.models import (
     CheckinAnswer,
     CheckinRound,
@@ -766,7 +767,7 @@ def claim_round_thread(
             schedule_id=schedule_id,
             round_date=round_date,
             channel_id=channel_id,
-            created_at=datetime.now(UTC),
+            created_at=clock.now(),
         )
         .on_conflict_do_nothing(index_elements=["schedule_id", "round_date"])
     )
@@ -780,11 +781,11 @@ def claim_round_thread(
                     CheckinRound.thread_ts.is_(None),
                     and_(
                         CheckinRound.thread_ts == "claiming",  # type: ignore[union-attr]
-                        CheckinRound.created_at < datetime.now(UTC) - timedelta(minutes=5),
+                        CheckinRound.created_at < clock.now() - timedelta(minutes=5),
                     ),
                 ),
             )
-            .values(thread_ts="claiming", created_at=datetime.now(UTC))
+            .values(thread_ts="claiming", created_at=clock.now())
         ).rowcount
         == 1
     )

@@ -1,9 +1,9 @@
 """Digest subscriptions: which channel gets which digest, when, in which time zone and language."""
 
-from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from db import clock
 from db.models import DigestSubscription
 
 
@@ -43,7 +43,7 @@ def subscribe(
         timezone=timezone,
         language=language,
         created_by=created_by,
-        created_at=datetime.now(UTC),
+        created_at=clock.now(),
     )
     session.add(sub)
     session.flush()

@@ -1,10 +1,10 @@
 """Workspaces and members: find or create the people salesbot talks to, and link CRM owners to them."""
 
-from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from db import clock
 from db.models import Member, Workspace
 
 
@@ -14,7 +14,7 @@ def ensure_workspace(session: Session, *, team_id: str, timezone: str, language:
     ws = session.get(Workspace, team_id)
     if ws is None:
         ws = Workspace(team_id=team_id, timezone=timezone, language=language,
-                       fiscal_year_start_month=fiscal_year_start_month, created_at=datetime.now(UTC))
+                       fiscal_year_start_month=fiscal_year_start_month, created_at=clock.now())
         session.add(ws)
         try:
             session.flush()

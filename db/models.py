@@ -8,15 +8,17 @@ events (close date, created date, feedback date) are local calendar dates as the
 Note: no `from __future__ import annotations` here; SQLModel needs real annotations at class creation.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from db import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _ts(nullable: bool = True) -> Any:

@@ -10,8 +10,8 @@ summary at the deadline) and `checkin_brief` (before the one-on-one, which is th
 
 import logging
 import re
-import time as clock
-from datetime import UTC, date, datetime, timedelta
+import time
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from db import checkins as store
+from db import clock
 from db.engine import session_scope
 from db.members import ensure_member, member_by_slack_id
 from db.models import CheckinRun, CheckinSchedule, Member, Workspace
@@ -144,7 +145,7 @@ _FILLER = re.compile(r"\b(on|at|every|to|in|and|for|with|the|schedule)\b|[ï¼Œ,ã€
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _profile(client: Any, user_id: str) -> dict[str, Any]:
@@ -1036,7 +1037,7 @@ def _round_thread(client: Any, deps: Deps, schedule: CheckinSchedule, round_date
         for _ in range(50):  # another instance is posting the head right now
             if ts != "claiming":
                 return ts
-            clock.sleep(0.1)
+            time.sleep(0.1)
             ts = store.round_thread(session, round_id)
         return None
 

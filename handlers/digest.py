@@ -16,7 +16,7 @@ from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from db import deliveries
+from db import clock, deliveries
 from db.digests import all_active, list_active, subscribe, unsubscribe
 from db.engine import session_scope
 from db.models import DigestSubscription, Workspace
@@ -156,7 +156,7 @@ def preview_digest(command: dict[str, Any], respond: Respond, client: Any, conte
     if not asker.is_manager:
         return
     cadence, language, timezone = _preview_settings(deps, asker, words[1] if len(words) > 1 else "", client)
-    today = datetime.now(ZoneInfo(timezone)).date()
+    today = clock.today(timezone)
     digest, charts = compose(deps, asker.team_id, cadence, today, language)
     text = render(digest, timezone)
     respond(
@@ -309,7 +309,7 @@ def _when(sub: DigestSubscription, lang: str) -> str:
 
 
 def _next(sub: DigestSubscription, lang: str) -> str:
-    moment = next_after(_recurrence(sub), datetime.now(UTC)).astimezone(ZoneInfo(sub.timezone))
+    moment = next_after(_recurrence(sub), clock.now()).astimezone(ZoneInfo(sub.timezone))
     return moment.strftime("%Y-%m-%d %H:%M")
 
 

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from db import deliveries
+from db import clock, deliveries
 from db import feedback as store
 from db.engine import session_scope
 from db.models import Deal, Delivery, Feedback, Member
@@ -222,7 +222,7 @@ def answer_feedback(body: dict[str, Any], respond: Respond, client: Any, context
             deps=deps,
             client=client,
             today=local_today(asker.timezone),
-            external_id=str(body.get("trigger_id") or f"{asker.user_id}:{datetime.now(UTC).isoformat()}"),
+            external_id=str(body.get("trigger_id") or f"{asker.user_id}:{clock.now().isoformat()}"),
         )
     except Exception:
         log.exception("feedback command failed: %r", text)
@@ -305,7 +305,7 @@ def log_feedback(
         parts.append(t("feedback.owner", lang, name=owner_name))
     lines = [f"{t('feedback.logged', lang)} · " + " · ".join(parts)]
     if store.is_low(request.rating, request.scale):
-        alerted = send_alerts(feedback_id, client=client, deps=deps, now=datetime.now(UTC))
+        alerted = send_alerts(feedback_id, client=client, deps=deps, now=clock.now())
         lines.append(
             t("feedback.alerted", lang, names=", ".join(alerted)) if alerted else t("feedback.alert_nobody", lang)
         )

@@ -11,12 +11,12 @@ import io
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, Respond
 
+from db import clock
 from db.engine import session_scope
 from handlers import kpi_views as views
 from handlers.blocks import context, section
@@ -77,11 +77,8 @@ HEADLINE = ["revenue", "deals_won", "win_rate", "avg_deal_size", "pipeline", "at
 
 
 def local_today(timezone: str) -> date:
-    """The asker's calendar day (tests replace this to pin 'today')."""
-    try:
-        return datetime.now(ZoneInfo(timezone)).date()
-    except (KeyError, ValueError):
-        return datetime.now(ZoneInfo("UTC")).date()
+    """The asker's calendar day, from the one clock."""
+    return clock.today(timezone)
 
 
 @dataclass

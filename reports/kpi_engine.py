@@ -48,6 +48,7 @@ from fractions import Fraction
 from statistics import median
 from typing import Any
 
+from db import clock
 from reports import kpi_queries as q
 from reports.targets import ADDITIVE, rep_targets_cents, target_cents
 
@@ -274,7 +275,7 @@ def _pace_values(
     Revenue so far is the period's revenue minus what is dated after today (usually nothing), so the running
     period costs one tiny extra scan instead of a second pass over it.
     """
-    today = today or date.today()
+    today = today or clock.today()
     if today < start:
         return {k: None for k in targets}
     so_far_end = min(end, today + timedelta(days=1))

@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,20 @@ from tests.databases import PgDatabase, SqliteTemplate, require_pg
 from tests.slack_driver import SlackDriver
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# Every test runs on the same calendar, whatever the date on the machine: Thursday 26 Nov 2026, 10:00 UTC
+# (Q4; the last full quarter is Q3 2026). The clock keeps running from there; a test moves it with
+# clock.set_now / clock.advance. `.ci/run` runs the suite again under faketime to prove nothing reads the
+# system clock directly.
+PINNED_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock() -> Iterator[datetime]:
+    from db import clock
+
+    with clock.moved_to(PINNED_NOW):
+        yield PINNED_NOW
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from db import clock
 from db.importers.formats import DEFAULT_CURRENCY, column_map
 from db.importers.options import ImportOptions, Progress
 from db.importers.owners import ensure_owners, unlinked
@@ -265,7 +266,7 @@ def _import_deals(
         result.encoding = raw.encoding
         with engine.connect() as conn:
             currency = workspace_currency(conn, team_id)
-        prepared = prepare_deals(raw, options, default_currency=currency, today=today or date.today())
+        prepared = prepare_deals(raw, options, default_currency=currency, today=today or clock.today())
     except ImportRefused as refusal:
         result.status, result.refusal = "refused", refusal
         return result
@@ -298,7 +299,7 @@ def _import_deals(
         result.inserted, result.updated = int(is_new.sum()), int(changed.sum())
         result.unchanged = len(frame) - result.inserted - result.updated
         n = len(todo)
-        now = datetime.now(UTC)
+        now = clock.now()
         stamp = now if conn.dialect.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
         owner_id = todo["owner"].map(owner_ids).astype(object).where(todo["owner"].ne(""), None)
         close = todo["close_date"].astype(object).where(todo["close_date"].notna(), None)

@@ -10,13 +10,14 @@ comment (its 0/1 `feedback` column is not used; it has no account).
 import hashlib
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from db import clock
 from db.importers.deals import Problems
 from db.importers.formats import column_map
 from db.importers.options import ImportOptions, Progress
@@ -142,7 +143,7 @@ def import_feedback(
         }
         member = out["owner"].map(ids_by_owner).astype(object).where(out["owner"].ne(""), None)
         ratings = [None if np.isnan(r) else int(r) for r in out["rating"].tolist()]
-        now = datetime.now(UTC)
+        now = clock.now()
         stamp = now if conn.dialect.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
         todo = []
         for ext, rec, acc, prod, rating_value, sc, com, mem in zip(

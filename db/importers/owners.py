@@ -4,11 +4,11 @@ Matching to Slack users needs the Slack API (users.lookupByEmail), so it happens
 after the import; here an owner is found by CRM name, then by e-mail, else created unlinked.
 """
 
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from db import clock
 from db.models import Member
 
 
@@ -39,7 +39,7 @@ def ensure_owners(conn: Connection, team_id: str, owners: dict[str, str]) -> tup
                 display_name=name,
                 role="rep",
                 active=True,
-                created_at=datetime.now(UTC),
+                created_at=clock.now(),
             )
         )
         ids[name] = result.inserted_primary_key[0]

@@ -1,10 +1,10 @@
 """The ImportRun row: what each import was and did, written in the import's own transaction."""
 
 import hashlib
-from datetime import UTC, datetime
 
 from sqlalchemy.engine import Connection
 
+from db import clock
 from db.importers.report import ImportResult
 from db.models import ImportRun
 
@@ -19,7 +19,7 @@ def start_run(conn: Connection, result: ImportResult, data: bytes, *, sha256: st
             file_format=result.file_format,
             sha256=sha256 or hashlib.sha256(data).hexdigest(),
             status="running",
-            started_at=datetime.now(UTC),
+            started_at=clock.now(),
         )
     )
     return int(row.inserted_primary_key[0])
@@ -36,6 +36,6 @@ def finish_run(conn: Connection, run_id: int, result: ImportResult) -> None:
             unchanged=result.unchanged,
             rejected=result.rejected,
             status=result.status,
-            finished_at=datetime.now(UTC),
+            finished_at=clock.now(),
         )
     )

@@ -8,12 +8,13 @@ Python and written with one lookup of the existing targets; the same file twice 
 
 import re
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from db import clock
 from db.importers.formats import column_map
 from db.importers.options import ImportOptions
 from db.importers.owners import ensure_owners, unlinked
@@ -212,7 +213,7 @@ def import_targets(engine: Engine, data: bytes, *, filename: str, team_id: str, 
                         value_cents=value,
                         currency=currency,
                         created_by="import",
-                        created_at=datetime.now(UTC),
+                        created_at=clock.now(),
                     )
                 )
                 existing[key] = (0, value, currency)

@@ -1,10 +1,10 @@
 """Which workspace an import goes into, and its default currency."""
 
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
+from db import clock
 from db.models import Workspace
 
 LOCAL_TEAM = "TLOCAL"
@@ -26,7 +26,7 @@ def resolve_team(engine: Engine, team_id: str | None) -> str:
                         language="en",
                         currency="USD",
                         fiscal_year_start_month=1,
-                        created_at=datetime.now(UTC),
+                        created_at=clock.now(),
                     )
                 )
             return team_id

@@ -16,7 +16,7 @@ from sqlmodel import Session, create_engine, select
 from bot.local_slack import Fault, LocalSlack
 from bot.scheduler import Scheduler, retry_after_seconds
 from bot.slack_client import make_client
-from db import deliveries
+from db import clock, deliveries
 from db.models import Delivery
 from handlers.context import Deps
 from handlers.jobs import DueDelivery
@@ -245,7 +245,7 @@ def test_a_backfill_in_the_past_is_not_taken_for_a_crash_by_a_live_instance(
 ) -> None:
     """`salesbot tick --now <last Monday>` while `serve` ticks on the wall clock: leases run on the wall clock."""
     past = datetime(2026, 1, 5, 14, tzinfo=UTC)
-    live = _scheduler(engine, fake_slack, Greeter(["ULIVE"], at=datetime.now(UTC) + timedelta(days=1)))
+    live = _scheduler(engine, fake_slack, Greeter(["ULIVE"], at=clock.now() + timedelta(days=1)))
     seen: list[Any] = []
 
     class SlowGreeter(Greeter):

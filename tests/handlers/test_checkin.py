@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
+from db import clock
 from db.models import CheckinAnswer, CheckinRun
 from tests.slack_driver import SlackDriver, message_text
 
 
 def coming_friday() -> date:
-    today = datetime.now(UTC).date()
+    today = clock.now().date()
     return today + timedelta(days=(4 - today.weekday()) % 7 or 7)
 
 

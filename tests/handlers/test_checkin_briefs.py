@@ -1,10 +1,11 @@
 """Summaries in a channel (one thread per round), the one-on-one brief, and who may read what."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
+from db import clock
 from db.models import Deal, Feedback, Member, Target
 from tests.handlers.test_checkin import SHANGHAI_16, dms, runs
 from tests.slack_driver import SlackDriver, message_text
@@ -55,7 +56,7 @@ def test_channel_summaries_go_in_one_thread_per_round_and_the_brief_comes_before
 
 
 def _seed_alice(slack: SlackDriver) -> None:
-    today = datetime.now(UTC).date()
+    today = clock.now().date()
     month_start = today.replace(day=1)
     with Session(slack.deps.engine) as session:
         alice = session.exec(select(Member).where(Member.slack_user_id == "UALICE")).one()
@@ -95,7 +96,7 @@ def _seed_alice(slack: SlackDriver) -> None:
             amount_cents=6_400_000,
             created_date=today - timedelta(days=60),
             close_date=today - timedelta(days=3),
-            updated_at=datetime.now(UTC),
+            updated_at=clock.now(),
         )
         target = Target(
             team_id="T0001",

@@ -8,18 +8,12 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from bot.local_slack import Fault
+from db import clock
 from db.models import Deal, Delivery, Feedback, Member, Workspace
 from handlers.feedback import parse_request
 from tests.slack_driver import SlackDriver, message_text
 
 TODAY = date(2026, 11, 26)
-
-
-@pytest.fixture(autouse=True)
-def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    import handlers.feedback
-
-    monkeypatch.setattr(handlers.feedback, "local_today", lambda tz: TODAY)
 
 
 def seed(slack: SlackDriver) -> dict[str, int]:
@@ -85,7 +79,7 @@ def test_rep_logs_bad_feedback_and_the_manager_is_alerted_once(slack: SlackDrive
     assert "Logged by Alice Chen" in alert and "owner Alice Chen" in alert
     assert dms_to(slack, "UALICE") == []  # she logged it herself; the reply told her
     # The scheduler finds nothing more to send: exactly once.
-    report = slack.tick(datetime.now(UTC) + timedelta(minutes=5))
+    report = slack.tick(clock.now() + timedelta(minutes=5))
     assert report.sent == 0 and len(dms_to(slack, "UMANAGER")) == 1
 
 
@@ -124,7 +118,7 @@ def test_a_failed_alert_is_retried_by_the_scheduler_and_sent_once(slack: SlackDr
     slack.command("/feedback", "Cancity 1 nobody answers", user="UALICE")
     assert "alert sent to Maria Lopez" in slack.last_response_text()
     assert dms_to(slack, "UMANAGER") == []
-    now = datetime.now(UTC) + timedelta(minutes=1)
+    now = clock.now() + timedelta(minutes=1)
     assert slack.tick(now).sent == 1
     assert slack.tick(now + timedelta(minutes=1)).sent == 0
     assert len(dms_to(slack, "UMANAGER")) == 1
@@ -216,7 +210,7 @@ def test_reading_a_feedback_line(
 
 def test_imported_bad_feedback_is_alerted_by_the_next_tick_but_old_or_demo_items_are_not(slack: SlackDriver) -> None:
     ids = seed(slack)
-    now = datetime.now(UTC)
+    now = clock.now()
     rows = [
         dict(
             team_id=slack.team_id,

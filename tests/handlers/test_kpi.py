@@ -21,16 +21,6 @@ from tests.slack_driver import SlackDriver, message_text
 TODAY = date(2026, 11, 26)
 
 
-@pytest.fixture(autouse=True)
-def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every relative period resolves against 26 Nov 2026 (a Thursday)."""
-    import handlers.kpi
-    import handlers.target
-
-    monkeypatch.setattr(handlers.kpi, "local_today", lambda tz: TODAY)
-    monkeypatch.setattr(handlers.target, "local_today", lambda tz: TODAY)
-
-
 def seed(slack: SlackDriver) -> dict[str, int]:
     """Two reps with a few deals each; Q4 targets. Amounts are chosen so every figure is easy to check."""
     slack.fake.add_user("UMANAGER", "Maria Lopez")

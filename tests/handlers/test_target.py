@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from db.models import Target
 from handlers.target import parse_amount, to_stored
-from tests.handlers.test_kpi import pinned_today, seed  # noqa: F401 - the fixture pins today
+from tests.handlers.test_kpi import seed
 from tests.slack_driver import SlackDriver
 
 
