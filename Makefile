@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench migrate demo console manifest clean
+.PHONY: install run test test-dates lint bench migrate demo console manifest clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "salesbot needs Python >= 3.11 (found %s)" % sys.version.split()[0]'
@@ -21,6 +21,17 @@ run: install  ## migrate, load demo data when empty, start (serve/socket with to
 test: install  ## lint, then every test (SQLite and PostgreSQL)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# Dates the suite must pass on, whatever today is: months ahead, the New York DST night (clocks jump at
+# 07:00 UTC while the suite runs), and a leap day just before midnight.
+FAKE_DATES ?= 2027-06-15 12:00:00|2027-03-14 06:59:30|2028-02-29 23:59:00
+
+test-dates: install  ## every test again with the system clock at other dates (libfaketime)
+	@command -v faketime >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  { apt-get install -y -qq faketime >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq faketime; }; }; } || \
+	  { echo "test-dates needs faketime (Debian/Ubuntu: apt-get install faketime)"; exit 1; }
+	@IFS='|'; for d in $(FAKE_DATES); do echo "== make test with the clock at $$d"; \
+	  faketime "$$d" $(BIN)/pytest -n 2 --dist loadfile -q -p no:cacheprovider || exit 1; done
 
 lint: install
 	$(BIN)/ruff check .
