@@ -30,7 +30,7 @@ test-dates: install  ## every test again with the system clock at other dates (l
 	@command -v faketime >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 	  { apt-get install -y -qq faketime >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq faketime; }; }; } || \
 	  { echo "test-dates needs faketime (Debian/Ubuntu: apt-get install faketime)"; exit 1; }
-	@IFS='|'; for d in $(FAKE_DATES); do echo "== make test with the clock at $$d"; \
+	@dates='$(FAKE_DATES)'; IFS='|'; for d in $$dates; do echo "== make test with the clock at $$d"; \
 	  faketime "$$d" $(BIN)/pytest -n 2 --dist loadfile -q -p no:cacheprovider || exit 1; done
 
 lint: install
