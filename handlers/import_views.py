@@ -59,6 +59,14 @@ add_catalog(
         "import.reason.bad_period": {"en": REASONS["bad_period"], "zh": "期间无法识别（如 2026、2026-Q3、2026-07）"},
         "import.reason.bad_value": {"en": REASONS["bad_value"], "zh": "目标值无法识别"},
         "import.reason.missing_value": {"en": REASONS["missing_value"], "zh": "目标值为空"},
+        "import.reason.amount_out_of_range": {
+            "en": REASONS["amount_out_of_range"],
+            "zh": "金额超出 ±1,000,000,000,000（以该币种的主单位计）",
+        },
+        "import.reason.negative_won_amount": {"en": REASONS["negative_won_amount"], "zh": "赢单金额为负数"},
+        "import.reason.date_out_of_range": {"en": REASONS["date_out_of_range"], "zh": "日期不在 1990-01-01 至 2100-12-31 之间"},
+        "import.reason.control_character": {"en": REASONS["control_character"], "zh": "文本含控制字符（如 NUL）"},
+        "import.reason.text_too_long": {"en": REASONS["text_too_long"], "zh": "文本超过该列允许的长度"},
         "import.too_large": {
             "en": "❌ *{file}* is {size} MB; the limit is {limit} MB (SALESBOT_MAX_UPLOAD_MB). "
             "Split it, or import it from a shell with `salesbot import`.",

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from db.models import Deal, Member
+from db.sums import cents_sum
 from reports import kpi_engine as kpi
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
@@ -234,16 +235,16 @@ def _trend(session: Any, team: kpi.Scope, period: Period, cadence: str, language
 def pipeline_by_stage(session: Any, team_id: str) -> list[tuple[str, int, int]]:
     """Open deals now, by the CRM's stage: (stage, count, amount in cents), largest amount first."""
     stmt = (
-        select(Deal.stage, func.count(), func.coalesce(func.sum(Deal.amount_cents), 0))
+        select(Deal.stage, func.count(), cents_sum(Deal.amount_cents))
         .where(Deal.team_id == team_id, Deal.status == "open")
         .group_by(Deal.stage)
-        .order_by(func.sum(Deal.amount_cents).desc())
+        .order_by(cents_sum(Deal.amount_cents).desc())
     )
     return [(stage or "—", int(n), int(amount)) for stage, n, amount in session.execute(stmt)]
 
 
 def _lost(session: Any, team_id: str, period: Period) -> tuple[int, int]:
-    stmt = select(func.count(), func.coalesce(func.sum(Deal.amount_cents), 0)).where(
+    stmt = select(func.count(), cents_sum(Deal.amount_cents)).where(
         Deal.team_id == team_id, Deal.status == "lost", Deal.close_date >= period.start, Deal.close_date < period.end
     )
     count, amount = session.execute(stmt).one()

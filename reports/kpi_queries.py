@@ -19,6 +19,7 @@ from sqlalchemy.sql import ColumnElement
 
 from db.feedback import CSAT_HIGH_FROM, NPS_DETRACTOR_TO, NPS_PROMOTER_FROM
 from db.models import CheckinRun, Deal, Feedback
+from db.sums import cents_sum
 
 __all__ = [
     "Filters",
@@ -80,10 +81,10 @@ def won_stats(session: Any, f: Filters, start: date, end: date, group: str | Non
     """{key: (won amount cents, won count)} for deals won in [start, end).
 
     One range scan of status = 'won' on ix_deal_team_status_close_owner (ix_deal_team_owner_status_close for one
-    rep), which covers the amount: an exact integer SUM over BIGINT cents, no table rows read.
+    rep), which covers the amount: a SUM over BIGINT cents that cannot overflow (db/sums.py), no table rows read.
     """
     where = [*_deal_where(f), _deal.status == "won", _deal.close_date >= start, _deal.close_date < end]
-    totals = (func.coalesce(func.sum(_deal.amount_cents), 0), func.count())
+    totals = (cents_sum(_deal.amount_cents), func.count())
     if group is None:
         amount, count = session.execute(select(*totals).where(*where)).one()
         return {None: (int(amount), int(count))}
@@ -110,7 +111,7 @@ def pipeline_stats(session: Any, f: Filters, end: date, group: str | None = None
     key = _deal_group(group, _deal.created_date).label("k")
     still_open = or_(_deal.status == "open", and_(_deal.status.in_(("won", "lost")), _deal.close_date >= end))
     stmt = (
-        select(key, func.coalesce(func.sum(_deal.amount_cents), 0), func.count())
+        select(key, cents_sum(_deal.amount_cents), func.count())
         .where(*_deal_where(f), _deal.created_date < end, still_open)
         .group_by(key)
     )

@@ -24,6 +24,7 @@ from db.importers.report import MAX_LISTED, ImportRefused, ImportResult, RowProb
 from db.importers.runs import finish_run, start_run
 from db.importers.upsert import existing_hashes, sqlite_bulk_end, sqlite_bulk_start, upsert
 from db.importers.values import (
+    TEXT_LIMITS,
     BadValue,
     currency_code,
     infer_date_order,
@@ -31,6 +32,7 @@ from db.importers.values import (
     parse_amounts,
     parse_dates,
     stage_status,
+    text_problems,
 )
 from db.importers.workspace import workspace_currency
 
@@ -64,7 +66,6 @@ HASHED = (  # the columns row_hash covers, in this order (a stored hash must sta
     "created_date",
     "close_date",
 )
-LIMITS = {"name": 300, "account": 300, "product": 200, "stage": 100, "owner": 200, "owner_email": 320}
 
 
 class Problems:
@@ -115,11 +116,15 @@ class PreparedDeals:
 def _text(frame: pd.DataFrame, columns: dict[str, str], field: str) -> pd.Series:
     if field not in columns:
         return pd.Series("", index=frame.index, dtype=object)
-    series = frame[columns[field]]
-    limit = LIMITS.get(field)
-    if not limit or max(map(len, pd.unique(series)), default=0) <= limit:  # distinct values: a few, usually
-        return series
-    return _per_value(series, lambda s: s[:limit])
+    return frame[columns[field]]
+
+
+def flag_text(problems: "Problems", frame: pd.DataFrame, columns: dict[str, str], limits: dict[str, int]) -> None:
+    """Refuse cells with control characters (NUL included) in any mapped column, and text over its limit."""
+    for field, column in columns.items():
+        control, long = text_problems(frame[column], limits.get(field, 10**9))
+        problems.flag(control, field, "control_character")
+        problems.flag(long, field, "text_too_long")
 
 
 def _per_value(series: pd.Series, fn: Callable[[str], str]) -> pd.Series:
@@ -153,6 +158,7 @@ def prepare_deals(raw: RawTable, options: ImportOptions, *, default_currency: st
     cmap = column_map("deals", list(frame.columns), file_format=options.file_format, overrides=options.column_map)
     cols = cmap.columns
     problems = Problems(frame, cols)
+    flag_text(problems, frame, cols, TEXT_LIMITS)
     default_currency = (options.currency or DEFAULT_CURRENCY.get(cmap.file_format) or default_currency).upper()
 
     stage = _text(frame, cols, "stage")
@@ -163,15 +169,19 @@ def prepare_deals(raw: RawTable, options: ImportOptions, *, default_currency: st
     problems.flag(status.isna(), "stage", "unknown_stage")
 
     order = _date_order(options, cols, frame)
-    close, close_bad = parse_dates(_text(frame, cols, "close_date"), order)
-    created, created_bad = parse_dates(_text(frame, cols, "created_date"), order)
+    close, close_bad, close_far = parse_dates(_text(frame, cols, "close_date"), order)
+    created, created_bad, created_far = parse_dates(_text(frame, cols, "created_date"), order)
     problems.flag(close_bad, "close_date", "bad_date")
+    problems.flag(close_far, "close_date", "date_out_of_range")
     problems.flag(created_bad, "created_date", "bad_date")
+    problems.flag(created_far, "created_date", "date_out_of_range")
 
-    cents, present, amount_bad, symbol_currency = parse_amounts(_text(frame, cols, "amount"))
+    cents, present, amount_bad, amount_far, symbol_currency = parse_amounts(_text(frame, cols, "amount"))
     problems.flag(amount_bad, "amount", "bad_amount")
+    problems.flag(amount_far, "amount", "amount_out_of_range")
     won = status.eq("won").to_numpy()
-    problems.flag(won & ~present, "amount", "missing_amount")
+    problems.flag(won & ~present & ~amount_far.to_numpy(), "amount", "missing_amount")
+    problems.flag(won & present & (cents < 0), "amount", "negative_won_amount")
     closed = won | status.eq("lost").to_numpy()
     problems.flag(closed & close.isna().to_numpy(), "close_date", "missing_close_date")
 
@@ -203,7 +213,7 @@ def prepare_deals(raw: RawTable, options: ImportOptions, *, default_currency: st
         "owner": owner,
         "account": account,
         "product": product,
-        "stage": stage,  # _text cut it to LIMITS["stage"]
+        "stage": stage,
         "status": status,
         "amount_cents": pd.Series(cents, index=frame.index),
         "currency": currency,

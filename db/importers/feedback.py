@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from db import clock
-from db.importers.deals import Problems
+from db.importers.deals import Problems, flag_text
 from db.importers.formats import column_map
 from db.importers.options import ImportOptions, Progress
 from db.importers.owners import ensure_owners, unlinked
@@ -26,6 +26,7 @@ from db.importers.reading import read_table
 from db.importers.report import ImportRefused, ImportResult
 from db.importers.runs import finish_run, start_run
 from db.importers.upsert import upsert
+from db.importers.values import TEXT_LIMITS, parse_dates
 from db.models import Feedback
 
 SOURCE = "import"
@@ -69,17 +70,17 @@ def import_feedback(
     except ImportRefused as refusal:
         result.status, result.refusal = "refused", refusal
         return result
-    from db.importers.values import parse_dates
-
     frame = raw.frame
     problems = Problems(frame, cols)
+    flag_text(problems, frame, cols, TEXT_LIMITS)
 
     def text(field: str) -> pd.Series:
         return frame[cols[field]] if field in cols else pd.Series("", index=frame.index, dtype=object)
 
-    received, bad_date = parse_dates(text("date"), order)
+    received, bad_date, far_date = parse_dates(text("date"), order)
     problems.flag(bad_date, "date", "bad_date")
-    problems.flag(received.isna() & ~bad_date, "date", "missing_date")
+    problems.flag(far_date, "date", "date_out_of_range")
+    problems.flag(received.isna() & ~bad_date & ~far_date, "date", "missing_date")
     rating_text = text("rating")
     parsed = {r: (float(m[1]) if (m := _RATING.match(r)) else None) for r in pd.unique(rating_text) if r}
     rating = rating_text.map(parsed)
@@ -94,7 +95,7 @@ def import_feedback(
     else:
         top = rating[good].max() if good.any() else 5
         scale = pd.Series(10 if top and top > 5 else 5, index=frame.index)
-    account, product, owner = text("account").str.slice(0, 300), text("product").str.slice(0, 200), text("owner")
+    account, product, owner = text("account"), text("product"), text("owner")
     if "id" in cols:
         ids = text("id")
         problems.flag(ids.eq(""), "id", "missing_id")

@@ -8,6 +8,7 @@ or without a BOM; the encoding is guessed from the bytes and reported in the sum
 import csv
 import io
 import operator
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,8 +33,13 @@ def read_table(data: bytes, filename: str = "") -> RawTable:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ImportRefused("xls_not_supported")
     encoding = detect_encoding(data)
+    if encoding == "utf-16":  # Excel's "Unicode text": decode once, then as any other text
+        data = data.decode("utf-16").encode("utf-8")
+        encoding = "utf-16"
     source: io.BytesIO | io.StringIO
-    if encoding in ("utf-8", "utf-8-sig"):  # the C parser decodes: no text copy of the whole file
+    if (nul := data.find(b"\x00")) >= 0:  # the C parser would end the cell there: "Ev\0e" would read "Ev"
+        raise ImportRefused("nul_byte", row=data.count(b"\n", 0, nul) + 1)
+    if encoding in ("utf-8", "utf-8-sig", "utf-16"):  # the C parser decodes: no text copy of the whole file
         head = data[: 4 * 65536].decode("utf-8", errors="ignore")
         source, read_encoding = io.BytesIO(data), "utf-8-sig"
     else:
@@ -53,18 +59,31 @@ def read_table(data: bytes, filename: str = "") -> RawTable:
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise ImportRefused("unreadable", detail=str(exc).splitlines()[0][:200]) from None
-    return RawTable(_clean(frame), encoding)
+    return RawTable(_with_rows(_clean(frame)), encoding)
+
+
+def _with_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        raise ImportRefused("no_rows")
+    return frame
+
+
+# A well-formed UTF-8 sequence of two to four bytes; in a single-byte or GB18030 file few high bytes form one.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH_BYTES = bytes(range(128, 256))
 
 
 def detect_encoding(data: bytes) -> str:
-    """utf-8 (BOM or not) when the bytes are valid UTF-8, else the best guess among GB18030 and single-byte."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+    """utf-8 (BOM or not) when the bytes are valid UTF-8, utf-16 with its BOM, else the best guess among
+    GB18030 and single-byte. Refuses (mixed_encoding) a UTF-8 file with a row in another encoding: guessing
+    a single-byte encoding for the whole file would garble every other row."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
         data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+        return "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError as exc:
+        _refuse_mixed_utf8(data, exc.start)
     sample = data[: 256 * 1024]
     for enc in ("gb18030",):  # Chinese Excel: most high bytes come in valid pairs decoding to CJK
         try:
@@ -96,6 +115,16 @@ def detect_encoding(data: bytes) -> str:
     return "latin_1"  # every byte decodes; the summary names the encoding so a wrong guess is visible
 
 
+def _refuse_mixed_utf8(data: bytes, failed_at: int) -> None:
+    """When most non-ASCII bytes form valid UTF-8 sequences, the file is UTF-8 with some rows that are not."""
+    sample = data[: 4 * 1024 * 1024]
+    in_sequences = len(sample) - len(_UTF8_SEQUENCE.sub(b"", sample))
+    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    if data.startswith(b"\xef\xbb\xbf") or (in_sequences >= 2 and in_sequences >= high - in_sequences):
+        row = data.count(b"\n", 0, failed_at) + 1  # the header is row 1, as a spreadsheet shows it
+        raise ImportRefused("mixed_encoding", row=row, encoding="UTF-8")
+
+
 def _delimiter(text: str) -> str:
     head = text[:65536].splitlines()[:20]
     try:
@@ -110,7 +139,7 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
         frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False, na_filter=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
         raise ImportRefused("unreadable", detail=str(exc)[:200]) from None
-    return _clean(frame.fillna(""))
+    return _with_rows(_clean(frame.fillna("")))
 
 
 def _stripped(series: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -30,6 +30,11 @@ REASONS = {
     "bad_period": "period not readable (2026, 2026-Q3, 2026-07, or start and end dates)",
     "bad_value": "target value not readable",
     "missing_value": "empty target value",
+    "amount_out_of_range": "amount beyond ±1,000,000,000,000 (in the currency's major unit)",
+    "negative_won_amount": "won deal with a negative amount",
+    "date_out_of_range": "date outside 1990-01-01 … 2100-12-31",
+    "control_character": "control character (such as NUL) in the text",
+    "text_too_long": "text longer than the column allows",
 }
 
 FILE_PROBLEMS = {
@@ -43,6 +48,10 @@ FILE_PROBLEMS = {
     "too_large": "the file is larger than the limit of {limit}",
     "unknown_map_field": "--map names an unknown field {detail} (fields: {fields})",
     "unknown_map_column": "--map names a column the file does not have: {detail}",
+    "no_rows": "the file has a header but no rows",
+    "nul_byte": "row {row} contains a NUL byte (a control character): remove it, or export the file again",
+    "mixed_encoding": "row {row} is not {encoding} like the rest of the file (mixed encodings): save the "
+    "whole file in one encoding, e.g. UTF-8",
 }
 
 

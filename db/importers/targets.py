@@ -21,7 +21,16 @@ from db.importers.owners import ensure_owners, unlinked
 from db.importers.reading import read_table
 from db.importers.report import MAX_LISTED, ImportRefused, ImportResult, RowProblem
 from db.importers.runs import finish_run, start_run
-from db.importers.values import BadValue, currency_code, parse_amount_text, parse_date_text
+from db.importers.values import (
+    MAX_AMOUNT,
+    TEXT_LIMITS,
+    BadValue,
+    control_free,
+    currency_code,
+    in_date_range,
+    parse_amount_text,
+    parse_date_text,
+)
 from db.importers.workspace import workspace_currency
 from db.models import Target
 
@@ -111,6 +120,10 @@ def _stored(metric: str, text: str) -> tuple[int, str | None]:
         s = text.strip()
         pct = s.endswith("%")
         value = Decimal(s.rstrip("%").strip())
+        if not value.is_finite():
+            raise BadValue("bad_value")
+        if abs(value) > MAX_AMOUNT:
+            raise BadValue("amount_out_of_range")
         ratio = value / 100 if pct or value > 1 else value
         return int((ratio * 10000).to_integral_value()), None
     cents, currency = parse_amount_text(text)
@@ -140,6 +153,11 @@ def import_targets(engine: Engine, data: bytes, *, filename: str, team_id: str, 
             return str(r[cols[field]]).strip() if field in cols else ""  # type: ignore[index]
 
         try:
+            for field in cols:
+                if not control_free(cell(field)):
+                    raise BadValue("control_character")
+                if len(cell(field)) > TEXT_LIMITS.get(field, 10**9):
+                    raise BadValue("text_too_long")
             field = "metric"
             metric = METRICS.get(cell("metric").lower().replace("_", " ")) or METRICS.get(cell("metric").lower())
             if metric is None:
@@ -151,12 +169,16 @@ def import_targets(engine: Engine, data: bytes, *, filename: str, team_id: str, 
                 start = parse_date_text(cell("start"), options.date_order)
                 field = "end"
                 end = parse_date_text(cell("end"), options.date_order) + timedelta(days=1)
+            if not (in_date_range(start) and in_date_range(end - timedelta(days=1))):
+                raise BadValue("date_out_of_range")
             field = "value"
             if not cell("value"):
                 raise BadValue("missing_value")
             try:
                 value, symbol = _stored(metric, cell("value"))
-            except (BadValue, ArithmeticError):
+            except BadValue as bad:
+                raise BadValue("amount_out_of_range" if str(bad) == "amount_out_of_range" else "bad_value") from None
+            except ArithmeticError:
                 raise BadValue("bad_value") from None
             field = "currency"
             currency = (

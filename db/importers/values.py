@@ -14,6 +14,23 @@ import pandas as pd
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 
+# -- the ranges a cell must be in (README "Importing data" states them) ----------------------------
+MAX_AMOUNT = 10**12  # in the currency's major unit, either sign: far above any deal, far below BIGINT cents
+MAX_AMOUNT_CENTS = MAX_AMOUNT * 100
+MIN_DATE, MAX_DATE = date(1990, 1, 1), date(2100, 12, 31)  # CRMs postdate 1990; periods stay in range
+# characters per field: the database columns' sizes; a feedback comment up to 10,000
+TEXT_LIMITS = {
+    "name": 300,
+    "account": 300,
+    "product": 200,
+    "stage": 100,
+    "owner": 200,
+    "owner_email": 320,
+    "comment": 10_000,
+}
+# C0 and C1 control characters and DEL; tab and line breaks are ordinary in a comment. NUL is one of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 class BadValue(ValueError):
     """A cell that cannot be read; the message is the reason code (see report.REASONS)."""
@@ -75,34 +92,49 @@ def parse_amount_text(text: str) -> tuple[int, str | None]:
         raise BadValue("bad_amount") from None
     if not value.is_finite():
         raise BadValue("bad_amount")
+    if abs(value) > MAX_AMOUNT:
+        raise BadValue("amount_out_of_range")
     cents = int((value * 100).to_integral_value())
     return (-cents if negative else cents), currency
 
 
-def parse_amounts(column: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series, pd.Series]:
-    """(cents int64, present bool, bad bool as Series, currency-from-symbol Series or None values)."""
+def parse_amounts(column: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series, pd.Series, pd.Series]:
+    """(cents int64, present bool, bad bool Series, out-of-range bool Series, currency-from-symbol Series).
+
+    An amount beyond ±MAX_AMOUNT (or not finite) is out of range, never cast: int64 would wrap."""
     empty = column.eq("").to_numpy()
-    numeric = pd.to_numeric(column, errors="coerce")
-    plain = numeric.notna().to_numpy()
+    numeric = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    plain = ~np.isnan(numeric)
+    with np.errstate(invalid="ignore"):
+        huge = plain & ~(np.abs(numeric) <= MAX_AMOUNT)  # inf too
+    ok = plain & ~huge
     cents = np.zeros(len(column), dtype=np.int64)
-    cents[plain] = np.rint(numeric.to_numpy()[plain] * 100).astype(np.int64)
+    cents[ok] = np.rint(numeric[ok] * 100).astype(np.int64)
     bad = np.zeros(len(column), dtype=bool)
     currency = pd.Series([None] * len(column), index=column.index, dtype=object)
     rest = ~plain & ~empty
     if rest.any():
-        parsed: dict[str, tuple[int, str | None] | None] = {}
+        parsed: dict[str, tuple[int, str | None] | str] = {}
         for text in pd.unique(column[rest]):
             try:
                 parsed[text] = parse_amount_text(text)
-            except BadValue:
-                parsed[text] = None
+            except BadValue as exc:
+                parsed[text] = str(exc)
         for i in np.flatnonzero(rest):
             hit = parsed[column.iat[i]]
-            if hit is None:
+            if hit == "amount_out_of_range":
+                huge[i] = True
+            elif isinstance(hit, str):
                 bad[i] = True
             else:
                 cents[i], currency.iat[i] = hit
-    return cents, ~empty & ~bad, pd.Series(bad, index=column.index), currency
+    return (
+        cents,
+        ~empty & ~bad & ~huge,
+        pd.Series(bad, index=column.index),
+        pd.Series(huge, index=column.index),
+        currency,
+    )
 
 
 # -- dates ---------------------------------------------------------------------------------------
@@ -186,21 +218,51 @@ def infer_date_order(values: Iterable[str]) -> str | None:
     return None
 
 
-def parse_dates(column: pd.Series, order: str | None) -> tuple[pd.Series, pd.Series]:
-    """(ISO 'YYYY-MM-DD' strings or None, bad bool Series) of a date column; empty cells are None, not bad."""
+def in_date_range(day: date) -> bool:
+    return MIN_DATE <= day <= MAX_DATE
+
+
+def parse_dates(column: pd.Series, order: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(ISO 'YYYY-MM-DD' strings or None, bad bool Series, out-of-range bool Series) of a date column.
+
+    Empty cells are None, neither bad nor out of range; a date outside MIN_DATE..MAX_DATE is out of range."""
     parsed: dict[str, str | None] = {"": None}
     bad_values: set[str] = set()
+    far_values: set[str] = set()
     for text in pd.unique(column):
         if text in parsed:
             continue
+        parsed[text] = None
         try:
-            parsed[text] = parse_date_text(text, order).isoformat()
+            day = parse_date_text(text, order)
         except BadValue:
-            parsed[text] = None
             bad_values.add(text)
+            continue
+        if in_date_range(day):
+            parsed[text] = day.isoformat()
+        else:
+            far_values.add(text)
     iso = column.map(parsed)
-    bad = column.isin(bad_values) if bad_values else pd.Series(False, index=column.index)
-    return iso, bad
+    none = pd.Series(False, index=column.index)
+    bad = column.isin(bad_values) if bad_values else none
+    far = column.isin(far_values) if far_values else none
+    return iso, bad, far
+
+
+# -- text ----------------------------------------------------------------------------------------
+def text_problems(column: pd.Series, limit: int) -> tuple[pd.Series, pd.Series]:
+    """(has a control character, longer than `limit`) per cell; one regex pass over the distinct values."""
+    uniques = pd.unique(column)
+    control: set[str] = set()
+    if _CONTROL.search("\n".join(uniques)):  # the usual case, a clean column, costs one scan in C
+        control = {u for u in uniques if _CONTROL.search(u)}
+    long = {u for u in uniques if len(u) > limit}
+    none = pd.Series(False, index=column.index)
+    return (column.isin(control) if control else none), (column.isin(long) if long else none)
+
+
+def control_free(text: str) -> bool:
+    return _CONTROL.search(text) is None
 
 
 # -- stages --------------------------------------------------------------------------------------
