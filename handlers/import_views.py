@@ -64,7 +64,10 @@ add_catalog(
             "zh": "金额超出 ±1,000,000,000,000（以该币种的主单位计）",
         },
         "import.reason.negative_won_amount": {"en": REASONS["negative_won_amount"], "zh": "赢单金额为负数"},
-        "import.reason.date_out_of_range": {"en": REASONS["date_out_of_range"], "zh": "日期不在 1990-01-01 至 2100-12-31 之间"},
+        "import.reason.date_out_of_range": {
+            "en": REASONS["date_out_of_range"],
+            "zh": "日期不在 1990-01-01 至 2100-12-31 之间",
+        },
         "import.reason.control_character": {"en": REASONS["control_character"], "zh": "文本含控制字符（如 NUL）"},
         "import.reason.text_too_long": {"en": REASONS["text_too_long"], "zh": "文本超过该列允许的长度"},
         "import.too_large": {
