@@ -11,7 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.middleware import install_log_redaction, log_request, make_attach_asker, make_skip_duplicate_events
+from bot.middleware import (
+    install_log_redaction,
+    log_request,
+    make_attach_asker,
+    make_skip_duplicate_events,
+    strip_nul,
+)
 from bot.settings import Settings
 from bot.slack_client import make_client
 from db.engine import get_engine
@@ -67,10 +73,11 @@ def create_app(settings: Settings, *, client: WebClient | None = None, deps: Dep
     deps = deps or make_deps(settings)
     app = App(
         signing_secret=secret,
-        client=client or make_client(token, settings.slack_api_url),
+        client=client or make_client(token, settings.slack_api_url, timeout=settings.salesbot_slack_timeout),
         listener_executor=TrackingExecutor(settings.salesbot_workers, thread_name_prefix="salesbot-listener"),
         logger=logging.getLogger("salesbot.bolt"),
     )
+    app.use(strip_nul)
     app.use(log_request)
     app.use(make_skip_duplicate_events(deps))
     app.use(make_attach_asker(deps))

@@ -3,10 +3,13 @@
 import argparse
 import logging
 import sys
+from datetime import timedelta
 
 from bot import import_command
 from bot.settings import Settings, SettingsError, load_settings
 from db import clock
+
+FUTURE_TOLERANCE = timedelta(minutes=1)  # clock skew between the cron host and the database host
 
 
 def _settings() -> Settings:
@@ -117,9 +120,25 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
     settings = _settings()
     _engine(settings)
-    now = clock.parse_moment(args.now) if args.now else clock.now()
+    try:
+        now = clock.parse_moment(args.now) if args.now else clock.now()
+    except ValueError:
+        raise SystemExit(f"--now {args.now!r} is not an ISO-8601 moment, e.g. 2026-11-30T09:00:00+01:00") from None
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    report = Scheduler(make_deps(settings), make_client(token, settings.slack_api_url), job_sources()).tick(now)
+    client = make_client(token, settings.slack_api_url, timeout=settings.salesbot_slack_timeout)
+    scheduler = Scheduler(make_deps(settings), client, job_sources())
+    if args.dry_run:
+        due = scheduler.dry_run(now)
+        for item in due:
+            print(f"due: {item.kind} {item.schedule_id} for {item.recipient} at {item.occurrence.isoformat()}")
+        print(f"tick {now.isoformat()} (dry run): {len(due)} due, nothing sent or recorded")
+        return 0
+    if now > clock.now() + FUTURE_TOLERANCE:
+        raise SystemExit(
+            f"refused: --now {now.isoformat()} is in the future. A real tick then would record those deliveries "
+            "early and change what happens at that time. Use --dry-run to see what would be due."
+        )
+    report = scheduler.tick(now)
     print(f"tick {now.isoformat()}: sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
           f"skipped {report.skipped}")
     return 0
@@ -168,7 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     import_command.add_arguments(imp)
     imp.set_defaults(func=import_command.run)
     tick = sub.add_parser("tick", help="run every scheduled job due at that moment once, then exit")
-    tick.add_argument("--now", default=None, help="ISO-8601 moment (default: now)")
+    tick.add_argument("--now", default=None,
+                      help="ISO-8601 moment (default: now); a past one backfills, a future one needs --dry-run")
+    tick.add_argument("--dry-run", action="store_true", help="list what is due at that moment; send nothing")
     tick.set_defaults(func=cmd_tick)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")

@@ -11,6 +11,7 @@ import json
 import secrets
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import IO, Any
 
@@ -142,7 +143,7 @@ class Console:
         command, _, text = line.strip().partition(" ")
         body = slash_command_body(command=command, text=text.strip(), user_id=self.user_id, team_id=self.team_id,
                                   response_url=self.slack.new_response_url(),
-                                  trigger_id=f"trigger.{next(self._seq)}")
+                                  trigger_id=f"trigger.{uuid.uuid4().hex}")
         return self._dispatch(body, "application/x-www-form-urlencoded")
 
     def message(self, text: str, files: list[dict[str, Any]] | None = None) -> Any:
@@ -152,7 +153,7 @@ class Console:
                                  "ts": f"{time.time():.6f}", "event_ts": f"{time.time():.6f}"}
         if files:
             event.update(subtype="file_share", files=files)
-        body = event_body(event=event, team_id=self.team_id, event_id=f"EvConsole{n:06d}")
+        body = event_body(event=event, team_id=self.team_id, event_id=f"EvConsole{n:06d}{uuid.uuid4().hex[:12]}")
         return self._dispatch(body, "application/json")
 
     def click(self, action_id: str, value: str | None = None) -> Any:
@@ -162,7 +163,7 @@ class Console:
                 if el.get("action_id") == action_id:
                     payload = {"type": "block_actions", "team": {"id": self.team_id},
                                "user": {"id": self.user_id, "team_id": self.team_id},
-                               "api_app_id": "A0SALESBOT", "trigger_id": f"trigger.{next(self._seq)}",
+                               "api_app_id": "A0SALESBOT", "trigger_id": f"trigger.{uuid.uuid4().hex}",
                                "response_url": self.slack.new_response_url(),
                                "channel": {"id": "C0GENERAL"}, "container": {"type": "message"},
                                "actions": [{"action_id": action_id, "block_id": block.get("block_id", ""),

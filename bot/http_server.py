@@ -5,23 +5,57 @@ same on Linux, macOS and Windows, and keeps the scheduler thread in the same pro
 behind a load balancer share one PostgreSQL; the delivery ledger keeps them from double-sending.
 """
 
+import io
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 EVENTS_PATH = "/slack/events"
+log = logging.getLogger("salesbot.http")
 
 
-def make_wsgi_app(app: App, engine: Engine) -> Callable[..., Iterable[bytes]]:
-    """All Slack traffic on POST /slack/events; GET /healthz checks the database too."""
+def _refuse(start_response: Callable[..., Any]) -> list[bytes]:
+    payload = json.dumps({"error": "invalid request"}).encode()
+    start_response("401 Unauthorized", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
+def verified(environ: dict[str, Any], verifier: SignatureVerifier) -> bool:
+    """Whether the request carries Slack's valid signature. The body is read once and put back for Bolt.
+
+    A timestamp that is not a number is a forgery like any other (401), not a crash; a refused request is
+    logged at WARNING with its size only: its body is whatever the sender chose to put there.
+    """
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+    signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+    ok = timestamp.isascii() and timestamp.isdigit() and verifier.is_valid(body, timestamp, signature)
+    if not ok:
+        log.warning("refused a request with an invalid signature or timestamp (%d bytes)", len(body))
+    return ok
+
+
+def make_wsgi_app(app: App, engine: Engine, signing_secret: str | None = None) -> Callable[..., Iterable[bytes]]:
+    """All Slack traffic on POST /slack/events (signature checked first); GET /healthz checks the database too."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = signing_secret or getattr(app, "_signing_secret", None)
+    verifier = SignatureVerifier(secret) if secret else None
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "POST" and verifier is not None and not verified(environ, verifier):
+            return _refuse(start_response)
         if environ.get("PATH_INFO") == "/healthz":
             try:
                 with engine.connect() as conn:

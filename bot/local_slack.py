@@ -2,12 +2,19 @@
 
 It answers the Web API methods salesbot calls (chat.*, conversations.open, users.*, files upload v2,
 views.*), receives `response_url` posts, serves uploaded files for download, and records every call so
-the console can print it and tests can assert on it. Faults (429 with Retry-After, 5xx, Slack errors) can
-be queued per method. Nothing here is used when the bot talks to the real Slack.
+the console can print it and tests can assert on it. Posted messages are kept per channel, with their
+message metadata, and read back by `conversations.history` / `conversations.replies` (paged, metadata only
+with `include_all_metadata`, as Slack does).
+
+Faults can be queued per method (also for `response_url` and `upload`): 429 with Retry-After and 5xx (Slack
+did not act), a Slack error (ok=false), and two where Slack DID act but the caller cannot know: `hang`
+(the answer comes after that many seconds, past the client's timeout) and `drop` (the connection is closed
+without an answer). Nothing here is used when the bot talks to the real Slack.
 """
 
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +39,13 @@ class Fault:
     status: int = 429
     retry_after: int | None = 1
     error: str | None = None  # a Slack error code returned with HTTP 200 and ok=false
+    hang: float = 0.0  # acted on, then the answer is held this many seconds (past the client's timeout)
+    drop: bool = False  # acted on, then the connection is closed without an answer
+
+    @property
+    def acted(self) -> bool:
+        """Whether Slack did what was asked despite the fault (the caller cannot tell)."""
+        return self.drop or self.hang > 0
 
 
 class LocalSlack:
@@ -46,6 +60,7 @@ class LocalSlack:
         self.faults: dict[str, list[Fault]] = {}
         self.fault_every: dict[str, tuple[int, Fault]] = {}
         self.listeners: list[Callable[[Call], None]] = []
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages in posting order
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self._method_counts: dict[str, int] = {}
@@ -139,8 +154,15 @@ class LocalSlack:
                             "title": f.get("title")})
         return out
 
+    def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages that exist in Slack now (what a user would see), in one channel or all, oldest first."""
+        with self._lock:
+            channels = [channel] if channel else list(self.messages)
+            return [m for c in channels for m in self.messages.get(c, [])]
+
     def reset(self) -> None:
         with self._lock:
+            self.messages.clear()
             self.calls.clear()
             self.faults.clear()
             self.fault_every.clear()
@@ -154,14 +176,17 @@ class LocalSlack:
             listener(call)
 
     def _pick_fault(self, method: str) -> Fault | None:
+        """The fault for this call of `method`; '*' faults apply to Web API methods only (not to
+        'response_url' and 'upload', which are faulted by name)."""
+        web_api = method not in ("response_url", "upload")
         with self._lock:
             n = self._method_counts[method] = self._method_counts.get(method, 0) + 1
-            total = self._method_counts["*"] = self._method_counts.get("*", 0) + 1
-            for key in (method, "*"):
+            total = self._method_counts["*"] = self._method_counts.get("*", 0) + web_api
+            for key in (method, "*") if web_api else (method,):
                 queue = self.faults.get(key)
                 if queue:
                     return queue.pop(0)
-            for key, count in ((method, n), ("*", total)):
+            for key, count in ((method, n), ("*", total)) if web_api else ((method, n),):
                 every = self.fault_every.get(key)
                 if every and count % every[0] == 0:
                     return every[1]
@@ -174,11 +199,19 @@ class LocalSlack:
         if method == "auth.test":
             return {"ok": True, "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B0001",
                     "team": "Local", "user": "salesbot", "url": self.url}
-        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"):
+        if method == "chat.postMessage":
+            channel = self._channel_id(str(args.get("channel") or ""))
+            message = self._store(channel, ts, {"text": args.get("text") or "", "blocks": _as_list(args.get("blocks")),
+                                                "thread_ts": args.get("thread_ts"),
+                                                "metadata": _as_obj(args.get("metadata")) or None})
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method in ("chat.update", "chat.postEphemeral", "chat.scheduleMessage"):
             ret: dict[str, Any] = {"ok": True, "channel": args.get("channel"), "ts": args.get("ts") or ts}
             if method == "chat.postEphemeral":
                 ret = {"ok": True, "message_ts": ts}
             return ret
+        if method in ("conversations.history", "conversations.replies"):
+            return self._history(method, args)
         if method == "chat.delete":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "conversations.open":
@@ -206,7 +239,13 @@ class LocalSlack:
         if method == "files.completeUploadExternal":
             files = args.get("files")
             files = json.loads(files) if isinstance(files, str) else files or []
-            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+            shared = [{"id": f["id"], "title": f.get("title"), "name": self.files.get(f["id"], {}).get("info", {})
+                       .get("name")} for f in files]
+            channel = args.get("channel_id") or args.get("channels")
+            if channel:
+                self._store(self._channel_id(str(channel)), ts, {"text": args.get("initial_comment") or "",
+                                                                 "files": shared, "thread_ts": args.get("thread_ts")})
+            return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in shared]}
         if method == "files.info":
             stored = self.files.get(str(args.get("file")))
             return {"ok": True, "file": stored["info"]} if stored else {"ok": False, "error": "file_not_found"}
@@ -215,6 +254,46 @@ class LocalSlack:
         if method == "reactions.add":
             return {"ok": True}
         return {"ok": True}
+
+    def _channel_id(self, channel: str) -> str:
+        """Posting to a user id posts in the DM with them, as Slack does."""
+        return "D" + channel.lstrip("U") if channel[:1] == "U" else channel
+
+    def _store(self, channel: str, ts: str, fields: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            # distinct, increasing ts per channel (Slack's message ids)
+            existing = self.messages.setdefault(channel, [])
+            if existing and float(ts) <= float(existing[-1]["ts"]):
+                ts = f"{float(existing[-1]['ts']) + 0.000001:.6f}"
+            message = {"type": "message", "ts": ts, "user": self.bot_user_id, "bot_id": "B0001",
+                       **{k: v for k, v in fields.items() if v is not None}}
+            existing.append(message)
+            return message
+
+    def _history(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history (top-level messages, newest first) and .replies (a thread, oldest first)."""
+        channel = str(args.get("channel") or "")
+        with self._lock:
+            if channel not in self.messages and not channel.startswith(("C", "D", "G")):
+                return {"ok": False, "error": "channel_not_found"}
+            every = list(self.messages.get(channel, []))
+        if method == "conversations.history":
+            found = [m for m in reversed(every) if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
+        else:
+            parent = str(args.get("ts") or "")
+            found = [m for m in every if m["ts"] == parent or m.get("thread_ts") == parent]
+            if not found:
+                return {"ok": False, "error": "thread_not_found"}
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+        found = [m for m in found if oldest <= float(m["ts"]) <= latest]
+        if str(args.get("include_all_metadata", "")).lower() not in ("true", "1"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        page = found[start:start + limit]
+        more = start + limit < len(found)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         slack = self
@@ -255,15 +334,20 @@ class LocalSlack:
                 path = urlparse(self.path).path
                 if path.startswith("/upload/"):
                     file_id = path.rsplit("/", 1)[1]
-                    if file_id in slack.files:
-                        slack.files[file_id]["content"] = _multipart_file(body, self.headers) or body
-                    slack._record(Call("upload", {"file_id": file_id}, body))
-                    self._reply(200, None, raw=b"OK - " + str(len(body)).encode())
+                    fault = slack._pick_fault("upload")
+                    if fault is None or fault.acted:
+                        if file_id in slack.files:
+                            slack.files[file_id]["content"] = _multipart_file(body, self.headers) or body
+                    slack._record(Call("upload", {"file_id": file_id, **_fault_args(fault)}, body))
+                    if not self._fault(fault):
+                        self._reply(200, None, raw=b"OK - " + str(len(body)).encode())
                     return
                 if path.startswith("/response/"):
                     args = _parse_body(body, self.headers.get("Content-Type", ""))
-                    slack._record(Call("response_url", args, body))
-                    self._reply(200, None, raw=b"ok")
+                    fault = slack._pick_fault("response_url")
+                    slack._record(Call("response_url", {**args, **_fault_args(fault)}, body))
+                    if not self._fault(fault):
+                        self._reply(200, None, raw=b"ok")
                     return
                 if not path.startswith("/api/"):
                     self._reply(404, {"ok": False, "error": "not_found"})
@@ -272,22 +356,54 @@ class LocalSlack:
                 args = _parse_body(body, self.headers.get("Content-Type", ""))
                 args.update({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
                 fault = slack._pick_fault(method)
-                slack._record(Call(method, {**args, "_fault": fault is not None}, body))
-                if fault is not None:
-                    if fault.error:
-                        self._reply(200, {"ok": False, "error": fault.error})
-                    else:
-                        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                        self._reply(fault.status, {"ok": False, "error": "ratelimited"
-                                                   if fault.status == 429 else "internal_error"}, headers)
-                    return
-                self._reply(200, slack.api(method, args))
+                slack._record(Call(method, {**args, **_fault_args(fault)}, body))
+                answer = slack.api(method, args) if fault is None or fault.acted else None
+                if not self._fault(fault):
+                    self._reply(200, answer)
+
+            def _fault(self, fault: Fault | None) -> bool:
+                """Answer with the fault (True), or do nothing when there is none (False)."""
+                if fault is None:
+                    return False
+                if fault.drop:  # acted on; the caller sees the connection close without an answer
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return True
+                if fault.hang:  # acted on; the answer comes too late for the caller's timeout
+                    time.sleep(fault.hang)
+                    self.close_connection = True
+                    return True
+                if fault.error:
+                    self._reply(200, {"ok": False, "error": fault.error})
+                    return True
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                self._reply(fault.status, {"ok": False, "error": "ratelimited"
+                                           if fault.status == 429 else "internal_error"}, headers)
+                return True
 
         return Handler
 
     def successful(self, method: str) -> list[Call]:
         """Calls of `method` that were answered without an injected fault."""
         return [c for c in self.calls_to(method) if not c.args.get("_fault")]
+
+    def delivered(self, method: str) -> list[Call]:
+        """Calls of `method` that took effect, whether or not the caller saw the answer (hang, drop)."""
+        return [c for c in self.calls_to(method) if not c.args.get("_lost")]
+
+
+def _fault_args(fault: Fault | None) -> dict[str, bool]:
+    """Recorded with each call: `_fault` (the caller saw no success), `_lost` (Slack did not act either)."""
+    return {"_fault": fault is not None, "_lost": fault is not None and not fault.acted}
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value or None
 
 
 def _as_obj(value: Any) -> dict[str, Any]:

@@ -2,28 +2,46 @@
 
 - `log_request`: one line per request (kind, user, duration); tokens never reach logs (see `RedactTokens`).
 - `skip_duplicate_events`: an event Slack delivers again (`X-Slack-Retry-Num`, or to a second instance)
-  is acknowledged and not processed twice; the event id is recorded in the database, so this holds
-  across restarts and instances.
-- `attach_asker`: who is asking, their role and language, and the app's `Deps`, on `context`.
+  is acknowledged and not processed twice; so is a slash command or interaction sent again with the same
+  trigger id. The id is recorded in the database, so this holds across restarts and instances.
+- `attach_asker`: who is asking, their role and language, and the app's `Deps`, on `context`; a request
+  that names a user but no workspace is refused with a clear answer (never acknowledged and forgotten).
+- `strip_nul`: NUL characters are removed from every request body before anything reads it (PostgreSQL
+  cannot store them in text; Slack-supplied text from the Web API is cleaned in bot/slack_client.py).
 """
 
+import hashlib
+import json
 import logging
 import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 
+from bot.slack_client import as_salesbot_client, without_nul
 from db.engine import session_scope
 from db.members import ensure_member, ensure_workspace, member_by_slack_id
 from db.models import ProcessedEvent
 from handlers.context import Asker, Deps
-from reports.i18n import language_for
+from reports.i18n import add_catalog, language_for, t
 
 log = logging.getLogger("salesbot.requests")
+
+add_catalog(
+    {
+        "request.no_workspace": {
+            "en": "This request did not say which Slack workspace it came from, so I cannot answer it and did "
+            "nothing. If it keeps happening, ask the person who runs salesbot to check the app's installation.",
+            "zh": "这个请求没有说明来自哪个 Slack 工作区，所以我无法回答，也没有执行任何操作。"
+            "如果反复出现，请联系 salesbot 的管理员检查应用的安装。",
+        },
+    }
+)
 
 _TOKEN = re.compile(r"xox[abposer]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 
@@ -62,16 +80,59 @@ def log_request(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> 
                  (time.perf_counter() - started) * 1000)
 
 
+def _has_nul(node: Any) -> bool:
+    if isinstance(node, str):
+        return "\x00" in node
+    if isinstance(node, dict):
+        return any(_has_nul(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_nul(v) for v in node)
+    return False
+
+
+def strip_nul(req: BoltRequest, context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+    """Remove NUL characters from the request body, before any listener reads it.
+
+    The parsed body is replaced in place (`command`, `event`, `view` are views of it), and so is the raw
+    body, because Bolt parses the raw body again for the copy that lazy listeners get (after verification:
+    the signature was checked on what Slack sent)."""
+    if context.get("client") is not None:
+        context["client"] = as_salesbot_client(context["client"])  # NUL-free Web API answers too
+    if _has_nul(req.body):
+        clean = without_nul(req.body)
+        req.body.clear()
+        req.body.update(clean)
+        if "json" in (req.content_type or ""):
+            req.raw_body = json.dumps(clean)
+        elif req.raw_body.startswith("payload="):
+            req.raw_body = urlencode({"payload": json.dumps(clean)})
+        else:
+            req.raw_body = urlencode(clean)
+    return next()
+
+
+def request_key(body: dict[str, Any]) -> str | None:
+    """What makes a request the same request: the event id of an event, the trigger id of a slash command or
+    an interaction (a retried or replayed copy carries the same one). None when it has neither."""
+    if body.get("type") == "event_callback":
+        return body.get("event_id") or None
+    trigger = body.get("trigger_id")
+    if not trigger:
+        return None
+    key = f"trigger:{trigger}"
+    return key if len(key) <= 64 else "trigger:" + hashlib.sha256(str(trigger).encode()).hexdigest()[:56]
+
+
 def make_skip_duplicate_events(deps: Deps) -> Callable[..., Any]:
     def skip_duplicate_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
-        event_id = body.get("event_id")
-        if body.get("type") != "event_callback" or not event_id:
+        key = request_key(body)
+        if not key:
             return next()
         try:
             with session_scope(deps.engine) as session:
-                session.add(ProcessedEvent(team_id=body.get("team_id") or "", event_id=event_id))
+                session.add(ProcessedEvent(team_id=body.get("team_id") or "", event_id=key))
         except IntegrityError:
-            log.info("event %s already handled; skipping the retry", event_id)
+            log.info("request %s already handled; skipping the retry", key)
             return BoltResponse(status=200, body="")
         return next()
 
@@ -82,12 +143,23 @@ def make_attach_asker(deps: Deps) -> Callable[..., Any]:
     def attach_asker(body: dict[str, Any], context: Any, client: Any, next: Callable[[], Any]) -> Any:  # noqa: A002
         context["deps"] = deps
         user_id, team_id = context.get("user_id"), context.get("team_id")
+        if user_id and not team_id:
+            return refuse_without_workspace(body, deps)
         if user_id and team_id:
             context["asker"] = resolve_asker(deps, client, team_id=team_id, user_id=user_id,
                                              text=str(body.get("text") or ""))
         return next()
 
     return attach_asker
+
+
+def refuse_without_workspace(body: dict[str, Any], deps: Deps) -> BoltResponse:
+    """Every row belongs to a workspace: a request without one is answered with why nothing was done."""
+    log.warning("refused %s without a workspace (team_id empty)", _request_kind(body))
+    if body.get("type") == "event_callback":
+        return BoltResponse(status=200, body="")  # nobody to answer in an event; the log says why
+    text = t("request.no_workspace", language_for(text=str(body.get("text") or ""), default=deps.language))
+    return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
 
 
 def resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: str = "") -> Asker:

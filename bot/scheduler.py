@@ -26,6 +26,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlmodel import Session
 
+from bot.slack_client import as_salesbot_client
 from db import clock, deliveries
 from handlers.context import Deps
 from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, JobSource, PermanentFailure
@@ -76,15 +77,7 @@ def scheduler_client(client: WebClient, *, max_wait: int = RATE_LIMIT_WAIT) -> W
         return client
     handlers = [h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)]
     limit = next((h.max_retry_count for h in client.retry_handlers if isinstance(h, RateLimitErrorRetryHandler)), 3)
-    return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=client.timeout,
-        ssl=client.ssl,
-        proxy=client.proxy,
-        logger=client.logger,
-        retry_handlers=[*handlers, ShortRateLimitRetryHandler(limit, max_wait)],
-    )
+    return as_salesbot_client(client, retry=[*handlers, ShortRateLimitRetryHandler(limit, max_wait)])
 
 
 @dataclass
@@ -130,6 +123,15 @@ class Scheduler:
                 report.skipped,
             )
         return report
+
+    def dry_run(self, now: datetime) -> list[DueDelivery]:
+        """What `tick(now)` would send, without sending or recording anything (the session is rolled back)."""
+        items: list[DueDelivery] = []
+        with Session(self.deps.engine) as session:
+            for source in self.sources:
+                items.extend(source.due(session, now.astimezone(UTC)))
+            session.rollback()
+        return items
 
     def _due(self, source: JobSource, now: datetime, report: TickReport) -> list[DueDelivery]:
         """What the source has due, minus occurrences first seen past the grace window (recorded as skipped)."""

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     salesbot_workers: int = Field(default=32, ge=2, le=512)
     salesbot_files_dir: str = "console-files"
     salesbot_max_upload_mb: int = Field(default=20, ge=1, le=1024)
+    salesbot_slack_timeout: int = Field(default=10, ge=1, le=25)  # seconds per Web API call
+    salesbot_send_lease: int = Field(default=60, ge=2, le=3600)  # seconds a send may go without a heartbeat
 
     @field_validator("salesbot_timezone")
     @classmethod

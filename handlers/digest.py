@@ -119,8 +119,9 @@ STAGE_ORDER = ["prospecting", "qualification", "needs analysis", "proposal", "ne
 
 
 # ---------------------------------------------------------------------------------------------- command
-def ack_digest(ack: Ack, command: dict[str, Any], context: Any, client: Any) -> None:
-    """Quick verbs answer in the ack; `preview` is acknowledged and built after the ack."""
+def ack_digest(ack: Ack, command: dict[str, Any], context: Any) -> None:
+    """Database-only verbs (list, unsubscribe) answer in the ack; `subscribe` (which asks Slack about the
+    channel) and `preview` are acknowledged at once and done after the ack: nothing here waits on Slack."""
     asker = asker_of(context)
     lang = asker.language
     words = (command.get("text") or "").strip().split(None, 1)
@@ -137,7 +138,7 @@ def ack_digest(ack: Ack, command: dict[str, Any], context: Any, client: Any) -> 
         return
     deps = deps_of(context)
     if verb == "subscribe":
-        ack(**_subscribe(deps, asker, rest, command.get("channel_id") or "", client))
+        ack()
     elif verb == "list":
         ack(**_list(deps, asker))
     elif verb == "unsubscribe":
@@ -146,16 +147,26 @@ def ack_digest(ack: Ack, command: dict[str, Any], context: Any, client: Any) -> 
         ack(text=t("digest.building", lang))
 
 
-def preview_digest(command: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
-    """After the ack: build the digest now and show it to the asker only: the text here, and the same
-    message the channel would get (charts and text) in the asker's DM with the bot."""
+def after_ack(command: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
+    """The verbs that talk to Slack, after the ack: subscribe (channel lookups) and preview."""
     words = (command.get("text") or "").strip().split(None, 1)
-    if not words or VERBS.get(words[0].lower()) != "preview":
+    verb = VERBS.get(words[0].lower()) if words else None
+    asker = asker_of(context)
+    if verb not in ("subscribe", "preview") or not asker.is_manager:
         return
+    rest = words[1] if len(words) > 1 else ""
+    if verb == "subscribe":
+        answer = _subscribe(deps_of(context), asker, rest, command.get("channel_id") or "", client)
+        respond(response_type="ephemeral", replace_original=False, **answer)
+        return
+    preview_digest(rest, respond, client, context)
+
+
+def preview_digest(rest: str, respond: Respond, client: Any, context: Any) -> None:
+    """Build the digest now and show it to the asker only: the text here, and the same message the channel
+    would get (charts and text) in the asker's DM with the bot."""
     asker, deps = asker_of(context), deps_of(context)
-    if not asker.is_manager:
-        return
-    cadence, language, timezone = _preview_settings(deps, asker, words[1] if len(words) > 1 else "", client)
+    cadence, language, timezone = _preview_settings(deps, asker, rest, client)
     today = clock.today(timezone)
     digest, charts = compose(deps, asker.team_id, cadence, today, language)
     text = render(digest, timezone)
@@ -251,7 +262,8 @@ def _bot_is_member(client: Any, channel: str) -> bool:
     """Whether the bot can post there; True when Slack cannot tell (the first delivery will say)."""
     try:
         info = client.conversations_info(channel=channel).get("channel") or {}
-    except SlackApiError:
+    except Exception:  # a courtesy check: the subscription is stored whatever Slack answers, or fails to
+        log.warning("could not check whether the bot is in %s", channel, exc_info=True)
         return True
     return bool(info.get("is_member", True)) or channel.startswith("D")
 
@@ -487,4 +499,4 @@ def job_sources() -> list[Any]:
 
 
 def register(app: Any) -> None:
-    app.command("/digest")(ack=ack_digest, lazy=[preview_digest])
+    app.command("/digest")(ack=ack_digest, lazy=[after_ack])

@@ -26,6 +26,7 @@ def test_two_tick_processes_at_the_same_moment_deliver_each_digest_once(
         "DATABASE_URL": pg_database.url,
         "SLACK_BOT_TOKEN": "xoxb-tick",
         "SLACK_API_URL": fake_slack.api_url,
+        "SALESBOT_NOW": "2026-11-30T14:00:00+00:00",  # the processes' clock: --now is not in their future
     }
     command = [sys.executable, "-m", "bot.cli", "tick", "--now", "2026-11-30T14:00:00+00:00"]
     procs = [

@@ -29,8 +29,8 @@ def _age(slack: SlackDriver) -> None:
 
 def test_subscribe_then_exactly_one_digest_at_nine_local(slack: SlackDriver) -> None:
     seed(slack.deps.engine)
-    reply = slack.command("/digest", "subscribe <#C0SALES|sales> weekly on monday at 09:00", user="UMANAGER")
-    assert "Subscribed <#C0SALES> to the weekly digest: Monday 09:00 (America/New_York)" in ack_text(reply)
+    slack.command("/digest", "subscribe <#C0SALES|sales> weekly on monday at 09:00", user="UMANAGER")
+    assert "Subscribed <#C0SALES> to the weekly digest: Monday 09:00 (America/New_York)" in slack.last_response_text()
     _age(slack)
     assert slack.tick(BEFORE).sent == 0 and slack.fake.uploads() == []
     assert slack.tick(AT).sent == 1
@@ -118,7 +118,8 @@ def test_chinese_subscribe_list_unsubscribe_and_reps_refused(slack: SlackDriver)
     slack.fake.add_user("UZHANG", "张三", locale="zh-CN")
     refused = ack_text(slack.command("/digest", "订阅 #sales", user="UZHANG"))
     assert "只有经理" in refused
-    zh = ack_text(slack.command("/digest", "订阅 <#C0ZH|销售> 每周五 17:30 Asia/Shanghai", user="UMANAGER"))
+    slack.command("/digest", "订阅 <#C0ZH|销售> 每周五 17:30 Asia/Shanghai", user="UMANAGER")
+    zh = slack.last_response_text()
     assert "已为 <#C0ZH> 订阅每周简报：周五 17:30（Asia/Shanghai）" in zh
     listing = ack_text(slack.command("/digest", "list", user="UMANAGER"))
     assert "<#C0ZH>" in listing
@@ -143,10 +144,10 @@ def test_preview_shows_the_digest_to_the_asker_only(slack: SlackDriver) -> None:
 
 def test_chinese_phrasing_of_a_monthly_review_and_its_preview_by_channel(slack: SlackDriver) -> None:
     seed(slack.deps.engine)
-    zh = ack_text(slack.command("/digest", "订阅 <#C0ZH|销售> 每月第一个周一 上午9点 Asia/Shanghai", user="UMANAGER"))
-    assert "已为 <#C0ZH> 订阅每月简报：每月第一个周一 09:00（Asia/Shanghai）" in zh
+    slack.command("/digest", "订阅 <#C0ZH|销售> 每月第一个周一 上午9点 Asia/Shanghai", user="UMANAGER")
+    assert "已为 <#C0ZH> 订阅每月简报：每月第一个周一 09:00（Asia/Shanghai）" in slack.last_response_text()
     slack.command("/digest", "preview <#C0ZH|销售>", user="UMANAGER")
-    (preview,) = slack.responses()
+    (_subscribed, preview) = slack.responses()
     text = message_text(preview)
     assert text.startswith("*月度回顾 · ") and "Asia/Shanghai" in text and "去年同期" in text
     assert [b["type"] for b in preview["blocks"]] == ["section", "section", "context"]
@@ -155,7 +156,8 @@ def test_chinese_phrasing_of_a_monthly_review_and_its_preview_by_channel(slack: 
 
 
 def test_a_channel_name_slack_did_not_link_is_looked_up_or_explained(slack: SlackDriver) -> None:
-    reply = ack_text(slack.command("/digest", "subscribe #nowhere weekly", user="UMANAGER"))
+    slack.command("/digest", "subscribe #nowhere weekly", user="UMANAGER")
+    reply = slack.last_response_text()
     assert "I could not find the channel #nowhere" in reply
     assert slack.fake.calls_to("conversations.list")
     listing = ack_text(slack.command("/digest", "list", user="UMANAGER"))
