@@ -100,14 +100,20 @@ class Deal(SQLModel, table=True):
 
 
 class Target(SQLModel, table=True):
-    """A measurable, time-bound goal for the team (member_id NULL) or one rep.
+    """A measurable, time-bound goal for one scope: the team (member_id, product and account all NULL), one
+    rep, one product or one account (a figure is only ever compared with a target of its own scope).
 
     `value_cents` is the target in hundredths of the metric's unit: cents for money, hundredths of a deal
     for counts, hundredths of a percent point for rates. Periods are half-open [period_start, period_end).
+    A SMART target ("+10% next quarter", "110% of last quarter") keeps what it was derived from: the base
+    period, the base value measured when it was set, and the rule (`growth_kind` 'plus' | 'of' | 'points',
+    `growth_bp` in hundredths of a percent or of a point), so every answer can show it.
     """
 
     __table_args__ = (
-        UniqueConstraint("team_id", "member_id", "metric", "period_start", "period_end", name="uq_target"),
+        UniqueConstraint(
+            "team_id", "member_id", "product", "account", "metric", "period_start", "period_end", name="uq_target"
+        ),
         Index("ix_target_team_period", "team_id", "metric", "period_start", "period_end"),
     )
 
@@ -121,6 +127,13 @@ class Target(SQLModel, table=True):
     currency: str = Field(default="USD", max_length=3)
     created_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = _created()
+    product: str | None = Field(default=None, max_length=200)
+    account: str | None = Field(default=None, max_length=200)
+    base_start: date | None = None
+    base_end: date | None = None
+    base_cents: int | None = Field(default=None, sa_type=BigInteger)
+    growth_kind: str | None = Field(default=None, max_length=8)
+    growth_bp: int | None = None
 
 
 class Feedback(SQLModel, table=True):

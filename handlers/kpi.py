@@ -23,13 +23,15 @@ from handlers.blocks import context, section
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.replies import managers_only, not_understood
 from reports import kpi_engine as engine
+from reports import target_words
 from reports.charts import trend_chart
 from reports.formatting import date_short
 from reports.i18n import add_catalog, t
 from reports.kpi_grammar import METRIC_NAMES, parse_kpi
-from reports.kpi_people import find_member, known_values, owns_deals, workspace_prefs
+from reports.kpi_people import find_member, known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
-from reports.targets import rep_targets_cents
+from reports.standing import is_partial, period_state, standing
+from reports.targets import ADDITIVE, rep_targets_cents
 
 log = logging.getLogger("salesbot.kpi")
 
@@ -252,11 +254,48 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
 def _headline(session: Any, scope: engine.Scope, period: Any, frame: views.Frame, today: date, *, mine: bool) -> Answer:
     values = engine.compute_many(session, HEADLINE, scope, period, today=today)
     cmp = engine.compare(session, "revenue", scope, period, today=today)
-    target = engine.target_for(session, scope, "revenue", period)
+    line = target_line(session, "revenue", scope, period, frame, today, values["revenue"], pace=values["pace"].value)
     title = t("kpi.your_numbers" if mine else "kpi.team_numbers", frame.language)
     if scope.member_id is not None and not mine:
         title = frame.subject
-    return Answer(views.headline_message(values, cmp, frame, target=_target_value("revenue", target), title=title))
+    message = views.headline_message(values, cmp, frame, target_line=line, title=title)
+    return Answer(_partial_note(message, period, today, frame))
+
+
+def target_line(
+    session: Any,
+    metric: str,
+    scope: engine.Scope,
+    period: Any,
+    frame: views.Frame,
+    today: date,
+    actual: engine.KpiValue,
+    *,
+    pace: float | None = None,
+) -> str:
+    """The target of exactly this scope and period (the rule of reports/targets.py), where it comes from, and
+    the standing by the calendar (pace while running, hit or missed once over); '' without a target."""
+    use = engine.target_use(session, scope, metric, period)
+    if use is None:
+        return ""
+    target = _target_value(metric, use.value)
+    assert target is not None
+    names = names_by_slack_id(session, scope.team_id, target_words.setters([use]))
+    source = target_words.describe(
+        use, frame.language, lambda raw: views.fmt(_target_value(metric, raw), frame), names,  # type: ignore[arg-type]
+        additive=metric in ADDITIVE,
+    )
+    st = standing(metric, actual.value, target.value, period.start, period.end, today, pace=pace)
+    gap = engine.KpiValue(metric, int(st.gap) if target.unit == "money" else st.gap, target.unit) if st.gap else None
+    return views.standing_line(target, source, st, frame, gap=gap)
+
+
+def _partial_note(message: dict[str, Any], period: Any, today: date, frame: views.Frame) -> dict[str, Any]:
+    """Say that a running period is partial and compared like for like (same number of days)."""
+    if not is_partial(period.start, period.end, today):
+        return message
+    n, total = (today - period.start).days + 1, (period.end - period.start).days
+    return views.note(message, t("kpi.partial", frame.language, n=n, total=total))
 
 
 def _figure(
@@ -271,13 +310,12 @@ def _figure(
     export: bool,
     target_hint: str,
 ) -> Answer:
-    target = _target_value(metric, engine.target_for(session, scope, metric, period))
-    ratio, pace, extra = None, None, []
+    pace, extra = None, []
     if metric == "revenue":
         running = period.start <= today < period.end  # a finished period has no pace, only attainment
-        wanted = ["revenue", "deals_won", "avg_deal_size", "win_rate", "attainment"] + (["pace"] if running else [])
+        wanted = ["revenue", "deals_won", "avg_deal_size", "win_rate"] + (["pace"] if running else [])
         more = engine.compute_many(session, wanted, scope, period, today=today)
-        ratio, pace = more["attainment"].value, more["pace"].value if running else None
+        pace = more["pace"].value if running else None
         cmp = engine.compare(session, metric, scope, period, today=today, current=more["revenue"])
         extra.append(
             t(
@@ -290,24 +328,19 @@ def _figure(
         )
     else:
         cmp = engine.compare(session, metric, scope, period, today=today)
-    if metric != "revenue" and target is not None and target.value and cmp.current.value is not None:
-        ratio = (
-            target.value / cmp.current.value
-            if metric == "sales_cycle" and cmp.current.value
-            else cmp.current.value / target.value
-        )
+    line = target_line(session, metric, scope, period, frame, today, cmp.current, pace=pace)
     message = views.figure_message(
         cmp,
         frame,
-        target=target,
-        attainment=ratio,
-        pace=pace,
+        target_line=line,
         extra=extra,
         vs_last_year_first=vs_last_year,
         target_hint=target_hint,
     )
+    message = _partial_note(message, period, today, frame)
     uploads = []
     if export:
+        target = _target_value(metric, engine.target_for(session, scope, metric, period))
         rows = [("period", "metric", "value", "previous", "year_ago", "target")]
         rows.append(
             (
@@ -355,7 +388,15 @@ def _breakdown(
         else None
     )
     message = views.breakdown_message(
-        metric, by, rows, frame, targets=targets, total=total, week_labels=week_labels, paces=paces
+        metric,
+        by,
+        rows,
+        frame,
+        targets=targets,
+        total=total,
+        week_labels=week_labels,
+        paces=paces,
+        state=period_state(period.start, period.end, today),
     )
     uploads = []
     if by == "week" and rows and _is_money(metric):

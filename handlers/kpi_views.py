@@ -14,9 +14,11 @@ from babel.numbers import format_currency
 
 from handlers.blocks import Block, button, context, section
 from handlers.blocks import message as make_message
-from reports.formatting import change, locale_for, money, money_short, number, percent
+from reports.changes import change_text
+from reports.formatting import locale_for, money, money_short, number, percent
 from reports.i18n import add_catalog, t
 from reports.kpi_engine import BreakdownRow, Comparison, KpiValue, rep_status
+from reports.standing import Standing
 
 add_catalog(
     {
@@ -47,6 +49,15 @@ add_catalog(
             "en": "Target {target} · attainment {attainment} {mark}",
             "zh": "目标 {target} · 完成率 {attainment} {mark}",
         },
+        "kpi.target_is": {"en": "Target {target} ({source})", "zh": "目标 {target}（{source}）"},
+        "kpi.attainment_is": {"en": "attainment {pct}", "zh": "完成率 {pct}"},
+        "kpi.status.hit": {"en": "hit ✅", "zh": "已达成 ✅"},
+        "kpi.status.missed": {"en": "missed by {gap}", "zh": "未达成，差 {gap}"},
+        "kpi.status.upcoming": {"en": "not started yet", "zh": "尚未开始"},
+        "kpi.partial": {
+            "en": "Partial period: {n} of {total} days so far, compared with the same {n} days of each earlier period",
+            "zh": "期间未结束：已过 {n}/{total} 天，与之前各期的前 {n} 天对比",
+        },
         "kpi.pace_line": {"en": "pace {pace} · {status}", "zh": "进度 {pace} · {status}"},
         "kpi.no_target": {
             "en": "No target for this period · set one with `/target set revenue 100000 {hint}`",
@@ -65,6 +76,10 @@ add_catalog(
         "kpi.status.behind": {"en": "behind", "zh": "落后"},
         "kpi.status.no_target": {"en": "no target", "zh": "无目标"},
         "kpi.of_target": {"en": "{pct} of target · {status}", "zh": "完成率 {pct} · {status}"},
+        "kpi.of_target_pace": {
+            "en": "{pct} of target · pace {pace} · {status}",
+            "zh": "完成率 {pct} · 进度 {pace} · {status}",
+        },
         "kpi.total_line": {"en": "{n} {what} · total {total}", "zh": "共 {n} 项 · 合计 {total}"},
         "kpi.team_line": {
             "en": "{n} reps · team {total} of {target} target (pace {pace})",
@@ -156,14 +171,12 @@ def figure_message(
     cmp: Comparison,
     frame: Frame,
     *,
-    target: KpiValue | None = None,
-    attainment: float | None = None,
-    pace: float | None = None,
+    target_line: str = "",
     extra: list[str] | None = None,
     vs_last_year_first: bool = False,
     target_hint: str = "",
 ) -> dict[str, Any]:
-    """One metric: the figure with its changes, then target, attainment and pace when a target exists."""
+    """One metric: the figure with its changes, then the target line (`standing_line`) when a target exists."""
     lang, metric = frame.language, cmp.current.metric
     title = f"{metric_name(metric, lang)} · {frame.subject} · {frame.period_label}"
     current = fmt(cmp.current, frame)
@@ -172,17 +185,8 @@ def figure_message(
     changes = [year, prev] if vs_last_year_first else [prev, year]
     blocks = [_title(title, frame), section(f"*{current}*   " + "   ".join(changes))]
     lines = []
-    if target is not None and target.value is not None:
-        line = t(
-            "kpi.target_line",
-            lang,
-            target=fmt(target, frame),
-            attainment=percent(attainment, lang, 0),
-            mark=STATUS_MARK[rep_status(attainment)],
-        )
-        if pace is not None:
-            line += " · " + t("kpi.pace_line", lang, pace=percent(pace, lang, 0), status=_status_text(pace, lang))
-        lines.append(line.strip())
+    if target_line:
+        lines.append(target_line)
     elif metric == "revenue" and target_hint:
         lines.append(t("kpi.no_target", lang, hint=target_hint))
     lines.extend(extra or [])
@@ -191,16 +195,38 @@ def figure_message(
     return make_message(f"{title}: {current}", blocks)
 
 
+def standing_line(target: KpiValue, source: str, st: Standing, frame: Frame, *, gap: KpiValue | None = None) -> str:
+    """"Target $100,000.00 (set for Q4 2026 by Maria) · attainment 40% · pace 95% · at risk ⚠️" while the
+    period runs; "… · attainment 93% · missed by $7,000.00" or "… · attainment 107% · hit ✅" once it is over.
+    The status sits beside the figure it is judged from (pace, else attainment)."""
+    lang = frame.language
+    parts = [t("kpi.target_is", lang, target=fmt(target, frame), source=source)]
+    if st.status == "upcoming":
+        return " · ".join([*parts, t("kpi.status.upcoming", lang)])
+    attainment = t("kpi.attainment_is", lang, pct=percent(st.attainment, lang, 0))
+    if st.state == "finished":
+        if st.status == "hit":
+            parts += [attainment, t("kpi.status.hit", lang)]
+        else:
+            shown_gap = fmt(gap, frame) if gap is not None else percent(None, lang)
+            parts += [attainment, t("kpi.status.missed", lang, gap=shown_gap)]
+    elif st.judged_by == "pace":
+        pace = t("kpi.pace_line", lang, pace=percent(st.pace, lang, 0), status=_status_text(st.pace, lang))
+        parts += [attainment, pace]
+    else:
+        parts += [f"{attainment} · {_status_text(st.attainment, lang)}"]
+    return " · ".join(parts)
+
+
 def _change(current: KpiValue, base: KpiValue, language: str) -> str:
-    if current.value is None:
-        return percent(None, language)
-    return change(current.value, base.value, language)
+    """Rates in points, NPS in points, money and counts in % (reports/changes.py)."""
+    return change_text(current.unit, current.value, base.value, language)
 
 
 def headline_message(
-    values: dict[str, KpiValue], cmp: Comparison, frame: Frame, *, target: KpiValue | None, title: str
+    values: dict[str, KpiValue], cmp: Comparison, frame: Frame, *, target_line: str, title: str
 ) -> dict[str, Any]:
-    """`/kpi` alone: revenue with its change, the other headline numbers, and target, attainment and pace."""
+    """`/kpi` alone: revenue with its change, the other headline numbers, and the target line."""
     lang = frame.language
     heading = f"{title} · {frame.period_label}"
     revenue = fmt(values["revenue"], frame)
@@ -214,18 +240,8 @@ def headline_message(
         pipeline=fmt(values["pipeline"], frame, short=True),
     )
     blocks = [_title(heading, frame), section(f"{metric_name('revenue', lang)} *{revenue}*   {prev}"), context(more)]
-    if target is not None and target.value is not None:
-        line = t(
-            "kpi.target_line",
-            lang,
-            target=fmt(target, frame),
-            attainment=percent(values["attainment"].value, lang, 0),
-            mark=STATUS_MARK[rep_status(values["attainment"].value)],
-        )
-        pace = values["pace"].value
-        if pace is not None:
-            line += " · " + t("kpi.pace_line", lang, pace=percent(pace, lang, 0), status=_status_text(pace, lang))
-        blocks.append(context(line.strip()))
+    if target_line:
+        blocks.append(context(target_line))
     return make_message(f"{heading}: {revenue}", blocks)
 
 
@@ -240,12 +256,22 @@ def breakdown_message(
     week_labels: dict[Any, str] | None = None,
     notes: list[str] | None = None,
     paces: dict[Any, float | None] | None = None,
+    state: str = "running",
 ) -> dict[str, Any]:
     """A ranked table (or weeks in order with a sparkline); with rep targets, attainment and status per rep."""
     lang = frame.language
     title = f"{metric_name(metric, lang)} {t(f'kpi.by.{by}', lang)} · {frame.subject} · {frame.period_label}"
     return _table(
-        title, rows, frame, by=by, targets=targets, total=total, week_labels=week_labels, notes=notes, paces=paces
+        title,
+        rows,
+        frame,
+        by=by,
+        targets=targets,
+        total=total,
+        week_labels=week_labels,
+        notes=notes,
+        paces=paces,
+        state=state,
     )
 
 
@@ -275,7 +301,8 @@ def leaderboard_message(
                 pace=percent(team_pace, lang, 0),
             )
         )
-    return _table(title, rows, frame, by="rep", targets=targets, total=total, notes=notes, paces=paces)
+    state = "running" if running else "finished"
+    return _table(title, rows, frame, by="rep", targets=targets, total=total, notes=notes, paces=paces, state=state)
 
 
 def _table(
@@ -289,6 +316,7 @@ def _table(
     week_labels: dict[Any, str] | None = None,
     notes: list[str] | None = None,
     paces: dict[Any, float | None] | None = None,
+    state: str = "running",
 ) -> dict[str, Any]:
     lang = frame.language
     if not rows:
@@ -304,9 +332,8 @@ def _table(
             target = targets.get(row.key)
             ratio = (row.value.value or 0) / target if target else None
             if target:
-                # While the period runs, the status follows the pace; afterwards, the attainment.
-                judged = (paces or {}).get(row.key, ratio)
-                line += "   " + t("kpi.of_target", lang, pct=percent(ratio, lang, 0), status=_status_text(judged, lang))
+                gap = target - (row.value.value or 0)
+                line += "   " + _row_standing(ratio, (paces or {}).get(row.key), gap, frame, state)
             else:
                 line += "   " + t("kpi.status.no_target", lang)
         lines.append(line)
@@ -324,6 +351,23 @@ def _table(
     if footer:
         blocks.append(context(*footer))
     return make_message(title, blocks)
+
+
+def _row_standing(ratio: float | None, pace: float | None, gap_cents: float, frame: Frame, state: str) -> str:
+    """A rep's standing beside the figure it comes from: the pace that explains "at risk" while the period
+    runs, "hit" or "missed by …" once it is over."""
+    lang = frame.language
+    pct = percent(ratio, lang, 0)
+    if state == "finished":
+        if ratio is not None and ratio >= 1:
+            return t("kpi.of_target", lang, pct=pct, status=t("kpi.status.hit", lang))
+        gap = fmt(KpiValue("revenue", int(gap_cents), "money"), frame, whole=True)
+        return t("kpi.of_target", lang, pct=pct, status=t("kpi.status.missed", lang, gap=gap))
+    if state == "upcoming":
+        return t("kpi.of_target", lang, pct=pct, status=t("kpi.status.upcoming", lang))
+    if pace is not None:
+        return t("kpi.of_target_pace", lang, pct=pct, pace=percent(pace, lang, 0), status=_status_text(pace, lang))
+    return t("kpi.of_target", lang, pct=pct, status=_status_text(ratio, lang))
 
 
 def sparkline(values: list[float]) -> str:

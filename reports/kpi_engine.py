@@ -16,8 +16,10 @@ API (stable; other features depend on it):
     compare(session, metric, scope, period, *, today=None, current=None) -> Comparison
         Comparison(current, previous, year_ago, change_previous, change_year): relative changes,
         None when the base is 0 or missing
-    target_for(session, scope, metric, period) -> int | None      (Target.value_cents units: cents for
-        money, hundredths of a deal for counts; pro-rated by days, see reports/targets.py)
+    target_use(session, scope, metric, period) -> TargetUse | None   the target of exactly this scope, by the
+        one rule of reports/targets.py (exact period first), with how it was found
+    target_for(session, scope, metric, period) -> int | None      its value (Target.value_cents units: cents
+        for money, hundredths of a deal for counts, hundredths of a percent point for rates)
     attainment(session, scope, period, *, today=None) -> float | None      revenue / revenue target
     pace(session, scope, period, *, today=None) -> float | None
     rep_status(attainment_or_pace) -> 'on_track' (>= 1.0) | 'at_risk' (>= 0.8) | 'behind' | 'no_target' (None)
@@ -50,7 +52,8 @@ from typing import Any
 
 from db import clock
 from reports import kpi_queries as q
-from reports.targets import ADDITIVE, rep_targets_cents, target_cents
+from reports.standing import AT_RISK_FROM, ON_TRACK_FROM, running_status
+from reports.targets import ADDITIVE, TargetUse, rep_targets_cents, resolve_target, target_cents
 
 __all__ = [
     "METRICS",
@@ -66,6 +69,7 @@ __all__ = [
     "breakdown_many",
     "compare",
     "target_for",
+    "target_use",
     "attainment",
     "pace",
     "rep_status",
@@ -104,9 +108,6 @@ UNITS: dict[str, str] = {
 }
 BREAKDOWNS = ("rep", "product", "account", "week")
 
-# Attainment or pace thresholds, the same as the bar colours of reports/charts.py.
-ON_TRACK_FROM = 1.0
-AT_RISK_FROM = 0.8
 
 
 @dataclass(frozen=True)
@@ -177,14 +178,9 @@ def relative_change(current: float | int | None, base: float | int | None) -> fl
 
 
 def rep_status(attainment_or_pace: float | None) -> str:
-    """'on_track' from 100%, 'at_risk' from 80%, else 'behind'; 'no_target' when there is nothing to compare."""
-    if attainment_or_pace is None:
-        return "no_target"
-    if attainment_or_pace >= ON_TRACK_FROM:
-        return "on_track"
-    if attainment_or_pace >= AT_RISK_FROM:
-        return "at_risk"
-    return "behind"
+    """'on_track' from 100%, 'at_risk' from 80%, else 'behind'; 'no_target' when there is nothing to compare.
+    Only for periods still running (reports/standing.py judges finished ones hit or missed)."""
+    return running_status(attainment_or_pace)
 
 
 # -------------------------------------------------------------------------------- grouped evaluation
@@ -216,10 +212,17 @@ def _evaluate(
         if group is None:
             return {
                 None: target_cents(
-                    session, team_id=scope.team_id, member_id=scope.member_id, metric="revenue", start=start, end=end
+                    session,
+                    team_id=scope.team_id,
+                    member_id=scope.member_id,
+                    product=scope.product,
+                    account=scope.account,
+                    metric="revenue",
+                    start=start,
+                    end=end,
                 )
             }
-        if group == "rep":
+        if group == "rep" and not scope.product and not scope.account:
             return dict(rep_targets_cents(session, team_id=scope.team_id, metric="revenue", start=start, end=end))
         return {}
 
@@ -434,10 +437,26 @@ def _cut(period: Any, days: int) -> Any:
     return _Range(start, min(end, start + timedelta(days=days)))
 
 
-def target_for(session: Any, scope: Scope, metric: str, period: Any) -> int | None:
-    """The target of the scope's team or rep for the period, pro-rated by days (see reports/targets.py)."""
+def target_use(session: Any, scope: Scope, metric: str, period: Any) -> TargetUse | None:
+    """The target of exactly this scope (team, rep, product or account) for the period, with how it was found
+    (the rule: reports/targets.py)."""
     start, end = _bounds(period)
-    return target_cents(session, team_id=scope.team_id, member_id=scope.member_id, metric=metric, start=start, end=end)
+    return resolve_target(
+        session,
+        team_id=scope.team_id,
+        member_id=scope.member_id,
+        product=scope.product,
+        account=scope.account,
+        metric=metric,
+        start=start,
+        end=end,
+    )
+
+
+def target_for(session: Any, scope: Scope, metric: str, period: Any) -> int | None:
+    """The value of `target_use` (Target.value_cents units), or None."""
+    use = target_use(session, scope, metric, period)
+    return use.value if use else None
 
 
 def attainment(session: Any, scope: Scope, period: Any, *, today: date | None = None) -> float | None:

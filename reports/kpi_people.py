@@ -67,3 +67,14 @@ def owns_deals(session: Any, team_id: str, member_id: int) -> bool:
         select(Deal.id).where(Deal.team_id == team_id, Deal.owner_id == member_id).limit(1).subquery()
     )
     return bool(session.execute(stmt).scalar())
+
+
+def names_by_slack_id(session: Any, team_id: str, slack_ids: set[str]) -> dict[str, str]:
+    """{slack user id: display name} for the people who set targets ("set for Q4 2026 by Maria Lopez")."""
+    ids = {i for i in slack_ids if i}
+    if not ids:
+        return {}
+    stmt = select(Member.slack_user_id, Member.display_name, Member.crm_name).where(
+        Member.team_id == team_id, Member.slack_user_id.in_(ids)  # type: ignore[union-attr]
+    )
+    return {sid: (name or crm or sid) for sid, name, crm in session.execute(stmt)}

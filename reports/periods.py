@@ -31,6 +31,7 @@ __all__ = [
     "KINDS",
     "Period",
     "PeriodError",
+    "following",
     "extract_period",
     "fiscal_year_of",
     "month_of",
@@ -139,6 +140,13 @@ def quarter_of(d: date, fiscal_year_start_month: int = 1) -> Period:
     return Period(start, _add_months(start, 3), "quarter", m)
 
 
+def following(p: Period) -> Period:
+    """The equal calendar unit just after a week, month, quarter or year ("next quarter" for targets)."""
+    if p.kind == "week":
+        return replace(p, start=p.end, end=p.end + timedelta(days=7))
+    return replace(p, start=p.end, end=_add_months(p.end, _MONTHS_IN[p.kind]))
+
+
 def _fiscal_quarter(fiscal_year: int, q: int, m: int) -> Period:
     start = _add_months(_fiscal_year_start(fiscal_year, m), 3 * (q - 1))
     return Period(start, _add_months(start, 3), "quarter", m)
@@ -182,6 +190,8 @@ _ROLLING_KIND = re.compile(r"last_(\d+)_(day|week|month|quarter|year)s?")
 def period_for_kind(kind: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
     """A named period relative to today, for schedulers and defaults: 'today', 'yesterday', 'this_week',
     'last_week', 'this_month', 'last_month', 'this_quarter', 'last_quarter', 'this_year', 'last_year',
+    'next_week', 'next_month',
+    'next_quarter', 'next_year' (periods for targets),
     'week_to_date' (or 'wtd'), 'month_to_date' ('mtd'), 'quarter_to_date' ('qtd'), 'year_to_date' ('ytd'),
     'last_N_days|weeks|months|quarters|years'."""
     m = fiscal_year_start_month
@@ -202,13 +212,15 @@ def period_for_kind(kind: str, *, today: date, fiscal_year_start_month: int = 1)
     which, _, unit = kind.partition("_")
     if kind.endswith("_to_date"):
         which, unit = "to_date", kind.removesuffix("_to_date")
-    if unit not in units or which not in ("this", "last", "to_date"):
+    if unit not in units or which not in ("this", "last", "next", "to_date"):
         raise PeriodError(kind, "", f"unknown period kind {kind!r}")
     current = units[unit]()
     if which == "this":
         return current
     if which == "last":
         return current.previous()
+    if which == "next":
+        return following(current)
     return Period(current.start, tomorrow, f"{unit[0]}td", m)
 
 

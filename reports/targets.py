@@ -1,19 +1,24 @@
-"""Targets for any period: pro-rating by days, and the team figure when only reps have targets.
+"""Which target applies to a figure, and how it was arrived at (the rule is also in the README).
 
-Rules (what a manager expects when periods differ):
-- An additive metric (revenue, deals won, new deals) is pro-rated by days: a quarterly revenue target of
-  $90,000 over 90 days is $1,000 a day, so November 1-15 has a target of $15,000.
-- A rate or level (win rate, deal size, cycle, pipeline, CSAT, ...) is not divided: each day carries the
-  target's value and the period gets the day-weighted average.
-- When targets overlap (a quarterly and a monthly one), each day uses the most specific (the shortest
-  period; among equals, the newest).
-- A period not covered on every day by some target has no target (None): comparing a year's revenue with
-  one quarter's target would be wrong, not helpful.
-- A team figure uses the team's own target; without one, an additive metric falls back to the sum of the
-  reps' targets when every one of them covers the period.
+The rule, in order:
+1. Scope: a figure is compared only with targets of its own scope — the team's own (no rep, product or
+   account), one rep's, one product's or one account's. A product figure without a product target has no
+   target, never the team's.
+2. Exact period: a target set for exactly the asked period wins over everything derived from other periods
+   (`/target set revenue 100000 this quarter` is the quarter's target even when monthly targets exist).
+3. Otherwise the period is covered day by day, each day by the most specific target (the shortest period;
+   among equals, the newest): an additive metric (revenue, deals won, new deals) is pro-rated by days
+   (a $90,000 quarter of 90 days is $1,000 a day); a rate or level is day-weighted, not divided.
+4. A period not covered on every day has no target: a year's revenue against one quarter's target would
+   be wrong, not helpful.
+5. The team's additive figure without a team target: the sum of the reps' targets (each by rules 2-4),
+   when every rep with a target covers the period.
+`resolve_target` returns the value with how it was found (`TargetUse`), so answers can say "set for Q4 2026
+by Maria", "pro-rated from the Q4 2026 target", "sum of 3 monthly targets" or "sum of 5 reps' targets".
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -23,92 +28,166 @@ from db.targets import TARGET_CACHE, overlapping_targets
 ADDITIVE = frozenset({"revenue", "deals_won", "new_deals"})
 
 
+@dataclass(frozen=True)
+class TargetUse:
+    """A resolved target: the value (Target.value_cents units) and where it came from.
+
+    how: 'exact' (set for this very period), 'prorated' (part of one longer target), 'combined' (several
+    targets of this scope, e.g. three monthly ones), 'reps' (the sum of the reps' targets).
+    rows: the target rows used (TARGET_COLUMNS of db/targets.py); for 'reps', `count` reps.
+    """
+
+    value: int
+    how: str
+    rows: tuple[Any, ...]
+    count: int = 1
+
+
 def _round(value: Fraction) -> int:
     """Half away from zero, so $0.005 shows as a cent and never as banker's zero."""
     sign = -1 if value < 0 else 1
     return sign * int(abs(value) + Fraction(1, 2))
 
 
-def prorate(targets: list[Any], start: date, end: date, *, additive: bool) -> int | None:
-    """The target for [start, end) from rows with period_start/period_end/value_cents (see module rules)."""
+def _span(row: Any) -> int:
+    return (row.period_end - row.period_start).days
+
+
+def resolve_rows(targets: list[Any], start: date, end: date, *, additive: bool) -> TargetUse | None:
+    """The target for [start, end) from rows of one scope (see the module rules 2-4)."""
     days = (end - start).days
     if days <= 0 or not targets:
         return None
-    if len(targets) == 1:  # the usual case: one target covering the whole period, or not
-        only = targets[0]
-        if not (only.period_start <= start and end <= only.period_end):
-            return None
-        span = (only.period_end - only.period_start).days
-        return _round(Fraction(only.value_cents * days, span)) if additive else int(only.value_cents)
-    ordered = sorted(targets, key=lambda t: ((t.period_end - t.period_start).days, -(t.id or 0)))
+    exact = [t for t in targets if t.period_start == start and t.period_end == end]
+    if exact:
+        chosen = max(exact, key=lambda t: t.id or 0)
+        return TargetUse(int(chosen.value_cents), "exact", (chosen,))
+    ordered = sorted(targets, key=lambda t: (_span(t), -(t.id or 0)))
     total = Fraction(0)
+    used: dict[Any, Any] = {}
     day = start
     while day < end:
         chosen = next((t for t in ordered if t.period_start <= day < t.period_end), None)
         if chosen is None:
             return None
-        span = (chosen.period_end - chosen.period_start).days
+        span = _span(chosen)
         # All the days this target covers in a row are priced at once.
         run_end = min(end, chosen.period_end)
-        shorter = [
-            t.period_start
-            for t in ordered
-            if (t.period_end - t.period_start).days < span and day < t.period_start < run_end
-        ]
+        shorter = [t.period_start for t in ordered if _span(t) < span and day < t.period_start < run_end]
         if shorter:
             run_end = min(shorter)
         run = (run_end - day).days
         total += Fraction(chosen.value_cents * run, span) if additive else Fraction(chosen.value_cents * run)
+        used[chosen.id] = chosen
         day = run_end
-    return _round(total if additive else total / days)
+    rows = tuple(sorted(used.values(), key=lambda t: t.period_start))
+    return TargetUse(_round(total if additive else total / days), "prorated" if len(rows) == 1 else "combined", rows)
 
 
-def target_cents(
-    session: Any, *, team_id: str, member_id: int | None, metric: str, start: date, end: date
-) -> int | None:
-    """The target of the team (member_id None) or one rep for [start, end), in Target.value_cents units.
+def prorate(targets: list[Any], start: date, end: date, *, additive: bool) -> int | None:
+    """The target value for [start, end) from rows with period_start/period_end/value_cents (module rules)."""
+    use = resolve_rows(targets, start, end, additive=additive)
+    return use.value if use else None
 
-    Remembered on the session (one session serves one answer), so attainment, pace and the target line of
-    the same reply read the targets once.
-    """
+
+def resolve_target(
+    session: Any,
+    *,
+    team_id: str,
+    metric: str,
+    start: date,
+    end: date,
+    member_id: int | None = None,
+    product: str | None = None,
+    account: str | None = None,
+) -> TargetUse | None:
+    """The target of one scope for [start, end) and how it was found; remembered on the session (one session
+    serves one answer), so attainment, pace and the target line of the same reply read the targets once."""
     cache = session.info.setdefault(TARGET_CACHE, {}) if hasattr(session, "info") else {}
-    key = (team_id, member_id, metric, start, end)
+    key = (team_id, member_id, product, account, metric, start, end)
     if key not in cache:
-        cache[key] = _target_cents(session, team_id=team_id, member_id=member_id, metric=metric, start=start, end=end)
+        cache[key] = _resolve(session, team_id, metric, start, end, member_id, product, account)
     return cache[key]
 
 
-def _target_cents(
-    session: Any, *, team_id: str, member_id: int | None, metric: str, start: date, end: date
-) -> int | None:
+def _resolve(
+    session: Any,
+    team_id: str,
+    metric: str,
+    start: date,
+    end: date,
+    member_id: int | None,
+    product: str | None,
+    account: str | None,
+) -> TargetUse | None:
     additive = metric in ADDITIVE
-    own = overlapping_targets(session, team_id=team_id, metric=metric, start=start, end=end, member_id=member_id)
-    value = prorate(own, start, end, additive=additive)
-    if value is not None or member_id is not None or not additive:
-        return value
+    own = overlapping_targets(
+        session,
+        team_id=team_id,
+        metric=metric,
+        start=start,
+        end=end,
+        member_id=member_id,
+        product=product,
+        account=account,
+    )
+    use = resolve_rows(own, start, end, additive=additive)
+    if use is not None or member_id is not None or product or account or not additive:
+        return use
+    per_rep = _per_rep(session, team_id, metric, start, end)
+    if not per_rep:
+        return None
+    uses = [resolve_rows(rows, start, end, additive=True) for rows in per_rep.values()]
+    if any(u is None for u in uses):
+        return None
+    rows = tuple(r for u in uses if u for r in u.rows)
+    return TargetUse(sum(u.value for u in uses if u), "reps", rows, count=len(uses))
+
+
+def _per_rep(session: Any, team_id: str, metric: str, start: date, end: date) -> dict[int, list[Any]]:
     per_rep: dict[int, list[Any]] = defaultdict(list)
     for row in overlapping_targets(
         session, team_id=team_id, metric=metric, start=start, end=end, member_id=None, all_reps=True
     ):
         per_rep[row.member_id].append(row)
-    if not per_rep:
-        return None
-    values = [prorate(rows, start, end, additive=True) for rows in per_rep.values()]
-    if any(v is None for v in values):
-        return None
-    return sum(v for v in values if v is not None)
+    return per_rep
+
+
+def target_cents(
+    session: Any,
+    *,
+    team_id: str,
+    member_id: int | None,
+    metric: str,
+    start: date,
+    end: date,
+    product: str | None = None,
+    account: str | None = None,
+) -> int | None:
+    """The value of `resolve_target` alone (Target.value_cents units), or None."""
+    use = resolve_target(
+        session,
+        team_id=team_id,
+        member_id=member_id,
+        product=product,
+        account=account,
+        metric=metric,
+        start=start,
+        end=end,
+    )
+    return use.value if use else None
+
+
+def rep_targets(session: Any, *, team_id: str, metric: str, start: date, end: date) -> dict[int, TargetUse]:
+    """{member_id: TargetUse} for every rep with a target covering [start, end): one query for a leaderboard."""
+    out = {}
+    for member_id, rows in _per_rep(session, team_id, metric, start, end).items():
+        use = resolve_rows(rows, start, end, additive=metric in ADDITIVE)
+        if use is not None:
+            out[member_id] = use
+    return out
 
 
 def rep_targets_cents(session: Any, *, team_id: str, metric: str, start: date, end: date) -> dict[int, int]:
-    """{member_id: target} for every rep with a target covering [start, end): one query for a leaderboard."""
-    per_rep: dict[int, list[Any]] = defaultdict(list)
-    for row in overlapping_targets(
-        session, team_id=team_id, metric=metric, start=start, end=end, member_id=None, all_reps=True
-    ):
-        per_rep[row.member_id].append(row)
-    out = {}
-    for member_id, rows in per_rep.items():
-        value = prorate(rows, start, end, additive=metric in ADDITIVE)
-        if value is not None:
-            out[member_id] = value
-    return out
+    """{member_id: target value} for every rep with a target covering [start, end)."""
+    return {k: u.value for k, u in rep_targets(session, team_id=team_id, metric=metric, start=start, end=end).items()}

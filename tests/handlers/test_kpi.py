@@ -101,7 +101,8 @@ def test_revenue_last_quarter_is_acknowledged_then_answered_with_change_and_targ
     assert "$17,500.75" in text  # 10,000.50 + 5,000.00 + 2,500.25
     assert "▲ 483.4% vs previous period ($3,000.00)" in text
     assert "▲ 337.5% vs a year earlier ($4,000.00)" in text
-    assert "Target $15,000.00 · attainment 117% ✅" in text
+    # Q3 is over: hit or missed, never a pace; the target says where it comes from.
+    assert "Target $15,000.00 (set for Q3 2026) · attainment 117% · hit ✅" in text and "pace" not in text
     assert "Won 3 deals · avg $5,833.58 · win rate 75.0%" in text
     blocks = reply["blocks"]
     assert blocks[0]["accessory"]["action_id"] == "kpi_share"
@@ -144,7 +145,7 @@ def test_leaderboard_ranks_reps_with_attainment_and_pace_status(slack: SlackDriv
     assert "Revenue leaderboard · Q4 2026 (1 Oct – 31 Dec)" in text
     # Alice: $9,000 of $92,000 -> 10%; 57 of 92 days gone -> pace 16%, so behind.
     lines = [line for line in text.splitlines() if line.startswith(("1.", "2."))]
-    assert lines[0].startswith("1. Alice Chen") and "$9,000" in lines[0] and "10% of target · behind" in lines[0]
+    assert lines[0].startswith("1. Alice Chen") and "$9,000" in lines[0] and "10% of target · pace 16% · behind" in lines[0]
     assert lines[1].startswith("2. Bob Stone") and "$1,235" in lines[1] and "no target" in lines[1]
     assert ids["alice"] != ids["bob"]
 

@@ -56,7 +56,15 @@ def test_targets_pro_rate_by_days_prefer_the_most_specific_and_need_full_cover(e
             value_cents=5_000_000,
             member_id=ann,
         )
-        assert k.target_for(session, scope, "revenue", Q4) == 3_100_000 + 5_000_000 + 3_100_000
+        # The quarter's own target wins for the quarter (rule 2: the exact period first) ...
+        assert k.target_use(session, scope, "revenue", Q4).how == "exact"  # type: ignore[union-attr]
+        assert k.target_for(session, scope, "revenue", Q4) == 9_200_000
+        # ... while a span that no target was set for is built day by day from the most specific ones.
+        mid = Span(date(2026, 10, 17), date(2026, 12, 15))  # 15 days of October, November, 14 of December
+        use = k.target_use(session, scope, "revenue", mid)
+        assert use is not None and use.how == "combined" and len(use.rows) == 2
+        assert use.value == 1_500_000 + 5_000_000 + 1_400_000
+        assert k.target_for(session, scope, "revenue", Span(date(2026, 11, 1), date(2026, 12, 1))) == 5_000_000
         # The year is not covered on every day: no target rather than a wrong one.
         assert k.target_for(session, scope, "revenue", Span(date(2026, 1, 1), date(2027, 1, 1))) is None
         # The team has no target of its own: the sum of its reps' targets, when they cover the period.
@@ -64,11 +72,30 @@ def test_targets_pro_rate_by_days_prefer_the_most_specific_and_need_full_cover(e
             session, team_id=TEAM, metric="revenue", start=Q4.start, end=Q4.end, value_cents=4_600_000, member_id=ben
         )
         assert k.target_for(session, k.Scope(TEAM), "revenue", OCTOBER) == 3_100_000 + 1_550_000
+        team_use = k.target_use(session, k.Scope(TEAM), "revenue", OCTOBER)
+        assert team_use is not None and (team_use.how, team_use.count) == ("reps", 2)
         set_target(session, team_id=TEAM, metric="revenue", start=Q4.start, end=Q4.end, value_cents=20_000_000)
         assert k.target_for(session, k.Scope(TEAM), "revenue", Q4) == 20_000_000
         # A rate is not divided by days.
         set_target(session, team_id=TEAM, metric="win_rate", start=Q4.start, end=Q4.end, value_cents=6000)
         assert k.target_for(session, k.Scope(TEAM), "win_rate", OCTOBER) == 6000
+
+
+def test_a_figure_is_compared_only_with_a_target_of_its_own_scope(engine: Engine) -> None:
+    with Session(engine) as session:
+        ann, _ = people(session)
+        set_target(session, team_id=TEAM, metric="revenue", start=Q4.start, end=Q4.end, value_cents=20_000_000)
+        set_target(
+            session, team_id=TEAM, metric="revenue", start=Q4.start, end=Q4.end, value_cents=900_000, product="GTX"
+        )
+        session.add_all([won(ann, 450_000, date(2026, 10, 3), 1)])
+        session.commit()
+        product, account = k.Scope(TEAM, product="GTX"), k.Scope(TEAM, account="Cancity")
+        assert k.target_for(session, product, "revenue", Q4) == 900_000
+        assert k.target_for(session, account, "revenue", Q4) is None  # never the team's 200,000
+        assert k.target_for(session, k.Scope(TEAM, member_id=ann), "revenue", Q4) is None
+        assert k.target_for(session, k.Scope(TEAM), "revenue", Q4) == 20_000_000
+        assert k.attainment(session, k.Scope(TEAM, account="Cancity"), Q4, today=date(2026, 11, 26)) is None
 
 
 def test_attainment_and_pace_against_a_pro_rated_target(engine: Engine) -> None:

@@ -1,0 +1,102 @@
+"""Where a target shown in an answer comes from, in words: "set for Q4 2026 by Maria Lopez", "pro-rated from
+the Q4 2026 target", "sum of 3 monthly targets", "sum of 5 reps' targets", and for a SMART target its base:
+"+10% on Q3 2026 ($90,000.00)". Values are formatted by the caller (`fmt(value_cents)`), which knows the unit.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import reports.changes  # noqa: F401  (the change.pts string)
+from reports.i18n import add_catalog, t
+from reports.periods import Period, month_of, quarter_of, week_of
+from reports.targets import TargetUse
+
+add_catalog(
+    {
+        "target.src.exact": {"en": "set for {period} by {who}", "zh": "{who} 设定的{period}目标"},
+        "target.src.exact_anon": {"en": "set for {period}", "zh": "{period}目标"},
+        "target.src.prorated": {
+            "en": "pro-rated by days from the {period} target ({value})",
+            "zh": "按天数折算自{period}目标（{value}）",
+        },
+        "target.src.combined": {"en": "sum of {n} {kind}targets", "zh": "{n} 个{kind}目标之和"},
+        "target.src.averaged": {"en": "day-weighted from {n} {kind}targets", "zh": "{n} 个{kind}目标按天加权"},
+        "target.src.reps": {"en": "sum of {n} reps' targets", "zh": "{n} 名销售的目标之和"},
+        "target.kind.week": {"en": "weekly ", "zh": "周"},
+        "target.kind.month": {"en": "monthly ", "zh": "月度"},
+        "target.kind.quarter": {"en": "quarterly ", "zh": "季度"},
+        "target.kind.year": {"en": "yearly ", "zh": "年度"},
+        "target.smart.plus": {"en": "{growth} on {period} ({base})", "zh": "在{period}（{base}）基础上{growth}"},
+        "target.smart.of": {"en": "{growth} of {period} ({base})", "zh": "{period}（{base}）的 {growth}"},
+        "target.smart.points": {"en": "{growth} on {period} ({base})", "zh": "在{period}（{base}）基础上{growth}"},
+    }
+)
+
+
+def named_period(start: date, end: date, language: str, fiscal_year_start_month: int = 1) -> str:
+    """A target's period by its calendar name when it is one ("Q4 2026", "November 2026"), else its dates."""
+    return _as_period(start, end, fiscal_year_start_month).label(language).split(" (")[0].split("（")[0]
+
+
+def _as_period(start: date, end: date, fy: int = 1) -> Period:
+    for candidate in (week_of(start), month_of(start), quarter_of(start, fy)):
+        if (candidate.start, candidate.end) == (start, end):
+            return candidate
+    if start.month == end.month and start.day == end.day == 1 and end.year == start.year + 1:
+        return Period(start, end, "year", start.month)
+    return Period(start, end, "range")
+
+
+def _kind(rows: tuple[Any, ...], language: str) -> str:
+    kinds = {_as_period(r.period_start, r.period_end).kind for r in rows}
+    if len(kinds) == 1 and kinds <= {"week", "month", "quarter", "year"}:
+        return t(f"target.kind.{kinds.pop()}", language)
+    return ""
+
+
+def smart_text(row: Any, language: str, fmt: Callable[[int], str]) -> str:
+    """'+10% on Q3 2026 ($90,000.00)' for a SMART target row; '' for a plain one."""
+    if not getattr(row, "growth_kind", None) or row.base_start is None:
+        return ""
+    bp = int(row.growth_bp or 0)
+    if row.growth_kind == "of":
+        growth = f"{bp / 100:g}%"
+    elif row.growth_kind == "points":
+        growth = t("change.pts", language, arrow="+" if bp >= 0 else "−", sep="", n=f"{abs(bp) / 100:g}")
+    else:
+        growth = f"{'+' if bp >= 0 else '−'}{abs(bp) / 100:g}%"
+    period = named_period(row.base_start, row.base_end, language)
+    base = fmt(int(row.base_cents or 0))
+    return t(f"target.smart.{row.growth_kind}", language, growth=growth, period=period, base=base)
+
+
+def describe(
+    use: TargetUse, language: str, fmt: Callable[[int], str], names: dict[str, str], *, additive: bool = True
+) -> str:
+    """How `use` was found, in words, with the SMART base of a target set for the very period."""
+    lang = language
+    if use.how == "exact":
+        row = use.rows[0]
+        period = named_period(row.period_start, row.period_end, lang)
+        who = names.get(row.created_by or "", "")
+        text = t("target.src.exact" if who else "target.src.exact_anon", lang, period=period, who=who)
+        smart = smart_text(row, lang, fmt)
+        return f"{text} · {smart}" if smart else text
+    if use.how == "prorated":
+        row = use.rows[0]
+        return t(
+            "target.src.prorated",
+            lang,
+            period=named_period(row.period_start, row.period_end, lang),
+            value=fmt(int(row.value_cents)),
+        )
+    if use.how == "reps":
+        return t("target.src.reps", lang, n=use.count)
+    key = "target.src.combined" if additive else "target.src.averaged"
+    return t(key, lang, n=len(use.rows), kind=_kind(use.rows, lang))
+
+
+def setters(uses: list[TargetUse | None]) -> set[str]:
+    """The Slack ids of whoever set the targets used (to look their names up once)."""
+    return {r.created_by for u in uses if u for r in u.rows if getattr(r, "created_by", None)}
