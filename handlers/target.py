@@ -13,31 +13,41 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from db.engine import session_scope
-from db.targets import delete_target, delete_targets, list_targets, set_target
+from db.targets import Smart, delete_target, delete_targets, list_targets, set_target
 from handlers import kpi_views as views
 from handlers.blocks import context, section
 from handlers.context import asker_of, deps_of
 from handlers.kpi import local_today
 from handlers.replies import managers_only, not_understood
 from reports import kpi_engine as engine
+from reports import smart_targets as smart
+from reports import target_words
 from reports.formatting import percent
 from reports.i18n import add_catalog, t
 from reports.kpi_grammar import parse_kpi
-from reports.kpi_people import find_member, workspace_prefs
+from reports.kpi_people import find_member, known_values, workspace_prefs
 from reports.kpi_period import PeriodProblem, date_range_text, resolve_period
+from reports.periods import Period
+from reports.standing import standing
+from reports.targets import ADDITIVE
 
 add_catalog(
     {
         "target.help": {
             "en": "*/target* — targets per team or rep (managers set and delete)\n"
             "`/target set revenue 100000 this quarter @alice` · `/target set win rate 60% 2026` · "
+            "`/target set revenue +10% next quarter` · `/target set revenue 110% of last quarter` · "
+            "`/target set revenue +10% next quarter vs last year` · `/target set win rate +5 pts next quarter` · "
+            "`/target set revenue 50000 this quarter product GTX Pro` · "
             "`/target list` · `/target list @alice` · `/target delete 12` · "
             "`/target delete revenue this quarter @alice`\n"
-            "Amounts: `100000`, `100k`, `1.5m`, `10万`; a target for a longer period is pro-rated by days.",
+            "Amounts: `100000`, `100k`, `1.5m`, `10万`. The target set for exactly the asked period wins; "
+            "otherwise a longer one is pro-rated by days.",
             "zh": "*/target* — 团队或个人目标（经理可设置和删除）\n"
             "`/target set 销售额 100000 本季度 @张三` · `/target set 赢单率 60% 今年` · "
+            "`/target 下季度 销售额 增长10%` · `/target set 销售额 为上季度的110%` · "
             "`/target list` · `/target delete 12`\n"
-            "金额：`100000`、`100k`、`10万`；较长期间的目标按天数折算。",
+            "金额：`100000`、`100k`、`10万`。恰好为所查期间设定的目标优先；否则较长期间的目标按天数折算。",
         },
         "target.set": {
             "en": "Target {verb}: *{metric}* · {who} · {period} · *{value}*",
@@ -61,6 +71,26 @@ add_catalog(
         "target.no_metric": {"en": "a metric", "zh": "指标"},
         "target.team": {"en": "team", "zh": "团队"},
         "target.unknown_user": {"en": "I don't know who *@{name}* is.", "zh": "我不认识 *@{name}*。"},
+        "target.product": {"en": "product {name}", "zh": "产品 {name}"},
+        "target.account": {"en": "account {name}", "zh": "客户 {name}"},
+        "target.based_on": {"en": "Based on {rule}", "zh": "依据：{rule}"},
+        "target.no_base": {
+            "en": "No {metric} in {period} to build on: set an amount instead, "
+            "e.g. `/target set revenue 100000 next quarter`.",
+            "zh": "{period}没有{metric}可作基数：请直接设置金额，例如 `/target set 销售额 100000 下季度`。",
+        },
+        "target.need_period": {
+            "en": "the period the target is for (e.g. `next quarter`)",
+            "zh": "目标所属的期间（例如 `下季度`）",
+        },
+        "target.list_window": {
+            "en": "periods ending after {since} · `/target list 2025` for older ones",
+            "zh": "{since}之后结束的期间 · 更早的：`/target list 2025`",
+        },
+        "target.list_narrow": {
+            "en": "Too many to show at once: narrow it, e.g. `/target list @alice` or `/target list this quarter`.",
+            "zh": "目标太多：请缩小范围，例如 `/target list @张三` 或 `/target list 本季度`。",
+        },
     }
 )
 
@@ -113,11 +143,12 @@ def parse_amount(text: str) -> tuple[Decimal | None, bool, str]:
     return None, False, text
 
 
-def to_stored(metric: str, amount: Decimal, percent_sign: bool) -> int:
-    """The Target.value_cents of an amount: cents for money, hundredths of a unit, or of a percent point."""
+def to_stored(metric: str, amount: Decimal, percent_sign: bool, *, raw: bool = False) -> int:
+    """The Target.value_cents of an amount: cents for money, hundredths of a unit, or of a percent point.
+    `raw`: a measured value (a rate as 0..1), never read as a percentage."""
     unit = engine.UNITS[metric]
     if unit == "ratio":
-        ratio = amount / 100 if percent_sign or amount > 1 else amount
+        ratio = amount / 100 if not raw and (percent_sign or amount > 1) else amount
         return int((ratio * 10000).to_integral_value())
     return int((amount * 100).to_integral_value())
 
@@ -127,6 +158,8 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
     lang = asker.language
     verb_word, _, rest = text.partition(" ")
     verb = _VERBS.get(verb_word.lower())
+    if verb is None and smart.take_growth(text, unit=None, today=today, language=lang)[0] is not None:
+        verb, rest = "set", text  # `/target 下季度 销售额 增长10%` sets without the word "set"
     if verb is None:
         return {"text": text, "blocks": not_understood(understood=[], rest=text, examples=EXAMPLES, language=lang)}
     if verb in ("set", "delete") and not asker.is_manager:
@@ -137,8 +170,15 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
             ok = delete_target(session, team_id=asker.team_id, target_id=int(rest.strip().lstrip("#")))
             key = "target.deleted" if ok else "target.not_found"
             return {"text": t(key, lang, n=1), "blocks": [section(t(key, lang, n=1))]}
-        amount, is_percent, rest_wo_amount = parse_amount(rest) if verb == "set" else (None, False, rest)
-        req = parse_kpi(rest_wo_amount)
+        req = _parse(session, asker.team_id, rest)
+        rule, amount, is_percent = None, None, False
+        if verb == "set":
+            unit = engine.UNITS.get(req.metric or "")
+            fy = prefs.fiscal_year_start_month
+            rule, without = smart.take_growth(rest, unit=unit, today=today, language=lang, fy=fy)
+            if rule is None:
+                amount, is_percent, without = parse_amount(rest)
+            req = _parse(session, asker.team_id, without)
         member_id, who = None, t("target.team", lang)
         if req.user:
             member = find_member(session, asker.team_id, req.user)
@@ -150,13 +190,17 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
             member_id, who = member.id, member.display_name or member.crm_name or req.user
         elif req.me:
             member_id, who = asker.member_id, asker.display_name or asker.user_id
+        if req.product:
+            who = t("target.product", lang, name=req.product)
+        if req.account:
+            who = t("target.account", lang, name=req.account)
         if verb == "list":
             if not asker.is_manager and member_id not in (None, asker.member_id):
                 return {"text": t("target.what_set", lang), "blocks": managers_only(t("target.what_set", lang), lang)}
-            return _list(session, asker, prefs.currency, member_id, req, today)
+            return _list(session, asker, prefs, member_id, req, today)
         metric = req.metric
         missing = [] if metric else [t("target.no_metric", lang)]
-        if verb == "set" and amount is None:
+        if verb == "set" and amount is None and rule is None:
             missing.append(t("target.need_amount", lang))
         if missing or metric is None:
             return {
@@ -165,32 +209,54 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
                     understood=req.understood, rest=" · ".join(missing), examples=EXAMPLES, language=lang
                 ),
             }
+        scope = engine.Scope(asker.team_id, member_id, req.product, req.account)
         try:
-            period = resolve_period(
-                req.period_text, today=today, language=lang, fiscal_year_start_month=prefs.fiscal_year_start_month
-            )
+            if rule is not None and rule.base is not None and not req.period_text:
+                after = smart.period_after(rule.base)
+                if after is None:
+                    raise PeriodProblem(t("target.need_period", lang))
+                period = after
+            else:
+                period = resolve_period(
+                    req.period_text, today=today, language=lang, fiscal_year_start_month=prefs.fiscal_year_start_month
+                )
         except PeriodProblem as problem:
             blocks = not_understood(understood=req.understood, rest=req.period_text, examples=EXAMPLES, language=lang)
             if problem.hint:
                 blocks.append(context(problem.hint))
             return {"text": str(problem), "blocks": blocks}
+        which: dict[str, Any] = {
+            "team_id": asker.team_id,
+            "metric": metric,
+            "start": period.start,
+            "end": period.end,
+            "member_id": member_id,
+            "product": req.product,
+            "account": req.account,
+        }
         if verb == "delete":
-            n = delete_targets(
-                session, team_id=asker.team_id, metric=metric, start=period.start, end=period.end, member_id=member_id
-            )
+            n = delete_targets(session, **which)
             return {"text": t("target.deleted", lang, n=n), "blocks": [section(t("target.deleted", lang, n=n))]}
-        assert amount is not None
-        stored = to_stored(metric, amount, is_percent)
-        _, created = set_target(
+        base = None
+        if rule is not None:
+            base_period = smart.base_period(rule, period, vs_last_year=req.vs_last_year)
+            base_value = _base_value(session, metric, scope, base_period, today)
+            if base_value is None or (base_value == 0 and rule.kind != "points"):
+                label = base_period.label(lang)
+                line = t("target.no_base", lang, metric=views.metric_name(metric, lang), period=label)
+                return {"text": line, "blocks": [section(line)]}
+            stored = smart.apply(rule, base_value, ceiling=10000 if engine.UNITS[metric] == "ratio" else None)
+            base = Smart(base_period.start, base_period.end, base_value, rule.kind, rule.bp)
+        else:
+            assert amount is not None
+            stored = to_stored(metric, amount, is_percent)
+        target, created = set_target(
             session,
-            team_id=asker.team_id,
-            metric=metric,
-            start=period.start,
-            end=period.end,
+            **which,
             value_cents=stored,
-            member_id=member_id,
             currency=prefs.currency,
             created_by=asker.user_id,
+            smart=base,
         )
         frame = views.Frame(lang, prefs.currency, period.label(lang), who, None)
         line = t(
@@ -203,14 +269,38 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
             value=views.fmt(_as_value(metric, stored), frame),
         )
         blocks = [section(line)]
-        if metric == "revenue":
-            scope = engine.Scope(asker.team_id, member_id)
-            actual = engine.compute(session, "revenue", scope, period, today=today)
-            ratio = engine.attainment(session, scope, period, today=today)
-            blocks.append(
-                context(t("target.so_far", lang, actual=views.fmt(actual, frame), pct=percent(ratio, lang, 0)))
-            )
+        rule_text = target_words.smart_text(target, lang, lambda raw: views.fmt(_as_value(metric, raw), frame))
+        if rule_text:
+            blocks.append(context(t("target.based_on", lang, rule=rule_text)))
+        actual = engine.compute(session, metric, scope, period, today=today)
+        st = standing(metric, actual.value, _as_value(metric, stored).value, period.start, period.end, today)
+        if st.state != "upcoming":
+            pct = percent(st.attainment, lang, 0)
+            blocks.append(context(t("target.so_far", lang, actual=views.fmt(actual, frame), pct=pct)))
         return {"text": line, "blocks": blocks}
+
+
+def _parse(session: Any, team_id: str, text: str) -> Any:
+    """The metric, who, product or account, and period of a /target line (the /kpi grammar)."""
+    lowered = text.lower()
+    products = known_values(session, team_id, "product") if ("product" in lowered or "产品" in text) else None
+    accounts = (
+        known_values(session, team_id, "account")
+        if any(w in lowered for w in ("account", "customer")) or "客户" in text
+        else None
+    )
+    return parse_kpi(text, products=products, accounts=accounts)
+
+
+def _base_value(session: Any, metric: str, scope: engine.Scope, base: Any, today: date) -> int | None:
+    """The base of a SMART target in Target.value_cents units; a base period still running is projected to
+    its end (additive metrics) so "+10% next quarter" in November builds on the whole of Q4, not 57 days."""
+    value = engine.compute(session, metric, scope, base, today=today).value
+    if value is None:
+        return None
+    if metric in ADDITIVE and base.start <= today < base.end:
+        value = value * base.days / ((today - base.start).days + 1)
+    return to_stored(metric, Decimal(str(value)) / (100 if engine.UNITS[metric] == "money" else 1), False, raw=True)
 
 
 def _as_value(metric: str, stored: int) -> engine.KpiValue:
@@ -219,9 +309,11 @@ def _as_value(metric: str, stored: int) -> engine.KpiValue:
     return engine.KpiValue(metric, value, unit)
 
 
-def _list(session: Any, asker: Any, currency: str, member_id: int | None, req: Any, today: date) -> dict[str, Any]:
+def _list(session: Any, asker: Any, prefs: Any, member_id: int | None, req: Any, today: date) -> dict[str, Any]:
+    """Every target in the window (the count in the title is the number of lines), each with its actual,
+    attainment and standing: pace while running, hit or missed by … once over."""
     lang = asker.language
-    overlapping = None
+    overlapping, since = None, None
     if req.period_text:
         try:
             p = resolve_period(req.period_text, today=today, language=lang)
@@ -229,21 +321,53 @@ def _list(session: Any, asker: Any, currency: str, member_id: int | None, req: A
         except PeriodProblem:
             overlapping = None
     if overlapping is None:
-        overlapping = (today - timedelta(days=92), date(today.year + 5, 1, 1))
+        since = today - timedelta(days=92)
+        overlapping = (since, date(today.year + 5, 1, 1))
     rows = list_targets(session, team_id=asker.team_id, member_id=member_id, metric=req.metric, overlapping=overlapping)
     if not asker.is_manager:
         rows = [(tg, m) for tg, m in rows if tg.member_id in (None, asker.member_id)]
     if not rows:
         return {"text": t("target.none", lang), "blocks": [section(t("target.none", lang))]}
-    frame = views.Frame(lang, currency, "", "", None)
-    lines = []
-    for target, member in rows[:40]:
-        who = (member.display_name or member.crm_name) if member else t("target.team", lang)
-        span = date_range_text(target.period_start, target.period_end, lang)
-        value = views.fmt(_as_value(target.metric, target.value_cents), frame)
-        lines.append(f"`#{target.id}` {views.metric_name(target.metric, lang)} · {who} · {span} · *{value}*")
+    frame = views.Frame(lang, prefs.currency, "", "", None)
+    lines = [_list_line(session, target, member, frame, today) for target, member in rows]
     title = f"*{t('target.list_title', lang)}* ({len(rows)})"
-    return {"text": title, "blocks": [section(title), section("\n".join(lines))]}
+    if since is not None:
+        title += " · " + t("target.list_window", lang, since=date_range_text(since, since + timedelta(days=1), lang))
+    blocks = [section(title)]
+    chunk: list[str] = []
+    for line in lines:  # a section holds 3,000 characters: every line is shown, in as many sections as needed
+        if chunk and len("\n".join([*chunk, line])) > 2900:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    blocks.append(section("\n".join(chunk)))
+    if len(blocks) > 50:
+        blocks = blocks[:49] + [context(t("target.list_narrow", lang))]
+    return {"text": title, "blocks": blocks}
+
+
+def _list_line(session: Any, target: Any, member: Any, frame: views.Frame, today: date) -> str:
+    lang, metric = frame.language, target.metric
+    who = (member.display_name or member.crm_name) if member else t("target.team", lang)
+    if target.product:
+        who = t("target.product", lang, name=target.product)
+    if target.account:
+        who = t("target.account", lang, name=target.account)
+    span = target_words.named_period(target.period_start, target.period_end, lang)
+    goal = _as_value(metric, target.value_cents)
+    line = f"`#{target.id}` {views.metric_name(metric, lang)} · {who} · {span} · *{views.fmt(goal, frame)}*"
+    rule = target_words.smart_text(target, lang, lambda raw: views.fmt(_as_value(metric, raw), frame))
+    if rule:
+        line += f" ({rule})"
+    scope = engine.Scope(target.team_id, target.member_id, target.product, target.account)
+    window = Period(target.period_start, target.period_end, "range")
+    actual = engine.compute(session, metric, scope, window, today=today)
+    st = standing(metric, actual.value, goal.value, window.start, window.end, today)
+    if st.status == "upcoming":
+        return f"{line} — {t('kpi.status.upcoming', lang)}"
+    gap = engine.KpiValue(metric, int(st.gap) if goal.unit == "money" else st.gap, goal.unit) if st.gap else None
+    judged = views.standing_line(goal, "", st, frame, gap=gap).split(" · ", 1)[1]
+    return f"{line} — {views.fmt(actual, frame)} · {judged}"
 
 
 def register(app: Any) -> None:

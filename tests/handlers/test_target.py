@@ -42,8 +42,8 @@ def test_targets_in_chinese_for_rates_and_listing(slack: SlackDriver) -> None:
     assert [t.value_cents for t in rate] == [6000]  # hundredths of a percent point
     slack.command("/target", "list", user="UMANAGER")
     text = slack.last_response_text()
-    assert f"`#{rate[0].id}` Win rate · team · 1 Oct – 31 Dec 2026 · *60.0%*" in text
-    assert "Revenue · Alice Chen · 1 Oct – 31 Dec 2026 · *$92,000.00*" in text
+    assert f"`#{rate[0].id}` Win rate · team · Q4 2026 · *60.0%*" in text
+    assert "Revenue · Alice Chen · Q4 2026 · *$92,000.00*" in text
 
 
 def test_reps_cannot_set_or_delete_but_can_list_their_own(slack: SlackDriver) -> None:
@@ -56,7 +56,7 @@ def test_reps_cannot_set_or_delete_but_can_list_their_own(slack: SlackDriver) ->
     slack.command("/target", "list", user="UBOB")
     assert "Alice Chen" not in slack.last_response_text()  # another rep's target stays private
     slack.command("/target", "list", user="UALICE")
-    assert "Alice Chen · 1 Oct – 31 Dec 2026 · *$92,000.00*" in slack.last_response_text()
+    assert "Alice Chen · Q4 2026 · *$92,000.00*" in slack.last_response_text()
 
 
 def test_delete_by_id_and_by_period(slack: SlackDriver) -> None:
