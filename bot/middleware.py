@@ -21,14 +21,16 @@ from urllib.parse import urlencode
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.slack_client import as_salesbot_client, without_nul
 from db.engine import session_scope
 from db.members import ensure_member, ensure_workspace, member_by_slack_id
-from db.models import ProcessedEvent
+from db.models import Member, ProcessedEvent
 from handlers.context import Asker, Deps
-from reports.i18n import add_catalog, language_for, t
+from reports.i18n import add_catalog, command_words, has_cjk, language_for, t
+from reports.kpi_people import known_values
 
 log = logging.getLogger("salesbot.requests")
 
@@ -190,10 +192,22 @@ def _resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text:
             )
         elif user_id in deps.manager_ids and member.role != "manager":
             member.role = "manager"
-        language = language_for(text=text, locale=member.locale, default=ws.language)
+        language = language_for(text=_own_words(session, team_id, text), locale=member.locale, default=ws.language)
         return Asker(team_id=team_id, user_id=user_id, member_id=member.id or 0, role=member.role,
                      language=language, timezone=member.timezone or ws.timezone,
                      display_name=member.display_name)
+
+
+def _own_words(session: Any, team_id: str, text: str) -> str:
+    """The command's own words: without mentions, quotes and the names of people, products and accounts
+    (looked up only when Chinese is left after the cheap cuts)."""
+    words = command_words(text)
+    if not has_cjk(words):
+        return words
+    people = session.execute(select(Member.display_name, Member.crm_name).where(Member.team_id == team_id))
+    names = [n for row in people for n in row if n]
+    names += known_values(session, team_id, "product") + known_values(session, team_id, "account")
+    return command_words(words, names)
 
 
 def _slack_profile(client: Any, user_id: str) -> dict[str, Any]:

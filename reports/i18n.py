@@ -1,11 +1,15 @@
 """Which language to answer in, and the translated strings, in one place.
 
-A user gets Chinese when their Slack locale is Chinese or when they write the command in Chinese, so
-`/kpi 上个月 销售额` answers in Chinese even for an English-locale user. Strings are a plain catalog
-(key -> {en, zh}); features add their own catalogs with `add_catalog`.
+A user gets Chinese when their Slack locale is Chinese or when the command's own words are Chinese, so
+`/kpi 上个月 销售额` answers in Chinese even for an English-locale user, while `/kpi win rate @张三 last
+quarter` or `/kpi revenue account "腾讯" last month` stays English: mentions, quoted text and names (of
+people, products, accounts) are not the command's words (`command_words`). Strings are a plain catalog
+(key -> {en, zh}); features add their own catalogs with `add_catalog`; Chinese terms come from the one
+glossary (reports/glossary.py).
 """
 
 import re
+from collections.abc import Iterable
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -14,6 +18,19 @@ _CATALOG: dict[str, dict[str, str]] = {}
 
 def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text or ""))
+
+
+_MENTION = re.compile(r"<[@#!][^>]*>|@\S+")
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|「[^」]*」|『[^』]*』|‘[^’]*’|'[^']*'")
+
+
+def command_words(text: str, names: Iterable[str] = ()) -> str:
+    """The command without mentions, quoted text and the given names (people, products, accounts): what is
+    left says which language the user is writing in."""
+    rest = _MENTION.sub(" ", _QUOTED.sub(" ", text or ""))
+    for name in sorted((n for n in names if n and has_cjk(n)), key=len, reverse=True):
+        rest = rest.replace(name, " ")
+    return rest
 
 
 def language_for(*, text: str = "", locale: str | None = None, default: str = "en") -> str:

@@ -323,7 +323,7 @@ def test_extract_refuses_an_invalid_period_rather_than_ignoring_it() -> None:
         ("from 5 March to 1 March", "The end (1 Mar 2026) comes before the start (5 Mar 2026)", "this month"),
         ("2026-09-30 to 2026-07-01", "comes before the start", "this month"),
         ("since 2027-01-01", "after today", "since 2026-03-01"),
-        ("next month", "could not read", "last quarter"),  # only the past and present are periods
+        ("next fortnight", "could not read", "last quarter"),
         ("last 0 days", "not a usable window", "last 30 days"),
         ("Q5", "could not read", "Q3 2026"),
         ("", "could not read", "today"),
@@ -374,7 +374,23 @@ def test_period_for_kind_serves_schedulers(kind: str, start: date, end: date) ->
 
 def test_period_for_kind_refuses_unknown_kinds() -> None:
     with pytest.raises(PeriodError):
-        period_for_kind("next_month", today=TODAY)
+        period_for_kind("next_fortnight", today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("next week", date(2026, 11, 30), date(2026, 12, 7)),
+        ("next month", date(2026, 12, 1), date(2027, 1, 1)),
+        ("下个月", date(2026, 12, 1), date(2027, 1, 1)),
+        ("next quarter", date(2027, 1, 1), date(2027, 4, 1)),
+        ("下季度", date(2027, 1, 1), date(2027, 4, 1)),
+        ("明年", date(2027, 1, 1), date(2028, 1, 1)),
+    ],
+)
+def test_next_periods_are_periods_for_targets(phrase: str, start: date, end: date) -> None:
+    period = parse_period(phrase, today=TODAY, language="zh" if phrase[0] > "~" else "en")
+    assert (period.start, period.end) == (start, end)
 
 
 def test_helpers_give_the_unit_around_a_day() -> None:

@@ -1,0 +1,28 @@
+"""The reply language follows the Slack locale unless the command's own words are Chinese: a mention, a
+quoted phrase or a Chinese name does not switch an English-speaking manager to Chinese (issue 10)."""
+
+from reports.i18n import command_words, has_cjk, language_for
+from tests.handlers.test_kpi import seed
+from tests.slack_driver import SlackDriver
+
+
+def test_command_words_leave_out_mentions_quotes_and_names() -> None:
+    assert language_for(text=command_words("win rate @张三 last quarter"), locale="en-US") == "en"
+    assert language_for(text=command_words('revenue account "腾讯" last month'), locale="en-US") == "en"
+    assert language_for(text=command_words("revenue product 小米 Q3", ["小米"]), locale="en-US") == "en"
+    assert language_for(text=command_words("上季度 赢单率 @张三"), locale="en-US") == "zh"
+    assert language_for(text=command_words("win rate last quarter"), locale="zh-CN") == "zh"
+
+
+def test_an_english_manager_naming_a_chinese_rep_gets_english(slack: SlackDriver) -> None:
+    seed(slack)
+    slack.command("/kpi", "", user="UZHANG")  # 张三 becomes known (zh-CN locale): his own answer is Chinese
+    assert "你的数据" in slack.last_response_text()
+    slack.command("/kpi", "win rate @张三 last quarter", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "Win rate · 张三 · Q3 2026" in text and "赢单率" not in text
+    slack.command("/kpi", "上季度 赢单率 @张三", user="UMANAGER")
+    assert "赢单率 · 张三 · 2026年第三季度" in slack.last_response_text()
+    slack.command("/checkin", "brief @张三", user="UMANAGER")
+    text = slack.last_response_text()
+    assert text and not has_cjk(text.replace("张三", ""))  # English apart from the name
