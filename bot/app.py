@@ -55,6 +55,7 @@ def make_deps(settings: Settings) -> Deps:
         engine=get_engine(settings.database_url),
         timezone=settings.salesbot_timezone,
         language=settings.salesbot_language,
+        currency=settings.salesbot_currency,
         manager_ids=tuple(settings.manager_ids),
         open_leaderboard=settings.salesbot_open_leaderboard,
         fiscal_year_start_month=settings.salesbot_fiscal_year_start_month,

@@ -61,14 +61,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
+    """The app, and a scheduler that sends for the token's workspace only (the one auth.test names)."""
     from bot.app import create_app, make_deps
     from bot.scheduler import Scheduler
+    from bot.workspace import identity_of
     from handlers import job_sources
 
     _engine(settings)
     deps = make_deps(settings)
     app = create_app(settings, deps=deps)
-    return app, Scheduler(deps, app.client, job_sources())
+    identity = identity_of(app.client)
+    print(f"Slack workspace {identity.team_id} ({identity.team_name}), bot user {identity.bot_user_id}", flush=True)
+    return app, Scheduler(deps, app.client, job_sources(), teams={identity.team_id})
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -104,11 +108,11 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.console import run_console
+    from bot.console import console_team, run_console
 
     settings = _settings()
-    _engine(settings)
-    run_console(settings, user_id=args.user)
+    engine = _engine(settings)
+    run_console(settings, user_id=args.user, team_id=console_team(settings, engine, args.team))
     return 0
 
 
@@ -116,17 +120,18 @@ def cmd_tick(args: argparse.Namespace) -> int:
     from bot.app import make_deps
     from bot.scheduler import Scheduler
     from bot.slack_client import make_client
+    from bot.workspace import cli_team
     from handlers import job_sources
 
     settings = _settings()
-    _engine(settings)
+    team = cli_team(settings, _engine(settings), args.team)
     try:
         now = clock.parse_moment(args.now) if args.now else clock.now()
     except ValueError:
         raise SystemExit(f"--now {args.now!r} is not an ISO-8601 moment, e.g. 2026-11-30T09:00:00+01:00") from None
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_client(token, settings.slack_api_url, timeout=settings.salesbot_slack_timeout)
-    scheduler = Scheduler(make_deps(settings), client, job_sources())
+    scheduler = Scheduler(make_deps(settings), client, job_sources(), teams={team})
     if args.dry_run:
         due = scheduler.dry_run(now)
         for item in due:
@@ -139,8 +144,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
             "early and change what happens at that time. Use --dry-run to see what would be due."
         )
     report = scheduler.tick(now)
-    print(f"tick {now.isoformat()}: sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
-          f"skipped {report.skipped}")
+    print(f"tick {now.isoformat()} for workspace {team}: sent {report.sent}, retrying {report.retrying}, "
+          f"failed {report.failed}, skipped {report.skipped}")
     return 0
 
 
@@ -152,13 +157,19 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """What `make run` does: migrate, load demo data into an empty database, start the right front end."""
+    """What `make run` does: migrate, start the right front end; without Slack tokens, demo data in an empty database.
+
+    With tokens the database serves a real workspace: the demo is loaded only by an explicit `salesbot demo`."""
     from db.demo import database_is_empty
 
     cmd_migrate(args)
     settings = _settings()
     if database_is_empty(_engine(settings)):
-        cmd_demo(args)
+        if settings.has_slack_tokens:
+            print("Slack tokens set: not loading the demo into a database that serves your workspace "
+                  "(`salesbot demo` loads it into its own workspace, TDEMO0001).", flush=True)
+        else:
+            cmd_demo(args)
     if settings.has_slack_tokens and settings.slack_app_token:
         return cmd_socket(args)
     if settings.has_slack_tokens:
@@ -179,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)").set_defaults(func=cmd_socket)
     console = sub.add_parser("console", help="local REPL, no Slack needed")
     console.add_argument("--user", default=None, help="Slack user id to act as (default: the first manager)")
+    console.add_argument("--team", default=None, help="workspace (team_id) to act in, e.g. TDEMO0001")
     console.set_defaults(func=cmd_console)
     demo = sub.add_parser("demo", help="load realistic demo data (a workspace of its own, TDEMO0001)")
     demo.add_argument("--replace", action="store_true", help="delete the demo workspace's rows and load again")
@@ -190,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     tick.add_argument("--now", default=None,
                       help="ISO-8601 moment (default: now); a past one backfills, a future one needs --dry-run")
     tick.add_argument("--dry-run", action="store_true", help="list what is due at that moment; send nothing")
+    tick.add_argument("--team", default=None, help="workspace (team_id) to send for (default: see README)")
     tick.set_defaults(func=cmd_tick)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
@@ -201,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="0.0.0.0")
     run.add_argument("--no-scheduler", action="store_true")
     run.add_argument("--user", default=None)
+    run.add_argument("--team", default=None)
     run.set_defaults(func=cmd_run)
     return parser
 

@@ -11,12 +11,12 @@ import json
 import secrets
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import IO, Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.app import create_app, make_deps
@@ -24,8 +24,10 @@ from bot.local_slack import Call, LocalSlack
 from bot.render_text import render_blocks, render_view
 from bot.settings import Settings
 from bot.signing import event_body, interaction_body, signed_headers, slash_command_body
+from bot.workspace import cli_team
 from db import clock
-from db.models import Member, Workspace
+from db.models import Member
+from db.workspaces import DEMO_TEAM_ID, LOCAL_TEAM, AmbiguousWorkspace, default_team, workspace_exists
 
 PROMPT_HELP = """Type a slash command as Slack would send it, e.g.
   /salesbot help        /kpi revenue last month        /kpi 上个月 销售额
@@ -50,23 +52,24 @@ class Console:
                     slack_api_url=self.slack.api_url)
         self.settings = Settings(**base)
         self.deps = make_deps(self.settings)
-        self.team_id, self.user_id = self._default_identity(team_id, user_id)
+        # the original settings: with a real bot token, the console acts in that token's workspace
+        self.team_id = team_id or console_team(settings, self.deps.engine, None)
+        self.user_id = user_id or self._default_user()
         self.slack.team_id = self.team_id
         self.files_dir = Path(settings.salesbot_files_dir)
+        # Slack's event and trigger ids are unique for ever; so are the console's (a session tag + a counter),
+        # else a second session's events would be dropped as retries of the first's.
+        self._session_tag = secrets.token_hex(5).upper()
         self._seq = itertools.count(1)
         self.last_blocks: list[dict[str, Any]] = []
         self.app: App | None = None
 
     # -- setup ------------------------------------------------------------------------------------
-    def _default_identity(self, team_id: str | None, user_id: str | None) -> tuple[str, str]:
+    def _default_user(self) -> str:
         with Session(self.deps.engine) as session:
-            ws = session.exec(select(Workspace).order_by(Workspace.created_at)).first()
-            team = team_id or (ws.team_id if ws else "TLOCAL")
-            if user_id:
-                return team, user_id
-            manager = session.exec(select(Member).where(Member.team_id == team, Member.role == "manager",
+            manager = session.exec(select(Member).where(Member.team_id == self.team_id, Member.role == "manager",
                                                         Member.slack_user_id.is_not(None))).first()
-            return team, (manager.slack_user_id if manager and manager.slack_user_id else "ULOCAL")
+            return manager.slack_user_id if manager and manager.slack_user_id else "ULOCAL"
 
     def _load_users(self) -> None:
         with Session(self.deps.engine) as session:
@@ -143,8 +146,11 @@ class Console:
         command, _, text = line.strip().partition(" ")
         body = slash_command_body(command=command, text=text.strip(), user_id=self.user_id, team_id=self.team_id,
                                   response_url=self.slack.new_response_url(),
-                                  trigger_id=f"trigger.{uuid.uuid4().hex}")
+                                  trigger_id=self._trigger_id())
         return self._dispatch(body, "application/x-www-form-urlencoded")
+
+    def _trigger_id(self) -> str:
+        return f"{next(self._seq)}.{self._session_tag}.console"
 
     def message(self, text: str, files: list[dict[str, Any]] | None = None) -> Any:
         n = next(self._seq)
@@ -153,7 +159,7 @@ class Console:
                                  "ts": f"{time.time():.6f}", "event_ts": f"{time.time():.6f}"}
         if files:
             event.update(subtype="file_share", files=files)
-        body = event_body(event=event, team_id=self.team_id, event_id=f"EvConsole{n:06d}{uuid.uuid4().hex[:12]}")
+        body = event_body(event=event, team_id=self.team_id, event_id=f"Ev{self._session_tag}{n:06d}")
         return self._dispatch(body, "application/json")
 
     def click(self, action_id: str, value: str | None = None) -> Any:
@@ -163,7 +169,7 @@ class Console:
                 if el.get("action_id") == action_id:
                     payload = {"type": "block_actions", "team": {"id": self.team_id},
                                "user": {"id": self.user_id, "team_id": self.team_id},
-                               "api_app_id": "A0SALESBOT", "trigger_id": f"trigger.{uuid.uuid4().hex}",
+                               "api_app_id": "A0SALESBOT", "trigger_id": self._trigger_id(),
                                "response_url": self.slack.new_response_url(),
                                "channel": {"id": "C0GENERAL"}, "container": {"type": "message"},
                                "actions": [{"action_id": action_id, "block_id": block.get("block_id", ""),
@@ -215,14 +221,29 @@ class Console:
 
         assert self.app is not None
         now = clock.parse_moment(iso) if iso else clock.now()
-        report = Scheduler(self.deps, self.app.client, job_sources()).tick(now)
+        report = Scheduler(self.deps, self.app.client, job_sources(), teams={self.team_id}).tick(now)
         self.print(f"tick {now.isoformat()}: sent {report.sent}, retrying {report.retrying}, "
                    f"failed {report.failed}, skipped {report.skipped}")
 
 
+def console_team(settings: Settings, engine: Engine, explicit: str | None) -> str:
+    """The console's workspace: --team; else the token's (auth.test); else the only one that is not the demo;
+    else the demo when it is loaded (`make run` without tokens shows it); else the local workspace."""
+    if explicit or settings.slack_bot_token is not None:
+        return cli_team(settings, engine, explicit)
+    with engine.connect() as conn:
+        try:
+            team = default_team(conn)
+        except AmbiguousWorkspace as exc:
+            raise SystemExit(str(exc)) from None
+        if team == LOCAL_TEAM and not workspace_exists(conn, LOCAL_TEAM) and workspace_exists(conn, DEMO_TEAM_ID):
+            return DEMO_TEAM_ID
+    return team
+
+
 def run_console(settings: Settings, *, stdin: IO[str] = sys.stdin, out: IO[str] = sys.stdout,
-                user_id: str | None = None) -> None:
-    console = Console(settings, out=out, user_id=user_id).start()
+                user_id: str | None = None, team_id: str | None = None) -> None:
+    console = Console(settings, out=out, user_id=user_id, team_id=team_id).start()
     interactive = stdin.isatty()
     console.print(f"salesbot console — workspace {console.team_id}, you are {console.user_id}. "
                   "Type :help for help, :quit to leave.")

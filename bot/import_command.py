@@ -1,6 +1,8 @@
 """`salesbot import deals|targets|feedback FILE`: the command-line face of the importers in db/importers.
 
-The workspace: --team, else the only (or oldest) workspace in the database, else a new local one, TLOCAL.
+The workspace: --team, else the one SLACK_BOT_TOKEN belongs to (auth.test), else the only workspace in the
+database that is not the demo, else the local one, TLOCAL (bot/workspace.py); several: refused, listed.
+A refused file changes nothing, not even the workspace table.
 With SLACK_BOT_TOKEN set, owners with an e-mail are matched to Slack users (users.lookupByEmail).
 Exit status 0 when imported (also with skipped rows), 1 when the file was refused.
 """
@@ -43,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.cli import _engine, _settings
-    from db.importers import ImportOptions, import_file, resolve_team, summary_lines
+    from bot.workspace import cli_team
+    from db.importers import ImportOptions, import_file, summary_lines
     from db.importers.options import parse_pairs
 
     path = Path(args.file)
@@ -65,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         raise SystemExit(f"--stage-map statuses must be open, won or lost, got {', '.join(bad)}")
     settings = _settings()
+    options.workspace = settings.workspace_defaults
     engine = _engine(settings)
-    team_id = resolve_team(engine, args.team)
+    team_id = cli_team(settings, engine, args.team)
     with _ProgressBar(path.name) as bar:
         result = import_file(
             engine,

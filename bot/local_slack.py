@@ -51,9 +51,12 @@ class Fault:
 class LocalSlack:
     """A threaded HTTP server on 127.0.0.1 (port 0 by default) speaking enough of the Slack Web API."""
 
-    def __init__(self, team_id: str = "T0001", bot_user_id: str = "UBOT", port: int = 0) -> None:
+    def __init__(self, team_id: str = "T0001", bot_user_id: str = "UBOT", port: int = 0, *,
+                 team_name: str = "Local Sales", bot_id: str = "B0001") -> None:
         self.team_id = team_id
+        self.team_name = team_name
         self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
@@ -192,13 +195,17 @@ class LocalSlack:
                     return every[1]
         return None
 
-    def api(self, method: str, args: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - a table of methods
-        """The JSON answer for a successful call of `method`."""
+    def api(self, method: str, args: dict[str, Any], token: str = "") -> dict[str, Any]:  # noqa: C901 - a table
+        """The JSON answer for a successful call of `method` (`token`: the bearer token, or the `token` argument)."""
         ts = f"{time.time():.6f}"
         user = args.get("user") or args.get("users")
-        if method == "auth.test":
-            return {"ok": True, "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B0001",
-                    "team": "Local", "user": "salesbot", "url": self.url}
+        if method == "auth.test":  # the shape Slack answers for a bot token
+            token = token or str(args.get("token") or "")
+            if not token.startswith("xoxb-"):
+                return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+            return {"ok": True, "url": self.url, "team": self.team_name, "user": "salesbot",
+                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
+                    "is_enterprise_install": False}
         if method == "chat.postMessage":
             channel = self._channel_id(str(args.get("channel") or ""))
             message = self._store(channel, ts, {"text": args.get("text") or "", "blocks": _as_list(args.get("blocks")),
@@ -357,7 +364,8 @@ class LocalSlack:
                 args.update({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
                 fault = slack._pick_fault(method)
                 slack._record(Call(method, {**args, **_fault_args(fault)}, body))
-                answer = slack.api(method, args) if fault is None or fault.acted else None
+                bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+                answer = slack.api(method, args, bearer) if fault is None or fault.acted else None
                 if not self._fault(fault):
                     self._reply(200, answer)
 

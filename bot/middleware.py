@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.first_contact import FirstContact, tell_adoption
 from bot.slack_client import as_salesbot_client, without_nul
 from db.engine import session_scope
 from db.members import ensure_member, ensure_workspace, member_by_slack_id
@@ -142,15 +143,22 @@ def make_skip_duplicate_events(deps: Deps) -> Callable[..., Any]:
 
 
 def make_attach_asker(deps: Deps) -> Callable[..., Any]:
+    first_contact = FirstContact(deps)
+
     def attach_asker(body: dict[str, Any], context: Any, client: Any, next: Callable[[], Any]) -> Any:  # noqa: A002
         context["deps"] = deps
         user_id, team_id = context.get("user_id"), context.get("team_id")
         if user_id and not team_id:
             return refuse_without_workspace(body, deps)
-        if user_id and team_id:
-            context["asker"] = resolve_asker(deps, client, team_id=team_id, user_id=user_id,
-                                             text=str(body.get("text") or ""))
-        return next()
+        if not (user_id and team_id):
+            return next()
+        adoption = first_contact.adopt(team_id)  # before anything reads: the data must be there for this request
+        context["asker"] = resolve_asker(deps, client, team_id=team_id, user_id=user_id,
+                                         text=str(body.get("text") or ""))
+        result = next()
+        if adoption is not None:
+            tell_adoption(adoption, context["asker"], context, client)
+        return result
 
     return attach_asker
 
@@ -178,8 +186,7 @@ def resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: 
 
 def _resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: str) -> Asker:
     with session_scope(deps.engine) as session:
-        ws = ensure_workspace(session, team_id=team_id, timezone=deps.timezone, language=deps.language,
-                              fiscal_year_start_month=deps.fiscal_year_start_month)
+        ws = ensure_workspace(session, team_id=team_id, defaults=deps.workspace_defaults)
         member = member_by_slack_id(session, team_id, user_id)
         if member is None:
             profile = _slack_profile(client, user_id)

@@ -12,7 +12,7 @@ digests; one that is already pending (being retried) keeps its retries.
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from bot.slack_client import as_salesbot_client
 from db import clock, deliveries
+from db.workspaces import DEMO_TEAM_ID
 from handlers.context import Deps
 from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, JobSource, PermanentFailure
 
@@ -90,8 +91,11 @@ class TickReport:
 
 
 class Scheduler:
-    def __init__(self, deps: Deps, client: WebClient, sources: Sequence[JobSource], *, workers: int = 8) -> None:
+    def __init__(self, deps: Deps, client: WebClient, sources: Sequence[JobSource], *, workers: int = 8,
+                 teams: Collection[str] | None = None) -> None:
+        """`teams`: the workspaces this process sends for (its token's); None: every one but the demo."""
         self.deps, self.client, self.sources = deps, scheduler_client(client), list(sources)
+        self.teams = frozenset(teams) if teams is not None else None
         self.workers = workers
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -138,6 +142,8 @@ class Scheduler:
         fresh = []
         with Session(self.deps.engine) as session:
             for item in source.due(session, now):
+                if not self._serves(item.team_id):
+                    continue
                 if now - item.occurrence <= source.grace:
                     fresh.append(item)
                 elif deliveries.ensure_row(
@@ -164,6 +170,10 @@ class Scheduler:
                     fresh.append(item)
             session.commit()
         return fresh
+
+    def _serves(self, team_id: str) -> bool:
+        """A token posts to its own workspace only; the demo is sent for only when named."""
+        return team_id in self.teams if self.teams is not None else team_id != DEMO_TEAM_ID
 
     def _deliver_one(self, source: JobSource, item: DueDelivery, now: datetime) -> str | None:
         with Session(self.deps.engine) as session:
@@ -237,7 +247,7 @@ class Scheduler:
                 "%s %s for %s was interrupted while sending; marked failed", row.kind, row.schedule_id, row.recipient
             )
             source = by_kind.get(row.kind)
-            if source is not None:
+            if source is not None and self._serves(row.team_id):
                 self._tell(
                     source,
                     DueDelivery(row.team_id, row.kind, row.schedule_id, row.occurrence, row.recipient),

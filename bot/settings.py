@@ -5,10 +5,14 @@ typo in a time zone on the first Monday digest.
 """
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from db.workspaces import WorkspaceDefaults
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -25,6 +29,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///salesbot.db"
     salesbot_timezone: str = "UTC"
     salesbot_language: str = "en"
+    salesbot_currency: str = "USD"
     salesbot_managers: str = ""
     salesbot_open_leaderboard: bool = False
     salesbot_fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
@@ -53,6 +58,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported language {value!r}; use 'en' or 'zh'")
         return value
 
+    @field_validator("salesbot_currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        from babel.numbers import get_currency_name
+
+        code = value.strip().upper()
+        if len(code) != 3 or not code.isalpha() or get_currency_name(code, locale="en") == code:
+            raise ValueError(f"unknown currency {value!r}; use an ISO 4217 code such as 'USD', 'EUR' or 'CNY'")
+        return code
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
@@ -71,6 +86,15 @@ class Settings(BaseSettings):
     @property
     def manager_ids(self) -> list[str]:
         return [u.strip() for u in self.salesbot_managers.split(",") if u.strip()]
+
+    @property
+    def workspace_defaults(self) -> "WorkspaceDefaults":
+        """What a workspace row made by this process starts with (the middleware and the CLI alike)."""
+        from db.workspaces import WorkspaceDefaults
+
+        return WorkspaceDefaults(timezone=self.salesbot_timezone, language=self.salesbot_language,
+                                 currency=self.salesbot_currency,
+                                 fiscal_year_start_month=self.salesbot_fiscal_year_start_month)
 
     @property
     def has_slack_tokens(self) -> bool:

@@ -46,8 +46,8 @@ from db.models import (
     Target,
     Workspace,
 )
+from db.workspaces import DEMO_TEAM_ID
 
-DEMO_TEAM_ID = "TDEMO0001"
 DEMO_SOURCE = "demo"
 EMAIL_DOMAIN = "demo-sales.example.com"
 

@@ -1,27 +1,17 @@
 """Workspaces and members: find or create the people salesbot talks to, and link CRM owners to them."""
 
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from db import clock
 from db.models import Member, Workspace
+from db.workspaces import WorkspaceDefaults, create_workspace
 
 
-def ensure_workspace(session: Session, *, team_id: str, timezone: str, language: str,
-                     fiscal_year_start_month: int = 1) -> Workspace:
-    """The workspace row for `team_id`, created with the process defaults on first contact."""
+def ensure_workspace(session: Session, *, team_id: str, defaults: WorkspaceDefaults) -> Workspace:
+    """The workspace row for `team_id`, created with the settings' defaults on first contact."""
+    create_workspace(session.connection(), team_id, defaults)
     ws = session.get(Workspace, team_id)
-    if ws is None:
-        ws = Workspace(team_id=team_id, timezone=timezone, language=language,
-                       fiscal_year_start_month=fiscal_year_start_month, created_at=clock.now())
-        session.add(ws)
-        try:
-            session.flush()
-        except IntegrityError:  # another instance created it at the same moment
-            session.rollback()
-            ws = session.get(Workspace, team_id)
-            assert ws is not None
+    assert ws is not None
     return ws
 
 

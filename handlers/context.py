@@ -9,18 +9,27 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from db.workspaces import WorkspaceDefaults
+
 
 @dataclass(frozen=True)
 class Deps:
     engine: Engine
     timezone: str = "UTC"
     language: str = "en"
+    currency: str = "USD"
     manager_ids: tuple[str, ...] = ()
     open_leaderboard: bool = False
     fiscal_year_start_month: int = 1
     max_upload_bytes: int = 20 * 1024 * 1024
     bot_token: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def workspace_defaults(self) -> WorkspaceDefaults:
+        """What a workspace row made on a request starts with (the settings' zone, language and currency)."""
+        return WorkspaceDefaults(timezone=self.timezone, language=self.language, currency=self.currency,
+                                 fiscal_year_start_month=self.fiscal_year_start_month)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "Deps":
         """Shared, not copied: Bolt deep-copies the context for lazy listeners, and an engine cannot be copied."""

@@ -275,7 +275,7 @@ def _import_deals(
         raw = read_table(data, filename)
         result.encoding = raw.encoding
         with engine.connect() as conn:
-            currency = workspace_currency(conn, team_id)
+            currency = workspace_currency(conn, team_id, options.workspace.currency)
         prepared = prepare_deals(raw, options, default_currency=currency, today=today or clock.today())
     except ImportRefused as refusal:
         result.status, result.refusal = "refused", refusal
@@ -293,7 +293,7 @@ def _import_deals(
     source = prepared.file_format
     with engine.begin() as conn:
         # first a write: SQLite's transaction then covers the DDL below
-        run_id = start_run(conn, result, data, sha256=digest.result())
+        run_id = start_run(conn, result, data, workspace=options.workspace, sha256=digest.result())
         first = (frame["owner"].ne("") & ~frame["owner"].duplicated()).to_numpy()
         emails = dict(zip(frame["owner"].to_numpy()[first], frame["owner_email"].to_numpy()[first], strict=True))
         owner_ids, result.owners_new = ensure_owners(conn, team_id, emails)

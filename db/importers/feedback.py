@@ -133,7 +133,7 @@ def import_feedback(
             datetime.fromisoformat(out["received_on"].max()).date(),
         )
     with engine.begin() as conn:
-        run_id = start_run(conn, result, data)
+        run_id = start_run(conn, result, data, workspace=options.workspace)
         owners = out.loc[out["owner"].ne(""), ["owner", "owner_email"]].drop_duplicates("owner")
         emails = dict(zip(owners["owner"], owners["owner_email"], strict=True))
         ids_by_owner, result.owners_new = ensure_owners(conn, team_id, emails)

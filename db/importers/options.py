@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from db.workspaces import WorkspaceDefaults
+
 Progress = Callable[[int, int], None]  # (rows written so far, rows to write)
 
 
@@ -14,6 +16,8 @@ class ImportOptions:
     skip_bad_rows: bool = False
     stage_map: dict[str, str] = field(default_factory=dict)  # CRM stage -> open | won | lost
     currency: str | None = None  # default currency when the file names none (else the workspace's)
+    # a workspace the import creates (only when it writes) starts with these: the settings' zone, language, currency
+    workspace: WorkspaceDefaults = field(default_factory=WorkspaceDefaults)
 
 
 def parse_pairs(items: list[str] | None, *, what: str) -> dict[str, str]:

@@ -7,10 +7,15 @@ from sqlalchemy.engine import Connection
 from db import clock
 from db.importers.report import ImportResult
 from db.models import ImportRun
+from db.workspaces import WorkspaceDefaults, create_workspace
 
 
-def start_run(conn: Connection, result: ImportResult, data: bytes, *, sha256: str | None = None) -> int:
-    """The ImportRun row, status running; `sha256` of `data` when the caller already has it."""
+def start_run(conn: Connection, result: ImportResult, data: bytes, *, workspace: WorkspaceDefaults,
+              sha256: str | None = None) -> int:
+    """The ImportRun row, status running; `sha256` of `data` when the caller already has it.
+
+    The workspace row is made here, in the import's own transaction, so a refused file leaves no trace."""
+    create_workspace(conn, result.team_id, workspace)
     row = conn.execute(
         ImportRun.__table__.insert().values(
             team_id=result.team_id,

@@ -143,7 +143,8 @@ def import_targets(engine: Engine, data: bytes, *, filename: str, team_id: str, 
     frame = raw.frame
     result.rows, result.mapping = len(frame), cols
     with engine.connect() as conn:
-        default_currency = (options.currency or workspace_currency(conn, team_id)).upper()
+        default_currency = options.currency or workspace_currency(conn, team_id, options.workspace.currency)
+    default_currency = default_currency.upper()
     good: list[tuple[str, str, str, date, date, int, str]] = []  # owner, email, metric, start, end, value, cur
     problems: list[RowProblem] = []
     rejected: list[dict[str, str]] = []
@@ -213,7 +214,7 @@ def import_targets(engine: Engine, data: bytes, *, filename: str, team_id: str, 
     if rejected:
         result.status, result.rejected_rows = "partial", rejected
     with engine.begin() as conn:
-        run_id = start_run(conn, result, data)
+        run_id = start_run(conn, result, data, workspace=options.workspace)
         emails = {o: e for o, e, *_ in good if o}
         ids, result.owners_new = ensure_owners(conn, team_id, emails)
         table = Target.__table__
