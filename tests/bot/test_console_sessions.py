@@ -37,7 +37,8 @@ def test_two_console_sessions_both_store_uploads_dm_events_and_feedback(db_url: 
 
     out2 = _session(db_url, tmp_path, ["/feedback Acme 2 delivery was late again", f":upload {second}", "hello",
                                        ":quit"])
-    assert "Feedback logged · *Acme*" in out2 and "Inserted 1 · updated 0" in out2  # not dropped as a retry of the first session's event
+    # not dropped as retries of the first session's events
+    assert "Feedback logged · *Acme*" in out2 and "Inserted 1 · updated 0" in out2
     assert _count(db_url, ProcessedEvent) == 2 * events_after_first
     assert _count(db_url, Feedback, Feedback.team_id == "TLOCAL") == 2
     assert _count(db_url, Deal, Deal.team_id == "TLOCAL") == 2
