@@ -86,7 +86,7 @@ def test_several_workspaces_and_no_team_is_refused_with_the_list(
     with get_engine(db_url).begin() as conn:
         create_workspace(conn, "T0001", WorkspaceDefaults(), name="Acme Sales")
         create_workspace(conn, "T0002", WorkspaceDefaults(), name="Beta")
-    for argv in (["import", "deals", str(deals_file)], ["tick", "--now", "2026-11-30T01:00:00Z"]):
+    for argv in (["import", "deals", str(deals_file)], ["tick", "--now", "2026-11-23T01:00:00Z"]):
         with pytest.raises(SystemExit) as refused:
             main(argv)
         assert "T0001  Acme Sales" in str(refused.value) and "T0002  Beta" in str(refused.value)
@@ -94,7 +94,7 @@ def test_several_workspaces_and_no_team_is_refused_with_the_list(
     assert _deals_per_team(db_url) == {}
     assert main(["import", "deals", str(deals_file), "--team", "T0002"]) == 0
     assert _deals_per_team(db_url) == {"T0002": 2}
-    assert main(["tick", "--team", "T0002", "--now", "2026-11-30T01:00:00Z"]) == 0
+    assert main(["tick", "--team", "T0002", "--now", "2026-11-23T01:00:00Z"]) == 0
     assert "for workspace T0002" in capsys.readouterr().out
 
 
