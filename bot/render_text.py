@@ -3,6 +3,8 @@
 import json
 from typing import Any
 
+from reports.mrkdwn import plain
+
 
 def _text(obj: Any) -> str:
     if isinstance(obj, dict):
@@ -14,7 +16,7 @@ def render_blocks(blocks: list[dict[str, Any]] | str | None, fallback: str = "")
     if isinstance(blocks, str):
         blocks = json.loads(blocks) if blocks else []
     if not blocks:
-        return fallback
+        return plain(fallback)
     lines: list[str] = []
     for block in blocks:
         kind = block.get("type")
@@ -42,7 +44,7 @@ def render_blocks(blocks: list[dict[str, Any]] | str | None, fallback: str = "")
             lines.append(f"{_text(block.get('label'))}: ____")
         elif kind == "rich_text":
             lines.append(fallback)
-    return "\n".join(line for line in lines if line is not None)
+    return plain("\n".join(line for line in lines if line is not None))  # Slack shows &lt; as <
 
 
 def render_view(view: dict[str, Any] | str) -> str:

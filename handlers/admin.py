@@ -12,6 +12,7 @@ from handlers.blocks import section
 from handlers.context import asker_of, deps_of
 from handlers.help_text import help_blocks
 from handlers.replies import managers_only, not_understood
+from reports import mrkdwn
 from reports.i18n import add_catalog, t
 
 add_catalog({
@@ -54,7 +55,7 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
         user = _USER.fullmatch(words[-1]).group(1)  # type: ignore[union-attr]
         with session_scope(deps.engine) as session:
             link_crm_owner(session, team_id=asker.team_id, crm_name=name, user_id=user)
-        ack(text=t("admin.linked", lang, name=name, user=user))
+        ack(text=t("admin.linked", lang, name=mrkdwn.escape(mrkdwn.capped(name)), user=user))
         return
     if verb in ("role", "角色") and len(words) == 3 and _USER.fullmatch(words[1]) and words[2] in ("manager", "rep"):
         if not asker.is_manager:
@@ -72,7 +73,7 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
             ack(text=t("admin.unlinked_none", lang))
         else:
             ack(blocks=[section(t("admin.unlinked", lang, count=len(names),
-                                  names="\n".join(f"• {n}" for n in names[:50])))])
+                                  names="\n".join(f"• {mrkdwn.escape(n)}" for n in names[:50])))])
         return
     if verb in ("import", "导入"):
         ack(text=t("admin.import_hint", lang))

@@ -33,6 +33,7 @@ from handlers.jobs import DueDelivery, PermanentFailure
 from handlers.replies import managers_only, not_understood
 from reports import checkins as domain
 from reports import formatting as fmt
+from reports import mrkdwn
 from reports.clock_words import find_time, find_weekday
 from reports.i18n import add_catalog, language_for, t
 from reports.kpi_people import find_member, workspace_prefs
@@ -184,10 +185,15 @@ def _language(member: Member | None, ws: Workspace | None) -> str:
     return language_for(locale=member.locale if member else None, default=ws.language if ws else "en")
 
 
-def _name(member: Member | None, fallback: str = "?") -> str:
+def _raw_name(member: Member | None, fallback: str = "?") -> str:
     if member is None:
         return fallback
     return member.display_name or member.crm_name or member.slack_user_id or fallback
+
+
+def _name(member: Member | None, fallback: str = "?") -> str:
+    """A person's name for a message: from a Slack profile or a CRM, so escaped for mrkdwn."""
+    return mrkdwn.escape(_raw_name(member, fallback))
 
 
 def _local(moment: datetime, tz: str | None) -> datetime:
@@ -276,7 +282,8 @@ def cmd_schedule(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps
     with session_scope(deps.engine) as session:
         reps, unknown = _resolve_reps(session, client, asker.team_id, spec["users"])
         if unknown:
-            respond(text=t("checkin.unknown_rep", lang, who=", ".join(f"@{u}" for u in unknown)))
+            who = mrkdwn.escape(mrkdwn.capped(", ".join(f"@{u}" for u in unknown)))
+            respond(text=t("checkin.unknown_rep", lang, who=who))
             return
         schedule = _create(session, asker=asker, reps=reps, spec=spec)
         reply = _confirmation(session, schedule, reps, lang)
@@ -561,7 +568,7 @@ def _readable_rep(session: Session, client: Any, asker: Any, ref: str | None, re
     if rep is None and re.fullmatch(r"[UW][A-Z0-9]{2,}", ref):
         rep = member_by_slack_id(session, asker.team_id, ref)
     if rep is None:
-        respond(text=t("checkin.unknown_rep", lang, who=f"@{ref}"))
+        respond(text=t("checkin.unknown_rep", lang, who=mrkdwn.escape(mrkdwn.capped(f"@{ref}"))))
         return None
     if rep.id == asker.member_id:
         return rep
@@ -599,7 +606,7 @@ def brief_for(session: Session, rep: Member, *, language: str, when: str, now: d
         session,
         team_id=rep.team_id,
         member_id=rep.id,
-        rep_name=_name(rep),  # type: ignore[arg-type]
+        rep_name=_raw_name(rep),  # type: ignore[arg-type]  (the brief escapes it)
         when=when,
         today=today,
         currency=prefs.currency,
@@ -831,7 +838,7 @@ def _post_checkin(client: Any, deps: Deps, run_id: int, now: datetime) -> None:
         numbers = _numbers(session, rep, ws, lang, now)
         payload = views.greeting(
             language=lang,
-            name=_name(rep).split(" ")[0],
+            name=_name(rep).split(" ")[0],  # escaped: no space inside an entity
             manager=_name(manager, "your manager"),
             cadence=schedule.cadence,
             numbers=numbers,

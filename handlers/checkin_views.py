@@ -7,6 +7,7 @@ come from the i18n catalog (English and Chinese), the figures from `reports.chec
 from typing import Any
 
 from handlers.blocks import Block, actions, button, context, message, section
+from reports import mrkdwn
 from reports.checkins import DEFAULT_QUESTIONS, cadence_label, confidence_index
 from reports.i18n import add_catalog, t
 
@@ -103,7 +104,7 @@ def greeting(
         minutes=max(2, len(questions) - 1),
     )
     intro = first + (f"\n{numbers}" if numbers else "")
-    ask = t("checkin.dm.question", language, n=1, total=len(questions), question=questions[0])
+    ask = t("checkin.dm.question", language, n=1, total=len(questions), question=mrkdwn.escape(questions[0]))
     blocks = [
         section(intro),
         section(ask),
@@ -114,7 +115,8 @@ def greeting(
 
 
 def question(*, language: str, index: int, questions: list[str]) -> dict[str, Any]:
-    text = t("checkin.dm.question", language, n=index + 1, total=len(questions), question=questions[index])
+    asked = mrkdwn.escape(questions[index])
+    text = t("checkin.dm.question", language, n=index + 1, total=len(questions), question=asked)
     return message(text, [section(text)])
 
 
@@ -133,7 +135,8 @@ def reminder(
 ) -> dict[str, Any]:
     text = t("checkin.dm.reminder", language, manager=manager, deadline=deadline, left=left, total=len(questions))
     index = len(questions) - left
-    ask = t("checkin.dm.question", language, n=index + 1, total=len(questions), question=questions[index])
+    asked = mrkdwn.escape(questions[index])
+    ask = t("checkin.dm.question", language, n=index + 1, total=len(questions), question=asked)
     return message(
         f"{text}\n{ask}",
         [

@@ -25,6 +25,7 @@ from handlers.blocks import context as context_block
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.jobs import DueDelivery
 from handlers.replies import managers_only, not_understood
+from reports import mrkdwn
 from reports.charts import Chart, funnel_chart, rep_bars_chart, trend_chart
 from reports.digest import Digest, build_digest, digest_lines
 from reports.digest_grammar import CADENCES, SubscriptionRequest, parse_subscription
@@ -228,7 +229,7 @@ def _subscribe(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any
         return {"blocks": not_understood(understood=req.understood, rest=req.rest, examples=EXAMPLES, language=lang)}
     channel = channel_of(client, req) if req.channel else channel_id
     if not channel:
-        return {"text": t("digest.no_channel", lang, name=req.channel)}
+        return {"text": t("digest.no_channel", lang, name=mrkdwn.escape(mrkdwn.capped(req.channel)))}
     with session_scope(deps.engine) as session:
         ws = session.get(Workspace, asker.team_id)
         tz = req.timezone or (ws.timezone if ws else deps.timezone)

@@ -32,6 +32,7 @@ from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, PermanentFailure
 from handlers.kpi import local_today
 from handlers.replies import not_understood
 from reports import feedback_analysis as analysis
+from reports import mrkdwn
 from reports.formatting import date_short, number, percent
 from reports.i18n import add_catalog, has_cjk, t
 from reports.kpi_period import PeriodProblem, resolve_period
@@ -295,9 +296,9 @@ def log_feedback(
     rating = (
         _rating_text(request.rating, request.scale) if request.rating is not None else t("feedback.no_rating", lang)
     )
-    parts = [f"*{account}*", rating]
+    parts = [f"*{mrkdwn.escape(account)}*", rating]
     if request.comment:
-        parts.append(f"“{analysis.shorten(request.comment)}”")
+        parts.append(f"“{mrkdwn.escape(analysis.shorten(request.comment))}”")
     if request.rating is None and request.comment:
         tone = analysis.sentiment(request.comment)
         parts.append(t("feedback.sounds", lang, tone=t(f"feedback.tone.{tone}", lang)))
@@ -319,9 +320,10 @@ def _rating_text(rating: int | None, scale: int) -> str:
 
 
 def _name(member: Member | None) -> str:
+    """A person's name for a message, escaped for mrkdwn ("" when unknown)."""
     if member is None:
         return ""
-    return member.display_name or member.crm_name or member.slack_user_id or ""
+    return mrkdwn.escape(member.display_name or member.crm_name or member.slack_user_id or "")
 
 
 # ------------------------------------------------------------------------------------------- alerts
@@ -473,10 +475,11 @@ def _language_of(member: Member | None, deps: Deps) -> str:
 
 def alert_message(session: Session, item: Feedback, lang: str) -> dict[str, Any]:
     """The DM about one bad item: who, how bad, what they said, and whether it is a pattern."""
-    title = t("feedback.alert_title", lang, account=item.account or "?", rating=_rating_text(item.rating, item.scale))
+    account = mrkdwn.escape(item.account or "?")
+    title = t("feedback.alert_title", lang, account=account, rating=_rating_text(item.rating, item.scale))
     lines = [title]
     if item.comment:
-        lines.append(f"> {analysis.shorten(item.comment, 300)}")
+        lines.append(f"> {mrkdwn.escape(analysis.shorten(item.comment, 300))}")
     by = (
         session.execute(
             select(Member).where(Member.team_id == item.team_id, Member.slack_user_id == item.created_by)
@@ -497,7 +500,7 @@ def alert_message(session: Session, item: Feedback, lang: str) -> dict[str, Any]
         since, until = store.window(item.received_on + timedelta(days=1), analysis.AT_RISK_WINDOW_DAYS)
         n = store.recent_low(session, item.team_id, since=since, until=until).get(item.account, 0)
         if n > 1:
-            facts.append(t("feedback.alert_recent", lang, n=n, account=item.account))
+            facts.append(t("feedback.alert_recent", lang, n=n, account=account))
     blocks: list[Block] = [
         section("\n".join(lines)),
         context(" · ".join(facts)),
@@ -571,7 +574,7 @@ def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *,
                 bits.append(t("feedback.avg", lang, stars=number(theme.avg_stars, lang, 1)))
             line = f"• {label} — " + " · ".join(bits)
             if theme.quote:
-                line += f" — “{theme.quote}”"
+                line += f" — “{mrkdwn.escape(theme.quote)}”"
             lines.append(line)
         blocks.append(section("\n".join(lines)))
     risks = []
@@ -585,7 +588,7 @@ def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *,
             )
         else:
             why = t("feedback.risk_low", lang, n=risk.low_ratings)
-        risks.append(f"*{risk.account}*{lp}{why}{rp}")
+        risks.append(f"*{mrkdwn.escape(risk.account)}*{lp}{why}{rp}")
     if len(s.at_risk) > MAX_RISKS_SHOWN:
         risks.append(t("feedback.more_accounts", lang, n=len(s.at_risk) - MAX_RISKS_SHOWN))
     sep = "、" if lang == "zh" else ", "

@@ -4,6 +4,7 @@ from typing import Any
 
 from db.importers.report import MAX_LISTED, REASONS, ImportResult
 from handlers.blocks import Block, context, section
+from reports import mrkdwn
 from reports.i18n import add_catalog, t
 
 add_catalog(
@@ -91,15 +92,16 @@ def _n(value: int, lang: str) -> str:
 
 def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
     """The reply in the file's thread: the summary, or the refusal with up to 20 rows and reasons."""
+    file = mrkdwn.escape(result.filename)
     if result.refusal is not None:
-        reason = result.refusal.text()
-        line = t("import.refused_file", lang, file=result.filename, reason=reason)
+        reason = mrkdwn.escape(result.refusal.text())  # it may quote the file's own column names
+        line = t("import.refused_file", lang, file=file, reason=reason)
         return {"text": line, "blocks": [section(line)]}
     if result.refused:
-        head = t("import.refused_rows", lang, file=result.filename, count=_n(result.rejected, lang))
+        head = t("import.refused_rows", lang, file=file, count=_n(result.rejected, lang))
         rows = [
-            t("import.row", lang, row=p.row, column=p.column, reason=_reason(p.reason, p.value, lang))
-            + (f" — `{p.value}`" if p.value else "")
+            t("import.row", lang, row=p.row, column=mrkdwn.escape(p.column), reason=_reason(p.reason, p.value, lang))
+            + (f" — `{mrkdwn.escape(p.value)}`" if p.value else "")
             for p in result.problems[:MAX_LISTED]
         ]
         if result.rejected > len(rows):
@@ -115,7 +117,7 @@ def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
         lang,
         rows=_n(result.rows - result.rejected, lang),
         kind=t(f"import.kind.{result.kind}", lang),
-        file=result.filename,
+        file=file,
         fmt=f"{result.file_format}, {result.encoding}",
     )
     lines = [
@@ -134,14 +136,19 @@ def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
         )
     if result.stages:
         lines.append(
-            t("import.stages", lang, stages=" · ".join(f"{s} → {st} ({_n(n, lang)})" for s, st, n in result.stages))
+            t(
+                "import.stages",
+                lang,
+                stages=" · ".join(f"{mrkdwn.escape(s)} → {st} ({_n(n, lang)})" for s, st, n in result.stages),
+            )
         )
     blocks = [section(head), section("\n".join(lines))]
     notes = []
     if result.owners_linked:
-        notes.append(t("import.linked", lang, names=", ".join(result.owners_linked)))
+        notes.append(t("import.linked", lang, names=", ".join(map(mrkdwn.escape, result.owners_linked))))
     if result.owners_unlinked:
-        names = ", ".join(result.owners_unlinked[:20]) + (" …" if len(result.owners_unlinked) > 20 else "")
+        names = ", ".join(map(mrkdwn.escape, result.owners_unlinked[:20]))
+        names += " …" if len(result.owners_unlinked) > 20 else ""
         notes.append(t("import.unlinked", lang, count=len(result.owners_unlinked), names=names))
     if result.rejected:
         notes.append(t("import.skipped", lang, count=_n(result.rejected, lang)))

@@ -23,6 +23,7 @@ from handlers import direct_messages
 from handlers.context import asker_of, deps_of
 from handlers.import_views import result_message
 from handlers.replies import managers_only
+from reports import mrkdwn
 from reports.i18n import t
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
     kind_word, options = options_from_text(event.get("text") or "")
     for shared in files:
         name = shared.get("name") or shared.get("title") or shared.get("id", "file")
+        shown = mrkdwn.escape(name)
         limit = deps.max_upload_bytes
         if int(shared.get("size") or 0) > limit:
             reply(
@@ -132,7 +134,7 @@ def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
                     "text": t(
                         "import.too_large",
                         lang,
-                        file=name,
+                        file=shown,
                         size=f"{int(shared['size']) / 2**20:.1f}",
                         limit=limit // 2**20,
                     )
@@ -140,14 +142,13 @@ def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
             )
             continue
         if (shared.get("filetype") or name.rsplit(".", 1)[-1]).lower() not in TABLE_TYPES:
-            reply({"text": t("import.not_table", lang, file=name)})
+            reply({"text": t("import.not_table", lang, file=shown)})
             continue
         info = client.files_info(file=shared["id"])["file"]
         data = download(info.get("url_private_download") or info["url_private"], deps.bot_token or client.token, limit)
         if len(data) > limit:
-            reply(
-                {"text": t("import.too_large", lang, file=name, size=f"{len(data) / 2**20:.1f}+", limit=limit // 2**20)}
-            )
+            size = f"{len(data) / 2**20:.1f}+"
+            reply({"text": t("import.too_large", lang, file=shown, size=size, limit=limit // 2**20)})
             continue
         kind = kind_word
         if kind is None:

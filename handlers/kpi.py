@@ -23,7 +23,7 @@ from handlers.blocks import context, section
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.replies import managers_only, not_understood
 from reports import kpi_engine as engine
-from reports import target_words
+from reports import mrkdwn, target_words
 from reports.charts import trend_chart
 from reports.formatting import date_short
 from reports.i18n import add_catalog, t
@@ -144,7 +144,9 @@ def _send_files(client: Any, asker: Asker, uploads: list[tuple[str, bytes, str]]
     try:
         channel = client.conversations_open(users=asker.user_id)["channel"]["id"]
         for filename, content, title in uploads:
-            client.files_upload_v2(channel=channel, file=content, filename=filename, title=title, initial_comment=title)
+            client.files_upload_v2(
+                channel=channel, file=content, filename=filename, title=mrkdwn.plain(title), initial_comment=title
+            )
     except Exception:
         log.exception("could not send KPI files to %s", asker.user_id)
 
@@ -201,13 +203,9 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
         if req.user:
             member = find_member(session, asker.team_id, req.user)
             if member is None:
-                return Answer(
-                    {
-                        "text": t("kpi.unknown_user", lang, name=req.user),
-                        "blocks": [section(t("kpi.unknown_user", lang, name=req.user))],
-                    }
-                )
-            member_id, subject = member.id, member.display_name or member.crm_name or req.user
+                unknown = t("kpi.unknown_user", lang, name=mrkdwn.escape(mrkdwn.capped(req.user)))
+                return Answer({"text": unknown, "blocks": [section(unknown)]})
+            member_id, subject = member.id, mrkdwn.escape(member.display_name or member.crm_name or req.user)
         elif req.me or (not wants_team and not asker.is_manager):
             member_id, subject = asker.member_id, t("kpi.you", lang)
         elif req.headline and not req.team and not req.product and not req.account:
@@ -224,9 +222,9 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
                 {"text": t("kpi.what_ranking", lang), "blocks": managers_only(t("kpi.what_ranking", lang), lang)}
             )
         if req.product:
-            subject += f" · {req.product}"
+            subject += f" · {mrkdwn.escape(req.product)}"
         if req.account:
-            subject += f" · {req.account}"
+            subject += f" · {mrkdwn.escape(req.account)}"
 
         scope = engine.Scope(asker.team_id, member_id, req.product, req.account)
         share_value = json.dumps({"t": text[:1500], "d": today.isoformat()}, ensure_ascii=False) if share else None
@@ -402,7 +400,7 @@ def _breakdown(
     if by == "week" and rows and _is_money(metric):
         chart = trend_chart(
             [(week_labels[r.key] if week_labels else r.label, int(r.value.value or 0)) for r in rows],
-            title=message["text"],
+            title=mrkdwn.plain(message["text"]),
             currency=frame.currency,
             language=frame.language,
         )

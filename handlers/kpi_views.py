@@ -14,6 +14,7 @@ from babel.numbers import format_currency
 
 from handlers.blocks import Block, button, context, section
 from handlers.blocks import message as make_message
+from reports import mrkdwn
 from reports.changes import change_text
 from reports.formatting import locale_for, money, money_short, number, percent
 from reports.i18n import add_catalog, t
@@ -121,7 +122,7 @@ class Frame:
     language: str
     currency: str
     period_label: str
-    subject: str  # "Team", "You", a rep's name; may carry ", product X"
+    subject: str  # "Team", "You", a rep's name; may carry ", product X"; mrkdwn, data in it escaped
     share_value: str | None  # the Share button's value; None: no button (already shared)
 
 
@@ -324,7 +325,7 @@ def _table(
     lines = []
     shown = rows if by == "week" else rows[:ROW_LIMIT]
     for i, row in enumerate(shown, start=1):
-        label = (week_labels or {}).get(row.key, row.label)
+        label = week_labels[row.key] if week_labels and row.key in week_labels else mrkdwn.escape(row.label)
         value = fmt(row.value, frame, whole=True)
         prefix = "" if by == "week" else f"{i}. "
         line = f"{prefix}{label}   *{value}*"

@@ -1,6 +1,9 @@
 """The shared shapes of a command's answer: help, and "what I understood, what I did not, what works"."""
 
+from typing import Any
+
 from handlers.blocks import Block, context, section
+from reports import mrkdwn
 from reports.i18n import add_catalog, t
 
 add_catalog({
@@ -13,8 +16,12 @@ add_catalog({
 })
 
 
+ECHO_LIMIT = 200  # characters of the user's own words quoted back; a 100k-character command is not echoed whole
+
+
 def quote(text: str) -> str:
-    return f'"{text}"'
+    """The user's words, quoted in a reply: capped and escaped for mrkdwn."""
+    return f'"{mrkdwn.escape(mrkdwn.capped(text, ECHO_LIMIT))}"'
 
 
 def not_understood(*, understood: list[str], rest: str, examples: list[str], language: str) -> list[Block]:
@@ -22,11 +29,18 @@ def not_understood(*, understood: list[str], rest: str, examples: list[str], lan
     rest_text = quote(rest.strip()) if rest.strip() else "…"
     if understood:
         joiner = t("reply.and", language)
-        line = t("reply.understood", language, parts=joiner.join(f"*{u}*" for u in understood), rest=rest_text)
+        parts = joiner.join(f"*{mrkdwn.escape(mrkdwn.capped(u, ECHO_LIMIT))}*" for u in understood)
+        line = t("reply.understood", language, parts=parts, rest=rest_text)
     else:
         line = t("reply.understood_nothing", language, rest=rest_text)
     tries = " · ".join(f"`{e}`" for e in examples)
     return [section(line), context(t("reply.try", language, examples=tries))]
+
+
+def not_understood_reply(*, understood: list[str], rest: str, examples: list[str], language: str) -> dict[str, Any]:
+    """`not_understood` as a whole message: its plain-text fallback is the first line, capped like the blocks."""
+    blocks = not_understood(understood=understood, rest=rest, examples=examples, language=language)
+    return {"text": blocks[0]["text"]["text"], "blocks": blocks}
 
 
 def managers_only(what: str, language: str) -> list[Block]:

@@ -18,10 +18,10 @@ from handlers import kpi_views as views
 from handlers.blocks import context, section
 from handlers.context import asker_of, deps_of
 from handlers.kpi import local_today
-from handlers.replies import managers_only, not_understood
+from handlers.replies import managers_only, not_understood, not_understood_reply
 from reports import kpi_engine as engine
+from reports import mrkdwn, target_words
 from reports import smart_targets as smart
-from reports import target_words
 from reports.formatting import percent
 from reports.i18n import add_catalog, t
 from reports.kpi_grammar import parse_kpi
@@ -161,7 +161,7 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
     if verb is None and smart.take_growth(text, unit=None, today=today, language=lang)[0] is not None:
         verb, rest = "set", text  # `/target 下季度 销售额 增长10%` sets without the word "set"
     if verb is None:
-        return {"text": text, "blocks": not_understood(understood=[], rest=text, examples=EXAMPLES, language=lang)}
+        return not_understood_reply(understood=[], rest=text, examples=EXAMPLES, language=lang)
     if verb in ("set", "delete") and not asker.is_manager:
         return {"text": t("target.what_set", lang), "blocks": managers_only(t("target.what_set", lang), lang)}
     with session_scope(deps.engine) as session:
@@ -183,17 +183,15 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
         if req.user:
             member = find_member(session, asker.team_id, req.user)
             if member is None:
-                return {
-                    "text": t("target.unknown_user", lang, name=req.user),
-                    "blocks": [section(t("target.unknown_user", lang, name=req.user))],
-                }
-            member_id, who = member.id, member.display_name or member.crm_name or req.user
+                unknown = t("target.unknown_user", lang, name=mrkdwn.escape(mrkdwn.capped(req.user)))
+                return {"text": unknown, "blocks": [section(unknown)]}
+            member_id, who = member.id, mrkdwn.escape(member.display_name or member.crm_name or req.user)
         elif req.me:
-            member_id, who = asker.member_id, asker.display_name or asker.user_id
+            member_id, who = asker.member_id, mrkdwn.escape(asker.display_name or asker.user_id)
         if req.product:
-            who = t("target.product", lang, name=req.product)
+            who = t("target.product", lang, name=mrkdwn.escape(req.product))
         if req.account:
-            who = t("target.account", lang, name=req.account)
+            who = t("target.account", lang, name=mrkdwn.escape(req.account))
         if verb == "list":
             if not asker.is_manager and member_id not in (None, asker.member_id):
                 return {"text": t("target.what_set", lang), "blocks": managers_only(t("target.what_set", lang), lang)}
@@ -203,12 +201,9 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
         if verb == "set" and amount is None and rule is None:
             missing.append(t("target.need_amount", lang))
         if missing or metric is None:
-            return {
-                "text": text,
-                "blocks": not_understood(
-                    understood=req.understood, rest=" · ".join(missing), examples=EXAMPLES, language=lang
-                ),
-            }
+            return not_understood_reply(
+                understood=req.understood, rest=" · ".join(missing), examples=EXAMPLES, language=lang
+            )
         scope = engine.Scope(asker.team_id, member_id, req.product, req.account)
         try:
             if rule is not None and rule.base is not None and not req.period_text:
@@ -348,11 +343,11 @@ def _list(session: Any, asker: Any, prefs: Any, member_id: int | None, req: Any,
 
 def _list_line(session: Any, target: Any, member: Any, frame: views.Frame, today: date) -> str:
     lang, metric = frame.language, target.metric
-    who = (member.display_name or member.crm_name) if member else t("target.team", lang)
+    who = mrkdwn.escape(member.display_name or member.crm_name) if member else t("target.team", lang)
     if target.product:
-        who = t("target.product", lang, name=target.product)
+        who = t("target.product", lang, name=mrkdwn.escape(target.product))
     if target.account:
-        who = t("target.account", lang, name=target.account)
+        who = t("target.account", lang, name=mrkdwn.escape(target.account))
     span = target_words.named_period(target.period_start, target.period_end, lang)
     goal = _as_value(metric, target.value_cents)
     line = f"`#{target.id}` {views.metric_name(metric, lang)} · {who} · {span} · *{views.fmt(goal, frame)}*"

@@ -22,6 +22,7 @@ from babel.dates import format_date
 from db.checkins import DEFAULT_QUESTIONS  # noqa: F401  (re-exported for handlers)
 from reports import formatting as fmt
 from reports.i18n import add_catalog, t
+from reports.mrkdwn import escape
 
 # The default questions live with the stored check-ins (db/checkins.py), so the demo data uses the same.
 
@@ -355,8 +356,9 @@ def _one(value: float, language: str) -> str:
 
 
 def _quote(text: str, limit: int = 140) -> str:
+    """A rep's or a customer's words on one line, cut to `limit`, escaped for mrkdwn."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def completed_copy(
@@ -366,7 +368,7 @@ def completed_copy(
     title = t(
         "checkin.copy.title",
         language,
-        name=run.rep_name,
+        name=escape(run.rep_name),
         cadence=cadence_label(cadence, language),
         day=fmt.date_short(run.local_day, language),
     )
@@ -391,7 +393,7 @@ def completed_copy(
             shown = t("checkin.skipped", language)
         else:
             shown = _quote(answer.text, 600)
-        lines.append(f"{label_for(run.questions, index, language)}: {shown}")
+        lines.append(f"{escape(label_for(run.questions, index, language))}: {shown}")
     if numbers:
         lines.append(f"{t('checkin.numbers.label', language)}: {numbers}")
     return lines
@@ -410,7 +412,7 @@ def round_summary(runs: list[RunView], *, cadence: str, previous: list[RunView],
     ]
     asked = [r for r in runs if r.status != "skipped"]
     done = [r for r in asked if r.status == "completed"]
-    names = ", ".join(r.rep_name + (f" ({t('checkin.late', language)})" if r.late else "") for r in done) or "—"
+    names = ", ".join(escape(r.rep_name) + (f" ({t('checkin.late', language)})" if r.late else "") for r in done) or "—"
     lines.append(t("checkin.round.answered", language, done=len(done), total=len(asked), names=names))
     scores = [r.confidence for r in done if r.confidence is not None]
     if scores:
@@ -418,7 +420,7 @@ def round_summary(runs: list[RunView], *, cadence: str, previous: list[RunView],
         prev_avg = sum(before.values()) / len(before) if before else None
         avg = sum(scores) / len(scores)
         per_rep = ", ".join(
-            f"{r.rep_name} {r.confidence}"
+            f"{escape(r.rep_name)} {r.confidence}"
             + (
                 (fmt.UP if r.confidence > before[r.member_id] else fmt.DOWN)
                 if r.member_id in before and before[r.member_id] != r.confidence
@@ -439,13 +441,13 @@ def round_summary(runs: list[RunView], *, cadence: str, previous: list[RunView],
     blockers = [(r.rep_name, r.blocker) for r in runs if r.blocker]
     if blockers:
         lines.append(t("checkin.round.blockers", language))
-        lines.extend(f"• {name}: {_quote(text)}" for name, text in blockers)
+        lines.extend(f"• {escape(name)}: {_quote(text)}" for name, text in blockers)
     else:
         lines.append(t("checkin.round.no_blockers", language))
-    missed = [r.rep_name for r in asked if r.status in ("missed", "asking", "pending")]
+    missed = [escape(r.rep_name) for r in asked if r.status in ("missed", "asking", "pending")]
     if missed:
         lines.append("⚠ " + t("checkin.round.missed", language, names=", ".join(missed)))
-    away = [r.rep_name for r in runs if r.status == "skipped"]
+    away = [escape(r.rep_name) for r in runs if r.status == "skipped"]
     if away:
         lines.append(t("checkin.round.away", language, names=", ".join(away)))
     return lines
@@ -567,7 +569,7 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
     from reports.kpi_engine import rep_status
 
     status = rep_status(data.month_pace if data.month_pace is not None else data.month_attainment)
-    lines = [t("checkin.brief.title", language, name=data.rep_name, when=data.when)]
+    lines = [t("checkin.brief.title", language, name=escape(data.rep_name), when=data.when)]
     lines.append(
         t(
             "checkin.brief.kpis",
@@ -599,9 +601,9 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
             t(
                 "checkin.brief.stalled",
                 language,
-                name=worst.account or worst.name,
+                name=escape(worst.account or worst.name),
                 days=worst.idle_days,
-                stage=worst.stage or "—",
+                stage=escape(worst.stage or "—"),
             )
         )
     lines.append(" · ".join(pipeline) if pipeline else t("checkin.brief.no_slips", language))
@@ -609,7 +611,7 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
     if low:
         worst_fb = min(low, key=lambda f: (f.rating or 0) / f.scale)
         stars = f"{worst_fb.rating}★" if worst_fb.scale == 5 else f"{worst_fb.rating}/10"
-        quote = f'"{_quote(worst_fb.comment, 100)}" ({worst_fb.account}, {stars})'
+        quote = f'"{_quote(worst_fb.comment, 100)}" ({escape(worst_fb.account)}, {stars})'
         lines.append(t("checkin.brief.customers", language, count=len(low), quote=quote))
     elif data.feedback:
         lines.append(t("checkin.brief.customers_ok", language, count=len(data.feedback)))
@@ -648,7 +650,7 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
     for account in list(
         dict.fromkeys(f.account for f in sorted(low, key=lambda f: (f.rating or 0) / f.scale) if f.account)
     )[:2]:
-        topics.append(t("checkin.brief.topic_account", language, account=account))
+        topics.append(t("checkin.brief.topic_account", language, account=escape(account)))
     if answered and answered[0].blocker:
         topics.append(_quote(answered[0].blocker, 60))
     if answered and answered[0].support:

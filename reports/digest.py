@@ -16,6 +16,7 @@ from db.sums import cents_sum
 from reports import kpi_engine as kpi
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
+from reports.mrkdwn import escape
 from reports.periods import Period, month_of, period_for_kind
 
 CADENCE_PERIOD = {"weekly": "last_week", "monthly": "last_month", "quarterly": "last_quarter"}
@@ -352,11 +353,11 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
         if behind:
             slowest = sorted(behind, key=lambda r: r.pace or 0)[:3]
             names = ("、" if lang == "zh" else ", ").join(
-                t("digest.behind_one", lang, name=r.name, pct=percent(r.pace, lang, 0)) for r in slowest
+                t("digest.behind_one", lang, name=escape(r.name), pct=percent(r.pace, lang, 0)) for r in slowest
             )
             line += t("digest.behind_list", lang, names=names)
         lines.append(line)
-        top = [f"{r.name} {money_short(r.revenue, cur, lang)}" for r in d.reps[:3] if r.revenue > 0]
+        top = [f"{escape(r.name)} {money_short(r.revenue, cur, lang)}" for r in d.reps[:3] if r.revenue > 0]
         if top:
             lines.append(t("digest.leaders", lang, names=" · ".join(top)))
     lines.append(
@@ -365,7 +366,7 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
     if d.drop:
         lines.append(drop_line(d.drop, cur, lang))
     if d.stages:
-        stages = " · ".join(f"{s} {n} ({money_short(a, cur, lang)})" for s, n, a in d.stages[:5])
+        stages = " · ".join(f"{escape(s)} {n} ({money_short(a, cur, lang)})" for s, n, a in d.stages[:5])
         lines.append(t("digest.stages", lang, stages=stages))
     extras = []
     if d.checkin_rate is not None:
@@ -392,14 +393,14 @@ def drop_line(drop: Drop, currency: str, language: str) -> str:
             "digest.drop_detail",
             language,
             dim=t(f"digest.dim.{drop.detail.dimension}", language),
-            label=f"*{drop.detail.label}*",
+            label=f"*{escape(drop.detail.label)}*",
             delta=money_short(drop.detail.delta, currency, language),
         )
     pct = percent(abs(drop.ratio), language, 0) if drop.ratio is not None else "100%"
     return t(
         "digest.drop",
         language,
-        label=drop.label,
+        label=escape(drop.label),
         pct=pct,
         delta=money_short(drop.delta, currency, language),
         detail=detail,
