@@ -64,7 +64,9 @@ def test_fiscal_year_start_moves_quarters_and_years() -> None:
     assert (this_year.start, this_year.end) == (date(2026, 4, 1), date(2027, 4, 1))
 
 
-@pytest.mark.parametrize("phrase", ["lsat quater", "next fortnight", "2026-13-01", "2026-09-30 to 2026-07-01", "banana"])
+@pytest.mark.parametrize(
+    "phrase", ["lsat quater", "next fortnight", "2026-13-01", "2026-09-30 to 2026-07-01", "banana"]
+)
 def test_unreadable_phrases_are_refused_with_a_hint(phrase: str) -> None:
     with pytest.raises(PeriodProblem) as refused:
         resolve_period(phrase, today=TODAY, language="en")
