@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from db.models import Deal, Member
 from db.sums import cents_sum
 from reports import kpi_engine as kpi
+from reports.changes import change_text
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
 from reports.mrkdwn import escape
@@ -39,8 +40,8 @@ add_catalog(
             "zh": "{month}进度：达标 {on} · 有风险 {risk} · 落后 {behind}",
         },
         "digest.statuses.attainment": {
-            "en": "Attainment: on track {on} · at risk {risk} · behind {behind}",
-            "zh": "完成情况：达标 {on} · 有风险 {risk} · 落后 {behind}",
+            "en": "Targets: hit {hit} · missed {missed}",
+            "zh": "目标：已达成 {hit} · 未达成 {missed}",
         },
         "digest.behind_list": {"en": " ({names})", "zh": "（{names}）"},
         "digest.behind_one": {"en": "{name}, {pct} of pace", "zh": "{name}，进度 {pct}"},
@@ -49,12 +50,16 @@ add_catalog(
             "zh": "新增商机 {new} 个 · 丢单 {lost} 笔（{lost_amount}）",
         },
         "digest.drop": {
-            "en": "⚠ Revenue from *{label}* fell {pct} ({delta}){detail}.",
-            "zh": "⚠ *{label}* 的销售额下降 {pct}（{delta}）{detail}。",
+            "en": "⚠ Revenue from *{label}* fell {pct} ({delta}){share}{detail}.",
+            "zh": "⚠ *{label}* 的销售额下降 {pct}（{delta}）{share}{detail}。",
+        },
+        "digest.drop_share": {
+            "en": ", {share} of the team's {total} drop",
+            "zh": "，占团队下降（{total}）的 {share}",
         },
         "digest.drop_detail": {
-            "en": ": most of the drop is {dim} {label} ({delta})",
-            "zh": "，主要来自{dim} {label}（{delta}）",
+            "en": "; {dim} {label}: {delta}, {share} of that",
+            "zh": "；其中{dim} {label}：{delta}，占 {share}",
         },
         "digest.dim.rep": {"en": "rep", "zh": "销售"},
         "digest.dim.product": {"en": "product", "zh": "产品"},
@@ -92,6 +97,8 @@ class Drop:
     label: str
     delta: int  # cents, negative
     ratio: float | None  # relative change of that slice
+    share: float | None = None  # the part of the parent's drop (the team's, or the slice's) it explains
+    parent_delta: int = 0  # cents, the parent's change
     detail: "Drop | None" = None
 
 
@@ -253,8 +260,9 @@ def _lost(session: Any, team_id: str, period: Period) -> tuple[int, int]:
 
 
 def find_drop(session: Any, team: kpi.Scope, period: Period, revenue: kpi.Comparison) -> Drop | None:
-    """When revenue fell by 10% or more: the rep or product whose fall explains most of it, and within it the
-    account that explains most of that slice's fall."""
+    """When revenue fell by 10% or more: the rep or product that fell most, with the share of the team's drop
+    it explains, and within it the account that fell most, with its share of that slice's fall (never "most"
+    when it is not)."""
     if revenue.change_previous is None or revenue.change_previous > DROP_THRESHOLD:
         return None
     best: Drop | None = None
@@ -269,7 +277,12 @@ def find_drop(session: Any, team: kpi.Scope, period: Period, revenue: kpi.Compar
         member_id=best.label_key if best.dimension == "rep" else None,  # type: ignore[attr-defined]
         product=best.label if best.dimension == "product" else None,
     )
+    best.parent_delta = int((revenue.current.value or 0) - (revenue.previous.value or 0))
+    best.share = best.delta / best.parent_delta if best.parent_delta < 0 else None
     best.detail = _largest_fall(session, narrowed, period, "account")
+    if best.detail is not None:
+        best.detail.parent_delta = best.delta
+        best.detail.share = best.detail.delta / best.delta
     return best
 
 
@@ -339,7 +352,10 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
         )
     if d.reps:
         counts = {s: sum(1 for r in d.reps if r.status == s) for s in ("on_track", "at_risk", "behind")}
+        # A finished review period is hit or missed; only a running month has a pace and "at risk".
         basis = "pace" if d.cadence == "weekly" else "attainment"
+        counts["hit"] = sum(1 for r in d.reps if r.target and r.revenue >= r.target)
+        counts["missed"] = sum(1 for r in d.reps if r.target and r.revenue < r.target)
         month = month_of(d.period.last_day).label(lang).split(" (")[0].split("（")[0]
         line = t(
             f"digest.statuses.{basis}",
@@ -348,8 +364,10 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
             on=counts["on_track"],
             risk=counts["at_risk"],
             behind=counts["behind"],
+            hit=counts["hit"],
+            missed=counts["missed"],
         )
-        behind = [r for r in d.reps if r.status == "behind"]
+        behind = [r for r in d.reps if r.status == "behind" and basis == "pace"]
         if behind:
             slowest = sorted(behind, key=lambda r: r.pace or 0)[:3]
             names = ("、" if lang == "zh" else ", ").join(
@@ -378,7 +396,7 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
                 "digest.csat",
                 lang,
                 csat=percent(csat_value, lang, 0),
-                chg=change(csat_value or 0, d.csat.previous.value, lang),
+                chg=change_text("ratio", csat_value, d.csat.previous.value, lang),
             )
         )
     if extras:
@@ -387,6 +405,8 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
 
 
 def drop_line(drop: Drop, currency: str, language: str) -> str:
+    """"Revenue from *MG Advanced* fell 34% (−$41K), 80% of the team's −$51K drop; account Rantouch: −$29K,
+    70% of that." Each named cause says what share of the change it explains."""
     detail = ""
     if drop.detail is not None:
         detail = t(
@@ -395,7 +415,12 @@ def drop_line(drop: Drop, currency: str, language: str) -> str:
             dim=t(f"digest.dim.{drop.detail.dimension}", language),
             label=f"*{escape(drop.detail.label)}*",
             delta=money_short(drop.detail.delta, currency, language),
+            share=percent(drop.detail.share, language, 0),
         )
+    share = ""
+    if drop.share is not None:
+        total = money_short(drop.parent_delta, currency, language)
+        share = t("digest.drop_share", language, share=percent(drop.share, language, 0), total=total)
     pct = percent(abs(drop.ratio), language, 0) if drop.ratio is not None else "100%"
     return t(
         "digest.drop",
@@ -403,6 +428,7 @@ def drop_line(drop: Drop, currency: str, language: str) -> str:
         label=escape(drop.label),
         pct=pct,
         delta=money_short(drop.delta, currency, language),
+        share=share,
         detail=detail,
     )
 
