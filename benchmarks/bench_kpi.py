@@ -1,6 +1,9 @@
 """/kpi on 1,000,000 deals, 500 reps, 3 years, SQLite: end to end over signed HTTP, and the engine's query
 against the bare SQL aggregate on the same index.
 
+Two databases: every deal in USD (the reporting currency), and the same deals with every other one in CNY
+and a CNY rate for each month, so half of every total is converted in SQL at the rate of its close date.
+
 End to end = signed slash command -> ack -> the answer posted to response_url, as the fake Slack receives it.
 The database is built once under the temp dir (salesbot-bench-kpi-*.db) and reused by later runs.
 """
@@ -36,16 +39,26 @@ SECRET = "bench-signing-secret-0123456789abcdef"
 PRODUCTS = ["GTX Basic", "GTX Pro", "GTX Plus Basic", "GTX Plus Pro", "MG Special", "MG Advanced", "GTK 500"]
 
 
-def build_database(path: Path, today: date) -> None:
-    """1M deals over the 3 years before `today`: 45% won, 35% lost, 20% open; one quarterly target per rep."""
+def build_database(path: Path, today: date, *, mixed: bool = False) -> None:
+    """1M deals over the 3 years before `today`: 45% won, 35% lost, 20% open; one quarterly target per rep.
+
+    `mixed`: every other deal in CNY, with a CNY -> USD rate from the first of each month."""
     engine = get_engine(f"sqlite:///{path}")
     upgrade(engine)
+    engine.dispose()
     con = sqlite3.connect(path)
     if con.execute("SELECT count(*) FROM deal WHERE team_id = ?", (TEAM,)).fetchone()[0] == DEALS:
         con.close()
         return
     rng = random.Random(4)
     first = today - timedelta(days=3 * 365)
+    if mixed:
+        months = [date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1) for i in range(40)]
+        con.executemany(
+            "INSERT INTO exchangerate (team_id, currency, to_currency, valid_from, rate_micros, created_at) "
+            "VALUES (?, 'CNY', 'USD', ?, ?, '2026-01-01')",
+            [(TEAM, m.isoformat(), 136_000 + (i % 9) * 500) for i, m in enumerate(months)],
+        )
     con.execute(
         "INSERT OR IGNORE INTO workspace (team_id, name, timezone, language, currency, "
         "fiscal_year_start_month, created_at) VALUES (?, 'bench', 'UTC', 'en', 'USD', 1, '2026-01-01')",
@@ -77,7 +90,7 @@ def build_database(path: Path, today: date) -> None:
                 status,
                 status,
                 rng.randrange(10_000, 5_000_000),
-                "USD",
+                "CNY" if mixed and n % 2 else "USD",
                 created.isoformat(),
                 closed.isoformat() if closed else None,
                 "",
@@ -164,13 +177,22 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def run() -> list[Row]:
+    rows = _run_one(mixed=False)
+    if os.environ.get("SALESBOT_BENCH_KPI_MIXED", "1") != "0":
+        rows += _run_one(mixed=True)
+    return rows
+
+
+def _run_one(*, mixed: bool) -> list[Row]:
     today = date.today()
-    path = Path(os.environ.get("SALESBOT_BENCH_DIR", tempfile.gettempdir())) / "salesbot-bench-kpi-v1.db"
+    name = "salesbot-bench-kpi-mixed-v1.db" if mixed else "salesbot-bench-kpi-v1.db"
+    path = Path(os.environ.get("SALESBOT_BENCH_DIR", tempfile.gettempdir())) / name
     started = time.perf_counter()
-    build_database(path, today)
+    build_database(path, today, mixed=mixed)
     build_s = time.perf_counter() - started
     url = f"sqlite:///{path}"
-    rows = [Row("kpi", "database ready (1M deals, 500 reps; cached after the first run)", build_s, "s")]
+    label = "kpi (half CNY)" if mixed else "kpi"
+    rows = [Row(label, "database ready (1M deals, 500 reps; cached after the first run)", build_s, "s")]
 
     harness = Harness(url)
     try:
@@ -236,17 +258,29 @@ def run() -> list[Row]:
     finally:
         harness.close()
 
-    rows += _engine_vs_sql(url, path, today)
+    rows += _engine_vs_sql(url, path, today, mixed=mixed)
+    for row in rows:
+        row.benchmark = label
     return rows
 
 
-def _engine_vs_sql(url: str, path: Path, today: date) -> list[Row]:
+# The conversion typed by hand: the rate in force on each deal's close date, one rounding at the end.
+_MIXED_SQL = (
+    "SELECT (sum(amount_cents * rate) + 500000) / 1000000, count(*) FROM (SELECT amount_cents, "
+    "CASE WHEN currency = 'USD' THEN 1000000 ELSE (SELECT rate_micros FROM exchangerate r "
+    "WHERE r.team_id = d.team_id AND r.to_currency = 'USD' AND r.currency = d.currency "
+    "AND r.valid_from <= d.close_date ORDER BY r.valid_from DESC LIMIT 1) END AS rate "
+    "FROM deal d WHERE team_id = ? AND status = 'won' AND close_date >= ? AND close_date < ?)"
+)
+
+
+def _engine_vs_sql(url: str, path: Path, today: date, *, mixed: bool = False) -> list[Row]:
     """The engine's revenue query for a quarter against the same aggregate typed into sqlite3."""
     period = resolve_period("last quarter", today=today, language="en")
     engine = get_engine(url)
     scope = kpi_engine.Scope(TEAM)
     con = sqlite3.connect(path)
-    sql = (
+    sql = _MIXED_SQL if mixed else (
         "SELECT sum(amount_cents), count(*) FROM deal WHERE team_id = ? AND status = 'won' "
         "AND close_date >= ? AND close_date < ?"
     )

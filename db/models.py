@@ -73,12 +73,27 @@ class Deal(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("team_id", "source", "external_id", name="uq_deal_source_external"),
         # Covering indexes for the KPI engine: closed deals per period, per owner, and the pipeline.
+        # Both carry the currency, so converting a total reads no table rows (migration 0008_exchange_rates).
         Index(
-            "ix_deal_team_owner_status_close", "team_id", "owner_id", "status", "close_date", "amount_cents"
+            "ix_deal_team_owner_status_close",
+            "team_id",
+            "owner_id",
+            "status",
+            "close_date",
+            "amount_cents",
+            "currency",
         ),
         Index("ix_deal_team_created", "team_id", "created_date", "owner_id"),
         # Revenue per rep over a period (leaderboards): covering, read in close-date order (migration 0003_kpi).
-        Index("ix_deal_team_status_close_owner", "team_id", "status", "close_date", "owner_id", "amount_cents"),
+        Index(
+            "ix_deal_team_status_close_owner",
+            "team_id",
+            "status",
+            "close_date",
+            "owner_id",
+            "amount_cents",
+            "currency",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -134,6 +149,28 @@ class Target(SQLModel, table=True):
     base_cents: int | None = Field(default=None, sa_type=BigInteger)
     growth_kind: str | None = Field(default=None, max_length=8)
     growth_bp: int | None = None
+
+
+class ExchangeRate(SQLModel, table=True):
+    """A rate the team provides: one unit of `currency` is worth `rate_micros` / 1,000,000 units of
+    `to_currency` (the reporting currency it was given for), from `valid_from` until the pair's next rate.
+
+    Integer micro-units keep conversion exact in SQL on both databases (no float ever touches money).
+    """
+
+    __table_args__ = (
+        # The rate lookup: one workspace, one pair, the latest valid_from on or before a date.
+        UniqueConstraint("team_id", "to_currency", "currency", "valid_from", name="uq_exchange_rate"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    currency: str = Field(max_length=3)
+    to_currency: str = Field(max_length=3)
+    valid_from: date
+    rate_micros: int = Field(sa_type=BigInteger)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _created()
 
 
 class Feedback(SQLModel, table=True):

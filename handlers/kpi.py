@@ -30,6 +30,7 @@ from reports.i18n import add_catalog, t
 from reports.kpi_grammar import METRIC_NAMES, parse_kpi
 from reports.kpi_people import find_member, known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
+from reports.money_notes import left_out_csv
 from reports.standing import is_partial, period_state, standing
 from reports.targets import ADDITIVE, rep_targets_cents
 
@@ -339,7 +340,7 @@ def _figure(
     uploads = []
     if export:
         target = _target_value(metric, engine.target_for(session, scope, metric, period))
-        rows = [("period", "metric", "value", "previous", "year_ago", "target")]
+        rows = [("period", "metric", "value", "previous", "year_ago", "target", "currency", "left_out")]
         rows.append(
             (
                 frame.period_label,
@@ -348,6 +349,8 @@ def _figure(
                 _csv_value(cmp.previous),
                 _csv_value(cmp.year_ago),
                 _csv_value(target) if target else "",
+                frame.currency if _is_money(metric) else "",
+                left_out_csv(cmp.current.left_out),
             )
         )
         uploads.append(_csv_upload(f"kpi-{metric}-{period.start.isoformat()}.csv", rows, message["text"]))
@@ -407,7 +410,7 @@ def _breakdown(
         uploads.append((chart.filename, chart.png, message["text"]))
         message = views.note(message, t("kpi.chart_sent", frame.language))
     if export:
-        uploads.append(_export_rows(metric, by, rows, period, message["text"], targets))
+        uploads.append(_export_rows(metric, by, rows, period, message["text"], targets, frame.currency))
         message = views.note(message, t("kpi.export_sent", frame.language, n=len(rows)))
     return Answer(message, uploads)
 
@@ -445,7 +448,7 @@ def _leaderboard(
     )
     uploads = []
     if export:
-        uploads.append(_export_rows(metric, "rep", rows, period, message["text"], targets))
+        uploads.append(_export_rows(metric, "rep", rows, period, message["text"], targets, frame.currency))
         message = views.note(message, t("kpi.export_sent", frame.language, n=len(rows)))
     return Answer(message, uploads)
 
@@ -476,14 +479,24 @@ def _csv_value(value: engine.KpiValue | None) -> str:
 
 
 def _export_rows(
-    metric: str, by: str, rows: list[engine.BreakdownRow], period: Any, title: str, targets: dict[Any, int] | None
+    metric: str,
+    by: str,
+    rows: list[engine.BreakdownRow],
+    period: Any,
+    title: str,
+    targets: dict[Any, int] | None,
+    currency: str,
 ) -> tuple[str, bytes, str]:
-    header = ["rank", by, metric]
+    """One line per row; money columns are in `currency` (its own column), with what each row left out."""
+    money_metric = _is_money(metric)
+    header = ["rank", by, metric] + (["currency", "left_out"] if money_metric else [])
     if targets is not None:
         header += ["target", "attainment"]
     table: list[tuple[Any, ...]] = [tuple(header)]
     for i, row in enumerate(rows, start=1):
         line: list[Any] = [i, row.key.isoformat() if by == "week" else row.label, _csv_value(row.value)]
+        if money_metric:
+            line += [currency, left_out_csv(row.value.left_out)]
         if targets is not None:
             target = targets.get(row.key)
             line += [

@@ -19,6 +19,7 @@ from reports.changes import change_text
 from reports.formatting import locale_for, money, money_short, number, percent
 from reports.i18n import add_catalog, t
 from reports.kpi_engine import BreakdownRow, Comparison, KpiValue, rep_status
+from reports.money_notes import left_out_lines, merge
 from reports.standing import Standing
 
 add_catalog(
@@ -97,6 +98,7 @@ add_catalog(
         "kpi.more_rows": {"en": "… and {n} more (use `export` for all)", "zh": "… 还有 {n} 项（`导出` 查看全部）"},
         "kpi.no_rows": {"en": "Nothing in this period.", "zh": "此期间没有数据。"},
         "kpi.share": {"en": "Share in channel", "zh": "分享到频道"},
+        "kpi.compared_periods": {"en": "Periods compared", "zh": "对比期间"},
         "kpi.shared_by": {"en": "Shared by <@{user}>", "zh": "由 <@{user}> 分享"},
         "kpi.days": {"en": "{n} days", "zh": "{n} 天"},
         "kpi.chart_sent": {
@@ -191,6 +193,9 @@ def figure_message(
     elif metric == "revenue" and target_hint:
         lines.append(t("kpi.no_target", lang, hint=target_hint))
     lines.extend(extra or [])
+    lines.extend(left_out_lines(cmp.current.left_out, lang))
+    earlier = merge([cmp.previous.left_out, cmp.year_ago.left_out])
+    lines.extend(left_out_lines(earlier, lang, what=t("kpi.compared_periods", lang)))
     if lines:
         blocks.append(context(*lines))
     return make_message(f"{title}: {current}", blocks)
@@ -241,6 +246,12 @@ def headline_message(
         pipeline=fmt(values["pipeline"], frame, short=True),
     )
     blocks = [_title(heading, frame), section(f"{metric_name('revenue', lang)} *{revenue}*   {prev}"), context(more)]
+    notes = [
+        *left_out_lines(values["revenue"].left_out, lang, what=metric_name("revenue", lang)),
+        *left_out_lines(values["pipeline"].left_out, lang, what=metric_name("pipeline", lang)),
+    ]
+    if notes:
+        blocks.append(context(*notes))
     if target_line:
         blocks.append(context(target_line))
     return make_message(f"{heading}: {revenue}", blocks)
@@ -349,6 +360,7 @@ def _table(
         footer.append(t("kpi.more_rows", lang, n=len(rows) - len(shown)))
     if total is not None and not notes:
         footer.append(t("kpi.total_line", lang, n=len(rows), what=t(f"kpi.rows.{by}", lang), total=fmt(total, frame)))
+    footer.extend(left_out_lines(total.left_out if total is not None else merge(r.value.left_out for r in rows), lang))
     if footer:
         blocks.append(context(*footer))
     return make_message(title, blocks)

@@ -5,8 +5,10 @@ API (stable; other features depend on it):
 
     METRICS                      every metric name below, in display order
     Scope(team_id, member_id=None, product=None, account=None)
-    KpiValue(metric, value, unit)                 unit: 'money' (int cents) | 'count' | 'ratio' (0..1)
+    KpiValue(metric, value, unit, left_out=())     unit: 'money' (int cents) | 'count' | 'ratio' (0..1)
                                                         | 'days' | 'score' (NPS, -100..100)
+        left_out: LeftOut(currency, deals, cents) per currency that had no rate (money metrics and
+        attainment/pace): those deals are not in the value, and every answer must say so
     compute(session, metric, scope, period, *, today=None) -> KpiValue
     compute_many(session, metrics, scope, period, *, today=None) -> dict[str, KpiValue]
     breakdown(session, metric, scope, period, by, *, today=None) -> list[BreakdownRow]
@@ -27,10 +29,16 @@ API (stable; other features depend on it):
 `period` is a `reports.periods.Period`: the engine reads `period.start` and `period.end` (half-open local
 dates) and, for `compare`, `period.previous()` and `period.year_earlier()`.
 
+Money: every amount is in the workspace's reporting currency (Workspace.currency). A deal in another currency
+is converted in SQL at the team's rate in force on its close date (pipeline: on the last day of the period),
+see reports/kpi_queries.py; a deal whose currency has no rate is left out of money figures and reported in
+`left_out`, never added one for one.
+
 Definitions (DESIGN.md, "KPI definitions"):
-- revenue: sum of amount of deals won with close date in the period (exact integer cents)
-- deals_won: count of those deals; win_rate: won / (won + lost) of deals closed in the period
-- avg_deal_size: revenue / deals won, rounded to the cent
+- revenue: sum of amount of deals won with close date in the period (exact integer cents, converted)
+- deals_won: count of those deals (all of them, whatever their currency); win_rate: won / (won + lost) of
+  deals closed in the period
+- avg_deal_size: revenue / deals won that were converted, rounded to the cent
 - sales_cycle: median days from created to close of the deals won in the period
 - pipeline: amount of deals open at the end of the period (created before its end, not closed by then)
 - new_deals: deals created in the period
@@ -61,6 +69,7 @@ __all__ = [
     "BREAKDOWNS",
     "Scope",
     "KpiValue",
+    "LeftOut",
     "BreakdownRow",
     "Comparison",
     "compute",
@@ -121,10 +130,20 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """Deals in `currency` that a money figure could not include: no rate to the reporting currency."""
+
+    currency: str
+    deals: int
+    cents: int  # in `currency`
+
+
+@dataclass(frozen=True)
 class KpiValue:
     metric: str
     value: float | int | None
     unit: str
+    left_out: tuple[LeftOut, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,8 +169,22 @@ def _bounds(period: Any) -> tuple[date, date]:
     return period.start, period.end
 
 
-def _filters(scope: Scope) -> q.Filters:
-    return q.Filters(scope.team_id, scope.member_id, scope.product, scope.account)
+def _filters(session: Any, scope: Scope) -> q.Filters:
+    return q.Filters(scope.team_id, scope.member_id, scope.product, scope.account, reporting_currency(session, scope))
+
+
+def reporting_currency(session: Any, scope: Scope) -> str:
+    """The workspace's reporting currency (Workspace.currency; USD for a workspace not seen yet)."""
+    from db.models import Workspace
+
+    ws = session.get(Workspace, scope.team_id)
+    return (ws.currency if ws is not None and ws.currency else "USD").upper()
+
+
+def _left_out(sums: q.MoneySum | None) -> tuple[LeftOut, ...]:
+    if sums is None:
+        return ()
+    return tuple(LeftOut(cur, n, cents) for cur, (n, cents) in sorted(sums.left_out.items()))
 
 
 def _check(metric: str) -> None:
@@ -190,23 +223,25 @@ def _evaluate(
     session: Any, metrics: Iterable[str], scope: Scope, start: date, end: date, group: str | None, today: date | None
 ) -> dict[str, dict[Any, Any]]:
     """{metric: {group key: value}}; each SQL fact is queried once however many metrics need it."""
-    f = _filters(scope)
     wanted = list(dict.fromkeys(metrics))
+    for metric in wanted:
+        _check(metric)
+    f = _filters(session, scope)
     facts: dict[str, Any] = {}
 
-    def won() -> dict[Any, tuple[int, int]]:
+    def won() -> dict[Any, q.MoneySum]:
         if "won" not in facts:  # one scan of status = 'won' on the covering index
             facts["won"] = q.won_stats(session, f, start, end, group)
         return facts["won"]
 
-    def closed() -> dict[Any, tuple[int, int, int]]:
+    def closed() -> dict[Any, tuple[q.MoneySum, int]]:
         if "closed" not in facts:  # the won scan (shared) plus a count of status = 'lost'
             w, lost = won(), q.lost_counts(session, f, start, end, group)
-            facts["closed"] = {k: (*w.get(k, (0, 0)), lost.get(k, 0)) for k in set(w) | set(lost)}
+            facts["closed"] = {k: (w.get(k) or q.MoneySum(), lost.get(k, 0)) for k in set(w) | set(lost)}
         return facts["closed"]
 
     def revenue() -> dict[Any, int]:
-        return {k: v[0] for k, v in won().items()}
+        return {k: v.cents for k, v in won().items()}
 
     def targets() -> dict[Any, int | None]:
         if group is None:
@@ -232,17 +267,19 @@ def _evaluate(
         if metric == "revenue":
             out[metric] = revenue()
         elif metric == "deals_won":
-            out[metric] = {k: v[1] for k, v in won().items()}
+            out[metric] = {k: v.deals for k, v in won().items()}
         elif metric == "win_rate":
-            out[metric] = {k: _ratio(v[1], v[1] + v[2]) for k, v in closed().items()}
+            out[metric] = {k: _ratio(w.deals, w.deals + lost) for k, (w, lost) in closed().items()}
         elif metric == "avg_deal_size":
-            out[metric] = {k: _cents_div(v[0], v[1]) for k, v in closed().items()}
+            out[metric] = {k: _cents_div(w.cents, w.priced) for k, (w, _lost) in closed().items()}
         elif metric == "sales_cycle":
             out[metric] = {
                 k: float(median(days)) for k, days in q.cycle_days(session, f, start, end, group).items() if days
             }
         elif metric == "pipeline":
-            out[metric] = {k: v[0] for k, v in q.pipeline_stats(session, f, end, group).items()}
+            pipeline = q.pipeline_stats(session, f, end, group)
+            out[metric] = {k: v.cents for k, v in pipeline.items()}
+            out[_LEFT_OUT + metric] = {k: _left_out(v) for k, v in pipeline.items()}
         elif metric == "new_deals":
             out[metric] = q.new_deal_counts(session, f, start, end, group)
         elif metric == "attainment":
@@ -260,7 +297,13 @@ def _evaluate(
             out[metric] = {
                 k: _ratio(done, n) for k, (n, done) in q.checkin_stats(session, f, start, end, group).items()
             }
+        if metric in _FROM_WON:
+            out[_LEFT_OUT + metric] = {k: _left_out(v) for k, v in won().items()}
     return out
+
+
+_LEFT_OUT = "left_out:"  # out[_LEFT_OUT + metric]: {key: deals the metric's money could not include}
+_FROM_WON = ("revenue", "avg_deal_size", "attainment", "pace")
 
 
 def _pace_values(
@@ -271,7 +314,7 @@ def _pace_values(
     group: str | None,
     today: date | None,
     targets: dict[Any, int | None],
-    full: dict[Any, tuple[int, int]],
+    full: dict[Any, q.MoneySum],
 ) -> dict[Any, float | None]:
     """Revenue up to `today` projected over the whole period, over the target.
 
@@ -290,7 +333,7 @@ def _pace_values(
         if not target:
             out[k] = None
             continue
-        so_far = full.get(k, (0, 0))[0] - later.get(k, (0, 0))[0]
+        so_far = (full[k].cents if k in full else 0) - (later[k].cents if k in later else 0)
         out[k] = so_far * total / elapsed / target
     return out
 
@@ -309,7 +352,13 @@ def compute_many(
     """Several metrics at once, sharing queries (revenue, deals won, win rate and deal size are one query)."""
     start, end = _bounds(period)
     values = _evaluate(session, metrics, scope, start, end, None, today)
-    return {m: KpiValue(m, _zero_default(m, values[m].get(None)), UNITS[m]) for m in metrics}
+    return {m: _value(m, values, None) for m in metrics}
+
+
+def _value(metric: str, values: dict[str, dict[Any, Any]], key: Any, default: bool = True) -> KpiValue:
+    raw = values[metric].get(key)
+    left_out = values.get(_LEFT_OUT + metric, {}).get(key, ())
+    return KpiValue(metric, _zero_default(metric, raw) if default else raw, UNITS[metric], left_out)
 
 
 def _zero_default(metric: str, value: Any) -> Any:
@@ -338,14 +387,15 @@ def breakdown_many(
     if by == "week":
         return {m: _by_week(session, m, scope, start, end, today) for m in metrics}
     evaluated = _evaluate(session, metrics, scope, start, end, by, today)
-    keys = {k for values in evaluated.values() for k in values}
+    keys = {k for m in metrics for k in evaluated[m]}
     labels = _rep_labels(session, scope.team_id, keys) if by == "rep" else {}
     out = {}
-    for metric, values in evaluated.items():
+    for metric in metrics:
+        values = evaluated[metric]
         if by == "rep":  # deals without an owner belong to no rep
             values = {k: v for k, v in values.items() if k is not None}
         rows = [
-            BreakdownRow(k, labels.get(k) or _label(k), KpiValue(metric, v, UNITS[metric])) for k, v in values.items()
+            BreakdownRow(k, labels.get(k) or _label(k), _value(metric, evaluated, k, default=False)) for k in values
         ]
         reverse = metric != "sales_cycle"  # a shorter cycle ranks first
         rows.sort(
@@ -390,18 +440,27 @@ def _weeks(start: date, end: date) -> list[tuple[date, date]]:
 
 def _by_week(session: Any, metric: str, scope: Scope, start: date, end: date, today: date | None) -> list[BreakdownRow]:
     weeks = _weeks(start, end)
-    if metric in ("revenue", "deals_won", "new_deals"):
+    if metric == "revenue":
+        # Converted sums by day, folded into weeks unrounded: each week is rounded once, like any total.
+        per_week = {ws: q.MoneySum() for ws, _ in weeks}
+        for day, sums in q.won_stats(session, _filters(session, scope), start, end, "day").items():
+            per_week[max(start, day - timedelta(days=day.weekday()))].absorb(sums)
+        return [
+            BreakdownRow(ws, ws.isoformat(), KpiValue(metric, s.cents, UNITS[metric], _left_out(s)))
+            for ws, s in per_week.items()
+        ]
+    if metric in ("deals_won", "new_deals"):
         # One grouped query by day, folded into weeks here: additive facts add up exactly.
         daily = _evaluate(session, [metric], scope, start, end, "day", today)[metric]
-        per_week: dict[date, int] = {ws: 0 for ws, _ in weeks}
+        counts: dict[date, int] = {ws: 0 for ws, _ in weeks}
         for day, value in daily.items():
             monday = max(start, day - timedelta(days=day.weekday()))
-            per_week[monday] = per_week.get(monday, 0) + int(value or 0)
-        return [BreakdownRow(ws, ws.isoformat(), KpiValue(metric, per_week[ws], UNITS[metric])) for ws, _ in weeks]
+            counts[monday] = counts.get(monday, 0) + int(value or 0)
+        return [BreakdownRow(ws, ws.isoformat(), KpiValue(metric, counts[ws], UNITS[metric])) for ws, _ in weeks]
     rows = []
     for ws, we in weeks:
-        value = _evaluate(session, [metric], scope, ws, we, None, today)[metric].get(None)
-        rows.append(BreakdownRow(ws, ws.isoformat(), KpiValue(metric, _zero_default(metric, value), UNITS[metric])))
+        evaluated = _evaluate(session, [metric], scope, ws, we, None, today)
+        rows.append(BreakdownRow(ws, ws.isoformat(), _value(metric, evaluated, None)))
     return rows
 
 

@@ -5,24 +5,35 @@ feedback ratings, check-in runs) for a half-open range of dates, optionally grou
 product, account, or the date itself for weekly series). Only aggregates or narrow columns leave the
 database; nothing loads a table. The KPI formulas on top of these facts live in `reports.kpi_engine`.
 
+Money is converted here, in SQL: the rates in force during the period are read from `exchangerate` (a few
+rows, on its unique index) and the aggregate multiplies every amount by the rate of its currency on its
+date (the reporting currency's own deals by 1) in the same scan of the covering index, exact integer
+arithmetic in micro-units. `MoneySum` holds the converted total, exact to the cent, and per currency what
+had no rate and was left out (never added as if it were the reporting currency).
+
 Groups: `group` is None (one row, key None), 'rep' (Deal.owner_id / Feedback.member_id / CheckinRun.member_id),
 'product', 'account', or 'day' (the date the fact is dated by; the engine folds days into weeks).
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Numeric, and_, case, cast, func, literal, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import ColumnElement
 
 from db.feedback import CSAT_HIGH_FROM, NPS_DETRACTOR_TO, NPS_PROMOTER_FROM
-from db.models import CheckinRun, Deal, Feedback
-from db.sums import cents_sum
+from db.models import CheckinRun, Deal, ExchangeRate, Feedback
 
 __all__ = [
+    "RATE_SCALE",
     "Filters",
+    "MoneySum",
+    "money_sums",
+    "rates_in_force",
+    "rate_of_deal",
     "won_stats",
     "lost_counts",
     "pipeline_stats",
@@ -35,6 +46,9 @@ __all__ = [
 _deal = Deal.__table__.c  # type: ignore[attr-defined]
 _feedback = Feedback.__table__.c  # type: ignore[attr-defined]
 _run = CheckinRun.__table__.c  # type: ignore[attr-defined]
+_rate = ExchangeRate.__table__.c  # type: ignore[attr-defined]
+
+RATE_SCALE = 1_000_000  # ExchangeRate.rate_micros: millionths of the reporting currency per unit
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,139 @@ class Filters:
     member_id: int | None = None
     product: str | None = None
     account: str | None = None
+    currency: str = "USD"  # the workspace's reporting currency: every money total is in it
+
+
+@dataclass
+class MoneySum:
+    """A money total in the reporting currency, and what could not be converted.
+
+    `cents`: converted, exact (sum of amount x rate, rounded half up once, at the end); `deals`: every deal
+    counted; `priced`: the deals inside `cents`; `left_out`: {currency: (deals, original cents)} of deals whose
+    currency had no rate in force on their date.
+    """
+
+    cents: int = 0
+    deals: int = 0
+    priced: int = 0
+    left_out: dict[str, tuple[int, int]] = field(default_factory=dict)
+    micros: int = 0  # the unrounded converted sum, in millionths of a cent
+
+    def absorb(self, other: "MoneySum") -> None:
+        """Add another sum (a day into its week): exact, rounded once."""
+        self.deals += other.deals
+        self.priced += other.priced
+        self.micros += other.micros
+        self.cents = _round_micros(self.micros)
+        for currency, (n, cents) in other.left_out.items():
+            had_n, had_cents = self.left_out.get(currency, (0, 0))
+            self.left_out[currency] = (had_n + n, had_cents + cents)
+
+
+def _round_micros(micros: int) -> int:
+    """Millionths of a cent -> cents, half away from zero."""
+    whole, rest = divmod(abs(micros), RATE_SCALE)
+    cents = whole + (1 if 2 * rest >= RATE_SCALE else 0)
+    return cents if micros >= 0 else -cents
+
+
+def rates_in_force(session: Any, f: Filters, start: date, end: date) -> list[tuple[str, date, int]]:
+    """(currency, valid_from, rate micro-units) of every rate to the reporting currency in force on some day of
+    [start, end): per currency, the last one from on or before `start` and every later one from before `end`;
+    newest first. One indexed read of a small table (uq_exchange_rate)."""
+    stmt = (
+        select(_rate.currency, _rate.valid_from, _rate.rate_micros)
+        .where(_rate.team_id == f.team_id, _rate.to_currency == f.currency, _rate.valid_from < end)
+        .order_by(_rate.currency, _rate.valid_from.desc())
+    )
+    kept: list[tuple[str, date, int]] = []
+    complete: set[str] = set()
+    for currency, valid_from, micros in session.execute(stmt):
+        valid_from = _as_date(valid_from)
+        if currency in complete or currency == f.currency:
+            continue
+        kept.append((currency, valid_from, int(micros)))
+        if valid_from <= start:
+            complete.add(currency)
+    return kept
+
+
+def rate_of_deal(f: Filters, rates: list[tuple[str, date, int]], day: Any) -> Any:
+    """SQL: the rate of each deal's currency in force on `day` (its close date column, or one fixed date),
+    1.000000 for the reporting currency, NULL when the team gave no rate for that currency and day.
+
+    The period's rates (`rates_in_force`, newest first) become one CASE, so the database converts every row
+    in the same scan of the covering index, with no lookup per row.
+    """
+    whens: list[tuple[Any, Any]] = [(_deal.currency == f.currency, literal(RATE_SCALE))]
+    for currency, valid_from, micros in rates:
+        same = _deal.currency == currency
+        whens.append((same if isinstance(day, date) else and_(same, day >= valid_from), literal(micros)))
+    return case(*whens)
+
+
+def money_sums(
+    session: Any, f: Filters, where: list[ColumnElement[bool]], group: Any, rates: list[tuple[str, date, int]], day: Any
+) -> dict[Any, MoneySum]:
+    """{key: MoneySum} of the deals matching `where`, grouped by `group` (None: one total), converted at the
+    rates in force on `day`.
+
+    The database multiplies and sums, the rate computed once per row (the inner select is fenced with OFFSET
+    0 so it is not flattened into three copies); a second query runs only when some deal had no rate, to say
+    per currency what was left out.
+    """
+    keys = [] if group is None else [group.label("k")]
+    inner = (
+        select(
+            *keys,
+            _deal.currency.label("cur"),
+            _deal.amount_cents.label("amt"),
+            rate_of_deal(f, rates, day).label("rate"),
+        )
+        .where(*where)
+        .offset(0)
+        .subquery()
+    )
+    c = inner.c
+    by = [] if group is None else [c.k]
+    out: dict[Any, MoneySum] = {}
+    try:
+        for *k, n, priced, micros in session.execute(select(*by, *_totals(session, c)).group_by(*by)):
+            key = k[0] if k else None
+            out[key] = MoneySum(cents=_round_micros(int(micros)), deals=int(n), priced=int(priced), micros=int(micros))
+    except OperationalError as error:  # SQLite: a sum past 9.2e18 micro-cents (92 billion units)
+        if "overflow" not in str(error):
+            raise
+        out = _sums_by_rate(session, c, by)
+    if any(v.priced < v.deals for v in out.values()):
+        missing = select(*by, c.cur, func.count(), func.coalesce(func.sum(c.amt), 0)).where(c.rate.is_(None))
+        for *k, cur, n, cents in session.execute(missing.group_by(*by, c.cur)):
+            out[k[0] if k else None].left_out[cur] = (int(n), int(cents))
+    return out
+
+
+def _totals(session: Any, c: Any) -> tuple[Any, ...]:
+    """count, count of deals with a rate, SUM(amount x rate) in micro-cents. PostgreSQL multiplies in NUMERIC
+    (exact, no BIGINT overflow); SQLite multiplies 64-bit integers, exact up to 9.2e18 (see _sums_by_rate)."""
+    product = c.amt * c.rate
+    if session.get_bind().dialect.name != "sqlite":
+        product = cast(c.amt, Numeric) * c.rate
+    return func.count(), func.count(c.rate), func.coalesce(func.sum(product), 0)
+
+
+def _sums_by_rate(session: Any, c: Any, by: list[Any]) -> dict[Any, MoneySum]:
+    """The same sums for totals too large for SQLite's integers: amounts summed per (key, rate) in SQL, each
+    group multiplied by its rate in Python's unbounded integers (a handful of rows per key)."""
+    stmt = select(*by, c.rate, func.count(), func.coalesce(func.sum(c.amt), 0)).group_by(*by, c.rate)
+    out: dict[Any, MoneySum] = {}
+    for *k, rate, n, amount in session.execute(stmt):
+        sums = out.setdefault(k[0] if k else None, MoneySum())
+        sums.deals += int(n)
+        if rate is not None:
+            sums.priced += int(n)
+            sums.micros += int(amount) * int(rate)
+            sums.cents = _round_micros(sums.micros)
+    return out
 
 
 def _deal_where(f: Filters) -> list[ColumnElement[bool]]:
@@ -77,20 +224,19 @@ def _key(group: str | None, value: Any) -> Any:
     return _as_date(value) if group == "day" else value
 
 
-def won_stats(session: Any, f: Filters, start: date, end: date, group: str | None = None) -> dict[Any, tuple[int, int]]:
-    """{key: (won amount cents, won count)} for deals won in [start, end).
+def won_stats(session: Any, f: Filters, start: date, end: date, group: str | None = None) -> dict[Any, MoneySum]:
+    """{key: MoneySum} of deals won in [start, end), each converted at the rate in force on its close date.
 
     One range scan of status = 'won' on ix_deal_team_status_close_owner (ix_deal_team_owner_status_close for one
-    rep), which covers the amount: a SUM over BIGINT cents that cannot overflow (db/sums.py), no table rows read.
+    rep), which covers amount and currency: no table rows read, exact integer sums.
     """
     where = [*_deal_where(f), _deal.status == "won", _deal.close_date >= start, _deal.close_date < end]
-    totals = (cents_sum(_deal.amount_cents), func.count())
+    rates = rates_in_force(session, f, start, end)
+    key = None if group is None else _deal_group(group, _deal.close_date)
+    sums = money_sums(session, f, where, key, rates, _deal.close_date)
     if group is None:
-        amount, count = session.execute(select(*totals).where(*where)).one()
-        return {None: (int(amount), int(count))}
-    key = _deal_group(group, _deal.close_date).label("k")
-    stmt = select(key, *totals).where(*where).group_by(key)
-    return {_key(group, k): (int(amount), int(count)) for k, amount, count in session.execute(stmt)}
+        return {None: sums.get(None, MoneySum())}
+    return {_key(group, k): v for k, v in sums.items()}
 
 
 def lost_counts(session: Any, f: Filters, start: date, end: date, group: str | None = None) -> dict[Any, int]:
@@ -103,19 +249,18 @@ def lost_counts(session: Any, f: Filters, start: date, end: date, group: str | N
     return {_key(group, k): int(n) for k, n in session.execute(stmt)}
 
 
-def pipeline_stats(session: Any, f: Filters, end: date, group: str | None = None) -> dict[Any, tuple[int, int]]:
-    """{key: (amount cents, count)} of deals open at the end of the day before `end`.
+def pipeline_stats(session: Any, f: Filters, end: date, group: str | None = None) -> dict[Any, MoneySum]:
+    """{key: MoneySum} of deals open at the end of the day before `end`, at the rates in force that day.
 
     Open then means created before `end` and either still open or closed on/after `end`.
     """
-    key = _deal_group(group, _deal.created_date).label("k")
     still_open = or_(_deal.status == "open", and_(_deal.status.in_(("won", "lost")), _deal.close_date >= end))
-    stmt = (
-        select(key, cents_sum(_deal.amount_cents), func.count())
-        .where(*_deal_where(f), _deal.created_date < end, still_open)
-        .group_by(key)
-    )
-    return {_key(group, k): (int(amount), int(count)) for k, amount, count in session.execute(stmt)}
+    where = [*_deal_where(f), _deal.created_date < end, still_open]
+    last_day = end - timedelta(days=1)
+    rates = rates_in_force(session, f, last_day, end)
+    key = None if group is None else _deal_group(group, _deal.created_date)
+    sums = money_sums(session, f, where, key, rates, last_day)
+    return {_key(group, k): v for k, v in sums.items()}
 
 
 def new_deal_counts(session: Any, f: Filters, start: date, end: date, group: str | None = None) -> dict[Any, int]:

@@ -1,4 +1,4 @@
-"""Importers: CRM exports (deals), targets and feedback files into the database, all or nothing.
+"""Importers: CRM exports (deals), targets, feedback and exchange-rate files into the database, all or nothing.
 
 `import_file(engine, kind, data, ...)` is the one entry point the CLI and the Slack handler call; it reads
 CSV/XLSX bytes, checks every row, and either writes the whole file in one transaction or refuses it with
@@ -13,7 +13,7 @@ from db.importers.options import ImportOptions, Progress
 from db.importers.report import ImportRefused, ImportResult, RowProblem, summary_lines
 from db.importers.workspace import resolve_team
 
-KINDS = ("deals", "targets", "feedback")
+KINDS = ("deals", "targets", "feedback", "rates")
 
 __all__ = [
     "KINDS",
@@ -38,7 +38,7 @@ def import_file(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> ImportResult:
-    """Import one file of `kind` (deals | targets | feedback) into the workspace `team_id`."""
+    """Import one file of `kind` (deals | targets | feedback | rates) into the workspace `team_id`."""
     options = options or ImportOptions()
     if kind == "deals":
         from db.importers.deals import import_deals
@@ -54,4 +54,8 @@ def import_file(
         from db.importers.feedback import import_feedback
 
         return import_feedback(engine, data, filename=filename, team_id=team_id, options=options, progress=progress)
+    if kind == "rates":
+        from db.importers.rates import import_rates
+
+        return import_rates(engine, data, filename=filename, team_id=team_id, options=options)
     raise ValueError(f"unknown import kind {kind!r}")

@@ -8,7 +8,8 @@ Headers compare case-, space-, underscore- and dot-insensitively.
 import re
 from dataclasses import dataclass
 
-from db.importers.report import ImportRefused
+from db.importers.reading import RawTable, read_table
+from db.importers.report import ImportRefused, ImportResult
 
 DEAL_FIELDS = (
     "id",
@@ -25,8 +26,14 @@ DEAL_FIELDS = (
 )
 TARGET_FIELDS = ("owner", "owner_email", "metric", "period", "start", "end", "value", "currency")
 FEEDBACK_FIELDS = ("id", "date", "account", "rating", "scale", "comment", "owner", "owner_email", "product")
-FIELDS = {"deals": DEAL_FIELDS, "targets": TARGET_FIELDS, "feedback": FEEDBACK_FIELDS}
-REQUIRED = {"deals": ("stage", "amount", "close_date"), "targets": ("metric", "value"), "feedback": ("date",)}
+RATE_FIELDS = ("currency", "date", "rate", "to_currency")
+FIELDS = {"deals": DEAL_FIELDS, "targets": TARGET_FIELDS, "feedback": FEEDBACK_FIELDS, "rates": RATE_FIELDS}
+REQUIRED = {
+    "deals": ("stage", "amount", "close_date"),
+    "targets": ("metric", "value"),
+    "feedback": ("date",),
+    "rates": ("currency", "date", "rate"),
+}
 
 DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
     "salesforce": {  # Opportunity report export ("Details only") and Data Loader API names
@@ -107,6 +114,12 @@ TARGET_FORMAT = {
     "value": ("value", "target", "goal", "amount", "目标", "目标值", "金额"),
     "currency": ("currency", "币种"),
 }
+RATE_FORMAT = {  # one rate per row: what one unit of `currency` is worth in the reporting currency from `date`
+    "currency": ("currency", "currency_code", "from", "from_currency", "code", "币种", "货币"),
+    "date": ("date", "valid_from", "from_date", "effective_date", "start", "日期", "生效日期", "起始日期"),
+    "rate": ("rate", "exchange_rate", "fx_rate", "汇率"),
+    "to_currency": ("to_currency", "to", "reporting_currency", "target_currency", "本位币", "报告币种"),
+}
 FEEDBACK_FORMAT = {  # amazon_alexa.tsv: rating, date, variation -> product, verified_reviews -> comment
     "id": ("id", "feedback_id", "response_id", "review_id", "编号"),
     "date": ("date", "received_on", "submitted_at", "created", "created_at", "response_date", "日期", "时间"),
@@ -152,7 +165,8 @@ def column_map(
         best = max(scored, key=lambda s: (s[0], -list(candidates).index(s[1])))[1]
         chosen, found = best, _match(headers, candidates[best])
     else:
-        chosen, found = "generic", _match(headers, TARGET_FORMAT if kind == "targets" else FEEDBACK_FORMAT)
+        aliases = {"targets": TARGET_FORMAT, "rates": RATE_FORMAT}.get(kind, FEEDBACK_FORMAT)
+        chosen, found = "generic", _match(headers, aliases)
     for column, fld in (overrides or {}).items():
         if fld not in fields:
             raise ImportRefused("unknown_map_field", detail=repr(fld), fields=", ".join(fields))
@@ -190,3 +204,18 @@ def guess_kind(headers: list[str]) -> str:
 
     scores = {kind: fits(kind) for kind in ("deals", "feedback", "targets")}
     return max(scores, key=lambda k: (scores[k], k == "deals"))
+
+
+def read_mapped(
+    kind: str, data: bytes, filename: str, result: ImportResult, overrides: dict[str, str] | None = None
+) -> tuple[RawTable, dict[str, str]] | None:
+    """Read a small file (targets, rates) and map its columns; None when refused (then `result` says why)."""
+    try:
+        raw = read_table(data, filename)
+        result.encoding = raw.encoding
+        cols = column_map(kind, list(raw.frame.columns), overrides=overrides).columns
+    except ImportRefused as refusal:
+        result.status, result.refusal = "refused", refusal
+        return None
+    result.rows, result.mapping = len(raw.frame), cols
+    return raw, cols

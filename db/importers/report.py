@@ -35,6 +35,10 @@ REASONS = {
     "date_out_of_range": "date outside 1990-01-01 … 2100-12-31",
     "control_character": "control character (such as NUL) in the text",
     "text_too_long": "text longer than the column allows",
+    "bad_rate": "rate not a positive number (one unit of the currency in the reporting currency, e.g. 0.1385)",
+    "rate_decimals": "rate with more than 6 decimals",
+    "same_currency": "a rate from a currency to itself",
+    "duplicate_rate": "a second rate for the same currency and date",
 }
 
 FILE_PROBLEMS = {
@@ -83,7 +87,7 @@ class RowProblem:
 
 @dataclass
 class ImportResult:
-    kind: str  # deals | targets | feedback
+    kind: str  # deals | targets | feedback | rates
     filename: str
     file_format: str = ""
     encoding: str = ""
@@ -134,7 +138,10 @@ def summary_lines(result: ImportResult) -> list[str]:
         lines += ["  " + p.text() for p in result.listed_problems()]
         if len(result.problems) > MAX_LISTED:
             lines.append(f"  … and {len(result.problems) - MAX_LISTED} more")
-        lines.append("Fix the rows, or import the rest with --skip-bad-rows (the bad rows go to a CSV file).")
+        if result.kind == "rates":  # every rate moves totals: a rates file goes in whole or not at all
+            lines.append("Fix the rows and import the file again.")
+        else:
+            lines.append("Fix the rows, or import the rest with --skip-bad-rows (the bad rows go to a CSV file).")
         return lines
     lines = [
         f"Imported {result.kind} from {result.filename} ({result.file_format}, {result.encoding}) into "
@@ -146,7 +153,7 @@ def summary_lines(result: ImportResult) -> list[str]:
         lines.append(f"  dates covered: {result.date_range[0].isoformat()} – {result.date_range[1].isoformat()}")
     if result.stages:
         lines.append("  stages: " + " · ".join(f"{s} → {st} ({n:,})" for s, st, n in result.stages))
-    if len(result.currencies) > 1 or result.kind == "deals":
+    if len(result.currencies) > 1 or result.kind in ("deals", "rates"):
         lines.append("  currencies: " + ", ".join(f"{c} ({n:,})" for c, n in sorted(result.currencies.items())))
     if result.owners_linked:
         lines.append(f"  owners linked by e-mail: {', '.join(result.owners_linked)}")

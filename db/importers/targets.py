@@ -15,11 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from db import clock
-from db.importers.formats import column_map
+from db.importers.formats import read_mapped
 from db.importers.options import ImportOptions
 from db.importers.owners import ensure_owners, unlinked
-from db.importers.reading import read_table
-from db.importers.report import MAX_LISTED, ImportRefused, ImportResult, RowProblem
+from db.importers.report import MAX_LISTED, ImportResult, RowProblem
 from db.importers.runs import finish_run, start_run
 from db.importers.values import (
     MAX_AMOUNT,
@@ -133,15 +132,10 @@ def _stored(metric: str, text: str) -> tuple[int, str | None]:
 def import_targets(engine: Engine, data: bytes, *, filename: str, team_id: str, options: ImportOptions) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(kind="targets", filename=filename, team_id=team_id, file_format="targets")
-    try:
-        raw = read_table(data, filename)
-        result.encoding = raw.encoding
-        cols = column_map("targets", list(raw.frame.columns), overrides=options.column_map).columns
-    except ImportRefused as refusal:
-        result.status, result.refusal = "refused", refusal
+    mapped = read_mapped("targets", data, filename, result, options.column_map)
+    if mapped is None:
         return result
-    frame = raw.frame
-    result.rows, result.mapping = len(frame), cols
+    frame, cols = mapped[0].frame, mapped[1]
     with engine.connect() as conn:
         default_currency = options.currency or workspace_currency(conn, team_id, options.workspace.currency)
     default_currency = default_currency.upper()

@@ -171,7 +171,8 @@ def test_by_week_sends_a_chart_and_export_sends_the_csv_to_the_dm(slack: SlackDr
     assert png["content"].startswith(b"\x89PNG") and png["channel_id"].startswith("D")
     table = next(u for u in uploads if u["name"].endswith(".csv"))
     rows = list(csv.reader(io.StringIO(table["content"].decode("utf-8-sig"))))
-    assert rows[0] == ["rank", "week", "revenue"]
+    assert rows[0] == ["rank", "week", "revenue", "currency", "left_out"]
+    assert {r[3] for r in rows[1:]} == {"USD"}  # every amount says its currency
     by_week = {r[1]: r[2] for r in rows[1:]}
     assert by_week["2026-07-13"] == "10000.50" and by_week["2026-09-28"] == "5000.00"
     assert sum(float(v) for v in by_week.values()) == pytest.approx(17500.75)

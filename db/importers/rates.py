@@ -1,0 +1,94 @@
+"""Exchange rates from a spreadsheet: currency, date, rate (and optionally the currency it converts to).
+
+One row per rate: what one unit of `currency` is worth in the reporting currency from `date` on, e.g.
+`CNY, 2026-01-01, 0.1385`. The `to_currency` column defaults to the workspace's reporting currency. Like every
+import: a file with a bad row is refused whole with the row numbers (nothing written), and importing it
+again updates rates instead of duplicating them.
+"""
+
+import time
+from datetime import date
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from db.importers.formats import read_mapped
+from db.importers.options import ImportOptions
+from db.importers.report import MAX_LISTED, ImportResult, RowProblem
+from db.importers.runs import finish_run, start_run
+from db.importers.values import BadValue, parse_date_text
+from db.importers.workspace import workspace_currency
+from db.rates import BadRate, parse_currency, parse_rate, set_rate
+
+
+def import_rates(engine: Engine, data: bytes, *, filename: str, team_id: str, options: ImportOptions) -> ImportResult:
+    started = time.perf_counter()
+    result = ImportResult(kind="rates", filename=filename, team_id=team_id, file_format="rates")
+    mapped = read_mapped("rates", data, filename, result, options.column_map)
+    if mapped is None:
+        return result
+    frame, cols = mapped[0].frame, mapped[1]
+    with engine.connect() as conn:
+        reporting = (options.currency or workspace_currency(conn, team_id)).upper()
+    good: dict[tuple[str, str, date], tuple[int, int]] = {}  # (currency, to, day) -> (micros, row)
+    problems: list[RowProblem] = []
+    for index, row in frame.iterrows():
+        number = int(index) + 2  # type: ignore[call-overload]
+
+        def cell(name: str, r: object = row) -> str:
+            return str(r[cols[name]]).strip() if name in cols else ""  # type: ignore[index]
+
+        field = "currency"
+        try:
+            currency = parse_currency(cell("currency"))
+            field = "to_currency"
+            to = parse_currency(cell("to_currency")) if cell("to_currency") else reporting
+            if to == currency:
+                raise BadRate("same_currency")
+            field = "date"
+            if not cell("date"):
+                raise BadValue("missing_date")
+            day = parse_date_text(cell("date"), options.date_order)
+            field = "rate"
+            micros = parse_rate(cell("rate"))
+            field = "date"
+            if (currency, to, day) in good:
+                raise BadRate("duplicate_rate")
+        except (BadValue, BadRate) as bad:
+            if len(problems) < MAX_LISTED:
+                problems.append(RowProblem(number, cols.get(field, field), str(bad), cell(field)[:80]))
+            result.rejected += 1
+            continue
+        good[(currency, to, day)] = (micros, number)
+    result.problems = problems
+    if result.rejected:  # rates are few and each one moves every total: all or nothing, always
+        result.status = "refused"
+        return result
+    with engine.begin() as conn:
+        run_id = start_run(conn, result, data)
+        with Session(bind=conn) as session:
+            for (currency, to, day), (micros, _row) in sorted(good.items()):
+                change = set_rate(
+                    session,
+                    team_id=team_id,
+                    currency=currency,
+                    to_currency=to,
+                    valid_from=day,
+                    rate_micros=micros,
+                    created_by="import",
+                )
+                if change.status == "added":
+                    result.inserted += 1
+                elif change.status == "updated":
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+            session.flush()
+        if good:
+            days = [k[2] for k in good]
+            result.date_range = (min(days), max(days))
+        for currency, _to, _day in good:
+            result.currencies[currency] = result.currencies.get(currency, 0) + 1
+        result.seconds = time.perf_counter() - started
+        finish_run(conn, run_id, result)
+    return result

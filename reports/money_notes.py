@@ -1,0 +1,78 @@
+"""What a money figure could not include, said where the figure is shown.
+
+Deals in a currency without a rate to the reporting currency are never added one for one (see
+reports/kpi_engine.py, `left_out`); every answer that shows such a figure carries one line saying how many
+deals, how much money in their own currency, and how to add the rate.
+"""
+
+from collections.abc import Iterable
+
+from babel.numbers import get_currency_name, get_currency_symbol
+
+from reports.formatting import locale_for, money, number
+from reports.i18n import add_catalog, t
+from reports.kpi_engine import LeftOut
+
+__all__ = ["merge", "left_out_line", "left_out_lines", "currency_label", "left_out_csv"]
+
+add_catalog(
+    {
+        "money.left_out": {
+            "en": "{deals} in {symbol} ({amount}) left out: no {code} rate for their dates — "
+            "add one with `/salesbot rate {code} …`",
+            "zh": "{deals}{name}（{amount}）未计入：缺少对应日期的 {code} 汇率 — 用 `/salesbot rate {code} …` 添加",
+        },
+        "money.deals": {"en": "{n} deals", "zh": "{n} 笔"},
+        "money.deal": {"en": "1 deal", "zh": "1 笔"},
+        "money.of": {"en": "{what}: {line}", "zh": "{what}：{line}"},
+    }
+)
+
+
+def merge(groups: Iterable[Iterable[LeftOut]]) -> tuple[LeftOut, ...]:
+    """Several figures' left-out deals, added per currency (rows of a table, weeks of a chart)."""
+    total: dict[str, tuple[int, int]] = {}
+    for group in groups:
+        for item in group:
+            n, cents = total.get(item.currency, (0, 0))
+            total[item.currency] = (n + item.deals, cents + item.cents)
+    return tuple(LeftOut(c, n, cents) for c, (n, cents) in sorted(total.items()))
+
+
+def currency_label(code: str, language: str) -> str:
+    """The currency's sign for the locale: 'CN¥', '€', 'US$' (zh) ..."""
+    return get_currency_symbol(code, locale=locale_for(language))
+
+
+def left_out_line(item: LeftOut, language: str) -> str:
+    """'2 deals in CN¥ (CN¥175,000.00) left out: no CNY rate for their dates — add one with …'."""
+    lang = "zh" if language.startswith("zh") else "en"
+    deals = t("money.deal", lang) if item.deals == 1 else t("money.deals", lang, n=number(item.deals, language))
+    return t(
+        "money.left_out",
+        lang,
+        deals=deals,
+        symbol=currency_label(item.currency, language),
+        name=get_currency_name(item.currency, locale=locale_for(language)),
+        amount=money(item.cents, item.currency, language),
+        code=item.currency,
+    )
+
+
+def left_out_lines(left_out: Iterable[LeftOut], language: str, *, what: str = "") -> list[str]:
+    """One line per currency left out, prefixed by the figure's name when several figures share a message."""
+    lines = [left_out_line(item, language) for item in left_out]
+    if what:
+        lang = "zh" if language.startswith("zh") else "en"
+        lines = [t("money.of", lang, what=what, line=line) for line in lines]
+    return lines
+
+
+def left_out_csv(left_out: Iterable[LeftOut]) -> str:
+    """'CNY: 2 deals, 175000.00 left out (no rate)' for an export's column."""
+    parts = []
+    for item in left_out:
+        sign = "-" if item.cents < 0 else ""
+        amount = f"{sign}{abs(item.cents) // 100}.{abs(item.cents) % 100:02d}"
+        parts.append(f"{item.currency}: {item.deals} deals, {amount} left out (no rate)")
+    return "; ".join(parts)
