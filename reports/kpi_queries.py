@@ -157,10 +157,12 @@ def money_sums(
     out: dict[Any, MoneySum] = {}
     try:
         for *k, n, priced, micros in session.execute(select(*by, *_totals(session, c)).group_by(*by)):
+            if isinstance(micros, float):  # SQLite turned a product past 2^63 into a float: not exact
+                raise OverflowError
             key = k[0] if k else None
             out[key] = MoneySum(cents=_round_micros(int(micros)), deals=int(n), priced=int(priced), micros=int(micros))
-    except OperationalError as error:  # SQLite: a sum past 9.2e18 micro-cents (92 billion units)
-        if "overflow" not in str(error):
+    except (OperationalError, OverflowError) as error:  # SQLite: past 9.2e18 micro-cents (92 billion units)
+        if isinstance(error, OperationalError) and "overflow" not in str(error):
             raise
         out = _sums_by_rate(session, c, by)
     if any(v.priced < v.deals for v in out.values()):

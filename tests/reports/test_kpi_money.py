@@ -145,3 +145,40 @@ def pd_ts(day: str):  # type: ignore[no-untyped-def]
     import pandas as pd
 
     return pd.Timestamp(day)
+
+
+def test_totals_past_64_bit_micro_cents_stay_exact(engine: Engine) -> None:
+    """Two won deals of US$900 billion and one of CN¥1 trillion: amount x rate passes 2^63 micro-cents, where
+    SQLite's integers stop; the total is still exact to the cent."""
+    from sqlalchemy import insert
+
+    from db.models import Deal, ExchangeRate, Workspace
+
+    with Session(engine) as session:
+        session.add(Workspace(team_id="TBIG", currency="USD"))
+        session.add(
+            ExchangeRate(
+                team_id="TBIG", currency="CNY", to_currency="USD", valid_from=date(2026, 1, 1), rate_micros=138_517
+            )
+        )
+        session.commit()
+        rows = [("USD", 90_000_000_000_000), ("USD", 90_000_000_000_001), ("CNY", 100_000_000_000_003)]
+        session.execute(
+            insert(Deal),
+            [
+                {
+                    "team_id": "TBIG",
+                    "external_id": f"B{i}",
+                    "status": "won",
+                    "amount_cents": cents,
+                    "currency": cur,
+                    "created_date": date(2026, 3, 1),
+                    "close_date": date(2026, 3, 2),
+                }
+                for i, (cur, cents) in enumerate(rows)
+            ],
+        )
+        session.commit()
+        got = k.compute(session, "revenue", k.Scope("TBIG"), Span(date(2026, 1, 1), date(2026, 4, 1)))
+    exact = Decimal(180_000_000_000_001) + Decimal(100_000_000_000_003) * Decimal("0.138517")
+    assert got.value == int(exact.quantize(Decimal(1), "ROUND_HALF_UP"))
