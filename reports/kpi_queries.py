@@ -26,6 +26,7 @@ from sqlalchemy.sql import ColumnElement
 
 from db.feedback import CSAT_HIGH_FROM, NPS_DETRACTOR_TO, NPS_PROMOTER_FROM
 from db.models import CheckinRun, Deal, ExchangeRate, Feedback
+from db.sums import cents_sum
 
 __all__ = [
     "RATE_SCALE",
@@ -182,16 +183,17 @@ def _totals(session: Any, c: Any) -> tuple[Any, ...]:
 
 
 def _sums_by_rate(session: Any, c: Any, by: list[Any]) -> dict[Any, MoneySum]:
-    """The same sums for totals too large for SQLite's integers: amounts summed per (key, rate) in SQL, each
-    group multiplied by its rate in Python's unbounded integers (a handful of rows per key)."""
-    stmt = select(*by, c.rate, func.count(), func.coalesce(func.sum(c.amt), 0)).group_by(*by, c.rate)
+    """The same sums for totals too large for SQLite's integers: amounts summed per (key, rate) in SQL
+    (db/sums.py: exact to 2^53 cents, never an error), each group multiplied by its rate in Python's unbounded
+    integers (a handful of rows per key)."""
+    stmt = select(*by, c.rate, func.count(), cents_sum(c.amt)).group_by(*by, c.rate)
     out: dict[Any, MoneySum] = {}
     for *k, rate, n, amount in session.execute(stmt):
         sums = out.setdefault(k[0] if k else None, MoneySum())
         sums.deals += int(n)
         if rate is not None:
             sums.priced += int(n)
-            sums.micros += int(amount) * int(rate)
+            sums.micros += round(amount) * int(rate)
             sums.cents = _round_micros(sums.micros)
     return out
 
