@@ -29,7 +29,7 @@ def import_rates(engine: Engine, data: bytes, *, filename: str, team_id: str, op
         return result
     frame, cols = mapped[0].frame, mapped[1]
     with engine.connect() as conn:
-        reporting = (options.currency or workspace_currency(conn, team_id)).upper()
+        reporting = (options.currency or workspace_currency(conn, team_id, options.workspace.currency)).upper()
     good: dict[tuple[str, str, date], tuple[int, int]] = {}  # (currency, to, day) -> (micros, row)
     problems: list[RowProblem] = []
     for index, row in frame.iterrows():
@@ -65,7 +65,7 @@ def import_rates(engine: Engine, data: bytes, *, filename: str, team_id: str, op
         result.status = "refused"
         return result
     with engine.begin() as conn:
-        run_id = start_run(conn, result, data)
+        run_id = start_run(conn, result, data, workspace=options.workspace)
         with Session(bind=conn) as session:
             for (currency, to, day), (micros, _row) in sorted(good.items()):
                 change = set_rate(
