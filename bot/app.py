@@ -72,15 +72,16 @@ def create_app(settings: Settings, *, client: WebClient | None = None, deps: Dep
     if not token or not secret:
         raise RuntimeError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack")
     deps = deps or make_deps(settings)
+    executor = TrackingExecutor(settings.salesbot_workers, thread_name_prefix="salesbot-listener")
     app = App(
         signing_secret=secret,
         client=client or make_client(token, settings.slack_api_url, timeout=settings.salesbot_slack_timeout),
-        listener_executor=TrackingExecutor(settings.salesbot_workers, thread_name_prefix="salesbot-listener"),
+        listener_executor=executor,
         logger=logging.getLogger("salesbot.bolt"),
     )
     app.use(strip_nul)
     app.use(log_request)
     app.use(make_skip_duplicate_events(deps))
-    app.use(make_attach_asker(deps))
+    app.use(make_attach_asker(deps, background=executor))
     register_handlers(app)
     return app

@@ -39,6 +39,7 @@ class Fault:
     status: int = 429
     retry_after: int | None = 1
     error: str | None = None  # a Slack error code returned with HTTP 200 and ok=false
+    delay: float = 0.0  # slow, then answered normally (status 200, no error) or with the fault
     hang: float = 0.0  # acted on, then the answer is held this many seconds (past the client's timeout)
     drop: bool = False  # acted on, then the connection is closed without an answer
 
@@ -97,13 +98,17 @@ class LocalSlack:
 
     # -- configuration ---------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, *, tz: str = "UTC", locale: str = "en-US", email: str = "",
-                 status_text: str = "", status_emoji: str = "") -> None:
+                 status_text: str = "", status_emoji: str = "", real_name: str | None = None,
+                 display_name: str | None = None, deleted: bool = False, is_bot: bool = False) -> dict[str, Any]:
+        """A person (or bot) of the workspace: `name` is the handle; real and display name default to it."""
+        real = name if real_name is None else real_name
         self.users[user_id] = {
-            "id": user_id, "team_id": self.team_id, "name": name, "real_name": name, "tz": tz,
-            "locale": locale, "is_bot": False, "deleted": False,
-            "profile": {"real_name": name, "display_name": name, "email": email,
-                        "status_text": status_text, "status_emoji": status_emoji},
+            "id": user_id, "team_id": self.team_id, "name": name, "real_name": real, "tz": tz,
+            "locale": locale, "is_bot": is_bot, "deleted": deleted,
+            "profile": {"real_name": real, "display_name": name if display_name is None else display_name,
+                        "email": email, "status_text": status_text, "status_emoji": status_emoji},
         }
+        return self.users[user_id]
 
     def fail_next(self, method: str, *faults: Fault) -> None:
         """Queue faults for the next calls of `method` ('*' for any method)."""
@@ -238,7 +243,7 @@ class LocalSlack:
                     return {"ok": True, "user": u}
             return {"ok": False, "error": "users_not_found"}
         if method == "users.list":
-            return {"ok": True, "members": list(self.users.values()), "response_metadata": {"next_cursor": ""}}
+            return self._users_page(args)
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._seq):06d}"
             self.files[file_id] = {"info": {"id": file_id, "name": args.get("filename")}, "content": b""}
@@ -302,6 +307,20 @@ class LocalSlack:
         return {"ok": True, "messages": page, "has_more": more,
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
+    def _users_page(self, args: dict[str, Any]) -> dict[str, Any]:
+        """users.list as Slack pages it: `limit` people (at most 1,000), then an opaque `next_cursor`."""
+        limit = max(1, min(int(args.get("limit") or 1000), 1000))
+        cursor = str(args.get("cursor") or "")
+        try:
+            start = int(cursor.removeprefix("dXNlcjo")) if cursor else 0
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        people = list(self.users.values())
+        page = people[start:start + limit]
+        more = start + limit < len(people)
+        return {"ok": True, "members": page, "cache_ts": int(time.time()),
+                "response_metadata": {"next_cursor": f"dXNlcjo{start + limit}" if more else ""}}
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         slack = self
 
@@ -363,6 +382,10 @@ class LocalSlack:
                 args = _parse_body(body, self.headers.get("Content-Type", ""))
                 args.update({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
                 fault = slack._pick_fault(method)
+                if fault is not None and fault.delay:
+                    time.sleep(fault.delay)
+                    if fault.status == 200 and not fault.error and not fault.acted:
+                        fault = None  # only slow: answered normally
                 slack._record(Call(method, {**args, **_fault_args(fault)}, body))
                 bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
                 answer = slack.api(method, args, bearer) if fault is None or fault.acted else None

@@ -23,7 +23,7 @@ BOT_SCOPES = [
     "files:write", "users:read", "users:read.email", "channels:read", "groups:read", "app_mentions:read",
 ]
 
-BOT_EVENTS = ["message.im", "app_home_opened", "app_mention", "file_shared", "user_change"]
+BOT_EVENTS = ["message.im", "app_home_opened", "app_mention", "file_shared", "team_join", "user_change"]
 
 
 def build_manifest(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> dict[str, Any]:

@@ -16,11 +16,11 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import BoltRequest, BoltResponse
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +29,8 @@ from bot.slack_client import as_salesbot_client, without_nul
 from db.engine import session_scope
 from db.members import ensure_member, ensure_workspace, member_by_slack_id
 from db.models import Member, ProcessedEvent
-from handlers.context import Asker, Deps
+from handlers.context import Asker, Deps, PendingProfile
+from handlers.people import PEOPLE_EVENTS, fill_profile
 from reports.i18n import add_catalog, command_words, has_cjk, language_for, t
 from reports.kpi_people import known_values
 
@@ -142,7 +143,8 @@ def make_skip_duplicate_events(deps: Deps) -> Callable[..., Any]:
     return skip_duplicate_events
 
 
-def make_attach_asker(deps: Deps) -> Callable[..., Any]:
+def make_attach_asker(deps: Deps, background: Executor | None = None) -> Callable[..., Any]:
+    """`background` runs the profile reads of first contacts after the ack (the app's listener executor)."""
     first_contact = FirstContact(deps)
 
     def attach_asker(body: dict[str, Any], context: Any, client: Any, next: Callable[[], Any]) -> Any:  # noqa: A002
@@ -150,11 +152,15 @@ def make_attach_asker(deps: Deps) -> Callable[..., Any]:
         user_id, team_id = context.get("user_id"), context.get("team_id")
         if user_id and not team_id:
             return refuse_without_workspace(body, deps)
-        if not (user_id and team_id):
+        if not (user_id and team_id) or (body.get("event") or {}).get("type") in PEOPLE_EVENTS:
             return next()
         adoption = first_contact.adopt(team_id)  # before anything reads: the data must be there for this request
-        context["asker"] = resolve_asker(deps, client, team_id=team_id, user_id=user_id,
-                                         text=str(body.get("text") or ""))
+        text = str(body.get("text") or "")
+        context["asker"], profile = resolve_asker(deps, client, team_id=team_id, user_id=user_id, text=text,
+                                                  background=background)
+        if profile is not None:
+            context["asker_pending"] = PendingProfile(
+                profile, lambda: resolve_asker(deps, client, team_id=team_id, user_id=user_id, text=text)[0])
         result = next()
         if adoption is not None:
             tell_adoption(adoption, context["asker"], context, client)
@@ -172,37 +178,42 @@ def refuse_without_workspace(body: dict[str, Any], deps: Deps) -> BoltResponse:
     return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
 
 
-def resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: str = "") -> Asker:
-    """Find (or create, asking Slack for the profile once) the member behind a request.
+def resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: str = "",
+                  background: Executor | None = None) -> tuple[Asker, Future[Any] | None]:
+    """Find (or create) the member behind a request, without calling Slack before the ack.
 
-    A user's first requests can arrive at the same moment (on several instances); the loser of the insert
-    race reads the winner's row.
+    Someone the directory does not know yet becomes a member from the bare Slack id at once; their profile
+    (name, time zone, locale, e-mail) is read from `users.info` after the ack, in `background`, so a rate
+    limit or a hanging Slack never delays the answer. A user's first requests can arrive at the same moment
+    (on several instances); the loser of the insert race reads the winner's row. Returns the asker and,
+    for a first contact, the profile read under way.
     """
     try:
-        return _resolve_asker(deps, client, team_id=team_id, user_id=user_id, text=text)
+        asker, created = _resolve_asker(deps, team_id=team_id, user_id=user_id, text=text)
     except IntegrityError:
-        return _resolve_asker(deps, client, team_id=team_id, user_id=user_id, text=text)
+        asker, created = _resolve_asker(deps, team_id=team_id, user_id=user_id, text=text)
+    if not created:
+        return asker, None
+    if background is not None:
+        return asker, background.submit(fill_profile, client, deps, team_id, user_id)
+    fill_profile(client, deps, team_id, user_id)
+    return asker, None
 
 
-def _resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: str) -> Asker:
+def _resolve_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> tuple[Asker, bool]:
     with session_scope(deps.engine) as session:
         ws = ensure_workspace(session, team_id=team_id, defaults=deps.workspace_defaults)
         member = member_by_slack_id(session, team_id, user_id)
+        created = member is None
         if member is None:
-            profile = _slack_profile(client, user_id)
-            member, _ = ensure_member(
-                session, team_id=team_id, user_id=user_id,
-                role="manager" if user_id in deps.manager_ids else "rep",
-                display_name=profile.get("real_name") or profile.get("name") or "",
-                timezone=profile.get("tz"), locale=profile.get("locale"),
-                email=(profile.get("profile") or {}).get("email") or None,
-            )
+            member, _ = ensure_member(session, team_id=team_id, user_id=user_id,
+                                      role="manager" if user_id in deps.manager_ids else "rep")
         elif user_id in deps.manager_ids and member.role != "manager":
             member.role = "manager"
         language = language_for(text=_own_words(session, team_id, text), locale=member.locale, default=ws.language)
         return Asker(team_id=team_id, user_id=user_id, member_id=member.id or 0, role=member.role,
                      language=language, timezone=member.timezone or ws.timezone,
-                     display_name=member.display_name)
+                     display_name=member.display_name), created
 
 
 def _own_words(session: Any, team_id: str, text: str) -> str:
@@ -215,11 +226,3 @@ def _own_words(session: Any, team_id: str, text: str) -> str:
     names = [n for row in people for n in row if n]
     names += known_values(session, team_id, "product") + known_values(session, team_id, "account")
     return command_words(words, names)
-
-
-def _slack_profile(client: Any, user_id: str) -> dict[str, Any]:
-    try:
-        return client.users_info(user=user_id, include_locale=True)["user"]
-    except (SlackApiError, KeyError, TypeError):
-        log.warning("could not read the Slack profile of %s", user_id)
-        return {}

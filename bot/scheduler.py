@@ -107,6 +107,9 @@ class Scheduler:
         with self._lock:
             self._report_interrupted(now, report)
             for source in self.sources:
+                if hasattr(source, "maintain"):  # upkeep, not deliveries: no ledger, not in the report
+                    self._maintain(source, now)
+                    continue
                 try:
                     fresh = self._due(source, now, report)
                 except Exception:  # one broken source must not stop the others
@@ -133,9 +136,17 @@ class Scheduler:
         items: list[DueDelivery] = []
         with Session(self.deps.engine) as session:
             for source in self.sources:
+                if hasattr(source, "maintain"):
+                    continue
                 items.extend(source.due(session, now.astimezone(UTC)))
             session.rollback()
         return items
+
+    def _maintain(self, source: Any, now: datetime) -> None:
+        try:
+            source.maintain(self.client, self.deps, now)
+        except Exception:  # upkeep failing must not stop the deliveries
+            log.exception("%s upkeep failed", getattr(source, "kind", source))
 
     def _due(self, source: JobSource, now: datetime, report: TickReport) -> list[DueDelivery]:
         """What the source has due, minus occurrences first seen past the grace window (recorded as skipped)."""

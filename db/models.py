@@ -40,11 +40,16 @@ class Workspace(SQLModel, table=True):
     language: str = Field(default="en", max_length=8)
     currency: str = Field(default="USD", max_length=3)
     fiscal_year_start_month: int = Field(default=1)
+    directory_synced_at: datetime | None = _ts()  # the last full read of Slack's users.list
     created_at: datetime = _created()
 
 
 class Member(SQLModel, table=True):
-    """A person on the sales team: a Slack user, a CRM owner, or both once linked."""
+    """A person on the sales team: a Slack user, a CRM owner, or both once linked.
+
+    `display_name` is the name salesbot shows (Slack real name, else display name, else handle, else the CRM
+    name); `real_name`, `slack_display_name` and `handle` are Slack's own fields, kept for name resolution.
+    """
 
     __table_args__ = (
         UniqueConstraint("team_id", "slack_user_id", name="uq_member_slack_user"),
@@ -58,6 +63,9 @@ class Member(SQLModel, table=True):
     crm_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     display_name: str = Field(default="", max_length=200)
+    real_name: str = Field(default="", max_length=200)
+    slack_display_name: str = Field(default="", max_length=200)
+    handle: str = Field(default="", max_length=100)
     role: str = Field(default="rep", max_length=16)  # rep | manager
     manager_id: int | None = Field(default=None, foreign_key="member.id")
     timezone: str | None = Field(default=None, max_length=64)

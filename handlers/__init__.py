@@ -5,10 +5,10 @@ Each feature module exposes `register(app)`; those that send on a schedule also 
 
 from typing import Any
 
-from handlers import admin, checkin, digest, direct_messages, feedback, home, imports, kpi, target
+from handlers import admin, checkin, digest, direct_messages, feedback, home, imports, kpi, people, target
 
 # direct_messages last: features add their DM routes in their own register().
-FEATURES = [admin, kpi, target, home, digest, checkin, feedback, imports, direct_messages]
+FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, imports, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

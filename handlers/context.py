@@ -4,6 +4,9 @@ Handlers never import `bot/`: the app factory builds one `Deps` and a middleware
 member and their language, on the context of every request.
 """
 
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,5 +63,41 @@ def deps_of(context: Any) -> Deps:
     return context["deps"]
 
 
+class PendingProfile:
+    """A first contact's Slack profile, being read after the ack (see bot/middleware.py).
+
+    The ack never waits for it. Lazy listeners run on Bolt's deep copy of the context, which marks the copy
+    `after_ack`: they wait for the profile a little (`PATIENCE` s), so a user's first answer already has
+    their language and time zone.
+    """
+
+    PATIENCE = 5.0
+
+    def __init__(self, future: Future[Any], again: Callable[[], Asker], *, after_ack: bool = False) -> None:
+        self.future, self.again, self.after_ack = future, again, after_ack
+
+    def settled(self) -> Asker | None:
+        """The asker re-read once the profile is in; None before the ack, or when Slack is slower."""
+        if not self.after_ack:
+            return None
+        try:
+            self.future.result(timeout=self.PATIENCE)
+        except FutureTimeout:
+            return None
+        except Exception:  # the profile could not be read: what the request already knows stands
+            return None
+        return self.again()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "PendingProfile":
+        return PendingProfile(self.future, self.again, after_ack=True)
+
+
 def asker_of(context: Any) -> Asker:
+    """Who is asking; after the ack, with the profile of a first contact once Slack gave it."""
+    pending: PendingProfile | None = context.get("asker_pending")
+    if pending is not None:
+        fresh = pending.settled()
+        if fresh is not None:
+            context["asker"] = fresh
+            context["asker_pending"] = None
     return context["asker"]

@@ -171,5 +171,10 @@ def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
     return True
 
 
+def on_file_shared_event(event: dict[str, Any]) -> None:
+    """`file_shared` arrives beside the DM message that carries the file; that message does the import."""
+
+
 def register(app: Any) -> None:
     direct_messages.add_route("imports", on_file_shared, priority=10)
+    app.event("file_shared")(on_file_shared_event)

@@ -4,6 +4,7 @@ import time
 
 from sqlmodel import Session, select
 
+from db import clock
 from db.models import Member, ProcessedEvent
 from tests.slack_driver import SlackDriver, message_text
 
@@ -19,6 +20,8 @@ def test_signed_salesbot_help_lists_every_command(slack: SlackDriver) -> None:
 
 def test_help_in_chinese_for_a_chinese_locale_user(slack: SlackDriver) -> None:
     slack.fake.add_user("UZHANG", "张三", tz="Asia/Shanghai", locale="zh-CN")
+    slack.command("/salesbot", "help", user="UMANAGER")
+    slack.tick(clock.now())  # the scheduler reads the people directory, with each person's locale
     response = slack.command("/salesbot", "help", user="UZHANG")
     text = message_text(response.json())
     assert "salesbot 能做什么" in text and "查询任意指标" in text

@@ -1,0 +1,130 @@
+"""CRM owners joined to the Slack people they are, automatically, and two rows of one person merged.
+
+An owner (a member with a CRM name and no Slack id, made by an import) is linked to a person of the
+directory (a member with a Slack id and no CRM name):
+1. by e-mail, when the file gave one and exactly one person has it;
+2. else by name: the owner's CRM name equals exactly one person's real name, Slack display name or shown
+   name under `name_key` (case, spacing, full-width forms and "Last, First" ignored; Chinese exactly).
+A name two people share is never guessed: it is reported with its candidates. Linking merges the owner's
+row into the person's: every row that points at a member (found from the schema's foreign keys, so a new
+table is never forgotten) moves to the kept row, and the owner's row is deleted.
+
+Tables are named with lightweight `table()` constructs, not the models, so the data migration that merges
+old duplicates can call this code against the schema of its own revision.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import column, delete, exists, inspect, select, table, update
+from sqlalchemy.engine import Connection
+
+from db.people_names import name_key
+
+MEMBER = table(
+    "member", column("id"), column("team_id"), column("slack_user_id"), column("crm_name"), column("email"),
+    column("display_name"), column("real_name"), column("slack_display_name"), column("role"), column("active"),
+)
+
+
+@dataclass
+class LinkReport:
+    by_email: list[str] = field(default_factory=list)
+    by_name: list[str] = field(default_factory=list)
+    ambiguous: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # name -> [(shown name, user id)]
+    left: list[str] = field(default_factory=list)  # not linked (no match, or shared by several people)
+
+    @property
+    def linked(self) -> list[str]:
+        return self.by_email + self.by_name
+
+
+def link_owners(conn: Connection, team_id: str, names: list[str] | None = None, *,
+                emails: dict[str, str] | None = None) -> LinkReport:
+    """Link the unlinked owners of `team_id` (or only `names`) to directory people; see the module rules.
+
+    `emails` ({CRM name: e-mail}) adds e-mails found elsewhere (users.lookupByEmail answers) to the file's.
+    """
+    m = MEMBER
+    rows = conn.execute(
+        select(m.c.id, m.c.slack_user_id, m.c.crm_name, m.c.email, m.c.display_name, m.c.real_name,
+               m.c.slack_display_name).where(m.c.team_id == team_id, m.c.active.is_(True))
+    ).all()
+    wanted = set(names) if names is not None else None
+    owners = [r for r in rows if r.crm_name and not r.slack_user_id and (wanted is None or r.crm_name in wanted)]
+    people = [r for r in rows if r.slack_user_id and not r.crm_name]
+    by_email: dict[str, set[int]] = defaultdict(set)
+    by_name: dict[str, set[int]] = defaultdict(set)
+    for person in people:
+        if person.email:
+            by_email[person.email.lower()].add(person.id)
+        for written in (person.real_name, person.slack_display_name, person.display_name):
+            if name_key(written):
+                by_name[name_key(written)].add(person.id)
+    person_of = {p.id: p for p in people}
+    report = LinkReport()
+    taken: set[int] = set()
+    references = member_references(conn) if owners else []
+    for owner in sorted(owners, key=lambda r: r.crm_name):
+        email = (owner.email or (emails or {}).get(owner.crm_name) or "").lower()
+        matches = by_email.get(email, set()) - taken if email else set()
+        how = report.by_email
+        if len(matches) != 1:
+            matches, how = by_name.get(name_key(owner.crm_name), set()) - taken, report.by_name
+        if len(matches) == 1:
+            (person_id,) = matches
+            merge_members(conn, keep=person_id, drop=owner.id, references=references)
+            taken.add(person_id)
+            how.append(owner.crm_name)
+            continue
+        if len(matches) > 1:
+            report.ambiguous[owner.crm_name] = sorted(
+                (person_of[i].display_name or person_of[i].slack_user_id, person_of[i].slack_user_id) for i in matches
+            )
+        report.left.append(owner.crm_name)
+    return report
+
+
+def member_references(conn: Connection) -> list[tuple[str, str, list[list[str]]]]:
+    """(table, column, unique column sets containing it) for every foreign key to member.id in the schema."""
+    schema = inspect(conn)
+    found = []
+    for name in schema.get_table_names():
+        for fk in schema.get_foreign_keys(name):
+            if fk.get("referred_table") != "member" or len(fk["constrained_columns"]) != 1:
+                continue
+            col = fk["constrained_columns"][0]
+            uniques = [u["column_names"] for u in schema.get_unique_constraints(name)]
+            uniques += [i["column_names"] for i in schema.get_indexes(name) if i.get("unique")]
+            found.append((name, col, [list(u) for u in uniques if col in u]))
+    return found
+
+
+def merge_members(conn: Connection, *, keep: int, drop: int,
+                  references: list[tuple[str, str, list[list[str]]]] | None = None) -> None:
+    """Make `drop` part of `keep`: move every reference, carry over CRM name, e-mail and role, delete `drop`.
+
+    A row of `drop` that would collide with one of `keep` under a unique constraint (the same target set
+    for both rows, say) is dropped: the kept person's own row wins.
+    """
+    m = MEMBER
+    for name, col, uniques in references if references is not None else member_references(conn):
+        for unique in uniques:
+            others = [c for c in unique if c != col]
+            mine, theirs = table(name, *(column(c) for c in unique)), table(name, *(column(c) for c in unique))
+            theirs = theirs.alias("kept")
+            clash = exists().where(theirs.c[col] == keep, *(theirs.c[c] == mine.c[c] for c in others))
+            conn.execute(delete(mine).where(mine.c[col] == drop, clash))
+        target = table(name, column(col))
+        conn.execute(update(target).where(target.c[col] == drop).values({col: keep}))
+    manager = table("member", column("id"), column("manager_id"))
+    conn.execute(update(manager).where(manager.c.id == keep, manager.c.manager_id == keep).values(manager_id=None))
+    old = conn.execute(select(m.c.crm_name, m.c.email, m.c.role).where(m.c.id == drop)).one()
+    conn.execute(delete(m).where(m.c.id == drop))
+    kept = conn.execute(select(m.c.email, m.c.role, m.c.crm_name).where(m.c.id == keep)).one()
+    conn.execute(update(m).where(m.c.id == keep).values(
+        crm_name=kept.crm_name or old.crm_name,
+        email=kept.email or old.email,
+        role="manager" if "manager" in (kept.role, old.role) else kept.role,
+    ))
+

@@ -1,0 +1,134 @@
+"""The people directory from Slack: `users.list` (paged), `team_join` / `user_change`, a daily refresh.
+
+Every person of the workspace becomes a member (db/directory.py) whether or not they ever used salesbot,
+so `/checkin schedule @darcel`, `/salesbot role @Priya manager` and owner linking work on day one.
+- `refresh_directory` reads `users.list` 200 people a page, following `next_cursor`; a 429 is waited out
+  (Retry-After) by the Web API client's retry handler, then the page is asked again.
+- `team_join` and `user_change` update one person as Slack reports the change (no API call).
+- `DirectoryRefresh` is upkeep run by the one scheduler's tick: the directory is re-read at the first tick
+  of a process (`serve`/`socket` start) and when a day old.
+- `fill_profile` completes a member made at first contact from the bare Slack id, after the ack.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, select
+
+from db.directory import SyncReport, directory_synced, person_of, sync_people_retrying
+from db.models import Workspace
+from handlers.context import Deps
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 200
+PEOPLE_EVENTS = ("team_join", "user_change")
+_TEAM_OF_TOKEN: dict[tuple[str, str], str] = {}
+
+
+def read_directory(client: Any) -> list[dict[str, Any]]:
+    """Every user object of the workspace, page by page."""
+    users: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = client.users_list(limit=PAGE_SIZE, include_locale=True, **({"cursor": cursor} if cursor else {}))
+        users.extend(page.get("members") or [])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return users
+
+
+def refresh_directory(client: Any, deps: Deps, team_id: str) -> SyncReport:
+    """Read the whole directory and store it; then link CRM owners the new names now match."""
+    people = [p for p in map(person_of, read_directory(client)) if p is not None]
+    report = sync_people_retrying(deps.engine, team_id, people, managers=frozenset(deps.manager_ids), complete=True)
+    from db.owner_links import link_owners  # noqa: PLC0415 - the linker needs the directory first
+
+    with deps.engine.begin() as conn:
+        link_owners(conn, team_id)
+    log.info("directory of %s: %d people, %d new, %d updated, %d deactivated", team_id, len(people),
+             report.added, report.updated, report.deactivated)
+    return report
+
+
+def ensure_directory(client: Any, deps: Deps, team_id: str) -> bool:
+    """Read the directory now if it never was (a name nobody knows yet); True when it was read."""
+    with deps.engine.connect() as conn:
+        if directory_synced(conn, team_id):
+            return False
+    try:
+        refresh_directory(client, deps, team_id)
+    except SlackApiError as exc:
+        log.warning("could not read the directory of %s: %s", team_id, exc.response.get("error"))
+        return False
+    return True
+
+
+def fill_profile(client: Any, deps: Deps, team_id: str, user_id: str) -> None:
+    """Complete a member known only by Slack id from `users.info` (run after the ack; failures only logged)."""
+    try:
+        user = client.users_info(user=user_id, include_locale=True)["user"]
+    except (SlackApiError, KeyError, TypeError, OSError) as exc:
+        log.warning("could not read the Slack profile of %s: %s", user_id, exc)
+        return
+    person = person_of(user)
+    if person is not None:
+        sync_people_retrying(deps.engine, team_id, [person], managers=frozenset(deps.manager_ids))
+
+
+def on_person_event(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+    """`team_join` / `user_change`: the user object in the event is the new truth about that person."""
+    user = event.get("user")
+    team_id = body.get("team_id") or context.get("team_id")
+    if not isinstance(user, dict) or not team_id:
+        return
+    person = person_of(user)
+    if person is None:
+        return
+    deps: Deps = context["deps"]
+    with deps.engine.connect() as conn:
+        known = conn.execute(select(Workspace.team_id).where(Workspace.team_id == team_id)).first() is not None
+    if not known:  # a workspace salesbot never served: its first request creates it
+        return
+    sync_people_retrying(deps.engine, team_id, [person], managers=frozenset(deps.manager_ids))
+    from db.owner_links import link_owners  # noqa: PLC0415
+
+    with deps.engine.begin() as conn:
+        link_owners(conn, team_id)
+
+
+class DirectoryRefresh:
+    """Scheduler upkeep: the token's workspace re-reads its directory when the bot starts serving (its first
+    tick) and whenever the directory is a day old.
+
+    Not a delivery: nothing is sent, so it stays out of the ledger; `directory_synced_at` (shared by every
+    instance) decides, and a refresh twice at the same moment on two instances is harmless.
+    """
+
+    kind = "directory"
+    every = timedelta(days=1)
+
+    def maintain(self, client: Any, deps: Deps, now: datetime) -> None:
+        key = (getattr(client, "token", None) or "", getattr(client, "base_url", ""))
+        starting = key not in _TEAM_OF_TOKEN  # the first tick of this process: the bot starts serving
+        if starting:  # auth.test once per token and process
+            _TEAM_OF_TOKEN[key] = str(client.auth_test().get("team_id") or "")
+        team_id = _TEAM_OF_TOKEN[key]
+        with Session(deps.engine) as session:
+            ws = session.get(Workspace, team_id) if team_id else None
+            if ws is None:
+                return
+            synced = ws.directory_synced_at
+        if starting or synced is None or now - synced.replace(tzinfo=synced.tzinfo or UTC) >= self.every:
+            refresh_directory(client, deps, team_id)
+
+
+def job_sources() -> list[Any]:
+    return [DirectoryRefresh()]
+
+
+def register(app: Any) -> None:
+    for name in PEOPLE_EVENTS:
+        app.event(name)(on_person_event)
+
