@@ -67,6 +67,13 @@ def run(args: argparse.Namespace) -> int:
     bad = [s for s in stage_map.values() if s.lower() not in ("open", "won", "lost")]
     if bad:
         raise SystemExit(f"--stage-map statuses must be open, won or lost, got {', '.join(bad)}")
+    if path.stat().st_size > options.limits.max_bytes:  # refused before a byte is read into memory
+        from db.importers import ImportRefused, ImportResult
+
+        too_large = ImportRefused("too_large", limit=f"{options.limits.max_bytes // 2**20} MB")
+        for line in summary_lines(ImportResult(args.kind, path.name, status="refused", refusal=too_large)):
+            print(line)
+        return 1
     settings = _settings()
     options.workspace = settings.workspace_defaults
     engine = _engine(settings)

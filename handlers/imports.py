@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from db.engine import session_scope
 from db.importers import ImportOptions, ImportResult, import_file
 from db.importers.formats import guess_kind
+from db.importers.limits import Budget, ImportLimits
 from db.importers.options import parse_pairs
-from db.importers.reading import read_table
+from db.importers.reading import read_header
 from db.importers.report import ImportRefused
 from db.members import link_crm_owner
 from handlers import direct_messages
@@ -28,6 +29,7 @@ from reports.i18n import t
 
 log = logging.getLogger(__name__)
 TABLE_TYPES = {"csv", "tsv", "xlsx", "text", "txt"}
+SLACK_IMPORT_SECONDS = 120.0  # the time budget of a file dropped in Slack (the CLI's is ImportLimits.seconds)
 _KIND_WORDS = {
     "deals": "deals",
     "商机": "deals",
@@ -124,6 +126,7 @@ def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
         reply({"text": blocks[0]["text"]["text"], "blocks": blocks})
         return True
     kind_word, options = options_from_text(event.get("text") or "")
+    options.limits = ImportLimits(max_bytes=deps.max_upload_bytes, seconds=SLACK_IMPORT_SECONDS)
     for shared in files:
         name = shared.get("name") or shared.get("title") or shared.get("id", "file")
         shown = mrkdwn.escape(name)
@@ -153,7 +156,7 @@ def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
         kind = kind_word
         if kind is None:
             try:
-                kind = guess_kind(list(read_table(data, name).frame.columns))
+                kind = guess_kind(read_header(data, name, Budget(options.limits)))
             except ImportRefused:
                 kind = "deals"  # the import itself reports why the file cannot be read
         result = import_file(deps.engine, kind, data, filename=name, team_id=asker.team_id, options=options)

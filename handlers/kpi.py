@@ -6,8 +6,6 @@ ephemeral, with a "Share in channel" button. Charts (`by week`) and CSV exports 
 so per-rep figures never land in a channel nobody chose.
 """
 
-import csv
-import io
 import json
 import logging
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from db import clock
+from db.csv_export import csv_bytes
 from db.engine import session_scope
 from handlers import kpi_views as views
 from handlers.blocks import context, section
@@ -508,9 +507,8 @@ def _export_rows(
 
 
 def _csv_upload(filename: str, rows: list[tuple[Any, ...]], title: str) -> tuple[str, bytes, str]:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return filename, buffer.getvalue().encode("utf-8-sig"), title
+    """An export as a CSV upload; names from data that could start a formula are neutralised."""
+    return filename, csv_bytes(rows), title
 
 
 def register(app: Any) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from db import clock
 from db.importers.formats import DEFAULT_CURRENCY, column_map
+from db.importers.limits import Budget
 from db.importers.options import ImportOptions, Progress
 from db.importers.owners import ensure_owners, unlinked
 from db.importers.reading import RawTable, read_table
@@ -272,11 +273,13 @@ def _import_deals(
     started = time.perf_counter()
     result = ImportResult(kind="deals", filename=filename, team_id=team_id)
     try:
-        raw = read_table(data, filename)
+        budget = Budget(options.limits)
+        raw = read_table(data, filename, budget)
         result.encoding = raw.encoding
         with engine.connect() as conn:
             currency = workspace_currency(conn, team_id, options.workspace.currency)
         prepared = prepare_deals(raw, options, default_currency=currency, today=today or clock.today())
+        budget.check()
     except ImportRefused as refusal:
         result.status, result.refusal = "refused", refusal
         return result

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from db import clock
 from db.importers.deals import Problems, flag_text
 from db.importers.formats import column_map
+from db.importers.limits import Budget
 from db.importers.options import ImportOptions, Progress
 from db.importers.owners import ensure_owners, unlinked
 from db.importers.reading import read_table
@@ -61,7 +62,7 @@ def import_feedback(
     started = time.perf_counter()
     result = ImportResult(kind="feedback", filename=filename, team_id=team_id, file_format="feedback")
     try:
-        raw = read_table(data, filename)
+        raw = read_table(data, filename, Budget(options.limits))
         result.encoding = raw.encoding
         cols = column_map("feedback", list(raw.frame.columns), overrides=options.column_map).columns
         from db.importers.deals import _date_order

@@ -8,6 +8,7 @@ Headers compare case-, space-, underscore- and dot-insensitively.
 import re
 from dataclasses import dataclass
 
+from db.importers.limits import Budget
 from db.importers.reading import RawTable, read_table
 from db.importers.report import ImportRefused, ImportResult
 
@@ -207,11 +208,16 @@ def guess_kind(headers: list[str]) -> str:
 
 
 def read_mapped(
-    kind: str, data: bytes, filename: str, result: ImportResult, overrides: dict[str, str] | None = None
+    kind: str,
+    data: bytes,
+    filename: str,
+    result: ImportResult,
+    overrides: dict[str, str] | None = None,
+    budget: Budget | None = None,
 ) -> tuple[RawTable, dict[str, str]] | None:
     """Read a small file (targets, rates) and map its columns; None when refused (then `result` says why)."""
     try:
-        raw = read_table(data, filename)
+        raw = read_table(data, filename, budget)
         result.encoding = raw.encoding
         cols = column_map(kind, list(raw.frame.columns), overrides=overrides).columns
     except ImportRefused as refusal:

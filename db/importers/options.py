@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from db.importers.limits import ImportLimits
 from db.workspaces import WorkspaceDefaults
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows to write)
@@ -18,6 +19,7 @@ class ImportOptions:
     currency: str | None = None  # default currency when the file names none (else the workspace's)
     # a workspace the import creates (only when it writes) starts with these: the settings' zone, language, currency
     workspace: WorkspaceDefaults = field(default_factory=WorkspaceDefaults)
+    limits: ImportLimits = field(default_factory=ImportLimits)  # size, rows, columns, time (limits.py)
 
 
 def parse_pairs(items: list[str] | None, *, what: str) -> dict[str, str]:

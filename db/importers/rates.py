@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from db.importers.formats import read_mapped
+from db.importers.limits import Budget
 from db.importers.options import ImportOptions
 from db.importers.report import MAX_LISTED, ImportResult, RowProblem
 from db.importers.runs import finish_run, start_run
@@ -24,7 +25,7 @@ from db.rates import BadRate, parse_currency, parse_rate, set_rate
 def import_rates(engine: Engine, data: bytes, *, filename: str, team_id: str, options: ImportOptions) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(kind="rates", filename=filename, team_id=team_id, file_format="rates")
-    mapped = read_mapped("rates", data, filename, result, options.column_map)
+    mapped = read_mapped("rates", data, filename, result, options.column_map, Budget(options.limits))
     if mapped is None:
         return result
     frame, cols = mapped[0].frame, mapped[1]

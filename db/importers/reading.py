@@ -9,12 +9,15 @@ import csv
 import io
 import operator
 import re
+import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from charset_normalizer import from_bytes
 
+from db.importers.limits import Budget, check_shape, check_size, check_zip
 from db.importers.report import ImportRefused
 
 
@@ -24,12 +27,15 @@ class RawTable:
     encoding: str  # "xlsx" for spreadsheets
 
 
-def read_table(data: bytes, filename: str = "") -> RawTable:
-    """Read a CSV/TSV or XLSX file; refuses (ImportRefused) what it cannot read."""
+def read_table(data: bytes, filename: str = "", budget: Budget | None = None, *, header_only: bool = False) -> RawTable:
+    """Read a CSV/TSV or XLSX file within the budget's limits; refuses (ImportRefused) what it cannot read."""
+    budget = budget or Budget()
+    limits = budget.limits
+    check_size(len(data), limits)
     if not data.strip():
         raise ImportRefused("empty_file")
     if data[:4] == b"PK\x03\x04":
-        return RawTable(_read_xlsx(data), "xlsx")
+        return RawTable(_read_xlsx(data, budget, header_only=header_only), "xlsx")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ImportRefused("xls_not_supported")
     encoding = detect_encoding(data)
@@ -46,6 +52,8 @@ def read_table(data: bytes, filename: str = "") -> RawTable:
         head = text = data.decode(encoding)
         source, read_encoding = io.StringIO(text[1:] if text.startswith("\ufeff") else text), None
     delimiter = _delimiter(head[1:] if head.startswith("\ufeff") else head)
+    first_line = head.lstrip("\ufeff").split("\n", 1)[0]
+    check_shape(0, first_line.count(delimiter) + 1, limits)  # before parsing: a header of 100,000 columns
     try:
         frame = pd.read_csv(
             source,
@@ -56,10 +64,21 @@ def read_table(data: bytes, filename: str = "") -> RawTable:
             na_filter=False,
             engine="c",
             skipinitialspace=False,
+            nrows=0 if header_only else limits.max_rows + 1,  # parsing stops there: memory and time bounded
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise ImportRefused("unreadable", detail=str(exc).splitlines()[0][:200]) from None
+    check_shape(len(frame), frame.shape[1], limits)
+    if header_only:
+        frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+        return RawTable(frame, encoding)
+    budget.check()
     return RawTable(_with_rows(_clean(frame)), encoding)
+
+
+def read_header(data: bytes, filename: str = "", budget: Budget | None = None) -> list[str]:
+    """The column names of a file, without reading its rows (to guess what kind of file it is)."""
+    return list(read_table(data, filename, budget, header_only=True).frame.columns)
 
 
 def _with_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -134,12 +153,70 @@ def _delimiter(text: str) -> str:
         return max(",;\t|", key=first.count)
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
+def _read_xlsx(data: bytes, budget: Budget, *, header_only: bool = False) -> pd.DataFrame:
+    """The first sheet, row by row (openpyxl's read-only mode streams the sheet's XML), after the zip's
+    directory passed `check_zip`; stops at the row cap, the column cap or the end of the time budget."""
+    import openpyxl
+
+    limits = budget.limits
     try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False, na_filter=False)
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ImportRefused("unreadable", detail=str(exc)[:200]) from None
+    check_zip(archive, limits)
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [_cell(v) for v in next(rows, ())]
+        check_shape(0, len(header), limits)
+        table: list[list[str]] = []
+        for n, values in enumerate(() if header_only else rows, start=1):
+            if n > limits.max_rows:
+                check_shape(n, 0, limits)
+            if len(values) > limits.max_columns:
+                check_shape(0, len(values), limits)
+            table.append([_cell(v) for v in values])
+            if n % 10_000 == 0:
+                budget.check()
+        book.close()
+    except ImportRefused:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
         raise ImportRefused("unreadable", detail=str(exc)[:200]) from None
-    return _with_rows(_clean(frame.fillna("")))
+    while header and header[-1] == "" and not any(len(r) >= len(header) and r[len(header) - 1] for r in table):
+        header.pop()  # Excel's formatted-but-empty columns
+    width = max([len(header), *(len(r) for r in table)])
+    names = _column_names(header + [""] * (width - len(header)))
+    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in table], columns=names, dtype=object)
+    frame = frame if len(frame.columns) else pd.DataFrame(columns=names)
+    budget.check()
+    return frame if header_only else _with_rows(_clean(frame))
+
+
+def _cell(value: object) -> str:
+    """A cell as pandas' read_excel(dtype=str) would give it: whole floats without '.0', dates with time."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """Unnamed and repeated headers named as pandas does ("Unnamed: 3", "Amount.1")."""
+    seen: dict[str, int] = {}
+    names = []
+    for i, name in enumerate(header):
+        name = name.strip() or f"Unnamed: {i}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
 
 
 def _stripped(series: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -4,11 +4,11 @@ Reasons are codes (`bad_amount`, `missing_close_date`, ...) so each front end ca
 language; REASONS holds the English text the CLI prints.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from db.csv_export import csv_bytes
 
 MAX_LISTED = 20
 
@@ -53,6 +53,11 @@ FILE_PROBLEMS = {
     "unknown_map_field": "--map names an unknown field {detail} (fields: {fields})",
     "unknown_map_column": "--map names a column the file does not have: {detail}",
     "no_rows": "the file has a header but no rows",
+    "too_large_unpacked": "the workbook unpacks to {size}, over the limit of {limit}",
+    "zip_bomb": "the workbook's part {member} inflates {ratio} times (a zip bomb, or not a real export)",
+    "too_many_rows": "the file has more than {limit} rows: split it",
+    "too_many_columns": "the file has {columns} columns; the limit is {limit}",
+    "too_slow": "reading and checking the file took longer than {seconds} s: split it",
     "nul_byte": "row {row} contains a NUL byte (a control character): remove it, or export the file again",
     "mixed_encoding": "row {row} is not {encoding} like the rest of the file (mixed encodings): save the "
     "whole file in one encoding, e.g. UTF-8",
@@ -122,11 +127,9 @@ class ImportResult:
         """The rows left out with --skip-bad-rows, as they were, with a `rejected_because` column."""
         if not self.rejected_rows:
             return b""
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(self.rejected_rows[0].keys()), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(self.rejected_rows)
-        return out.getvalue().encode("utf-8-sig")  # with a BOM so Excel shows Chinese correctly
+        header = list(self.rejected_rows[0].keys())
+        rows = [header, *([row.get(k, "") for k in header] for row in self.rejected_rows)]
+        return csv_bytes(rows, lineterminator="\n")  # formula cells neutralised; a BOM for Excel
 
 
 def summary_lines(result: ImportResult) -> list[str]:

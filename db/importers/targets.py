@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from db import clock
 from db.importers.formats import read_mapped
+from db.importers.limits import Budget
 from db.importers.options import ImportOptions
 from db.importers.owners import ensure_owners, unlinked
 from db.importers.report import MAX_LISTED, ImportResult, RowProblem
@@ -132,7 +133,7 @@ def _stored(metric: str, text: str) -> tuple[int, str | None]:
 def import_targets(engine: Engine, data: bytes, *, filename: str, team_id: str, options: ImportOptions) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(kind="targets", filename=filename, team_id=team_id, file_format="targets")
-    mapped = read_mapped("targets", data, filename, result, options.column_map)
+    mapped = read_mapped("targets", data, filename, result, options.column_map, Budget(options.limits))
     if mapped is None:
         return result
     frame, cols = mapped[0].frame, mapped[1]
