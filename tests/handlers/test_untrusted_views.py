@@ -57,7 +57,7 @@ def test_the_digest_escapes_reps_stages_and_drops(name: str, stage: str, account
         "T1", "weekly", NOV, "en", "USD", cmp, 3, 0.5, 100, 2, (1, 100), 1_000_000,
         reps=[digest.RepLine(1, name, 500, 1000, 0.1, "behind")],
         stages=[(stage, 1, 100)],
-        drop=digest.Drop("product", account, -400, -0.4, digest.Drop("account", name, -300, -0.5)),
+        drop=digest.Drop("product", account, -400, -0.4, detail=digest.Drop("account", name, -300, -0.5)),
     )
     assert_nothing_live(digest.digest_lines(d))
 
