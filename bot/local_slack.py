@@ -49,6 +49,11 @@ class Fault:
         return self.drop or self.hang > 0
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # many senders at once (two tick processes x 8 workers), as Slack takes them
+    daemon_threads = True
+
+
 class LocalSlack:
     """A threaded HTTP server on 127.0.0.1 (port 0 by default) speaking enough of the Slack Web API."""
 
@@ -68,7 +73,7 @@ class LocalSlack:
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self._method_counts: dict[str, int] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server = _Server(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-slack", daemon=True)
 

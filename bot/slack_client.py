@@ -16,6 +16,7 @@ removed from every answer, so a profile name with one cannot break a request.
 
 import logging
 from typing import Any
+from urllib.error import URLError
 from urllib.parse import urlparse
 
 from slack_sdk import WebClient
@@ -68,12 +69,18 @@ class ServerErrorRetryHandler(RetryHandler):
 
 
 class SafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
-    """Retry a connection error only for methods in SAFE_TO_REPEAT (see the module docstring)."""
+    """Retry a connection error when the request cannot have been acted on, or the method is safe to repeat.
+
+    urllib raises URLError while connecting or sending the request (Slack never had the whole request: safe
+    to retry any method); a reset or a closed connection while waiting for the answer comes as
+    ConnectionResetError / RemoteDisconnected: Slack may have acted, so only SAFE_TO_REPEAT methods retry.
+    """
 
     def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
                    error: Exception | None = None) -> bool:
-        return api_method(request) in SAFE_TO_REPEAT and super()._can_retry(
-            state=state, request=request, response=response, error=error)
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        return isinstance(error, URLError) or api_method(request) in SAFE_TO_REPEAT
 
 
 def retry_handlers(max_retries: int = 3, backoff: float = 0.5) -> list[RetryHandler]:

@@ -36,7 +36,7 @@ def test_two_tick_processes_at_the_same_moment_deliver_each_digest_once(
     outputs = [p.communicate(timeout=180)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     sent = sum(int(out.split("sent ")[1].split(",")[0]) for out in outputs)
-    assert sent == len(subs)
+    assert sent == len(subs), outputs
     completes = fake_slack.successful("files.completeUploadExternal")
     assert sorted(c.args["channel_id"] for c in completes) == sorted(f"C0CH{i}" for i in range(6))
     with Session(engine) as session:

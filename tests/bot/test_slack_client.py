@@ -43,3 +43,29 @@ def test_files_upload_v2_reaches_the_channel_with_its_bytes(fake_slack: LocalSla
     (upload,) = fake_slack.uploads()
     assert upload["content"] == png
     assert (upload["channel_id"], upload["initial_comment"], upload["title"]) == ("C1", "*Sales week 47*", "Revenue")
+
+
+def test_a_post_slack_acted_on_before_the_connection_dropped_is_not_sent_again(fake_slack: LocalSlack) -> None:
+    client = make_client("xoxb-test", fake_slack.api_url)
+    fake_slack.fail_next("chat.postMessage", Fault(drop=True))
+    with pytest.raises(Exception):  # noqa: B017 - the caller sees the connection close, whatever its type
+        client.chat_postMessage(channel="C1", text="hello")
+    assert [m["text"] for m in fake_slack.posted("C1")] == ["hello"]  # posted once, never re-sent blind
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_read_is_retried_after_a_dropped_connection(fake_slack: LocalSlack) -> None:
+    client = make_client("xoxb-test", fake_slack.api_url)
+    fake_slack.fail_next("conversations.info", Fault(drop=True))
+    assert client.conversations_info(channel="C1")["channel"]["id"] == "C1"
+    assert len(fake_slack.calls_to("conversations.info")) == 2
+
+
+def test_a_hanging_slack_is_abandoned_at_the_timeout(fake_slack: LocalSlack) -> None:
+    client = make_client("xoxb-test", fake_slack.api_url, timeout=1)
+    fake_slack.fail_next("chat.postMessage", Fault(hang=5))
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        client.chat_postMessage(channel="C1", text="hello")
+    assert time.monotonic() - started < 3
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
