@@ -16,6 +16,7 @@ from bot.middleware import (
     log_request,
     make_attach_asker,
     make_skip_duplicate_events,
+    make_use_salesbot_clients,
     strip_nul,
 )
 from bot.settings import Settings
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *, client: WebClient | None = None, deps: Dep
         logger=logging.getLogger("salesbot.bolt"),
     )
     app.use(strip_nul)
+    app.use(make_use_salesbot_clients(settings.salesbot_slack_timeout))
     app.use(log_request)
     app.use(make_skip_duplicate_events(deps))
     app.use(make_attach_asker(deps, background=executor))

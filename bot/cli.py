@@ -72,7 +72,8 @@ def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
     app = create_app(settings, deps=deps)
     identity = identity_of(app.client)
     print(f"Slack workspace {identity.team_id} ({identity.team_name}), bot user {identity.bot_user_id}", flush=True)
-    return app, Scheduler(deps, app.client, job_sources(), teams={identity.team_id})
+    return app, Scheduler(deps, app.client, job_sources(), teams={identity.team_id},
+                          lease=timedelta(seconds=settings.salesbot_send_lease))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -131,7 +132,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
         raise SystemExit(f"--now {args.now!r} is not an ISO-8601 moment, e.g. 2026-11-30T09:00:00+01:00") from None
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_client(token, settings.slack_api_url, timeout=settings.salesbot_slack_timeout)
-    scheduler = Scheduler(make_deps(settings), client, job_sources(), teams={team})
+    scheduler = Scheduler(make_deps(settings), client, job_sources(), teams={team},
+                          lease=timedelta(seconds=settings.salesbot_send_lease))
     if args.dry_run:
         due = scheduler.dry_run(now)
         for item in due:

@@ -21,6 +21,7 @@ SLASH_COMMANDS = [
 BOT_SCOPES = [
     "chat:write", "chat:write.public", "commands", "im:history", "im:read", "im:write", "files:read",
     "files:write", "users:read", "users:read.email", "channels:read", "groups:read", "app_mentions:read",
+    "channels:history", "groups:history",  # read back a post whose answer was lost (exactly once)
 ]
 
 BOT_EVENTS = ["message.im", "app_home_opened", "app_mention", "file_shared", "team_join", "user_change"]

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.first_contact import FirstContact, tell_adoption
+from bot.respond import SafeRespond
 from bot.slack_client import as_salesbot_client, without_nul
 from db.engine import session_scope
 from db.members import ensure_member, ensure_workspace, member_by_slack_id
@@ -94,14 +95,25 @@ def _has_nul(node: Any) -> bool:
     return False
 
 
-def strip_nul(req: BoltRequest, context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+def make_use_salesbot_clients(timeout: int) -> Callable[..., Any]:
+    """Listeners get salesbot's Web API client (NUL-free answers) and `respond` (timeout, safe retries)."""
+
+    def use_salesbot_clients(context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+        if context.get("client") is not None:
+            context["client"] = as_salesbot_client(context["client"])
+        if context.get("response_url"):
+            context["respond"] = SafeRespond(response_url=context["response_url"], timeout=timeout)
+        return next()
+
+    return use_salesbot_clients
+
+
+def strip_nul(req: BoltRequest, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
     """Remove NUL characters from the request body, before any listener reads it.
 
     The parsed body is replaced in place (`command`, `event`, `view` are views of it), and so is the raw
     body, because Bolt parses the raw body again for the copy that lazy listeners get (after verification:
     the signature was checked on what Slack sent)."""
-    if context.get("client") is not None:
-        context["client"] = as_salesbot_client(context["client"])  # NUL-free Web API answers too
     if _has_nul(req.body):
         clean = without_nul(req.body)
         req.body.clear()

@@ -3,11 +3,17 @@
 For each due delivery: claim it in the ledger (unique key, before sending), send, mark sent. A short
 rate limit (Retry-After up to RATE_LIMIT_WAIT seconds) is waited out inside the Web API client; a longer
 one, or Slack refusing again, puts the delivery back to `pending` until Retry-After (or the backoff, if
-longer) has passed, for a later tick. Waiting minutes inside a tick would outlive the claim's lease.
-Permanent errors mark it failed and the source tells the subscriber once; so does a send interrupted by a
-crash (it may have gone out, so it is never resent). Occurrences older than the source's grace window when
-first seen are recorded as skipped and logged, so a bot that was down for a day does not spam a week of
-digests; one that is already pending (being retried) keeps its retries.
+longer) has passed, for a later tick. Permanent errors mark it failed and the source tells the subscriber
+once. Occurrences older than the source's grace window when first seen are recorded as skipped and logged,
+so a bot that was down for a day does not spam a week of digests; one that is already pending (being
+retried) keeps its retries.
+
+When Slack's answer is lost (a timeout, a dropped connection) or the process dies mid-send, nobody knows
+whether the message went out. Every post carries the delivery's key (handlers/delivery_client.py) and
+every attempt after the first looks for it before posting: found, the delivery is marked sent; not found,
+it is sent. A crashed send is noticed by its lease: the ticking process renews the lease of what it is
+sending every quarter lease (a heartbeat), so a lease that ran out means its process is gone, and the next
+tick (of any instance) releases it for that look-then-send attempt, within a minute, not half an hour.
 """
 
 import logging
@@ -30,12 +36,14 @@ from bot.slack_client import as_salesbot_client
 from db import clock, deliveries
 from db.workspaces import DEMO_TEAM_ID
 from handlers.context import Deps
+from handlers.delivery_client import AMBIGUOUS, DeliveryClient, delivery_key
 from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, JobSource, PermanentFailure
 
 log = logging.getLogger("salesbot.scheduler")
 TICK_SECONDS = 30
 RATE_LIMIT_WAIT = 30  # seconds of Retry-After waited inside a tick; longer waits go back to the ledger
 BACKOFF_BASE = 30  # seconds before the first retry on a later tick, doubling each attempt
+SEND_LEASE = timedelta(seconds=60)  # default of SALESBOT_SEND_LEASE
 
 
 def retry_after_seconds(headers: Any) -> int:
@@ -90,13 +98,53 @@ class TickReport:
     details: list[str] = field(default_factory=list)
 
 
+class Heartbeat:
+    """Renews the lease of every delivery this process is sending, every quarter lease, while any is."""
+
+    def __init__(self, deps: Deps, lease: timedelta) -> None:
+        self.deps, self.lease = deps, lease
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, delivery_id: int) -> None:
+        with self._lock:
+            self._ids.add(delivery_id)
+            if self._thread is None or not self._thread.is_alive():
+                self._wake.clear()
+                self._thread = threading.Thread(target=self._run, name="salesbot-heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, delivery_id: int) -> None:
+        with self._lock:
+            self._ids.discard(delivery_id)
+            if not self._ids:
+                self._wake.set()
+
+    def _run(self) -> None:
+        while not self._wake.wait(self.lease.total_seconds() / 4):
+            with self._lock:
+                ids = sorted(self._ids)
+            if not ids:
+                return
+            try:
+                with Session(self.deps.engine) as session:
+                    deliveries.renew_leases(session, ids, until=clock.now() + self.lease)
+            except Exception:  # the lease runs out and another tick looks: no duplicate, a little later
+                log.exception("could not renew the lease of %d deliveries", len(ids))
+
+
 class Scheduler:
     def __init__(self, deps: Deps, client: WebClient, sources: Sequence[JobSource], *, workers: int = 8,
-                 teams: Collection[str] | None = None) -> None:
-        """`teams`: the workspaces this process sends for (its token's); None: every one but the demo."""
+                 teams: Collection[str] | None = None, lease: timedelta = SEND_LEASE) -> None:
+        """`teams`: the workspaces this process sends for (its token's); None: every one but the demo.
+        `lease`: how long a send may go without this process's heartbeat (SALESBOT_SEND_LEASE)."""
         self.deps, self.client, self.sources = deps, scheduler_client(client), list(sources)
         self.teams = frozenset(teams) if teams is not None else None
         self.workers = workers
+        self.lease = lease
+        self.heartbeat = Heartbeat(deps, lease)
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
@@ -105,7 +153,7 @@ class Scheduler:
         now = (now or clock.now()).astimezone(UTC)
         report = TickReport()
         with self._lock:
-            self._report_interrupted(now, report)
+            self._release_interrupted(now)
             for source in self.sources:
                 if hasattr(source, "maintain"):  # upkeep, not deliveries: no ledger, not in the report
                     self._maintain(source, now)
@@ -196,26 +244,38 @@ class Scheduler:
                 occurrence=item.occurrence,
                 recipient=item.recipient,
                 now=now,
-                lease=deliveries.LEASE + max(timedelta(0), clock.now() - now),  # a backfill's lease is real
+                lease=self.lease + max(timedelta(0), clock.now() - now),  # a backfill's lease is real
             )
             if claimed is None:
                 return None
-            backoff = timedelta(seconds=BACKOFF_BASE * 2 ** (claimed.attempts - 1))
+            self.heartbeat.add(claimed.id)  # type: ignore[arg-type]
             try:
-                source.deliver(item, self.client, self.deps)
-            except SlackApiError as exc:
-                error = str(exc.response.get("error") or exc.response.status_code)
-                if error in PERMANENT_SLACK_ERRORS:
-                    return self._fail(session, source, item, claimed.id, error)
-                retry_after = timedelta(seconds=retry_after_seconds(exc.response.headers))
-                return self._retry(session, source, item, claimed, now, max(retry_after, backoff), error)
-            except PermanentFailure as exc:
-                return self._fail(session, source, item, claimed.id, str(exc))
-            except Exception as exc:  # a bug in a source must not stop the other deliveries
-                log.exception("%s for %s crashed", item.kind, item.recipient)
-                return self._retry(session, source, item, claimed, now, 2 * backoff, repr(exc))
-            deliveries.mark_sent(session, claimed.id, now=now)  # type: ignore[arg-type]
-            return "sent"
+                return self._attempt(session, source, item, claimed, now)
+            finally:
+                self.heartbeat.discard(claimed.id)  # type: ignore[arg-type]
+
+    def _attempt(self, session: Session, source: JobSource, item: DueDelivery, claimed: Any, now: datetime) -> str:
+        """Send once (looking first when an earlier attempt may have gone out) and record the outcome."""
+        backoff = timedelta(seconds=BACKOFF_BASE * 2 ** (claimed.attempts - 1))
+        client = DeliveryClient(self.client, delivery_key(item.kind, item.schedule_id, item.occurrence, item.recipient),
+                                look_first=claimed.attempts > 1)
+        try:
+            source.deliver(item, client, self.deps)  # type: ignore[arg-type]
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+            if error in PERMANENT_SLACK_ERRORS:
+                return self._fail(session, source, item, claimed.id, error)
+            retry_after = timedelta(seconds=retry_after_seconds(exc.response.headers))
+            return self._retry(session, source, item, claimed, now, max(retry_after, backoff), error)
+        except PermanentFailure as exc:
+            return self._fail(session, source, item, claimed.id, str(exc))
+        except AMBIGUOUS as exc:  # Slack may have acted: the next attempt looks before it sends
+            return self._retry(session, source, item, claimed, now, backoff, f"no answer from Slack: {exc!r}")
+        except Exception as exc:  # a bug in a source must not stop the other deliveries
+            log.exception("%s for %s crashed", item.kind, item.recipient)
+            return self._retry(session, source, item, claimed, now, 2 * backoff, repr(exc))
+        deliveries.mark_sent(session, claimed.id, now=now)  # type: ignore[arg-type]
+        return "sent"
 
     def _retry(
         self,
@@ -247,23 +307,13 @@ class Scheduler:
         except Exception:
             log.exception("could not report the failed %s", item.kind)
 
-    def _report_interrupted(self, now: datetime, report: TickReport) -> None:
-        """Sends cut off by a crash are failed (never resent: they may have gone out) and reported once."""
+    def _release_interrupted(self, now: datetime) -> None:
+        """Sends cut off by a crash (lease ran out) go back to pending: the next attempt looks, then sends."""
         with Session(self.deps.engine) as session:  # leases run on the wall clock, even when ticking the past
             rows = deliveries.expire_interrupted_rows(session, now=max(now, clock.now()))
-        by_kind = {source.kind: source for source in self.sources}
         for row in rows:
-            report.failed += 1
-            log.error(
-                "%s %s for %s was interrupted while sending; marked failed", row.kind, row.schedule_id, row.recipient
-            )
-            source = by_kind.get(row.kind)
-            if source is not None and self._serves(row.team_id):
-                self._tell(
-                    source,
-                    DueDelivery(row.team_id, row.kind, row.schedule_id, row.occurrence, row.recipient),
-                    str(row.last_error),
-                )
+            log.warning("%s %s for %s was interrupted while sending; looking in Slack before sending again",
+                        row.kind, row.schedule_id, row.recipient)
 
     def run_forever(self, interval: float = TICK_SECONDS) -> None:
         """Tick every `interval` seconds until `stop()`; errors are logged, never fatal."""

@@ -1,8 +1,11 @@
 """The delivery ledger: each owed message is recorded under a unique key before it is sent.
 
 `claim` inserts the row if it is new (ON CONFLICT DO NOTHING) and then takes it with a conditional UPDATE
-that only one caller can win, on SQLite and on PostgreSQL, in one process or many. A row left in
-`sending` by a crash is not resent (it may have gone out); it is marked failed so a person can look.
+that only one caller can win, on SQLite and on PostgreSQL, in one process or many. A row in `sending`
+carries a lease (`claimed_until`) that the sending process renews while it works (the scheduler's
+heartbeat); a row whose lease ran out was cut off by a crash. It goes back to `pending`, and the next
+attempt looks in Slack for the message (its metadata carries the key) before sending: found, it is marked
+sent; not found, it is sent (handlers/delivery_client.py).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -15,9 +18,10 @@ from sqlmodel import Session, select
 from db.models import Delivery
 
 MAX_ATTEMPTS = 6
-# How long a claimed send may take before it counts as interrupted: longer than the slowest send the scheduler
-# allows (a digest's 7 Web API calls, each with up to 3 rate-limit waits of at most 30 s and a 30 s timeout).
-LEASE = timedelta(minutes=30)
+# How long a claimed send may go without its lease renewed before it counts as interrupted. The scheduler
+# renews it every quarter lease while a send is in flight (SALESBOT_SEND_LEASE); callers without a heartbeat
+# (a feedback alert sent inside a request) get this, longer than their few 10-second Web API calls.
+LEASE = timedelta(minutes=2)
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -136,19 +140,30 @@ def mark_failed(session: Session, delivery_id: int, *, error: str) -> None:
     session.commit()
 
 
-INTERRUPTED = "interrupted while sending; not resent to avoid a duplicate"
+INTERRUPTED = "interrupted while sending; looked up in Slack before sending again"
+
+
+def renew_leases(session: Session, ids: list[int], *, until: datetime) -> None:
+    """Extend the lease of deliveries this process is still sending (the heartbeat)."""
+    if ids:
+        session.exec(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == "sending")  # type: ignore[union-attr, call-overload]
+            .values(claimed_until=until)
+        )
+        session.commit()
 
 
 def expire_interrupted_rows(session: Session, *, now: datetime) -> list[Delivery]:
-    """Deliveries stuck in `sending` past their lease (the process died mid-send) become failed, not resent.
+    """Deliveries stuck in `sending` past their lease (the process died mid-send) go back to `pending`.
 
-    Returns the rows this call failed (each row to exactly one caller, even with several instances), so
-    the caller can tell the subscriber once.
+    The next attempt looks before it sends (the message may have gone out). Returns the rows this call
+    released (each row to exactly one caller, even with several instances), for the log.
     """
     stuck = (
         update(Delivery)
         .where(Delivery.status == "sending", Delivery.claimed_until < now)
-        .values(status="failed", last_error=INTERRUPTED, claimed_until=None)
+        .values(status="pending", last_error=INTERRUPTED, claimed_until=None, next_attempt_at=None)
         .returning(Delivery.id)
     )
     ids = list(session.exec(stuck).scalars())  # type: ignore[call-overload]

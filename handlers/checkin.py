@@ -24,13 +24,14 @@ from db import clock
 from db.engine import session_scope
 from db.members import ensure_member, member_by_slack_id
 from db.models import CheckinRun, CheckinSchedule, Member, Workspace
+from db.repeats import first_time
 from handlers import checkin_views as views
 from handlers import direct_messages
 from handlers.blocks import context as context_block
 from handlers.blocks import section
 from handlers.context import Deps, asker_of, deps_of
 from handlers.jobs import DueDelivery, PermanentFailure
-from handlers.replies import managers_only, not_understood
+from handlers.replies import managers_only, not_understood, repeated
 from reports import checkins as domain
 from reports import formatting as fmt
 from reports import mrkdwn
@@ -284,6 +285,12 @@ def cmd_schedule(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps
         if unknown:
             who = mrkdwn.escape(mrkdwn.capped(", ".join(f"@{u}" for u in unknown)))
             respond(text=t("checkin.unknown_rep", lang, who=who))
+            return
+        earlier = first_time(session, team_id=asker.team_id, user_id=asker.user_id, action="checkin schedule",
+                             content=rest, now=clock.now())
+        if earlier is not None:
+            respond(blocks=repeated(what="/checkin schedule", at=earlier, timezone=asker.timezone,
+                                    check="`/checkin list`", language=lang), text="/checkin schedule")
             return
         schedule = _create(session, asker=asker, reps=reps, spec=spec)
         reply = _confirmation(session, schedule, reps, lang)

@@ -26,11 +26,13 @@ from db import clock, deliveries
 from db import feedback as store
 from db.engine import session_scope
 from db.models import Deal, Delivery, Feedback, Member
+from db.repeats import first_time
 from handlers.blocks import Block, context, message, section
 from handlers.context import Asker, Deps, asker_of, deps_of
+from handlers.delivery_client import AMBIGUOUS, DeliveryClient, delivery_key
 from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, PermanentFailure
 from handlers.kpi import local_today
-from handlers.replies import not_understood
+from handlers.replies import not_understood, repeated
 from reports import feedback_analysis as analysis
 from reports import mrkdwn
 from reports.formatting import date_short, number, percent
@@ -98,9 +100,14 @@ add_catalog(
             "en": "No feedback in {period}. Log some: `/feedback Cancity 4 quick delivery`",
             "zh": "{period} 没有客户反馈。记录一条：`/feedback Cancity 4 交付很及时`",
         },
+        "feedback.what": {"en": "feedback", "zh": "反馈"},
+        "feedback.check": {"en": "`/feedback summary` shows it.", "zh": "`/feedback 汇总` 可以查看。"},
         "feedback.failed": {
-            "en": "Sorry, that did not work. The error was logged; please try again.",
-            "zh": "抱歉，操作失败，错误已记录，请重试。",
+            "en": "Sorry, something went wrong while I was answering; the error was logged. What you sent may "
+            "already be saved: `/feedback summary` shows it. The same line sent again within 2 minutes is "
+            "recognised and never stored twice.",
+            "zh": "抱歉，回复时出了问题，错误已记录。你发送的内容可能已经保存：`/feedback 汇总` 可以查看。"
+            "2 分钟内再次发送同样的内容会被识别，不会重复保存。",
         },
         "feedback.bad_rating": {
             "en": "a rating of {n}: use 1-5, or `nps {n}` for the 0-10 scale",
@@ -276,6 +283,12 @@ def log_feedback(
     lang = asker.language
     with session_scope(deps.engine) as session:
         account = store.known_account(session, asker.team_id, request.account) or request.account
+        earlier = first_time(session, team_id=asker.team_id, user_id=asker.user_id, action="feedback",
+                             content=f"{account}|{request.rating}|{request.scale}|{request.comment}", now=clock.now())
+        if earlier is not None:
+            blocks = repeated(what=t("feedback.what", lang), at=earlier, timezone=asker.timezone,
+                              check=t("feedback.check", lang), language=lang)
+            return message(blocks[0]["text"]["text"], blocks)
         owner = store.account_owner(session, asker.team_id, account)
         member_id = owner.id if owner else (None if asker.is_manager else asker.member_id)
         row, _created = store.add_feedback(
@@ -392,8 +405,14 @@ def send_alerts(feedback_id: int, *, client: Any, deps: Deps, now: datetime) -> 
             )
             if claimed is None:
                 continue  # already sent (or being sent) by another request, instance or tick
+            key = delivery_key(ALERT_KIND, due.schedule_id, due.occurrence, uid)
             try:
-                source.deliver(due, client, deps)
+                source.deliver(due, DeliveryClient(client, key, look_first=claimed.attempts > 1), deps)
+            except AMBIGUOUS as exc:  # Slack may have posted it: the next tick looks before sending again
+                deliveries.retry_later(session, claimed, now=now, delay=timedelta(seconds=30),
+                                       error=f"no answer from Slack: {exc!r}")
+                log.warning("feedback alert %s to %s: no answer from Slack; the next tick checks", feedback_id, uid)
+                continue
             except (SlackApiError, PermanentFailure) as exc:
                 error = str(exc.response.get("error")) if isinstance(exc, SlackApiError) else str(exc)
                 if isinstance(exc, PermanentFailure) or error in PERMANENT_SLACK_ERRORS:

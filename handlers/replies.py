@@ -1,7 +1,10 @@
 """The shared shapes of a command's answer: help, and "what I understood, what I did not, what works"."""
 
+from datetime import datetime
 from typing import Any
 
+from db.clock import zone
+from db.repeats import REPEAT_WINDOW
 from handlers.blocks import Block, context, section
 from reports import mrkdwn
 from reports.i18n import add_catalog, t
@@ -11,6 +14,10 @@ add_catalog({
     "reply.understood_nothing": {"en": "I did not understand {rest}.", "zh": "我没看懂{rest}。"},
     "reply.try": {"en": "Try: {examples}", "zh": "试试：{examples}"},
     "reply.and": {"en": " and ", "zh": "和"},
+    "reply.repeated": {"en": "You sent the same {what} at {at}: it was done then, once. A repeat within {minutes} "
+                       "minutes is not applied again. {check}",
+                       "zh": "你在 {at} 已发送过同样的{what}：当时已执行一次。"
+                             "{minutes} 分钟内的重复不会再次执行。{check}"},
     "reply.managers_only": {"en": "Only managers can {what}. Ask a manager, or see `/salesbot help`.",
                             "zh": "只有经理可以{what}。请联系经理，或查看 `/salesbot help`。"},
 })
@@ -45,3 +52,10 @@ def not_understood_reply(*, understood: list[str], rest: str, examples: list[str
 
 def managers_only(what: str, language: str) -> list[Block]:
     return [section(t("reply.managers_only", language, what=what))]
+
+
+def repeated(*, what: str, at: datetime, timezone: str, check: str, language: str) -> list[Block]:
+    """The answer to a user's identical repeat within the window: when it was done, and where to see it."""
+    line = t("reply.repeated", language, what=what, at=at.astimezone(zone(timezone)).strftime("%H:%M:%S"),
+             minutes=int(REPEAT_WINDOW.total_seconds() // 60), check=check)
+    return [section(line)]

@@ -14,11 +14,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine, select
 
 from bot.local_slack import Fault, LocalSlack
-from bot.scheduler import Scheduler, retry_after_seconds
+from bot.scheduler import SEND_LEASE, Scheduler, retry_after_seconds
 from bot.slack_client import make_client
 from db import clock, deliveries
 from db.models import Delivery
 from handlers.context import Deps
+from handlers.delivery_client import DeliveryClient, delivery_key
 from handlers.jobs import DueDelivery
 from reports.recurrence import Recurrence, latest_at_or_before, next_after, to_utc
 
@@ -205,24 +206,49 @@ def test_giving_up_after_the_last_attempt_fails_it_and_tells_once(engine: Engine
     assert len(source.failed) == 1 and "gave up after 6 attempts" in source.failed[0][1]
 
 
-def test_a_send_cut_off_by_a_crash_is_not_resent_but_reported_once(engine: Engine, fake_slack: LocalSlack) -> None:
-    source = Greeter(["UANN"])
-    with Session(engine) as session:  # a process claimed it and died before marking it
-        assert (
-            deliveries.claim(
-                session, team_id="T0001", kind="greeting", schedule_id=1, occurrence=T0, recipient="UANN", now=T0
-            )
-            is not None
+def _crashed_mid_send(engine: Engine, fake: LocalSlack, *, posted: bool) -> None:
+    """A process claimed the greeting to UANN, maybe posted it (with its key), and died before marking it."""
+    with Session(engine) as session:
+        claimed = deliveries.claim(
+            session, team_id="T0001", kind="greeting", schedule_id=1, occurrence=T0, recipient="UANN", now=T0,
+            lease=SEND_LEASE,
         )
+        assert claimed is not None
+    if posted:
+        key = delivery_key("greeting", 1, T0, "UANN")
+        DeliveryClient(make_client("xoxb-test", fake.api_url), key, look_first=False).chat_postMessage(
+            channel="UANN", text="hello UANN")
+
+
+@pytest.mark.parametrize("posted", [True, False], ids=["had-gone-out", "had-not-gone-out"])
+def test_a_send_cut_off_by_a_crash_is_looked_up_then_sent_or_marked_once(
+    engine: Engine, fake_slack: LocalSlack, posted: bool
+) -> None:
+    source = Greeter(["UANN"])
+    _crashed_mid_send(engine, fake_slack, posted=posted)
     scheduler = _scheduler(engine, fake_slack, source)
-    inside = T0 + deliveries.LEASE - timedelta(minutes=1)
-    assert scheduler.tick(inside).sent == 0  # still inside its lease: maybe still sending
-    report = scheduler.tick(T0 + deliveries.LEASE + timedelta(minutes=1))
-    assert (report.sent, report.failed) == (0, 1)
-    assert scheduler.tick(T0 + deliveries.LEASE + timedelta(minutes=2)).failed == 0
-    assert _greetings(fake_slack) == []
-    assert [(r.status, r.last_error) for r in _rows(engine)] == [("failed", deliveries.INTERRUPTED)]
-    assert source.failed == [("UANN", deliveries.INTERRUPTED)]
+    assert scheduler.tick(T0 + SEND_LEASE / 2).sent == 0  # still inside its lease: maybe still sending
+    report = scheduler.tick(T0 + SEND_LEASE + timedelta(seconds=1))  # the lease ran out: look, then send
+    assert (report.sent, report.failed) == (1, 0)
+    assert scheduler.tick(T0 + timedelta(hours=1)).sent == 0
+    assert [m["text"] for m in fake_slack.posted("DANN")] == ["hello UANN"]  # exactly once either way
+    assert bool(fake_slack.calls_to("conversations.history"))  # it looked before deciding
+    assert [(r.status, r.attempts) for r in _rows(engine)] == [("sent", 2)]
+    assert source.failed == []  # nobody is told it failed: it did not
+
+
+def test_a_lost_answer_is_looked_up_before_sending_again(engine: Engine, fake_slack: LocalSlack) -> None:
+    """Slack posted the DMs but the answers never came (hang past the timeout, connection closed)."""
+    source = Greeter(["UANN", "UBOB", "UCID"])
+    fake_slack.fail_next("chat.postMessage", Fault(hang=3), Fault(drop=True))
+    scheduler = Scheduler(Deps(engine=engine), make_client("xoxb-test", fake_slack.api_url, timeout=1), [source])
+    first = scheduler.tick(T0)
+    assert (first.sent, first.retrying) == (1, 2)
+    second = scheduler.tick(T0 + timedelta(minutes=5))
+    assert (second.sent, second.failed) == (2, 0)
+    for dm in ("DANN", "DBOB", "DCID"):
+        assert len(fake_slack.posted(dm)) == 1, dm
+    assert {r.status for r in _rows(engine)} == {"sent"}
 
 
 def test_a_broken_source_does_not_stop_the_others(engine: Engine, fake_slack: LocalSlack) -> None:

@@ -1,0 +1,131 @@
+"""Exactly once when Slack's answer is lost: every scheduled post carries its delivery key, looked up before a
+second attempt sends it again.
+
+A post whose answer never came (a timeout, a dropped connection, a crash mid-send) may or may not be in
+Slack. Re-sending blind could post it twice; never re-sending could lose it. So each message a delivery
+posts carries the delivery's key in Slack's message metadata (event_type `salesbot_delivery`), and a file
+upload carries it in its file name; when the scheduler tries a delivery again, `DeliveryClient` first reads
+the channel (`conversations.history`, or `conversations.replies` for a thread, with `include_all_metadata`)
+and, if the message is there, returns it instead of posting.
+
+A delivery may post several messages (a thread head and its reply): each carries the key and its position,
+so a retry skips exactly those that went out.
+
+`AMBIGUOUS` are the errors after which nobody knows whether Slack acted: the delivery goes back to the
+ledger as pending, and the next attempt looks before it posts.
+"""
+
+import hashlib
+import logging
+from http.client import HTTPException
+from pathlib import PurePosixPath
+from typing import Any
+
+from slack_sdk import WebClient
+
+log = logging.getLogger("salesbot.delivery")
+EVENT_TYPE = "salesbot_delivery"
+AMBIGUOUS = (TimeoutError, ConnectionError, HTTPException, OSError)  # OSError covers urllib's URLError
+LOOK_PAGES = 10  # newest 2,000 messages of the channel: a retry comes minutes after the lost answer
+
+
+def delivery_key(kind: str, schedule_id: int, occurrence: Any, recipient: str) -> str:
+    """The ledger key of a delivery as one string (what goes into the message metadata)."""
+    stamp = occurrence.isoformat() if hasattr(occurrence, "isoformat") else str(occurrence)
+    return f"{kind}:{schedule_id}:{stamp}:{recipient}"
+
+
+def file_mark(mark: str) -> str:
+    """A short, stable tag of a delivery's upload, put in the file name (file shares carry no metadata)."""
+    return hashlib.sha256(mark.encode()).hexdigest()[:12]
+
+
+def _marked_name(filename: str, tag: str) -> str:
+    path = PurePosixPath(filename or "file")
+    return f"{path.stem}.{tag}{path.suffix}"
+
+
+class DeliveryClient:
+    """The scheduler's WebClient for one delivery attempt (every other method passes through unchanged)."""
+
+    def __init__(self, client: WebClient, key: str, *, look_first: bool) -> None:
+        self._client = client
+        self.key = key
+        self.look_first = look_first
+        self._posts = 0
+        self.found: list[str] = []  # marks of messages found already in Slack (not posted again)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def _next_mark(self) -> str:
+        self._posts += 1
+        return f"{self.key}#{self._posts}"
+
+    # -- posting ---------------------------------------------------------------------------------------
+    def chat_postMessage(self, **kwargs: Any) -> Any:  # noqa: N802 - slack_sdk's name
+        mark = self._next_mark()
+        kwargs["metadata"] = {"event_type": EVENT_TYPE, "event_payload": {"key": mark}}
+        if self.look_first:
+            channel = self._channel(str(kwargs.get("channel") or ""))
+            found = self._find(channel, kwargs.get("thread_ts"), lambda m: _metadata_key(m) == mark)
+            if found is not None:
+                self.found.append(mark)
+                log.info("%s is already in %s (ts %s): not posted again", mark, channel, found["ts"])
+                return {"ok": True, "channel": channel, "ts": found["ts"], "message": found}
+        return self._client.chat_postMessage(**kwargs)
+
+    def files_upload_v2(self, **kwargs: Any) -> Any:
+        mark = self._next_mark()
+        tag = file_mark(mark)
+        if kwargs.get("file_uploads"):
+            kwargs["file_uploads"] = [{**f, "filename": _marked_name(f.get("filename", ""), tag)}
+                                      for f in kwargs["file_uploads"]]
+        else:
+            kwargs["filename"] = _marked_name(kwargs.get("filename") or "", tag)
+        channel = kwargs.get("channel")
+        if self.look_first and channel:
+            channel = self._channel(str(channel))
+            found = self._find(channel, kwargs.get("thread_ts"), lambda m: _has_file_tag(m, tag))
+            if found is not None:
+                self.found.append(mark)
+                log.info("%s is already in %s (ts %s): not uploaded again", mark, channel, found["ts"])
+                return {"ok": True, "files": found.get("files") or []}
+        return self._client.files_upload_v2(**kwargs)
+
+    # -- looking -----------------------------------------------------------------------------------------
+    def _channel(self, channel: str) -> str:
+        """History is read by conversation id: a post to a user id went to the DM with them."""
+        if channel[:1] in ("U", "W"):
+            return str(self._client.conversations_open(users=channel)["channel"]["id"])
+        return channel
+
+    def _find(self, channel: str, thread_ts: str | None, match: Any) -> dict[str, Any] | None:
+        cursor = None
+        for _ in range(LOOK_PAGES):
+            args: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": True}
+            if cursor:
+                args["cursor"] = cursor
+            if thread_ts:
+                page = self._client.conversations_replies(ts=thread_ts, **args)
+            else:
+                page = self._client.conversations_history(**args)
+            for message in page.get("messages") or []:
+                if match(message):
+                    return message
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+
+def _metadata_key(message: dict[str, Any]) -> str | None:
+    meta = message.get("metadata") or {}
+    if meta.get("event_type") != EVENT_TYPE:
+        return None
+    return (meta.get("event_payload") or {}).get("key")
+
+
+def _has_file_tag(message: dict[str, Any], tag: str) -> bool:
+    return any(f".{tag}." in str(f.get("name") or "") or str(f.get("name") or "").endswith(f".{tag}")
+               for f in message.get("files") or [])
