@@ -666,7 +666,7 @@ def submit_setup(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: A
         return
     ack()
     questions = [q.strip() for q in values["questions"].splitlines() if q.strip()]
-    default = questions == domain.default_questions(lang)
+    default = questions in (domain.default_questions(lang), domain.default_questions(lang, values["cadence"]))
     spec = {
         "cadence": values["cadence"],
         "weekday": values["weekday"],
@@ -914,7 +914,7 @@ class CheckinSource:
             _refresh(rep, profile)
             ws = session.get(Workspace, rep.team_id)
             today = _local(now, rep.timezone or (ws.timezone if ws else "UTC")).date()
-            questions = domain.questions_for(schedule.questions, _language(rep, ws))
+            questions = domain.questions_for(schedule.questions, _language(rep, ws), schedule.cadence)
             run = store.start_run(
                 session,
                 team_id=item.team_id,

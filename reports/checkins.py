@@ -66,11 +66,24 @@ add_catalog(
         "checkin.round.no_blockers": {"en": "No blockers mentioned.", "zh": "没有提到阻碍。"},
         "checkin.brief.title": {"en": "*1:1 with {name} · {when}*", "zh": "*与 {name} 的一对一 · {when}*"},
         "checkin.brief.kpis": {
-            "en": "KPIs: {month} {revenue} ({att} of target, {status}) · {quarter} to date {qatt}"
-            " · win rate {win} (team {team_win})",
-            "zh": "指标：{month} {revenue}（目标完成 {att}，{status}）· {quarter}至今 {qatt}"
-            " · 赢率 {win}（团队 {team_win}）",
+            "en": "KPIs: {month} {month_part} · {quarter} to date {qatt} · win rate {win} (team {team_win})",
+            "zh": "指标：{month} {month_part}· {quarter}至今 {qatt} · 赢单率 {win}（团队 {team_win}）",
         },
+        "checkin.brief.month": {
+            "en": "{revenue} ({att} of target · pace {pace} · {status})",
+            "zh": "{revenue}（目标完成 {att} · 进度 {pace} · {status}）",
+        },
+        "checkin.brief.month_no_target": {"en": "{revenue} (no target)", "zh": "{revenue}（无目标）"},
+        "checkin.brief.month_early": {
+            "en": "so far {revenue} (day {day} of {days} · pace {pace}) · {last} {last_part}",
+            "zh": "至今 {revenue}（第 {day}/{days} 天 · 进度 {pace}）· {last} {last_part}",
+        },
+        "checkin.brief.last_month": {
+            "en": "{revenue} ({att} of target · {status})",
+            "zh": "{revenue}（目标完成 {att} · {status}）",
+        },
+        "checkin.status.hit": {"en": "hit", "zh": "已达成"},
+        "checkin.status.missed": {"en": "missed by {gap}", "zh": "未达成，差 {gap}"},
         "checkin.brief.slipped": {
             "en": "Slipped: {deals} past their close date ({amount})",
             "zh": "延期：{count} 个商机已过预计成交日（{amount}）",
@@ -120,13 +133,26 @@ _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _VACATION = re.compile(r"vacation|holiday|on leave|out of office|\booo\b|休假|年假|假期|请假", re.IGNORECASE)
 
 
-def default_questions(language: str) -> list[str]:
-    return list(DEFAULT_QUESTIONS["zh" if language == "zh" else "en"])
+# The span a check-in looks back on, by the schedule's cadence: a monthly one-on-one asks about the month.
+_SPAN_WORDS = {
+    "weekly": ("this week", "本周"),
+    "biweekly": ("these two weeks", "这两周"),
+    "monthly": ("this month", "本月"),
+}
 
 
-def questions_for(schedule_questions: list[str] | None, language: str) -> list[str]:
-    """The questions a run asks: the schedule's own, or the defaults in the rep's language."""
-    return [q for q in schedule_questions if q.strip()] if schedule_questions else default_questions(language)
+def default_questions(language: str, cadence: str = "weekly") -> list[str]:
+    """The default questions in the rep's language, speaking of the span the cadence covers."""
+    questions = list(DEFAULT_QUESTIONS["zh" if language == "zh" else "en"])
+    en, zh = _SPAN_WORDS.get(cadence, _SPAN_WORDS["weekly"])
+    return [q.replace("this week", en).replace("本周", zh) for q in questions]
+
+
+def questions_for(schedule_questions: list[str] | None, language: str, cadence: str = "weekly") -> list[str]:
+    """The questions a run asks: the schedule's own, or the defaults in the rep's language and cadence."""
+    if schedule_questions:
+        return [q for q in schedule_questions if q.strip()]
+    return default_questions(language, cadence)
 
 
 def _find(questions: list[str], pattern: re.Pattern[str], exclude: set[int] = frozenset()) -> int | None:  # type: ignore[assignment]
@@ -544,6 +570,9 @@ class DealItem:
     idle_days: int
 
 
+EARLY_DAYS = 7  # in a month's first week, the brief speaks of pace and of the last complete month
+
+
 @dataclass
 class BriefData:
     rep_name: str
@@ -561,6 +590,63 @@ class BriefData:
     stalled: list[DealItem]
     feedback: list[FeedbackItem]
     runs: list[RunView]  # the rep's recent check-ins, newest first
+    month_day: int = 0  # today is day `month_day` of `month_days` (0: not known)
+    month_days: int = 0
+    last_month_label: str = ""
+    last_month_revenue: int = 0
+    last_month_target: int | None = None
+
+    @property
+    def early(self) -> bool:
+        """The first days of a month: too few to judge it alone, so the last complete month speaks too."""
+        return bool(self.last_month_label) and 0 < self.month_day <= EARLY_DAYS
+
+
+def _month_part(data: BriefData, status: str, language: str, na: str) -> str:
+    """The month's figure with the pace its status comes from; early in a month, also the last complete month
+    (hit, or missed by how much)."""
+    revenue = fmt.money(data.month_revenue, data.currency, language)
+    pace = fmt.percent(data.month_pace, language, 0) if data.month_pace is not None else na
+    if data.early:
+        last_revenue = fmt.money(data.last_month_revenue, data.currency, language)
+        if data.last_month_target:
+            last = t(
+                "checkin.brief.last_month",
+                language,
+                revenue=last_revenue,
+                att=fmt.percent(data.last_month_revenue / data.last_month_target, language, 0),
+                status=_last_month_status(data, language),
+            )
+        else:
+            last = t("checkin.brief.month_no_target", language, revenue=last_revenue)
+        return t(
+            "checkin.brief.month_early",
+            language,
+            revenue=revenue,
+            day=data.month_day,
+            days=data.month_days,
+            pace=pace,
+            last=data.last_month_label,
+            last_part=last,
+        )
+    if data.month_attainment is None:
+        return t("checkin.brief.month_no_target", language, revenue=revenue)
+    return t(
+        "checkin.brief.month",
+        language,
+        revenue=revenue,
+        att=fmt.percent(data.month_attainment, language, 0),
+        pace=pace,
+        status=t(f"checkin.status.{status}", language),
+    )
+
+
+def _last_month_status(data: BriefData, language: str) -> str:
+    target = data.last_month_target or 0
+    if data.last_month_revenue >= target:
+        return t("checkin.status.hit", language)
+    gap = fmt.money(target - data.last_month_revenue, data.currency, language)
+    return t("checkin.status.missed", language, gap=gap)
 
 
 def brief_lines(data: BriefData, language: str) -> list[str]:
@@ -575,10 +661,8 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
             "checkin.brief.kpis",
             language,
             month=data.month_label,
+            month_part=_month_part(data, status, language, na),
             quarter=data.quarter_label,
-            revenue=fmt.money(data.month_revenue, data.currency, language),
-            att=fmt.percent(data.month_attainment, language, 0) if data.month_attainment is not None else na,
-            status=t(f"checkin.status.{status}", language),
             qatt=fmt.percent(data.quarter_attainment, language, 0) if data.quarter_attainment is not None else na,
             win=fmt.percent(data.win_rate, language, 0) if data.win_rate is not None else na,
             team_win=fmt.percent(data.team_win_rate, language, 0) if data.team_win_rate is not None else na,
@@ -657,7 +741,9 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
         topics.append(_quote(answered[0].support, 60))
     if data.slipped:
         topics.append(t("checkin.brief.topic_slipped", language, count=len(data.slipped)))
-    if status in ("at_risk", "behind"):
+    # Early in a month a few days say little: the gap to talk about is the last complete month's, if missed.
+    missed_last = data.last_month_revenue < (data.last_month_target or 0)
+    if (missed_last if data.early else status in ("at_risk", "behind")):
         topics.append(t("checkin.brief.topic_target", language))
     if topics:
         sep = "；" if language == "zh" else "; "
@@ -688,6 +774,8 @@ def compose_brief(
     month = _Range(*month_range(today))
     quarter = _Range(*quarter_range(today, fiscal_start_month))
     values = kpi_engine.compute_many(session, ["revenue", "attainment", "pace"], scope, month, today=today)
+    last_month = _Range(*month_range(month.start - timedelta(days=1)))
+    last_revenue = kpi_engine.compute(session, "revenue", scope, last_month, today=today).value
     q_att = kpi_engine.attainment(session, scope, quarter, today=today)
     win = kpi_engine.compute(session, "win_rate", scope, quarter, today=today).value
     team_win = kpi_engine.compute(session, "win_rate", kpi_engine.Scope(team_id), quarter, today=today).value
@@ -721,4 +809,9 @@ def compose_brief(
         stalled=stalled,
         feedback=feedback,
         runs=run_views(session, runs),
+        month_day=(today - month.start).days + 1,
+        month_days=(month.end - month.start).days,
+        last_month_label=month_name(last_month.start, language),
+        last_month_revenue=int(last_revenue or 0),
+        last_month_target=kpi_engine.target_for(session, scope, "revenue", last_month),
     )

@@ -207,3 +207,18 @@ def test_one_check_in_at_a_time_the_second_schedule_waits_its_turn(team: SlackDr
     slack.tick(SHANGHAI_16 + timedelta(minutes=32))
     assert [r.status for r in runs(slack)] == ["completed", "asking"]
     assert sum("1/5 — What progress" in m for m in dms(slack, "UALICE")) == 2
+
+
+def test_questions_speak_of_the_schedules_cadence(team: SlackDriver) -> None:
+    """A monthly check-in asks about "this month", a weekly one about "this week" (both languages)."""
+    slack = team
+    slack.command("/checkin", "schedule <@UALICE> <@UZHANG> monthly on friday at 16:00")
+    sent = 0
+    for week in range(6):  # the first Friday the monthly schedule falls on
+        sent += slack.tick(SHANGHAI_16 + timedelta(days=7 * week, minutes=5)).sent
+        if sent:
+            break
+    assert sent == 2
+    assert "1/5 — What progress did you make on your deals this month?" in dms(slack, "UALICE")[0]
+    assert "this week" not in dms(slack, "UALICE")[0]
+    assert "本月你的商机有哪些进展？" in dms(slack, "UZHANG")[0]

@@ -1,6 +1,6 @@
 """Summaries in a channel (one thread per round), the one-on-one brief, and who may read what."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -139,7 +139,7 @@ def test_brief_in_chinese_for_a_chinese_manager(team: SlackDriver) -> None:
     _seed_alice(slack)
     slack.command("/checkin", "简报 <@UALICE>")
     text = slack.last_response_text()
-    assert "与 Alice Wong 的一对一" in text and "目标完成 75%" in text and "延期：1 个商机已过预计成交日" in text
+    assert "与 Alice Wong 的一对一" in text and "目标完成 75% · 进度" in text and "延期：1 个商机已过预计成交日" in text
     assert "建议话题" in text
 
 
@@ -250,3 +250,45 @@ def test_editing_questions_never_rewrites_past_runs(team: SlackDriver) -> None:
     second = runs(slack)[1]
     assert second.questions == ["Only one question now?"] and second.questions_version == 2
     assert date.fromisoformat(str(second.occurrence)[:10]) > date.fromisoformat(str(first.occurrence)[:10])
+
+
+def test_early_in_a_month_the_brief_speaks_of_pace_and_the_last_complete_month(team: SlackDriver) -> None:
+    """On 2 December, a rep who made 119% in November is not "December $0.00, behind"."""
+    slack = team
+    slack.command("/checkin", "schedule <@UALICE> monthly on tuesday at 10:00")
+    clock.set_now(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+    with Session(slack.deps.engine) as session:
+        alice = session.exec(select(Member).where(Member.slack_user_id == "UALICE")).one()
+        session.add(
+            Deal(
+                team_id="T0001",
+                external_id="N1",
+                name="November win",
+                owner_id=alice.id,
+                account="Rantouch",
+                status="won",
+                amount_cents=4_760_000,
+                created_date=date(2026, 10, 1),
+                close_date=date(2026, 11, 20),
+            )
+        )
+        for start, end in ((date(2026, 11, 1), date(2026, 12, 1)), (date(2026, 12, 1), date(2027, 1, 1))):
+            session.add(
+                Target(
+                    team_id="T0001",
+                    member_id=alice.id,
+                    metric="revenue",
+                    period_start=start,
+                    period_end=end,
+                    value_cents=4_000_000,
+                )
+            )
+        session.commit()
+    slack.command("/checkin", "brief <@UALICE>")
+    text = slack.last_response_text()
+    assert "December so far $0.00 (day 2 of 31 · pace 0%) · November $47,600.00 (119% of target · hit)" in text
+    assert "behind" not in text and "close the gap" not in text
+    slack.fake.add_user("UMANAGER", "王经理", tz="Asia/Shanghai", locale="zh-CN")
+    slack.command("/checkin", "简报 <@UALICE>")
+    text = slack.last_response_text()
+    assert "第 2/31 天 · 进度 0%" in text and "十一月 US$47,600.00（目标完成 119% · 已达成）" in text

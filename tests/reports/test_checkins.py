@@ -138,7 +138,9 @@ def _brief(language: str) -> BriefData:
 def test_brief_in_english_and_chinese() -> None:
     en = brief_lines(_brief("en"), "en")
     assert en[0] == "*1:1 with 张三 · Tue 1 Dec 10:00*"
-    assert en[1] == ("KPIs: November CN¥175,148.00 (88% of target, at risk) · Q4 to date 71% · win rate 54% (team 61%)")
+    assert en[1] == (
+        "KPIs: November CN¥175,148.00 (88% of target · pace 88% · at risk) · Q4 to date 71% · win rate 54% (team 61%)"
+    )
     assert en[2] == "Slipped: 2 deals past their close date (CN¥64,000.00) · stalled: Bluth Co. 21 days in Negotiation"
     assert en[3] == 'Customers: 1 low ratings in 30 days on their accounts — "交付又延迟了" (Cancity, 2★)'
     assert en[4] == 'Last check-in (Fri 27 Nov): blocker "客户预算冻结"; asked for "价格审批"; confidence 3/5'
@@ -146,7 +148,8 @@ def test_brief_in_english_and_chinese() -> None:
     assert en[6].startswith("Suggested topics: the Cancity feedback; 客户预算冻结; 价格审批")
     zh = brief_lines(_brief("zh"), "zh")
     assert zh[0] == "*与 张三 的一对一 · Tue 1 Dec 10:00*"
-    assert zh[1].startswith("指标：十一月 ¥175,148.00（目标完成 88%，有风险）· 第四季度至今 71%")
+    assert zh[1].startswith("指标：十一月 ¥175,148.00（目标完成 88% · 进度 88% · 有风险）· 第四季度至今 71%")
+    assert "赢单率 54%（团队 61%）" in zh[1]
     assert "延期：2 个商机已过预计成交日（¥64,000.00）" in zh[2]
     assert zh[-1].startswith("建议话题：Cancity 的客户反馈")
 
