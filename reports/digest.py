@@ -97,9 +97,9 @@ class Drop:
     label: str
     delta: int  # cents, negative
     ratio: float | None  # relative change of that slice
+    detail: "Drop | None" = None
     share: float | None = None  # the part of the parent's drop (the team's, or the slice's) it explains
     parent_delta: int = 0  # cents, the parent's change
-    detail: "Drop | None" = None
 
 
 @dataclass
