@@ -40,12 +40,56 @@ def parse_rate(text: str) -> int:
     return int(value * RATE_SCALE)
 
 
+# Names people type for the currencies a sales team most often meets.
+CURRENCY_WORDS = {
+    "人民币": "CNY",
+    "rmb": "CNY",
+    "元": "CNY",
+    "美元": "USD",
+    "美金": "USD",
+    "欧元": "EUR",
+    "英镑": "GBP",
+    "日元": "JPY",
+    "港币": "HKD",
+    "港元": "HKD",
+    "新加坡元": "SGD",
+    "澳元": "AUD",
+    "加元": "CAD",
+    "韩元": "KRW",
+    "台币": "TWD",
+    "新台币": "TWD",
+}
+
+
 def parse_currency(text: str) -> str:
-    """An ISO 4217 code as people type it ('cny', 'CNY'); refuses anything else."""
+    """An ISO 4217 code as people type it ('cny', 'CNY', '人民币'); refuses codes ISO does not know."""
     s = text.strip()
-    if not _CODE.fullmatch(s):
+    word = CURRENCY_WORDS.get(s.lower())
+    if word:
+        return word
+    if not _CODE.fullmatch(s) or s.upper() not in _known_codes():
         raise BadRate("bad_currency")
     return s.upper()
+
+
+def _known_codes() -> set[str]:
+    from babel.numbers import list_currencies
+
+    return set(list_currencies())
+
+
+def set_reporting_currency(session: Any, team_id: str, currency: str) -> str | None:
+    """Make `currency` the workspace's reporting currency; returns the previous one (None: no workspace)."""
+    from db.models import Workspace
+
+    ws = session.get(Workspace, team_id)
+    if ws is None:
+        return None
+    previous = ws.currency
+    ws.currency = currency
+    session.add(ws)
+    session.flush()
+    return previous
 
 
 def rate_text(micros: int) -> str:

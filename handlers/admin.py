@@ -1,4 +1,5 @@
-"""`/salesbot`: help, linking CRM owners to Slack users, roles, and the list of unlinked owners."""
+"""`/salesbot`: help, linking CRM owners to Slack users, roles, the list of unlinked owners, and the reporting
+currency and exchange rates (handlers/money.py)."""
 
 import re
 import shlex
@@ -8,6 +9,7 @@ from slack_bolt import Ack, Respond
 
 from db.engine import session_scope
 from db.members import link_crm_owner, set_role, unlinked_owners
+from handlers import money
 from handlers.blocks import section
 from handlers.context import asker_of, deps_of
 from handlers.help_text import help_blocks
@@ -77,6 +79,10 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
         return
     if verb in ("import", "导入"):
         ack(text=t("admin.import_hint", lang))
+        return
+    reply = money.answer(words, asker=asker, deps=deps)
+    if reply is not None:
+        ack(**reply)
         return
     understood = [verb] if verb in ("link", "role", "关联", "角色") else []
     ack(blocks=not_understood(understood=understood, rest=text if not understood else " ".join(words[1:]),

@@ -22,6 +22,10 @@ COMMANDS: list[tuple[str, str, str, str]] = [
      "/salesbot role @maria manager"),
     ("/salesbot unlinked", "CRM owners not yet linked to Slack users", "尚未关联 Slack 的 CRM 负责人",
      "/salesbot unlinked"),
+    ("/salesbot rate", "Exchange rate to the reporting currency from a date (managers); `/salesbot rates` lists them",
+     "设置自某日起折算为报告币种的汇率（经理）；`/salesbot 汇率` 查看", "/salesbot rate CNY 0.1385 from 2026-01-01"),
+    ("/salesbot currency", "Show or change the reporting currency (managers)", "查看或修改报告币种（经理）",
+     "/salesbot currency EUR"),
     ("/salesbot import", "Import a CRM export: drop the CSV/XLSX file in a DM with me (managers)",
      "导入 CRM 导出文件：在私信中发送 CSV/XLSX 文件（经理）", "/salesbot import"),
 ]

@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from db import clock
 from db.models import Deal, Member
-from db.sums import cents_sum
 from reports import kpi_engine as kpi
+from reports import kpi_queries as q
 from reports.changes import change_text
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
+from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
 from reports.periods import Period, month_of, period_for_kind
 
@@ -123,6 +125,7 @@ class Digest:
     checkin_rate: float | None = None
     csat: kpi.Comparison | None = None
     status_period: Period | None = None  # what the reps' statuses measure: the month to date, or the period
+    left_out: list[str] = field(default_factory=list)  # deals in currencies without a rate, per figure
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -168,7 +171,11 @@ def build_digest(
     digest.status_period = status_period(period, cadence)
     digest.reps = _rep_lines(session, team, period, cadence, digest.status_period)
     digest.trend = _trend(session, team, period, cadence, language)
-    digest.stages = pipeline_by_stage(session, team_id)
+    digest.stages = pipeline_by_stage(session, team_id, last_day)
+    digest.left_out = [
+        *left_out_lines(revenue.current.left_out, language, what=t("money.what.revenue", language)),
+        *left_out_lines(figures["pipeline"].left_out, language, what=t("money.what.pipeline", language)),
+    ]
     digest.drop = find_drop(session, team, period, revenue)
     return digest
 
@@ -240,23 +247,32 @@ def _trend(session: Any, team: kpi.Scope, period: Period, cadence: str, language
     return points
 
 
-def pipeline_by_stage(session: Any, team_id: str) -> list[tuple[str, int, int]]:
-    """Open deals now, by the CRM's stage: (stage, count, amount in cents), largest amount first."""
-    stmt = (
-        select(Deal.stage, func.count(), cents_sum(Deal.amount_cents))
-        .where(Deal.team_id == team_id, Deal.status == "open")
-        .group_by(Deal.stage)
-        .order_by(cents_sum(Deal.amount_cents).desc())
-    )
-    return [(stage or "—", int(n), int(amount)) for stage, n, amount in session.execute(stmt)]
+def _money_filters(session: Any, team_id: str) -> q.Filters:
+    return q.Filters(team_id, currency=kpi.reporting_currency(session, kpi.Scope(team_id)))
+
+
+def pipeline_by_stage(session: Any, team_id: str, day: date | None = None) -> list[tuple[str, int, int]]:
+    """Open deals now, by the CRM's stage: (stage, count, amount in cents), largest amount first.
+
+    Amounts are converted at the rates in force on `day` (default: today); deals without a rate count but
+    add nothing (the digest's note says what was left out)."""
+    day = day or clock.today()
+    f = _money_filters(session, team_id)
+    where = [Deal.team_id == team_id, Deal.status == "open"]
+    rates = q.rates_in_force(session, f, day, day + timedelta(days=1))
+    sums = q.money_sums(session, f, where, Deal.stage, rates, day)
+    rows = [(stage or "—", s.deals, s.cents) for stage, s in sums.items()]
+    return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
 def _lost(session: Any, team_id: str, period: Period) -> tuple[int, int]:
-    stmt = select(func.count(), cents_sum(Deal.amount_cents)).where(
-        Deal.team_id == team_id, Deal.status == "lost", Deal.close_date >= period.start, Deal.close_date < period.end
-    )
-    count, amount = session.execute(stmt).one()
-    return int(count), int(amount)
+    """(deals lost in the period, their amount converted at the rate of each close date)."""
+    f = _money_filters(session, team_id)
+    where = [Deal.team_id == team_id, Deal.status == "lost", Deal.close_date >= period.start]
+    where.append(Deal.close_date < period.end)
+    rates = q.rates_in_force(session, f, period.start, period.end)
+    total = q.money_sums(session, f, where, None, rates, Deal.close_date).get(None, q.MoneySum())
+    return total.deals, total.cents
 
 
 def find_drop(session: Any, team: kpi.Scope, period: Period, revenue: kpi.Comparison) -> Drop | None:
@@ -381,6 +397,7 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
     lines.append(
         t("digest.new_lost", lang, new=d.new_deals, lost=d.lost[0], lost_amount=money_short(d.lost[1], cur, lang))
     )
+    lines.extend(f"⚠ {line}" for line in d.left_out)
     if d.drop:
         lines.append(drop_line(d.drop, cur, lang))
     if d.stages:

@@ -25,6 +25,8 @@ add_catalog(
         "money.deals": {"en": "{n} deals", "zh": "{n} 笔"},
         "money.deal": {"en": "1 deal", "zh": "1 笔"},
         "money.of": {"en": "{what}: {line}", "zh": "{what}：{line}"},
+        "money.what.revenue": {"en": "Revenue", "zh": "销售额"},
+        "money.what.pipeline": {"en": "Pipeline", "zh": "商机金额"},
     }
 )
 

@@ -337,6 +337,9 @@ _OPEN = {
     "需求分析",
     "方案报价",
     "商务谈判",
+    "谈判",  # Fxiaoke (纷享销客) standard 商机 stages: 验证客户, 需求确定, 方案/报价, 谈判, 赢单, 输单, 无效
+    "方案报价中",
+    "需求确认",
     "进行中",
     "跟进中",
     "意向客户",
@@ -351,11 +354,18 @@ def normalise_stage(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower().replace("_", " "))
 
 
+# Fxiaoke writes a stage with its win probability or its place in the process: "谈判(80%)", "阶段4：谈判".
+_STAGE_DECORATION = re.compile(r"^(?:阶段\s*[0-9一二三四五六七八九十]+\s*[:：、.\-]?\s*)|\s*[(（]?\s*\d{1,3}\s*%\s*[)）]?$")
+
+
 def stage_status(text: str, overrides: dict[str, str] | None = None) -> str | None:
     """open | won | lost for a CRM stage word, or None when unknown (overrides win, by normalised stage)."""
     key = normalise_stage(text)
     if overrides and key in overrides:
         return overrides[key]
+    bare = _STAGE_DECORATION.sub("", key).strip()
+    if bare != key and bare:
+        return stage_status(bare, overrides)
     if key in _WON:
         return "won"
     if key in _LOST:

@@ -1,0 +1,106 @@
+"""Currencies through the real app and the fake Slack: /kpi and the digest convert a mixed USD/CNY/EUR/GBP
+export with the team's rates, state what had no rate (never summing it), and `/salesbot rate` and
+`/salesbot currency` change what the next answer says — in English and Chinese, on both databases."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from db.importers import import_file
+from db.models import Deal
+from reports.formatting import money
+from tests.money_data import converted_total, left_out, priced, won_in, write_files
+from tests.slack_driver import SlackDriver, ack_text, message_text
+
+Q3 = ("2026-07-01", "2026-10-01")
+
+
+def load(slack: SlackDriver, folder: Path) -> tuple[Path, Path]:
+    slack.fake.add_user("UMANAGER", "Maria Lopez")
+    slack.fake.add_user("UALICE", "Alice Chen")
+    deals_path, rates_path = write_files(folder)
+    for kind, path in (("deals", deals_path), ("rates", rates_path)):
+        result = import_file(slack.deps.engine, kind, path.read_bytes(), filename=path.name, team_id=slack.team_id)
+        assert result.status == "done", (kind, result.problems)
+    return deals_path, rates_path
+
+
+def test_kpi_converts_and_reports_what_has_no_rate_then_a_rate_fills_the_gap(slack: SlackDriver, tmp_path) -> None:
+    deals_path, rates_path = load(slack, tmp_path)
+    frame = won_in(priced(deals_path, rates_path), *Q3)
+    slack.command("/kpi", "revenue Q3 2026", user="UMANAGER")
+    text = slack.last_response_text()
+    assert money(converted_total(frame), "USD", "en") in text
+    ((gbp_deals, gbp_cents),) = left_out(frame).values()
+    assert f"{gbp_deals} deals in £ ({money(gbp_cents, 'GBP', 'en')}) left out: no GBP rate" in text
+    assert "`/salesbot rate GBP …`" in text
+
+    # A rep may not set rates; the manager does, and the next answer includes those deals.
+    refused = ack_text(slack.command("/salesbot", "rate GBP 1.25 from 2026-07-01", user="UALICE"))
+    assert "managers" in refused.lower()
+    said = ack_text(slack.command("/salesbot", "rate GBP 1.25 from 2026-07-01", user="UMANAGER"))
+    assert "From 2026-07-01" in said and "1 GBP = 1.25 USD" in said
+    rates = pd.read_csv(rates_path, dtype=str)
+    rates.loc[len(rates)] = ["GBP", "2026-07-01", "1.25"]
+    rates.to_csv(rates_path, index=False)
+    frame = won_in(priced(deals_path, rates_path), *Q3)
+    slack.command("/kpi", "revenue Q3 2026", user="UMANAGER")
+    text = slack.last_response_text()
+    assert money(converted_total(frame), "USD", "en") in text
+    # Q3 leaves nothing out now; Q2 (the previous period, before the GBP rate) still does, and says so.
+    assert text.count("left out") == 1 and "Periods compared: " in text
+
+    # The same in Chinese: the rate replaced, the old one said.
+    said = ack_text(slack.command("/salesbot", "汇率 英镑 1.26 从 2026-07-01", user="UMANAGER"))
+    assert "1 GBP = 1.26 USD" in said and "原为 1.25" in said
+    listing = ack_text(slack.command("/salesbot", "rates", user="UMANAGER"))
+    assert "1 CNY = 0.1401 USD" in listing and "1 GBP = 1.26 USD" in listing
+
+
+def test_a_new_reporting_currency_converts_nothing_until_rates_to_it_exist(slack: SlackDriver, tmp_path) -> None:
+    deals_path, rates_path = load(slack, tmp_path)
+    assert "Reporting currency: *USD*" in ack_text(slack.command("/salesbot", "currency", user="UALICE"))
+    assert "managers" in ack_text(slack.command("/salesbot", "currency EUR", user="UALICE")).lower()
+    said = ack_text(slack.command("/salesbot", "currency EUR", user="UMANAGER"))
+    assert "Reporting currency is now *EUR* (€)" in said and "no longer apply" in said
+    frame = won_in(priced(deals_path, rates_path), *Q3)
+    eur = frame[frame["currency"] == "EUR"]
+    slack.command("/kpi", "revenue Q3 2026 export", user="UMANAGER")
+    text = slack.last_response_text()
+    assert money(sum(int(Decimal(a) * 100) for a in eur["close_value"]), "EUR", "en") in text
+    for currency in ("USD", "CNY", "GBP"):
+        assert f"no {currency} rate for their dates" in text
+    csv_text = next(u for u in slack.fake.uploads() if u["name"].endswith(".csv"))["content"].decode("utf-8-sig")
+    header, row = csv_text.splitlines()[:2]
+    assert header.endswith("currency,left_out") and ",EUR," in row and "USD:" in row
+    bad = ack_text(slack.command("/salesbot", "currency EURO", user="UMANAGER"))
+    assert "I don't know the currency *EURO*" in bad
+
+
+def test_the_digest_converts_and_says_what_it_left_out(slack: SlackDriver, tmp_path) -> None:
+    deals_path, rates_path = load(slack, tmp_path)
+    with Session(slack.deps.engine) as session:  # one deal in a currency the team gave no rate for
+        session.execute(
+            insert(Deal),
+            [
+                {
+                    "team_id": slack.team_id,
+                    "external_id": "JPY1",
+                    "status": "won",
+                    "amount_cents": 100_000_000,
+                    "currency": "JPY",
+                    "created_date": date(2026, 10, 1),
+                    "close_date": date(2026, 10, 20),
+                }
+            ],
+        )
+        session.commit()
+    frame = won_in(priced(deals_path, rates_path), "2026-10-01", "2026-11-01")
+    slack.command("/digest", "preview monthly", user="UMANAGER")
+    text = message_text(slack.responses()[-1])
+    assert money(converted_total(frame), "USD", "en") in text
+    assert "⚠ Revenue: 1 deal in ¥ (¥1,000,000) left out: no JPY rate" in text  # ¥ is the yen in en_US
