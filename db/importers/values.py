@@ -355,7 +355,10 @@ def normalise_stage(text: str) -> str:
 
 
 # Fxiaoke writes a stage with its win probability or its place in the process: "谈判(80%)", "阶段4：谈判".
-_STAGE_DECORATION = re.compile(r"^(?:阶段\s*[0-9一二三四五六七八九十]+\s*[:：、.\-]?\s*)|\s*[(（]?\s*\d{1,3}\s*%\s*[)）]?$")
+_STAGE_DECORATION = re.compile(
+    r"^(?:阶段\s*[0-9一二三四五六七八九十]+\s*[:：、.\-]?\s*)"  # "阶段4：" before the stage
+    r"|\s*[(（]?\s*\d{1,3}\s*%\s*[)）]?$"  # "(80%)" after it
+)
 
 
 def stage_status(text: str, overrides: dict[str, str] | None = None) -> str | None:
