@@ -11,6 +11,7 @@ from db.engine import session_scope
 from db.members import link_crm_owner, set_role, unlinked_owners
 from handlers import money
 from handlers.blocks import section
+from handlers.checklist import checklist_blocks, status_of
 from handlers.context import asker_of, deps_of
 from handlers.help_text import help_blocks
 from handlers.replies import managers_only, not_understood
@@ -47,7 +48,9 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     words = _split(text)
     verb = words[0].lower() if words else "help"
     if verb in ("help", "帮助", "?"):
-        ack(blocks=help_blocks(lang), text=t("help.title", lang))
+        status = status_of(deps, asker.team_id)
+        steps = [] if status.complete else checklist_blocks(status, lang)  # until every step is done
+        ack(blocks=[*steps, *help_blocks(lang)], text=t("help.title", lang))
         return
     if verb in ("link", "关联") and len(words) >= 3 and _USER.fullmatch(words[-1]):
         if not asker.is_manager:

@@ -8,6 +8,7 @@ from typing import Any
 
 from handlers.blocks import context as context_block
 from handlers.blocks import divider, header
+from handlers.checklist import checklist_blocks, status_of
 from handlers.context import asker_of, deps_of
 from handlers.help_text import help_blocks
 from handlers.kpi import build_answer, local_today
@@ -37,6 +38,9 @@ def _without_buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def home_blocks(asker: Any, deps: Any) -> list[dict[str, Any]]:
     lang = asker.language
+    status = status_of(deps, asker.team_id)
+    if not status.has_data:  # day one: the checklist instead of a page of zeros
+        return [*checklist_blocks(status, lang, no_data_note=True), divider(), *help_blocks(lang)[1:]][:100]
     today = local_today(asker.timezone)
     blocks = [header(t("home.title", lang))]
     blocks += _without_buttons(build_answer("", today=today, asker=asker, deps=deps, share=False).message["blocks"])

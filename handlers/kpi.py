@@ -19,6 +19,7 @@ from db.csv_export import csv_bytes
 from db.engine import session_scope
 from handlers import kpi_views as views
 from handlers.blocks import context, section
+from handlers.checklist import checklist_message, status_of
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.replies import managers_only, not_understood
 from reports import kpi_engine as engine
@@ -108,6 +109,10 @@ def answer_kpi(body: dict[str, Any], respond: Respond, client: Any, context: Any
     if text.lower() in ("help", "帮助", "?", "？"):
         return
     asker, deps = asker_of(context), deps_of(context)
+    status = status_of(deps, asker.team_id)
+    if not status.has_data:  # day one: what is missing, not a screen of $0.00
+        respond(response_type="ephemeral", **checklist_message(status, asker.language))
+        return
     today = local_today(asker.timezone)
     _answer(text, today, asker, deps, respond, client, share=True)
 
