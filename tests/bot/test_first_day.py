@@ -111,7 +111,8 @@ def test_tokens_then_slack_then_shell_import_then_kpi_shows_the_imported_figures
     assert "Slack workspace T0001 (Local Sales), bot user UBOT" in output
     fake_slack.add_user("UMANAGER", "Maria Lopez", tz="America/New_York", email="maria@example.com")
 
-    _command(base, fake_slack, "/kpi", "revenue last quarter", user="UMANAGER")  # the first slash command
+    first = _command(base, fake_slack, "/kpi", "revenue last quarter", user="UMANAGER")  # the first slash command
+    assert "Getting started: 0 of 4 steps done" in first and "`salesbot import deals export.csv`" in first
     with Session(get_engine(db_url)) as session:
         teams = {w.team_id: w for w in session.exec(select(Workspace)).scalars()}
     assert list(teams) == ["T0001"] and teams["T0001"].timezone == "America/New_York"
