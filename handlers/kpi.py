@@ -8,7 +8,7 @@ so per-rep figures never land in a channel nobody chose.
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -22,8 +22,10 @@ from handlers.blocks import context, section
 from handlers.checklist import checklist_message, status_of
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.replies import managers_only, not_understood
+from reports import breakdown_compare as compare_rows
 from reports import kpi_engine as engine
 from reports import mrkdwn, target_words
+from reports.changes import change_text
 from reports.charts import trend_chart
 from reports.formatting import date_short
 from reports.i18n import add_catalog, t
@@ -69,6 +71,13 @@ add_catalog(
         },
         "kpi.export_comment": {"en": "{title}", "zh": "{title}"},
         "kpi.week_of": {"en": "week of {day}", "zh": "{day} 当周"},
+        "kpi.week_partial": {
+            "en": "week of {day} (partial: {n} of 7 days)",
+            "zh": "{day} 当周（不完整：7 天中的 {n} 天）",
+        },
+        "kpi.same_days_before": {"en": "the same {n} days of the week before", "zh": "上周同期 {n} 天"},
+        "kpi.row_vs": {"en": "{change} vs {period} ({value})", "zh": "较{period} {change}（{value}）"},
+        "kpi.period_vs": {"en": "{period} vs {then}", "zh": "{period} 对比 {then}"},
     }
 )
 
@@ -238,7 +247,9 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
         if req.leaderboard:
             return _leaderboard(session, metric, scope, period, frame, today, export=req.export)
         if by is not None:
-            return _breakdown(session, metric, scope, period, by, frame, today, export=req.export)
+            return _breakdown(
+                session, metric, scope, period, by, frame, today, export=req.export, vs_last_year=req.vs_last_year
+            )
         if req.headline:
             return _headline(session, scope, period, frame, today, mine=member_id == asker.member_id)
         return _figure(
@@ -372,13 +383,14 @@ def _breakdown(
     today: date,
     *,
     export: bool,
+    vs_last_year: bool = False,
 ) -> Answer:
     with_pace = by == "rep" and metric == "revenue" and period.start <= today < period.end
     many = engine.breakdown_many(session, [metric] + (["pace"] if with_pace else []), scope, period, by, today=today)
     rows = many[metric]
     paces = {r.key: r.value.value for r in many["pace"]} if with_pace else None
     targets = None
-    if by == "rep" and metric == "revenue":
+    if by == "rep" and metric == "revenue" and not scope.product and not scope.account:
         targets = rep_targets_cents(
             session, team_id=scope.team_id, metric="revenue", start=period.start, end=period.end
         )
@@ -387,11 +399,24 @@ def _breakdown(
         if metric in ("revenue", "deals_won", "new_deals", "pipeline")
         else None
     )
-    week_labels = (
-        {r.key: t("kpi.week_of", frame.language, day=date_short(r.key, frame.language)) for r in rows}
-        if by == "week"
-        else None
-    )
+    lang = frame.language
+    spans = compare_rows.week_spans(rows, period, today) if by == "week" else {}
+    week_labels = {key: _week_label(span, lang) for key, span in spans.items()} if by == "week" else None
+    changes = None
+    if vs_last_year:  # `… by rep last quarter vs last year`: each row beside its own figure a year earlier
+        _, before = compare_rows.year_earlier_rows(session, metric, scope, period, by, rows, today)
+        then = target_words.named_period(period.year_earlier().start, period.year_earlier().end, lang)
+        changes = {
+            r.key: t(
+                "kpi.row_vs",
+                lang,
+                change=change_text(r.value.unit, r.value.value, before[r.key].value, lang),
+                period=then,
+                value=views.fmt(before[r.key], frame, whole=True),
+            )
+            for r in rows
+        }
+        frame = replace(frame, period_label=t("kpi.period_vs", lang, period=frame.period_label, then=then))
     message = views.breakdown_message(
         metric,
         by,
@@ -402,21 +427,38 @@ def _breakdown(
         week_labels=week_labels,
         paces=paces,
         state=period_state(period.start, period.end, today),
+        changes=changes,
     )
+    message = _partial_note(message, period, today, frame)
     uploads = []
     if by == "week" and rows and _is_money(metric):
+        last = spans[rows[-1].key]
+        base = None
+        if last.partial and len(rows) >= 2:  # a partial last week meets the same days of the week before
+            before_days = compare_rows.same_days_before(session, metric, scope, last, today)
+            base = (t("kpi.same_days_before", lang, n=last.days), int(before_days.value or 0))
         chart = trend_chart(
             [(week_labels[r.key] if week_labels else r.label, int(r.value.value or 0)) for r in rows],
             title=mrkdwn.plain(message["text"]),
             currency=frame.currency,
-            language=frame.language,
+            language=lang,
+            base=base,
         )
         uploads.append((chart.filename, chart.png, message["text"]))
-        message = views.note(message, t("kpi.chart_sent", frame.language))
+        message = views.note(message, t("kpi.chart_sent", lang))
     if export:
         uploads.append(_export_rows(metric, by, rows, period, message["text"], targets, frame.currency))
-        message = views.note(message, t("kpi.export_sent", frame.language, n=len(rows)))
+        message = views.note(message, t("kpi.export_sent", lang, n=len(rows)))
     return Answer(message, uploads)
+
+
+def _week_label(span: compare_rows.WeekSpan, language: str) -> str:
+    """"week of Mon 28 Sep", or "week of Mon 28 Sep (partial: 3 of 7 days)" when the period's edge or today
+    cuts it."""
+    day = date_short(span.start, language)
+    if span.partial:
+        return t("kpi.week_partial", language, day=day, n=span.days)
+    return t("kpi.week_of", language, day=day)
 
 
 def _leaderboard(

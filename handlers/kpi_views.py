@@ -269,8 +269,10 @@ def breakdown_message(
     notes: list[str] | None = None,
     paces: dict[Any, float | None] | None = None,
     state: str = "running",
+    changes: dict[Any, str] | None = None,
 ) -> dict[str, Any]:
-    """A ranked table (or weeks in order with a sparkline); with rep targets, attainment and status per rep."""
+    """A ranked table (or weeks in order with a sparkline); with rep targets, attainment and status per rep;
+    with `changes`, each row's change beside its figure (vs last year)."""
     lang = frame.language
     title = f"{metric_name(metric, lang)} {t(f'kpi.by.{by}', lang)} · {frame.subject} · {frame.period_label}"
     return _table(
@@ -284,6 +286,7 @@ def breakdown_message(
         notes=notes,
         paces=paces,
         state=state,
+        changes=changes,
     )
 
 
@@ -329,6 +332,7 @@ def _table(
     notes: list[str] | None = None,
     paces: dict[Any, float | None] | None = None,
     state: str = "running",
+    changes: dict[Any, str] | None = None,
 ) -> dict[str, Any]:
     lang = frame.language
     if not rows:
@@ -340,6 +344,8 @@ def _table(
         value = fmt(row.value, frame, whole=True)
         prefix = "" if by == "week" else f"{i}. "
         line = f"{prefix}{label}   *{value}*"
+        if changes and row.key in changes:
+            line += "   " + changes[row.key]
         if targets is not None and row.value.unit == "money":
             target = targets.get(row.key)
             ratio = (row.value.value or 0) / target if target else None

@@ -495,11 +495,13 @@ def trend_chart(
     currency: str,
     language: str,
     target: int | None = None,
+    base: tuple[str, int] | None = None,
 ) -> Chart:
     """A line of one amount over periods (typically 12 weeks or months, labels like "W47" or "11月").
 
     points: (period label, amount cents), oldest first. `target` (cents per period) draws a dashed line.
-    The latest point is highlighted and labelled; the subtitle gives its change against the period before.
+    The latest point is highlighted and labelled; the subtitle gives its change against the period before,
+    or against `base` (label, cents) when the latest is partial: the same days of the period before.
     """
     lang = _lang(language)
     filename = "trend.png"
@@ -512,8 +514,9 @@ def trend_chart(
     last = amounts[-1]
     last_s = money_short(last, currency, language)
     if n >= 2:
-        delta = change(last, amounts[-2], language)
-        subtitle = t("chart.latest", lang, label=labels[-1], value=last_s, change=delta, prev=labels[-2])
+        prev_label, prev_amount = base if base is not None else (labels[-2], amounts[-2])
+        delta = change(last, prev_amount, language)
+        subtitle = t("chart.latest", lang, label=labels[-1], value=last_s, change=delta, prev=prev_label)
     else:
         delta = ""
         subtitle = t("chart.latest_only", lang, label=labels[-1], value=last_s)
@@ -595,7 +598,7 @@ def trend_chart(
     intro = "chart.alt_trend" if n > 1 else "chart.alt_trend_one"
     parts = [t(intro, lang, title=title, n=n, first=first, last=latest)]
     if n >= 2:
-        parts.append(t("chart.alt_latest", lang, label=latest, value=last_s, change=delta, prev=labels[-2]))
+        parts.append(t("chart.alt_latest", lang, label=latest, value=last_s, change=delta, prev=prev_label))
         parts.append(
             t(
                 "chart.alt_range",

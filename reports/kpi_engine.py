@@ -15,6 +15,7 @@ API (stable; other features depend on it):
         by: 'rep' | 'product' | 'account' | 'week'; rows ranked best first, weeks in date order;
         BreakdownRow(key, label, value): key = member id / product / account / week start (date)
     breakdown_many(session, metrics, scope, period, by, *, today=None) -> dict[str, list[BreakdownRow]]
+    like_for_like(period, other, today) -> other cut to the days `period` has had (while it runs)
     compare(session, metric, scope, period, *, today=None, current=None) -> Comparison
         Comparison(current, previous, year_ago, change_previous, change_year): relative changes,
         None when the base is 0 or missing
@@ -83,6 +84,7 @@ __all__ = [
     "pace",
     "rep_status",
     "relative_change",
+    "like_for_like",
     "ON_TRACK_FROM",
     "AT_RISK_FROM",
 ]
@@ -474,12 +476,8 @@ def compare(
     `current`: the value already computed for this period (saves its query).
     """
     current = current if current is not None else compute(session, metric, scope, period, today=today)
-    previous, year_ago = _previous(period), _year_earlier(period)
-    start, end = _bounds(period)
-    if today is not None and start <= today < end - timedelta(days=1):
-        elapsed = (today - start).days + 1
-        previous = _cut(previous, elapsed)
-        year_ago = _cut(year_ago, elapsed)
+    previous = like_for_like(period, _previous(period), today)
+    year_ago = like_for_like(period, _year_earlier(period), today)
     prev_value = compute(session, metric, scope, previous, today=today)
     year_value = compute(session, metric, scope, year_ago, today=today)
     return Comparison(
@@ -489,6 +487,15 @@ def compare(
         relative_change(current.value, prev_value.value),
         relative_change(current.value, year_value.value),
     )
+
+
+def like_for_like(period: Any, other: Any, today: date | None) -> Any:
+    """`other` cut to as many days as `period` has had up to `today` while `period` runs (partial), so the
+    first 26 days of November meet the first 26 days of October; `other` whole otherwise."""
+    start, end = _bounds(period)
+    if today is not None and start <= today < end - timedelta(days=1):
+        return _cut(other, (today - start).days + 1)
+    return other
 
 
 def _cut(period: Any, days: int) -> Any:

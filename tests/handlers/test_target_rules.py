@@ -155,3 +155,27 @@ def test_a_finished_quarter_is_hit_or_missed_and_a_running_one_has_pace(slack: S
     # November is over: hit or missed, never pace.
     text = ask(slack, "/kpi", "revenue @alice last month")
     assert "pace" not in text and "Partial" not in text
+
+
+def test_breakdowns_honour_vs_last_year_with_rates_in_points(slack: SlackDriver) -> None:
+    seed(slack)
+    text = ask(slack, "/kpi", "revenue by rep last quarter vs last year")
+    assert "Revenue by rep · Team · Q3 2026 (1 Jul – 30 Sep) vs Q3 2025" in text
+    alice = next(line for line in text.splitlines() if line.startswith("1. Alice Chen"))
+    assert "*$15,001*   ▲ 275.0% vs Q3 2025 ($4,000)" in alice
+    text = ask(slack, "/kpi", "win rate by rep last quarter vs last year")
+    alice = next(line for line in text.splitlines() if "Alice Chen" in line)
+    assert "0.0 pts vs Q3 2025 (100.0%)" in alice and "%  vs" not in alice
+    text = ask(slack, "/kpi", "上季度 销售额 按销售 同比", user="UMANAGER")
+    assert "较2025年第三季度 ▲275.0%" in text
+
+
+def test_partial_weeks_are_labelled_and_the_chart_compares_the_same_days(slack: SlackDriver) -> None:
+    seed(slack)
+    text = ask(slack, "/kpi", "revenue by week last quarter")
+    assert "week of Wed 1 Jul (partial: 5 of 7 days)" in text
+    assert "week of Mon 28 Sep (partial: 3 of 7 days)" in text
+    assert "week of Mon 21 Sep   " in text and "week of Mon 21 Sep (partial" not in text
+    # The running week is partial too, and so is the running quarter.
+    text = ask(slack, "/kpi", "revenue by week this quarter")
+    assert "week of Mon 23 Nov (partial: 4 of 7 days)" in text and "Partial period: 57 of 92 days" in text

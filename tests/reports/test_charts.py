@@ -283,3 +283,14 @@ def test_charts_are_thread_safe_and_deterministic() -> None:
     english = [c.png for c in digest_set("en")]
     for i, charts in enumerate(results):
         assert [c.png for c in charts] == (expected if i % 2 == 0 else english)
+
+
+def test_a_partial_latest_period_is_compared_with_the_same_days_before() -> None:
+    from reports.charts import trend_chart as chart
+
+    points = [("week of Mon 21 Sep", 5_000_000), ("week of Mon 28 Sep (partial: 3 of 7 days)", 2_500_000)]
+    whole = chart(points, title="Revenue by week", currency="USD", language="en")
+    assert "▼ 50.0% vs week of Mon 21 Sep" in whole.alt_text
+    base = ("the same 3 days of the week before", 2_000_000)
+    fair = chart(points, title="Revenue by week", currency="USD", language="en", base=base)
+    assert "▲ 25.0% vs the same 3 days of the week before" in fair.alt_text
