@@ -251,13 +251,17 @@ def parse_dates(column: pd.Series, order: str | None) -> tuple[pd.Series, pd.Ser
 
 # -- text ----------------------------------------------------------------------------------------
 def text_problems(column: pd.Series, limit: int) -> tuple[pd.Series, pd.Series]:
-    """(has a control character, longer than `limit`) per cell; one regex pass over the distinct values."""
-    uniques = pd.unique(column)
-    control: set[str] = set()
-    if _CONTROL.search("\n".join(uniques)):  # the usual case, a clean column, costs one scan in C
-        control = {u for u in uniques if _CONTROL.search(u)}
-    long = {u for u in uniques if len(u) > limit}
+    """(has a control character, longer than `limit`) per cell. A clean column, the usual case, costs one
+    regex scan and one length pass in C; only a column with a problem is looked at value by value."""
     none = pd.Series(False, index=column.index)
+    values = column.to_numpy()
+    has_control = _CONTROL.search("\n".join(values)) is not None
+    too_long = max(map(len, values), default=0) > limit
+    if not (has_control or too_long):
+        return none, none
+    uniques = pd.unique(column)
+    control = {u for u in uniques if _CONTROL.search(u)} if has_control else set()
+    long = {u for u in uniques if len(u) > limit} if too_long else set()
     return (column.isin(control) if control else none), (column.isin(long) if long else none)
 
 
