@@ -153,3 +153,30 @@ def test_check_in_answers_reach_the_manager_and_channel_escaped(slack: SlackDriv
     channel = [message_text(c.args) for c in posts if c.args.get("channel") == "CSALES"]
     assert channel, "the round summary goes to the channel"
     assert_nothing_live(texts)
+
+
+COMMAND_PIECES = ["<!channel>", "<!here>", "<!everyone>", "<http://evil.example|https://crm.example/1>", "@here",
+                  "@channel", "&", "<", ">", "revenue", "by account", "this month", "set", "list", "summary",
+                  "schedule", "preview", "1", "Acme", "张三", "\u202e", "x" * 300]
+
+
+def test_any_command_text_gets_an_answer_without_a_live_ping_or_link(slack: SlackDriver) -> None:
+    """Hypothesis over every slash command with adversarial words: an answer, and nothing live in it."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    words = st.lists(st.sampled_from(COMMAND_PIECES), min_size=1, max_size=6).map(" ".join)
+    commands = st.sampled_from(["/kpi", "/target", "/digest", "/checkin", "/feedback", "/salesbot"])
+
+    @settings(max_examples=12, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(command=commands, text=words)
+    def check(command: str, text: str) -> None:
+        slack.fake.reset()
+        ack = slack.command(command, text)
+        assert ack.status_code == 200
+        texts = posted_texts(slack, [ack])
+        assert any(t.strip() for t in texts), (command, text)
+        assert_nothing_live(texts)
+
+    check()
