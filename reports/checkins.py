@@ -22,6 +22,7 @@ from babel.dates import format_date
 from db.checkins import DEFAULT_QUESTIONS  # noqa: F401  (re-exported for handlers)
 from reports import formatting as fmt
 from reports.i18n import add_catalog, t
+from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
 
 # The default questions live with the stored check-ins (db/checkins.py), so the demo data uses the same.
@@ -595,6 +596,8 @@ class BriefData:
     last_month_label: str = ""
     last_month_revenue: int = 0
     last_month_target: int | None = None
+    slipped_cents: int | None = None  # the slipped deals converted to the reporting currency (None: not computed)
+    slipped_left_out: tuple[Any, ...] = ()  # LeftOut of slipped deals whose currency has no rate
 
     @property
     def early(self) -> bool:
@@ -676,8 +679,15 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
                 language,
                 count=len(data.slipped),
                 deals=deals_count(len(data.slipped), language),
-                amount=fmt.money(sum(d.amount_cents for d in data.slipped), data.currency, language),
+                amount=fmt.money(
+                    data.slipped_cents
+                    if data.slipped_cents is not None
+                    else sum(d.amount_cents for d in data.slipped),
+                    data.currency,
+                    language,
+                ),
             )
+            + "".join(f" ({line})" for line in left_out_lines(data.slipped_left_out, language))
         )
     if data.stalled:
         worst = max(data.stalled, key=lambda d: d.idle_days)
@@ -788,6 +798,7 @@ def compose_brief(
             slipped.append(item)
         elif idle >= STALLED_AFTER_DAYS:
             stalled.append(item)
+    slipped_sum = _slipped_sum(session, scope, today)
     feedback = [
         FeedbackItem(f.account, f.rating, f.scale, f.comment, f.received_on)
         for f in store.recent_feedback(session, team_id=team_id, member_id=member_id, since=today - timedelta(days=30))
@@ -806,6 +817,8 @@ def compose_brief(
         win_rate=win,
         team_win_rate=team_win,
         slipped=slipped,
+        slipped_cents=slipped_sum.cents,
+        slipped_left_out=tuple(kpi_engine.LeftOut(c, n, v) for c, (n, v) in sorted(slipped_sum.left_out.items())),
         stalled=stalled,
         feedback=feedback,
         runs=run_views(session, runs),
@@ -815,3 +828,16 @@ def compose_brief(
         last_month_revenue=int(last_revenue or 0),
         last_month_target=kpi_engine.target_for(session, scope, "revenue", last_month),
     )
+
+
+def _slipped_sum(session: Any, scope: Any, today: date) -> Any:
+    """The rep's open deals past their close date, converted in SQL at today's rates (a MoneySum)."""
+    from db.models import Deal
+    from reports import kpi_engine
+    from reports import kpi_queries as q
+
+    f = q.Filters(scope.team_id, scope.member_id, currency=kpi_engine.reporting_currency(session, scope))
+    where = [Deal.team_id == scope.team_id, Deal.owner_id == scope.member_id, Deal.status == "open"]
+    where.append(Deal.close_date < today)
+    rates = q.rates_in_force(session, f, today, today + timedelta(days=1))
+    return q.money_sums(session, f, where, None, rates, today).get(None, q.MoneySum())
