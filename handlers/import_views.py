@@ -43,6 +43,7 @@ add_catalog(
         "import.kind.deals": {"en": "deals", "zh": "商机"},
         "import.kind.targets": {"en": "targets", "zh": "目标"},
         "import.kind.feedback": {"en": "feedback items", "zh": "客户反馈"},
+        "import.kind.rates": {"en": "exchange rates", "zh": "汇率"},
         "import.reason.bad_amount": {"en": REASONS["bad_amount"], "zh": "金额无法识别"},
         "import.reason.missing_amount": {"en": REASONS["missing_amount"], "zh": "赢单缺少金额"},
         "import.reason.bad_date": {"en": REASONS["bad_date"], "zh": "日期无法识别"},
@@ -71,6 +72,10 @@ add_catalog(
         },
         "import.reason.control_character": {"en": REASONS["control_character"], "zh": "文本含控制字符（如 NUL）"},
         "import.reason.text_too_long": {"en": REASONS["text_too_long"], "zh": "文本超过该列允许的长度"},
+        "import.reason.bad_rate": {"en": REASONS["bad_rate"], "zh": "汇率不是正数（1 单位折合多少报告币种）"},
+        "import.reason.rate_decimals": {"en": REASONS["rate_decimals"], "zh": "汇率超过 6 位小数"},
+        "import.reason.same_currency": {"en": REASONS["same_currency"], "zh": "币种与报告币种相同"},
+        "import.reason.duplicate_rate": {"en": REASONS["duplicate_rate"], "zh": "同一币种同一日期出现两个汇率"},
         "import.too_large": {
             "en": "❌ *{file}* is {size} MB; the limit is {limit} MB (SALESBOT_MAX_UPLOAD_MB). "
             "Split it, or import it from a shell with `salesbot import`.",

@@ -39,6 +39,9 @@ _KIND_WORDS = {
     "feedback": "feedback",
     "反馈": "feedback",
     "评价": "feedback",
+    "rates": "rates",
+    "rate": "rates",
+    "汇率": "rates",
 }
 _FORMATS = {
     "salesforce": "salesforce",

@@ -195,7 +195,7 @@ def column_map(
 
 
 def guess_kind(headers: list[str]) -> str:
-    """deals, targets or feedback: which kind of file this looks like (for files dropped in Slack)."""
+    """deals, targets, feedback or rates: which kind of file this looks like (for files dropped in Slack)."""
 
     def fits(kind: str) -> int:
         try:
@@ -203,7 +203,7 @@ def guess_kind(headers: list[str]) -> str:
         except ImportRefused:
             return -1
 
-    scores = {kind: fits(kind) for kind in ("deals", "feedback", "targets")}
+    scores = {kind: fits(kind) for kind in ("deals", "feedback", "targets", "rates")}
     return max(scores, key=lambda k: (scores[k], k == "deals"))
 
 

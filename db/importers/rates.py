@@ -33,6 +33,7 @@ def import_rates(engine: Engine, data: bytes, *, filename: str, team_id: str, op
         reporting = (options.currency or workspace_currency(conn, team_id, options.workspace.currency)).upper()
     good: dict[tuple[str, str, date], tuple[int, int]] = {}  # (currency, to, day) -> (micros, row)
     problems: list[RowProblem] = []
+    rejected: list[dict[str, str]] = []
     for index, row in frame.iterrows():
         number = int(index) + 2  # type: ignore[call-overload]
 
@@ -56,15 +57,19 @@ def import_rates(engine: Engine, data: bytes, *, filename: str, team_id: str, op
             if (currency, to, day) in good:
                 raise BadRate("duplicate_rate")
         except (BadValue, BadRate) as bad:
+            problem = RowProblem(number, cols.get(field, field), str(bad), cell(field)[:80])
             if len(problems) < MAX_LISTED:
-                problems.append(RowProblem(number, cols.get(field, field), str(bad), cell(field)[:80]))
+                problems.append(problem)
             result.rejected += 1
+            rejected.append({**{str(k): str(v) for k, v in row.items()}, "rejected_because": problem.text()})
             continue
         good[(currency, to, day)] = (micros, number)
     result.problems = problems
-    if result.rejected:  # rates are few and each one moves every total: all or nothing, always
+    if rejected and not options.skip_bad_rows:
         result.status = "refused"
         return result
+    if rejected:
+        result.status, result.rejected_rows = "partial", rejected
     with engine.begin() as conn:
         run_id = start_run(conn, result, data, workspace=options.workspace)
         with Session(bind=conn) as session:

@@ -141,10 +141,7 @@ def summary_lines(result: ImportResult) -> list[str]:
         lines += ["  " + p.text() for p in result.listed_problems()]
         if len(result.problems) > MAX_LISTED:
             lines.append(f"  … and {len(result.problems) - MAX_LISTED} more")
-        if result.kind == "rates":  # every rate moves totals: a rates file goes in whole or not at all
-            lines.append("Fix the rows and import the file again.")
-        else:
-            lines.append("Fix the rows, or import the rest with --skip-bad-rows (the bad rows go to a CSV file).")
+        lines.append("Fix the rows, or import the rest with --skip-bad-rows (the bad rows go to a CSV file).")
         return lines
     lines = [
         f"Imported {result.kind} from {result.filename} ({result.file_format}, {result.encoding}) into "

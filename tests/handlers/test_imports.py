@@ -79,3 +79,17 @@ def test_targets_and_feedback_files_are_recognised_by_their_columns(slack: Slack
     assert "Imported 5 targets" in text
     text = message_text(_drop(slack, (FIXTURES / "feedback.csv").read_bytes(), "fb.csv"))
     assert "Imported 4 feedback items" in text
+
+
+def test_a_dropped_rates_file_is_recognised_checked_and_imported(slack: SlackDriver) -> None:
+    from db.models import ExchangeRate
+
+    bad = "币种,生效日期,汇率\nCNY,2026-01-01,0.1385\n人民币,2026-07-01,-2\n".encode()
+    text = message_text(_drop(slack, bad, "汇率.csv"))
+    assert "汇率.csv was not imported" in text and "Row 3, 汇率" in text
+    good = b"currency,date,rate\nCNY,2026-01-01,0.1385\nEUR,2026-01-01,1.08\n"
+    text = message_text(_drop(slack, good, "rates.csv"))
+    assert "Imported 2 exchange rates" in text
+    with Session(slack.deps.engine) as session:
+        stored = session.exec(select(ExchangeRate.currency, ExchangeRate.rate_micros)).all()
+    assert sorted(stored) == [("CNY", 138_500), ("EUR", 1_080_000)]
