@@ -28,14 +28,15 @@ ZONES = ("Asia/Shanghai", "Asia/Singapore", "Asia/Hong_Kong", "Asia/Taipei")  # 
 BENCH = "checkin"
 
 
-def _seed(engine, friday: date) -> None:  # type: ignore[no-untyped-def]
+def seed_fleet(engine, friday: date, *, reps: int = REPS, team: str = "TBENCH") -> None:  # type: ignore[no-untyped-def]
+    """A manager and `reps` reps in UTC+8 zones, each with a weekly Friday 16:00 check-in (also used by tests)."""
     created = datetime.combine(friday - timedelta(days=3), datetime.min.time(), tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(
             insert(Workspace),
             [
                 {
-                    "team_id": "TBENCH",
+                    "team_id": team,
                     "name": "bench",
                     "timezone": "UTC",
                     "language": "en",
@@ -49,7 +50,7 @@ def _seed(engine, friday: date) -> None:  # type: ignore[no-untyped-def]
             insert(Member),
             [
                 {
-                    "team_id": "TBENCH",
+                    "team_id": team,
                     "slack_user_id": "UMGR",
                     "display_name": "Manager",
                     "role": "manager",
@@ -62,7 +63,7 @@ def _seed(engine, friday: date) -> None:  # type: ignore[no-untyped-def]
             insert(Member),
             [
                 {
-                    "team_id": "TBENCH",
+                    "team_id": team,
                     "slack_user_id": f"U{i:06d}",
                     "display_name": f"Rep {i}",
                     "role": "rep",
@@ -71,14 +72,14 @@ def _seed(engine, friday: date) -> None:  # type: ignore[no-untyped-def]
                     "active": True,
                     "created_at": created,
                 }
-                for i in range(REPS)
+                for i in range(reps)
             ],
         )
         conn.execute(
             insert(CheckinSchedule),
             [
                 {
-                    "team_id": "TBENCH",
+                    "team_id": team,
                     "manager_user_id": "UMGR",
                     "cadence": "weekly",
                     "weekday": 4,
@@ -90,14 +91,14 @@ def _seed(engine, friday: date) -> None:  # type: ignore[no-untyped-def]
                     "paused": False,
                     "created_at": created,
                 }
-                for _ in range(REPS)
+                for _ in range(reps)
             ],
         )
         members = conn.execute(select(Member.id).where(Member.role == "rep").order_by(Member.id)).scalars().all()
         schedules = conn.execute(select(CheckinSchedule.id).order_by(CheckinSchedule.id)).scalars().all()
         conn.execute(
             insert(CheckinScheduleRep),
-            [{"team_id": "TBENCH", "schedule_id": s, "member_id": m} for s, m in zip(schedules, members, strict=True)],
+            [{"team_id": team, "schedule_id": s, "member_id": m} for s, m in zip(schedules, members, strict=True)],
         )
 
 
@@ -118,7 +119,7 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory() as folder, LocalSlack(team_id="TBENCH") as fake:
         engine = get_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
         upgrade(engine)
-        _seed(engine, friday)
+        seed_fleet(engine, friday)
         for i in range(REPS):
             fake.add_user(f"U{i:06d}", f"Rep {i}", tz=ZONES[i % len(ZONES)])
         deps = Deps(engine=engine)
