@@ -8,6 +8,7 @@ End to end = signed slash command -> ack -> the answer posted to response_url, a
 The database is built once under the temp dir (salesbot-bench-kpi-*.db) and reused by later runs.
 """
 
+import itertools
 import os
 import random
 import sqlite3
@@ -32,6 +33,7 @@ from db.migrate import upgrade
 from reports import kpi_engine
 from reports.kpi_period import resolve_period
 
+_TRIGGERS = itertools.count(1)
 DEALS = 1_000_000
 REPS = 500
 TEAM = "TBENCH"
@@ -155,7 +157,7 @@ class Harness:
             team_id=TEAM,
             response_url=url,
             channel_id="C0BENCH",
-            trigger_id="t",
+            trigger_id=f"t{next(_TRIGGERS)}",  # Slack never repeats one (replays are skipped)
         )
         started = time.perf_counter()
         headers = signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
@@ -237,7 +239,7 @@ def _run_one(*, mixed: bool) -> list[Row]:
                 team_id=TEAM,
                 response_url=harness.fake.new_response_url(),
                 channel_id="C0BENCH",
-                trigger_id="t",
+                trigger_id=f"t{next(_TRIGGERS)}",  # Slack never repeats one (replays are skipped)
             )
             t0 = time.perf_counter()
             requests.post(
