@@ -182,3 +182,35 @@ def test_totals_past_64_bit_micro_cents_stay_exact(engine: Engine) -> None:
         got = k.compute(session, "revenue", k.Scope("TBIG"), Span(date(2026, 1, 1), date(2026, 4, 1)))
     exact = Decimal(180_000_000_000_001) + Decimal(100_000_000_000_003) * Decimal("0.138517")
     assert got.value == int(exact.quantize(Decimal(1), "ROUND_HALF_UP"))
+
+
+def test_the_converted_revenue_query_reads_only_indexes(sqlite_url: str, tmp_path: Path) -> None:
+    """The plan SQLite picks for a converted quarter: the covering deal index (amount and currency in it, no
+    table rows) and the rates' unique index."""
+    from sqlalchemy import event
+
+    from db.engine import get_engine
+
+    engine = get_engine(sqlite_url)
+    deals_path, rates_path = write_files(tmp_path, deals=40)
+    for kind, path in (("deals", deals_path), ("rates", rates_path)):
+        assert import_file(engine, kind, path.read_bytes(), filename=path.name, team_id=TEAM).status == "done"
+    statements: list[tuple[str, tuple]] = []
+    event.listen(
+        engine, "before_cursor_execute", lambda c, cur, sql, params, ctx, many: statements.append((sql, params))
+    )
+    with Session(engine) as session:
+        k.compute(session, "revenue", k.Scope(TEAM), Span(date(2026, 7, 1), date(2026, 10, 1)))
+        captured = list(statements)
+        plans = {
+            sql: " | ".join(
+                row[-1] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+            )
+            for sql, params in captured
+            if "FROM deal" in sql or "FROM exchangerate" in sql
+        }
+    deal_plan = next(plan for sql, plan in plans.items() if "FROM deal" in sql)
+    rate_plan = next(plan for sql, plan in plans.items() if "FROM exchangerate" in sql and "FROM deal" not in sql)
+    assert "USING COVERING INDEX ix_deal_team_status_close_owner" in deal_plan, deal_plan
+    assert "SCAN deal" not in deal_plan
+    assert "exchangerate USING INDEX sqlite_autoindex_exchangerate_1" in rate_plan, rate_plan
