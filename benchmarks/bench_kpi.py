@@ -16,6 +16,7 @@ import statistics
 import tempfile
 import threading
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from reports import kpi_engine
 from reports.kpi_period import resolve_period
 
 _TRIGGERS = itertools.count(1)
+_RUN = uuid.uuid4().hex[:12]  # trigger ids are remembered in the database, so each run has its own
 DEALS = 1_000_000
 REPS = 500
 TEAM = "TBENCH"
@@ -157,7 +159,7 @@ class Harness:
             team_id=TEAM,
             response_url=url,
             channel_id="C0BENCH",
-            trigger_id=f"t{next(_TRIGGERS)}",  # Slack never repeats one (replays are skipped)
+            trigger_id=f"t{_RUN}.{next(_TRIGGERS)}",  # Slack never repeats one (replays are skipped)
         )
         started = time.perf_counter()
         headers = signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
@@ -239,7 +241,7 @@ def _run_one(*, mixed: bool) -> list[Row]:
                 team_id=TEAM,
                 response_url=harness.fake.new_response_url(),
                 channel_id="C0BENCH",
-                trigger_id=f"t{next(_TRIGGERS)}",  # Slack never repeats one (replays are skipped)
+                trigger_id=f"t{_RUN}.{next(_TRIGGERS)}",  # Slack never repeats one (replays are skipped)
             )
             t0 = time.perf_counter()
             requests.post(
