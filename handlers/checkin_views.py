@@ -7,7 +7,7 @@ come from the i18n catalog (English and Chinese), the figures from `reports.chec
 from typing import Any
 
 from handlers.blocks import Block, actions, button, context, message, section
-from reports import mrkdwn
+from reports import glossary, mrkdwn
 from reports.checkins import DEFAULT_QUESTIONS, cadence_label, confidence_index
 from reports.i18n import add_catalog, t
 
@@ -64,7 +64,7 @@ add_catalog(
             "zh": "提醒未回答者（截止前几小时）",
         },
         "checkin.setup.channel": {"en": "Post summaries in (empty: your DM)", "zh": "汇总发送到（留空：发给你私信）"},
-        "checkin.setup.brief": {"en": "Brief", "zh": "面谈简报"},
+        "checkin.setup.brief": {"en": "Brief", "zh": glossary.zh("brief")},
         "checkin.setup.brief_option": {
             "en": "Send me a brief an hour before each one-on-one",
             "zh": "每次一对一前一小时给我发送简报",

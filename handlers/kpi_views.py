@@ -14,7 +14,7 @@ from babel.numbers import format_currency
 
 from handlers.blocks import Block, button, context, section
 from handlers.blocks import message as make_message
-from reports import mrkdwn
+from reports import glossary, mrkdwn
 from reports.changes import change_text
 from reports.formatting import locale_for, money, money_short, number, percent
 from reports.i18n import add_catalog, t
@@ -22,20 +22,25 @@ from reports.kpi_engine import BreakdownRow, Comparison, KpiValue, rep_status
 from reports.money_notes import left_out_lines, merge
 from reports.standing import Standing
 
+# Metric names: English here, Chinese from the one glossary.
+METRIC_EN = {
+    "revenue": "Revenue",
+    "deals_won": "Deals won",
+    "win_rate": "Win rate",
+    "avg_deal_size": "Average deal size",
+    "sales_cycle": "Sales cycle",
+    "pipeline": "Pipeline",
+    "new_deals": "New deals",
+    "attainment": "Attainment",
+    "pace": "Pace",
+    "csat": "CSAT",
+    "nps": "NPS",
+    "checkin_rate": "Check-in rate",
+}
+add_catalog({f"kpi.metric.{metric}": {"en": name, "zh": glossary.zh(metric)} for metric, name in METRIC_EN.items()})
+
 add_catalog(
     {
-        "kpi.metric.revenue": {"en": "Revenue", "zh": "销售额"},
-        "kpi.metric.deals_won": {"en": "Deals won", "zh": "赢单数"},
-        "kpi.metric.win_rate": {"en": "Win rate", "zh": "赢单率"},
-        "kpi.metric.avg_deal_size": {"en": "Average deal size", "zh": "客单价"},
-        "kpi.metric.sales_cycle": {"en": "Sales cycle", "zh": "销售周期"},
-        "kpi.metric.pipeline": {"en": "Pipeline", "zh": "商机金额"},
-        "kpi.metric.new_deals": {"en": "New deals", "zh": "新增商机"},
-        "kpi.metric.attainment": {"en": "Attainment", "zh": "完成率"},
-        "kpi.metric.pace": {"en": "Pace", "zh": "进度"},
-        "kpi.metric.csat": {"en": "CSAT", "zh": "满意度（CSAT）"},
-        "kpi.metric.nps": {"en": "NPS", "zh": "净推荐值（NPS）"},
-        "kpi.metric.checkin_rate": {"en": "Check-in rate", "zh": "签到率"},
         "kpi.by.rep": {"en": "by rep", "zh": "按销售"},
         "kpi.by.product": {"en": "by product", "zh": "按产品"},
         "kpi.by.account": {"en": "by account", "zh": "按客户"},
@@ -73,9 +78,9 @@ add_catalog(
             "en": "Won {won} deals · win rate {win_rate} · avg {avg} · pipeline {pipeline}",
             "zh": "赢单 {won} 笔 · 赢单率 {win_rate} · 客单价 {avg} · 商机金额 {pipeline}",
         },
-        "kpi.status.on_track": {"en": "on track", "zh": "达标"},
-        "kpi.status.at_risk": {"en": "at risk", "zh": "有风险"},
-        "kpi.status.behind": {"en": "behind", "zh": "落后"},
+        "kpi.status.on_track": {"en": "on track", "zh": glossary.zh("on_track")},
+        "kpi.status.at_risk": {"en": "at risk", "zh": glossary.zh("at_risk")},
+        "kpi.status.behind": {"en": "behind", "zh": glossary.zh("behind")},
         "kpi.status.no_target": {"en": "no target", "zh": "无目标"},
         "kpi.of_target": {"en": "{pct} of target · {status}", "zh": "完成率 {pct} · {status}"},
         "kpi.of_target_pace": {

@@ -126,7 +126,10 @@ add_catalog(
             "en": "{first} deals entered · {last} reached {stage} ({pct})",
             "zh": "进入 {first} 笔 · 到达{stage} {last} 笔（{pct}）",
         },
-        "chart.funnel_snapshot": {"en": "{count} deals · {amount} in pipeline", "zh": "管道中 {count} 笔 · {amount}"},
+        "chart.funnel_snapshot": {
+            "en": "{count} deals · {amount} in pipeline",
+            "zh": "进行中商机 {count} 笔 · {amount}",
+        },
         "chart.funnel_share": {"en": "{pct} of amount", "zh": "占金额 {pct}"},
         "chart.alt_funnel": {
             "en": "Funnel chart, {title}: {items}.",

@@ -21,6 +21,7 @@ from babel.dates import format_date
 
 from db.checkins import DEFAULT_QUESTIONS  # noqa: F401  (re-exported for handlers)
 from reports import formatting as fmt
+from reports import glossary
 from reports.i18n import add_catalog, t
 from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
@@ -112,7 +113,7 @@ add_catalog(
         "checkin.brief.topic_account": {"en": "the {account} feedback", "zh": "{account} 的客户反馈"},
         "checkin.brief.topic_slipped": {"en": "the slipped deals ({count})", "zh": "{count} 个延期商机"},
         "checkin.brief.topic_target": {"en": "the plan to close the gap to target", "zh": "补足目标差距的计划"},
-        "checkin.status.on_track": {"en": "on track", "zh": "进度正常"},
+        "checkin.status.on_track": {"en": "on track", "zh": glossary.zh("on_track")},
         "checkin.status.at_risk": {"en": "at risk", "zh": "有风险"},
         "checkin.status.behind": {"en": "behind", "zh": "落后"},
         "checkin.status.no_target": {"en": "no target", "zh": "无目标"},

@@ -28,12 +28,12 @@ TREND_POINTS = 12
 
 add_catalog(
     {
-        "digest.title.weekly": {"en": "Sales week {week} · {range}", "zh": "第{week}周销售 · {range}"},
+        "digest.title.weekly": {"en": "Sales week {week} · {range}", "zh": "第{week}周销售周报 · {range}"},
         "digest.title.monthly": {"en": "Monthly review · {range}", "zh": "月度回顾 · {range}"},
         "digest.title.quarterly": {"en": "Quarterly review · {range}", "zh": "季度回顾 · {range}"},
         "digest.headline": {
             "en": "Revenue {revenue} {chg} vs previous · {won} deals won · win rate {rate} · pipeline {pipeline}",
-            "zh": "销售额 {revenue} 较上期 {chg} · 赢单 {won} 笔 · 赢单率 {rate} · 管道 {pipeline}",
+            "zh": "销售额 {revenue} 较上期 {chg} · 赢单 {won} 笔 · 赢单率 {rate} · 商机金额 {pipeline}",
         },
         "digest.year": {"en": "Same period last year: {revenue} ({chg})", "zh": "去年同期：{revenue}（{chg}）"},
         "digest.target": {"en": "Team target {target} · attainment {att}", "zh": "团队目标 {target} · 完成率 {att}"},
@@ -71,10 +71,10 @@ add_catalog(
         "digest.csat": {"en": "CSAT {csat} ({chg})", "zh": "客户满意度 {csat}（{chg}）"},
         "digest.empty": {"en": "No deals closed in this period.", "zh": "本期没有成交或丢单。"},
         # Stages are the CRM's current ones: the split is of today's open deals, whatever the period.
-        "digest.stages": {"en": "Open pipeline today by stage: {stages}", "zh": "当前各阶段管道：{stages}"},
+        "digest.stages": {"en": "Open pipeline today by stage: {stages}", "zh": "当前各阶段商机金额：{stages}"},
         "digest.chart.reps": {"en": "Revenue by rep vs target", "zh": "各销售销售额与目标"},
         "digest.chart.trend": {"en": "Revenue trend", "zh": "销售额趋势"},
-        "digest.chart.funnel": {"en": "Open pipeline today by stage", "zh": "当前各阶段管道"},
+        "digest.chart.funnel": {"en": "Open pipeline today by stage", "zh": "当前各阶段商机金额"},
     }
 )
 

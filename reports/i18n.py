@@ -42,6 +42,11 @@ def language_for(*, text: str = "", locale: str | None = None, default: str = "e
     return default if default in ("en", "zh") else "en"
 
 
+def catalog_entries() -> dict[str, dict[str, str]]:
+    """Every registered string (a copy), for checks such as the glossary test."""
+    return {key: dict(value) for key, value in _CATALOG.items()}
+
+
 def add_catalog(entries: dict[str, dict[str, str]]) -> None:
     """Register strings: {'key': {'en': '...', 'zh': '...'}}. Keys must be unique across features."""
     for key, value in entries.items():

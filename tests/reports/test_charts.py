@@ -258,7 +258,7 @@ def test_funnel_chart() -> None:
 
 def test_funnel_chart_snapshot_of_open_stages() -> None:
     chart = funnel_chart(ZH_FUNNEL, title="销售管道", currency="CNY", language="zh")
-    assert "管道中 112 笔 · ¥320万" in chart.alt_text
+    assert "进行中商机 112 笔 · ¥320万" in chart.alt_text
     assert "需求确认 60 笔 · ¥190万  占金额 59%" in chart.alt_text
     assert_png(funnel_chart([("Lead", 0, 0), ("Won", 0, 0)], title="Funnel", currency="USD", language="en"))
     assert_png(funnel_chart([], title="Funnel", currency="USD", language="en"))
