@@ -57,12 +57,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"demo data loaded into workspace {summary.team_id}: {summary.members} people, {summary.deals} deals, "
           f"{summary.targets} targets, {summary.feedback} feedback items, {summary.checkin_runs} check-ins "
           f"({summary.first_date} – {summary.last_date})")
+    if settings.has_slack_tokens:
+        print(f"Your Slack workspace does not see it (the demo is never a default target); "
+              f"`salesbot console --team {summary.team_id}` opens it.")
     return 0
 
 
 def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
     """The app, and a scheduler that sends for the token's workspace only (the one auth.test names)."""
     from bot.app import create_app, make_deps
+    from bot.first_contact import adopt_before_serving
     from bot.scheduler import Scheduler
     from bot.workspace import identity_of
     from handlers import job_sources
@@ -72,6 +76,10 @@ def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
     app = create_app(settings, deps=deps)
     identity = identity_of(app.client)
     print(f"Slack workspace {identity.team_id} ({identity.team_name}), bot user {identity.bot_user_id}", flush=True)
+    adoption = adopt_before_serving(deps.engine, identity.team_id, name=identity.team_name)
+    if adoption is not None:
+        print(f"workspace {identity.team_id} adopted the local workspace's data: {adoption.count('deal')} deals, "
+              f"{adoption.count('member')} people", flush=True)
     return app, Scheduler(deps, app.client, job_sources(), teams={identity.team_id},
                           lease=timedelta(seconds=settings.salesbot_send_lease))
 

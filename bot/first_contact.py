@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
 
 from db.engine import session_scope
 from db.models import Workspace
@@ -28,6 +29,21 @@ add_catalog({
 })
 
 
+# Adoptions done when the server started, to be announced in that workspace's first reply.
+_ANNOUNCE: dict[str, Adoption] = {}
+_ANNOUNCE_LOCK = threading.Lock()
+
+
+def adopt_before_serving(engine: Engine, team_id: str, *, name: str = "") -> Adoption | None:
+    """`serve`/`socket` know their workspace from auth.test before any request: adopt then, not inside a
+    request (moving a million rows takes longer than Slack's 3-second ack), and announce it on the first reply."""
+    adoption = adopt_local_workspace(engine, team_id, name=name)
+    if adoption is not None:
+        with _ANNOUNCE_LOCK:
+            _ANNOUNCE[team_id] = adoption
+    return adoption
+
+
 class FirstContact:
     """Remembers which workspaces already have a row, so only a new one tries to adopt."""
 
@@ -37,7 +53,15 @@ class FirstContact:
         self._lock = threading.Lock()
 
     def adopt(self, team_id: str) -> Adoption | None:
-        """Adopt the local workspace if `team_id` has no row yet; None otherwise (and for every later request)."""
+        """Adopt the local workspace if `team_id` has no row yet; None otherwise (and for every later request).
+
+        An adoption made when the server started is returned once, on the workspace's first request."""
+        with _ANNOUNCE_LOCK:
+            started = _ANNOUNCE.pop(team_id, None)
+        if started is not None:
+            with self._lock:
+                self._known.add(team_id)
+            return started
         with self._lock:
             if team_id in self._known:
                 return None

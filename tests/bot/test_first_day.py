@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,9 +57,9 @@ def shell_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> p
     return monkeypatch
 
 
-@pytest.fixture
-def served(db_url: str, fake_slack: LocalSlack, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """`salesbot run` (what `make run` does) with tokens set, on the empty database: (base URL, its output)."""
+@contextmanager
+def _salesbot_run(db_url: str, fake_slack: LocalSlack, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`salesbot run` (what `make run` does) with tokens set: (base URL, its output until it listens)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "DATABASE_URL": db_url,
            "SLACK_BOT_TOKEN": "xoxb-first-day", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.api_url,
            "SALESBOT_MANAGERS": "UMANAGER", "SALESBOT_TIMEZONE": "America/New_York",
@@ -83,7 +84,14 @@ def served(db_url: str, fake_slack: LocalSlack, tmp_path: Path) -> Iterator[tupl
         proc.communicate(timeout=20)
 
 
-def _command(base: str, fake: LocalSlack, command: str, text: str, *, user: str) -> str:
+@pytest.fixture
+def served(db_url: str, fake_slack: LocalSlack, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`salesbot run` with tokens set, on the empty database."""
+    with _salesbot_run(db_url, fake_slack, tmp_path) as running:
+        yield running
+
+
+def _command(base: str, fake: LocalSlack, command: str, text: str, *, user: str, replies: int = 1) -> str:
     """Send a signed slash command as Slack would; the text of every reply it caused (ack + response_url)."""
     before = len(fake.calls_to("response_url"))
     body = slash_command_body(command=command, text=text, user_id=user, team_id=fake.team_id,
@@ -94,7 +102,7 @@ def _command(base: str, fake: LocalSlack, command: str, text: str, *, user: str)
     assert answer.status_code == 200
     texts = [message_text(answer.json())] if answer.text.strip() else []
     if not texts:
-        fake.wait_for("response_url", before + 1, timeout=30)
+        fake.wait_for("response_url", before + replies, timeout=30)
     return "\n".join(texts + [message_text(c.args) for c in fake.calls_to("response_url")[before:]])
 
 
@@ -155,6 +163,21 @@ def test_an_import_before_any_slack_contact_is_adopted_by_the_first_workspace(
 
     slack.command("/kpi", "revenue last quarter", user="UMANAGER")  # said once, not on every request
     assert sum("连接 Slack 之前" in message_text(r) for r in slack.responses()) == 1
+
+
+def test_a_server_started_after_a_local_import_adopts_it_before_the_first_request(
+        db_url: str, fake_slack: LocalSlack, tmp_path: Path, export: Path, shell_env: pytest.MonkeyPatch) -> None:
+    assert main(["import", "deals", str(export)]) == 0  # no token yet: TLOCAL
+    with _salesbot_run(db_url, fake_slack, tmp_path) as (base, output):
+        assert "workspace T0001 adopted the local workspace's data: 4 deals, 3 people" in output
+        assert "demo" not in output.replace("not loading the demo", "")
+        assert _deals_per_team(db_url) == {"T0001": 4}  # before any request: no ack waits for the move
+        fake_slack.add_user("UMANAGER", "Maria Lopez", tz="America/New_York")
+        reply = _command(base, fake_slack, "/kpi", "revenue last quarter", user="UMANAGER", replies=2)
+        assert "This workspace now holds the data imported before Slack was connected: 4 deals" in reply
+        assert "$12,500.00" in reply
+        again = _command(base, fake_slack, "/kpi", "revenue last quarter", user="UMANAGER")
+        assert "imported before Slack" not in again
 
 
 def test_a_first_direct_message_hears_about_the_adoption_in_english(

@@ -10,7 +10,7 @@ from bot.cli import main
 from bot.local_slack import LocalSlack
 from db.engine import get_engine
 from db.models import Deal, ImportRun, Workspace
-from db.workspaces import DEMO_TEAM_ID, WorkspaceDefaults, create_workspace
+from db.workspaces import DEMO_TEAM_ID, LOCAL_TEAM, WorkspaceDefaults, create_workspace
 
 DEALS = ("id,owner,stage,amount,created,close_date\n"
          "D1,Darcel Schlecht,Won,1000,2026-07-01,2026-08-03\nD2,Zhang San,Lost,500,2026-07-02,2026-08-04\n")
@@ -107,3 +107,32 @@ def test_a_refused_file_from_the_shell_leaves_no_workspace_and_no_import_run(
     assert _teams(db_url) == {}
     with Session(get_engine(db_url)) as session:
         assert session.exec(select(func.count()).select_from(ImportRun)).scalar() == 0
+
+
+def test_the_console_acts_in_the_token_workspace_else_your_own_else_the_demo(
+        env: pytest.MonkeyPatch, db_url: str, fake_slack: LocalSlack) -> None:
+    from bot.console import console_team
+    from bot.settings import load_settings
+
+    engine = get_engine(db_url)
+    with engine.begin() as conn:
+        create_workspace(conn, DEMO_TEAM_ID, WorkspaceDefaults())
+    assert console_team(load_settings(), engine, None) == DEMO_TEAM_ID  # `make run` without tokens shows the demo
+    with engine.begin() as conn:
+        create_workspace(conn, LOCAL_TEAM, WorkspaceDefaults())
+    assert console_team(load_settings(), engine, None) == LOCAL_TEAM  # your own data, once there is some
+    assert console_team(load_settings(), engine, DEMO_TEAM_ID) == DEMO_TEAM_ID
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-console-token")
+    env.setenv("SLACK_API_URL", fake_slack.api_url)
+    assert console_team(load_settings(), engine, None) == "T0001"
+
+
+def test_demo_with_tokens_says_where_it_went(env: pytest.MonkeyPatch, db_url: str, fake_slack: LocalSlack,
+                                            capsys: pytest.CaptureFixture) -> None:
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-demo-token")
+    env.setenv("SLACK_SIGNING_SECRET", "secret")
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert f"demo data loaded into workspace {DEMO_TEAM_ID}" in out
+    assert f"salesbot console --team {DEMO_TEAM_ID}" in out
+    assert set(_teams(db_url)) == {DEMO_TEAM_ID}
