@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from db.engine import session_scope
+from db.importers.values import MAX_AMOUNT
 from db.targets import Smart, delete_target, delete_targets, list_targets, set_target
 from handlers import kpi_views as views
 from handlers.blocks import context, section
@@ -68,6 +69,11 @@ add_catalog(
         },
         "target.what_set": {"en": "set or delete targets", "zh": "设置或删除目标"},
         "target.need_amount": {"en": "the amount", "zh": "金额"},
+        "target.too_large": {
+            "en": "A target goes up to {limit} (in the currency's major unit). Example: `/target set revenue "
+            "100000 this quarter`",
+            "zh": "目标最大为 {limit}（以该币种的主单位计）。例如：`/target set revenue 100000 this quarter`",
+        },
         "target.no_metric": {"en": "a metric", "zh": "指标"},
         "target.team": {"en": "team", "zh": "团队"},
         "target.unknown_user": {"en": "I don't know who *@{name}* is.", "zh": "我不认识 *@{name}*。"},
@@ -178,6 +184,9 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
             rule, without = smart.take_growth(rest, unit=unit, today=today, language=lang, fy=fy)
             if rule is None:
                 amount, is_percent, without = parse_amount(rest)
+            if amount is not None and amount > MAX_AMOUNT:  # the importers' range: no BIGINT overflow either
+                too_large = t("target.too_large", lang, limit=f"{MAX_AMOUNT:,}")
+                return {"text": too_large, "blocks": [section(too_large)]}
             req = _parse(session, asker.team_id, without)
         member_id, who = None, t("target.team", lang)
         if req.user:

@@ -180,3 +180,19 @@ def test_any_command_text_gets_an_answer_without_a_live_ping_or_link(slack: Slac
         assert_nothing_live(texts)
 
     check()
+
+
+def test_a_target_beyond_the_amount_range_is_refused_with_an_example(slack: SlackDriver) -> None:
+    slack.command("/target", "set revenue 99999999999999999999999 this month")
+    reply = message_text(slack.responses()[-1])
+    assert "A target goes up to 1,000,000,000,000" in reply and "/target set revenue" in reply
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from db.models import Target
+
+    with Session(slack.deps.engine) as session:
+        assert session.exec(select(Target)).first() is None
+    slack.command("/target", "set revenue 1000000000000 this month")  # the edge of the range is accepted
+    with Session(slack.deps.engine) as session:
+        assert [t.value_cents for t in session.exec(select(Target)).scalars()] == [10**14]
