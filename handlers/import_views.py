@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from db.importers.report import MAX_LISTED, REASONS, ImportResult
+from db.importers.report import FILE_PROBLEMS, MAX_LISTED, REASONS, ImportResult
 from handlers.blocks import Block, context, section
 from reports import mrkdwn
 from reports.i18n import add_catalog, t
@@ -91,6 +91,29 @@ add_catalog(
 )
 
 
+# Why a file itself was refused (db/importers/report.py FILE_PROBLEMS), in Chinese; English is the CLI's text.
+_FILE_PROBLEMS_ZH = {
+    "empty_file": "文件为空",
+    "xls_not_supported": "不支持旧版 .xls 工作簿：请另存为 .xlsx 或 CSV",
+    "unreadable": "无法读取文件：{detail}",
+    "unrecognised_columns": "这些列不像{kind}导出文件：缺少 {missing}。找到的列：{found}。"
+    '可用 --map "你的列=字段" 指定（字段：{fields}）',
+    "ambiguous_dates": "列 {column} 中的日期（如 {example}）无法区分日/月顺序：请指定 --date-order DMY 或 MDY",
+    "too_large": "文件超过上限 {limit}",
+    "unknown_map_field": "--map 指定了未知字段 {detail}（字段：{fields}）",
+    "unknown_map_column": "--map 指定的列在文件中不存在：{detail}",
+    "no_rows": "文件只有表头，没有数据行",
+    "too_large_unpacked": "工作簿解压后为 {size}，超过上限 {limit}",
+    "zip_bomb": "工作簿中的 {member} 解压后膨胀 {ratio} 倍（压缩炸弹，或不是真实的导出文件）",
+    "too_many_rows": "文件超过 {limit} 行：请拆分",
+    "too_many_columns": "文件有 {columns} 列，上限为 {limit}",
+    "too_slow": "读取和检查文件超过 {seconds} 秒：请拆分",
+    "nul_byte": "第 {row} 行含有 NUL 字节（控制字符）：请删除，或重新导出文件",
+    "mixed_encoding": "第 {row} 行的编码与文件其余部分（{encoding}）不同：请将整个文件保存为同一种编码，如 UTF-8",
+}
+add_catalog({f"import.file.{code}": {"en": FILE_PROBLEMS[code], "zh": zh} for code, zh in _FILE_PROBLEMS_ZH.items()})
+
+
 def _n(value: int, lang: str) -> str:
     return f"{value:,}"
 
@@ -99,7 +122,7 @@ def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
     """The reply in the file's thread: the summary, or the refusal with up to 20 rows and reasons."""
     file = mrkdwn.escape(result.filename)
     if result.refusal is not None:
-        reason = mrkdwn.escape(result.refusal.text())  # it may quote the file's own column names
+        reason = mrkdwn.escape(_refusal_text(result, lang))  # it may quote the file's own column names
         line = t("import.refused_file", lang, file=file, reason=reason)
         return {"text": line, "blocks": [section(line)]}
     if result.refused:
@@ -164,3 +187,12 @@ def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
 
 def _reason(code: str, value: str, lang: str) -> str:
     return t(f"import.reason.{code}", lang)
+
+
+def _refusal_text(result: ImportResult, lang: str) -> str:
+    """Why the file itself was refused, in the reader's language (codes without a translation: English)."""
+    refusal = result.refusal
+    assert refusal is not None
+    if refusal.code not in FILE_PROBLEMS:
+        return refusal.text()
+    return t(f"import.file.{refusal.code}", lang, **{"detail": "", **refusal.params})

@@ -32,3 +32,16 @@ def test_a_file_over_the_upload_limit_is_refused_before_download(slack: SlackDri
     slack.dm("", user="UMANAGER", files=[info])
     assert "the limit is 20 MB" in message_text(slack.fake.calls_to("chat.postMessage")[-1].args)
     assert not slack.fake.calls_to("files.info")
+
+
+def test_every_file_refusal_reads_in_chinese_too() -> None:
+    from db.importers.report import FILE_PROBLEMS, ImportRefused, ImportResult
+    from handlers.import_views import result_message
+
+    params = {"detail": "x", "kind": "deals", "missing": "id", "found": "a", "fields": "id", "example": "1/2/26",
+              "column": "c", "limit": "5", "size": "9 MB", "member": "m", "ratio": "343", "columns": "12",
+              "seconds": "1", "row": "4", "encoding": "UTF-8"}
+    for code in FILE_PROBLEMS:
+        result = ImportResult("deals", "f.csv", status="refused", refusal=ImportRefused(code, **params))
+        zh, en = result_message(result, "zh")["text"], result_message(result, "en")["text"]
+        assert "未导入" in zh and zh.split("：", 1)[1] != en.split(": ", 1)[1], code
