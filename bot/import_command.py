@@ -3,7 +3,8 @@
 The workspace: --team, else the one SLACK_BOT_TOKEN belongs to (auth.test), else the only workspace in the
 database that is not the demo, else the local one, TLOCAL (bot/workspace.py); several: refused, listed.
 A refused file changes nothing, not even the workspace table.
-With SLACK_BOT_TOKEN set, owners with an e-mail are matched to Slack users (users.lookupByEmail).
+With SLACK_BOT_TOKEN set, the people directory is read first (users.list, when it never was); owners are
+linked to people by e-mail, else by a unique name, and Slack is asked (users.lookupByEmail) for the rest.
 Exit status 0 when imported (also with skipped rows), 1 when the file was refused.
 """
 
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     options.workspace = settings.workspace_defaults
     engine = _engine(settings)
     team_id = cli_team(settings, engine, args.team)
+    people = _people_from_slack(settings, team_id)  # the directory first: owners link to people by e-mail or name
     with _ProgressBar(path.name) as bar:
         result = import_file(
             engine,
@@ -88,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
             options=options,
             progress=bar.update,
         )
-    if not result.refused and result.owner_emails and settings.slack_bot_token:
-        _link_owners(settings, engine, result)
+    if not result.refused and people is not None:
+        people(result)
     for line in summary_lines(result):
         print(line)
     if result.rejected_rows:
@@ -99,12 +101,19 @@ def run(args: argparse.Namespace) -> int:
     return 1 if result.refused else 0
 
 
-def _link_owners(settings, engine, result) -> None:  # type: ignore[no-untyped-def]
+def _people_from_slack(settings, team_id):  # type: ignore[no-untyped-def]
+    """With a bot token: read the directory if it never was, and return the after-import step that asks Slack
+    (users.lookupByEmail) for owners still unlinked. None without a token."""
+    if settings.slack_bot_token is None:
+        return None
+    from bot.app import make_deps
     from bot.slack_client import make_client
-    from handlers.imports import link_owners_by_email
+    from handlers.people import ensure_directory, link_owners_through_slack
 
     client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    link_owners_by_email(client, engine, result)
+    deps = make_deps(settings)
+    ensure_directory(client, deps, team_id)
+    return lambda result: link_owners_through_slack(client, deps, result)
 
 
 class _ProgressBar:

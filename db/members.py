@@ -4,6 +4,8 @@
 from sqlmodel import Session, select
 
 from db.models import Member, Workspace
+from db.owner_links import merge_members
+from db.people_names import name_key
 from db.workspaces import WorkspaceDefaults, create_workspace
 
 
@@ -50,47 +52,44 @@ def ensure_member(session: Session, *, team_id: str, user_id: str, role: str = "
     return member, True
 
 
-def link_crm_owner(session: Session, *, team_id: str, crm_name: str, user_id: str) -> Member:
-    """Make the CRM owner `crm_name` and the Slack user one member (merging the two rows if both exist)."""
-    owner = member_by_crm_name(session, team_id, crm_name)
-    user = member_by_slack_id(session, team_id, user_id)
-    if owner is None and user is None:
-        user = Member(team_id=team_id, slack_user_id=user_id, crm_name=crm_name, display_name=crm_name)
-        session.add(user)
-    elif owner is None:
-        assert user is not None
-        user.crm_name = crm_name
-    elif user is None or user.id == owner.id:
-        owner.slack_user_id = user_id
-        user = owner
-    else:
-        # Both exist: keep the Slack user's row, move the owner's deals and feedback onto it.
-        from db.models import Deal, Feedback, Target
+def owner_named(session: Session, team_id: str, crm_name: str) -> Member | None:
+    """The CRM owner row of this name: exactly, else the one owner whose name is equal under `name_key`."""
+    exact = member_by_crm_name(session, team_id, crm_name)
+    if exact is not None:
+        return exact
+    key = name_key(crm_name)
+    alike = [m for m in session.exec(select(Member).where(Member.team_id == team_id, Member.crm_name.is_not(None)))
+             if name_key(m.crm_name) == key]
+    return alike[0] if len(alike) == 1 else None
 
-        for model in (Deal, Feedback):
-            for row in session.exec(select(model).where(model.team_id == team_id, model.owner_id == owner.id)
-                                    if model is Deal else
-                                    select(model).where(model.team_id == team_id, model.member_id == owner.id)):
-                if model is Deal:
-                    row.owner_id = user.id
-                else:
-                    row.member_id = user.id
-        for target in session.exec(select(Target).where(Target.team_id == team_id, Target.member_id == owner.id)):
-            target.member_id = user.id
-        owner.crm_name = None
+
+def link_crm_owner(session: Session, *, team_id: str, crm_name: str, member_id: int) -> Member:
+    """Make the CRM owner `crm_name` and the person `member_id` one member: the owner's row (deals, targets,
+    feedback, every reference) merges into the person's; with no such owner yet, the person takes the name."""
+    person = session.get(Member, member_id)
+    if person is None or person.team_id != team_id:
+        raise ValueError(f"no member {member_id} in {team_id}")
+    owner = owner_named(session, team_id, crm_name)
+    if owner is None:
+        person.crm_name = crm_name
+    elif owner.id != person.id:
+        if person.crm_name:  # linked before under another CRM name: the newest link names the row
+            person.crm_name = None
         session.flush()
-        user.crm_name = crm_name
-        user.email = user.email or owner.email
-        owner.active = False
+        merge_members(session.connection(), keep=person.id, drop=owner.id)
+        session.expire_all()
+        person = session.get(Member, member_id)
+        assert person is not None
     session.flush()
-    assert user is not None
-    return user
+    return person
 
 
-def set_role(session: Session, *, team_id: str, user_id: str, role: str) -> Member:
+def set_role(session: Session, *, team_id: str, member_id: int, role: str) -> Member:
     if role not in ("rep", "manager"):
         raise ValueError("role must be rep or manager")
-    member, _ = ensure_member(session, team_id=team_id, user_id=user_id)
+    member = session.get(Member, member_id)
+    if member is None or member.team_id != team_id:
+        raise ValueError(f"no member {member_id} in {team_id}")
     member.role = role
     session.flush()
     return member

@@ -85,8 +85,18 @@ def link_owners(conn: Connection, team_id: str, names: list[str] | None = None, 
     return report
 
 
-def member_references(conn: Connection) -> list[tuple[str, str, list[list[str]]]]:
-    """(table, column, unique column sets containing it) for every foreign key to member.id in the schema."""
+@dataclass(frozen=True)
+class Reference:
+    """A column that points at member.id: its table, whether rows carry team_id, the unique sets it is in."""
+
+    table: str
+    column: str
+    has_team: bool
+    uniques: tuple[tuple[str, ...], ...]
+
+
+def member_references(conn: Connection) -> list[Reference]:
+    """Every foreign key to member.id in the database's schema (read from the database, not the models)."""
     schema = inspect(conn)
     found = []
     for name in schema.get_table_names():
@@ -96,27 +106,31 @@ def member_references(conn: Connection) -> list[tuple[str, str, list[list[str]]]
             col = fk["constrained_columns"][0]
             uniques = [u["column_names"] for u in schema.get_unique_constraints(name)]
             uniques += [i["column_names"] for i in schema.get_indexes(name) if i.get("unique")]
-            found.append((name, col, [list(u) for u in uniques if col in u]))
+            has_team = any(c["name"] == "team_id" for c in schema.get_columns(name))
+            found.append(Reference(name, col, has_team, tuple(tuple(u) for u in uniques if col in u)))
     return found
 
 
-def merge_members(conn: Connection, *, keep: int, drop: int,
-                  references: list[tuple[str, str, list[list[str]]]] | None = None) -> None:
+def merge_members(conn: Connection, *, keep: int, drop: int, references: list[Reference] | None = None) -> None:
     """Make `drop` part of `keep`: move every reference, carry over CRM name, e-mail and role, delete `drop`.
 
     A row of `drop` that would collide with one of `keep` under a unique constraint (the same target set
     for both rows, say) is dropped: the kept person's own row wins.
     """
     m = MEMBER
-    for name, col, uniques in references if references is not None else member_references(conn):
-        for unique in uniques:
+    team = conn.execute(select(m.c.team_id).where(m.c.id == drop)).scalar_one()
+    for ref in references if references is not None else member_references(conn):
+        col = ref.column
+        for unique in ref.uniques:
             others = [c for c in unique if c != col]
-            mine, theirs = table(name, *(column(c) for c in unique)), table(name, *(column(c) for c in unique))
-            theirs = theirs.alias("kept")
+            mine = table(ref.table, *(column(c) for c in {*unique, col}))
+            theirs = table(ref.table, *(column(c) for c in {*unique, col})).alias("kept")
             clash = exists().where(theirs.c[col] == keep, *(theirs.c[c] == mine.c[c] for c in others))
             conn.execute(delete(mine).where(mine.c[col] == drop, clash))
-        target = table(name, column(col))
-        conn.execute(update(target).where(target.c[col] == drop).values({col: keep}))
+        target = table(ref.table, column(col), column("team_id"))
+        # team_id first: every member index leads with it (a million deals are not scanned per owner)
+        scope = [target.c.team_id == team] if ref.has_team else []
+        conn.execute(update(target).where(*scope, target.c[col] == drop).values({col: keep}))
     manager = table("member", column("id"), column("manager_id"))
     conn.execute(update(manager).where(manager.c.id == keep, manager.c.manager_id == keep).values(manager_id=None))
     old = conn.execute(select(m.c.crm_name, m.c.email, m.c.role).where(m.c.id == drop)).one()

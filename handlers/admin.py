@@ -1,33 +1,34 @@
 """`/salesbot`: help, linking CRM owners to Slack users, roles, the list of unlinked owners, and the reporting
 currency and exchange rates (handlers/money.py)."""
 
-import re
 import shlex
 from typing import Any
 
 from slack_bolt import Ack, Respond
 
 from db.engine import session_scope
+from db.importers.report import link_line
 from db.members import link_crm_owner, set_role, unlinked_owners
 from handlers import money
 from handlers.blocks import section
 from handlers.checklist import checklist_blocks, status_of
 from handlers.context import asker_of, deps_of
 from handlers.help_text import help_blocks
-from handlers.replies import managers_only, not_understood
+from handlers.people import prepare_people
+from handlers.replies import managers_only, not_understood, person_unclear
 from reports import mrkdwn
 from reports.i18n import add_catalog, t
+from reports.people import resolve_person
 
 add_catalog({
-    "admin.linked": {"en": "Linked CRM owner *{name}* to <@{user}>. Their deals now count as theirs.",
-                     "zh": "已将 CRM 负责人 *{name}* 关联到 <@{user}>，其商机已归入该用户。"},
-    "admin.role_set": {"en": "<@{user}> is now a *{role}*.", "zh": "<@{user}> 现在是*{role}*。"},
+    "admin.linked": {"en": "Linked CRM owner *{name}* to {user}. Their deals now count as theirs.",
+                     "zh": "已将 CRM 负责人 *{name}* 关联到 {user}，其商机已归入该用户。"},
+    "admin.role_set": {"en": "{user} is now a *{role}*.", "zh": "{user} 现在是*{role}*。"},
     "admin.unlinked_none": {"en": "Every CRM owner is linked to a Slack user.",
                             "zh": "所有 CRM 负责人都已关联 Slack 用户。"},
-    "admin.unlinked": {"en": "CRM owners not linked yet ({count}):\n{names}\nLink one with "
-                             '`/salesbot link "CRM name" @user`.',
-                       "zh": "尚未关联的 CRM 负责人（{count}）：\n{names}\n关联方式："
-                             '`/salesbot link "CRM 名称" @用户`。'},
+    "admin.unlinked": {"en": "CRM owners not linked yet ({count}), each with the line that links it (put the "
+                             "person in place of @someone):\n{names}",
+                       "zh": "尚未关联的 CRM 负责人（{count}），每行附关联命令（把 @someone 换成对应的人）：\n{names}"},
     "admin.import_hint": {"en": "To import a CRM export, drop the CSV or XLSX file into a direct message with me. "
                                 "From a shell: `salesbot import deals FILE`.",
                           "zh": "导入 CRM 导出文件：在与我的私信中发送 CSV 或 XLSX 文件；"
@@ -36,12 +37,13 @@ add_catalog({
     "admin.what_role": {"en": "change roles", "zh": "修改角色"},
 })
 
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 EXAMPLES = ["/salesbot help", '/salesbot link "Darcel Schlecht" @darcel', "/salesbot role @maria manager"]
+_LINK, _ROLE = ("link", "关联"), ("role", "角色")
+_ROLES = {"manager": "manager", "rep": "rep", "经理": "manager", "销售": "rep"}
 
 
 def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, context: Any) -> None:
-    """Everything `/salesbot` does is quick, so it answers in the ack itself."""
+    """Quick verbs answer in the ack itself; `link` and `role` name people, so they are answered after it."""
     asker, deps = asker_of(context), deps_of(context)
     lang = asker.language
     text = (command.get("text") or "").strip()
@@ -52,24 +54,12 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
         steps = [] if status.complete else checklist_blocks(status, lang)  # until every step is done
         ack(blocks=[*steps, *help_blocks(lang)], text=t("help.title", lang))
         return
-    if verb in ("link", "关联") and len(words) >= 3 and _USER.fullmatch(words[-1]):
+    if _people_verb(words):
         if not asker.is_manager:
-            ack(blocks=managers_only(t("admin.what_link", lang), lang))
+            what = "admin.what_link" if verb in _LINK else "admin.what_role"
+            ack(blocks=managers_only(t(what, lang), lang))
             return
-        name = " ".join(words[1:-1])
-        user = _USER.fullmatch(words[-1]).group(1)  # type: ignore[union-attr]
-        with session_scope(deps.engine) as session:
-            link_crm_owner(session, team_id=asker.team_id, crm_name=name, user_id=user)
-        ack(text=t("admin.linked", lang, name=mrkdwn.escape(mrkdwn.capped(name)), user=user))
-        return
-    if verb in ("role", "角色") and len(words) == 3 and _USER.fullmatch(words[1]) and words[2] in ("manager", "rep"):
-        if not asker.is_manager:
-            ack(blocks=managers_only(t("admin.what_role", lang), lang))
-            return
-        user = _USER.fullmatch(words[1]).group(1)  # type: ignore[union-attr]
-        with session_scope(deps.engine) as session:
-            set_role(session, team_id=asker.team_id, user_id=user, role=words[2])
-        ack(text=t("admin.role_set", lang, user=user, role=words[2]))
+        ack()  # salesbot_people answers
         return
     if verb in ("unlinked", "未关联"):
         with session_scope(deps.engine) as session:
@@ -77,8 +67,8 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
         if not names:
             ack(text=t("admin.unlinked_none", lang))
         else:
-            ack(blocks=[section(t("admin.unlinked", lang, count=len(names),
-                                  names="\n".join(f"• {mrkdwn.escape(n)}" for n in names[:50])))])
+            lines = "\n".join(f"• {mrkdwn.escape(n)} — `{mrkdwn.escape(link_line(n))}`" for n in names[:50])
+            ack(blocks=[section(t("admin.unlinked", lang, count=len(names), names=lines))])
         return
     if verb in ("import", "导入"):
         ack(text=t("admin.import_hint", lang))
@@ -87,9 +77,52 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     if reply is not None:
         ack(**reply)
         return
-    understood = [verb] if verb in ("link", "role", "关联", "角色") else []
+    understood = [verb] if verb in _LINK + _ROLE else []
     ack(blocks=not_understood(understood=understood, rest=text if not understood else " ".join(words[1:]),
                               examples=EXAMPLES, language=lang))
+
+
+def _people_verb(words: list[str]) -> bool:
+    """`link "CRM name" @someone` or `role @someone manager|rep`: the forms answered by `salesbot_people`."""
+    verb = words[0].lower() if words else ""
+    if verb in _LINK:
+        return len(words) >= 3
+    return verb in _ROLE and len(words) == 3 and words[2].lower() in _ROLES
+
+
+def salesbot_people(command: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
+    """`link` and `role` (managers; after the ack): the person is found by the one resolver, any name form."""
+    asker, deps = asker_of(context), deps_of(context)
+    lang = asker.language
+    text = (command.get("text") or "").strip()
+    words = _split(text)
+    if not _people_verb(words) or not asker.is_manager:
+        return
+    linking = words[0].lower() in _LINK
+    ref = words[-1] if linking else words[1]
+    prepare_people(client, deps, asker.team_id, ref if ref.startswith(("@", "<@")) else "@" + ref)
+    with session_scope(deps.engine) as session:
+        match = resolve_person(session, asker.team_id, ref)
+        if not match.found:
+            name = " ".join(words[1:-1])
+            example = f'/salesbot link "{name}" {{who}}' if linking else f"/salesbot role {{who}} {words[2]}"
+            blocks = person_unclear(match, language=lang, example=example)
+            respond(blocks=blocks, text=blocks[0]["text"]["text"])
+            return
+        if linking:
+            name = " ".join(words[1:-1])
+            member = link_crm_owner(session, team_id=asker.team_id, crm_name=name, member_id=match.member_id)
+            reply = t("admin.linked", lang, name=mrkdwn.escape(mrkdwn.capped(member.crm_name or name)),
+                      user=_mention(member))
+        else:
+            role = _ROLES[words[2].lower()]
+            member = set_role(session, team_id=asker.team_id, member_id=match.member_id, role=role)
+            reply = t("admin.role_set", lang, user=_mention(member), role=role)
+    respond(text=reply, response_type="ephemeral")
+
+
+def _mention(member: Any) -> str:
+    return f"<@{member.slack_user_id}>" if member.slack_user_id else mrkdwn.escape(member.display_name)
 
 
 def _split(text: str) -> list[str]:
@@ -100,4 +133,4 @@ def _split(text: str) -> list[str]:
 
 
 def register(app: Any) -> None:
-    app.command("/salesbot")(salesbot_command)
+    app.command("/salesbot")(ack=salesbot_command, lazy=[salesbot_people])

@@ -31,13 +31,15 @@ from handlers.blocks import context as context_block
 from handlers.blocks import section
 from handlers.context import Deps, asker_of, deps_of
 from handlers.jobs import DueDelivery, PermanentFailure
-from handlers.replies import managers_only, not_understood, repeated
+from handlers.people import prepare_people
+from handlers.replies import managers_only, not_understood, person_unclear, repeated
 from reports import checkins as domain
 from reports import formatting as fmt
 from reports import mrkdwn
 from reports.clock_words import find_time, find_weekday
 from reports.i18n import add_catalog, language_for, t
-from reports.kpi_people import find_member, workspace_prefs
+from reports.kpi_people import workspace_prefs
+from reports.people import MENTION, SLACK_ID, PersonMatch, mention_refs, resolve_person
 from reports.recurrence import Recurrence, next_after, parse_time_of_day
 
 log = logging.getLogger("salesbot.checkin")
@@ -101,10 +103,6 @@ add_catalog(
             "zh": "好好休息！{day} 之前不会发签到。",
         },
         "checkin.away.off": {"en": "Welcome back — check-ins are on again.", "zh": "欢迎回来，签到已恢复。"},
-        "checkin.unknown_rep": {
-            "en": "I do not know {who}. Mention them as @name.",
-            "zh": "找不到 {who}，请用 @名字。",
-        },
         "checkin.no_access": {
             "en": "Only {name} and their manager can read these check-ins.",
             "zh": "只有 {name} 本人和其经理可以查看这些签到。",
@@ -131,7 +129,6 @@ EXAMPLES = [
     "/checkin history @alice",
     "/checkin brief @alice",
 ]
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@([^\s@<>]+)")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|(?<![\w<])#([\w-]+)")
 _CADENCES = [
     (re.compile(r"every\s+(2|two|other)\s+weeks?|bi-?weekly|fortnightly|每两周|隔周|双周", re.I), "biweekly"),
@@ -254,6 +251,7 @@ def answer_checkin(body: dict[str, Any], respond: Any, client: Any, context: Any
     if text.lower() in ("", "help", "帮助", "?"):
         return
     asker, deps = asker_of(context), deps_of(context)
+    prepare_people(client, deps, asker.team_id, text)
     verb, _, rest = text.partition(" ")
     verb = verb.lower()
     handler = _VERBS.get(verb)
@@ -281,10 +279,11 @@ def cmd_schedule(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps
         )
         return
     with session_scope(deps.engine) as session:
-        reps, unknown = _resolve_reps(session, client, asker.team_id, spec["users"])
-        if unknown:
-            who = mrkdwn.escape(mrkdwn.capped(", ".join(f"@{u}" for u in unknown)))
-            respond(text=t("checkin.unknown_rep", lang, who=who))
+        reps, unclear = _resolve_reps(session, client, asker.team_id, spec["users"])
+        if unclear:
+            example = "/checkin schedule {who} weekly on friday at 16:00"
+            blocks = person_unclear(unclear[0], language=lang, example=example)
+            respond(blocks=blocks, text=blocks[0]["text"]["text"])
             return
         earlier = first_time(session, team_id=asker.team_id, user_id=asker.user_id, action="checkin schedule",
                              content=rest, now=clock.now())
@@ -297,21 +296,25 @@ def cmd_schedule(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps
     respond(blocks=[section(reply[0]), section("\n".join(reply[1:]))], text=reply[0])
 
 
-def _resolve_reps(session: Session, client: Any, team_id: str, refs: list[str]) -> tuple[list[Member], list[str]]:
-    """Members for the mentioned users, their time zone refreshed from Slack (users.info)."""
-    reps, unknown = [], []
+def _resolve_reps(
+    session: Session, client: Any, team_id: str, refs: list[str]
+) -> tuple[list[Member], list[PersonMatch]]:
+    """Members for the named people (the one resolver), their time zone refreshed from Slack (users.info);
+    and the names that are unknown or ambiguous."""
+    reps, unclear = [], []
     for ref in refs:
-        member = find_member(session, team_id, ref)
-        if member is None and re.fullmatch(r"[UW][A-Z0-9]{2,}", ref):
-            member = _member_for_user(session, client, team_id, ref)
+        match = resolve_person(session, team_id, ref)
+        member = session.get(Member, match.member_id) if match.found else None
+        if member is None and SLACK_ID.fullmatch(match.ref):
+            member = _member_for_user(session, client, team_id, match.ref)
         if member is None:
-            unknown.append(ref)
+            unclear.append(match)
             continue
         if member.slack_user_id:
             _refresh(member, _safe_profile(client, member.slack_user_id))
         reps.append(member)
     session.flush()
-    return reps, unknown
+    return reps, unclear
 
 
 def _create(session: Session, *, asker: Any, reps: list[Member], spec: dict[str, Any]) -> CheckinSchedule:
@@ -390,9 +393,8 @@ def parse_schedule(text: str) -> tuple[dict[str, Any], str]:
     for match in _CHANNEL.finditer(text):
         spec["channel"] = match.group(1) or f"#{match.group(2)}"
     rest = _CHANNEL.sub(" ", rest)
-    for match in _MENTION.finditer(rest):
-        spec["users"].append(match.group(1) or match.group(2))
-    rest = _MENTION.sub(" ", rest)
+    spec["users"].extend(mention_refs(rest))
+    rest = MENTION.sub(" ", rest)
     for pattern, cadence in _CADENCES:
         if pattern.search(rest):
             spec["cadence"] = cadence
@@ -510,8 +512,8 @@ def _parse_day(text: str, tz: str) -> date | None:
 
 def cmd_history(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps, **_: Any) -> None:
     lang = asker.language
-    refs = [m.group(1) or m.group(2) for m in _MENTION.finditer(rest)]
-    period_text = _MENTION.sub(" ", rest).strip()
+    refs = mention_refs(rest)
+    period_text = MENTION.sub(" ", rest).strip()
     with session_scope(deps.engine) as session:
         rep = _readable_rep(session, client, asker, refs[0] if refs else None, respond)
         if rep is None:
@@ -571,11 +573,11 @@ def _readable_rep(session: Session, client: Any, asker: Any, ref: str | None, re
     lang = asker.language
     if ref is None:
         return session.get(Member, asker.member_id)
-    rep = find_member(session, asker.team_id, ref)
-    if rep is None and re.fullmatch(r"[UW][A-Z0-9]{2,}", ref):
-        rep = member_by_slack_id(session, asker.team_id, ref)
+    match = resolve_person(session, asker.team_id, ref)
+    rep = session.get(Member, match.member_id) if match.found else None
     if rep is None:
-        respond(text=t("checkin.unknown_rep", lang, who=mrkdwn.escape(mrkdwn.capped(f"@{ref}"))))
+        blocks = person_unclear(match, language=lang, example="/checkin history {who}")
+        respond(blocks=blocks, text=blocks[0]["text"]["text"])
         return None
     if rep.id == asker.member_id:
         return rep
@@ -592,7 +594,7 @@ def cmd_brief(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps, *
     if not asker.is_manager:
         respond(blocks=managers_only(t("checkin.what_brief", lang), lang))
         return
-    refs = [m.group(1) or m.group(2) for m in _MENTION.finditer(rest)]
+    refs = mention_refs(rest)
     if not refs:
         respond(
             blocks=not_understood(understood=["brief"], rest=rest, examples=["/checkin brief @alice"], language=lang)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from db.importers.report import FILE_PROBLEMS, MAX_LISTED, REASONS, ImportResult
+from db.importers.report import FILE_PROBLEMS, MAX_LISTED, REASONS, ImportResult, link_line
 from handlers.blocks import Block, context, section
 from reports import mrkdwn
 from reports.i18n import add_catalog, t
@@ -20,11 +20,17 @@ add_catalog(
         "import.dates": {"en": "Dates covered: {start} – {end}", "zh": "覆盖日期：{start} – {end}"},
         "import.stages": {"en": "Stages: {stages}", "zh": "阶段映射：{stages}"},
         "import.unlinked": {
-            "en": "CRM owners not linked to Slack yet ({count}): {names}. Link one with "
-            '`/salesbot link "CRM name" @user`.',
-            "zh": '尚未关联 Slack 的 CRM 负责人（{count}）：{names}。关联方式：`/salesbot link "CRM 名称" @用户`。',
+            "en": "CRM owners not linked to Slack yet ({count}); link each one (put the person in place of "
+            "@someone):",
+            "zh": "尚未关联 Slack 的 CRM 负责人（{count}），逐个关联（把 @someone 换成对应的人）：",
         },
-        "import.linked": {"en": "Linked by e-mail: {names}", "zh": "已按邮箱关联：{names}"},
+        "import.linked": {"en": "CRM owners linked to Slack people: {count} — {how}",
+                          "zh": "已关联到 Slack 成员的 CRM 负责人：{count} 位 — {how}"},
+        "import.linked_email": {"en": "{count} by e-mail ({names})", "zh": "按邮箱 {count} 位（{names}）"},
+        "import.linked_name": {"en": "{count} by name ({names})", "zh": "按姓名 {count} 位（{names}）"},
+        "import.ambiguous": {"en": "several people have this name: {people}", "zh": "多人同名：{people}"},
+        "import.unlinked_more": {"en": "… and {count} more: `/salesbot unlinked` lists them",
+                                 "zh": "……还有 {count} 位：`/salesbot unlinked` 可列出"},
         "import.skipped": {
             "en": "{count} bad row(s) were skipped; they are in the attached CSV.",
             "zh": "已跳过 {count} 行错误数据，见附件 CSV。",
@@ -172,12 +178,7 @@ def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
         )
     blocks = [section(head), section("\n".join(lines))]
     notes = []
-    if result.owners_linked:
-        notes.append(t("import.linked", lang, names=", ".join(map(mrkdwn.escape, result.owners_linked))))
-    if result.owners_unlinked:
-        names = ", ".join(map(mrkdwn.escape, result.owners_unlinked[:20]))
-        names += " …" if len(result.owners_unlinked) > 20 else ""
-        notes.append(t("import.unlinked", lang, count=len(result.owners_unlinked), names=names))
+    notes += owner_notes(result, lang)
     if result.rejected:
         notes.append(t("import.skipped", lang, count=_n(result.rejected, lang)))
     if notes:
@@ -196,3 +197,29 @@ def _refusal_text(result: ImportResult, lang: str) -> str:
     if refusal.code not in FILE_PROBLEMS:
         return refusal.text()
     return t(f"import.file.{refusal.code}", lang, **{"detail": "", **refusal.params})
+
+
+def owner_notes(result: ImportResult, lang: str) -> list[str]:
+    """How many CRM owners were linked and how; the `/salesbot link` line for each one left."""
+    notes = []
+    how = []
+    for names, key in ((result.owners_linked, "import.linked_email"), (result.owners_linked_by_name,
+                                                                       "import.linked_name")):
+        if names:
+            how.append(t(key, lang, count=len(names), names=", ".join(map(mrkdwn.escape, names[:20]))))
+    if how:
+        count = len(result.owners_linked) + len(result.owners_linked_by_name)
+        notes.append(t("import.linked", lang, count=count, how=" · ".join(how)))
+    if result.owners_unlinked:
+        lines = [t("import.unlinked", lang, count=len(result.owners_unlinked))]
+        for name in result.owners_unlinked[:MAX_LISTED]:
+            line = f"• `{mrkdwn.escape(link_line(name))}`"
+            choices = result.owners_ambiguous.get(name)
+            if choices:
+                people = ", ".join(f"{mrkdwn.escape(n)} <@{u}>" for n, u in choices)
+                line += " — " + t("import.ambiguous", lang, people=people)
+            lines.append(line)
+        if len(result.owners_unlinked) > MAX_LISTED:
+            lines.append(t("import.unlinked_more", lang, count=len(result.owners_unlinked) - MAX_LISTED))
+        notes.append("\n".join(lines))
+    return notes

@@ -10,19 +10,16 @@ import shlex
 import urllib.request
 from typing import Any
 
-from sqlalchemy.engine import Engine
-
-from db.engine import session_scope
-from db.importers import ImportOptions, ImportResult, import_file
+from db.importers import ImportOptions, import_file
 from db.importers.formats import guess_kind
 from db.importers.limits import Budget, ImportLimits
 from db.importers.options import parse_pairs
 from db.importers.reading import read_header
 from db.importers.report import ImportRefused
-from db.members import link_crm_owner
 from handlers import direct_messages
 from handlers.context import asker_of, deps_of
 from handlers.import_views import result_message
+from handlers.people import ensure_directory, link_owners_through_slack
 from handlers.replies import managers_only
 from reports import mrkdwn
 from reports.i18n import t
@@ -95,23 +92,6 @@ def download(url: str, token: str, limit: int) -> bytes:
         return response.read(limit + 1)
 
 
-def link_owners_by_email(client: Any, engine: Engine, result: ImportResult) -> None:
-    """Link each unlinked owner that has an e-mail to the Slack user with that e-mail (users.lookupByEmail)."""
-    for name, email in sorted(result.owner_emails.items()):
-        try:
-            found = client.users_lookupByEmail(email=email)
-        except Exception as exc:  # users_not_found comes as SlackApiError; any failure leaves the owner unlinked
-            log.info("no Slack user for %s: %s", name, getattr(exc, "response", {}) or exc)
-            continue
-        user_id = (found.get("user") or {}).get("id")
-        if not user_id:
-            continue
-        with session_scope(engine) as session:
-            link_crm_owner(session, team_id=result.team_id, crm_name=name, user_id=user_id)
-        result.owners_linked.append(name)
-        result.owners_unlinked = [n for n in result.owners_unlinked if n != name]
-
-
 def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
     """The DM route: handles messages that share files, and only those."""
     files = event.get("files") or []
@@ -162,9 +142,10 @@ def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
                 kind = guess_kind(read_header(data, name, Budget(options.limits)))
             except ImportRefused:
                 kind = "deals"  # the import itself reports why the file cannot be read
+        ensure_directory(client, deps, asker.team_id)  # owners link to people of the directory
         result = import_file(deps.engine, kind, data, filename=name, team_id=asker.team_id, options=options)
-        if not result.refused and result.owner_emails:
-            link_owners_by_email(client, deps.engine, result)
+        if not result.refused:
+            link_owners_through_slack(client, deps, result)
         reply(result_message(result, lang))
         if result.rejected_rows:
             client.files_upload_v2(

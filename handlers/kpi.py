@@ -17,11 +17,13 @@ from slack_bolt import Ack, Respond
 from db import clock
 from db.csv_export import csv_bytes
 from db.engine import session_scope
+from db.models import Member
 from handlers import kpi_views as views
 from handlers.blocks import context, section
 from handlers.checklist import checklist_message, status_of
 from handlers.context import Asker, Deps, asker_of, deps_of
-from handlers.replies import managers_only, not_understood
+from handlers.people import prepare_people
+from handlers.replies import managers_only, not_understood, person_unclear
 from reports import breakdown_compare as compare_rows
 from reports import kpi_engine as engine
 from reports import mrkdwn, target_words
@@ -30,9 +32,10 @@ from reports.charts import trend_chart
 from reports.formatting import date_short
 from reports.i18n import add_catalog, t
 from reports.kpi_grammar import METRIC_NAMES, parse_kpi
-from reports.kpi_people import find_member, known_values, names_by_slack_id, owns_deals, workspace_prefs
+from reports.kpi_people import known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.money_notes import left_out_csv
+from reports.people import resolve_person
 from reports.standing import is_partial, period_state, standing
 from reports.targets import ADDITIVE, rep_targets_cents
 
@@ -58,11 +61,6 @@ add_catalog(
             "只输入 `/kpi`：你本月的核心数据。",
         },
         "kpi.did_you_mean": {"en": "Did you mean *{metric}*?", "zh": "你是想查 *{metric}* 吗？"},
-        "kpi.unknown_user": {
-            "en": "I don't know who *@{name}* is. Link a CRM owner with "
-            '`/salesbot link "CRM name" @user`, or try their Slack name.',
-            "zh": '我不认识 *@{name}*。可以用 `/salesbot link "CRM 名称" @用户` 关联，或换用其 Slack 名称。',
-        },
         "kpi.what_others": {"en": "see another rep's figures", "zh": "查看其他销售的数据"},
         "kpi.what_ranking": {"en": "see figures per rep or the leaderboard", "zh": "查看按销售的数据或排行榜"},
         "kpi.failed": {
@@ -122,6 +120,7 @@ def answer_kpi(body: dict[str, Any], respond: Respond, client: Any, context: Any
     if not status.has_data:  # day one: what is missing, not a screen of $0.00
         respond(response_type="ephemeral", **checklist_message(status, asker.language))
         return
+    prepare_people(client, deps, asker.team_id, text)
     today = local_today(asker.timezone)
     _answer(text, today, asker, deps, respond, client, share=True)
 
@@ -215,10 +214,11 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
         subject = t("kpi.team", lang)
         wants_team = req.team or req.leaderboard or req.by == "rep"  # a ranking is of the team
         if req.user:
-            member = find_member(session, asker.team_id, req.user)
+            match = resolve_person(session, asker.team_id, req.user)
+            member = session.get(Member, match.member_id) if match.found else None
             if member is None:
-                unknown = t("kpi.unknown_user", lang, name=mrkdwn.escape(mrkdwn.capped(req.user)))
-                return Answer({"text": unknown, "blocks": [section(unknown)]})
+                blocks = person_unclear(match, language=lang, example="/kpi revenue {who} last month")
+                return Answer({"text": blocks[0]["text"]["text"], "blocks": blocks})
             member_id, subject = member.id, mrkdwn.escape(member.display_name or member.crm_name or req.user)
         elif req.me or (not wants_team and not asker.is_manager):
             member_id, subject = asker.member_id, t("kpi.you", lang)

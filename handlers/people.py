@@ -17,9 +17,12 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
-from db.directory import SyncReport, directory_synced, person_of, sync_people_retrying
+from db.directory import Person, SyncReport, directory_synced, person_of, sync_people_retrying
+from db.importers.report import ImportResult
 from db.models import Workspace
+from db.owner_links import link_owners
 from handlers.context import Deps
+from reports.people import SLACK_ID, mention_refs, resolve_person
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 200
@@ -43,8 +46,6 @@ def refresh_directory(client: Any, deps: Deps, team_id: str) -> SyncReport:
     """Read the whole directory and store it; then link CRM owners the new names now match."""
     people = [p for p in map(person_of, read_directory(client)) if p is not None]
     report = sync_people_retrying(deps.engine, team_id, people, managers=frozenset(deps.manager_ids), complete=True)
-    from db.owner_links import link_owners  # noqa: PLC0415 - the linker needs the directory first
-
     with deps.engine.begin() as conn:
         link_owners(conn, team_id)
     log.info("directory of %s: %d people, %d new, %d updated, %d deactivated", team_id, len(people),
@@ -65,16 +66,61 @@ def ensure_directory(client: Any, deps: Deps, team_id: str) -> bool:
     return True
 
 
-def fill_profile(client: Any, deps: Deps, team_id: str, user_id: str) -> None:
-    """Complete a member known only by Slack id from `users.info` (run after the ack; failures only logged)."""
+def fill_profile(client: Any, deps: Deps, team_id: str, user_id: str) -> bool:
+    """Store a person's profile from `users.info` (after the ack; failures only logged). True when stored."""
     try:
         user = client.users_info(user=user_id, include_locale=True)["user"]
     except (SlackApiError, KeyError, TypeError, OSError) as exc:
         log.warning("could not read the Slack profile of %s: %s", user_id, exc)
-        return
+        return False
     person = person_of(user)
     if person is not None:
         sync_people_retrying(deps.engine, team_id, [person], managers=frozenset(deps.manager_ids))
+    return person is not None
+
+
+def prepare_people(client: Any, deps: Deps, team_id: str, text: str) -> None:
+    """Before a command resolves the people it names (after its ack): make sure salesbot can know them.
+
+    A `<@U…>` salesbot has no row for is read from `users.info` (or kept as the bare id Slack gave); a
+    name nobody matches, in a workspace whose directory was never read, reads the directory first. So a
+    manager can schedule, link or ask about reps who never used the bot.
+    """
+    refs = mention_refs(text)
+    if not refs:
+        return
+    with Session(deps.engine) as session:
+        matches = [resolve_person(session, team_id, ref) for ref in refs]
+    for match in matches:
+        if not match.found and SLACK_ID.fullmatch(match.ref) and not fill_profile(client, deps, team_id, match.ref):
+            bare = Person(match.ref, "", "", "", None, None, None, True)
+            sync_people_retrying(deps.engine, team_id, [bare], managers=frozenset(deps.manager_ids))
+    if any(not m.found and not m.ambiguous and not SLACK_ID.fullmatch(m.ref) for m in matches):
+        ensure_directory(client, deps, team_id)
+
+
+def link_owners_through_slack(client: Any, deps: Deps, result: ImportResult) -> None:
+    """After an import: owners still unlinked whose e-mail the directory lacks are looked up in Slack
+    (users.lookupByEmail); the people found are stored and the owners linked, and `result` says so."""
+    found = []
+    for name, email in sorted(result.owner_emails.items()):
+        try:
+            user = client.users_lookupByEmail(email=email)["user"]
+        except (SlackApiError, KeyError, TypeError, OSError) as exc:  # users_not_found: stays unlinked
+            log.info("no Slack user with the e-mail of owner %s: %s", name, getattr(exc, "response", None) or exc)
+            continue
+        person = person_of(user)
+        if person is not None and person.active:
+            found.append(person)
+    if not found:
+        return
+    sync_people_retrying(deps.engine, result.team_id, found, managers=frozenset(deps.manager_ids))
+    with deps.engine.begin() as conn:
+        report = link_owners(conn, result.team_id, list(result.owner_emails))
+    result.owners_linked += report.by_email
+    result.owners_linked_by_name += report.by_name
+    result.owners_unlinked = [n for n in result.owners_unlinked if n not in report.linked]
+    result.owner_emails = {n: e for n, e in result.owner_emails.items() if n in result.owners_unlinked}
 
 
 def on_person_event(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
@@ -92,8 +138,6 @@ def on_person_event(body: dict[str, Any], event: dict[str, Any], context: Any) -
     if not known:  # a workspace salesbot never served: its first request creates it
         return
     sync_people_retrying(deps.engine, team_id, [person], managers=frozenset(deps.manager_ids))
-    from db.owner_links import link_owners  # noqa: PLC0415
-
     with deps.engine.begin() as conn:
         link_owners(conn, team_id)
 

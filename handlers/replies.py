@@ -20,6 +20,15 @@ add_catalog({
                              "{minutes} 分钟内的重复不会再次执行。{check}"},
     "reply.managers_only": {"en": "Only managers can {what}. Ask a manager, or see `/salesbot help`.",
                             "zh": "只有经理可以{what}。请联系经理，或查看 `/salesbot help`。"},
+    "reply.which_one": {"en": "Which *{name}* do you mean? {count} people match:\n{people}\nName one with their "
+                              "Slack mention, e.g. `{example}`",
+                        "zh": "你指的是哪位 *{name}*？有 {count} 人匹配：\n{people}\n"
+                              "请用 Slack 提及指定，例如 `{example}`"},
+    "reply.unknown_person": {"en": "I don't know anyone called *{name}* in this workspace. Mention them as "
+                                   "Slack suggests (type @ and pick the name), or use their real or display name, "
+                                   "e.g. `{example}`",
+                             "zh": "本工作区没有叫 *{name}* 的人。请输入 @ 并从 Slack 的提示中选择，"
+                                   "或使用其真实姓名/显示名，例如 `{example}`"},
 })
 
 
@@ -59,3 +68,19 @@ def repeated(*, what: str, at: datetime, timezone: str, check: str, language: st
     line = t("reply.repeated", language, what=what, at=at.astimezone(zone(timezone)).strftime("%H:%M:%S"),
              minutes=int(REPEAT_WINDOW.total_seconds() // 60), check=check)
     return [section(line)]
+
+
+def person_unclear(match: Any, *, language: str, example: str) -> list[Block]:
+    """A name that is ambiguous (the candidates, name and mention, to pick from) or unknown (with an example).
+
+    `example` is a working command with `{who}` where the person goes.
+    """
+    name = mrkdwn.escape(mrkdwn.capped("@" + match.ref.lstrip("@"), ECHO_LIMIT))
+    if match.ambiguous:
+        people = "\n".join(f"• {mrkdwn.escape(c.name)}" + (f" <@{c.user_id}>" if c.user_id else "")
+                           for c in match.candidates[:10])
+        first = match.candidates[0]
+        pick = f"<@{first.user_id}>" if first.user_id else f'"{first.name}"'
+        return [section(t("reply.which_one", language, name=name, count=len(match.candidates), people=people,
+                          example=example.format(who=pick)))]
+    return [section(t("reply.unknown_person", language, name=name, example=example.format(who="@darcel")))]

@@ -14,20 +14,23 @@ from slack_bolt import Ack, Respond
 
 from db.engine import session_scope
 from db.importers.values import MAX_AMOUNT
+from db.models import Member
 from db.targets import Smart, delete_target, delete_targets, list_targets, set_target
 from handlers import kpi_views as views
 from handlers.blocks import context, section
 from handlers.context import asker_of, deps_of
 from handlers.kpi import local_today
-from handlers.replies import managers_only, not_understood, not_understood_reply
+from handlers.people import prepare_people
+from handlers.replies import managers_only, not_understood, not_understood_reply, person_unclear
 from reports import kpi_engine as engine
 from reports import mrkdwn, target_words
 from reports import smart_targets as smart
 from reports.formatting import percent
 from reports.i18n import add_catalog, t
 from reports.kpi_grammar import parse_kpi
-from reports.kpi_people import find_member, known_values, workspace_prefs
+from reports.kpi_people import known_values, workspace_prefs
 from reports.kpi_period import PeriodProblem, date_range_text, resolve_period
+from reports.people import resolve_person
 from reports.periods import Period
 from reports.standing import standing
 from reports.targets import ADDITIVE
@@ -76,7 +79,6 @@ add_catalog(
         },
         "target.no_metric": {"en": "a metric", "zh": "指标"},
         "target.team": {"en": "team", "zh": "团队"},
-        "target.unknown_user": {"en": "I don't know who *@{name}* is.", "zh": "我不认识 *@{name}*。"},
         "target.product": {"en": "product {name}", "zh": "产品 {name}"},
         "target.account": {"en": "account {name}", "zh": "客户 {name}"},
         "target.based_on": {"en": "Based on {rule}", "zh": "依据：{rule}"},
@@ -126,11 +128,12 @@ def ack_target(ack: Ack, body: dict[str, Any], context: Any) -> None:
     ack()
 
 
-def answer_target(body: dict[str, Any], respond: Respond, context: Any) -> None:
+def answer_target(body: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
     text = (body.get("text") or "").strip()
     if text.lower() in ("", "help", "帮助", "?"):
         return
     asker, deps = asker_of(context), deps_of(context)
+    prepare_people(client, deps, asker.team_id, text)
     message = target_command(text, asker=asker, deps=deps, today=local_today(asker.timezone))
     respond(**{"response_type": "ephemeral", **message})
 
@@ -190,10 +193,11 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
             req = _parse(session, asker.team_id, without)
         member_id, who = None, t("target.team", lang)
         if req.user:
-            member = find_member(session, asker.team_id, req.user)
+            match = resolve_person(session, asker.team_id, req.user)
+            member = session.get(Member, match.member_id) if match.found else None
             if member is None:
-                unknown = t("target.unknown_user", lang, name=mrkdwn.escape(mrkdwn.capped(req.user)))
-                return {"text": unknown, "blocks": [section(unknown)]}
+                blocks = person_unclear(match, language=lang, example="/target set revenue 100000 this quarter {who}")
+                return {"text": blocks[0]["text"]["text"], "blocks": blocks}
             member_id, who = member.id, mrkdwn.escape(member.display_name or member.crm_name or req.user)
         elif req.me:
             member_id, who = asker.member_id, mrkdwn.escape(asker.display_name or asker.user_id)

@@ -13,6 +13,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from reports.people import MENTION
+
 __all__ = ["KpiRequest", "parse_kpi", "METRIC_WORDS", "metric_for", "suggest_metric", "METRIC_NAMES"]
 
 # Longest phrases are tried first, so "sales cycle" wins over "sales" and "按销售" over "销售额".
@@ -164,7 +166,6 @@ METRIC_NAMES: dict[str, str] = {
     "checkin_rate": "check-in rate",
 }
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>|@([^\s@,，。;；]+)")
 _SPACE = re.compile(r"\s+")
 
 
@@ -312,11 +313,11 @@ def parse_kpi(text: str, *, products: list[str] | None = None, accounts: list[st
         req.account = account
         req.understood.append(f"account {account}")
 
-    mention = _MENTION.search(rest)
+    mention = MENTION.search(rest)
     if mention:
-        req.user = mention.group(1) or mention.group(3)
+        req.user = mention.group(1) or mention.group(3) or mention.group(4)
         rest = rest[: mention.start()] + " " + rest[mention.end() :]
-        req.understood.append(f"@{mention.group(2) or mention.group(3) or mention.group(1)}")
+        req.understood.append(f"@{mention.group(2) or mention.group(3) or mention.group(4) or mention.group(1)}")
 
     found, rest = _take(rest, VS_YEAR_WORDS)
     if found:

@@ -19,7 +19,7 @@ from db import clock
 from db.importers.formats import DEFAULT_CURRENCY, column_map
 from db.importers.limits import Budget
 from db.importers.options import ImportOptions, Progress
-from db.importers.owners import ensure_owners, unlinked
+from db.importers.owners import ensure_owners, link_file_owners
 from db.importers.reading import RawTable, read_table
 from db.importers.report import MAX_LISTED, ImportRefused, ImportResult, RowProblem
 from db.importers.runs import finish_run, start_run
@@ -336,8 +336,7 @@ def _import_deals(
         upsert(conn, "deal", VARYING, rows, total=n, progress=progress, constants=constants)
         sqlite_bulk_end(conn, rebuild)
         described.result()
-        result.owners_unlinked = unlinked(conn, team_id, list(emails))
-        result.owner_emails = {n: e for n, e in emails.items() if e and n in result.owners_unlinked}
+        link_file_owners(conn, team_id, result, owner_ids, emails)
         result.seconds = time.perf_counter() - started
         finish_run(conn, run_id, result)
     return result

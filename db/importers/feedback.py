@@ -22,7 +22,7 @@ from db.importers.deals import Problems, flag_text
 from db.importers.formats import column_map
 from db.importers.limits import Budget
 from db.importers.options import ImportOptions, Progress
-from db.importers.owners import ensure_owners, unlinked
+from db.importers.owners import ensure_owners, link_file_owners
 from db.importers.reading import read_table
 from db.importers.report import ImportRefused, ImportResult
 from db.importers.runs import finish_run, start_run
@@ -185,8 +185,7 @@ def import_feedback(
                 )
             )
         upsert(conn, "feedback", COLUMNS, todo, total=len(todo), hash_column=None, progress=progress)
-        result.owners_unlinked = unlinked(conn, team_id, list(emails))
-        result.owner_emails = {n: e for n, e in emails.items() if e and n in result.owners_unlinked}
+        link_file_owners(conn, team_id, result, ids_by_owner, emails)
         result.seconds = time.perf_counter() - started
         finish_run(conn, run_id, result)
     return result

@@ -1,7 +1,8 @@
 """CRM owners named in a file become members (crm_name, e-mail) of the workspace, in the import's transaction.
 
-Matching to Slack users needs the Slack API (users.lookupByEmail), so it happens in the handler/CLI layer
-after the import; here an owner is found by CRM name, then by e-mail, else created unlinked.
+An owner is found by CRM name, else created; then, still in the transaction, `link_file_owners` links the
+file's unlinked owners to the people of the directory (db/owner_links.py: by e-mail, else by a unique name)
+and records how on the result. Asking Slack (users.lookupByEmail) for the rest is the handler/CLI's part.
 """
 
 
@@ -9,27 +10,30 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from db import clock
+from db.importers.report import ImportResult
 from db.models import Member
+from db.owner_links import link_owners
+from db.people_names import name_key
 
 
 def ensure_owners(conn: Connection, team_id: str, owners: dict[str, str]) -> tuple[dict[str, int], list[str]]:
-    """Member ids for owner names ({name: email or ""}); returns (ids by name, names that were created)."""
+    """Member ids for owner names ({name: email or ""}); returns (ids by name, names that were created).
+
+    One person written two ways ("Darcel Schlecht", "DARCEL  SCHLECHT", "Schlecht, Darcel") is one owner: a
+    name equal to a known CRM name under `name_key` gets that owner's row.
+    """
     table = Member.__table__
     rows = conn.execute(
-        select(table.c.id, table.c.crm_name, table.c.email, table.c.slack_user_id).where(table.c.team_id == team_id)
+        select(table.c.id, table.c.crm_name).where(table.c.team_id == team_id, table.c.crm_name.is_not(None))
     ).all()
-    by_name = {r.crm_name: r.id for r in rows if r.crm_name}
-    by_email = {r.email.lower(): r for r in rows if r.email}
+    by_name = {r.crm_name: r.id for r in rows}
+    by_key = {name_key(r.crm_name): r.id for r in rows}
     ids: dict[str, int] = {}
     created: list[str] = []
     for name, email in owners.items():
-        if name in by_name:
-            ids[name] = by_name[name]
-            continue
-        match = by_email.get(email.lower()) if email else None
-        if match is not None and not match.crm_name:
-            conn.execute(table.update().where(table.c.id == match.id).values(crm_name=name))
-            ids[name] = match.id
+        known = by_name.get(name) or by_key.get(name_key(name))
+        if known is not None:
+            ids[name] = known
             continue
         result = conn.execute(
             table.insert().values(
@@ -42,21 +46,24 @@ def ensure_owners(conn: Connection, team_id: str, owners: dict[str, str]) -> tup
                 created_at=clock.now(),
             )
         )
-        ids[name] = result.inserted_primary_key[0]
+        ids[name] = by_key[name_key(name)] = result.inserted_primary_key[0]
         created.append(name)
     return ids, created
 
 
-def unlinked(conn: Connection, team_id: str, names: list[str]) -> list[str]:
-    """Which of these owners are not linked to a Slack user yet."""
-    if not names:
-        return []
+def link_file_owners(conn: Connection, team_id: str, result: ImportResult, ids: dict[str, int],
+                     emails: dict[str, str]) -> None:
+    """Link the file's owners (`ids` from `ensure_owners`) to directory people and say so on `result`."""
     table = Member.__table__
-    linked = set(
-        conn.execute(
-            select(table.c.crm_name).where(
-                table.c.team_id == team_id, table.c.slack_user_id.is_not(None), table.c.crm_name.in_(names)
-            )
-        ).scalars()
-    )
-    return sorted(n for n in names if n not in linked)
+    names = sorted(set(conn.execute(
+        select(table.c.crm_name).where(table.c.id.in_(set(ids.values())), table.c.slack_user_id.is_(None))
+    ).scalars())) if ids else []
+    report = link_owners(conn, team_id, names)
+    result.owners_linked = report.by_email
+    result.owners_linked_by_name = report.by_name
+    result.owners_ambiguous = report.ambiguous
+    result.owners_unlinked = report.left
+    email_of = {ids[n]: e for n, e in emails.items() if e and n in ids}
+    by_name = {r.crm_name: r.id for r in conn.execute(
+        select(table.c.id, table.c.crm_name).where(table.c.team_id == team_id, table.c.crm_name.in_(report.left)))}
+    result.owner_emails = {n: email_of[by_name[n]] for n in report.left if by_name.get(n) in email_of}

@@ -111,7 +111,9 @@ class ImportResult:
     date_range: tuple[date, date] | None = None
     owners_new: list[str] = field(default_factory=list)
     owners_unlinked: list[str] = field(default_factory=list)
-    owners_linked: list[str] = field(default_factory=list)  # matched to Slack users by e-mail after the import
+    owners_linked: list[str] = field(default_factory=list)  # linked to Slack people by e-mail
+    owners_linked_by_name: list[str] = field(default_factory=list)  # by a unique real/display name
+    owners_ambiguous: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # name -> [(person, U…)]
     owner_emails: dict[str, str] = field(default_factory=dict)  # crm name -> e-mail, for users.lookupByEmail
     rejected_rows: list[dict[str, str]] = field(default_factory=list)  # with --skip-bad-rows
     seconds: float = 0.0
@@ -155,14 +157,33 @@ def summary_lines(result: ImportResult) -> list[str]:
         lines.append("  stages: " + " · ".join(f"{s} → {st} ({n:,})" for s, st, n in result.stages))
     if len(result.currencies) > 1 or result.kind in ("deals", "rates"):
         lines.append("  currencies: " + ", ".join(f"{c} ({n:,})" for c, n in sorted(result.currencies.items())))
-    if result.owners_linked:
-        lines.append(f"  owners linked by e-mail: {', '.join(result.owners_linked)}")
-    if result.owners_unlinked:
-        lines.append(
-            f"  owners not linked to Slack yet ({len(result.owners_unlinked)}): "
-            f"{', '.join(result.owners_unlinked[:15])}{' …' if len(result.owners_unlinked) > 15 else ''}"
-            ' — link with /salesbot link "CRM name" @user'
-        )
+    lines += owner_lines(result)
     if result.problems:
         lines.append(f"  {result.rejected:,} bad row(s) skipped, first: " + result.problems[0].text())
+    return lines
+
+
+def link_line(crm_name: str, who: str = "@someone") -> str:
+    """The command that links one CRM owner to a person (put the person in place of @someone)."""
+    return f'/salesbot link "{crm_name}" {who}'
+
+
+def owner_lines(result: ImportResult) -> list[str]:
+    """How the file's CRM owners were linked to Slack people, and the line to run for each one left."""
+    linked = len(result.owners_linked) + len(result.owners_linked_by_name)
+    lines = []
+    if linked:
+        how = [f"{len(result.owners_linked)} by e-mail"] if result.owners_linked else []
+        how += [f"{len(result.owners_linked_by_name)} by name"] if result.owners_linked_by_name else []
+        names = ", ".join(result.owners_linked + result.owners_linked_by_name)
+        lines.append(f"  owners linked to Slack people: {linked} ({', '.join(how)}): {names}")
+    if result.owners_unlinked:
+        lines.append(f"  owners not linked yet ({len(result.owners_unlinked)}); link each with:")
+        for name in result.owners_unlinked[:MAX_LISTED]:
+            choices = result.owners_ambiguous.get(name)
+            note = ("   # several people have this name: " + ", ".join(f"{n} <@{u}>" for n, u in choices)
+                    if choices else "")
+            lines.append(f"    {link_line(name)}{note}")
+        if len(result.owners_unlinked) > MAX_LISTED:
+            lines.append(f"    … and {len(result.owners_unlinked) - MAX_LISTED} more: /salesbot unlinked lists them")
     return lines

@@ -18,7 +18,7 @@ from db import clock
 from db.importers.formats import read_mapped
 from db.importers.limits import Budget
 from db.importers.options import ImportOptions
-from db.importers.owners import ensure_owners, unlinked
+from db.importers.owners import ensure_owners, link_file_owners
 from db.importers.report import MAX_LISTED, ImportResult, RowProblem
 from db.importers.runs import finish_run, start_run
 from db.importers.values import (
@@ -249,8 +249,7 @@ def import_targets(engine: Engine, data: bytes, *, filename: str, team_id: str, 
         result.currencies = {}
         for g in good:
             result.currencies[g[6]] = result.currencies.get(g[6], 0) + 1
-        result.owners_unlinked = unlinked(conn, team_id, list(emails))
-        result.owner_emails = {n: e for n, e in emails.items() if e and n in result.owners_unlinked}
+        link_file_owners(conn, team_id, result, ids, emails)
         result.seconds = time.perf_counter() - started
         finish_run(conn, run_id, result)
     return result

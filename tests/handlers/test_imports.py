@@ -33,7 +33,8 @@ def test_a_dropped_salesforce_export_is_imported_and_summarised_in_the_thread(sl
     assert _count(slack) == 6
     downloads = slack.fake.calls_to("file_download")
     assert downloads and downloads[0].args["authorized"]
-    assert "Linked by e-mail: Jane Cooper" in text and "Ravi Patel" in text  # Ravi has no Slack user
+    assert "CRM owners linked to Slack people: 1 — 1 by e-mail (Jane Cooper)" in text
+    assert '`/salesbot link "Ravi Patel" @someone`' in text  # Ravi has no Slack user: the line to run
     with Session(slack.deps.engine) as session:
         jane = session.exec(select(Member).where(Member.crm_name == "Jane Cooper")).scalar_one()
     assert jane.slack_user_id == "UJANE"
