@@ -311,9 +311,11 @@ class Scheduler:
         """Sends cut off by a crash (lease ran out) go back to pending: the next attempt looks, then sends."""
         with Session(self.deps.engine) as session:  # leases run on the wall clock, even when ticking the past
             rows = deliveries.expire_interrupted_rows(session, now=max(now, clock.now()))
-        for row in rows:
+        for row in rows[:10]:
             log.warning("%s %s for %s was interrupted while sending; looking in Slack before sending again",
                         row.kind, row.schedule_id, row.recipient)
+        if len(rows) > 10:
+            log.warning("%d more interrupted sends: each is looked up in Slack before sending again", len(rows) - 10)
 
     def run_forever(self, interval: float = TICK_SECONDS) -> None:
         """Tick every `interval` seconds until `stop()`; errors are logged, never fatal."""

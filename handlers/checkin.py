@@ -681,12 +681,18 @@ def submit_setup(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: A
     }
     with session_scope(deps.engine) as session:
         reps, _ = _resolve_reps(session, client, asker.team_id, values["reps"])
-        schedule = _create(session, asker=asker, reps=reps, spec=spec)
-        lines = _confirmation(session, schedule, reps, lang)
+        earlier = first_time(session, team_id=asker.team_id, user_id=asker.user_id, action="checkin schedule",
+                             content=repr(sorted(values.items())), now=clock.now())
+        if earlier is None:
+            schedule = _create(session, asker=asker, reps=reps, spec=spec)
+            lines = _confirmation(session, schedule, reps, lang)
+        else:
+            lines = [repeated(what="/checkin setup", at=earlier, timezone=asker.timezone, check="`/checkin list`",
+                              language=lang)[0]["text"]["text"]]
     client.chat_postMessage(
         channel=_dm_channel(client, asker.user_id),
         text=lines[0],
-        blocks=[section(lines[0]), section("\n".join(lines[1:]))],
+        blocks=[section(part) for part in (lines[0], "\n".join(lines[1:])) if part],
     )
 
 

@@ -1,12 +1,13 @@
 """Summaries in a channel (one thread per round), the one-on-one brief, and who may read what."""
 
+import copy
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from db import clock
-from db.models import Deal, Feedback, Member, Target
+from db.models import CheckinSchedule, Deal, Feedback, Member, Target
 from tests.handlers.test_checkin import SHANGHAI_16, dms, runs
 from tests.slack_driver import SlackDriver, message_text
 
@@ -196,8 +197,7 @@ def test_setup_modal_creates_a_schedule_with_own_questions(team: SlackDriver) ->
     def state(value: dict) -> dict:
         return {"value": value}
 
-    slack.interact(
-        {
+    submission = {
             "type": "view_submission",
             "user": {"id": "UMANAGER", "team_id": slack.team_id},
             "view": {
@@ -224,9 +224,13 @@ def test_setup_modal_creates_a_schedule_with_own_questions(team: SlackDriver) ->
                     }
                 },
             },
-        }
-    )
+    }
+    slack.interact(copy.deepcopy(submission))
     assert "Scheduled check-in #1" in dms(slack, "UMANAGER")[-1]
+    slack.interact(copy.deepcopy(submission))  # submitted again (a new trigger): made once
+    assert "You sent the same /checkin setup" in dms(slack, "UMANAGER")[-1]
+    with Session(slack.deps.engine) as session:
+        assert len(session.exec(select(CheckinSchedule)).all()) == 1
     slack.tick(SHANGHAI_16 + timedelta(minutes=1))
     assert "1/3 — What did you win?" in dms(slack, "UALICE")[0]
     assert runs(slack)[0].deadline_at is not None
