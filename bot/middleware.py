@@ -222,19 +222,28 @@ def _resolve_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> tupl
                                       role="manager" if user_id in deps.manager_ids else "rep")
         elif user_id in deps.manager_ids and member.role != "manager":
             member.role = "manager"
-        language = language_for(text=_own_words(session, team_id, text), locale=member.locale, default=ws.language)
+        language = language_for(
+            text=_own_words(session, team_id, text, member.locale), locale=member.locale, default=ws.language
+        )
         return Asker(team_id=team_id, user_id=user_id, member_id=member.id or 0, role=member.role,
                      language=language, timezone=member.timezone or ws.timezone,
                      display_name=member.display_name), created
 
 
-def _own_words(session: Any, team_id: str, text: str) -> str:
-    """The command's own words: without mentions, quotes and the names of people, products and accounts
-    (looked up only when Chinese is left after the cheap cuts)."""
+_NAMES_A_PRODUCT_OR_ACCOUNT = re.compile(r"product|account|customer|产品|客户", re.IGNORECASE)
+
+
+def _own_words(session: Any, team_id: str, text: str, locale: str | None) -> str:
+    """The command's own words: without mentions, quotes and the names of people, products and accounts.
+    Names are looked up only when they could change the answer (Chinese left after the cheap cuts, from a
+    user whose locale is not Chinese), products and accounts only when the line names one: this runs
+    before the ack."""
     words = command_words(text)
-    if not has_cjk(words):
+    if not has_cjk(words) or (locale or "").lower().startswith("zh"):
         return words
     people = session.execute(select(Member.display_name, Member.crm_name).where(Member.team_id == team_id))
-    names = [n for row in people for n in row if n]
-    names += known_values(session, team_id, "product") + known_values(session, team_id, "account")
-    return command_words(words, names)
+    words = command_words(words, [n for row in people for n in row if n])
+    if has_cjk(words) and _NAMES_A_PRODUCT_OR_ACCOUNT.search(words):
+        names = known_values(session, team_id, "product") + known_values(session, team_id, "account")
+        words = command_words(words, names)
+    return words

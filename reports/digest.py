@@ -15,9 +15,11 @@ from db import clock
 from db.models import Deal, Member
 from reports import kpi_engine as kpi
 from reports import kpi_queries as q
+from reports import target_words
 from reports.changes import change_text
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
+from reports.kpi_people import names_by_slack_id
 from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
 from reports.periods import Period, month_of, period_for_kind
@@ -37,6 +39,10 @@ add_catalog(
         },
         "digest.year": {"en": "Same period last year: {revenue} ({chg})", "zh": "去年同期：{revenue}（{chg}）"},
         "digest.target": {"en": "Team target {target} · attainment {att}", "zh": "团队目标 {target} · 完成率 {att}"},
+        "digest.target_from": {
+            "en": "Team target {target} ({source}) · attainment {att}",
+            "zh": "团队目标 {target}（{source}）· 完成率 {att}",
+        },
         "digest.statuses.pace": {
             "en": "Pace for {month}: on track {on} · at risk {risk} · behind {behind}",
             "zh": "{month}进度：达标 {on} · 有风险 {risk} · 落后 {behind}",
@@ -126,6 +132,7 @@ class Digest:
     csat: kpi.Comparison | None = None
     status_period: Period | None = None  # what the reps' statuses measure: the month to date, or the period
     left_out: list[str] = field(default_factory=list)  # deals in currencies without a rate, per figure
+    target_source: str = ""  # which target the team line uses ("set for November 2026 by Maria Lopez")
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -168,6 +175,12 @@ def build_digest(
         checkin_rate=figures["checkin_rate"].value,  # type: ignore[arg-type]
         csat=csat if csat.current.value is not None else None,
     )
+    use = kpi.target_use(session, team, "revenue", period)
+    if use is not None:
+        names = names_by_slack_id(session, team_id, target_words.setters([use]))
+        digest.target_source = target_words.describe(
+            use, language, lambda cents: money_short(cents, currency, language), names
+        )
     digest.status_period = status_period(period, cadence)
     digest.reps = _rep_lines(session, team, period, cadence, digest.status_period)
     digest.trend = _trend(session, team, period, cadence, language)
@@ -360,8 +373,9 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
     if d.team_target:
         lines.append(
             t(
-                "digest.target",
+                "digest.target_from" if d.target_source else "digest.target",
                 lang,
+                source=d.target_source,
                 target=money_short(d.team_target, cur, lang),
                 att=percent((rev.current.value or 0) / d.team_target, lang, 0),
             )

@@ -1,5 +1,5 @@
 """Where a target shown in an answer comes from, in words: "set for Q4 2026 by Maria Lopez", "pro-rated from
-the Q4 2026 target", "sum of 3 monthly targets", "sum of 5 reps' targets", and for a SMART target its base:
+the Q4 2026 target", "sum of 3 monthly targets", "sum of the targets of 5 rep(s)", and for a SMART target its base:
 "+10% on Q3 2026 ($90,000.00)". Values are formatted by the caller (`fmt(value_cents)`), which knows the unit.
 """
 
@@ -22,7 +22,7 @@ add_catalog(
         },
         "target.src.combined": {"en": "sum of {n} {kind}targets", "zh": "{n} 个{kind}目标之和"},
         "target.src.averaged": {"en": "day-weighted from {n} {kind}targets", "zh": "{n} 个{kind}目标按天加权"},
-        "target.src.reps": {"en": "sum of {n} reps' targets", "zh": "{n} 名销售的目标之和"},
+        "target.src.reps": {"en": "sum of the targets of {n} rep(s)", "zh": "{n} 名销售的目标之和"},
         "target.kind.week": {"en": "weekly ", "zh": "周"},
         "target.kind.month": {"en": "monthly ", "zh": "月度"},
         "target.kind.quarter": {"en": "quarterly ", "zh": "季度"},

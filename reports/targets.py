@@ -14,7 +14,7 @@ The rule, in order:
 5. The team's additive figure without a team target: the sum of the reps' targets (each by rules 2-4),
    when every rep with a target covers the period.
 `resolve_target` returns the value with how it was found (`TargetUse`), so answers can say "set for Q4 2026
-by Maria", "pro-rated from the Q4 2026 target", "sum of 3 monthly targets" or "sum of 5 reps' targets".
+by Maria", "pro-rated from the Q4 2026 target", "sum of 3 monthly targets" or "sum of the targets of 5 rep(s)".
 """
 
 from collections import defaultdict

@@ -26,3 +26,32 @@ def test_an_english_manager_naming_a_chinese_rep_gets_english(slack: SlackDriver
     slack.command("/checkin", "brief @张三", user="UMANAGER")
     text = slack.last_response_text()
     assert text and not has_cjk(text.replace("张三", ""))  # English apart from the name
+
+
+def test_a_chinese_account_name_does_not_switch_the_reply(slack: SlackDriver) -> None:
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from db.models import Deal
+
+    seed(slack)
+    with Session(slack.deps.engine) as session:
+        session.add(
+            Deal(
+                team_id=slack.team_id,
+                external_id="CN1",
+                status="won",
+                amount_cents=123_400,
+                created_date=date(2026, 7, 1),
+                close_date=date(2026, 8, 3),
+                account="腾讯科技",
+                product="GTX Pro",
+            )
+        )
+        session.commit()
+    slack.command("/kpi", "revenue account 腾讯科技 last quarter", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "Revenue · Team · 腾讯科技 · Q3 2026" in text and "$1,234.00" in text
+    slack.command("/kpi", "上季度 销售额 客户 腾讯科技", user="UMANAGER")
+    assert "销售额 · 团队 · 腾讯科技" in slack.last_response_text()

@@ -44,7 +44,7 @@ def test_a_target_set_for_exactly_the_asked_period_wins_and_the_answer_says_whic
     assert "Target $20,000.00 (pro-rated by days from the November 2026 target ($40,000.00))" in text
     # The team has no target of its own for Q4 other than the reps': their sum, said as such.
     text = ask(slack, "/kpi", "revenue team this quarter")
-    assert "Target $192,000.00 (sum of 2 reps' targets)" in text
+    assert "Target $192,000.00 (sum of the targets of 2 rep(s))" in text
 
 
 def test_product_and_account_figures_are_compared_only_with_their_own_targets(slack: SlackDriver) -> None:

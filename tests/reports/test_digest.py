@@ -49,6 +49,19 @@ def test_weekly_digest_figures_and_where_the_drop_comes_from(engine) -> None:  #
     assert "Revenue $19,800.50 ▼ 40.0% vs previous · 3 deals won · win rate 75%" in text
     assert "Rantouch" in text and "⚠" in text
     assert "New deals 0 · deals lost 1 ($900)" in text
+    # Each named cause says what share of the drop it explains, never "most".
+    assert d.drop.share is not None and f"{round(d.drop.share * 100)}% of the team's" in text and "most" not in text
+
+
+def test_a_monthly_review_is_hit_or_missed_and_says_which_target(engine) -> None:  # type: ignore[no-untyped-def]
+    seed(engine)
+    with Session(engine) as session:
+        d = build_digest(session, team_id=TEAM, cadence="monthly", today=date(2026, 12, 7), language="en")
+    text = "\n".join(digest_lines(d))
+    # November is over: targets hit or missed, no pace and no "at risk" for it.
+    assert "Targets: hit " in text and "missed " in text
+    assert "Pace for" not in text and "at risk" not in text
+    assert "Team target $60K (sum of the targets of 1 rep(s)) · attainment" in text
 
 
 def test_chinese_digest_reads_in_chinese(engine) -> None:  # type: ignore[no-untyped-def]
