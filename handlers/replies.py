@@ -80,7 +80,7 @@ def person_unclear(match: Any, *, language: str, example: str) -> list[Block]:
         people = "\n".join(f"• {mrkdwn.escape(c.name)}" + (f" <@{c.user_id}>" if c.user_id else "")
                            for c in match.candidates[:10])
         first = match.candidates[0]
-        pick = f"<@{first.user_id}>" if first.user_id else f'"{first.name}"'
+        pick = f"<@{first.user_id}>" if first.user_id else f'"{mrkdwn.escape(first.name)}"'
         return [section(t("reply.which_one", language, name=name, count=len(match.candidates), people=people,
                           example=example.format(who=pick)))]
     return [section(t("reply.unknown_person", language, name=name, example=example.format(who="@darcel")))]

@@ -105,3 +105,15 @@ def test_not_understood_escapes_and_caps_the_users_words(rest: str, understood: 
     texts = _texts({"blocks": blocks})
     assert_nothing_live(texts)
     assert all(len(t) < 2 * replies.ECHO_LIMIT * 7 for t in texts)  # capped (an escaped char is ≤ 6 long)
+
+
+@QUICK
+@given(ref=hostile, first=hostile, second=hostile)
+def test_which_person_answers_escape_the_candidates_names(ref: str, first: str, second: str) -> None:
+    from types import SimpleNamespace
+
+    candidates = [SimpleNamespace(name=first, user_id=None), SimpleNamespace(name=second, user_id="U0REAL")]
+    for ambiguous in (True, False):
+        match = SimpleNamespace(ref=ref, ambiguous=ambiguous, candidates=candidates)
+        blocks = replies.person_unclear(match, language="en", example="/kpi revenue {who}")
+        assert_nothing_live(_texts({"blocks": blocks}))
