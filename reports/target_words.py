@@ -9,6 +9,7 @@ from typing import Any
 
 import reports.changes  # noqa: F401  (the change.pts string)
 from reports.i18n import add_catalog, t
+from reports.mrkdwn import escape
 from reports.periods import Period, month_of, quarter_of, week_of
 from reports.targets import TargetUse
 
@@ -79,7 +80,7 @@ def describe(
     if use.how == "exact":
         row = use.rows[0]
         period = named_period(row.period_start, row.period_end, lang)
-        who = names.get(row.created_by or "", "")
+        who = escape(names.get(row.created_by or "", ""))  # a Slack profile name, into mrkdwn
         text = t("target.src.exact" if who else "target.src.exact_anon", lang, period=period, who=who)
         smart = smart_text(row, lang, fmt)
         return f"{text} · {smart}" if smart else text

@@ -196,3 +196,14 @@ def test_a_target_beyond_the_amount_range_is_refused_with_an_example(slack: Slac
     slack.command("/target", "set revenue 1000000000000 this month")  # the edge of the range is accepted
     with Session(slack.deps.engine) as session:
         assert [t.value_cents for t in session.exec(select(Target)).scalars()] == [10**14]
+
+
+def test_who_set_a_target_is_named_escaped_in_kpi_answers_and_the_digest(slack: SlackDriver) -> None:
+    slack.fake.add_user("UMANAGER", HOSTILE, tz="UTC")
+    _seed(slack)
+    slack.command("/target", "set revenue 100000 this month")
+    slack.fake.reset()
+    acks = [slack.command("/kpi", "revenue this month"), slack.command("/digest", "preview")]
+    texts = posted_texts(slack, acks)
+    assert any("Eve" in t for t in texts), texts  # the setter is named…
+    assert_nothing_live(texts)  # …and cannot ping
