@@ -86,6 +86,7 @@ def set_reporting_currency(session: Any, team_id: str, currency: str) -> str | N
     if ws is None:
         return None
     previous = ws.currency
+    forget_cached(session, team_id)
     ws.currency = currency
     session.add(ws)
     session.flush()
@@ -96,6 +97,13 @@ def rate_text(micros: int) -> str:
     """138500 -> '0.1385': the rate as the team wrote it, without trailing zeros."""
     value = (Decimal(micros) / RATE_SCALE).normalize()
     return format(value, "f")
+
+
+def forget_cached(session: Any, team_id: str) -> None:
+    """Drop the currency and rates the KPI engine keeps for a session (reports/kpi_queries.py), after a write."""
+    info = getattr(session, "info", {})
+    for key in [k for k in info if isinstance(k, tuple) and str(k[0]).startswith("salesbot.") and k[1] == team_id]:
+        del info[key]
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ def set_rate(
     """Store one rate (a second rate for the same pair and day replaces the first)."""
     if currency == to_currency:
         raise BadRate("same_currency")
+    forget_cached(session, team_id)
     existing = session.execute(
         select(ExchangeRate).where(
             ExchangeRate.team_id == team_id,

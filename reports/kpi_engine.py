@@ -176,11 +176,19 @@ def _filters(session: Any, scope: Scope) -> q.Filters:
 
 
 def reporting_currency(session: Any, scope: Scope) -> str:
-    """The workspace's reporting currency (Workspace.currency; USD for a workspace not seen yet)."""
+    """The workspace's reporting currency (Workspace.currency; USD for a workspace not seen yet).
+
+    One primary-key read of one column (no ORM object), since every money figure asks for it."""
+    from sqlalchemy import select
+
     from db.models import Workspace
 
-    ws = session.get(Workspace, scope.team_id)
-    return (ws.currency if ws is not None and ws.currency else "USD").upper()
+    key = ("salesbot.currency", scope.team_id)
+    if key not in session.info:  # kept for the session (one request): every figure of an answer asks
+        ws = Workspace.__table__  # type: ignore[attr-defined]
+        code = session.execute(select(ws.c.currency).where(ws.c.team_id == scope.team_id)).scalar()
+        session.info[key] = str(code or "USD").upper()
+    return str(session.info[key])
 
 
 def _left_out(sums: q.MoneySum | None) -> tuple[LeftOut, ...]:

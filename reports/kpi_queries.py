@@ -99,22 +99,32 @@ def _round_micros(micros: int) -> int:
 def rates_in_force(session: Any, f: Filters, start: date, end: date) -> list[tuple[str, date, int]]:
     """(currency, valid_from, rate micro-units) of every rate to the reporting currency in force on some day of
     [start, end): per currency, the last one from on or before `start` and every later one from before `end`;
-    newest first. One indexed read of a small table (uq_exchange_rate)."""
-    stmt = (
-        select(_rate.currency, _rate.valid_from, _rate.rate_micros)
-        .where(_rate.team_id == f.team_id, _rate.to_currency == f.currency, _rate.valid_from < end)
-        .order_by(_rate.currency, _rate.valid_from.desc())
-    )
+    newest first."""
     kept: list[tuple[str, date, int]] = []
     complete: set[str] = set()
-    for currency, valid_from, micros in session.execute(stmt):
-        valid_from = _as_date(valid_from)
-        if currency in complete or currency == f.currency:
+    for currency, valid_from, micros in _team_rates(session, f):
+        if currency in complete or currency == f.currency or valid_from >= end:
             continue
-        kept.append((currency, valid_from, int(micros)))
+        kept.append((currency, valid_from, micros))
         if valid_from <= start:
             complete.add(currency)
     return kept
+
+
+def _team_rates(session: Any, f: Filters) -> list[tuple[str, date, int]]:
+    """All the workspace's rates to its reporting currency, by currency, newest first: one indexed read of a
+    small table (uq_exchange_rate), kept for the session (one request), which asks for them many times."""
+    key = ("salesbot.rates", f.team_id, f.currency)
+    cached = session.info.get(key)
+    if cached is None:
+        stmt = (
+            select(_rate.currency, _rate.valid_from, _rate.rate_micros)
+            .where(_rate.team_id == f.team_id, _rate.to_currency == f.currency)
+            .order_by(_rate.currency, _rate.valid_from.desc())
+        )
+        cached = [(c, _as_date(v), int(m)) for c, v, m in session.execute(stmt)]
+        session.info[key] = cached
+    return cached
 
 
 def rate_of_deal(f: Filters, rates: list[tuple[str, date, int]], day: Any) -> Any:
@@ -137,22 +147,20 @@ def money_sums(
     """{key: MoneySum} of the deals matching `where`, grouped by `group` (None: one total), converted at the
     rates in force on `day`.
 
-    The database multiplies and sums, the rate computed once per row (the inner select is fenced with OFFSET
-    0 so it is not flattened into three copies); a second query runs only when some deal had no rate, to say
-    per currency what was left out.
+    The database multiplies and sums, the rate computed once per row (with rates, the inner select is fenced
+    with OFFSET 0 so it is not flattened into copies); a second query runs only when some deal had no rate,
+    to say per currency what was left out.
     """
     keys = [] if group is None else [group.label("k")]
-    inner = (
-        select(
-            *keys,
-            _deal.currency.label("cur"),
-            _deal.amount_cents.label("amt"),
-            rate_of_deal(f, rates, day).label("rate"),
-        )
-        .where(*where)
-        .offset(0)
-        .subquery()
-    )
+    inner_select = select(
+        *keys,
+        _deal.currency.label("cur"),
+        _deal.amount_cents.label("amt"),
+        rate_of_deal(f, rates, day).label("rate"),
+    ).where(*where)
+    # With rates, fence the inner select so its CASE runs once per row; without (one WHEN: the reporting
+    # currency), letting SQLite flatten it is cheaper than the co-routine.
+    inner = (inner_select.offset(0) if rates else inner_select).subquery()
     c = inner.c
     by = [] if group is None else [c.k]
     out: dict[Any, MoneySum] = {}
