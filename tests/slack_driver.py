@@ -54,6 +54,11 @@ class SlackDriver:
     def __exit__(self, *exc: object) -> None:
         self.wait_idle()
         self.server.close()
+        # A single-socket waitress server's close() leaves its worker threads running, and the listener pool
+        # keeps its threads too: ~60 threads a test, thousands per xdist worker, until "can't start new
+        # thread". Stop both.
+        self.server.task_dispatcher.shutdown(timeout=2)
+        self.app.listener_runner.listener_executor.shutdown(wait=False, cancel_futures=True)
         self.http.close()
 
     # -- sending ---------------------------------------------------------------------------------
