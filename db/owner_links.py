@@ -24,6 +24,7 @@ from db.people_names import name_key
 MEMBER = table(
     "member", column("id"), column("team_id"), column("slack_user_id"), column("crm_name"), column("email"),
     column("display_name"), column("real_name"), column("slack_display_name"), column("role"), column("active"),
+    column("manager_id"),
 )
 
 
@@ -112,7 +113,8 @@ def member_references(conn: Connection) -> list[Reference]:
 
 
 def merge_members(conn: Connection, *, keep: int, drop: int, references: list[Reference] | None = None) -> None:
-    """Make `drop` part of `keep`: move every reference, carry over CRM name, e-mail and role, delete `drop`.
+    """Make `drop` part of `keep`: move every reference, carry over CRM name, e-mail, role and manager, delete
+    `drop`.
 
     A row of `drop` that would collide with one of `keep` under a unique constraint (the same target set
     for both rows, say) is dropped: the kept person's own row wins.
@@ -125,20 +127,22 @@ def merge_members(conn: Connection, *, keep: int, drop: int, references: list[Re
             others = [c for c in unique if c != col]
             mine = table(ref.table, *(column(c) for c in {*unique, col}))
             theirs = table(ref.table, *(column(c) for c in {*unique, col})).alias("kept")
-            clash = exists().where(theirs.c[col] == keep, *(theirs.c[c] == mine.c[c] for c in others))
+            # NULL = NULL is not true in SQL: "the same product (none)" needs IS NOT DISTINCT FROM
+            same = (theirs.c[c].is_not_distinct_from(mine.c[c]) for c in others)
+            clash = exists().where(theirs.c[col] == keep, *same)
             conn.execute(delete(mine).where(mine.c[col] == drop, clash))
         target = table(ref.table, column(col), column("team_id"))
         # team_id first: every member index leads with it (a million deals are not scanned per owner)
         scope = [target.c.team_id == team] if ref.has_team else []
         conn.execute(update(target).where(*scope, target.c[col] == drop).values({col: keep}))
-    manager = table("member", column("id"), column("manager_id"))
-    conn.execute(update(manager).where(manager.c.id == keep, manager.c.manager_id == keep).values(manager_id=None))
-    old = conn.execute(select(m.c.crm_name, m.c.email, m.c.role).where(m.c.id == drop)).one()
+    old = conn.execute(select(m.c.crm_name, m.c.email, m.c.role, m.c.manager_id).where(m.c.id == drop)).one()
     conn.execute(delete(m).where(m.c.id == drop))
-    kept = conn.execute(select(m.c.email, m.c.role, m.c.crm_name).where(m.c.id == keep)).one()
+    kept = conn.execute(select(m.c.email, m.c.role, m.c.crm_name, m.c.manager_id).where(m.c.id == keep)).one()
+    manager = kept.manager_id or old.manager_id
     conn.execute(update(m).where(m.c.id == keep).values(
         crm_name=kept.crm_name or old.crm_name,
         email=kept.email or old.email,
         role="manager" if "manager" in (kept.role, old.role) else kept.role,
+        manager_id=None if manager in (keep, drop) else manager,
     ))
 
