@@ -146,6 +146,7 @@ class Scheduler:
         self.lease = lease
         self.heartbeat = Heartbeat(deps, lease)
         self._stop = threading.Event()
+        self._serving = False
         self._lock = threading.Lock()
 
     def tick(self, now: datetime | None = None) -> TickReport:
@@ -192,7 +193,7 @@ class Scheduler:
 
     def _maintain(self, source: Any, now: datetime) -> None:
         try:
-            source.maintain(self.client, self.deps, now)
+            source.maintain(self.client, self.deps, now, serving=self._serving)
         except Exception:  # upkeep failing must not stop the deliveries
             log.exception("%s upkeep failed", getattr(source, "kind", source))
 
@@ -319,6 +320,7 @@ class Scheduler:
 
     def run_forever(self, interval: float = TICK_SECONDS) -> None:
         """Tick every `interval` seconds until `stop()`; errors are logged, never fatal."""
+        self._serving = True  # upkeep may do its start-of-serving work (a one-off `tick` does not)
         while not self._stop.is_set():
             try:
                 self.tick()

@@ -143,8 +143,8 @@ def on_person_event(body: dict[str, Any], event: dict[str, Any], context: Any) -
 
 
 class DirectoryRefresh:
-    """Scheduler upkeep: the token's workspace re-reads its directory when the bot starts serving (its first
-    tick) and whenever the directory is a day old.
+    """Scheduler upkeep: the token's workspace re-reads its directory when the bot starts serving (the first
+    tick of `serve`/`socket`) and whenever the directory is a day old (or was never read).
 
     Not a delivery: nothing is sent, so it stays out of the ledger; `directory_synced_at` (shared by every
     instance) decides, and a refresh twice at the same moment on two instances is harmless.
@@ -153,11 +153,12 @@ class DirectoryRefresh:
     kind = "directory"
     every = timedelta(days=1)
 
-    def maintain(self, client: Any, deps: Deps, now: datetime) -> None:
+    def maintain(self, client: Any, deps: Deps, now: datetime, *, serving: bool = False) -> None:
         key = (getattr(client, "token", None) or "", getattr(client, "base_url", ""))
-        starting = key not in _TEAM_OF_TOKEN  # the first tick of this process: the bot starts serving
-        if starting:  # auth.test once per token and process
+        first = key not in _TEAM_OF_TOKEN
+        if first:  # auth.test once per token and process
             _TEAM_OF_TOKEN[key] = str(client.auth_test().get("team_id") or "")
+        starting = first and serving  # serve/socket's first tick; a cron `salesbot tick` only when a day old
         team_id = _TEAM_OF_TOKEN[key]
         with Session(deps.engine) as session:
             ws = session.get(Workspace, team_id) if team_id else None

@@ -148,3 +148,25 @@ def test_first_contact_is_acked_while_users_info_is_rate_limited(slack: SlackDri
     slack.wait_idle()
     assert len(slack.fake.calls_to("users.info")) == 2  # the 429, then the retry after Retry-After
     assert members(slack.deps.engine)["UPRIYA"].timezone == "Asia/Kolkata"
+
+
+def test_serving_rereads_the_directory_when_it_starts(slack: SlackDriver) -> None:
+    from bot.scheduler import Scheduler
+    from handlers import job_sources, people
+
+    slack.command("/salesbot", "help", user="UMANAGER")
+    slack.tick(clock.now())  # read once (never read before)
+    slack.fake.add_user("UNEWER", "newer", real_name="Newer Person")
+    slack.tick(clock.now() + timedelta(minutes=1))  # a one-off tick: the directory is fresh, not read again
+    assert len(slack.fake.calls_to("users.list")) == 1
+    people._TEAM_OF_TOKEN.clear()  # a new process
+    scheduler = Scheduler(slack.deps, slack.app.client, job_sources())
+    scheduler.start_background(interval=3600)
+    try:
+        slack.fake.wait_for("users.list", 2)
+    finally:
+        scheduler.stop()
+    deadline = time.time() + 10
+    while "UNEWER" not in members(slack.deps.engine) and time.time() < deadline:
+        time.sleep(0.05)
+    assert "UNEWER" in members(slack.deps.engine)
