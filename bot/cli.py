@@ -68,7 +68,7 @@ def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.app import create_app, make_deps
     from bot.first_contact import adopt_before_serving
     from bot.scheduler import Scheduler
-    from bot.workspace import identity_of
+    from bot.workspace import adoption_line, identity_of
     from handlers import job_sources
 
     _engine(settings)
@@ -78,8 +78,7 @@ def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
     print(f"Slack workspace {identity.team_id} ({identity.team_name}), bot user {identity.bot_user_id}", flush=True)
     adoption = adopt_before_serving(deps.engine, identity.team_id, name=identity.team_name)
     if adoption is not None:
-        print(f"workspace {identity.team_id} adopted the local workspace's data: {adoption.count('deal')} deals, "
-              f"{adoption.count('member')} people", flush=True)
+        print(adoption_line(adoption), flush=True)
     return app, Scheduler(deps, app.client, job_sources(), teams={identity.team_id},
                           lease=timedelta(seconds=settings.salesbot_send_lease))
 

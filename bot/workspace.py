@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
 from bot.slack_client import make_client
-from db.workspaces import AmbiguousWorkspace, adopt_local_workspace, default_team
+from db.workspaces import Adoption, AmbiguousWorkspace, adopt_local_workspace, default_team
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,21 @@ def slack_identity(settings: Settings) -> SlackIdentity | None:
     return identity_of(make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url))
 
 
+def adoption_line(adoption: Adoption) -> str:
+    """What the operator reads when a command's workspace took over the local workspace's rows."""
+    return (f"workspace {adoption.team_id} adopted the local workspace's data: {adoption.count('deal')} deals, "
+            f"{adoption.count('member')} people")
+
+
 def cli_team(settings: Settings, engine: Engine, explicit: str | None) -> str:
     """The workspace a command works on (rules in the module docstring); SystemExit listing them when ambiguous."""
     if explicit:
         return explicit
     identity = slack_identity(settings)
     if identity is not None:
-        adopt_local_workspace(engine, identity.team_id, name=identity.team_name)
+        adoption = adopt_local_workspace(engine, identity.team_id, name=identity.team_name)
+        if adoption is not None:
+            print(adoption_line(adoption), flush=True)
         return identity.team_id
     try:
         with engine.connect() as conn:

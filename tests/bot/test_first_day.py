@@ -46,17 +46,6 @@ def export(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def shell_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    """The environment `salesbot …` sees when typed in a shell (no .env of the developer's)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "SALESBOT_TIMEZONE",
-                 "SALESBOT_LANGUAGE", "SALESBOT_CURRENCY", "SALESBOT_MANAGERS"):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
 @contextmanager
 def _salesbot_run(db_url: str, fake_slack: LocalSlack, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """`salesbot run` (what `make run` does) with tokens set: (base URL, its output until it listens)."""

@@ -24,15 +24,12 @@ def deals_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    monkeypatch.chdir(tmp_path)  # no .env of the developer's
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SALESBOT_TIMEZONE", "Asia/Shanghai")
-    monkeypatch.setenv("SALESBOT_LANGUAGE", "zh")
-    monkeypatch.setenv("SALESBOT_CURRENCY", "cny")
-    return monkeypatch
+def env(shell_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """A shell whose settings name a team default: new workspace rows must take them."""
+    shell_env.setenv("SALESBOT_TIMEZONE", "Asia/Shanghai")
+    shell_env.setenv("SALESBOT_LANGUAGE", "zh")
+    shell_env.setenv("SALESBOT_CURRENCY", "cny")
+    return shell_env
 
 
 def _teams(db_url: str) -> dict[str, tuple[str, str, str, str]]:
@@ -136,3 +133,19 @@ def test_demo_with_tokens_says_where_it_went(env: pytest.MonkeyPatch, db_url: st
     assert f"demo data loaded into workspace {DEMO_TEAM_ID}" in out
     assert f"salesbot console --team {DEMO_TEAM_ID}" in out
     assert set(_teams(db_url)) == {DEMO_TEAM_ID}
+
+
+def test_the_first_command_with_a_token_adopts_what_was_imported_without_one(
+        env: pytest.MonkeyPatch, db_url: str, fake_slack: LocalSlack, deals_file: Path,
+        capsys: pytest.CaptureFixture) -> None:
+    assert main(["import", "deals", str(deals_file)]) == 0
+    assert _deals_per_team(db_url) == {LOCAL_TEAM: 2}
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-cli-token")
+    env.setenv("SLACK_API_URL", fake_slack.api_url)
+    capsys.readouterr()
+    assert main(["tick", "--now", "2026-11-23T01:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "workspace T0001 adopted the local workspace's data: 2 deals, 2 people" in out
+    assert "for workspace T0001" in out
+    assert _deals_per_team(db_url) == {"T0001": 2}
+    assert _teams(db_url) == {"T0001": ("Local Sales", "Asia/Shanghai", "zh", "CNY")}
