@@ -365,7 +365,11 @@ def charts_for(d: Digest) -> list[Chart]:
     per_period_target = d.team_target if d.team_target and d.trend else None
     return [
         rep_bars_chart(
-            [(r.name, r.basis_revenue, r.basis_target) for r in d.reps], title=reps_title, currency=cur, language=lang
+            [(r.name, r.basis_revenue, r.basis_target) for r in d.reps],
+            title=reps_title,
+            currency=cur,
+            language=lang,
+            finished=d.cadence != "weekly",  # a review's period is over: hit or missed, no "at risk"
         ),
         trend_chart(d.trend, title=trend_title, currency=cur, language=lang, target=per_period_target),
         funnel_chart(stages, title=funnel_title, currency=cur, language=lang, cumulative=False),

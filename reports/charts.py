@@ -61,6 +61,8 @@ COLORS = {
     "on_track": "#2e7d32",
     "at_risk": "#ef8c00",
     "behind": "#c62828",
+    "hit": "#2e7d32",
+    "missed": "#c62828",
     "no_target": "#8c959f",
 }
 TARGET_BG = "#e8ebef"
@@ -74,6 +76,9 @@ add_catalog(
         "chart.at_risk": {"en": "at risk", "zh": "有风险"},
         "chart.behind": {"en": "behind", "zh": "落后"},
         "chart.no_target": {"en": "no target", "zh": "无目标"},
+        "chart.hit": {"en": "hit", "zh": "已达成"},
+        "chart.missed": {"en": "missed", "zh": "未达成"},
+        "chart.hit_counts": {"en": "{hit} hit · {missed} missed", "zh": "已达成 {hit} · 未达成 {missed}"},
         "chart.target": {"en": "target", "zh": "目标"},
         "chart.target_value": {"en": "target {value}", "zh": "目标 {value}"},
         "chart.no_data": {"en": "No data for this period", "zh": "此期间没有数据"},
@@ -330,8 +335,10 @@ def rep_bars_chart(
     title: str,
     currency: str,
     language: str,
+    finished: bool = False,
 ) -> Chart:
     """Horizontal bars of revenue per rep, highest first, with a tick at each rep's target.
+    `finished`: the period is over, so reps hit or missed their targets (no "at risk").
 
     rows: (display name, revenue cents, target cents or None). Bars are green at 100% of target or more,
     amber from 80%, red below, blue without a target; each bar is labelled with its amount and attainment.
@@ -348,6 +355,8 @@ def rep_bars_chart(
     revenue = [r[1] for r in ordered]
     targets = [r[2] if r[2] and r[2] > 0 else None for r in ordered]
     statuses = [status_for(rev, tgt) for rev, tgt in zip(revenue, targets, strict=True)]
+    if finished:
+        statuses = [{"on_track": "hit", "no_target": "no_target"}.get(st, "missed") for st in statuses]
 
     def bar_label(rev: int, tgt: int | None) -> str:
         amount = money_short(rev, currency, language)
@@ -444,7 +453,7 @@ def rep_bars_chart(
 
     handles = [
         Patch(color=COLORS[s], label=f"{t(f'chart.{s}', lang)} {counts[s]}")
-        for s in ("on_track", "at_risk", "behind", "no_target")
+        for s in ("on_track", "at_risk", "behind", "hit", "missed", "no_target")
         if counts[s]
     ]
     if target_rows:
@@ -477,9 +486,11 @@ def rep_bars_chart(
         status_line = t(
             "chart.status_counts", lang, on=counts["on_track"], risk=counts["at_risk"], behind=counts["behind"]
         )
+        if finished:
+            status_line = t("chart.hit_counts", lang, hit=counts["hit"], missed=counts["missed"])
         parts.append(status_line + ("。" if lang == "zh" else "."))
     parts.append(t("chart.alt_top", lang, items=sep.join(who(i) for i in range(min(3, n)))))
-    behind = [i for i, s in enumerate(statuses) if s == "behind"]
+    behind = [i for i, s in enumerate(statuses) if s in ("behind", "missed")]
     if behind:
         parts.append(t("chart.alt_behind", lang, items=sep.join(who(i) for i in behind[-5:][::-1])))
     elif n > 3:

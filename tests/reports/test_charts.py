@@ -294,3 +294,13 @@ def test_a_partial_latest_period_is_compared_with_the_same_days_before() -> None
     base = ("the same 3 days of the week before", 2_000_000)
     fair = chart(points, title="Revenue by week", currency="USD", language="en", base=base)
     assert "▲ 25.0% vs the same 3 days of the week before" in fair.alt_text
+
+
+def test_a_finished_period_shows_hit_or_missed_never_at_risk() -> None:
+    from reports.charts import rep_bars_chart
+
+    rows = [("Ann", 1_100_000, 1_000_000), ("Ben", 900_000, 1_000_000), ("Cy", 100_000, 1_000_000)]
+    running = rep_bars_chart(rows, title="Revenue by rep", currency="USD", language="en")
+    assert "1 on track · 1 at risk · 1 behind" in running.alt_text
+    over = rep_bars_chart(rows, title="Revenue by rep", currency="USD", language="en", finished=True)
+    assert "1 hit · 2 missed" in over.alt_text and "at risk" not in over.alt_text
