@@ -60,11 +60,7 @@ class SlackDriver:
         self.server.task_dispatcher.shutdown(timeout=2)
         self.app.listener_runner.listener_executor.shutdown(wait=False, cancel_futures=True)
         self.http.close()
-        # Stop the threads this driver started (32 HTTP + up to 32 listener threads): hundreds of drivers in
-        # one test process would otherwise exhaust the machine's threads.
-        self.server.task_dispatcher.shutdown(timeout=5)
-        self.app.listener_runner.listener_executor.shutdown(wait=False)
-        self.deps.engine.dispose()
+        self.deps.engine.dispose()  # its connections too (PostgreSQL has a connection limit)
 
     # -- sending ---------------------------------------------------------------------------------
     def post(self, body: str, content_type: str, *, headers: dict[str, str] | None = None,
