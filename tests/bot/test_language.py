@@ -55,3 +55,20 @@ def test_a_chinese_account_name_does_not_switch_the_reply(slack: SlackDriver) ->
     assert "Revenue · Team · 腾讯科技 · Q3 2026" in text and "$1,234.00" in text
     slack.command("/kpi", "上季度 销售额 客户 腾讯科技", user="UMANAGER")
     assert "销售额 · 团队 · 腾讯科技" in slack.last_response_text()
+
+
+def test_a_chinese_line_naming_a_product_is_chinese_without_reading_every_name(
+    slack: SlackDriver, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Its own words (上季度, 销售额, 产品) make it Chinese, so the middleware must not scan every product and
+    account name of the deals before the ack (about 1 s on a million deals)."""
+    import bot.middleware
+
+    seed(slack)
+    scans: list[str] = []
+    monkeypatch.setattr(bot.middleware, "known_values", lambda session, team, column: scans.append(column) or [])
+    slack.command("/kpi", "上季度销售额 按产品", user="UMANAGER")
+    assert "销售额" in slack.last_response_text() and "产品" in slack.last_response_text()
+    assert scans == []
+    slack.command("/kpi", "revenue product 小米 last quarter", user="UMANAGER")  # English words, a Chinese name
+    assert scans == ["product", "account"]
