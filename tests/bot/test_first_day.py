@@ -28,6 +28,7 @@ from db.engine import get_engine
 from db.models import Deal, Workspace
 from db.workspaces import DEMO_TEAM_ID, LOCAL_TEAM
 from tests.conftest import PINNED_NOW
+from tests.processes import clock_env
 from tests.slack_driver import SlackDriver, message_text
 
 SECRET = "first-day-signing-secret"
@@ -52,7 +53,7 @@ def _salesbot_run(db_url: str, fake_slack: LocalSlack, tmp_path: Path) -> Iterat
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "DATABASE_URL": db_url,
            "SLACK_BOT_TOKEN": "xoxb-first-day", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.api_url,
            "SALESBOT_MANAGERS": "UMANAGER", "SALESBOT_TIMEZONE": "America/New_York",
-           "SALESBOT_NOW": PINNED_NOW.isoformat()}
+           "SALESBOT_NOW": PINNED_NOW.isoformat(), **clock_env()}
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1", "--port", "0",
                              "--no-scheduler"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

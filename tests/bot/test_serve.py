@@ -11,6 +11,7 @@ import requests
 
 from bot.local_slack import LocalSlack
 from bot.signing import signed_headers, slash_command_body
+from tests.processes import clock_env
 from tests.slack_driver import message_text
 
 SECRET = "serve-test-secret"
@@ -51,7 +52,7 @@ def test_serve_answers_a_signed_help_and_health(fake_slack: LocalSlack, sqlite_u
 
 
 def test_serve_without_tokens_points_to_the_console(sqlite_url: str, tmp_path: Path) -> None:
-    env = {"PATH": os.environ["PATH"], "DATABASE_URL": sqlite_url}
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": sqlite_url, **clock_env()}
     result = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=tmp_path, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode != 0 and "salesbot console" in result.stderr
