@@ -7,10 +7,14 @@ Headers compare case-, space-, underscore- and dot-insensitively.
 
 import re
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
 
 from db.importers.limits import Budget
 from db.importers.reading import RawTable, read_table
 from db.importers.report import ImportRefused, ImportResult
+from db.importers.workspace import workspace_currency
 
 DEAL_FIELDS = (
     "id",
@@ -225,3 +229,16 @@ def read_mapped(
         return None
     result.rows, result.mapping = len(raw.frame), cols
     return raw, cols
+
+
+def read_small_import(
+    kind: str, engine: Engine, data: bytes, *, filename: str, team_id: str, options: Any, result: ImportResult
+) -> tuple[Any, dict[str, str], str] | None:
+    """The start the targets and rates importers share: the file read within the import's limits, its columns
+    mapped, and the currency its amounts default to (the option, else the workspace's). None when refused."""
+    mapped = read_mapped(kind, data, filename, result, options.column_map, Budget(options.limits))
+    if mapped is None:
+        return None
+    with engine.connect() as conn:
+        currency = options.currency or workspace_currency(conn, team_id, options.workspace.currency)
+    return mapped[0].frame, mapped[1], currency.upper()

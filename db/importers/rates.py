@@ -12,25 +12,21 @@ from datetime import date
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db.importers.formats import read_mapped
-from db.importers.limits import Budget
+from db.importers.formats import read_small_import
 from db.importers.options import ImportOptions
 from db.importers.report import MAX_LISTED, ImportResult, RowProblem
 from db.importers.runs import finish_run, start_run
 from db.importers.values import BadValue, parse_date_text
-from db.importers.workspace import workspace_currency
 from db.rates import BadRate, parse_currency, parse_rate, set_rate
 
 
 def import_rates(engine: Engine, data: bytes, *, filename: str, team_id: str, options: ImportOptions) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(kind="rates", filename=filename, team_id=team_id, file_format="rates")
-    mapped = read_mapped("rates", data, filename, result, options.column_map, Budget(options.limits))
-    if mapped is None:
+    read = read_small_import("rates", engine, data, filename=filename, team_id=team_id, options=options, result=result)
+    if read is None:
         return result
-    frame, cols = mapped[0].frame, mapped[1]
-    with engine.connect() as conn:
-        reporting = (options.currency or workspace_currency(conn, team_id, options.workspace.currency)).upper()
+    frame, cols, reporting = read
     good: dict[tuple[str, str, date], tuple[int, int]] = {}  # (currency, to, day) -> (micros, row)
     problems: list[RowProblem] = []
     rejected: list[dict[str, str]] = []

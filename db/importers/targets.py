@@ -15,8 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from db import clock
-from db.importers.formats import read_mapped
-from db.importers.limits import Budget
+from db.importers.formats import read_small_import
 from db.importers.options import ImportOptions
 from db.importers.owners import ensure_owners, link_file_owners
 from db.importers.report import MAX_LISTED, ImportResult, RowProblem
@@ -31,7 +30,6 @@ from db.importers.values import (
     parse_amount_text,
     parse_date_text,
 )
-from db.importers.workspace import workspace_currency
 from db.models import Target
 
 METRICS = {  # the KPI engine's metric names, with the words people put in a targets sheet
@@ -133,13 +131,11 @@ def _stored(metric: str, text: str) -> tuple[int, str | None]:
 def import_targets(engine: Engine, data: bytes, *, filename: str, team_id: str, options: ImportOptions) -> ImportResult:
     started = time.perf_counter()
     result = ImportResult(kind="targets", filename=filename, team_id=team_id, file_format="targets")
-    mapped = read_mapped("targets", data, filename, result, options.column_map, Budget(options.limits))
-    if mapped is None:
+    read = read_small_import("targets", engine, data, filename=filename, team_id=team_id, options=options,
+                             result=result)
+    if read is None:
         return result
-    frame, cols = mapped[0].frame, mapped[1]
-    with engine.connect() as conn:
-        default_currency = options.currency or workspace_currency(conn, team_id, options.workspace.currency)
-    default_currency = default_currency.upper()
+    frame, cols, default_currency = read
     good: list[tuple[str, str, str, date, date, int, str]] = []  # owner, email, metric, start, end, value, cur
     problems: list[RowProblem] = []
     rejected: list[dict[str, str]] = []
