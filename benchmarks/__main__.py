@@ -31,11 +31,17 @@ def main(names: list[str]) -> int:
 
 
 def print_table(rows: list[Row]) -> None:
-    header = ("benchmark", "measure", "value", "goal", "ok")
-    table = [header] + [
-        (r.benchmark, r.measure, f"{r.value:,.2f} {r.unit}".strip(), r.goal,
-         "" if r.ok is None else ("yes" if r.ok else "NO")) for r in rows
-    ]
+    """One table; a figure measured against a floor in the same run gets the floor and the ratio beside it."""
+    with_floor = any(r.floor is not None for r in rows)
+    header = ("benchmark", "measure", "value") + (("floor", "ratio") if with_floor else ()) + ("goal", "ok")
+    table = [header]
+    for r in rows:
+        floor = (f"{r.floor:,.2f} {r.unit}".strip(), f"{r.ratio:.2f}x" if r.ratio is not None else "") \
+            if r.floor is not None else ("", "")
+        table.append(
+            (r.benchmark, r.measure, f"{r.value:,.2f} {r.unit}".strip()) + (floor if with_floor else ())
+            + (r.goal, "" if r.ok is None else ("yes" if r.ok else "NO"))
+        )
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for i, row in enumerate(table):
         print(" | ".join(str(cell).ljust(widths[j]) for j, cell in enumerate(row)))

@@ -32,6 +32,7 @@ class Call:
     args: dict[str, Any]
     body: bytes = b""
     at: float = field(default_factory=time.time)
+    path: str = ""  # the URL path called (which response_url a post went to)
 
 
 @dataclass
@@ -376,7 +377,7 @@ class LocalSlack:
                 if path.startswith("/response/"):
                     args = _parse_body(body, self.headers.get("Content-Type", ""))
                     fault = slack._pick_fault("response_url")
-                    slack._record(Call("response_url", {**args, **_fault_args(fault)}, body))
+                    slack._record(Call("response_url", {**args, **_fault_args(fault)}, body, path=path))
                     if not self._fault(fault):
                         self._reply(200, None, raw=b"ok")
                     return
