@@ -9,8 +9,6 @@ from bot import import_command
 from bot.settings import Settings, SettingsError, load_settings
 from db import clock
 
-FUTURE_TOLERANCE = timedelta(minutes=1)  # clock skew between the cron host and the database host
-
 
 def _settings() -> Settings:
     try:
@@ -126,7 +124,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_tick(args: argparse.Namespace) -> int:
     from bot.app import make_deps
-    from bot.scheduler import Scheduler
+    from bot.scheduler import Scheduler, TickRefused, manual_tick_moment
     from bot.slack_client import make_client
     from bot.workspace import cli_team
     from handlers import job_sources
@@ -134,24 +132,16 @@ def cmd_tick(args: argparse.Namespace) -> int:
     settings = _settings()
     team = cli_team(settings, _engine(settings), args.team)
     try:
-        now = clock.parse_moment(args.now) if args.now else clock.now()
-    except ValueError:
-        raise SystemExit(f"--now {args.now!r} is not an ISO-8601 moment, e.g. 2026-11-30T09:00:00+01:00") from None
+        now = manual_tick_moment(args.now, dry_run=args.dry_run)
+    except TickRefused as refused:
+        raise SystemExit(str(refused)) from None
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_client(token, settings.slack_api_url, timeout=settings.salesbot_slack_timeout)
     scheduler = Scheduler(make_deps(settings), client, job_sources(), teams={team},
                           lease=timedelta(seconds=settings.salesbot_send_lease))
     if args.dry_run:
-        due = scheduler.dry_run(now)
-        for item in due:
-            print(f"due: {item.kind} {item.schedule_id} for {item.recipient} at {item.occurrence.isoformat()}")
-        print(f"tick {now.isoformat()} (dry run): {len(due)} due, nothing sent or recorded")
+        print("\n".join(scheduler.dry_run_lines(now)))
         return 0
-    if now > clock.now() + FUTURE_TOLERANCE:
-        raise SystemExit(
-            f"refused: --now {now.isoformat()} is in the future. A real tick then would record those deliveries "
-            "early and change what happens at that time. Use --dry-run to see what would be due."
-        )
     report = scheduler.tick(now)
     print(f"tick {now.isoformat()} for workspace {team}: sent {report.sent}, retrying {report.retrying}, "
           f"failed {report.failed}, skipped {report.skipped}")

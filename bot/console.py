@@ -34,7 +34,8 @@ PROMPT_HELP = """Type a slash command as Slack would send it, e.g.
 Other console commands:
   :as USER_ID           act as another user (:users lists them)
   :users                list the people of the workspace
-  :tick [ISO-8601]      run the scheduler once at that moment (default: now)
+  :tick [ISO-8601] [--dry-run]  run the scheduler once at that moment (default: now); a future moment
+                        only with --dry-run (lists what would be due, records nothing)
   :upload FILE          share a file with the bot in a DM (e.g. a CRM export to import)
   :click ACTION_ID [VALUE]  press a button of the last message
   :help                 this text          :quit   leave
@@ -216,12 +217,24 @@ class Console:
         return True
 
     def tick(self, iso: str | None = None) -> None:
-        from bot.scheduler import Scheduler
+        """`:tick [ISO] [--dry-run]`: the same rule as `salesbot tick --now` (a future moment only as a dry run)."""
+        from bot.scheduler import Scheduler, TickRefused, manual_tick_moment
         from handlers import job_sources
 
         assert self.app is not None
-        now = clock.parse_moment(iso) if iso else clock.now()
-        report = Scheduler(self.deps, self.app.client, job_sources(), teams={self.team_id}).tick(now)
+        words = (iso or "").split()
+        dry_run = "--dry-run" in words
+        moment = " ".join(w for w in words if w != "--dry-run") or None
+        try:
+            now = manual_tick_moment(moment, dry_run=dry_run, flag=":tick")
+        except TickRefused as refused:
+            self.print(str(refused))
+            return
+        scheduler = Scheduler(self.deps, self.app.client, job_sources(), teams={self.team_id})
+        if dry_run:
+            self.print("\n".join(scheduler.dry_run_lines(now)))
+            return
+        report = scheduler.tick(now)
         self.print(f"tick {now.isoformat()}: sent {report.sent}, retrying {report.retrying}, "
                    f"failed {report.failed}, skipped {report.skipped}")
 

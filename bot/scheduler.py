@@ -44,6 +44,28 @@ TICK_SECONDS = 30
 RATE_LIMIT_WAIT = 30  # seconds of Retry-After waited inside a tick; longer waits go back to the ledger
 BACKOFF_BASE = 30  # seconds before the first retry on a later tick, doubling each attempt
 SEND_LEASE = timedelta(seconds=60)  # default of SALESBOT_SEND_LEASE
+FUTURE_TOLERANCE = timedelta(minutes=1)  # clock skew between the cron host and the database host
+
+
+class TickRefused(ValueError):
+    """A manual tick's moment that is not a moment, or lies in the future without a dry run (the message says why)."""
+
+
+def manual_tick_moment(text: str | None, *, dry_run: bool = False, flag: str = "--now") -> datetime:
+    """The moment a hand-started tick (`salesbot tick --now`, the console's `:tick`) runs at: the one rule for both.
+
+    A past moment backfills; a future one (beyond FUTURE_TOLERANCE) would record those deliveries early and change
+    what happens at the real time, so it is refused unless it is a dry run, which records nothing."""
+    try:
+        now = clock.parse_moment(text) if text else clock.now()
+    except ValueError:
+        raise TickRefused(f"{flag} {text!r} is not an ISO-8601 moment, e.g. 2026-11-30T09:00:00+01:00") from None
+    if not dry_run and now > clock.now() + FUTURE_TOLERANCE:
+        raise TickRefused(
+            f"refused: {flag} {now.isoformat()} is in the future. A real tick then would record those deliveries "
+            "early and change what happens at that time. Use --dry-run to see what would be due."
+        )
+    return now
 
 
 def retry_after_seconds(headers: Any) -> int:
@@ -190,6 +212,12 @@ class Scheduler:
                 items.extend(source.due(session, now.astimezone(UTC)))
             session.rollback()
         return items
+
+    def dry_run_lines(self, now: datetime) -> list[str]:
+        """`dry_run` in words, one line per due delivery and a last line saying nothing was recorded."""
+        due = self.dry_run(now)
+        return [*(f"due: {i.kind} {i.schedule_id} for {i.recipient} at {i.occurrence.isoformat()}" for i in due),
+                f"tick {now.isoformat()} (dry run): {len(due)} due, nothing sent or recorded"]
 
     def _maintain(self, source: Any, now: datetime) -> None:
         try:

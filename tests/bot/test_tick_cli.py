@@ -40,3 +40,26 @@ def test_a_future_tick_is_refused_and_a_dry_run_records_nothing(
     assert fake_slack.posted("C0SALES") == []
     past = _tick(db_url, fake_slack, "--now", "2026-11-30T12:00:00+00:00")  # a backfill is fine
     assert past.returncode == 0 and "sent 0" in past.stdout
+
+
+def test_the_console_tick_follows_the_same_rule(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    """`:tick` in the console used to run a future moment for real, marking the real digest sent early."""
+    import io
+
+    from bot.console import run_console
+    from bot.settings import load_settings
+    from db import clock
+
+    seed(engine)
+    sub_id = subscription(engine, channel="C0SALES")
+    settings = load_settings(_env_file=None, database_url=db_url, salesbot_files_dir=str(tmp_path / "files"))
+    out = io.StringIO()
+    with clock.moved_to(clock.parse_moment(NOW), frozen=True):
+        run_console(settings, stdin=io.StringIO(f":tick {DUE}\n:tick {DUE} --dry-run\n:tick 30 Nov\n:quit\n"),
+                    out=out, user_id="UMANAGER", team_id="T0001")
+    text = out.getvalue()
+    assert f"refused: :tick {DUE} is in the future" in text and "--dry-run" in text
+    assert f"due: digest {sub_id} for C0SALES" in text and "nothing sent or recorded" in text
+    assert "':tick' '30 Nov' is not an ISO-8601 moment" not in text and "'30 Nov' is not an ISO-8601 moment" in text
+    with Session(engine) as session:
+        assert session.exec(select(Delivery)).all() == []  # the real 09:00 is untouched
