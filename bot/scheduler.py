@@ -33,7 +33,7 @@ from slack_sdk.http_retry.state import RetryState
 from sqlmodel import Session
 
 from bot.slack_client import as_salesbot_client
-from db import clock, deliveries
+from db import clock, deliveries, processed_events
 from db.workspaces import DEMO_TEAM_ID
 from handlers.context import Deps
 from handlers.delivery_client import AMBIGUOUS, DeliveryClient, delivery_key
@@ -177,6 +177,7 @@ class Scheduler:
         report = TickReport()
         with self._lock:
             self._release_interrupted(now)
+            self._prune_processed_events()
             for source in self.sources:
                 if hasattr(source, "maintain"):  # upkeep, not deliveries: no ledger, not in the report
                     self._maintain(source, now)
@@ -335,6 +336,16 @@ class Scheduler:
             source.on_failed(item, reason, self.client, self.deps)
         except Exception:
             log.exception("could not report the failed %s", item.kind)
+
+    def _prune_processed_events(self) -> None:
+        """Upkeep: event ids, trigger ids and repeat fingerprints past their use go (db/processed_events.py)."""
+        try:  # on the wall clock: a backfill tick's past `now` must not keep rows, a future one is refused
+            removed = processed_events.prune(self.deps.engine, now=clock.now())
+        except Exception:  # the table only grows a little until the next tick
+            log.exception("could not prune processedevent")
+            return
+        if removed:
+            log.info("pruned %d processed-event rows older than %s", removed, processed_events.RETENTION)
 
     def _release_interrupted(self, now: datetime) -> None:
         """Sends cut off by a crash (lease ran out) go back to pending: the next attempt looks, then sends."""

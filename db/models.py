@@ -345,7 +345,12 @@ class Delivery(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """Slack events already handled, so a retried delivery (X-Slack-Retry-Num) is not processed twice."""
+    """Slack events already handled, so a retried delivery (X-Slack-Retry-Num) is not processed twice.
+
+    Also trigger ids and a user's repeat fingerprints (db/repeats.py). Kept for db/processed_events.RETENTION,
+    then pruned by the scheduler (by `received_at`, hence the index)."""
+
+    __table_args__ = (Index("ix_processedevent_received_at", "received_at"),)
 
     team_id: str = Field(primary_key=True, max_length=32)
     event_id: str = Field(primary_key=True, max_length=64)
