@@ -29,7 +29,7 @@ from reports import kpi_engine as engine
 from reports import mrkdwn, target_words
 from reports.changes import change_text
 from reports.charts import trend_chart
-from reports.formatting import date_short
+from reports.formatting import currency_sign, date_short
 from reports.i18n import add_catalog, t
 from reports.kpi_grammar import METRIC_NAMES, parse_kpi
 from reports.kpi_people import known_values, names_by_slack_id, owns_deals, workspace_prefs
@@ -355,7 +355,19 @@ def _figure(
     uploads = []
     if export:
         target = _target_value(metric, engine.target_for(session, scope, metric, period))
-        rows = [("period", "metric", "value", "previous", "year_ago", "target", "currency", "left_out")]
+        signed = f" ({currency_sign(frame.currency, 'en')})" if _is_money(metric) else ""
+        rows = [
+            (
+                "period",
+                "metric",
+                f"value{signed}",
+                f"previous{signed}",
+                f"year_ago{signed}",
+                f"target{signed}",
+                "currency",
+                "left_out",
+            )
+        ]
         rows.append(
             (
                 frame.period_label,
@@ -533,11 +545,13 @@ def _export_rows(
     targets: dict[Any, int] | None,
     currency: str,
 ) -> tuple[str, bytes, str]:
-    """One line per row; money columns are in `currency` (its own column), with what each row left out."""
+    """One line per row; money columns are numbers in `currency` (its sign in the header, its code in its own
+    column, so a spreadsheet still adds them), with what each row left out."""
     money_metric = _is_money(metric)
-    header = ["rank", by, metric] + (["currency", "left_out"] if money_metric else [])
+    sign = f" ({currency_sign(currency, 'en')})" if money_metric else ""
+    header = ["rank", by, metric + sign] + (["currency", "left_out"] if money_metric else [])
     if targets is not None:
-        header += ["target", "attainment"]
+        header += [f"target ({currency_sign(currency, 'en')})", "attainment"]
     table: list[tuple[Any, ...]] = [tuple(header)]
     for i, row in enumerate(rows, start=1):
         line: list[Any] = [i, row.key.isoformat() if by == "week" else row.label, _csv_value(row.value)]

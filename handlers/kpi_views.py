@@ -4,19 +4,14 @@ Every renderer takes plain values (KpiValue, Comparison, rows) and returns a mes
 the database. Money is formatted for the asker's locale (reports.formatting, Babel).
 """
 
-import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from babel import Locale
-from babel.numbers import format_currency
 
 from handlers.blocks import Block, button, context, section
 from handlers.blocks import message as make_message
 from reports import glossary, mrkdwn
 from reports.changes import change_text
-from reports.formatting import locale_for, money, money_short, number, percent
+from reports.formatting import money, money_short, money_whole, number, percent
 from reports.i18n import add_catalog, t
 from reports.kpi_engine import BreakdownRow, Comparison, KpiValue, rep_status
 from reports.money_notes import left_out_lines, merge
@@ -137,14 +132,6 @@ def metric_name(metric: str, language: str) -> str:
     return t(f"kpi.metric.{metric}", language)
 
 
-def money_whole(cents: int, currency: str, language: str) -> str:
-    """Money in whole units for tables: "$310,075", "¥1,284,531" (the headline figure keeps its cents)."""
-    locale = locale_for(language)
-    pattern = re.sub(r"0(?:\.0+)?", "0", str(Locale.parse(locale).currency_formats["standard"].pattern))
-    units = (Decimal(int(cents)) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return format_currency(units, currency.upper(), format=pattern, locale=locale, currency_digits=False)
-
-
 def fmt(value: KpiValue, frame: Frame, *, short: bool = False, whole: bool = False) -> str:
     """A KPI value as the asker reads it."""
     lang, v = frame.language, value.value
@@ -207,8 +194,8 @@ def figure_message(
 
 
 def standing_line(target: KpiValue, source: str, st: Standing, frame: Frame, *, gap: KpiValue | None = None) -> str:
-    """"Target $100,000.00 (set for Q4 2026 by Maria) · attainment 40% · pace 95% · at risk ⚠️" while the
-    period runs; "… · attainment 93% · missed by $7,000.00" or "… · attainment 107% · hit ✅" once it is over.
+    """"Target US$100,000.00 (set for Q4 2026 by Maria) · attainment 40% · pace 95% · at risk ⚠️" while the
+    period runs; "… · attainment 93% · missed by US$7,000.00" or "… · attainment 107% · hit ✅" once it is over.
     The status sits beside the figure it is judged from (pace, else attainment)."""
     lang = frame.language
     parts = [t("kpi.target_is", lang, target=fmt(target, frame), source=source)]

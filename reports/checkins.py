@@ -340,7 +340,7 @@ def quarter_name(day: date, language: str, fiscal_start_month: int = 1) -> str:
 
 
 def numbers_line(numbers: RepNumbers, language: str) -> str:
-    """'Since Fri 20 Nov: $42,300.00 won (3 deals) · 103% of November target'."""
+    """'Since Fri 20 Nov: US$42,300.00 won (3 deals) · 103% of November target'."""
     target = ""
     if numbers.month_attainment is not None:
         target = t(

@@ -12,9 +12,11 @@ Choices worth knowing:
 - `change` puts a space after the arrow in English ("▲ 12.4%") and none in Chinese ("▲12.4%"); a change
   that rounds to zero shows without an arrow ("0.0%").
 - `money_short` keeps at most one decimal and only while the leading part is a single digit:
-  "$1.2M", "$12K", "$310K", "¥1.2万", "¥123万", "¥1.2亿".
-- Currency symbols follow the locale: CNY is "¥" in Chinese and "CN¥" in English, USD is "$" in English
-  and "US$" in Chinese, so an amount is never ambiguous.
+  "US$1.2M", "US$12K", "US$310K", "¥1.2万", "¥123万", "¥1.2亿".
+- Every amount carries an unambiguous sign (`currency_sign`): the locale's symbol, except that a bare "$"
+  or "¥" becomes the international one — USD is "US$" in English too (Babel's en_US says "$"), CAD "CA$",
+  AUD "A$", TWD "NT$", JPY "JP¥". The one exception is CNY in Chinese, "¥", as Chinese readers write it
+  (the yen is "JP¥" there). So "US$1,284,530.00", "CN¥175,000.00", "€1,000.00"; in Chinese "US$54万", "¥123万".
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from babel.numbers import (
     format_currency,
     format_decimal,
     format_percent,
+    get_currency_symbol,
 )
 
 __all__ = [
@@ -42,6 +45,8 @@ __all__ = [
     "to_decimal",
     "money",
     "money_short",
+    "money_whole",
+    "currency_sign",
     "number",
     "number_short",
     "percent",
@@ -109,9 +114,45 @@ def to_decimal(cents: int) -> Decimal:
     raise TypeError(f"money amounts are integer cents, got {cents!r}")
 
 
+# Signs that several currencies share: "$" (USD, CAD, AUD, TWD, HKD … in their own locales) and "¥" (CNY, JPY).
+_SHARED_SIGNS = frozenset({"$", "¥", "￥"})
+_INTERNATIONAL = "en_001"  # international English: US$, CA$, A$, NT$, JP¥, CN¥
+
+
+@lru_cache(maxsize=256)
+def currency_sign(currency: str, language: str) -> str:
+    """The sign an amount carries: "US$", "CN¥", "€", "£", "JP¥"; "¥" for CNY in Chinese.
+
+    The locale's symbol unless it is a bare "$" or "¥", which are replaced by the international symbol, so a
+    reader never has to guess whose dollar or yuan it is (the issue's "US$100,000", not "$100,000")."""
+    code = currency.upper()
+    locale = locale_for(language)
+    symbol = get_currency_symbol(code, locale=locale)
+    if symbol not in _SHARED_SIGNS or (code == "CNY" and locale.startswith("zh")):
+        return symbol
+    international = get_currency_symbol(code, locale=_INTERNATIONAL)
+    return international if international not in _SHARED_SIGNS else code
+
+
+def _signed(text: str, code: str, locale: str, language: str) -> str:
+    """Babel's formatted amount with our sign in place of the locale's symbol (once, where Babel put it)."""
+    symbol = get_currency_symbol(code, locale=locale)
+    sign = currency_sign(code, language)
+    return text if sign == symbol else text.replace(symbol, sign, 1)
+
+
 def money(cents: int, currency: str, language: str) -> str:
-    """Exact amount with the currency's usual decimals: "$1,284,530.00", "¥1,284,530.00" (CNY, zh)."""
-    return format_currency(to_decimal(cents), currency.upper(), locale=locale_for(language))
+    """Exact amount with the currency's usual decimals: "US$1,284,530.00", "¥1,284,530.00" (CNY, zh)."""
+    code, locale = currency.upper(), locale_for(language)
+    return _signed(format_currency(to_decimal(cents), code, locale=locale), code, locale, language)
+
+
+def money_whole(cents: int, currency: str, language: str) -> str:
+    """Money in whole units for tables: "US$310,075", "¥1,284,531" (a headline figure keeps its cents)."""
+    code, locale = currency.upper(), locale_for(language)
+    units = to_decimal(cents).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    text = format_currency(units, code, format=_currency_pattern(locale, 0), locale=locale, currency_digits=False)
+    return _signed(text, code, locale, language)
 
 
 @lru_cache(maxsize=64)
@@ -150,10 +191,10 @@ def _currency_pattern(locale: str, decimals: int) -> str:
 
 
 def money_short(cents: int, currency: str, language: str) -> str:
-    """Compact amount for chart axes and tight lines: "$1.2M", "$310K", "¥123万", "¥1.2亿".
+    """Compact amount for chart axes and tight lines: "US$1.2M", "US$310K", "¥123万", "¥1.2亿".
 
     Amounts below the locale's first abbreviation (1,000 in English, 10,000 in Chinese) are whole units with
-    grouping: "$950", "¥9,500".
+    grouping: "US$950", "¥9,500".
     """
     locale = locale_for(language)
     value = to_decimal(cents)
@@ -161,10 +202,12 @@ def money_short(cents: int, currency: str, language: str) -> str:
     if abs(value) < _compact_from(locale):
         digits = _plain_digits(value)
         rounded = value.quantize(Decimal(1).scaleb(-digits))
-        return format_currency(
+        text = format_currency(
             rounded, code, format=_currency_pattern(locale, digits), locale=locale, currency_digits=False
         )
-    return format_compact_currency(value, code, locale=locale, fraction_digits=_short_digits(value, locale))
+    else:
+        text = format_compact_currency(value, code, locale=locale, fraction_digits=_short_digits(value, locale))
+    return _signed(text, code, locale, language)
 
 
 def number_short(value: float | int, language: str) -> str:

@@ -7,9 +7,9 @@ deals, how much money in their own currency, and how to add the rate.
 
 from collections.abc import Iterable
 
-from babel.numbers import get_currency_name, get_currency_symbol
+from babel.numbers import get_currency_name
 
-from reports.formatting import locale_for, money, number
+from reports.formatting import currency_sign, locale_for, money, number
 from reports.i18n import add_catalog, t
 from reports.kpi_engine import LeftOut
 
@@ -42,8 +42,8 @@ def merge(groups: Iterable[Iterable[LeftOut]]) -> tuple[LeftOut, ...]:
 
 
 def currency_label(code: str, language: str) -> str:
-    """The currency's sign for the locale: 'CN¥', '€', 'US$' (zh) ..."""
-    return get_currency_symbol(code, locale=locale_for(language))
+    """The currency's sign, as every amount carries it: 'CN¥', '€', 'US$' (reports.formatting.currency_sign)."""
+    return currency_sign(code, language)
 
 
 def left_out_line(item: LeftOut, language: str) -> str:
@@ -71,10 +71,11 @@ def left_out_lines(left_out: Iterable[LeftOut], language: str, *, what: str = ""
 
 
 def left_out_csv(left_out: Iterable[LeftOut]) -> str:
-    """'CNY: 2 deals, 175000.00 left out (no rate)' for an export's column."""
+    """'2 deals in CN¥ (CN¥175,000.00) left out: no CNY rate' for an export's column (English, like its
+    headers; amounts with their sign, as everywhere)."""
     parts = []
     for item in left_out:
-        sign = "-" if item.cents < 0 else ""
-        amount = f"{sign}{abs(item.cents) // 100}.{abs(item.cents) % 100:02d}"
-        parts.append(f"{item.currency}: {item.deals} deals, {amount} left out (no rate)")
+        deals = "1 deal" if item.deals == 1 else f"{item.deals} deals"
+        sign, amount = currency_sign(item.currency, "en"), money(item.cents, item.currency, "en")
+        parts.append(f"{deals} in {sign} ({amount}) left out: no {item.currency} rate")
     return "; ".join(parts)

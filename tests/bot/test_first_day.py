@@ -124,7 +124,7 @@ def test_tokens_then_slack_then_shell_import_then_kpi_shows_the_imported_figures
 
     reply = _command(base, fake_slack, "/kpi", "revenue last quarter", user="UMANAGER")
     assert "Revenue · Team · Q3 2026 (1 Jul – 30 Sep)" in reply
-    assert "$12,500.00" in reply and "Won 2 deals" in reply
+    assert "US$12,500.00" in reply and "Won 2 deals" in reply
 
 
 def test_an_import_before_any_slack_contact_is_adopted_by_the_first_workspace(
@@ -165,7 +165,7 @@ def test_a_server_started_after_a_local_import_adopts_it_before_the_first_reques
         fake_slack.add_user("UMANAGER", "Maria Lopez", tz="America/New_York")
         reply = _command(base, fake_slack, "/kpi", "revenue last quarter", user="UMANAGER", replies=2)
         assert "This workspace now holds the data imported before Slack was connected: 4 deals" in reply
-        assert "$12,500.00" in reply
+        assert "US$12,500.00" in reply
         again = _command(base, fake_slack, "/kpi", "revenue last quarter", user="UMANAGER")
         assert "imported before Slack" not in again
 
@@ -202,7 +202,7 @@ def test_a_digest_subscribed_in_shanghai_arrives_at_nine_shanghai_time(
     assert "for workspace T0001: sent 1" in capsys.readouterr().out
     posts = fake_slack.successful("files.completeUploadExternal")
     assert len(posts) == 1 and posts[0].args["channel_id"] == "C0SALES"
-    assert "Open pipeline today by stage: Prospecting 1 ($7K)" in posts[0].args["initial_comment"]
+    assert "Open pipeline today by stage: Prospecting 1 (US$7K)" in posts[0].args["initial_comment"]
     clock.set_now(datetime(2026, 11, 30, 1, 1, tzinfo=UTC), frozen=True)
     assert main(["tick"]) == 0
     assert len(fake_slack.successful("files.completeUploadExternal")) == 1  # exactly once

@@ -52,7 +52,7 @@ def test_a_chinese_account_name_does_not_switch_the_reply(slack: SlackDriver) ->
         session.commit()
     slack.command("/kpi", "revenue account 腾讯科技 last quarter", user="UMANAGER")
     text = slack.last_response_text()
-    assert "Revenue · Team · 腾讯科技 · Q3 2026" in text and "$1,234.00" in text
+    assert "Revenue · Team · 腾讯科技 · Q3 2026" in text and "US$1,234.00" in text
     slack.command("/kpi", "上季度 销售额 客户 腾讯科技", user="UMANAGER")
     assert "销售额 · 团队 · 腾讯科技" in slack.last_response_text()
 

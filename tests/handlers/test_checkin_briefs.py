@@ -127,8 +127,8 @@ def test_brief_on_demand_shows_kpis_slipped_deals_and_customer_feedback(team: Sl
     slack.command("/checkin", "brief <@UALICE>")
     text = slack.last_response_text()
     assert "1:1 with Alice Wong" in text
-    assert "$30,000.00 (75% of target" in text and "win rate 75%" in text
-    assert "Slipped: 1 deal past their close date ($64,000.00)" in text
+    assert "US$30,000.00 (75% of target" in text and "win rate 75%" in text
+    assert "Slipped: 1 deal past their close date (US$64,000.00)" in text
     assert '"Delivery was late again" (Cancity, 2★)' in text
     assert "Suggested topics: the Cancity feedback" in text
 
@@ -257,7 +257,7 @@ def test_editing_questions_never_rewrites_past_runs(team: SlackDriver) -> None:
 
 
 def test_early_in_a_month_the_brief_speaks_of_pace_and_the_last_complete_month(team: SlackDriver) -> None:
-    """On 2 December, a rep who made 119% in November is not "December $0.00, behind"."""
+    """On 2 December, a rep who made 119% in November is not "December US$0.00, behind"."""
     slack = team
     slack.command("/checkin", "schedule <@UALICE> monthly on tuesday at 10:00")
     clock.set_now(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
@@ -290,7 +290,7 @@ def test_early_in_a_month_the_brief_speaks_of_pace_and_the_last_complete_month(t
         session.commit()
     slack.command("/checkin", "brief <@UALICE>")
     text = slack.last_response_text()
-    assert "December so far $0.00 (day 2 of 31 · pace 0%) · November $47,600.00 (119% of target · hit)" in text
+    assert "December so far US$0.00 (day 2 of 31 · pace 0%) · November US$47,600.00 (119% of target · hit)" in text
     assert "behind" not in text and "close the gap" not in text
     slack.fake.add_user("UMANAGER", "王经理", tz="Asia/Shanghai", locale="zh-CN")
     slack.command("/checkin", "简报 <@UALICE>")

@@ -60,7 +60,7 @@ def test_help_ticks_what_is_done_and_names_the_next_owner_to_link(slack: SlackDr
     assert "salesbot — what I can do" in text  # the command reference follows
 
     slack.command("/kpi", "revenue last quarter", user="UMANAGER")  # data now: figures, not the checklist
-    assert "$1,000.00" in slack.last_response_text()
+    assert "US$1,000.00" in slack.last_response_text()
     assert "Getting started" not in slack.last_response_text()
 
     slack.command("/salesbot", 'link "Zhang San" <@UZHANG>', user="UMANAGER")

@@ -98,12 +98,12 @@ def test_revenue_last_quarter_is_acknowledged_then_answered_with_change_and_targ
     text = message_text(reply)
     assert reply["response_type"] == "ephemeral"
     assert "Revenue · Team · Q3 2026 (1 Jul – 30 Sep)" in text
-    assert "$17,500.75" in text  # 10,000.50 + 5,000.00 + 2,500.25
-    assert "▲ 483.4% vs previous period ($3,000.00)" in text
-    assert "▲ 337.5% vs a year earlier ($4,000.00)" in text
+    assert "US$17,500.75" in text  # 10,000.50 + 5,000.00 + 2,500.25
+    assert "▲ 483.4% vs previous period (US$3,000.00)" in text
+    assert "▲ 337.5% vs a year earlier (US$4,000.00)" in text
     # Q3 is over: hit or missed, never a pace; the target says where it comes from.
-    assert "Target $15,000.00 (set for Q3 2026) · attainment 117% · hit ✅" in text and "pace" not in text
-    assert "Won 3 deals · avg $5,833.58 · win rate 75.0%" in text
+    assert "Target US$15,000.00 (set for Q3 2026) · attainment 117% · hit ✅" in text and "pace" not in text
+    assert "Won 3 deals · avg US$5,833.58 · win rate 75.0%" in text
     blocks = reply["blocks"]
     assert blocks[0]["accessory"]["action_id"] == "kpi_share"
 
@@ -120,9 +120,9 @@ def test_a_rep_sees_own_figures_and_team_totals_but_not_other_reps(slack: SlackD
     seed(slack)
     slack.command("/kpi", "revenue last quarter", user="UBOB")
     assert "Revenue · You · Q3 2026" in slack.last_response_text()
-    assert "$2,500.25" in slack.last_response_text()
+    assert "US$2,500.25" in slack.last_response_text()
     slack.command("/kpi", "team revenue last quarter", user="UBOB")
-    assert "$17,500.75" in slack.last_response_text()
+    assert "US$17,500.75" in slack.last_response_text()
     for text in ("revenue @alice last quarter", "leaderboard this month", "revenue by rep last quarter"):
         slack.command("/kpi", text, user="UBOB")
         answer = slack.last_response_text()
@@ -135,7 +135,7 @@ def test_open_leaderboard_setting_lets_reps_see_the_ranking(fake_slack, db_url: 
         slack.command("/kpi", "leaderboard last quarter", user="UBOB")
         text = slack.last_response_text()
     assert text.index("Alice Chen") < text.index("Bob Stone")
-    assert "$15,001" in text and "$2,500" in text
+    assert "US$15,001" in text and "US$2,500" in text
 
 
 def test_leaderboard_ranks_reps_with_attainment_and_pace_status(slack: SlackDriver) -> None:
@@ -143,11 +143,11 @@ def test_leaderboard_ranks_reps_with_attainment_and_pace_status(slack: SlackDriv
     slack.command("/kpi", "leaderboard this quarter", user="UMANAGER")
     text = slack.last_response_text()
     assert "Revenue leaderboard · Q4 2026 (1 Oct – 31 Dec)" in text
-    # Alice: $9,000 of $92,000 -> 10%; 57 of 92 days gone -> pace 16%, so behind.
+    # Alice: US$9,000 of US$92,000 -> 10%; 57 of 92 days gone -> pace 16%, so behind.
     lines = [line for line in text.splitlines() if line.startswith(("1.", "2."))]
-    assert lines[0].startswith("1. Alice Chen") and "$9,000" in lines[0]
+    assert lines[0].startswith("1. Alice Chen") and "US$9,000" in lines[0]
     assert "10% of target · pace 16% · behind" in lines[0]  # the pace that explains the status beside it
-    assert lines[1].startswith("2. Bob Stone") and "$1,235" in lines[1] and "no target" in lines[1]
+    assert lines[1].startswith("2. Bob Stone") and "US$1,235" in lines[1] and "no target" in lines[1]
     assert ids["alice"] != ids["bob"]
 
 
@@ -171,7 +171,7 @@ def test_by_week_sends_a_chart_and_export_sends_the_csv_to_the_dm(slack: SlackDr
     assert png["content"].startswith(b"\x89PNG") and png["channel_id"].startswith("D")
     table = next(u for u in uploads if u["name"].endswith(".csv"))
     rows = list(csv.reader(io.StringIO(table["content"].decode("utf-8-sig"))))
-    assert rows[0] == ["rank", "week", "revenue", "currency", "left_out"]
+    assert rows[0] == ["rank", "week", "revenue (US$)", "currency", "left_out"]  # the sign in the header
     assert {r[3] for r in rows[1:]} == {"USD"}  # every amount says its currency
     by_week = {r[1]: r[2] for r in rows[1:]}
     assert by_week["2026-07-13"] == "10000.50" and by_week["2026-09-28"] == "5000.00"
@@ -187,7 +187,7 @@ def test_share_in_channel_posts_the_same_answer_for_everyone(slack: SlackDriver)
     shared = slack.responses()[-1]
     assert shared["response_type"] == "in_channel"
     text = message_text(shared)
-    assert "$17,500.75" in text and "Shared by <@UMANAGER>" in text and "accessory" not in json.dumps(shared)
+    assert "US$17,500.75" in text and "Shared by <@UMANAGER>" in text and "accessory" not in json.dumps(shared)
 
 
 def test_kpi_alone_shows_the_askers_headline_for_this_month(slack: SlackDriver) -> None:
@@ -195,9 +195,9 @@ def test_kpi_alone_shows_the_askers_headline_for_this_month(slack: SlackDriver) 
     slack.command("/kpi", "", user="UALICE")
     text = slack.last_response_text()
     assert "Your numbers · November 2026" in text
-    assert "Revenue *$2,000.00*" in text  # month to date compared with 1-26 October ($7,000)
-    assert "▼ 71.4% vs previous period ($7,000.00)" in text
-    assert "Target $30,000.00" in text  # 92,000 for the quarter, 30 of its 92 days
+    assert "Revenue *US$2,000.00*" in text  # month to date compared with 1-26 October (US$7,000)
+    assert "▼ 71.4% vs previous period (US$7,000.00)" in text
+    assert "Target US$30,000.00" in text  # 92,000 for the quarter, 30 of its 92 days
 
 
 def test_twenty_concurrent_commands_are_all_acknowledged_within_3_seconds(slack: SlackDriver) -> None:
@@ -237,4 +237,4 @@ def test_shared_crm_file_revenue_per_quarter_matches_pandas(slack: SlackDriver, 
     ):
         cents = int(won[(won["close"] >= start) & (won["close"] < end)]["cents"].sum())
         slack.command("/kpi", f"revenue {phrase}", user="UMANAGER")
-        assert f"${cents // 100:,}.{cents % 100:02d}" in slack.last_response_text(), phrase
+        assert f"US${cents // 100:,}.{cents % 100:02d}" in slack.last_response_text(), phrase

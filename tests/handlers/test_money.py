@@ -76,7 +76,8 @@ def test_a_new_reporting_currency_converts_nothing_until_rates_to_it_exist(slack
         assert f"no {currency} rate for their dates" in text
     csv_text = next(u for u in slack.fake.uploads() if u["name"].endswith(".csv"))["content"].decode("utf-8-sig")
     header, row = csv_text.splitlines()[:2]
-    assert header.endswith("currency,left_out") and ",EUR," in row and "USD:" in row
+    assert header.startswith("period,metric,value (€),") and header.endswith("currency,left_out")
+    assert ",EUR," in row and "in US$ (US$" in row and "no USD rate" in row
     bad = ack_text(slack.command("/salesbot", "currency EURO", user="UMANAGER"))
     assert "I don't know the currency *EURO*" in bad
 
@@ -103,4 +104,4 @@ def test_the_digest_converts_and_says_what_it_left_out(slack: SlackDriver, tmp_p
     slack.command("/digest", "preview monthly", user="UMANAGER")
     text = message_text(slack.responses()[-1])
     assert money(converted_total(frame), "USD", "en") in text
-    assert "⚠ Revenue: 1 deal in ¥ (¥1,000,000) left out: no JPY rate" in text  # ¥ is the yen in en_US
+    assert "⚠ Revenue: 1 deal in JP¥ (JP¥1,000,000) left out: no JPY rate" in text  # never a bare ¥

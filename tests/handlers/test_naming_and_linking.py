@@ -127,10 +127,10 @@ def test_the_import_links_owners_by_name_and_a_rep_sees_their_own_figures(
     assert '/salesbot link "Nobody Known" @someone' in out
     slack.command("/kpi", "revenue last quarter", user="UDARCEL")
     text = slack.last_response_text()
-    assert "$1,500.00" in text
+    assert "US$1,500.00" in text
     slack.command("/kpi", "leaderboard last quarter")
     board = slack.last_response_text()
-    assert board.count("张三") == 1 and "$2,000" in board
+    assert board.count("张三") == 1 and "US$2,000" in board
     with Session(slack.deps.engine) as session:
         named = session.exec(select(Member).where(Member.real_name == "张三")).all()
         assert [(m.slack_user_id, m.crm_name) for m in named] == [("UZHANG", "张三")]
@@ -159,7 +159,7 @@ def test_kpi_names_a_chinese_rep_by_name(slack: SlackDriver, tmp_path: Path, mon
     slack.command("/salesbot", "help")
     import_from_shell(slack, tmp_path, monkeypatch, capsys)
     slack.command("/kpi", "revenue @张三 last quarter")
-    assert "张三" in slack.last_response_text() and "$2,000.00" in slack.last_response_text()
+    assert "张三" in slack.last_response_text() and "US$2,000.00" in slack.last_response_text()
     slack.command("/kpi", "revenue @darcel last quarter")  # a unique first name
-    assert "Darcel Schlecht" in slack.last_response_text() and "$1,500.00" in slack.last_response_text()
+    assert "Darcel Schlecht" in slack.last_response_text() and "US$1,500.00" in slack.last_response_text()
 

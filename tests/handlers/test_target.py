@@ -19,7 +19,7 @@ def test_manager_sets_replaces_and_kpi_pro_rates_by_days(slack: SlackDriver) -> 
     ids = seed(slack)
     slack.command("/target", "set revenue 90k this quarter @bob", user="UMANAGER")
     assert (
-        "Target set: *Revenue* · Bob Stone · Q4 2026 (1 Oct – 31 Dec) · *$90,000.00*" in slack.last_response_text()
+        "Target set: *Revenue* · Bob Stone · Q4 2026 (1 Oct – 31 Dec) · *US$90,000.00*" in slack.last_response_text()
     )
     slack.command("/target", "set revenue 120,000 this quarter @bob", user="UMANAGER")
     assert "Target updated" in slack.last_response_text()
@@ -30,7 +30,7 @@ def test_manager_sets_replaces_and_kpi_pro_rates_by_days(slack: SlackDriver) -> 
     # November is 30 of the quarter's 92 days: 120,000 * 30 / 92 = 39,130.43.
     slack.command("/kpi", "revenue @bob 2026-11-01 to 2026-11-30", user="UMANAGER")
     text = slack.last_response_text()
-    assert "Target $39,130.43" in text and "$1,234.56" in text and "attainment 3%" in text
+    assert "Target US$39,130.43" in text and "US$1,234.56" in text and "attainment 3%" in text
 
 
 def test_targets_in_chinese_for_rates_and_listing(slack: SlackDriver) -> None:
@@ -43,7 +43,7 @@ def test_targets_in_chinese_for_rates_and_listing(slack: SlackDriver) -> None:
     slack.command("/target", "list", user="UMANAGER")
     text = slack.last_response_text()
     assert f"`#{rate[0].id}` Win rate · team · Q4 2026 · *60.0%*" in text
-    assert "Revenue · Alice Chen · Q4 2026 · *$92,000.00*" in text
+    assert "Revenue · Alice Chen · Q4 2026 · *US$92,000.00*" in text
 
 
 def test_reps_cannot_set_or_delete_but_can_list_their_own(slack: SlackDriver) -> None:
@@ -56,7 +56,7 @@ def test_reps_cannot_set_or_delete_but_can_list_their_own(slack: SlackDriver) ->
     slack.command("/target", "list", user="UBOB")
     assert "Alice Chen" not in slack.last_response_text()  # another rep's target stays private
     slack.command("/target", "list", user="UALICE")
-    assert "Alice Chen · Q4 2026 · *$92,000.00*" in slack.last_response_text()
+    assert "Alice Chen · Q4 2026 · *US$92,000.00*" in slack.last_response_text()
 
 
 def test_delete_by_id_and_by_period(slack: SlackDriver) -> None:

@@ -29,28 +29,28 @@ def test_a_target_set_for_exactly_the_asked_period_wins_and_the_answer_says_whic
         ask(slack, "/target", f"set revenue {amount} {month} @bob")
     # Only monthly targets: the quarter is their sum, and the answer says so.
     text = ask(slack, "/kpi", "revenue @bob this quarter")
-    assert "Target $122,500.00 (sum of 3 monthly targets)" in text
+    assert "Target US$122,500.00 (sum of 3 monthly targets)" in text
     text = ask(slack, "/target", "set revenue 100000 this quarter @bob")
-    assert "Target set: *Revenue* · Bob Stone · Q4 2026 (1 Oct – 31 Dec) · *$100,000.00*" in text
+    assert "Target set: *Revenue* · Bob Stone · Q4 2026 (1 Oct – 31 Dec) · *US$100,000.00*" in text
     # The quarter's own target wins over the three monthly ones, and says who set it for which period.
     text = ask(slack, "/kpi", "revenue @bob this quarter")
-    assert "Target $100,000.00 (set for Q4 2026 by Maria Lopez)" in text and "122,500" not in text
+    assert "Target US$100,000.00 (set for Q4 2026 by Maria Lopez)" in text and "122,500" not in text
     assert "pace" in text  # Q4 is still running on 26 Nov
     # November has its own target: that one, not 30/92 of the quarter's.
     text = ask(slack, "/kpi", "revenue @bob November")
-    assert "Target $40,000.00 (set for November 2026 by Maria Lopez)" in text
+    assert "Target US$40,000.00 (set for November 2026 by Maria Lopez)" in text
     # A span no target was set for is pro-rated from the most specific one, and says so.
     text = ask(slack, "/kpi", "revenue @bob 2026-11-01 to 2026-11-15")
-    assert "Target $20,000.00 (pro-rated by days from the November 2026 target ($40,000.00))" in text
+    assert "Target US$20,000.00 (pro-rated by days from the November 2026 target (US$40,000.00))" in text
     # The team has no target of its own for Q4 other than the reps': their sum, said as such.
     text = ask(slack, "/kpi", "revenue team this quarter")
-    assert "Target $192,000.00 (sum of the targets of 2 rep(s))" in text
+    assert "Target US$192,000.00 (sum of the targets of 2 rep(s))" in text
 
 
 def test_product_and_account_figures_are_compared_only_with_their_own_targets(slack: SlackDriver) -> None:
-    seed(slack)  # the team has a Q3 target of $15,000
+    seed(slack)  # the team has a Q3 target of US$15,000
     text = ask(slack, "/kpi", "revenue product GTX Pro last quarter")
-    assert "$12,500.75" in text and "Target" not in text and "attainment" not in text
+    assert "US$12,500.75" in text and "Target" not in text and "attainment" not in text
     text = ask(slack, "/kpi", "revenue account Cancity last quarter vs last year")
     assert "Target" not in text and "attainment" not in text
     text = ask(slack, "/target", "set revenue 10000 last quarter product GTX Pro")
@@ -59,33 +59,33 @@ def test_product_and_account_figures_are_compared_only_with_their_own_targets(sl
         ("GTX Pro", None, 1_000_000)
     ]
     text = ask(slack, "/kpi", "revenue product GTX Pro last quarter")
-    assert "Target $10,000.00 (set for Q3 2026 by Maria Lopez) · attainment 125% · hit ✅" in text
+    assert "Target US$10,000.00 (set for Q3 2026 by Maria Lopez) · attainment 125% · hit ✅" in text
     # The team's own figure keeps the team's target.
     text = ask(slack, "/kpi", "revenue team last quarter")
-    assert "Target $15,000.00 (set for Q3 2026) · attainment 117% · hit ✅" in text
+    assert "Target US$15,000.00 (set for Q3 2026) · attainment 117% · hit ✅" in text
     text = ask(slack, "/target", "set revenue 5000 last quarter account Cancity")
     text = ask(slack, "/kpi", "revenue account Cancity last quarter")
-    assert "Target $5,000.00 (set for Q3 2026 by Maria Lopez)" in text
+    assert "Target US$5,000.00 (set for Q3 2026 by Maria Lopez)" in text
 
 
 def test_smart_targets_keep_their_base_and_show_it(slack: SlackDriver) -> None:
     seed(slack)
-    # 110% of last quarter: the base is Q3 ($17,500.75); the target is for the quarter after it.
+    # 110% of last quarter: the base is Q3 (US$17,500.75); the target is for the quarter after it.
     text = ask(slack, "/target", "set revenue 110% of last quarter")
-    assert "Target set: *Revenue* · team · Q4 2026 (1 Oct – 31 Dec) · *$19,250.83*" in text
-    assert "Based on 110% of Q3 2026 ($17,500.75)" in text
+    assert "Target set: *Revenue* · team · Q4 2026 (1 Oct – 31 Dec) · *US$19,250.83*" in text
+    assert "Based on 110% of Q3 2026 (US$17,500.75)" in text
     [team_q4] = rows(slack, member_id=None, product=None, period_start=date(2026, 10, 1))
     base = (team_q4.base_start, team_q4.base_end, team_q4.base_cents)
     assert base == (date(2026, 7, 1), date(2026, 10, 1), 1_750_075)
     assert (team_q4.growth_kind, team_q4.growth_bp, team_q4.value_cents) == ("of", 11000, 1_925_083)
     text = ask(slack, "/kpi", "revenue team this quarter")
-    assert "Target $19,250.83 (set for Q4 2026 by Maria Lopez · 110% of Q3 2026 ($17,500.75))" in text
+    assert "Target US$19,250.83 (set for Q4 2026 by Maria Lopez · 110% of Q3 2026 (US$17,500.75))" in text
     # +10%: the base is the same metric in the previous period, for the same rep.
     text = ask(slack, "/target", "set revenue +10% this quarter @alice")
-    assert "*$16,500.55*" in text and "Based on +10% on Q3 2026 ($15,000.50)" in text
-    # vs last year: the same period a year earlier (Q3 2025: $4,000).
+    assert "*US$16,500.55*" in text and "Based on +10% on Q3 2026 (US$15,000.50)" in text
+    # vs last year: the same period a year earlier (Q3 2025: US$4,000).
     text = ask(slack, "/target", "set revenue +10% last quarter vs last year @alice")
-    assert "*$4,400.00*" in text and "Based on +10% on Q3 2025 ($4,000.00)" in text
+    assert "*US$4,400.00*" in text and "Based on +10% on Q3 2025 (US$4,000.00)" in text
     # A rate moves in points: Q3's win rate was 75%, +5 pts is 80%.
     text = ask(slack, "/target", "set win rate +5 pts this quarter")
     assert "*80.0%*" in text and "Based on +5 pts on Q3 2026 (75.0%)" in text
@@ -135,7 +135,7 @@ def test_target_list_shows_every_target_with_its_standing(slack: SlackDriver) ->
     assert "已达成 ✅" in text and "完成率 117%" in text
     text = ask(slack, "/target", "list")
     by_scope = {line.split(" · ")[1] + " " + line.split(" · ")[2]: line for line in text.splitlines() if "`#" in line}
-    assert "hit ✅" in by_scope["team Q3 2026"] and "$17,500.75" in by_scope["team Q3 2026"]
+    assert "hit ✅" in by_scope["team Q3 2026"] and "US$17,500.75" in by_scope["team Q3 2026"]
     assert "pace" not in by_scope["team Q3 2026"]
     assert "pace 16% · behind" in by_scope["Alice Chen Q4 2026"]
     assert "not started yet" in by_scope["Alice Chen Q1 2027"]
@@ -145,7 +145,7 @@ def test_a_finished_quarter_is_hit_or_missed_and_a_running_one_has_pace(slack: S
     seed(slack)
     ask(slack, "/target", "set revenue 20000 last quarter @alice")
     text = ask(slack, "/kpi", "revenue @alice Q3")
-    assert "attainment 75% · missed by $4,999.50" in text and "pace" not in text and "at risk" not in text
+    assert "attainment 75% · missed by US$4,999.50" in text and "pace" not in text and "at risk" not in text
     # On 2 December, early in the month: December is partial, compared like for like, and judged by pace.
     clock.set_now(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
     ask(slack, "/target", "set revenue 30000 this month @alice")
@@ -162,7 +162,7 @@ def test_breakdowns_honour_vs_last_year_with_rates_in_points(slack: SlackDriver)
     text = ask(slack, "/kpi", "revenue by rep last quarter vs last year")
     assert "Revenue by rep · Team · Q3 2026 (1 Jul – 30 Sep) vs Q3 2025" in text
     alice = next(line for line in text.splitlines() if line.startswith("1. Alice Chen"))
-    assert "*$15,001*   ▲ 275.0% vs Q3 2025 ($4,000)" in alice
+    assert "*US$15,001*   ▲ 275.0% vs Q3 2025 (US$4,000)" in alice
     text = ask(slack, "/kpi", "win rate by rep last quarter vs last year")
     alice = next(line for line in text.splitlines() if "Alice Chen" in line)
     assert "0.0 pts vs Q3 2025 (100.0%)" in alice and "%  vs" not in alice

@@ -176,11 +176,11 @@ def test_rep_bars_chart_png_and_alt_text() -> None:
     alt = chart.alt_text
     assert alt.startswith("Bar chart, Revenue by rep · November 2026")
     assert "4 reps" in alt
-    assert "Darcel Schlecht $310K (103%)" in alt  # the leader, with amount and attainment
-    assert "Zane Levy $163K (61%)" in alt  # behind
+    assert "Darcel Schlecht US$310K (103%)" in alt  # the leader, with amount and attainment
+    assert "Zane Levy US$163K (61%)" in alt  # behind
     assert "1 on track · 1 at risk · 1 behind" in alt
-    assert "$648K of $768K (84%)" in alt  # reps with a target against their targets
-    assert "Team $668K" in alt
+    assert "US$648K of US$768K (84%)" in alt  # reps with a target against their targets
+    assert "Team US$668K" in alt
 
 
 def test_rep_bars_chart_chinese_alt_text() -> None:
@@ -231,9 +231,9 @@ def test_trend_chart() -> None:
     alt = chart.alt_text
     assert "12 periods from W36 to W47" in alt
     last, prev = TREND[-1][1], TREND[-2][1]
-    assert f"Latest W47 ${last // 100_000}K" in alt
+    assert f"Latest W47 US${last // 100_000}K" in alt
     assert ("▲" if last > prev else "▼") in alt
-    assert "Target $300K" in alt
+    assert "Target US$300K" in alt
 
 
 def test_trend_chart_chinese_and_edge_cases() -> None:
@@ -251,8 +251,8 @@ def test_funnel_chart() -> None:
     chart = funnel_chart(FUNNEL, title="Pipeline · Q4 2026", currency="USD", language="en")
     assert_png(chart, max_height=800)
     alt = chart.alt_text
-    assert "Prospecting 120 deals · $2.4M" in alt
-    assert "Negotiation 22 deals · $800K" in alt
+    assert "Prospecting 120 deals · US$2.4M" in alt
+    assert "Negotiation 22 deals · US$800K" in alt
     assert "120 deals entered · 22 reached Negotiation (18%)" in alt
 
 

@@ -52,6 +52,6 @@ def test_the_drop_says_what_share_each_cause_explains() -> None:
     slice_ = Drop("product", "MG Advanced", -4_120_000, -0.34, share=0.8, parent_delta=-5_150_000)
     slice_.detail = Drop("account", "Treequote", -430_000, -0.5, share=430_000 / 4_120_000, parent_delta=-4_120_000)
     text = drop_line(slice_, "USD", "en")
-    assert "80% of the team's -$52K drop" in text or "80% of the team's −$52K drop" in text
-    assert "account *Treequote*: -$4.3K, 10% of that" in text or "account *Treequote*: −$4.3K, 10% of that" in text
+    assert "80% of the team's -US$52K drop" in text or "80% of the team's −US$52K drop" in text
+    assert "account *Treequote*: -US$4.3K, 10% of that" in text or "account *Treequote*: −US$4.3K, 10% of that" in text
     assert "most" not in text

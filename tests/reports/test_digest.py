@@ -35,20 +35,20 @@ def test_weekly_digest_figures_and_where_the_drop_comes_from(engine) -> None:  #
     assert [(r.name, r.revenue) for r in d.reps] == [("Alice Smith", 1_730_050), ("张三", 250_000)]
     alice = d.reps[0]
     assert alice.target == 6_000_000 * 7 // 30  # the November target pro-rated to the week
-    # judged on November to date (1-22 Nov): $21,300.50 of the $44,000 due by then -> 48% of pace, behind
+    # judged on November to date (1-22 Nov): US$21,300.50 of the US$44,000 due by then -> 48% of pace, behind
     assert (alice.basis_revenue, alice.basis_target) == (1_200_000 + 530_050 + 400_000, 6_000_000 * 22 // 30)
     assert alice.pace == pytest.approx(2_130_050 / 4_400_000) and alice.status == "behind"
     assert [status_for(r.basis_revenue, r.basis_target) for r in d.reps] == ["behind", "no_target"]
     assert [r.status for r in d.reps] == ["behind", "no_target"]  # the chart's colours say what the text says
-    # revenue fell 40%: most of it is Zhang's MG Advanced at Rantouch (−$26,500 of −$13,199.50 net)
+    # revenue fell 40%: most of it is Zhang's MG Advanced at Rantouch (−US$26,500 of −US$13,199.50 net)
     assert d.drop is not None and d.drop.delta == 250_000 - 2_900_000
     assert d.drop.label in ("MG Advanced", "张三")
     assert d.drop.detail is not None and d.drop.detail.label == "Rantouch"
     text = "\n".join(digest_lines(d, timezone="America/New_York"))
     assert "*Sales week 47 · 16–22 Nov 2026*" in text
-    assert "Revenue $19,800.50 ▼ 40.0% vs previous · 3 deals won · win rate 75%" in text
+    assert "Revenue US$19,800.50 ▼ 40.0% vs previous · 3 deals won · win rate 75%" in text
     assert "Rantouch" in text and "⚠" in text
-    assert "New deals 0 · deals lost 1 ($900)" in text
+    assert "New deals 0 · deals lost 1 (US$900)" in text
     # Each named cause says what share of the drop it explains, never "most".
     assert d.drop.share is not None and f"{round(d.drop.share * 100)}% of the team's" in text and "most" not in text
 
@@ -61,7 +61,7 @@ def test_a_monthly_review_is_hit_or_missed_and_says_which_target(engine) -> None
     # November is over: targets hit or missed, no pace and no "at risk" for it.
     assert "Targets: hit " in text and "missed " in text
     assert "Pace for" not in text and "at risk" not in text
-    assert "Team target $60K (sum of the targets of 1 rep(s)) · attainment" in text
+    assert "Team target US$60K (sum of the targets of 1 rep(s)) · attainment" in text
 
 
 def test_chinese_digest_reads_in_chinese(engine) -> None:  # type: ignore[no-untyped-def]

@@ -5,10 +5,12 @@ import pytest
 
 from reports.formatting import (
     change,
+    currency_sign,
     date_short,
     locale_for,
     money,
     money_short,
+    money_whole,
     number,
     number_short,
     percent,
@@ -37,19 +39,48 @@ def test_locale_for(language: str, locale: str) -> None:
 
 
 def test_money_exact_from_cents() -> None:
-    assert money(128453000, "USD", "en") == "$1,284,530.00"
+    assert money(128453000, "USD", "en") == "US$1,284,530.00"
     assert money(128453000, "CNY", "zh") == "¥1,284,530.00"
-    assert money(311779, "USD", "en") == "$3,117.79"
-    assert money(-5, "USD", "en") == "-$0.05"
+    assert money(311779, "USD", "en") == "US$3,117.79"
+    assert money(-5, "USD", "en") == "-US$0.05"
     assert money(0, "USD", "zh") == "US$0.00"
     # English readers see CNY as CN¥, so it is never mistaken for yen.
     assert money(100, "CNY", "en") == "CN¥1.00"
 
 
+@pytest.mark.parametrize(
+    ("currency", "language", "sign"),
+    [
+        ("USD", "en", "US$"),  # Babel's en_US says "$": whose dollar?
+        ("USD", "zh", "US$"),
+        ("CNY", "en", "CN¥"),
+        ("CNY", "zh", "¥"),  # as Chinese readers write it; the yen is JP¥ there
+        ("CNY", "zh-TW", "CN¥"),
+        ("JPY", "en", "JP¥"),  # Babel's en_US says "¥"
+        ("JPY", "zh-TW", "JP¥"),
+        ("EUR", "en", "€"),
+        ("EUR", "zh", "€"),
+        ("GBP", "en", "£"),
+        ("CAD", "en-CA", "CA$"),
+        ("TWD", "zh-TW", "NT$"),
+    ],
+)
+def test_every_amount_carries_an_unambiguous_sign(currency: str, language: str, sign: str) -> None:
+    assert currency_sign(currency, language) == sign
+    for text in (money(123456, currency, language), money_short(123456, currency, language)):
+        assert text.startswith(sign) and not text.startswith(sign + sign[-1]), text
+    assert money_whole(-123456, currency, language).startswith("-" + sign)
+
+
+def test_money_whole_rounds_half_up_to_whole_units() -> None:
+    assert money_whole(31007550, "USD", "en") == "US$310,076"
+    assert money_whole(128453049, "CNY", "zh") == "¥1,284,530"
+
+
 def test_money_has_no_float_rounding_errors() -> None:
     # 0.1 + 0.2 style errors and float precision loss on large amounts cannot happen with Decimal.
-    assert money(30, "USD", "en") == "$0.30"
-    assert money(900719925474099315, "USD", "en") == "$9,007,199,254,740,993.15"
+    assert money(30, "USD", "en") == "US$0.30"
+    assert money(900719925474099315, "USD", "en") == "US$9,007,199,254,740,993.15"
     assert to_decimal(12345) == Decimal("123.45")
     with pytest.raises(TypeError):
         money(12.5, "USD", "en")  # type: ignore[arg-type]
@@ -60,17 +91,17 @@ def test_money_has_no_float_rounding_errors() -> None:
 @pytest.mark.parametrize(
     ("cents", "en", "zh"),
     [
-        (0, "$0", "¥0"),
-        (95_000, "$950", "¥950"),
-        (950, "$9.5", "¥9.5"),
-        (5, "$0.05", "¥0.05"),
-        (123_456, "$1.2K", "¥1,235"),
-        (1_234_567, "$12K", "¥1.2万"),
-        (31_007_500, "$310K", "¥31万"),
-        (99_999_900, "$1M", "¥100万"),
-        (123_456_700, "$1.2M", "¥123万"),
-        (12_345_678_900, "$123M", "¥1.2亿"),
-        (-123_456_789, "-$1.2M", "-¥123万"),
+        (0, "US$0", "¥0"),
+        (95_000, "US$950", "¥950"),
+        (950, "US$9.5", "¥9.5"),
+        (5, "US$0.05", "¥0.05"),
+        (123_456, "US$1.2K", "¥1,235"),
+        (1_234_567, "US$12K", "¥1.2万"),
+        (31_007_500, "US$310K", "¥31万"),
+        (99_999_900, "US$1M", "¥100万"),
+        (123_456_700, "US$1.2M", "¥123万"),
+        (12_345_678_900, "US$123M", "¥1.2亿"),
+        (-123_456_789, "-US$1.2M", "-¥123万"),
     ],
 )
 def test_money_short(cents: int, en: str, zh: str) -> None:
@@ -79,8 +110,8 @@ def test_money_short(cents: int, en: str, zh: str) -> None:
 
 
 def test_money_short_examples_from_the_brief() -> None:
-    assert money_short(120_000_000, "USD", "en") == "$1.2M"
-    assert money_short(31_000_000, "USD", "en") == "$310K"
+    assert money_short(120_000_000, "USD", "en") == "US$1.2M"
+    assert money_short(31_000_000, "USD", "en") == "US$310K"
     assert money_short(123_000_000, "CNY", "zh") == "¥123万"
     assert money_short(12_000_000_000, "CNY", "zh") == "¥1.2亿"
 
