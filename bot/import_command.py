@@ -68,10 +68,12 @@ def run(args: argparse.Namespace) -> int:
     bad = [s for s in stage_map.values() if s.lower() not in ("open", "won", "lost")]
     if bad:
         raise SystemExit(f"--stage-map statuses must be open, won or lost, got {', '.join(bad)}")
-    if path.stat().st_size > options.limits.max_bytes:  # refused before a byte is read into memory
+    # deals stream from disk in chunks; the other kinds are read whole, within the whole-file caps
+    limit = options.limits.max_bytes if args.kind == "deals" else options.limits.whole_file().max_bytes
+    if path.stat().st_size > limit:  # refused before a byte is read into memory
         from db.importers import ImportRefused, ImportResult
 
-        too_large = ImportRefused("too_large", limit=f"{options.limits.max_bytes // 2**20} MB")
+        too_large = ImportRefused("too_large", limit=f"{limit // 2**20:,} MB")
         for line in summary_lines(ImportResult(args.kind, path.name, status="refused", refusal=too_large)):
             print(line)
         return 1
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         result = import_file(
             engine,
             args.kind,
-            path.read_bytes(),
+            path,
             filename=path.name,
             team_id=team_id,
             options=options,
@@ -141,6 +143,9 @@ class _ProgressBar:
                 disable=None,
                 dynamic_ncols=True,
             )
+        if total != self.bar.total:  # a streamed file's row count is an estimate until its end
+            self.bar.total = total
+            self.bar.refresh()
         self.bar.update(done - self.bar.n)
 
     def __exit__(self, *exc: object) -> None:

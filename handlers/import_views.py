@@ -113,7 +113,7 @@ _FILE_PROBLEMS_ZH = {
     "zip_bomb": "工作簿中的 {member} 解压后膨胀 {ratio} 倍（压缩炸弹，或不是真实的导出文件）",
     "too_many_rows": "文件超过 {limit} 行：请拆分",
     "too_many_columns": "文件有 {columns} 列，上限为 {limit}",
-    "too_slow": "读取和检查文件超过 {seconds} 秒：请拆分",
+    "too_slow": "导入超过 {seconds} 秒（未保存任何数据）：请拆分文件",
     "nul_byte": "第 {row} 行含有 NUL 字节（控制字符）：请删除，或重新导出文件",
     "mixed_encoding": "第 {row} 行的编码与文件其余部分（{encoding}）不同：请将整个文件保存为同一种编码，如 UTF-8",
 }

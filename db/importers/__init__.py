@@ -1,11 +1,12 @@
 """Importers: CRM exports (deals), targets, feedback and exchange-rate files into the database, all or nothing.
 
 `import_file(engine, kind, data, ...)` is the one entry point the CLI and the Slack handler call; it reads
-CSV/XLSX bytes, checks every row, and either writes the whole file in one transaction or refuses it with
-the rows and reasons (see report.ImportResult).
+CSV/XLSX bytes (or, for deals, a path: streamed in chunks), checks every row, and either writes the whole file
+in one transaction or refuses it with the rows and reasons (see report.ImportResult).
 """
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -30,7 +31,7 @@ __all__ = [
 def import_file(
     engine: Engine,
     kind: str,
-    data: bytes,
+    data: bytes | Path,
     *,
     filename: str,
     team_id: str,
@@ -38,8 +39,12 @@ def import_file(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> ImportResult:
-    """Import one file of `kind` (deals | targets | feedback | rates) into the workspace `team_id`."""
+    """Import one file of `kind` (deals | targets | feedback | rates) into the workspace `team_id`.
+
+    `data`: the file's bytes, or its path (deals stream from disk; the other kinds are read whole)."""
     options = options or ImportOptions()
+    if kind != "deals" and isinstance(data, Path):
+        data = data.read_bytes()
     if kind == "deals":
         from db.importers.deals import import_deals
 

@@ -6,14 +6,17 @@
   inflates thousands of times; a real workbook 5-20 times); zipfile never inflates a member past the size
   its directory declares, so a lying directory gets no further;
 - rows and columns of the table: `max_rows`, `max_columns`;
-- a time budget for reading and checking the file: `seconds`.
+- a time budget for the whole import, reading, checking and writing: `seconds`.
+
+Deals stream through in chunks (memory does not grow with the file), so their caps are high; targets,
+rates and feedback are read whole and stay under WHOLE_FILE_BYTES / WHOLE_FILE_ROWS (`whole_file`).
 
 A file over any of them is refused with ImportRefused naming the limit; nothing is written.
 """
 
 import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from db.importers.report import ImportRefused
 
@@ -23,11 +26,20 @@ MAX_RATIO = 100
 
 @dataclass(frozen=True)
 class ImportLimits:
-    max_bytes: int = 256 * MB
+    max_bytes: int = 4096 * MB
     max_uncompressed_bytes: int = 512 * MB
-    max_rows: int = 1_000_000
+    max_rows: int = 20_000_000
     max_columns: int = 200
     seconds: float = 300.0
+
+    def whole_file(self) -> "ImportLimits":
+        """The caps for a file read whole into memory (targets, rates, feedback)."""
+        return replace(self, max_bytes=min(self.max_bytes, WHOLE_FILE_BYTES),
+                       max_rows=min(self.max_rows, WHOLE_FILE_ROWS))
+
+
+WHOLE_FILE_BYTES = 256 * MB
+WHOLE_FILE_ROWS = 1_000_000
 
 
 @dataclass
@@ -37,8 +49,12 @@ class Budget:
     limits: ImportLimits = field(default_factory=ImportLimits)
     started: float = field(default_factory=time.monotonic)
 
+    @property
+    def deadline(self) -> float:
+        return self.started + self.limits.seconds
+
     def check(self) -> None:
-        if time.monotonic() - self.started > self.limits.seconds:
+        if time.monotonic() > self.deadline:
             raise ImportRefused("too_slow", seconds=f"{self.limits.seconds:g}")
 
 

@@ -57,7 +57,7 @@ FILE_PROBLEMS = {
     "zip_bomb": "the workbook's part {member} inflates {ratio} times (a zip bomb, or not a real export)",
     "too_many_rows": "the file has more than {limit} rows: split it",
     "too_many_columns": "the file has {columns} columns; the limit is {limit}",
-    "too_slow": "reading and checking the file took longer than {seconds} s: split it",
+    "too_slow": "the import took longer than {seconds} s (nothing was stored): split the file",
     "nul_byte": "row {row} contains a NUL byte (a control character): remove it, or export the file again",
     "mixed_encoding": "row {row} is not {encoding} like the rest of the file (mixed encodings): save the "
     "whole file in one encoding, e.g. UTF-8",

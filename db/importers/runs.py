@@ -30,8 +30,10 @@ def start_run(conn: Connection, result: ImportResult, data: bytes, *, workspace:
     return int(row.inserted_primary_key[0])
 
 
-def finish_run(conn: Connection, run_id: int, result: ImportResult) -> None:
+def finish_run(conn: Connection, run_id: int, result: ImportResult, *, sha256: str | None = None) -> None:
+    """The run's outcome; `sha256` when the file's digest was computed while it was imported."""
     table = ImportRun.__table__
+    digest = {"sha256": sha256} if sha256 else {}
     conn.execute(
         table.update()
         .where(table.c.id == run_id)
@@ -42,5 +44,6 @@ def finish_run(conn: Connection, run_id: int, result: ImportResult) -> None:
             rejected=result.rejected,
             status=result.status,
             finished_at=clock.now(),
+            **digest,
         )
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, column, literal_column, select, table
+from sqlalchemy import bindparam, column, literal_column, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -49,17 +49,6 @@ def sqlite_bulk_end(conn: Connection, statements: list[str]) -> None:
     if statements:
         conn.exec_driver_sql("PRAGMA threads=0")
         conn.exec_driver_sql("PRAGMA cache_size=-2000")
-
-
-def existing_hashes(
-    conn: Connection, table_name: str, team_id: str, source: str, hash_column: str = "row_hash"
-) -> dict[str, str]:
-    """external_id -> stored row hash for this workspace and source."""
-    tbl = table(table_name, column("team_id"), column("source"), column("external_id"), column(hash_column))
-    rows = conn.execute(
-        select(tbl.c.external_id, tbl.c[hash_column]).where(tbl.c.team_id == team_id, tbl.c.source == source)
-    )
-    return dict(iter(rows.tuples()))  # row by row: no list of a million tuples next to the dict
 
 
 def upsert(
