@@ -11,9 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import request_log
+from bot.metrics import Metrics, activate
 from bot.middleware import (
     install_log_redaction,
-    log_request,
     make_attach_asker,
     make_skip_duplicate_events,
     make_use_salesbot_clients,
@@ -27,7 +28,10 @@ from handlers.context import Deps
 
 
 class TrackingExecutor(ThreadPoolExecutor):
-    """A thread pool that can tell when all submitted work is done (the console and tests wait on it)."""
+    """A thread pool that can tell when all submitted work is done (the console and tests wait on it).
+
+    Work submitted while a request is being handled (an event's listener, lazy listeners, a first contact's
+    profile read) belongs to that request: its log line and answer time wait for it (bot/request_log.py)."""
 
     def __init__(self, max_workers: int, thread_name_prefix: str = "") -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
@@ -35,6 +39,9 @@ class TrackingExecutor(ThreadPoolExecutor):
         self._idle = threading.Condition()
 
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        timer = request_log.current()
+        if timer is not None:
+            fn = request_log.bound(timer, fn)
         with self._idle:
             self._pending += 1
         future = super().submit(fn, *args, **kwargs)
@@ -65,8 +72,11 @@ def make_deps(settings: Settings) -> Deps:
     )
 
 
-def create_app(settings: Settings, *, client: WebClient | None = None, deps: Deps | None = None) -> App:
-    """Build the Bolt app. Tokens come from `settings`; every Web API call goes to SLACK_API_URL."""
+def create_app(settings: Settings, *, client: WebClient | None = None, deps: Deps | None = None,
+               metrics: Metrics | None = None) -> App:
+    """Build the Bolt app. Tokens come from `settings`; every Web API call goes to SLACK_API_URL.
+
+    `metrics` (default: new ones, made the process's active metrics) are on `app.salesbot_metrics`."""
     install_log_redaction()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -74,15 +84,22 @@ def create_app(settings: Settings, *, client: WebClient | None = None, deps: Dep
         raise RuntimeError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack")
     deps = deps or make_deps(settings)
     executor = TrackingExecutor(settings.salesbot_workers, thread_name_prefix="salesbot-listener")
-    app = App(
+    metrics = activate(metrics or Metrics())
+    bolt_log = logging.getLogger("salesbot.bolt")
+    for kind in (request_log.DropClientTokenWarning, request_log.MarkLazyErrors):
+        if not any(isinstance(f, kind) for f in bolt_log.filters):
+            bolt_log.addFilter(kind())
+    app = request_log.SalesbotApp(
         signing_secret=secret,
         client=client or make_client(token, settings.slack_api_url, timeout=settings.salesbot_slack_timeout),
         listener_executor=executor,
-        logger=logging.getLogger("salesbot.bolt"),
+        logger=bolt_log,
+        raise_error_for_unhandled_request=True,  # acked and noted at DEBUG by the error handler, never a 404
     )
+    app.salesbot_metrics = metrics
+    app.error(request_log.make_error_handler(metrics))
     app.use(strip_nul)
     app.use(make_use_salesbot_clients(settings.salesbot_slack_timeout))
-    app.use(log_request)
     app.use(make_skip_duplicate_events(deps))
     app.use(make_attach_asker(deps, background=executor))
     register_handlers(app)

@@ -62,7 +62,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
-    """The app, and a scheduler that sends for the token's workspace only (the one auth.test names)."""
+    """The app, a scheduler that sends for the token's workspace only (the one auth.test names), and the words
+    that name that workspace and the bot user for the start line."""
     from bot.app import create_app, make_deps
     from bot.first_contact import adopt_before_serving
     from bot.scheduler import Scheduler
@@ -73,12 +74,20 @@ def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
     deps = make_deps(settings)
     app = create_app(settings, deps=deps)
     identity = identity_of(app.client)
-    print(f"Slack workspace {identity.team_id} ({identity.team_name}), bot user {identity.bot_user_id}", flush=True)
     adoption = adopt_before_serving(deps.engine, identity.team_id, name=identity.team_name)
     if adoption is not None:
         print(adoption_line(adoption), flush=True)
-    return app, Scheduler(deps, app.client, job_sources(), teams={identity.team_id},
+    scheduler = Scheduler(deps, app.client, job_sources(), teams={identity.team_id},
                           lease=timedelta(seconds=settings.salesbot_send_lease))
+    return app, scheduler, f"Slack workspace {identity.team_id} ({identity.team_name}), bot user {identity.bot_user_id}"
+
+
+def _say_up(line: str) -> None:
+    """The one line that says salesbot is up (INFO, whatever the log level: an operator always sees it)."""
+    log = logging.getLogger("salesbot")
+    if not log.isEnabledFor(logging.INFO):
+        log.setLevel(logging.INFO)
+    log.info("%s", line)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -88,12 +97,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not settings.has_slack_tokens:
         raise SystemExit("salesbot serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README, "
                          "'Connect to Slack'); without them, try `salesbot console`.")
-    app, scheduler = _app_and_scheduler(settings)
+    app, scheduler, who = _app_and_scheduler(settings)
     server = make_server(make_wsgi_app(app, scheduler.deps.engine), host=args.host, port=args.port,
                          threads=settings.salesbot_workers)
     if not args.no_scheduler:
         scheduler.start_background()
-    print(f"salesbot listening on http://{args.host}:{server.effective_port}/slack/events", flush=True)
+    _say_up(f"salesbot listening on http://{args.host}:{server.effective_port}/slack/events (HTTP mode; "
+            f"/metrics, /healthz, /readyz on the same port); {who}; scheduler "
+            f"{'off (--no-scheduler)' if args.no_scheduler else 'on, every 30 s'}")
     try:
         server.run()
     finally:
@@ -102,14 +113,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    import threading
+
+    from bot.http_server import make_server
+    from bot.metrics import make_ops_app
+    from bot.socket_mode import NotConnected, SocketModeService
 
     settings = _settings()
     if not settings.slack_app_token or not settings.has_slack_tokens:
         raise SystemExit("salesbot socket needs SLACK_APP_TOKEN, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.")
-    app, scheduler = _app_and_scheduler(settings)
-    scheduler.start_background()
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    app, scheduler, who = _app_and_scheduler(settings)
+    service = SocketModeService(app, settings.slack_app_token.get_secret_value(), metrics=app.salesbot_metrics,
+                                workers=settings.salesbot_workers)
+    ops = "no metrics port (SALESBOT_METRICS_PORT=0)"
+    if settings.salesbot_metrics_port:
+        server = make_server(make_ops_app(app.salesbot_metrics, scheduler.deps.engine, lambda: service.connected),
+                             host=settings.salesbot_metrics_host, port=settings.salesbot_metrics_port, threads=4)
+        threading.Thread(target=server.run, name="salesbot-ops", daemon=True).start()
+        ops = (f"/metrics, /healthz, /readyz on http://{settings.salesbot_metrics_host}:{server.effective_port}")
+    try:
+        service.start()
+    except NotConnected as exc:
+        raise SystemExit(f"could not connect to Slack in Socket Mode: {exc}") from None
+    no_scheduler = getattr(args, "no_scheduler", False)
+    if not no_scheduler:
+        scheduler.start_background()
+    _say_up(f"salesbot connected to Slack (Socket Mode); {who}; scheduler "
+            f"{'off (--no-scheduler)' if no_scheduler else 'on, every 30 s'}; {ops}")
+    try:
+        service.serve_forever()
+    finally:
+        scheduler.stop()
     return 0
 
 
@@ -179,14 +213,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="salesbot", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (secrets still redacted)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="json: one JSON object a line, for log shippers")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz, scheduler in background")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--no-scheduler", action="store_true", help="do not tick (another process does)")
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)").set_defaults(func=cmd_socket)
+    socket = sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN); /metrics on SALESBOT_METRICS_PORT")
+    socket.add_argument("--no-scheduler", action="store_true", help="do not tick (another process does)")
+    socket.set_defaults(func=cmd_socket)
     console = sub.add_parser("console", help="local REPL, no Slack needed")
     console.add_argument("--user", default=None, help="Slack user id to act as (default: the first manager)")
     console.add_argument("--team", default=None, help="workspace (team_id) to act in, e.g. TDEMO0001")
@@ -221,13 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet = args.command in ("console", "run") and not args.verbose
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure_logging
+
+    configure_logging(level=logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO,
+                      json_lines=args.log_format == "json")
     if args.command != "migrate":
         logging.getLogger("alembic").setLevel(logging.WARNING)
-    from bot.middleware import install_log_redaction
-
-    install_log_redaction()
     return int(args.func(args) or 0)
 
 

@@ -1,4 +1,4 @@
-"""HTTP mode: Bolt's WSGI adapter served by waitress, plus `GET /healthz`.
+"""HTTP mode: Bolt's WSGI adapter served by waitress, plus `GET /healthz`, `/readyz` and `/metrics`.
 
 waitress is a production-grade, pure-Python, multi-threaded WSGI server: no compiler, no fork, runs the
 same on Linux, macOS and Windows, and keeps the scheduler thread in the same process. Several instances
@@ -14,8 +14,9 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
+
+from bot.metrics import ops_response
 
 EVENTS_PATH = "/slack/events"
 log = logging.getLogger("salesbot.http")
@@ -48,7 +49,8 @@ def verified(environ: dict[str, Any], verifier: SignatureVerifier) -> bool:
 
 
 def make_wsgi_app(app: App, engine: Engine, signing_secret: str | None = None) -> Callable[..., Iterable[bytes]]:
-    """All Slack traffic on POST /slack/events (signature checked first); GET /healthz checks the database too."""
+    """All Slack traffic on POST /slack/events (signature checked first); GET /healthz and /readyz check the
+    database too; GET /metrics is the app's Prometheus metrics (bot/metrics.py)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     secret = signing_secret or getattr(app, "_signing_secret", None)
     verifier = SignatureVerifier(secret) if secret else None
@@ -56,16 +58,11 @@ def make_wsgi_app(app: App, engine: Engine, signing_secret: str | None = None) -
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and verifier is not None and not verified(environ, verifier):
             return _refuse(start_response)
-        if environ.get("PATH_INFO") == "/healthz":
-            try:
-                with engine.connect() as conn:
-                    conn.execute(text("SELECT 1"))
-                status, body = "200 OK", {"ok": True, "database": "ok"}
-            except Exception as exc:  # report, do not crash the probe
-                status, body = "503 Service Unavailable", {"ok": False, "database": type(exc).__name__}
-            payload = json.dumps(body).encode()
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
-            return [payload]
+        if environ.get("REQUEST_METHOD") == "GET":
+            answer = ops_response(environ.get("PATH_INFO") or "", start_response, engine=engine,
+                                  metrics=getattr(app, "salesbot_metrics", None))
+            if answer is not None:
+                return answer
         return slack(environ, start_response)
 
     return wsgi

@@ -71,6 +71,7 @@ class LocalSlack:
         self.fault_every: dict[str, tuple[int, Fault]] = {}
         self.listeners: list[Callable[[Call], None]] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages in posting order
+        self.socket_mode_url: Callable[[], str] | None = None  # apps.connections.open (tests/socket_slack.py)
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self._method_counts: dict[str, int] = {}
@@ -217,6 +218,13 @@ class LocalSlack:
             return {"ok": True, "url": self.url, "team": self.team_name, "user": "salesbot",
                     "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
                     "is_enterprise_install": False}
+        if method == "apps.connections.open":  # an app-level token; the URL of a Socket Mode endpoint, if any
+            token = token or str(args.get("token") or "")
+            if not token.startswith("xapp-"):
+                return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+            if self.socket_mode_url is None:
+                return {"ok": False, "error": "socket_mode_not_enabled"}
+            return {"ok": True, "url": self.socket_mode_url()}
         if method == "chat.postMessage":
             channel = self._channel_id(str(args.get("channel") or ""))
             message = self._store(channel, ts, {"text": args.get("text") or "", "blocks": _as_list(args.get("blocks")),

@@ -1,6 +1,7 @@
 """Cross-cutting concerns of every Slack request, as Bolt middleware (not repeated in each listener).
 
-- `log_request`: one line per request (kind, user, duration); tokens never reach logs (see `RedactTokens`).
+- the request log line (times to ack and to answer) is bot/request_log.py; secrets never reach logs (see
+  `RedactTokens`).
 - `skip_duplicate_events`: an event Slack delivers again (`X-Slack-Retry-Num`, or to a second instance)
   is acknowledged and not processed twice; so is a slash command or interaction sent again with the same
   trigger id. The id is recorded in the database, so this holds across restarts and instances.
@@ -14,7 +15,6 @@ import hashlib
 import json
 import logging
 import re
-import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
@@ -49,15 +49,28 @@ add_catalog(
 )
 
 _TOKEN = re.compile(r"xox[abposer]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+# The Socket Mode URL's one-time ticket, and the verification `token` in every payload Slack sends (a JSON
+# field, a Python dict repr or a form field), whatever its value looks like.
+_TICKET = re.compile(r"(ticket=)[^&\s\"']+")
+_FIELD_TOKEN = re.compile(r"""(["']token["']\s*:\s*["'])[^"']*(["'])|(\btoken=)[^&\s"',}]+""")
+
+
+def redact(message: str) -> str:
+    """`message` without Slack tokens, Socket Mode tickets or verification tokens."""
+    message = _TOKEN.sub("xox?-[redacted]", message)
+    message = _TICKET.sub(r"\1[redacted]", message)
+    return _FIELD_TOKEN.sub(lambda m: f"{m.group(1)}[redacted]{m.group(2)}" if m.group(1)
+                            else f"{m.group(3)}[redacted]", message)
 
 
 class RedactTokens(logging.Filter):
-    """Replace anything that looks like a Slack token in a log record with a placeholder."""
+    """Replace anything secret in a log record (tokens, tickets, verification tokens) with a placeholder."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if _TOKEN.search(message):
-            record.msg = _TOKEN.sub("xox?-[redacted]", message)
+        clean = redact(message)
+        if clean != message:
+            record.msg = clean
             record.args = None
         return True
 
@@ -74,15 +87,6 @@ def _request_kind(body: dict[str, Any]) -> str:
     if body.get("type") == "event_callback":
         return f"event {body.get('event', {}).get('type')}"
     return str(body.get("type", "unknown"))
-
-
-def log_request(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
-    started = time.perf_counter()
-    try:
-        return next()
-    finally:
-        log.info("%s from %s/%s in %.0f ms", _request_kind(body), context.get("team_id"), context.get("user_id"),
-                 (time.perf_counter() - started) * 1000)
 
 
 def _has_nul(node: Any) -> bool:

@@ -18,6 +18,7 @@ tick (of any instance) releases it for that look-then-send attempt, within a min
 
 import logging
 import threading
+import time
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from sqlmodel import Session
 
+from bot.metrics import active as active_metrics
 from bot.slack_client import as_salesbot_client
 from db import clock, deliveries, processed_events
 from db.workspaces import DEMO_TEAM_ID
@@ -175,6 +177,8 @@ class Scheduler:
         """Run every job due at `now` once (default: the current moment)."""
         now = (now or clock.now()).astimezone(UTC)
         report = TickReport()
+        started = time.monotonic()
+        metrics = active_metrics()
         with self._lock:
             self._release_interrupted(now)
             self._prune_processed_events()
@@ -192,6 +196,10 @@ class Scheduler:
                         for outcome in pool.map(lambda it, s=source: self._deliver_one(s, it, now), fresh):
                             if outcome:
                                 setattr(report, outcome, getattr(report, outcome) + 1)
+                                if metrics is not None:
+                                    metrics.deliveries.labels(kind=source.kind, outcome=outcome).inc()
+        if metrics is not None:
+            metrics.tick_seconds.observe(time.monotonic() - started)
         if report.sent or report.failed or report.retrying:
             log.info(
                 "tick %s: sent %d, retrying %d, failed %d, skipped %d",

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     salesbot_max_upload_mb: int = Field(default=20, ge=1, le=1024)
     salesbot_slack_timeout: int = Field(default=10, ge=1, le=25)  # seconds per Web API call
     salesbot_send_lease: int = Field(default=60, ge=2, le=3600)  # seconds a send may go without a heartbeat
+    salesbot_metrics_port: int = Field(default=9090, ge=0, le=65535)  # Socket Mode's /metrics side port; 0: off
+    salesbot_metrics_host: str = "127.0.0.1"
 
     @field_validator("salesbot_timezone")
     @classmethod

@@ -20,6 +20,7 @@ from urllib.error import URLError
 from urllib.parse import urlparse
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.handler import RetryHandler
@@ -27,6 +28,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.slack_response import SlackResponse
+
+from bot.metrics import observe_api_call
 
 WEB_API_TIMEOUT = 10  # seconds per Web API call (a hanging Slack never holds a worker longer)
 
@@ -104,10 +107,20 @@ def without_nul(value: Any) -> Any:
 
 
 class SalesbotClient(WebClient):
-    """A WebClient whose answers never carry NUL characters (PostgreSQL text cannot hold them)."""
+    """A WebClient whose answers never carry NUL characters (PostgreSQL text cannot hold them), and whose
+    calls and errors are counted by method (bot/metrics.py)."""
 
     def api_call(self, *args: Any, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
-        response = super().api_call(*args, **kwargs)
+        method = str(args[0] if args else kwargs.get("api_method", ""))
+        try:
+            response = super().api_call(*args, **kwargs)
+        except SlackApiError as exc:
+            observe_api_call(method, str(exc.response.get("error") or "unknown"))
+            raise
+        except Exception as exc:
+            observe_api_call(method, type(exc).__name__)
+            raise
+        observe_api_call(method, None)
         if isinstance(response, SlackResponse) and isinstance(response.data, dict):
             response.data = without_nul(response.data)
         return response
