@@ -101,6 +101,17 @@ def ack_message(envelope_id: str, response: BoltResponse | None) -> dict[str, An
     return ack
 
 
+def reason_label(reason: str) -> str:
+    """The metric label of a reconnect's cause: refresh_requested, warning, ... (Slack's disconnect reason),
+    server_close, network, no_pong, closed."""
+    if reason.startswith("disconnect "):
+        return reason.removeprefix("disconnect ")
+    for prefix, label in (("server close", "server_close"), ("network fault", "network"), ("no pong", "no_pong")):
+        if reason.startswith(prefix):
+            return label
+    return "closed"
+
+
 def envelope_kind(envelope: dict[str, Any]) -> str:
     """'slash_commands', 'events_api', 'interactive' ... (Slack's envelope type), for logs and metrics."""
     return str(envelope.get("type") or "unknown")
@@ -253,7 +264,7 @@ class SocketModeService:
             took = time.monotonic() - started
             self.reconnects += 1
             if self.metrics is not None:
-                self.metrics.socket_reconnects.labels(reason=reason.split(" ")[0]).inc()
+                self.metrics.socket_reconnects.labels(reason=reason_label(reason)).inc()
                 self.metrics.socket_reconnect_seconds.observe(took)
             log.info("reconnected to Slack in %.0f ms (connection %d, after %s)", took * 1000, link.number, reason)
             if old is not None and old is not link:

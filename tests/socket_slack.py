@@ -41,7 +41,9 @@ class Relay:
         self.client, self.upstream = client, upstream
         self.stalled = False
         self.closed = False
-        for src, dst in ((client, upstream), (upstream, client)):
+
+    def start(self) -> None:
+        for src, dst in ((self.client, self.upstream), (self.upstream, self.client)):
             threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
@@ -104,7 +106,7 @@ class SocketSlack:
         self.acks: dict[str, Ack] = {}
         self.sent: dict[str, float] = {}
         self.unexpected: list[str] = []
-        self._pending_relays: list[Relay] = []
+        self._relays: dict[int, Relay] = {}  # by the relay's local port towards the server
         self._lock = threading.Condition()
         self._seq = itertools.count(1)
         self._server: Server = serve(self._handler, "127.0.0.1", 0, compression=None, ping_interval=None)
@@ -149,13 +151,14 @@ class SocketSlack:
             upstream = socket.create_connection(("127.0.0.1", upstream_port))
             relay = Relay(client, upstream)
             with self._lock:
-                self._pending_relays.append(relay)
+                self._relays[upstream.getsockname()[1]] = relay
+            relay.start()
 
     def _handler(self, ws: ServerConnection) -> None:
         path = ws.request.path if ws.request is not None else ""
         ticket = path.split("ticket=", 1)[-1].split("&", 1)[0]
         with self._lock:
-            relay = self._pending_relays.pop(0) if self._pending_relays else None
+            relay = self._relays.pop(ws.remote_address[1], None)
             link = ServerLink(number=len(self.links) + 1, ws=ws, ticket=ticket, opened_at=time.monotonic(),
                               relay=relay)
             if ticket not in self.tickets:

@@ -93,7 +93,7 @@ def test_socket_command_says_it_is_up_keeps_secrets_and_counts_what_it_did(
         running = Running(["-v", "socket", "--no-scheduler"], env, tmp_path)
         try:
             up = running.wait_line(r"salesbot connected to Slack \(Socket Mode\); Slack workspace (\S+) .*bot user "
-                                   r"([^;\s]+); scheduler (off|on)")
+                                   r"([^;\s]+); scheduler (off|on)", timeout=120)  # a loaded machine starts slowly
             assert up.groups() == ("T0001", "UBOT", "off")
             first = server.command("/kpi", "revenue last month")
             answer = running.wait_line(r"command /kpi from T0001/UMANAGER: acked in (\d+) ms, answered in (\d+) ms "
@@ -123,7 +123,7 @@ def test_socket_command_says_it_is_up_keeps_secrets_and_counts_what_it_did(
     assert _metric(metrics, "salesbot_socket_acks_total", type="slash_commands") == 3
     assert _metric(metrics, "salesbot_socket_ack_seconds_count") == len(sent)
     assert _metric(metrics, "salesbot_socket_ack_seconds_bucket", le="3.0") == len(sent)
-    assert _metric(metrics, "salesbot_socket_reconnects_total", reason="disconnect") == 1
+    assert _metric(metrics, "salesbot_socket_reconnects_total", reason="refresh_requested") == 1
     assert _metric(metrics, "salesbot_requests_total", kind="command", name="/salesbot", outcome="ok") == 2
     assert _metric(metrics, "salesbot_slack_api_calls_total", method="apps.connections.open") == 2
     assert _metric(metrics, "salesbot_socket_connected") == 1
