@@ -65,9 +65,10 @@ class Relay:
         self.closed = True
         try:
             self.client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.client.shutdown(socket.SHUT_RD)  # wakes the pump blocked on it; its last close sends the RST
         except OSError:
             pass
-        self._close_both()
+        self._close_both(shutdown=False)
 
     def stall(self) -> None:
         """Stop forwarding anything, both ways, and keep both sockets open (a silent network)."""
@@ -77,8 +78,15 @@ class Relay:
         self.closed = True
         self._close_both()
 
-    def _close_both(self) -> None:
+    def _close_both(self, shutdown: bool = True) -> None:
+        # close() alone does not end a socket another thread is blocked reading (no FIN would be sent until that
+        # read returns): shutdown() first.
         for sock in (self.client, self.upstream):
+            try:
+                if shutdown or sock is self.upstream:
+                    sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             try:
                 sock.close()
             except OSError:

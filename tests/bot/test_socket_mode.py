@@ -104,16 +104,29 @@ def test_every_envelope_acked_within_3s_across_refreshes(socket_app: SocketApp, 
 
 
 @pytest.mark.parametrize("fault", ["close", "reset", "stall"])
-def test_reconnects_within_seconds(socket_app: SocketApp, socket_slack: SocketSlack, fault: str,
-                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_reconnects_within_seconds(fake_slack: LocalSlack, socket_slack: SocketSlack, sqlite_url: str,
+                                   tmp_path: Path, fault: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A close or a reset is seen at once (keepalive 30 s here, so it cannot be what notices); a silent stall
+    when a ping (every 1 s here) gets no pong within 1 s."""
     caplog.set_level(logging.INFO)
+    fake_slack.add_user("UMANAGER", "mia")
+    keepalive = 1.0 if fault == "stall" else 30.0
+    socket_app = start_app(fake_slack, socket_slack, sqlite_url, tmp_path, ping_interval=keepalive,
+                           ping_timeout=keepalive)
+    try:
+        _fault_and_reconnect(socket_app, socket_slack, fault, caplog)
+    finally:
+        socket_app.close()
+
+
+def _fault_and_reconnect(socket_app: SocketApp, socket_slack: SocketSlack, fault: str,
+                         caplog: pytest.LogCaptureFixture) -> None:
     first = socket_slack.open_links()[-1]
     started = time.monotonic()
     getattr(socket_slack, fault)(first)
     socket_slack.wait_links(2, timeout=10)
     took = time.monotonic() - started
-    # close and reset are seen at once; a stall when a ping (every 1 s here) gets no pong within 1 s.
-    assert took < (5.0 if fault == "stall" else 2.5), f"reconnected {took:.2f} s after a {fault}"
+    assert took < (5.0 if fault == "stall" else 2.0), f"reconnected {took:.2f} s after a {fault}"
     ack = socket_slack.wait_ack(socket_slack.command("/salesbot", "help"))
     assert ack.latency < 3.0 and ack.connection == 2
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
