@@ -50,6 +50,7 @@ _ws_log = logging.getLogger("salesbot.socket.ws")
 _ws_log.setLevel(logging.CRITICAL)
 
 ACK_DEADLINE = 3.0  # seconds: Slack's limit for an envelope's ack
+RETIRE_GRACE = 5.0  # seconds a replaced connection is still read (Slack may send on it until it closes it)
 MAX_BACKOFF = 30.0
 
 
@@ -66,6 +67,7 @@ class Link:
     opened_at: float
     hello: threading.Event = field(default_factory=threading.Event)
     greeted: bool = False
+    ended: threading.Event = field(default_factory=threading.Event)
     pending: int = 0
     lock: threading.Condition = field(default_factory=threading.Condition)
     retired: bool = False
@@ -215,8 +217,10 @@ class SocketModeService:
         return old
 
     def _retire(self, link: Link) -> None:
-        """Close a replaced connection once what it delivered is acked (at most Slack's 3 s)."""
+        """Close a replaced connection: it is still read until Slack closes it (at most RETIRE_GRACE), and
+        closed once what it delivered is acked (at most Slack's 3 s more)."""
         link.retired = True
+        link.ended.wait(RETIRE_GRACE)
         link.wait_drained(ACK_DEADLINE)
         self._close(link)
 
@@ -307,6 +311,7 @@ class SocketModeService:
         except OSError as exc:
             why = f"network fault {type(exc).__name__}"
         finally:
+            link.ended.set()
             link.hello.set()  # an _open() still waiting for hello stops waiting (greeted stays False)
         if self._stopping.is_set() or link.retired:
             log.debug("connection %d ended (%s)", link.number, why)
