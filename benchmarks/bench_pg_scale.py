@@ -88,6 +88,7 @@ def run() -> list[Row]:
             Row(NAME, f"  generated: COPY of the deals {_load()}", t["copy"], "s"),
             Row(NAME, "  then constraints and indexes built", t["indexes"], "s"),
             Row(NAME, "  then VACUUM ANALYZE", t["vacuum"], "s"),
+            Row(NAME, f"  then the daily rollup of both workspaces (db/rollup.py) {_load()}", t["rollup"], "s"),
         ]
     try:
         for stage in (_end_to_end, _engine):

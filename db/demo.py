@@ -37,6 +37,8 @@ from db.models import (
     CheckinSchedule,
     CheckinScheduleRep,
     Deal,
+    DealDay,
+    DealDayState,
     Delivery,
     DigestSubscription,
     Feedback,
@@ -46,6 +48,7 @@ from db.models import (
     Target,
     Workspace,
 )
+from db.rollup import refresh
 from db.workspaces import DEMO_TEAM_ID
 
 DEMO_SOURCE = "demo"
@@ -223,6 +226,7 @@ def load_demo(
                 )
             _delete_team(session, team_id)
         _insert(session, plan)
+        refresh(session.connection(), team_id)  # the daily rollup the team-wide KPI figures read
     return plan.summary()
 
 
@@ -1004,6 +1008,8 @@ def _delete_team(session: Any, team_id: str) -> None:
         Feedback,
         Target,
         Deal,
+        DealDay,
+        DealDayState,
         Delivery,
         DigestSubscription,
         ImportRun,

@@ -375,3 +375,28 @@ class ImportRun(SQLModel, table=True):
     status: str = Field(default="done", max_length=16)
     started_at: datetime = _created()
     finished_at: datetime | None = _ts()
+
+
+class DealDay(SQLModel, table=True):
+    """The deal table folded by day, per workspace: what the team-wide KPI figures add up (db/rollup.py).
+
+    `kind` 'won' | 'lost' are deals closed that day (by close date), 'new' deals created that day (by created
+    date); per currency, because each day's amount is converted at that day's rate. Rows exist for a workspace
+    only while `DealDayState` says they are up to date (migration 0012_deal_rollup).
+    """
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=8)
+    day: date = Field(primary_key=True)
+    currency: str = Field(primary_key=True, max_length=3)
+    deals: int = Field(sa_type=BigInteger)
+    amount_cents: int = Field(sa_type=BigInteger)
+
+
+class DealDayState(SQLModel, table=True):
+    """One row per workspace whose DealDay rows match its deals; any write to `deal` of that workspace deletes
+    it (database triggers), a refresh writes it back."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    deals: int = Field(default=0, sa_type=BigInteger)
+    refreshed_at: datetime = _created()

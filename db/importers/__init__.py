@@ -47,10 +47,14 @@ def import_file(
         data = data.read_bytes()
     if kind == "deals":
         from db.importers.deals import import_deals
+        from db.rollup import refresh_team
 
-        return import_deals(
+        result = import_deals(
             engine, data, filename=filename, team_id=team_id, options=options, progress=progress, today=today
         )
+        if result.status == "done":
+            refresh_team(engine, team_id)  # the team-wide KPI figures read the daily rollup (db/rollup.py)
+        return result
     if kind == "targets":
         from db.importers.targets import import_targets
 

@@ -1,0 +1,155 @@
+"""The daily rollup (db/rollup.py, reports/kpi_rollup.py): every team-wide fact it serves is identical to the cent
+to the same fact summed from the deals — mixed currencies, rates changing mid-quarter, GBP deals without a rate
+left out, by day and in total — on both databases. Any write to `deal`, by any path, marks it stale at once (the
+triggers of migration 0012_deal_rollup); an import and the demo load rebuild it.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from db.demo import load_demo
+from db.importers import import_file, resolve_team
+from db.models import Deal
+from db.rollup import refresh_team
+from reports import kpi_queries as q
+from reports import kpi_rollup
+from tests.money_data import write_files
+
+TEAM = "TROLL"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: date
+    end: date
+
+
+PERIODS = [
+    Span(date(2026, 7, 1), date(2026, 10, 1)),  # Q3: EUR and CNY rates change inside it, GBP has none before Sep
+    Span(date(2026, 10, 1), date(2027, 1, 1)),  # Q4, running on the pinned clock
+    Span(date(2026, 8, 14), date(2026, 8, 16)),  # the two days around the CNY rate change
+    Span(date(2026, 1, 1), date(2027, 1, 1)),
+    Span(date(2025, 1, 1), date(2025, 4, 1)),  # nothing at all
+]
+
+
+@pytest.fixture
+def imported(engine: Engine, tmp_path: Path) -> Engine:
+    deals_path, rates_path = write_files(tmp_path, deals=300, seed=21)
+    resolve_team(engine, TEAM)
+    for kind, path in (("deals", deals_path), ("rates", rates_path)):
+        result = import_file(engine, kind, path.read_bytes(), filename=path.name, team_id=TEAM)
+        assert result.status == "done", (kind, result.problems, result.refusal)
+    return engine
+
+
+def _valid(engine: Engine, team_id: str = TEAM) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT 1 FROM dealdaystate WHERE team_id = :t"), {"t": team_id}).first() is not None
+
+
+def _facts(session: Session, f: q.Filters, period: Span, group: str | None, *, rollup: bool) -> tuple:
+    if rollup:
+        return (
+            kpi_rollup.won_stats(session, f, period.start, period.end, group),
+            kpi_rollup.counts(session, f, "lost", period.start, period.end, group),
+            kpi_rollup.counts(session, f, "new", period.start, period.end, group),
+        )
+    return (
+        q.won_stats(session, f, period.start, period.end, group),
+        q.lost_counts(session, f, period.start, period.end, group),
+        q.new_deal_counts(session, f, period.start, period.end, group),
+    )
+
+
+@pytest.mark.parametrize("currency", ["USD", "EUR"])
+def test_rollup_facts_equal_the_deal_sums_to_the_cent(imported: Engine, currency: str) -> None:
+    """Reporting in USD (CNY, EUR, GBP converted) and in EUR (USD has no rate to EUR: left out, as in SQL)."""
+    f = q.Filters(TEAM, currency=currency)
+    with Session(imported) as session:
+        assert kpi_rollup.applies(session, f, None) and kpi_rollup.applies(session, f, "day")
+        compared = 0
+        for period in PERIODS:
+            for group in (None, "day"):
+                from_rollup = _facts(session, f, period, group, rollup=True)
+                assert from_rollup == _facts(session, f, period, group, rollup=False), (period, group)
+                compared += bool(from_rollup[0])
+        q3 = kpi_rollup.won_stats(session, f, PERIODS[0].start, PERIODS[0].end, None)[None]
+    assert compared >= 6
+    assert q3.cents > 0 and q3.left_out and q3.priced < q3.deals  # converted money and left-out deals were compared
+
+
+def test_the_rollup_is_for_the_whole_team_only(imported: Engine) -> None:
+    with Session(imported) as session:
+        assert not kpi_rollup.applies(session, q.Filters(TEAM, member_id=1), None)
+        assert not kpi_rollup.applies(session, q.Filters(TEAM, product="GTX Pro"), None)
+        assert not kpi_rollup.applies(session, q.Filters(TEAM), "rep")
+
+
+def test_any_write_to_deals_makes_it_stale_until_a_refresh(imported: Engine) -> None:
+    q3 = PERIODS[0]
+    f = q.Filters(TEAM)
+    assert _valid(imported)
+    with Session(imported) as session:  # not through an importer: the ORM, as a script or a future sync would
+        session.add(
+            Deal(
+                team_id=TEAM,
+                source="manual",
+                external_id="late-1",
+                status="won",
+                amount_cents=123_456,
+                created_date=date(2026, 8, 1),
+                close_date=date(2026, 8, 20),
+            )
+        )
+        session.commit()
+    assert not _valid(imported)
+    with Session(imported) as session:
+        assert not kpi_rollup.applies(session, f, None)
+        before = q.won_stats(session, f, q3.start, q3.end)[None].cents
+    refresh_team(imported, TEAM)
+    with Session(imported) as session:
+        assert kpi_rollup.applies(session, f, None)
+        assert kpi_rollup.won_stats(session, f, q3.start, q3.end, None)[None].cents == before
+    with imported.begin() as conn:
+        conn.execute(text("UPDATE deal SET amount_cents = 1 WHERE external_id = 'late-1'"))
+    assert not _valid(imported)
+    refresh_team(imported, TEAM)
+    with imported.begin() as conn:
+        conn.execute(text("DELETE FROM deal WHERE external_id = 'late-1'"))
+    assert not _valid(imported)
+    refresh_team(imported, TEAM)
+    with imported.begin() as conn:  # another workspace's write leaves this one's rollup valid
+        conn.execute(
+            text(
+                "INSERT INTO deal (team_id, source, external_id, name, account, product, stage, status, amount_cents, "
+                "currency, created_date, row_hash) VALUES ('TOTHER', 's', 'x', '', '', '', '', 'open', 5, 'USD', "
+                ":d, '')"
+            ),
+            {"d": date(2026, 8, 1)},
+        )
+    assert _valid(imported)
+
+
+def test_an_import_rebuilds_the_rollup_with_every_deal(imported: Engine) -> None:
+    with imported.connect() as conn:
+        covered = conn.execute(text("SELECT deals FROM dealdaystate WHERE team_id = :t"), {"t": TEAM}).scalar()
+        deals = conn.execute(text("SELECT count(*) FROM deal WHERE team_id = :t"), {"t": TEAM}).scalar()
+    assert covered == deals == 302
+
+
+def test_the_demo_load_builds_the_rollup(engine: Engine) -> None:
+    load_demo(engine, today=date(2026, 11, 26), team_id="TDEMOROLL")
+    assert _valid(engine, "TDEMOROLL")
+    f = q.Filters("TDEMOROLL")
+    year = PERIODS[3]
+    with Session(engine) as session:
+        assert kpi_rollup.won_stats(session, f, year.start, year.end, "day") == q.won_stats(
+            session, f, year.start, year.end, "day"
+        )
