@@ -142,6 +142,9 @@ class SqliteDeals(DealWriter):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.raw = self.conn.connection.driver_connection
+        # The import is about to write deals, so the daily rollup is stale (db/rollup.py; refreshed after commit).
+        # Said here, before counting changes: otherwise the trigger's delete would count as an updated deal.
+        self.conn.exec_driver_sql("DELETE FROM dealdaystate WHERE team_id = ?", (self.team_id,))
         self.before = self._stored()
         self.changes = self.raw.total_changes
         self.rebuild: list[str] | None = None
