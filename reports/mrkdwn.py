@@ -6,21 +6,34 @@ Slack reads `<…>` in mrkdwn as a control sequence: `<!channel>` pings everyone
 be formed from data. A bare `@channel`/`@here`/`@everyone` in the text is also kept from ever becoming a
 broadcast (in case a message is posted with `link_names`): a word joiner (U+2060, invisible) goes after the @.
 
+Bare addresses are a link too: Slack turns `http://evil.example/win`, `www.evil.com`, `evil.zip` or
+`eve@evil.com` in posted text into something clickable by itself. So an invisible word joiner (U+2060) also goes
+after the colon of a `scheme://` and after every dot that is followed by a letter (where a domain name ends:
+`evil.⁠com`): no scheme or domain a linkifier recognises is left, and the text still reads exactly as typed
+(the joiner has no width). Chosen over wrapping in inline code, which would change how the text looks, break
+on a backtick in the data, and is no guarantee (Slack links URLs inside code too); and over a look-alike dot
+(`․`), which would change what a reader copies. Numbers (`3.5`, `$1,234.56`) are untouched.
+
 Mentions the bot builds itself (`<@U…>` from a Slack user id, `<#C…>`) are written around escaped text,
-never through it, so they stay live.
+never through it, so they stay live; so do the links the bot builds (`<https://…|label>`, label escaped).
 """
 
 import re
 
-__all__ = ["escape", "capped", "plain"]
+__all__ = ["escape", "capped", "plain", "JOINER"]
 
+JOINER = "\u2060"  # WORD JOINER: invisible, no width, and no linkifier reads it as part of an address
 _BROADCAST = re.compile(r"([@＠])(channel|here|everyone)\b", re.IGNORECASE)
+_SCHEME = re.compile(r"(?<![^\W_])([^\W\d_][\w+.-]*:)(?=[/\\]{2})")  # http:// https:// ftp:// slack://
+_DOMAIN_DOT = re.compile(r"(?<=\w)([.。．｡])(?=[^\W\d_]{2})")  # evil.com, www.x, a@b.zip (not 3.5)
 
 
 def escape(text: object) -> str:
-    """`text` with `& < >` escaped and broadcast words defused; safe inside any mrkdwn text."""
+    """`text` with `& < >` escaped, broadcast words defused and addresses unlinkable; safe inside any mrkdwn."""
     s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST.sub("\\1\u2060\\2", s)
+    s = _BROADCAST.sub("\\1" + JOINER + "\\2", s)
+    s = _SCHEME.sub("\\1" + JOINER, s)
+    return _DOMAIN_DOT.sub("\\1" + JOINER, s)
 
 
 def capped(text: str, limit: int = 200) -> str:
@@ -30,4 +43,4 @@ def capped(text: str, limit: int = 200) -> str:
 
 def plain(text: str) -> str:
     """Escaped mrkdwn back to what a person typed, for places that are not mrkdwn (a chart title, a file title)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text.replace(JOINER, "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

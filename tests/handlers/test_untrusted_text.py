@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.importers import ImportOptions, import_file, resolve_team
+from reports.mrkdwn import JOINER
 from tests.slack_driver import SlackDriver, ack_text, message_text
 
 PING = "<!channel>"
@@ -22,6 +23,18 @@ STAGE = "<!subteam^S0SALES> Won"
 # What must never reach Slack from data: a broadcast, a live link or mention, a bare broadcast word.
 _LIVE_SEQUENCE = re.compile(r"<(?!@U[A-Z0-9]+>|#C[A-Z0-9]+(?:\|[\w-]+)?>)")  # only the bot's own mentions
 _BARE_BROADCAST = re.compile(r"[@＠](?:channel|here|everyone)\b", re.IGNORECASE)
+# What Slack turns into a link by itself in posted text: a scheme://, www., an address, a name.tld (the bot
+# writes no address of its own, so any of these came from data).
+AUTOLINK = re.compile(r"(?:(?<![^\W_])[^\W\d_][\w+.-]*:[/\\]{2}|(?<![^\W_])www\.\w|[\w.+-]+@[\w-]+\.[^\W\d_]{2}"
+                      r"|[\w-]\.(?:com|net|org|io|zip|mov|example|co|cn|app|dev)\b)", re.IGNORECASE)
+BARE_URLS = ["http://evil.example/win?x=1", "HTTPS://evil.com/a", "www.evil.com", "eve@evil.zip", "evil.mov",
+             "slack://open?team=T1", "ftp:\\\\evil.net"]
+BARE = " ".join(BARE_URLS)
+
+
+def readable(text: str) -> str:
+    """What a reader sees: the invisible word joiners that keep addresses from linking take no space."""
+    return text.replace(JOINER, "")
 
 
 def visible_texts(node: Any, out: list[str]) -> list[str]:
@@ -60,6 +73,7 @@ def assert_nothing_live(texts: list[str]) -> None:
         assert "UVICTIM>" not in text or "&lt;@UVICTIM&gt;" in text, text
         assert not _LIVE_SEQUENCE.search(text), text
         assert not _BARE_BROADCAST.search(text), text
+        assert not AUTOLINK.search(text), text
 
 
 def _seed(slack: SlackDriver) -> None:
@@ -100,14 +114,14 @@ def test_kpi_views_digest_feedback_home_and_admin_post_no_live_data(slack: Slack
     ):
         acks.append(slack.command("/kpi", text))
     by_account = message_text(slack.responses()[1])
-    assert "Acme &lt;http://evil.example/win|https://salesforce.com/opportunity/123&gt;" in by_account
+    assert "Acme &lt;http://evil.example/win|https://salesforce.com/opportunity/123&gt;" in readable(by_account)
     value = slack.responses()[0]["blocks"][0]["accessory"]["value"]
     slack.click("kpi_share", value)
     shared = slack.responses()[-1]
     assert shared["response_type"] == "in_channel" and "Shared by <@UMANAGER>" in message_text(shared)
     assert "&lt;!channel&gt; Eve @\u2060everyone" in message_text(shared)
     acks.append(slack.command("/digest", "preview"))
-    acks.append(slack.command("/feedback", f'"{ACCOUNT}" 1 {HOSTILE} {LINK}'))
+    acks.append(slack.command("/feedback", f'"{ACCOUNT}" 1 {HOSTILE} {LINK} {BARE}'))
     acks.append(slack.command("/feedback", "summary this month"))
     acks.append(slack.command("/salesbot", "unlinked"))
     acks.append(slack.command("/salesbot", f'link "{OWNER}" <@UMANAGER>'))
@@ -116,7 +130,8 @@ def test_kpi_views_digest_feedback_home_and_admin_post_no_live_data(slack: Slack
     acks.append(slack.command("/target", "x" * 100_000))
     slack.event({"type": "app_home_opened", "user": "UMANAGER", "tab": "home", "channel": "DMANAGER"})
     texts = posted_texts(slack, acks)
-    assert any("Eve" in t for t in texts) and any("evil.example" in t for t in texts)  # shown, not live
+    assert any("Eve" in t for t in texts) and any("evil.example" in readable(t) for t in texts)  # shown, not live
+    assert any(BARE in readable(t) for t in texts)  # the bare addresses read as typed, in the feedback alert
     assert len(slack.fake.uploads()) >= 3  # the exports' comments are checked too
     assert_nothing_live(texts)
     assert max(len(t) for t in texts) < 5_000  # a 100k-character command is not echoed back whole
@@ -140,7 +155,8 @@ def test_check_in_answers_reach_the_manager_and_channel_escaped(slack: SlackDriv
     friday = date(2026, 11, 27)
     at = datetime.combine(friday, time(16, 5), tzinfo=ZoneInfo("UTC")).astimezone(UTC)
     assert slack.tick(at).sent >= 1
-    for answer in (f"{PING} closed it, see {LINK}", f"{VICTIM} @channel blocked", "skip", f"<!everyone> {LINK}", "4"):
+    for answer in (f"{PING} closed it, see {LINK} {BARE}", f"{VICTIM} @channel blocked", "skip", f"<!everyone> {LINK}",
+                   "4"):
         slack.dm(answer, user="UALICE")
     slack.tick(at + timedelta(minutes=5))
     slack.tick(at + timedelta(hours=72, minutes=5))
@@ -148,15 +164,16 @@ def test_check_in_answers_reach_the_manager_and_channel_escaped(slack: SlackDriv
     slack.command("/checkin", "brief <@UALICE>")
     texts = posted_texts(slack)
     to_manager = [t for t in texts if "closed it" in t]
-    assert to_manager and any("&lt;http://evil.example/win|" in t for t in to_manager)
+    assert to_manager and any("&lt;http://evil.example/win|" in readable(t) for t in to_manager)
+    assert any(BARE in readable(t) for t in to_manager)  # readable as typed, and (below) nothing links
     posts = slack.fake.calls_to("chat.postMessage")
     channel = [message_text(c.args) for c in posts if c.args.get("channel") == "CSALES"]
     assert channel, "the round summary goes to the channel"
     assert_nothing_live(texts)
 
 
-COMMAND_PIECES = ["<!channel>", "<!here>", "<!everyone>", "<http://evil.example|https://crm.example/1>", "@here",
-                  "@channel", "&", "<", ">", "revenue", "by account", "this month", "set", "list", "summary",
+COMMAND_PIECES = [*BARE_URLS, "<!channel>", "<!here>", "<!everyone>", "<http://evil.example|https://crm.example/1>",
+                  "@here", "@channel", "&", "<", ">", "revenue", "by account", "this month", "set", "list", "summary",
                   "schedule", "preview", "1", "Acme", "张三", "\u202e", "x" * 300]
 
 

@@ -15,9 +15,9 @@ from reports import feedback_analysis as fa
 from reports.kpi_engine import BreakdownRow, Comparison, KpiValue
 from reports.mrkdwn import capped, escape, plain
 from reports.periods import Period
-from tests.handlers.test_untrusted_text import assert_nothing_live
+from tests.handlers.test_untrusted_text import AUTOLINK, BARE_URLS, assert_nothing_live, readable
 
-PIECES = ["<!channel>", "<!here>", "<!everyone>", "<@UVICTIM>", "<#CSECRET>", "<http://evil.example|ok>",
+PIECES = [*BARE_URLS, "<!channel>", "<!here>", "<!everyone>", "<@UVICTIM>", "<#CSECRET>", "<http://evil.example|ok>",
           "@channel", "＠here", "@everyone", "&", "&lt;", "<", ">", "|", "*", "\u202e", "张三", " "]
 hostile = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), min_size=1, max_size=6).map("".join)
 MONEY = KpiValue("revenue", 500_000, "money")
@@ -32,11 +32,20 @@ def _texts(message: dict) -> list[str]:
 
 
 def test_escape_follows_slacks_rules_and_keeps_the_words() -> None:
-    assert escape("<!channel> & <http://x|y>") == "&lt;!channel&gt; &amp; &lt;http://x|y&gt;"
+    assert escape("<!channel> & <http://x|y>") == "&lt;!channel&gt; &amp; &lt;http:\u2060//x|y&gt;"
     assert escape("@here @Channel ＠everyone") == "@\u2060here @\u2060Channel ＠\u2060everyone"
-    assert escape("a@heret.com") == "a@heret.com"  # only the broadcast words
+    assert escape("a@heret.com") == "a@heret.\u2060com"  # not a broadcast word; an address, kept from linking
     assert plain(escape("<a> & b")) == "<a> & b"
     assert capped("x" * 100_000) == "x" * 199 + "…" and capped("short") == "short"
+
+
+def test_bare_addresses_read_as_typed_and_never_link() -> None:
+    for url in BARE_URLS:
+        assert AUTOLINK.search(url), url  # the detector sees each one raw
+        shown = escape(f"see {url} now")
+        assert not AUTOLINK.search(shown), shown
+        assert readable(shown) == f"see {url} now" and plain(shown) == f"see {url} now"
+    assert escape("3.5% of $1,234.56, e.g. v2.0") == "3.5% of $1,234.56, e.g. v2.0"  # numbers untouched
 
 
 @QUICK
