@@ -126,6 +126,11 @@ class LocalSlack:
         """Answer every n-th call of `method` with `fault` ('*' counts all methods)."""
         self.fault_every[method] = (n, fault)
 
+    def add_messages(self, channel: str, count: int, *, user: str = "UOTHER", text: str = "chatter") -> None:
+        """`count` messages by a person in `channel`, newer than everything in it (a busy channel)."""
+        for i in range(count):
+            self._store(channel, f"{time.time():.6f}", {"text": f"{text} {i}", "user": user})
+
     def new_response_url(self) -> str:
         return f"{self.url}response/{next(self._seq)}"
 

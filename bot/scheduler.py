@@ -296,7 +296,7 @@ class Scheduler:
         """Send once (looking first when an earlier attempt may have gone out) and record the outcome."""
         backoff = timedelta(seconds=BACKOFF_BASE * 2 ** (claimed.attempts - 1))
         client = DeliveryClient(self.client, delivery_key(item.kind, item.schedule_id, item.occurrence, item.recipient),
-                                look_first=claimed.attempts > 1)
+                                look_first=claimed.attempts > 1, since=claimed.first_attempt_at)
         try:
             source.deliver(item, client, self.deps)  # type: ignore[arg-type]
         except SlackApiError as exc:

@@ -33,6 +33,14 @@ def now() -> datetime:
     return datetime.now(UTC) + _offset
 
 
+def wall() -> datetime:
+    """The machine's real time (UTC), never moved by set_now or SALESBOT_NOW.
+
+    Only for comparing with timestamps that other systems write on their own real clocks (a Slack message's
+    `ts`: where a post whose answer was lost is looked for); schedules, periods and row dates use now()."""
+    return datetime.now(UTC)
+
+
 def zone(name: str | None) -> ZoneInfo:
     """The named IANA zone, UTC when the name is empty or unknown (a Slack profile can carry anything)."""
     try:

@@ -10,11 +10,12 @@ sent; not found, it is sent (handlers/delivery_client.py).
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from db import clock
 from db.models import Delivery
 
 MAX_ATTEMPTS = 6
@@ -97,7 +98,8 @@ def claim(
         .where(
             key, Delivery.status == "pending", or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
         )
-        .values(status="sending", claimed_until=now + lease, attempts=Delivery.attempts + 1)
+        .values(status="sending", claimed_until=now + lease, attempts=Delivery.attempts + 1,
+                first_attempt_at=func.coalesce(Delivery.first_attempt_at, clock.wall()))
     ).rowcount
     session.commit()
     if taken != 1:

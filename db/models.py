@@ -339,6 +339,9 @@ class Delivery(SQLModel, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = _ts()
     claimed_until: datetime | None = _ts()
+    # When the first attempt began, on the real clock (db/clock.wall): a later attempt reads the channel from
+    # then on (Slack's `oldest`), so no number of newer messages can hide a post whose answer was lost.
+    first_attempt_at: datetime | None = _ts()
     last_error: str | None = None
     created_at: datetime = _created()
     sent_at: datetime | None = _ts()

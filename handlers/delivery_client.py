@@ -11,12 +11,18 @@ and, if the message is there, returns it instead of posting.
 A delivery may post several messages (a thread head and its reply): each carries the key and its position,
 so a retry skips exactly those that went out.
 
+The look is exact: it reads the channel (or thread) from the moment the first attempt began
+(`conversations.history`/`.replies` with `oldest` = that moment less LOOK_SKEW for the difference between this
+machine's clock and Slack's), every page to the end by cursor. However busy the channel was since, the post is
+found if it is there; the cost is one page per 200 messages posted since the first attempt.
+
 `AMBIGUOUS` are the errors after which nobody knows whether Slack acted: the delivery goes back to the
 ledger as pending, and the next attempt looks before it posts.
 """
 
 import hashlib
 import logging
+from datetime import UTC, datetime, timedelta
 from http.client import HTTPException
 from pathlib import PurePosixPath
 from typing import Any
@@ -26,7 +32,8 @@ from slack_sdk import WebClient
 log = logging.getLogger("salesbot.delivery")
 EVENT_TYPE = "salesbot_delivery"
 AMBIGUOUS = (TimeoutError, ConnectionError, HTTPException, OSError)  # OSError covers urllib's URLError
-LOOK_PAGES = 10  # newest 2,000 messages of the channel: a retry comes minutes after the lost answer
+LOOK_SKEW = timedelta(minutes=5)  # this machine's clock may run ahead of Slack's: read a little earlier
+LOOK_PAGES_UNBOUNDED = 10  # a caller that does not know when it began: the newest 2,000 messages only
 
 
 def delivery_key(kind: str, schedule_id: int, occurrence: Any, recipient: str) -> str:
@@ -48,10 +55,12 @@ def _marked_name(filename: str, tag: str) -> str:
 class DeliveryClient:
     """The scheduler's WebClient for one delivery attempt (every other method passes through unchanged)."""
 
-    def __init__(self, client: WebClient, key: str, *, look_first: bool) -> None:
+    def __init__(self, client: WebClient, key: str, *, look_first: bool, since: datetime | None = None) -> None:
+        """`since`: when the first attempt began (real clock, db/clock.wall); the look reads from then on."""
         self._client = client
         self.key = key
         self.look_first = look_first
+        self.since = since if since is None or since.tzinfo else since.replace(tzinfo=UTC)
         self._posts = 0
         self.found: list[str] = []  # marks of messages found already in Slack (not posted again)
 
@@ -101,9 +110,15 @@ class DeliveryClient:
         return channel
 
     def _find(self, channel: str, thread_ts: str | None, match: Any) -> dict[str, Any] | None:
+        """The first message `match` accepts, reading every message since the first attempt (page by page)."""
         cursor = None
-        for _ in range(LOOK_PAGES):
-            args: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": True}
+        base: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": True}
+        if self.since is not None:
+            base["oldest"] = f"{(self.since - LOOK_SKEW).timestamp():.6f}"
+        pages = 0
+        while self.since is not None or pages < LOOK_PAGES_UNBOUNDED:
+            pages += 1
+            args = dict(base)
             if cursor:
                 args["cursor"] = cursor
             if thread_ts:

@@ -407,7 +407,8 @@ def send_alerts(feedback_id: int, *, client: Any, deps: Deps, now: datetime) -> 
                 continue  # already sent (or being sent) by another request, instance or tick
             key = delivery_key(ALERT_KIND, due.schedule_id, due.occurrence, uid)
             try:
-                source.deliver(due, DeliveryClient(client, key, look_first=claimed.attempts > 1), deps)
+                source.deliver(due, DeliveryClient(client, key, look_first=claimed.attempts > 1,
+                                                 since=claimed.first_attempt_at), deps)
             except AMBIGUOUS as exc:  # Slack may have posted it: the next tick looks before sending again
                 deliveries.retry_later(session, claimed, now=now, delay=timedelta(seconds=30),
                                        error=f"no answer from Slack: {exc!r}")

@@ -114,3 +114,21 @@ def test_a_checkin_schedule_sent_twice_by_the_manager_is_made_once(slack: SlackD
     assert "You sent the same /checkin schedule" in slack.last_response_text()
     with Session(slack.deps.engine) as session:
         assert len(session.exec(select(CheckinSchedule)).all()) == 1
+
+
+@pytest.mark.parametrize("fault", ["drop", "hang"])
+def test_a_lost_post_is_found_behind_thousands_of_newer_messages(quick_slack: SlackDriver, fault: str) -> None:
+    """The look before a retry reads everything since the first attempt: 2,500 newer messages (more than the
+    2,000 the look used to read) cannot hide the digest, so it is not posted again."""
+    slack = quick_slack
+    _digest_due_with(slack, "files.completeUploadExternal", fault)
+    assert slack.tick(AT).retrying == 1 and len(slack.fake.posted("C0SALES")) == 1  # posted; the answer lost
+    slack.fake.add_messages("C0SALES", 2_500)
+    assert slack.tick(AT + timedelta(minutes=5)).sent == 1
+    digests = [m for m in slack.fake.posted("C0SALES") if m.get("files")]
+    assert len(digests) == 1 and len(slack.fake.posted("C0SALES")) == 2_501
+    looks = slack.fake.calls_to("conversations.history")
+    assert len(looks) >= 13  # every page of the 2,500, not the newest 2,000
+    assert all(float(c.args["oldest"]) <= float(digests[0]["ts"]) for c in looks)
+    with Session(slack.deps.engine) as session:
+        assert [r.status for r in session.exec(select(Delivery))] == ["sent"]
