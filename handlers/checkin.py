@@ -30,6 +30,7 @@ from handlers import direct_messages
 from handlers.blocks import context as context_block
 from handlers.blocks import section
 from handlers.context import Deps, asker_of, deps_of
+from handlers.delivery_client import UNSURE, call_once
 from handlers.jobs import DueDelivery, PermanentFailure
 from handlers.people import prepare_people
 from handlers.replies import managers_only, not_understood, person_unclear, repeated
@@ -78,6 +79,19 @@ add_catalog(
             "zh": "每次一对一前 {minutes} 分钟给你发送简报。",
         },
         "checkin.what_schedule": {"en": "schedule check-ins", "zh": "安排签到"},
+        "checkin.setup_refused": {
+            "en": "Slack could not open the check-in setup form (`{error}`); nothing was saved. Type `/checkin setup` "
+                  "again, or schedule in one line: `/checkin schedule @rep weekly on friday at 16:00`.",
+            "zh": "Slack 无法打开签到设置表单（`{error}`），没有保存任何内容。请再输入 `/checkin setup`，"
+                  "或用一行安排：`/checkin schedule @rep weekly on friday at 16:00`。",
+        },
+        "checkin.setup_unsure": {
+            "en": "Slack did not confirm that the check-in setup form opened. If you do not see it, type "
+                  "`/checkin setup` again (nothing is saved until you submit the form), or schedule in one line: "
+                  "`/checkin schedule @rep weekly on friday at 16:00`.",
+            "zh": "Slack 未确认签到设置表单已打开。如果没有看到，请再输入 `/checkin setup`"
+                  "（提交表单前不会保存任何内容），或用一行安排：`/checkin schedule @rep weekly on friday at 16:00`。",
+        },
         "checkin.what_brief": {"en": "read briefs", "zh": "查看简报"},
         "checkin.list.none": {
             "en": "You have no check-in schedules. Try `/checkin schedule @alice weekly on friday at 16:00`.",
@@ -425,7 +439,13 @@ def cmd_setup(rest: str, *, body: dict[str, Any], respond: Any, client: Any, ask
     if not asker.is_manager:
         respond(blocks=managers_only(t("checkin.what_schedule", asker.language), asker.language))
         return
-    client.views_open(trigger_id=body.get("trigger_id"), view=views.setup(language=asker.language))
+    opened = call_once("the check-in setup form", lambda: client.views_open(
+        trigger_id=body.get("trigger_id"), view=views.setup(language=asker.language)))
+    if opened.status == UNSURE:
+        respond(text=t("checkin.setup_unsure", asker.language), response_type="ephemeral")
+    elif not opened.done:
+        respond(text=t("checkin.setup_refused", asker.language, error=mrkdwn.escape(opened.error)),
+                response_type="ephemeral")
 
 
 def cmd_list(rest: str, *, respond: Any, asker: Any, deps: Deps, **_: Any) -> None:

@@ -18,16 +18,27 @@ found if it is there; the cost is one page per 200 messages posted since the fir
 
 `AMBIGUOUS` are the errors after which nobody knows whether Slack acted: the delivery goes back to the
 ledger as pending, and the next attempt looks before it posts.
+
+Calls made for a request rather than the scheduler (opening a modal, publishing the Home tab, the /kpi
+export's file) have no ledger to go back to: `call_once` makes one call and says what became of it (done,
+refused by Slack, or unsure) without raising or logging a traceback, so the handler can tell the user in
+words; `upload_once` uploads a file with the same key-in-the-file-name mark, tries once more only when
+Slack said no (nothing was shared), and after an unanswered upload looks in the channel instead of
+uploading blind.
 """
 
 import hashlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.client import HTTPException
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.error import HTTPError
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 log = logging.getLogger("salesbot.delivery")
 EVENT_TYPE = "salesbot_delivery"
@@ -83,6 +94,11 @@ class DeliveryClient:
                 log.info("%s is already in %s (ts %s): not posted again", mark, channel, found["ts"])
                 return {"ok": True, "channel": channel, "ts": found["ts"], "message": found}
         return self._client.chat_postMessage(**kwargs)
+
+    def find_upload(self, channel: str, thread_ts: str | None = None) -> dict[str, Any] | None:
+        """The message carrying this delivery's next upload, if it is in `channel` already (nothing is sent)."""
+        tag = file_mark(self._next_mark())
+        return self._find(self._channel(channel), thread_ts, lambda m: _has_file_tag(m, tag))
 
     def files_upload_v2(self, **kwargs: Any) -> Any:
         mark = self._next_mark()
@@ -144,3 +160,62 @@ def _metadata_key(message: dict[str, Any]) -> str | None:
 def _has_file_tag(message: dict[str, Any], tag: str) -> bool:
     return any(f".{tag}." in str(f.get("name") or "") or str(f.get("name") or "").endswith(f".{tag}")
                for f in message.get("files") or [])
+
+
+DONE, REFUSED, UNSURE = "done", "refused", "unsure"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a Web API call made for a request: done, refused (Slack answered no: nothing happened)
+    or unsure (no answer: Slack may have acted)."""
+
+    status: str
+    error: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status == DONE
+
+
+def call_once(what: str, call: Callable[[], Any]) -> Outcome:
+    """Make one Web API call for a request; never raises, logs one warning line (no traceback) when it fails."""
+    try:
+        call()
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or exc.response.status_code)
+        log.warning("%s: Slack refused (%s)", what, error)
+        return Outcome(REFUSED, error)
+    except SlackRequestError as exc:  # an upload Slack answered with an HTTP error: nothing was shared
+        log.warning("%s: Slack refused the request (%s)", what, str(exc)[:200])
+        return Outcome(REFUSED, "upload_failed")
+    except HTTPError as exc:  # the file upload URL answered 429/5xx (urllib raises it): Slack did not take it
+        log.warning("%s: Slack answered HTTP %s", what, exc.code)
+        return Outcome(REFUSED, f"HTTP {exc.code}")
+    except AMBIGUOUS as exc:
+        log.warning("%s: no answer from Slack (%s); it may have been done", what, type(exc).__name__)
+        return Outcome(UNSURE)
+    return Outcome(DONE)
+
+
+def upload_once(client: WebClient, key: str, *, since: datetime, what: str, **upload: Any) -> Outcome:
+    """`files_upload_v2(**upload)` (with `channel`) for a request, never shared twice.
+
+    Refused (Slack answered: nothing was shared) → one more try, looking first. Unsure (no answer: Slack may
+    have shared it) → look in the channel and never upload blind: found is done, not found stays unsure."""
+    def attempt(look_first: bool) -> Outcome:
+        marked = DeliveryClient(client, key, look_first=look_first, since=since)
+        return call_once(what, lambda: marked.files_upload_v2(**upload))
+
+    first = attempt(look_first=False)
+    if first.status == REFUSED:
+        return attempt(look_first=True)
+    if first.status == UNSURE:
+        found: list[Any] = []
+        looker = DeliveryClient(client, key, look_first=True, since=since)
+        looked = call_once(f"{what} (looking)", lambda: found.append(
+            looker.find_upload(str(upload["channel"]), upload.get("thread_ts"))))
+        if looked.done and found and found[0] is not None:
+            log.info("%s: it is in %s after all", what, upload["channel"])
+            return Outcome(DONE)
+    return first

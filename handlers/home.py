@@ -10,6 +10,7 @@ from handlers.blocks import context as context_block
 from handlers.blocks import divider, header
 from handlers.checklist import checklist_blocks, status_of
 from handlers.context import asker_of, deps_of
+from handlers.delivery_client import call_once
 from handlers.help_text import help_blocks
 from handlers.kpi import build_answer, local_today
 from reports.i18n import add_catalog, t
@@ -56,7 +57,10 @@ def on_home_opened(event: dict[str, Any], client: Any, context: Any) -> None:
     if event.get("tab") not in (None, "home"):
         return
     asker = asker_of(context)
-    client.views_publish(user_id=asker.user_id, view={"type": "home", "blocks": home_blocks(asker, deps_of(context))})
+    view = {"type": "home", "blocks": home_blocks(asker, deps_of(context))}
+    # Publishing replaces the whole tab, so a retry (429, 5xx, a dropped connection) shows the same page once;
+    # when Slack does not answer at all the tab keeps its last page until it is opened again. Never a traceback.
+    call_once(f"the Home tab of {asker.user_id}", lambda: client.views_publish(user_id=asker.user_id, view=view))
 
 
 def register(app: Any) -> None:

@@ -8,6 +8,7 @@ so per-rep figures never land in a channel nobody chose.
 
 import json
 import logging
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -22,6 +23,7 @@ from handlers import kpi_views as views
 from handlers.blocks import context, section
 from handlers.checklist import checklist_message, status_of
 from handlers.context import Asker, Deps, asker_of, deps_of
+from handlers.delivery_client import UNSURE, call_once, upload_once
 from handlers.people import prepare_people
 from handlers.replies import managers_only, not_understood, person_unclear
 from reports import breakdown_compare as compare_rows
@@ -63,6 +65,17 @@ add_catalog(
         "kpi.did_you_mean": {"en": "Did you mean *{metric}*?", "zh": "你是想查 *{metric}* 吗？"},
         "kpi.what_others": {"en": "see another rep's figures", "zh": "查看其他销售的数据"},
         "kpi.what_ranking": {"en": "see figures per rep or the leaderboard", "zh": "查看按销售的数据或排行榜"},
+        "kpi.file_unsure": {
+            "en": ":hourglass: Slack did not confirm that *{file}* reached your DM with me. It may still appear "
+                  "there: look before asking again.",
+            "zh": ":hourglass: Slack 未确认 *{file}* 已发到你与我的私信，它可能稍后出现：请先查看私信再重新查询。",
+        },
+        "kpi.file_refused": {
+            "en": ":warning: I could not put *{file}* in your DM (Slack answered `{error}`); nothing was sent. "
+                  "Ask again with the same words to get it.",
+            "zh": ":warning: 无法把 *{file}* 发到你的私信（Slack 返回 `{error}`），没有发送任何文件。"
+                  "用同样的话再问一次即可获得。",
+        },
         "kpi.failed": {
             "en": "Sorry, I could not compute that. The error was logged; please try again.",
             "zh": "抱歉，计算失败，错误已记录，请重试。",
@@ -149,19 +162,32 @@ def _answer(text: str, today: date, asker: Asker, deps: Deps, respond: Respond, 
         return
     message = answer.message if share else views.shared(answer.message, asker.user_id, asker.language)
     if answer.uploads and share:
-        _send_files(client, asker, answer.uploads)
+        notes = _send_files(client, asker, answer.uploads)
+        if notes:
+            message = {**message, "blocks": [*message.get("blocks", []), *(context(n) for n in notes)]}
     respond(**{"response_type": "ephemeral", **message})
 
 
-def _send_files(client: Any, asker: Asker, uploads: list[tuple[str, bytes, str]]) -> None:
-    try:
-        channel = client.conversations_open(users=asker.user_id)["channel"]["id"]
-        for filename, content, title in uploads:
-            client.files_upload_v2(
-                channel=channel, file=content, filename=filename, title=mrkdwn.plain(title), initial_comment=title
-            )
-    except Exception:
-        log.exception("could not send KPI files to %s", asker.user_id)
+def _send_files(client: Any, asker: Asker, uploads: list[tuple[str, bytes, str]]) -> list[str]:
+    """Put the chart/CSV in the asker's DM, each at most once (upload_once); what to tell them if one did not
+    arrive or may not have."""
+    lang, notes = asker.language, []
+    opened: list[str] = []
+    outcome = call_once("kpi files: opening the DM", lambda: opened.append(
+        client.conversations_open(users=asker.user_id)["channel"]["id"]))
+    for filename, content, title in uploads:
+        shown = mrkdwn.escape(filename)
+        if not outcome.done:  # no DM to put them in: Slack was asked nothing else
+            notes.append(t("kpi.file_refused", lang, file=shown, error=outcome.error or "no answer"))
+            continue
+        key = f"kpi:{asker.user_id}:{secrets.token_hex(6)}"
+        sent = upload_once(client, key, since=clock.wall(), what=f"kpi file {filename}", channel=opened[0],
+                           file=content, filename=filename, title=mrkdwn.plain(title), initial_comment=title)
+        if sent.status == UNSURE:
+            notes.append(t("kpi.file_unsure", lang, file=shown))
+        elif not sent.done:
+            notes.append(t("kpi.file_refused", lang, file=shown, error=mrkdwn.escape(sent.error)))
+    return notes
 
 
 def help_message(language: str) -> dict[str, Any]:

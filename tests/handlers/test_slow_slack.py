@@ -7,6 +7,7 @@ What the user would notice is asserted: the messages that exist in Slack (`fake.
 reached the response_url (`fake.delivered`), the rows stored.
 """
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -132,3 +133,89 @@ def test_a_lost_post_is_found_behind_thousands_of_newer_messages(quick_slack: Sl
     assert all(float(c.args["oldest"]) <= float(digests[0]["ts"]) for c in looks)
     with Session(slack.deps.engine) as session:
         assert [r.status for r in session.exec(select(Delivery))] == ["sent"]
+
+
+def _csv_shares(slack: SlackDriver) -> list[dict]:
+    return [m for m in slack.fake.posted() if any(str(f.get("name")).endswith(".csv") for f in m.get("files") or [])]
+
+
+def _no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.exc_info], caplog.text[-2000:]
+
+
+@pytest.mark.parametrize("method", ["files.completeUploadExternal", "upload"])
+@pytest.mark.parametrize("fault", FAULTS, ids=list(FAULTS))
+def test_a_kpi_export_reaches_the_dm_at_most_once_and_the_answer_says_when_it_may_not_have(
+    quick_slack: SlackDriver, caplog: pytest.LogCaptureFixture, fault: str, method: str
+) -> None:
+    slack = quick_slack
+    seed_digest(slack.deps.engine)
+    slack.fake.fail_next(method, FAULTS[fault])
+    slack.command("/kpi", "revenue by rep this month export")
+    reply = slack.last_response_text()
+    assert "Revenue" in reply and "try again" not in reply.lower()  # the answer itself always comes
+    _no_traceback(caplog)
+    shares = _csv_shares(slack)
+    if method == "upload" and FAULTS[fault].acted:  # the file never got shared, and nobody can know that
+        assert shares == [] and "Slack did not confirm" in reply and "look before asking again" in reply
+    else:  # refused, then sent; or shared though the answer was lost (found by looking, not sent again)
+        assert len(shares) == 1 and "Slack did not confirm" not in reply and "could not put" not in reply
+        assert len(slack.fake.delivered("files.completeUploadExternal")) == 1
+
+
+def test_a_kpi_export_slack_keeps_refusing_says_nothing_was_sent(
+    quick_slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack = quick_slack
+    seed_digest(slack.deps.engine)
+    slack.fake.fail_next("files.completeUploadExternal", *[Fault(error="internal_error")] * 2)
+    slack.command("/kpi", "revenue by rep this month export")
+    reply = slack.last_response_text()
+    assert "I could not put" in reply and "internal_error" in reply and "Ask again with the same words" in reply
+    assert _csv_shares(slack) == []
+    _no_traceback(caplog)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=list(FAULTS))
+def test_the_checkin_setup_form_opens_or_the_manager_is_told(
+    quick_slack: SlackDriver, caplog: pytest.LogCaptureFixture, fault: str
+) -> None:
+    slack = quick_slack
+    slack.fake.fail_next("views.open", FAULTS[fault])
+    slack.command("/checkin", "setup")
+    opened = slack.fake.delivered("views.open")
+    assert len(opened) == 1  # shown once: a retry only after Slack said no
+    answers = [message_text(r) for r in slack.responses()]
+    if FAULTS[fault].acted:
+        assert any("Slack did not confirm that the check-in setup form opened" in a for a in answers), answers
+    else:
+        assert answers == []  # it opened; nothing to say
+    _no_traceback(caplog)
+
+
+def test_the_checkin_setup_form_refused_by_slack_says_what_to_do(
+    quick_slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack = quick_slack
+    slack.fake.fail_next("views.open", Fault(error="expired_trigger_id"))
+    slack.command("/checkin", "setup")
+    answer = slack.last_response_text()
+    assert "could not open the check-in setup form" in answer and "expired_trigger_id" in answer
+    assert "/checkin schedule @rep weekly on friday at 16:00" in answer
+    _no_traceback(caplog)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=list(FAULTS))
+def test_the_home_tab_shows_one_page_whatever_slack_does(
+    quick_slack: SlackDriver, caplog: pytest.LogCaptureFixture, fault: str
+) -> None:
+    slack = quick_slack
+    seed_digest(slack.deps.engine)
+    slack.fake.fail_next("views.publish", FAULTS[fault])
+    slack.event({"type": "app_home_opened", "user": "UMANAGER", "tab": "home", "channel": "DMANAGER"})
+    published = slack.fake.delivered("views.publish")
+    assert 1 <= len(published) <= 2  # a dropped answer is published again: the same page replaces itself
+    views = [c.args["view"] if isinstance(c.args["view"], dict) else json.loads(c.args["view"]) for c in published]
+    pages = {message_text({"blocks": v["blocks"]}) for v in views}
+    assert len(pages) == 1 and "Your numbers" in pages.pop()
+    _no_traceback(caplog)
