@@ -9,9 +9,10 @@ broadcast (in case a message is posted with `link_names`): a word joiner (U+2060
 Bare addresses are a link too: Slack turns `http://evil.example/win`, `www.evil.com`, `evil.zip` or
 `eve@evil.com` in posted text into something clickable by itself. So an invisible word joiner (U+2060) also goes
 after the colon of a `scheme://` and after every dot that is followed by a letter (where a domain name ends:
-`evil.⁠com`): no scheme or domain a linkifier recognises is left, and the text still reads exactly as typed
-(the joiner has no width). Chosen over wrapping in inline code, which would change how the text looks, break
-on a backtick in the data, and is no guarantee (Slack links URLs inside code too); and over a look-alike dot
+`evil.⁠com`), except before a file type that is no domain ending (`deals.csv`): no scheme or domain a
+linkifier recognises is left, and the text still reads exactly as typed (the joiner has no width).
+Chosen over wrapping in inline code, which would change how the text looks, break on a backtick in the
+data, and is no guarantee (Slack links URLs inside code too); and over a look-alike dot
 (`․`), which would change what a reader copies. Numbers (`3.5`, `$1,234.56`) are untouched.
 
 Mentions the bot builds itself (`<@U…>` from a Slack user id, `<#C…>`) are written around escaped text,
@@ -25,7 +26,10 @@ __all__ = ["escape", "capped", "plain", "JOINER"]
 JOINER = "\u2060"  # WORD JOINER: invisible, no width, and no linkifier reads it as part of an address
 _BROADCAST = re.compile(r"([@＠])(channel|here|everyone)\b", re.IGNORECASE)
 _SCHEME = re.compile(r"(?<![^\W_])([^\W\d_][\w+.-]*:)(?=[/\\]{2})")  # http:// https:// ftp:// slack://
-_DOMAIN_DOT = re.compile(r"(?<=\w)([.。．｡])(?=[^\W\d_]{2})")  # evil.com, www.x, a@b.zip (not 3.5)
+# A dot between a word and a letter (evil.com, www.x, a@b.zip; not 3.5), unless what follows is a file type
+# that is no top-level domain (deals.csv, sheet1.xml stay as they are: no linkifier takes them for an address).
+_FILE_TYPES = r"(?:csv|tsv|xlsx?|xml|json|txt|pdf|png|jpe?g|gif|svg|docx?|pptx?)(?![\w.])"
+_DOMAIN_DOT = re.compile(rf"(?<=\w)([.。．｡])(?=[^\W\d_])(?!{_FILE_TYPES})", re.IGNORECASE)
 
 
 def escape(text: object) -> str:

@@ -45,7 +45,9 @@ def test_bare_addresses_read_as_typed_and_never_link() -> None:
         shown = escape(f"see {url} now")
         assert not AUTOLINK.search(shown), shown
         assert readable(shown) == f"see {url} now" and plain(shown) == f"see {url} now"
-    assert escape("3.5% of $1,234.56, e.g. v2.0") == "3.5% of $1,234.56, e.g. v2.0"  # numbers untouched
+    assert escape("3.5% of $1,234.56, v2.0") == "3.5% of $1,234.56, v2.0"  # numbers untouched
+    assert escape("deals.csv sheet1.xml 汇率.CSV") == "deals.csv sheet1.xml 汇率.CSV"  # file types are no address
+    assert escape("deals.csv.com www.e") == "deals.\u2060csv.\u2060com www.\u2060e"
 
 
 @QUICK
