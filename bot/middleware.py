@@ -178,8 +178,11 @@ def make_attach_asker(deps: Deps, background: Executor | None = None) -> Callabl
             context["asker_pending"] = PendingProfile(
                 profile, lambda: resolve_asker(deps, client, team_id=team_id, user_id=user_id, text=text)[0])
         result = next()
-        if adoption is not None:
-            tell_adoption(adoption, context["asker"], context, client)
+        if adoption is not None:  # it waits on Slack: after the ack, never before it
+            if background is not None:
+                background.submit(tell_adoption, adoption, context["asker"], context, client)
+            else:
+                tell_adoption(adoption, context["asker"], context, client)
         return result
 
     return attach_asker

@@ -41,6 +41,9 @@ class Workspace(SQLModel, table=True):
     currency: str = Field(default="USD", max_length=3)
     fiscal_year_start_month: int = Field(default=1)
     directory_synced_at: datetime | None = _ts()  # the last full read of Slack's users.list
+    # Rows taken over from the local workspace ({table: count}) until the first reply says so (then NULL):
+    # stored, so whichever instance serves the first request tells it, once.
+    adoption_note: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     created_at: datetime = _created()
 
 

@@ -104,6 +104,19 @@ class Adoption:
         return self.moved.get(table, 0)
 
 
+def claim_adoption_note(engine: Engine, team_id: str) -> Adoption | None:
+    """The adoption still to be announced in `team_id`, taken by this caller only (a conditional update: of
+    several instances serving the workspace's first requests at once, one gets it); None when there is none."""
+    ws = Workspace.__table__
+    with engine.begin() as conn:
+        note = conn.execute(select(ws.c.adoption_note).where(ws.c.team_id == team_id)).scalar()
+        if note is None:
+            return None
+        taken = conn.execute(ws.update().where(ws.c.team_id == team_id, ws.c.adoption_note.is_not(None))
+                             .values(adoption_note=None)).rowcount
+    return Adoption(team_id, {str(k): int(v) for k, v in dict(note).items()}) if taken == 1 else None
+
+
 def adopt_local_workspace(engine: Engine, team_id: str, *, name: str = "") -> Adoption | None:
     """Give `team_id` every row of the local workspace, in one transaction; None when there is nothing to adopt.
 
@@ -133,6 +146,7 @@ def adopt_local_workspace(engine: Engine, team_id: str, *, name: str = "") -> Ad
                 moved = conn.execute(table.update().where(table.c.team_id == LOCAL_TEAM).values(team_id=team_id))
                 if moved.rowcount:
                     adoption.moved[table_name] = int(moved.rowcount)
+            conn.execute(ws.update().where(ws.c.team_id == team_id).values(adoption_note=dict(adoption.moved)))
     except IntegrityError:  # the workspace's row appeared meanwhile (another instance): it is not first
         log.info("workspace %s appeared while adopting the local workspace; nothing adopted", team_id)
         return None
