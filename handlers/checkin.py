@@ -786,7 +786,8 @@ def open_form(ack: Ack, body: dict[str, Any], client: Any, context: Any) -> None
     asker, deps = asker_of(context), deps_of(context)
     value = (body.get("actions") or [{}])[0].get("value") or "0"
     with Session(deps.engine) as session:
-        run = session.get(CheckinRun, int(value)) if value.isdigit() else None
+        run_id = _row_id(value)
+        run = session.get(CheckinRun, run_id) if run_id else None
         if run is None or run.member_id != asker.member_id or run.team_id != asker.team_id:
             client.chat_postMessage(channel=asker.user_id, text=t("checkin.dm.not_yours", asker.language))
             return
@@ -809,16 +810,23 @@ def open_form(ack: Ack, body: dict[str, Any], client: Any, context: Any) -> None
             questions=list(run.questions),  # type: ignore[arg-type]
             answers=answers,
         )
-    client.views_open(trigger_id=body.get("trigger_id"), view=view)
+    call_once("the check-in form", lambda: client.views_open(trigger_id=body.get("trigger_id"), view=view))
+
+
+def _row_id(text: object) -> int | None:
+    """A row id carried by a button or a modal (the bot wrote it; a forged request may carry anything): a
+    positive integer a database column can hold, else None."""
+    value = str(text or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) < 2**63 else None
 
 
 def submit_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any, context: Any) -> None:
     asker, deps = asker_of(context), deps_of(context)
     lang = asker.language
     now = _now()
-    run_id = int(view.get("private_metadata") or 0)
+    run_id = _row_id(view.get("private_metadata"))
     with Session(deps.engine, expire_on_commit=False) as session:
-        run = session.get(CheckinRun, run_id)
+        run = session.get(CheckinRun, run_id) if run_id else None
         if run is None or run.member_id != asker.member_id:
             ack(response_action="errors", errors={"q0": t("checkin.dm.not_yours", lang)})
             return

@@ -108,3 +108,22 @@ def test_digest_subscribe_acks_at_once_when_slack_hangs_and_still_answers(quick_
     assert "Subscribed <#C0SALES>" in slack.last_response_text()
     with Session(slack.deps.engine) as session:
         assert len(session.exec(select(DigestSubscription)).all()) == 1
+
+
+def test_a_forged_row_id_in_a_check_in_button_or_form_is_answered_not_crashed_on(
+    slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The probe of `salesbot serve`: a view submission whose private_metadata is not a run id ("abc", 10^20,
+    5,000 digits) was a 500 with a traceback (int() / SQLite overflow); so was a button value of 10^20."""
+    slack.fake.add_user("UALICE", "Alice")
+    for meta in ("abc", "99999999999999999999", "9" * 5000, "-1", "\u0661\u0662"):
+        response = slack.interact({
+            "type": "view_submission", "user": {"id": "UALICE", "team_id": slack.team_id},
+            "view": {"id": "V1", "type": "modal", "callback_id": "checkin_form_submit", "private_metadata": meta,
+                     "state": {"values": {}}},
+        })
+        assert response.status_code == 200, (meta, response.text[:200])
+        assert response.json()["response_action"] == "errors"  # "this check-in is not yours", in the form
+        slack.click("checkin_form", meta, user="UALICE")
+    assert len(slack.fake.posted("DALICE")) == 5  # each button press answered in the DM
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelno >= logging.ERROR]
