@@ -125,7 +125,14 @@ def _mention(member: Any) -> str:
     return f"<@{member.slack_user_id}>" if member.slack_user_id else mrkdwn.escape(member.display_name)
 
 
+SPLIT_LIMIT = 2_000  # no /salesbot verb is longer; shlex (pure Python) took ~2.5 s on 100k characters pre-ack
+
+
 def _split(text: str) -> list[str]:
+    """Words of the command, quotes honoured (`link "CRM name" @x`); a text too long for any verb is only
+    split on spaces (its answer is "not understood" either way)."""
+    if len(text) > SPLIT_LIMIT:
+        return text.split()
     try:
         return shlex.split(text.replace("“", '"').replace("”", '"'))
     except ValueError:

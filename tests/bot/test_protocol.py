@@ -127,3 +127,22 @@ def test_a_forged_row_id_in_a_check_in_button_or_form_is_answered_not_crashed_on
         slack.click("checkin_form", meta, user="UALICE")
     assert len(slack.fake.posted("DALICE")) == 5  # each button press answered in the DM
     assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_100k_character_salesbot_command_is_not_parsed_with_quotes_before_the_ack(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The probe of `salesbot serve`: a 100,000-character `/salesbot` line took 2.5-3 s to ack (shlex over all of
+    it, before the ack, twice); now a line longer than any verb is split on spaces only, and answered."""
+    import shlex
+
+    from handlers import admin
+
+    lengths: list[int] = []
+    real = shlex.split
+    monkeypatch.setattr(admin.shlex, "split", lambda text, *a, **k: lengths.append(len(text)) or real(text, *a, **k))
+    ack = slack.command("/salesbot", 'link "' + "x" * 100_000)
+    assert ack.status_code == 200 and "but not" in ack_text(ack) and "Try: `/salesbot help`" in ack_text(ack)
+    assert len(ack_text(ack)) < 5_000 and max(lengths, default=0) <= admin.SPLIT_LIMIT
+    slack.command("/salesbot", 'link "Darcel Schlecht" <@UMANAGER>')  # quotes still honoured where they matter
+    assert max(lengths) < 100
