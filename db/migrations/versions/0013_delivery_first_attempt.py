@@ -3,8 +3,8 @@
 Rows already attempted and not finished get their creation time: a retry reads from there, which is earlier
 than the attempt and so misses nothing.
 
-Revision ID: 0012_delivery_first_attempt
-Revises: 0011_processed_event_pruning
+Revision ID: 0013_delivery_first_attempt
+Revises: 0012_deal_rollup
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_delivery_first_attempt"
-down_revision: str | None = "0011_processed_event_pruning"
+revision: str = "0013_delivery_first_attempt"
+down_revision: str | None = "0012_deal_rollup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

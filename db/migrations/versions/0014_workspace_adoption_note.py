@@ -1,8 +1,8 @@
 """The adoption note ("this workspace now holds the data imported before Slack was connected") is stored
 with the workspace until the first reply says it, so any instance serving that reply can.
 
-Revision ID: 0013_workspace_adoption_note
-Revises: 0012_delivery_first_attempt
+Revision ID: 0014_workspace_adoption_note
+Revises: 0013_delivery_first_attempt
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_workspace_adoption_note"
-down_revision: str | None = "0012_delivery_first_attempt"
+revision: str = "0014_workspace_adoption_note"
+down_revision: str | None = "0013_delivery_first_attempt"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
