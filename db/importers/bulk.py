@@ -146,7 +146,7 @@ class SqliteDeals(DealWriter):
         # Said here, before counting changes: otherwise the trigger's delete would count as an updated deal.
         self.conn.exec_driver_sql("DELETE FROM dealdaystate WHERE team_id = ?", (self.team_id,))
         self.before = self._stored()
-        self.changes = self.raw.total_changes
+        self.changed = 0  # rows inserted or updated by the upserts (the connection's total_changes around them)
         self.rebuild: list[str] | None = None
         self.ids: dict[str, int] = {}
 
@@ -161,16 +161,17 @@ class SqliteDeals(DealWriter):
         if self.rebuild is None:  # first chunk: rebuild indexes when this import at least doubles the table
             table_rows = self.conn.exec_driver_sql("SELECT max(id) FROM deal").scalar() or 0
             self.rebuild = sqlite_bulk_start(self.conn, "deal", expected_rows if expected_rows > table_rows else 0)
-            self.changes = self.raw.total_changes
         ids = self.ids
         owner_id = [ids.get(o) for o in columns["owner"].tolist()]
         rows = zip(*[owner_id if c == "owner" else _values(columns[c]) for c in ROW], strict=True)
         constants = {"team_id": self.team_id, "source": self.source, "updated_at": self.stamp}
+        before = self.raw.total_changes
         with deadline(self.conn, self.at):
             upsert(self.conn, "deal", STORED, rows, total=len(owner_id), constants=constants)
+        self.changed += self.raw.total_changes - before
 
     def finish(self) -> tuple[int, int]:
-        changed = self.raw.total_changes - self.changes
+        changed = self.changed
         with deadline(self.conn, self.at):
             sqlite_bulk_end(self.conn, self.rebuild or [])
         inserted = self._stored() - self.before

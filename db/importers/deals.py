@@ -311,9 +311,9 @@ class DealChecks:
         """Stage mapping, currencies and the dates covered, for the summary."""
         self.stages.update(frame.groupby(["stage", "status"], sort=False).size().to_dict())
         self.currencies.update(frame["currency"].value_counts().to_dict())
-        dates = pd.concat([frame["created_in_file"].dropna(), frame["close_date"].dropna()])
-        if len(dates):
-            low, high = dates.min(), dates.max()
+        dates = [d for c in ("created_in_file", "close_date") for d in pd.unique(frame[c]) if isinstance(d, str)]
+        if dates:  # a chunk has few distinct dates: compared as ISO strings
+            low, high = min(dates), max(dates)
             self.first_date = low if self.first_date is None else min(self.first_date, low)
             self.last_date = high if self.last_date is None else max(self.last_date, high)
 

@@ -93,12 +93,13 @@ class Table:
 
 
 def open_table(data: "bytes | str | Path | Source", budget: Budget | None = None, *,
-               chunk_rows: int = CHUNK_ROWS) -> Table:
+               chunk_rows: int | None = None) -> Table:
     """Check a CSV/TSV or XLSX file within the budget's limits and start reading it; refuses (ImportRefused)
     what it cannot read. Row caps and unreadable rows further on are refused while iterating the chunks."""
     source = Source(data)
     budget = budget or Budget()
     limits = budget.limits
+    chunk_rows = chunk_rows or CHUNK_ROWS
     check_size(source.size, limits)
     if not any(block.strip() for block in source.blocks(65536)):
         raise ImportRefused("empty_file")
@@ -164,7 +165,8 @@ def read_table(data: "bytes | str | Path | Source", filename: str = "", budget: 
                header_only: bool = False) -> RawTable:
     """The whole file as one table (targets, rates, feedback: small files, within the whole-file caps)."""
     budget = budget or Budget()
-    table = open_table(data, Budget(budget.limits.whole_file(), budget.started))
+    table = open_table(data, Budget(budget.limits.whole_file(), budget.started),
+                       chunk_rows=1000 if header_only else CHUNK_ROWS)  # the header: a few rows parsed
     if header_only:
         table.chunks.close()  # type: ignore[attr-defined]
         return RawTable(pd.DataFrame(columns=table.columns, dtype=object), table.encoding)
