@@ -9,6 +9,7 @@ hashes of the ids seen (8 bytes a row), the date order, the owners, the summary'
 """
 
 import hashlib
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -352,15 +353,18 @@ def import_deals(
     started = time.perf_counter()
     result = ImportResult(kind="deals", filename=filename, team_id=team_id)
     budget = Budget(options.limits)
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
         try:
             source = Source(data)
-            digest = pool.submit(source.sha256)  # hashlib releases the GIL: on the other core meanwhile
+            digest = pool.submit(source.sha256, stop)  # hashlib releases the GIL: on the other core meanwhile
             _import(engine, source, result, options, progress, today or clock.today(), budget, digest.result)
         except ImportRefused as refusal:
             result.status, result.refusal = "refused", refusal
         except _Refused:
             pass
+        finally:
+            stop.set()
         if result.refused:
             result.inserted = result.updated = result.unchanged = 0
             result.owners_new = []

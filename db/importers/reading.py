@@ -18,6 +18,7 @@ import io
 import itertools
 import operator
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -67,10 +68,13 @@ class Source:
             while block := f.read(size):
                 yield block
 
-    def sha256(self) -> str:
-        """The file's digest (hashlib releases the GIL: another thread may compute it meanwhile)."""
+    def sha256(self, stop: "threading.Event | None" = None) -> str:
+        """The file's digest (hashlib releases the GIL: another thread may compute it meanwhile); "" when
+        `stop` is set first (the import was refused: no need to read the rest of a big file)."""
         digest = hashlib.sha256()
         for block in self.blocks():
+            if stop is not None and stop.is_set():
+                return ""
             digest.update(block)
         return digest.hexdigest()
 
