@@ -33,7 +33,6 @@ from db.models import Member, ProcessedEvent
 from handlers.context import Asker, Deps, PendingProfile
 from handlers.people import PEOPLE_EVENTS, fill_profile
 from reports.i18n import add_catalog, command_words, has_cjk, language_for, t
-from reports.kpi_people import known_values
 
 log = logging.getLogger("salesbot.requests")
 
@@ -237,23 +236,30 @@ def _resolve_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> tupl
                      display_name=member.display_name), created
 
 
-_NAMES_A_PRODUCT_OR_ACCOUNT = re.compile(r"product|account|customer|产品|客户", re.IGNORECASE)
 # Chinese words of the /kpi grammar itself: a line that still has one of them is written in Chinese, whatever the
-# names in it, so the scan of every product and account name (about 1 s on 1M deals, before the ack) is skipped.
+# names in it.
 _CHINESE_KEYWORD = re.compile(r"产品|客户|销售额|赢单率|上季度|本季度|上个?月|本月|本周|上周|今年|去年")
+# `product 小米`, `account 腾讯 科技`: the words with Chinese characters right after an English keyword that names a
+# product or an account are that name, not the command's words.
+_NAME_AFTER_ENGLISH_KEYWORD = re.compile(
+    r"\b(?:product|account|customer)s?\s+(\S*[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]\S*"
+    r"(?:\s+\S*[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]\S*)*)",
+    re.IGNORECASE,
+)
 
 
 def _own_words(session: Any, team_id: str, text: str, locale: str | None) -> str:
     """The command's own words: without mentions, quotes and the names of people, products and accounts.
-    Names are looked up only when they could change the answer (Chinese left after the cheap cuts, from a
-    user whose locale is not Chinese), products and accounts only when the line names one: this runs
-    before the ack."""
+
+    This runs before the ack, so nothing here may scan the deals: people's names are looked up (the member
+    table, small) only when Chinese is left after the cheap cuts from a user whose locale is not Chinese, and a
+    product or account name is recognised from the words alone — the Chinese words right after an English
+    `product` / `account` / `customer` in a line without Chinese /kpi words (`revenue product 小米 Q3`)."""
     words = command_words(text)
     if not has_cjk(words) or (locale or "").lower().startswith("zh"):
         return words
     people = session.execute(select(Member.display_name, Member.crm_name).where(Member.team_id == team_id))
     words = command_words(words, [n for row in people for n in row if n])
-    if has_cjk(words) and _NAMES_A_PRODUCT_OR_ACCOUNT.search(words) and not _CHINESE_KEYWORD.search(words):
-        names = known_values(session, team_id, "product") + known_values(session, team_id, "account")
-        words = command_words(words, names)
+    if has_cjk(words) and not _CHINESE_KEYWORD.search(words):
+        words = _NAME_AFTER_ENGLISH_KEYWORD.sub(" ", words)
     return words

@@ -57,18 +57,69 @@ def test_a_chinese_account_name_does_not_switch_the_reply(slack: SlackDriver) ->
     assert "销售额 · 团队 · 腾讯科技" in slack.last_response_text()
 
 
-def test_a_chinese_line_naming_a_product_is_chinese_without_reading_every_name(
-    slack: SlackDriver, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+class DealReadsBeforeAck:
+    """Statements that read the deal table outside the listener threads, i.e. in the request before the ack."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        from sqlalchemy import event
+
+        self.statements: list[str] = []
+        self.engine = engine
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, conn, cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        import threading
+
+        if "FROM deal" in statement and not threading.current_thread().name.startswith("salesbot-listener"):
+            self.statements.append(statement)
+
+    def close(self) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+def test_a_chinese_line_naming_a_product_is_chinese_without_reading_every_name(slack: SlackDriver) -> None:
     """Its own words (上季度, 销售额, 产品) make it Chinese, so the middleware must not scan every product and
     account name of the deals before the ack (about 1 s on a million deals)."""
-    import bot.middleware
+    seed(slack)
+    reads = DealReadsBeforeAck(slack.deps.engine)
+    try:
+        slack.command("/kpi", "上季度销售额 按产品", user="UMANAGER")
+        assert "销售额" in slack.last_response_text() and "产品" in slack.last_response_text()
+        slack.command("/kpi", "上季度 客户 销售额", user="UMANAGER")
+        assert "销售额" in slack.last_response_text()
+        assert reads.statements == []
+    finally:
+        reads.close()
+
+
+def test_an_english_line_with_a_chinese_product_name_is_english_without_reading_every_name(
+    slack: SlackDriver,
+) -> None:
+    """`revenue product 小米 last quarter` from an English-locale manager: the Chinese words after `product` are
+    the name, so the reply is English, decided from the words alone (no scan of the deals before the ack)."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from db.models import Deal
 
     seed(slack)
-    scans: list[str] = []
-    monkeypatch.setattr(bot.middleware, "known_values", lambda session, team, column: scans.append(column) or [])
-    slack.command("/kpi", "上季度销售额 按产品", user="UMANAGER")
-    assert "销售额" in slack.last_response_text() and "产品" in slack.last_response_text()
-    assert scans == []
-    slack.command("/kpi", "revenue product 小米 last quarter", user="UMANAGER")  # English words, a Chinese name
-    assert scans == ["product", "account"]
+    with Session(slack.deps.engine) as session:
+        session.add(Deal(team_id=slack.team_id, external_id="CN2", status="won", amount_cents=50_000,
+                         created_date=date(2026, 7, 1), close_date=date(2026, 8, 3), account="腾讯 科技",
+                         product="小米"))
+        session.commit()
+    reads = DealReadsBeforeAck(slack.deps.engine)
+    try:
+        slack.command("/kpi", "revenue product 小米 last quarter", user="UMANAGER")
+        text = slack.last_response_text()
+        assert "Revenue · Team · 小米 · Q3 2026" in text and "500.00" in text and "销售额" not in text
+        slack.command("/kpi", "revenue account 腾讯 科技 last quarter", user="UMANAGER")
+        assert "Revenue · Team · 腾讯 科技 · Q3 2026" in slack.last_response_text()
+        assert reads.statements == []
+    finally:
+        reads.close()
+    slack.command("/kpi", "product 小米 上季度 销售额", user="UMANAGER")  # Chinese words of its own: Chinese
+    assert "销售额 · 团队 · 小米" in slack.last_response_text()
