@@ -1,7 +1,10 @@
 """The app factory: one Bolt `App` for HTTP, Socket Mode and the console, with every handler registered.
 
-The listener executor is sized by SALESBOT_WORKERS (default 32): Bolt's default pool of 5 threads is shared
-by acks and lazy listeners, so a burst of slow commands would miss Slack's 3-second deadline.
+Acks run in the HTTP request's own thread (`AckInRequestRunner`; SALESBOT_WORKERS HTTP threads, default 32), so
+they never queue behind answers. The work after the ack (lazy listeners, events) runs on a pool of
+SALESBOT_AFTER_ACK_THREADS (default 4): on a small machine more threads only take the interpreter lock from the
+acks (50 commands at once: the slowest ack took 2-3 s with 32 answer threads, under 1 s with 4) without
+answering sooner.
 """
 
 import logging
@@ -9,6 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.listener.thread_runner import ThreadListenerRunner
 from slack_sdk import WebClient
 
 from bot import request_log
@@ -58,6 +62,35 @@ class TrackingExecutor(ThreadPoolExecutor):
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
 
+class AckInRequestRunner(ThreadListenerRunner):
+    """Bolt's listener runner, except that the ack function of a listener with lazy listeners runs in the request's
+    own thread.
+
+    Bolt hands every ack function to the listener executor and polls for the ack every 10 ms, so an ack paid a
+    thread hand-off plus up to 10 ms, and under load it queued behind answers in the same pool. salesbot's ack
+    functions only read the database and call `ack()` (ARCHITECTURE: nothing before the ack waits on Slack), so
+    they run at once where the request is; the executor is left to the work after the ack (lazy listeners and
+    events, which Bolt acknowledges before running them)."""
+
+    def __init__(self, base: ThreadListenerRunner) -> None:
+        parts = dict(
+            logger=base.logger,
+            listener_error_handler=base.listener_error_handler,
+            listener_start_handler=base.listener_start_handler,
+            listener_completion_handler=base.listener_completion_handler,
+            listener_executor=base.listener_executor,
+            lazy_listener_runner=base.lazy_listener_runner,
+        )
+        super().__init__(process_before_response=base.process_before_response, **parts)  # type: ignore[arg-type]
+        self._in_request = ThreadListenerRunner(process_before_response=True, **parts)  # type: ignore[arg-type]
+
+    def run(self, request, response, listener_name, listener, starting_time=None):  # type: ignore[no-untyped-def]
+        if listener.lazy_functions and not listener.auto_acknowledgement and not request.lazy_only:
+            self._in_request.listener_error_handler = self.listener_error_handler  # a custom one set later
+            return self._in_request.run(request, response, listener_name, listener, starting_time)
+        return super().run(request, response, listener_name, listener, starting_time)
+
+
 def make_deps(settings: Settings) -> Deps:
     return Deps(
         engine=get_engine(settings.database_url),
@@ -83,7 +116,7 @@ def create_app(settings: Settings, *, client: WebClient | None = None, deps: Dep
     if not token or not secret:
         raise RuntimeError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack")
     deps = deps or make_deps(settings)
-    executor = TrackingExecutor(settings.salesbot_workers, thread_name_prefix="salesbot-listener")
+    executor = TrackingExecutor(settings.salesbot_after_ack_threads, thread_name_prefix="salesbot-listener")
     metrics = activate(metrics or Metrics())
     bolt_log = logging.getLogger("salesbot.bolt")
     for kind in (request_log.DropClientTokenWarning, request_log.MarkLazyErrors):
@@ -98,6 +131,7 @@ def create_app(settings: Settings, *, client: WebClient | None = None, deps: Dep
     )
     app.salesbot_metrics = metrics
     app.error(request_log.make_error_handler(metrics))
+    app._listener_runner = AckInRequestRunner(app.listener_runner)  # type: ignore[attr-defined]
     app.use(strip_nul)
     app.use(make_use_salesbot_clients(settings.salesbot_slack_timeout))
     app.use(make_skip_duplicate_events(deps))

@@ -70,7 +70,10 @@ def make_wsgi_app(app: App, engine: Engine, signing_secret: str | None = None) -
 
 def make_server(wsgi: Callable[..., Iterable[bytes]], *, host: str = "0.0.0.0", port: int = 3000,
                 threads: int = 16) -> Any:
-    """A waitress server (call `.run()`; `.effective_port` tells the port when 0 was asked)."""
+    """A waitress server (call `.run()`; `.effective_port` tells the port when 0 was asked).
+
+    waitress stops accepting connections past 100 open ones; 200 clients at once then waited seconds for a
+    connection, so the limit is 1000 (each open connection costs a socket and a small buffer)."""
     from waitress.server import create_server
 
-    return create_server(wsgi, host=host, port=port, threads=threads, ident="salesbot")
+    return create_server(wsgi, host=host, port=port, threads=threads, ident="salesbot", connection_limit=1000)

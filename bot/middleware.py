@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import BoltRequest, BoltResponse
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.first_contact import FirstContact, tell_adoption
@@ -29,7 +29,8 @@ from bot.respond import SafeRespond
 from bot.slack_client import as_salesbot_client, without_nul
 from db.engine import session_scope
 from db.members import ensure_member, ensure_workspace, member_by_slack_id
-from db.models import Member, ProcessedEvent
+from db.models import Member, Workspace
+from db.request_keys import RequestKeys
 from handlers.context import Asker, Deps, PendingProfile
 from handlers.people import PEOPLE_EVENTS, fill_profile
 from reports.i18n import add_catalog, command_words, has_cjk, language_for, t
@@ -143,14 +144,13 @@ def request_key(body: dict[str, Any]) -> str | None:
 
 
 def make_skip_duplicate_events(deps: Deps) -> Callable[..., Any]:
+    keys = RequestKeys(deps.engine)  # concurrent requests record their ids in one transaction
+
     def skip_duplicate_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
         key = request_key(body)
         if not key:
             return next()
-        try:
-            with session_scope(deps.engine) as session:
-                session.add(ProcessedEvent(team_id=body.get("team_id") or "", event_id=key))
-        except IntegrityError:
+        if not keys.first_time(body.get("team_id") or "", key):
             log.info("request %s already handled; skipping the retry", key)
             return BoltResponse(status=200, body="")
         return next()
@@ -219,6 +219,9 @@ def resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: 
 
 
 def _resolve_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> tuple[Asker, bool]:
+    known = _known_asker(deps, team_id=team_id, user_id=user_id, text=text)
+    if known is not None:
+        return known, False
     with session_scope(deps.engine) as session:
         ws = ensure_workspace(session, team_id=team_id, defaults=deps.workspace_defaults)
         member = member_by_slack_id(session, team_id, user_id)
@@ -234,6 +237,27 @@ def _resolve_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> tupl
         return Asker(team_id=team_id, user_id=user_id, member_id=member.id or 0, role=member.role,
                      language=language, timezone=member.timezone or ws.timezone,
                      display_name=member.display_name), created
+
+
+def _known_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> Asker | None:
+    """The asker from one read of their workspace and member rows (Core, no ORM objects), for the usual request:
+    both rows there and nothing to change. None sends the request the long way (creating or updating rows)."""
+    ws, m = Workspace.__table__.c, Member.__table__.c  # type: ignore[attr-defined]
+    stmt = (
+        select(ws.language, ws.timezone, m.id, m.role, m.locale, m.timezone, m.display_name)
+        .select_from(Workspace.__table__.outerjoin(  # type: ignore[attr-defined]
+            Member.__table__, and_(m.team_id == ws.team_id, m.slack_user_id == user_id)))  # type: ignore[attr-defined]
+        .where(ws.team_id == team_id)
+        .limit(1)
+    )
+    with deps.engine.connect() as conn:
+        row = conn.execute(stmt).first()
+        if row is None or row[2] is None or (user_id in deps.manager_ids and row[3] != "manager"):
+            return None
+        ws_language, ws_timezone, member_id, role, locale, timezone, display_name = row
+        language = language_for(text=_own_words(conn, team_id, text, locale), locale=locale, default=ws_language)
+    return Asker(team_id=team_id, user_id=user_id, member_id=member_id, role=role, language=language,
+                 timezone=timezone or ws_timezone, display_name=display_name)
 
 
 # Chinese words of the /kpi grammar itself: a line that still has one of them is written in Chinese, whatever the

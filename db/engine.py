@@ -24,6 +24,10 @@ def get_engine(url: str) -> Engine:
     """Return the process-wide engine for `url`."""
     kwargs: dict[str, Any] = {}
     if is_sqlite(url):
+        # Every request thread (waitress) and every listener thread may hold a connection at once; with
+        # SQLAlchemy's default of 5 + 10, a burst of commands made the acks wait for connections that answers
+        # held. SQLite connections are cheap (a file handle and a page cache).
+        kwargs.update(pool_size=40, max_overflow=60)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)

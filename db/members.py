@@ -10,7 +10,13 @@ from db.workspaces import WorkspaceDefaults, create_workspace
 
 
 def ensure_workspace(session: Session, *, team_id: str, defaults: WorkspaceDefaults) -> Workspace:
-    """The workspace row for `team_id`, created with the settings' defaults on first contact."""
+    """The workspace row for `team_id`, created with the settings' defaults on first contact.
+
+    Read first: every request asks, and an INSERT .. ON CONFLICT would make each one a write (SQLite's one
+    writer lock, before the ack)."""
+    ws = session.get(Workspace, team_id)
+    if ws is not None:
+        return ws
     create_workspace(session.connection(), team_id, defaults)
     ws = session.get(Workspace, team_id)
     assert ws is not None
