@@ -79,3 +79,25 @@ def test_first_requests_of_a_new_user_at_the_same_moment_create_one_member(slack
     assert codes == [200] * 6
     with Session(slack.deps.engine) as session:
         assert len(session.exec(select(Member).where(Member.slack_user_id == "UNEW")).all()) == 1
+
+
+def test_a_command_is_acknowledged_while_every_after_ack_thread_is_busy(slack: SlackDriver) -> None:
+    """Acks run in the request's own thread (bot/app.py:AckInRequestRunner): answers still being computed never
+    hold up the next user's ack, and the waiting answer comes once a thread is free."""
+    import threading
+
+    release = threading.Event()
+    pool = slack.app.listener_runner.listener_executor
+    for _ in range(slack.settings.salesbot_after_ack_threads):
+        pool.submit(release.wait, 30)
+    try:
+        response = slack.command("/kpi", "help", user="UMANAGER", wait=False)
+        assert response.status_code == 200 and "/kpi" in message_text(response.json())  # help, in the ack
+        started = time.perf_counter()
+        response = slack.command("/kpi", "revenue last month", user="UMANAGER", wait=False)
+        assert response.status_code == 200 and time.perf_counter() - started < 3
+        assert slack.fake.calls_to("response_url") == []  # the answer waits for a free thread
+    finally:
+        release.set()
+    slack.wait_idle()
+    assert slack.fake.calls_to("response_url")  # then it is answered
