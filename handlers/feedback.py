@@ -35,6 +35,7 @@ from handlers.kpi import local_today
 from handlers.replies import not_understood, repeated
 from reports import feedback_analysis as analysis
 from reports import mrkdwn
+from reports.changes import change_text
 from reports.formatting import date_short, number, percent
 from reports.i18n import add_catalog, has_cjk, t
 from reports.kpi_period import PeriodProblem, resolve_period
@@ -81,8 +82,6 @@ add_catalog(
         "feedback.title": {"en": "Customer feedback · {period}", "zh": "客户反馈 · {period}"},
         "feedback.title_mine": {"en": "Feedback on your accounts · {period}", "zh": "你的客户反馈 · {period}"},
         "feedback.items": {"en": "{n} items", "zh": "{n} 条"},
-        "feedback.pts": {"en": "{arrow}{n} pts", "zh": "{arrow}{n} 个百分点"},
-        "feedback.nps_pts": {"en": "{arrow}{n} pts", "zh": "{arrow}{n} 分"},
         "feedback.vs": {"en": "Items in the previous period: {n}", "zh": "上一期：{n} 条"},
         "feedback.top_themes": {"en": "Top themes", "zh": "主要话题"},
         "feedback.theme_first": {"en": "{n} mentions", "zh": "{n} 次"},
@@ -554,18 +553,15 @@ def summary_reply(period_text: str, *, asker: Asker, deps: Deps, today: date, wh
     return render_summary(summary, period.label(lang), lang, mine=member_id is not None)
 
 
-def _points(current: float | None, previous: float | None, scale: float, lang: str, key: str = "feedback.pts") -> str:
-    """The change in points: CSAT in percentage points (scale 100), NPS in its own points (scale 1)."""
-    if current is None or previous is None:
-        return ""
-    diff = round((current - previous) * scale)
-    arrow = "▲" if diff > 0 else "▼" if diff < 0 else "±"
-    return t(key, lang, arrow=arrow, n=number(abs(diff), lang))
-
-
 def _nps_text(nps: float, lang: str) -> str:
     value = round(nps)
     return ("+" if value > 0 else "−" if value < 0 else "") + number(abs(value), lang)
+
+
+def _change(unit: str, current: float | None, previous: float | None, lang: str) -> str:
+    """CSAT in percentage points, NPS in points, as every other answer writes them (reports/changes.py);
+    '' without a previous period to compare with."""
+    return change_text(unit, current, previous, lang) if current is not None and previous is not None else ""
 
 
 def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *, mine: bool) -> dict[str, Any]:
@@ -577,10 +573,10 @@ def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *,
     lp, rp = ("（", "）") if lang == "zh" else (" (", ")")
     head = [f"*{title}*", t("feedback.items", lang, n=number(s.items, lang))]
     if s.csat is not None:
-        change = _points(s.csat, s.previous_csat, 100, lang)
+        change = _change("ratio", s.csat, s.previous_csat, lang)
         head.append(f"CSAT {percent(s.csat, lang, 0)}" + (f"{lp}{change}{rp}" if change else ""))
     if s.nps is not None:
-        change = _points(s.nps, s.previous_nps, 1, lang, "feedback.nps_pts")
+        change = _change("score", s.nps, s.previous_nps, lang)
         head.append(f"NPS {_nps_text(s.nps, lang)}" + (f"{lp}{change}{rp}" if change else ""))
     blocks: list[Block] = [section(" · ".join(head))]
     if s.themes:

@@ -159,7 +159,7 @@ def test_manager_reads_the_team_summary_of_last_month(slack: SlackDriver) -> Non
     _october(slack, seed(slack))
     slack.command("/feedback", "summary last month", user="UMANAGER")
     text = slack.last_response_text()
-    assert "*Customer feedback · October 2026 (1–31 Oct)* · 5 items · CSAT 50% (▼50 pts) · NPS +100" in text
+    assert "*Customer feedback · October 2026 (1–31 Oct)* · 5 items · CSAT 50% (▼ 50.0 pts) · NPS +100" in text
     assert "• Delivery delay — 2 mentions ▲ · avg 1.5★ — “交付又延迟了”" in text
     assert "• Onboarding & support — 2 ▲ · avg 4.8★ — “the setup call was excellent”" in text
     assert "At risk: *Cancity* (2 low ratings in 30 days)" in text
@@ -171,7 +171,7 @@ def test_a_rep_sees_only_feedback_on_their_own_accounts_in_chinese(slack: SlackD
     _october(slack, seed(slack))
     slack.command("/feedback", "汇总 上个月", user="UZHANG")
     text = slack.last_response_text()
-    assert "*你的客户反馈 · 2026年10月（10月1日–31日）* · 2 条 · CSAT 100%（±0 个百分点） · NPS +100" in text
+    assert "*你的客户反馈 · 2026年10月（10月1日–31日）* · 2 条 · CSAT 100%（0.0个百分点） · NPS +100" in text
     assert "Cancity" not in text and "没有风险客户" in text
     slack.command("/feedback", "", user="UALICE")  # alone: this month, nothing yet
     assert "No feedback in November 2026" in slack.last_response_text()
@@ -232,3 +232,20 @@ def test_imported_bad_feedback_is_alerted_by_the_next_tick_but_old_or_demo_items
     assert slack.tick(now + timedelta(minutes=1)).sent == 0
     [to_alice], [to_maria] = dms_to(slack, "UALICE"), dms_to(slack, "UMANAGER")
     assert "Bad feedback from *Cancity*: 1★" in to_alice and "Imported" in to_maria
+
+
+def test_the_summary_writes_changes_as_kpi_does() -> None:
+    """One rule for changes (reports/changes.py): the summary's CSAT and NPS changes read as /kpi's."""
+    from datetime import date
+
+    from handlers.feedback import render_summary
+    from reports.changes import change_text
+    from reports.feedback_analysis import FeedbackSummary
+
+    summary = FeedbackSummary(
+        date(2026, 10, 1), date(2026, 11, 1), 10, 10, 1, 4.1, 0.62, 12.0, 8, 0.578, 27.0, [], [], 0, 0
+    )
+    for lang, csat, nps in (("en", "(▲ 4.2 pts)", "(▼ 15 pts)"), ("zh", "（▲4.2个百分点）", "（▼15分）")):
+        text = render_summary(summary, "October 2026", lang, mine=False)["blocks"][0]["text"]["text"]
+        assert csat in text and nps in text, text
+        assert change_text("ratio", 0.62, 0.578, lang) in text and change_text("score", 12.0, 27.0, lang) in text
