@@ -55,7 +55,7 @@ add_catalog(
             "`/checkin list` · `/checkin pause 3` · `/checkin resume 3` · `/checkin delete 3`\n"
             "`/checkin history @alice` · `/checkin brief @alice` · `/checkin away until 2026-12-10` · "
             "`/checkin away off`",
-            "zh": "*签到* — 按每位销售的本地时间私信提问，用于一对一\n"
+            "zh": "*进展汇报* — 按每位销售的本地时间私信提问，用于一对一\n"
             "`/checkin schedule @alice @bob 每周 周五 16:00`（也可 `每两周`、`每月`；加 `to #频道` 把汇总发到频道，"
             "加 `简报` 在每次一对一前发送简报）\n"
             "`/checkin setup` — 用表单设置，可自定义问题\n"
@@ -65,7 +65,7 @@ add_catalog(
         },
         "checkin.scheduled": {
             "en": "Scheduled check-in #{id}: {cadence} on {day} at {time}, each rep's local time.",
-            "zh": "已安排签到 #{id}：{cadence}{day} {time}，按每位销售的本地时间。",
+            "zh": "已安排进展汇报 #{id}：{cadence}{day} {time}，按每位销售的本地时间。",
         },
         "checkin.scheduled.rep": {"en": "{name} ({tz}) — next {next}", "zh": "{name}（{tz}）— 下次 {next}"},
         "checkin.scheduled.where": {
@@ -78,62 +78,62 @@ add_catalog(
             "en": " A brief reaches you {minutes} min before each one-on-one.",
             "zh": "每次一对一前 {minutes} 分钟给你发送简报。",
         },
-        "checkin.what_schedule": {"en": "schedule check-ins", "zh": "安排签到"},
+        "checkin.what_schedule": {"en": "schedule check-ins", "zh": "安排进展汇报"},
         "checkin.setup_refused": {
             "en": "Slack could not open the check-in setup form (`{error}`); nothing was saved. Type `/checkin setup` "
                   "again, or schedule in one line: `/checkin schedule @rep weekly on friday at 16:00`.",
-            "zh": "Slack 无法打开签到设置表单（`{error}`），没有保存任何内容。请再输入 `/checkin setup`，"
+            "zh": "Slack 无法打开进展汇报设置表单（`{error}`），没有保存任何内容。请再输入 `/checkin setup`，"
                   "或用一行安排：`/checkin schedule @rep weekly on friday at 16:00`。",
         },
         "checkin.setup_unsure": {
             "en": "Slack did not confirm that the check-in setup form opened. If you do not see it, type "
                   "`/checkin setup` again (nothing is saved until you submit the form), or schedule in one line: "
                   "`/checkin schedule @rep weekly on friday at 16:00`.",
-            "zh": "Slack 未确认签到设置表单已打开。如果没有看到，请再输入 `/checkin setup`"
+            "zh": "Slack 未确认进展汇报设置表单已打开。如果没有看到，请再输入 `/checkin setup`"
                   "（提交表单前不会保存任何内容），或用一行安排：`/checkin schedule @rep weekly on friday at 16:00`。",
         },
         "checkin.what_brief": {"en": "read briefs", "zh": "查看简报"},
         "checkin.list.none": {
             "en": "You have no check-in schedules. Try `/checkin schedule @alice weekly on friday at 16:00`.",
-            "zh": "你还没有签到安排。试试 `/checkin schedule @alice 每周 周五 16:00`。",
+            "zh": "你还没有进展汇报安排。试试 `/checkin schedule @alice 每周 周五 16:00`。",
         },
         "checkin.list.item": {
             "en": "*#{id}* {cadence} on {day} at {time} · {reps}{paused}",
             "zh": "*#{id}* {cadence}{day} {time} · {reps}{paused}",
         },
         "checkin.list.paused": {"en": " · _paused_", "zh": " · _已暂停_"},
-        "checkin.state.pause": {"en": "Check-in #{id} is paused.", "zh": "签到 #{id} 已暂停。"},
-        "checkin.state.resume": {"en": "Check-in #{id} is running again.", "zh": "签到 #{id} 已恢复。"},
+        "checkin.state.pause": {"en": "Check-in #{id} is paused.", "zh": "进展汇报 #{id} 已暂停。"},
+        "checkin.state.resume": {"en": "Check-in #{id} is running again.", "zh": "进展汇报 #{id} 已恢复。"},
         "checkin.state.delete": {
             "en": "Check-in #{id} is deleted; past answers are kept.",
-            "zh": "签到 #{id} 已删除，历史回答仍保留。",
+            "zh": "进展汇报 #{id} 已删除，历史回答仍保留。",
         },
         "checkin.state.unknown": {
             "en": "You have no check-in #{id}. See `/checkin list`.",
-            "zh": "没有编号为 #{id} 的签到。请查看 `/checkin list`。",
+            "zh": "没有编号为 #{id} 的进展汇报。请查看 `/checkin list`。",
         },
         "checkin.away.set": {
             "en": "Enjoy your time off! No check-ins until {day}.",
-            "zh": "好好休息！{day} 之前不会发签到。",
+            "zh": "好好休息！{day} 之前不会请你做进展汇报。",
         },
-        "checkin.away.off": {"en": "Welcome back — check-ins are on again.", "zh": "欢迎回来，签到已恢复。"},
+        "checkin.away.off": {"en": "Welcome back — check-ins are on again.", "zh": "欢迎回来，进展汇报已恢复。"},
         "checkin.no_access": {
             "en": "Only {name} and their manager can read these check-ins.",
-            "zh": "只有 {name} 本人和其经理可以查看这些签到。",
+            "zh": "只有 {name} 本人和其经理可以查看这些进展汇报。",
         },
-        "checkin.history.title": {"en": "*Check-ins of {name}* ({count})", "zh": "*{name} 的签到*（{count}）"},
-        "checkin.history.none": {"en": "No check-ins for {name} yet.", "zh": "{name} 还没有签到记录。"},
+        "checkin.history.title": {"en": "*Check-ins of {name}* ({count})", "zh": "*{name} 的进展汇报*（{count}）"},
+        "checkin.history.none": {"en": "No check-ins for {name} yet.", "zh": "{name} 还没有进展汇报记录。"},
         "checkin.history.status.missed": {"en": "missed", "zh": "未回答"},
         "checkin.history.status.skipped": {"en": "away", "zh": "休假"},
         "checkin.history.status.asking": {"en": "open", "zh": "进行中"},
         "checkin.round.head": {
             "en": "*Check-ins · {cadence} · {day}* — answers in this thread",
-            "zh": "*签到 · {cadence} · {day}* — 回答见本话题",
+            "zh": "*进展汇报 · {cadence} · {day}* — 回答见本话题",
         },
         "checkin.brief.now": {"en": "now", "zh": "现在"},
         "checkin.failed": {
             "en": "I could not send check-in #{id} to <@{user}>: {reason}.",
-            "zh": "无法把签到 #{id} 发给 <@{user}>：{reason}。",
+            "zh": "无法把进展汇报 #{id} 发给 <@{user}>：{reason}。",
         },
     }
 )
@@ -878,7 +878,7 @@ def _post_checkin(client: Any, deps: Deps, run_id: int, now: datetime) -> None:
         assert schedule is not None and rep is not None
         lang = _language(rep, ws)
         manager = _manager_of(session, schedule)
-        numbers = _numbers(session, rep, ws, lang, now)
+        numbers = _numbers(session, rep, ws, lang, now, cadence=schedule.cadence)
         payload = views.greeting(
             language=lang,
             name=_name(rep).split(" ")[0],  # escaped: no space inside an entity
@@ -896,14 +896,22 @@ def _post_checkin(client: Any, deps: Deps, run_id: int, now: datetime) -> None:
 
 
 def _numbers(
-    session: Session, rep: Member, ws: Workspace | None, lang: str, now: datetime, asked: datetime | None = None
+    session: Session,
+    rep: Member,
+    ws: Workspace | None,
+    lang: str,
+    now: datetime,
+    asked: datetime | None = None,
+    *,
+    cadence: str = "weekly",
 ) -> str | None:
-    """The rep's own figures up to `now` since they were asked before `asked` (a week by default), from the KPI
-    engine: the greeting counts since the last check-in, the manager's copy since the one before it."""
+    """The rep's own figures up to `now` since they were asked before `asked` (without a check-in before: the
+    span of the schedule's cadence, a week or a month), from the KPI engine: the greeting counts since the last
+    check-in, the manager's copy since the one before it."""
     try:
         today = _local(now, rep.timezone or (ws.timezone if ws else "UTC")).date()
         last = store.last_sent_before(session, rep.id, asked or now)  # type: ignore[arg-type]
-        since = last.astimezone(ZoneInfo(rep.timezone or "UTC")).date() if last else today - timedelta(days=7)
+        since = last.astimezone(ZoneInfo(rep.timezone or "UTC")).date() if last else domain.span_start(cadence, today)
         numbers = domain.rep_numbers(
             session,
             team_id=rep.team_id,
@@ -1131,6 +1139,7 @@ class SummarySource:
                 lang,
                 max(store.utc(run.completed_at) or _now(), _now_of(item)),  # type: ignore[arg-type]
                 asked=store.utc(run.sent_at) or store.utc(run.occurrence),
+                cadence=schedule.cadence,
             )
             lines = domain.completed_copy(
                 view, cadence=schedule.cadence, previous_confidence=prev_conf, numbers=numbers, language=lang

@@ -15,7 +15,7 @@ add_catalog(
     {
         "checkin.dm.greeting": {
             "en": "Hi {name} 👋 Time for your {cadence} check-in with {manager} (about {minutes} minutes).",
-            "zh": "你好 {name} 👋 到了和 {manager} 的{cadence}签到时间（大约 {minutes} 分钟）。",
+            "zh": "你好 {name} 👋 到了和 {manager} 的{cadence}进展汇报时间（大约 {minutes} 分钟）。",
         },
         "checkin.dm.question": {"en": "*{n}/{total} — {question}*", "zh": "*{n}/{total} — {question}*"},
         "checkin.dm.hint": {
@@ -38,19 +38,19 @@ add_catalog(
         },
         "checkin.dm.reminder": {
             "en": "⏰ A reminder: your check-in with {manager} closes {deadline}. {left} of {total} questions left.",
-            "zh": "⏰ 提醒：和 {manager} 的签到将在 {deadline} 截止，还剩 {left}/{total} 个问题。",
+            "zh": "⏰ 提醒：和 {manager} 的进展汇报将在 {deadline} 截止，还剩 {left}/{total} 个问题。",
         },
         "checkin.dm.closed": {
             "en": "This check-in closed at {deadline}; answers can no longer be edited.",
-            "zh": "本次签到已于 {deadline} 截止，回答不能再修改。",
+            "zh": "本次进展汇报已于 {deadline} 截止，回答不能再修改。",
         },
-        "checkin.dm.not_yours": {"en": "This check-in is not yours.", "zh": "这不是你的签到。"},
-        "checkin.form.title": {"en": "Check-in", "zh": "签到"},
+        "checkin.dm.not_yours": {"en": "This check-in is not yours.", "zh": "这不是你的进展汇报。"},
+        "checkin.form.title": {"en": "Check-in", "zh": "进展汇报"},
         "checkin.form.submit": {"en": "Submit", "zh": "提交"},
         "checkin.form.cancel": {"en": "Cancel", "zh": "取消"},
         "checkin.form.confidence_error": {"en": "A number from 1 to 5, please.", "zh": "请填写 1 到 5 之间的数字。"},
         "checkin.form.empty_is_skip": {"en": "Leave a question empty to skip it.", "zh": "留空即跳过该问题。"},
-        "checkin.setup.title": {"en": "Schedule check-ins", "zh": "安排签到"},
+        "checkin.setup.title": {"en": "Schedule check-ins", "zh": "安排进展汇报"},
         "checkin.setup.reps": {"en": "Reps", "zh": "销售"},
         "checkin.setup.cadence": {"en": "How often", "zh": "频率"},
         "checkin.setup.weekday": {"en": "Day", "zh": "星期"},

@@ -32,12 +32,12 @@ add_catalog({
                      "zh": "*为频道订阅每周业绩简报* — `/digest 订阅 #销售 每周一 上午9点`"},
     "setup.checkin": {"en": "*Schedule one-on-one check-ins* — "
                             "`/checkin schedule @alice @bob weekly on friday at 16:00`",
-                      "zh": "*安排一对一签到* — `/checkin schedule @alice @bob weekly on friday at 16:00`"},
+                      "zh": "*安排一对一进展汇报* — `/checkin schedule @alice @bob weekly on friday at 16:00`"},
     "setup.done": {"en": "*{step}* — done", "zh": "*{step}* — 已完成"},
     "setup.step_import": {"en": "Import your CRM export", "zh": "导入 CRM 导出文件"},
     "setup.step_link": {"en": "Link CRM owners to Slack people", "zh": "关联 CRM 负责人与 Slack 成员"},
     "setup.step_digest": {"en": "Subscribe a channel to the weekly digest", "zh": "为频道订阅每周业绩简报"},
-    "setup.step_checkin": {"en": "Schedule one-on-one check-ins", "zh": "安排一对一签到"},
+    "setup.step_checkin": {"en": "Schedule one-on-one check-ins", "zh": "安排一对一进展汇报"},
     "setup.managers": {"en": "Managers run these; `/salesbot help` shows this list until every step is done.",
                        "zh": "以上步骤由经理完成；全部完成前，`/salesbot help` 会一直显示此清单。"},
 })

@@ -13,7 +13,7 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("/digest", "Subscribe a channel to the weekly performance digest (managers)",
      "为频道订阅每周业绩简报（经理）", "/digest subscribe #sales weekly on monday at 09:00"),
     ("/checkin", "Schedule one-on-one check-ins by DM, read answers and briefs",
-     "安排一对一私信签到，查看回答与面谈简报", "/checkin schedule @alice @bob weekly on friday at 16:00"),
+     "私信安排一对一进展汇报，查看回答与一对一简报", "/checkin schedule @alice @bob weekly on friday at 16:00"),
     ("/feedback", "Log customer feedback or see the summary", "记录客户反馈或查看汇总",
      "/feedback Cancity 2 delivery was late again"),
     ("/salesbot link", "Link a CRM owner name to a Slack user (managers)", "将 CRM 负责人关联到 Slack 用户（经理）",

@@ -53,10 +53,16 @@ add_catalog(
         "checkin.numbers.since_last": {"en": "Since {day}", "zh": "自{day}以来"},
         "checkin.numbers.target": {"en": " · {pct} of {month} target", "zh": " · 完成{month}目标的 {pct}"},
         "checkin.numbers.label": {"en": "Numbers", "zh": "业绩"},
-        "checkin.copy.title": {"en": "*{name} · {cadence} check-in · {day}*", "zh": "*{name} · {cadence}签到 · {day}*"},
+        "checkin.copy.title": {
+            "en": "*{name} · {cadence} check-in · {day}*",
+            "zh": "*{name} · {cadence}进展汇报 · {day}*",
+        },
         "checkin.copy.confidence": {"en": "confidence {value}/5{trend}", "zh": "信心 {value}/5{trend}"},
         "checkin.trend.from": {"en": " ({arrow} from {prev})", "zh": "（{arrow} 上次 {prev}）"},
-        "checkin.round.title": {"en": "*Check-in round · {cadence} · {day}*", "zh": "*签到汇总 · {cadence} · {day}*"},
+        "checkin.round.title": {
+            "en": "*Check-in round · {cadence} · {day}*",
+            "zh": "*进展汇报汇总 · {cadence} · {day}*",
+        },
         "checkin.round.answered": {"en": "Answered {done} of {total}: {names}", "zh": "已回答 {done}/{total}：{names}"},
         "checkin.round.missed": {"en": "Missed: {names}", "zh": "未回答：{names}"},
         "checkin.round.away": {"en": "Away: {names}", "zh": "休假：{names}"},
@@ -104,8 +110,8 @@ add_catalog(
             "zh": "客户：近30天 {count} 条评分，无低分",
         },
         "checkin.brief.customers_none": {"en": "Customers: no feedback in 30 days", "zh": "客户：近30天没有反馈"},
-        "checkin.brief.last": {"en": "Last check-in ({day}): {parts}", "zh": "上次签到（{day}）：{parts}"},
-        "checkin.brief.last_none": {"en": "Last check-in: none answered yet", "zh": "上次签到：尚无回答"},
+        "checkin.brief.last": {"en": "Last check-in ({day}): {parts}", "zh": "上次进展汇报（{day}）：{parts}"},
+        "checkin.brief.last_none": {"en": "Last check-in: none answered yet", "zh": "上次进展汇报：尚无回答"},
         "checkin.brief.blocker": {"en": 'blocker "{text}"', "zh": "阻碍「{text}」"},
         "checkin.brief.support": {"en": 'asked for "{text}"', "zh": "需要「{text}」"},
         "checkin.brief.open_blockers": {"en": "Open blockers: {items}", "zh": "未解决的阻碍：{items}"},
@@ -141,6 +147,16 @@ _SPAN_WORDS = {
     "biweekly": ("these two weeks", "这两周"),
     "monthly": ("this month", "本月"),
 }
+
+
+def span_start(cadence: str, today: date) -> date:
+    """The first day a check-in of this cadence looks back to when there was no check-in before it: a week
+    for weekly, two for biweekly, the same day a month earlier for monthly (so a monthly greeting's figures
+    are the month's, never "the last 7 days")."""
+    if cadence == "monthly":
+        month_end = today.replace(day=1) - timedelta(days=1)
+        return month_end.replace(day=min(today.day, month_end.day))
+    return today - timedelta(days=14 if cadence == "biweekly" else 7)
 
 
 def default_questions(language: str, cadence: str = "weekly") -> list[str]:

@@ -73,7 +73,7 @@ add_catalog(
         "digest.dim.product": {"en": "product", "zh": "产品"},
         "digest.dim.account": {"en": "account", "zh": "客户"},
         "digest.leaders": {"en": "Top: {names}", "zh": "前三：{names}"},
-        "digest.checkins": {"en": "Check-ins: {rate} answered", "zh": "签到：回复率 {rate}"},
+        "digest.checkins": {"en": "Check-ins: {rate} answered", "zh": "进展汇报：提交率 {rate}"},
         "digest.csat": {"en": "CSAT {csat} ({chg})", "zh": "客户满意度 {csat}（{chg}）"},
         "digest.empty": {"en": "No deals closed in this period.", "zh": "本期没有成交或丢单。"},
         # Stages are the CRM's current ones: the split is of today's open deals, whatever the period.

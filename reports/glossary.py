@@ -27,8 +27,10 @@ TERMS: dict[str, tuple[str, str]] = {
     "partial": ("partial period", "不完整"),
     "csat": ("CSAT", "满意度（CSAT）"),
     "nps": ("NPS", "净推荐值（NPS）"),
-    "checkin": ("check-in", "签到"),
-    "checkin_rate": ("check-in rate", "签到率"),
+    # A 1:1 check-in is a rep reporting progress to their manager, not attendance (签到 is clocking in):
+    # 进展汇报 says what it is and fits every cadence (每周/每月进展汇报); 周报 is the weekly digest.
+    "checkin": ("check-in", "进展汇报"),
+    "checkin_rate": ("check-in rate", "汇报提交率"),
     "one_on_one": ("one-on-one (1:1)", "一对一"),
     "brief": ("one-on-one brief", "一对一简报"),
     "weekly_digest": ("weekly digest", "周报"),
@@ -47,6 +49,7 @@ AVOID: dict[str, str] = {
     "进度正常": "达标",
     "转化率": "赢单率",
     "成交率": "赢单率",
+    "签到": "进展汇报",
 }
 
 

@@ -100,7 +100,9 @@ METRIC_WORDS: dict[str, str] = {
     "checkin rate": "checkin_rate",
     "check-ins": "checkin_rate",
     "checkins": "checkin_rate",
-    "签到率": "checkin_rate",
+    "汇报提交率": "checkin_rate",
+    "进展汇报": "checkin_rate",
+    "签到率": "checkin_rate",  # the glossary's older term, still understood
     "签到": "checkin_rate",
     "一对一完成率": "checkin_rate",
 }

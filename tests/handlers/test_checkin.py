@@ -150,7 +150,7 @@ def test_the_form_path_in_chinese_with_validation_and_edits(team: SlackDriver) -
     slack.command("/checkin", "schedule <@UZHANG> 每周 周五 16:00")
     slack.tick(SHANGHAI_16 + timedelta(minutes=1))
     greeting = dms(slack, "UZHANG")[0]
-    assert "到了和 Maria Lopez 的每周签到时间" in greeting and "本周你的商机有哪些进展" in greeting
+    assert "到了和 Maria Lopez 的每周进展汇报时间" in greeting and "本周你的商机有哪些进展" in greeting
     run_id = runs(slack)[0].id
 
     slack.click("checkin_form", str(run_id), user="UZHANG", channel="DZHANG")
@@ -222,3 +222,25 @@ def test_questions_speak_of_the_schedules_cadence(team: SlackDriver) -> None:
     assert "1/5 — What progress did you make on your deals this month?" in dms(slack, "UALICE")[0]
     assert "this week" not in dms(slack, "UALICE")[0]
     assert "本月你的商机有哪些进展？" in dms(slack, "UZHANG")[0]
+
+
+def test_a_monthly_greeting_speaks_of_the_month_in_both_languages(team: SlackDriver) -> None:
+    """The greeting names the cadence and its figures cover the month since the same day a month earlier
+    (the first check-in of a monthly schedule), never "this week" nor the last 7 days."""
+    slack = team
+    slack.command("/checkin", "schedule <@UALICE> <@UZHANG> monthly on friday at 16:00")
+    when = None
+    for week in range(6):
+        moment = SHANGHAI_16 + timedelta(days=7 * week, minutes=5)
+        if slack.tick(moment).sent:
+            when = moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
+            break
+    assert when is not None
+    month_end = when.replace(day=1) - timedelta(days=1)
+    since = month_end.replace(day=min(when.day, month_end.day))
+    english, chinese = dms(slack, "UALICE")[0], dms(slack, "UZHANG")[0]
+    assert "Time for your monthly check-in with Maria Lopez" in english
+    assert f"Since {since.strftime('%a')} {since.day} {since.strftime('%b')}:" in english
+    assert "this week" not in english and "week" not in english.split("1/5")[0]
+    assert "的每月进展汇报时间" in chinese and f"自{since.month}月{since.day}日" in chinese
+    assert not any(w in chinese.split("1/5")[0] for w in ("本周", "这周", "每周"))

@@ -101,7 +101,7 @@ def test_round_summary_in_chinese_with_trend_blockers_missed_and_away() -> None:
     away = _run("赵六", 4, [], status="skipped")
     before = [_run("张三", 1, ["", "", "", "", "4"]), _run("李四", 2, ["", "", "", "", "4"])]
     lines = round_summary([done, calm, missed, away], cadence="weekly", previous=before, language="zh")
-    assert lines[0] == "*签到汇总 · 每周 · 11月27日 周五*"
+    assert lines[0] == "*进展汇报汇总 · 每周 · 11月27日 周五*"
     assert lines[1] == "已回答 2/3：张三, 李四"
     assert lines[2] == "信心：平均 4/5 · 张三 3▼, 李四 5▲"
     assert lines[3:] == ["提到的阻碍：", "• 张三: 客户预算冻结", "⚠ 未回答：王五", "休假：赵六"]
