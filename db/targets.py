@@ -167,6 +167,7 @@ TARGET_COLUMNS = (
     Target.base_cents,
     Target.growth_kind,
     Target.growth_bp,
+    Target.currency,
 )
 
 

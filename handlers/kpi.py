@@ -318,9 +318,11 @@ def target_line(
     use = engine.target_use(session, scope, metric, period)
     if use is None:
         return ""
+    names = names_by_slack_id(session, scope.team_id, target_words.setters([use]))
+    if use.value is None:  # set in a currency without a rate: said, never compared one for one
+        return target_words.not_compared(use, frame.language, names)
     target = _target_value(metric, use.value)
     assert target is not None
-    names = names_by_slack_id(session, scope.team_id, target_words.setters([use]))
     source = target_words.describe(
         use, frame.language, lambda raw: views.fmt(_target_value(metric, raw), frame), names,  # type: ignore[arg-type]
         additive=metric in ADDITIVE,

@@ -6,6 +6,7 @@ differs (reports/targets.py). Acknowledged at once, answered after the ack throu
 """
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,8 +14,9 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from db.engine import session_scope
-from db.importers.values import MAX_AMOUNT
+from db.importers.values import MAX_AMOUNT, currency_code
 from db.models import Member
+from db.rates import BadRate, parse_currency
 from db.targets import Smart, delete_target, delete_targets, list_targets, set_target
 from handlers import kpi_views as views
 from handlers.blocks import context, section
@@ -33,7 +35,7 @@ from reports.kpi_period import PeriodProblem, date_range_text, resolve_period
 from reports.people import resolve_person
 from reports.periods import Period
 from reports.standing import standing
-from reports.targets import ADDITIVE
+from reports.targets import ADDITIVE, TargetUse, as_row, in_reporting_currency
 
 add_catalog(
     {
@@ -60,6 +62,7 @@ add_catalog(
         "target.created": {"en": "set", "zh": "设置"},
         "target.replaced": {"en": "updated", "zh": "更新"},
         "target.so_far": {"en": "So far {actual} · attainment {pct}", "zh": "目前 {actual} · 完成率 {pct}"},
+        "target.in_reporting": {"en": "Compared as {value} ({how})", "zh": "按 {value} 比较（{how}）"},
         "target.none": {
             "en": "No targets yet. Set one: `/target set revenue 100000 this quarter`",
             "zh": "还没有目标。设置：`/target set 销售额 100000 本季度`",
@@ -103,7 +106,12 @@ add_catalog(
 )
 
 EXAMPLES = ["/target set revenue 100000 this quarter @alice", "/target list", "/target delete 12"]
-_AMOUNT = re.compile(r"(?<![\w.-])[$¥￥]?(\d[\d,]*(?:\.\d+)?)\s*(k|m|w|万|亿|%)?(?![\w-])", re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"(?<![\w.-])(?P<pre>(?:US|CN|JP|HK|NT|CA|A|C|S)?[$¥￥€£]|(?:USD|CNY|EUR|GBP|JPY|HKD|RMB)\s?)?"
+    r"(?P<digits>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>k|m|w|万|亿|%)?"
+    r"(?P<post>\s?(?:USD|CNY|EUR|GBP|JPY|HKD|RMB|人民币|美元|欧元|英镑|日元|港币|元))?(?![\w-])",
+    re.IGNORECASE,
+)
 _SCALE = {"k": 1000, "m": 1_000_000, "w": 10_000, "万": 10_000, "亿": 100_000_000, "%": 1}
 _VERBS = {
     "set": "set",
@@ -138,18 +146,33 @@ def answer_target(body: dict[str, Any], respond: Respond, client: Any, context: 
     respond(**{"response_type": "ephemeral", **message})
 
 
-def parse_amount(text: str) -> tuple[Decimal | None, bool, str]:
-    """(amount, was a percentage, text without it): the first standalone number that is not part of a date."""
+def parse_amount(text: str) -> tuple[Decimal | None, bool, str, str | None]:
+    """(amount, was a percentage, text without it, its currency when written: '¥700,000', 'US$100k', '70万元',
+    '50000 EUR'): the first standalone number that is not part of a date."""
     for match in _AMOUNT.finditer(text):
-        digits, suffix = match.group(1), (match.group(2) or "").lower()
-        if re.fullmatch(r"(19|20)\d\d", digits) and not suffix:
+        digits, suffix = match.group("digits"), (match.group("scale") or "").lower()
+        written = (match.group("pre") or match.group("post") or "").strip()
+        if re.fullmatch(r"(19|20)\d\d", digits) and not suffix and not written:
             continue  # a year belongs to the period
         try:
             value = Decimal(digits.replace(",", "")) * _SCALE.get(suffix, 1)
         except InvalidOperation:
             continue
-        return value, suffix == "%", text[: match.start()] + " " + text[match.end() :]
-    return None, False, text
+        return value, suffix == "%", text[: match.start()] + " " + text[match.end() :], _currency_of(written)
+    return None, False, text, None
+
+
+def _currency_of(written: str) -> str | None:
+    """The ISO code of a sign or word next to an amount ('¥' and '元' are the yuan; '$' the US dollar)."""
+    if not written:
+        return None
+    code = currency_code(written.upper() if written.isascii() else written, "")
+    if code:
+        return code
+    try:
+        return parse_currency(written)
+    except BadRate:
+        return None
 
 
 def to_stored(metric: str, amount: Decimal, percent_sign: bool, *, raw: bool = False) -> int:
@@ -180,13 +203,13 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
             key = "target.deleted" if ok else "target.not_found"
             return {"text": t(key, lang, n=1), "blocks": [section(t(key, lang, n=1))]}
         req = _parse(session, asker.team_id, rest)
-        rule, amount, is_percent = None, None, False
+        rule, amount, is_percent, written_currency = None, None, False, None
         if verb == "set":
             unit = engine.UNITS.get(req.metric or "")
             fy = prefs.fiscal_year_start_month
             rule, without = smart.take_growth(rest, unit=unit, today=today, language=lang, fy=fy)
             if rule is None:
-                amount, is_percent, without = parse_amount(rest)
+                amount, is_percent, without, written_currency = parse_amount(rest)
             if amount is not None and amount > MAX_AMOUNT:  # the importers' range: no BIGINT overflow either
                 too_large = t("target.too_large", lang, limit=f"{MAX_AMOUNT:,}")
                 return {"text": too_large, "blocks": [section(too_large)]}
@@ -258,15 +281,18 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
         else:
             assert amount is not None
             stored = to_stored(metric, amount, is_percent)
+        # A money target keeps the currency it was written in (¥700,000, 50000 EUR); anything else, the workspace's.
+        currency = written_currency if written_currency and engine.UNITS[metric] == "money" else prefs.currency
         target, created = set_target(
             session,
             **which,
             value_cents=stored,
-            currency=prefs.currency,
+            currency=currency,
             created_by=asker.user_id,
             smart=base,
         )
         frame = views.Frame(lang, prefs.currency, period.label(lang), who, None)
+        own = replace(frame, currency=currency)  # the target as it was set, in its own currency
         line = t(
             "target.set",
             lang,
@@ -274,14 +300,24 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
             metric=views.metric_name(metric, lang),
             who=who,
             period=period.label(lang),
-            value=views.fmt(_as_value(metric, stored), frame),
+            value=views.fmt(_as_value(metric, stored), own),
         )
         blocks = [section(line)]
-        rule_text = target_words.smart_text(target, lang, lambda raw: views.fmt(_as_value(metric, raw), frame))
+        rule_text = target_words.smart_text(target, lang, lambda raw: views.fmt(_as_value(metric, raw), own))
         if rule_text:
             blocks.append(context(t("target.based_on", lang, rule=rule_text)))
+        use = engine.target_use(session, scope, metric, period)  # the one just set, converted when it must be
+        if use is not None and use.conversions:
+            if use.value is None:
+                names = {asker.user_id: asker.display_name or ""}
+                blocks.append(context(target_words.not_compared(use, lang, names)))
+                return {"text": line, "blocks": blocks}
+            converted = views.fmt(_as_value(metric, use.value), frame)
+            conversion = target_words.conversion_text(use.conversions, lang)
+            blocks.append(context(t("target.in_reporting", lang, value=converted, how=conversion)))
+        goal = _as_value(metric, use.value if use is not None and use.value is not None else stored)
         actual = engine.compute(session, metric, scope, period, today=today)
-        st = standing(metric, actual.value, _as_value(metric, stored).value, period.start, period.end, today)
+        st = standing(metric, actual.value, goal.value, period.start, period.end, today)
         if st.state != "upcoming":
             pct = percent(st.attainment, lang, 0)
             blocks.append(context(t("target.so_far", lang, actual=views.fmt(actual, frame), pct=pct)))
@@ -362,11 +398,21 @@ def _list_line(session: Any, target: Any, member: Any, frame: views.Frame, today
     if target.account:
         who = t("target.account", lang, name=mrkdwn.escape(target.account))
     span = target_words.named_period(target.period_start, target.period_end, lang)
+    own = replace(frame, currency=target.currency) if engine.UNITS[metric] == "money" else frame
     goal = _as_value(metric, target.value_cents)
-    line = f"`#{target.id}` {views.metric_name(metric, lang)} · {who} · {span} · *{views.fmt(goal, frame)}*"
-    rule = target_words.smart_text(target, lang, lambda raw: views.fmt(_as_value(metric, raw), frame))
+    line = f"`#{target.id}` {views.metric_name(metric, lang)} · {who} · {span} · *{views.fmt(goal, own)}*"
+    rule = target_words.smart_text(target, lang, lambda raw: views.fmt(_as_value(metric, raw), own))
     if rule:
         line += f" ({rule})"
+    # Set in another currency: compared at the rate of its period's last day, or not at all without one.
+    (row,), conversions = in_reporting_currency(session, target.team_id, metric, [as_row(target)])
+    conversion = conversions.get(target.id)
+    if conversion is not None:
+        if conversion.rate_micros is None:
+            use = TargetUse(None, "exact", (row,), conversions=(conversion,))
+            return f"{line} — {target_words.not_compared(use, lang, {})}"
+        goal = _as_value(metric, row.value_cents)
+        line += f" = {views.fmt(goal, frame)} ({target_words.conversion_text((conversion,), lang)})"
     scope = engine.Scope(target.team_id, target.member_id, target.product, target.account)
     window = Period(target.period_start, target.period_end, "range")
     actual = engine.compute(session, metric, scope, window, today=today)

@@ -178,9 +178,12 @@ def build_digest(
     use = kpi.target_use(session, team, "revenue", period)
     if use is not None:
         names = names_by_slack_id(session, team_id, target_words.setters([use]))
-        digest.target_source = target_words.describe(
-            use, language, lambda cents: money_short(cents, currency, language), names
-        )
+        if use.value is None:  # a target in a currency without a rate: said, not compared
+            digest.left_out.append(target_words.not_compared(use, language, names))
+        else:
+            digest.target_source = target_words.describe(
+                use, language, lambda cents: money_short(cents, currency, language), names
+            )
     digest.status_period = status_period(period, cadence)
     digest.reps = _rep_lines(session, team, period, cadence, digest.status_period)
     digest.trend = _trend(session, team, period, cadence, language)
@@ -188,6 +191,7 @@ def build_digest(
     digest.left_out = [
         *left_out_lines(revenue.current.left_out, language, what=t("money.what.revenue", language)),
         *left_out_lines(figures["pipeline"].left_out, language, what=t("money.what.pipeline", language)),
+        *digest.left_out,
     ]
     digest.drop = find_drop(session, team, period, revenue)
     return digest

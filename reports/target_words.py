@@ -8,10 +8,12 @@ from datetime import date
 from typing import Any
 
 import reports.changes  # noqa: F401  (the change.pts string)
+from db.rates import rate_text
+from reports.formatting import currency_sign, money
 from reports.i18n import add_catalog, t
 from reports.mrkdwn import escape
 from reports.periods import Period, month_of, quarter_of, week_of
-from reports.targets import TargetUse
+from reports.targets import Conversion, TargetUse
 
 add_catalog(
     {
@@ -31,6 +33,26 @@ add_catalog(
         "target.smart.plus": {"en": "{growth} on {period} ({base})", "zh": "在{period}（{base}）基础上{growth}"},
         "target.smart.of": {"en": "{growth} of {period} ({base})", "zh": "{period}（{base}）的 {growth}"},
         "target.smart.points": {"en": "{growth} on {period} ({base})", "zh": "在{period}（{base}）基础上{growth}"},
+        "target.converted": {
+            "en": "set as {amount}, at the {code} rate of {day}: {rate}",
+            "zh": "设定为 {amount}，按 {day} 的 {code} 汇率 {rate} 折算",
+        },
+        "target.converted_many": {
+            "en": "{n} set in {signs}, each at the rate of its period's last day",
+            "zh": "其中 {n} 个以{signs}设定，各按其期末汇率折算",
+        },
+        "target.not_compared_one": {
+            "en": "Target not compared: it was set as {amount} ({source}) and there is no {code} rate for {day} — "
+            "add one with `/salesbot rate {code} …`",
+            "zh": "目标未比较：目标以 {amount} 设定（{source}），缺少 {day} 的 {code} 汇率 — "
+            "用 `/salesbot rate {code} …` 添加",
+        },
+        "target.not_compared_many": {
+            "en": "Target not compared: {n} of its targets were set in {signs} with no rate for their periods' last "
+            "days ({codes}) — add one with `/salesbot rate {code} …`",
+            "zh": "目标未比较：其中 {n} 个目标以{signs}设定，缺少其期末的汇率（{codes}）— "
+            "用 `/salesbot rate {code} …` 添加",
+        },
     }
 )
 
@@ -77,25 +99,76 @@ def describe(
 ) -> str:
     """How `use` was found, in words, with the SMART base of a target set for the very period."""
     lang = language
+    converted = conversion_text(use.conversions, lang)
+    tail = f" · {converted}" if converted else ""
     if use.how == "exact":
         row = use.rows[0]
         period = named_period(row.period_start, row.period_end, lang)
         who = escape(names.get(row.created_by or "", ""))  # a Slack profile name, into mrkdwn
         text = t("target.src.exact" if who else "target.src.exact_anon", lang, period=period, who=who)
         smart = smart_text(row, lang, fmt)
-        return f"{text} · {smart}" if smart else text
+        return (f"{text} · {smart}" if smart else text) + tail
     if use.how == "prorated":
         row = use.rows[0]
-        return t(
-            "target.src.prorated",
-            lang,
-            period=named_period(row.period_start, row.period_end, lang),
-            value=fmt(int(row.value_cents)),
+        return (
+            t(
+                "target.src.prorated",
+                lang,
+                period=named_period(row.period_start, row.period_end, lang),
+                value=fmt(int(row.value_cents)),
+            )
+            + tail
         )
     if use.how == "reps":
-        return t("target.src.reps", lang, n=use.count)
+        return t("target.src.reps", lang, n=use.count) + tail
     key = "target.src.combined" if additive else "target.src.averaged"
-    return t(key, lang, n=len(use.rows), kind=_kind(use.rows, lang))
+    return t(key, lang, n=len(use.rows), kind=_kind(use.rows, lang)) + tail
+
+
+def conversion_text(conversions: tuple[Conversion, ...], language: str) -> str:
+    """How targets set in another currency were converted: 'set as CN¥700,000.00, at the CNY rate of Thu 31 Dec:
+    0.1401'; '' when none was."""
+    if not conversions:
+        return ""
+    if len(conversions) == 1:
+        c = conversions[0]
+        return t(
+            "target.converted",
+            language,
+            amount=money(c.cents, c.currency, language),
+            code=c.currency,
+            day=_day(c.on, language),
+            rate=rate_text(c.rate_micros or 0),
+        )
+    signs = "/".join(sorted({currency_sign(c.currency, language) for c in conversions}))
+    return t("target.converted_many", language, n=len(conversions), signs=signs)
+
+
+def not_compared(use: TargetUse, language: str, names: dict[str, str]) -> str:
+    """Why a target cannot be compared: set in a currency with no rate for the day it converts at."""
+    missing = use.missing
+    first = missing[0]
+    if len(missing) == 1 and use.how == "exact":
+        row = use.rows[0]
+        period = named_period(row.period_start, row.period_end, language)
+        who = escape(names.get(row.created_by or "", ""))
+        source = t("target.src.exact" if who else "target.src.exact_anon", language, period=period, who=who)
+        return t(
+            "target.not_compared_one",
+            language,
+            amount=money(first.cents, first.currency, language),
+            source=source,
+            code=first.currency,
+            day=_day(first.on, language),
+        )
+    signs = "/".join(sorted({currency_sign(c.currency, language) for c in missing}))
+    codes = ", ".join(sorted({c.currency for c in missing}))
+    return t("target.not_compared_many", language, n=len(missing), signs=signs, codes=codes, code=first.currency)
+
+
+def _day(day: date, _language: str) -> str:
+    """A rate's day as rates are set and listed (`/salesbot rate CNY 0.14 from 2026-12-31`)."""
+    return day.isoformat()
 
 
 def setters(uses: list[TargetUse | None]) -> set[str]:

@@ -15,17 +15,55 @@ The rule, in order:
    when every rep with a target covers the period.
 `resolve_target` returns the value with how it was found (`TargetUse`), so answers can say "set for Q4 2026
 by Maria", "pro-rated from the Q4 2026 target", "sum of 3 monthly targets" or "sum of the targets of 5 rep(s)".
+
+Currency: a money target keeps the currency it was set in (`Target.currency`: a target set as `¥700,000`, imported
+in CNY, or set before the reporting currency changed). Before any rule above uses it, it is converted to the
+reporting currency at the team's rate in force on the **last day of the target's own period** (the day it is
+judged, as the pipeline at a period's end; one target keeps one value however the asked period slices it). A
+target whose currency has no rate that day is never compared as if it were the reporting currency: the
+`TargetUse` has no value (`value is None`) and lists the conversion that failed, so the answer says so.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from db.targets import TARGET_CACHE, overlapping_targets
 
 ADDITIVE = frozenset({"revenue", "deals_won", "new_deals"})
+MONEY = frozenset({"revenue", "avg_deal_size", "pipeline"})  # metrics whose targets are amounts of a currency
+RATE_SCALE = 1_000_000  # ExchangeRate.rate_micros per 1.0
+
+
+class TargetRow(NamedTuple):
+    """A target row as the rules read it (db/targets.py TARGET_COLUMNS), amounts in the reporting currency."""
+
+    id: int | None
+    member_id: int | None
+    period_start: date
+    period_end: date
+    value_cents: int
+    created_by: str | None
+    base_start: date | None
+    base_end: date | None
+    base_cents: int | None
+    growth_kind: str | None
+    growth_bp: int | None
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A money target set in another currency, and the rate it converts at (None: the team has no rate)."""
+
+    target_id: int | None
+    currency: str
+    cents: int  # in `currency`, as set
+    on: date  # the last day of the target's own period: the rate in force that day applies
+    rate_micros: int | None
+    to_currency: str
 
 
 @dataclass(frozen=True)
@@ -35,12 +73,87 @@ class TargetUse:
     how: 'exact' (set for this very period), 'prorated' (part of one longer target), 'combined' (several
     targets of this scope, e.g. three monthly ones), 'reps' (the sum of the reps' targets).
     rows: the target rows used (TARGET_COLUMNS of db/targets.py); for 'reps', `count` reps.
+    conversions: the rows set in another currency, with their rates; `value` is None when one of them has no
+    rate (`missing`): that target cannot be compared, and the answer says why.
     """
 
-    value: int
+    value: int | None
     how: str
     rows: tuple[Any, ...]
     count: int = 1
+    conversions: tuple[Conversion, ...] = ()
+
+    @property
+    def missing(self) -> tuple[Conversion, ...]:
+        """The conversions without a rate (each makes the value unusable)."""
+        return tuple(c for c in self.conversions if c.rate_micros is None)
+
+
+def _convert_cents(cents: int, micros: int) -> int:
+    """Amount x rate, rounded half away from zero once (the engine's rule for money)."""
+    return _round(Fraction(cents * micros, RATE_SCALE))
+
+
+def rate_on(session: Any, team_id: str, currency: str, day: date) -> tuple[str, int | None]:
+    """(reporting currency, micro-units of one `currency` in it on `day`); 1.0 for the reporting currency itself,
+    None without a rate in force. Reads the rates the KPI engine already keeps for the session."""
+    from reports import kpi_queries as q
+    from reports.kpi_engine import Scope, reporting_currency
+
+    reporting = reporting_currency(session, Scope(team_id))
+    if currency.upper() == reporting:
+        return reporting, RATE_SCALE
+    rates = q.rates_in_force(session, q.Filters(team_id, currency=reporting), day, day + timedelta(days=1))
+    return reporting, next((m for c, _on, m in rates if c == currency.upper()), None)
+
+
+def in_reporting_currency(
+    session: Any, team_id: str, metric: str, rows: list[Any]
+) -> tuple[list[Any], dict[Any, Conversion]]:
+    """Target rows with their amounts in the reporting currency, and the conversion of every row set in another
+    one (by target id). A row whose currency has no rate keeps its own amount; its conversion says so."""
+    if metric not in MONEY:
+        return rows, {}
+    out: list[Any] = []
+    conversions: dict[Any, Conversion] = {}
+    for row in rows:
+        currency = (getattr(row, "currency", None) or "").upper()
+        if not currency:
+            out.append(row)
+            continue
+        on = row.period_end - timedelta(days=1)
+        reporting, micros = rate_on(session, team_id, currency, on)
+        if currency == reporting:
+            out.append(row)
+            continue
+        conversions[row.id] = Conversion(row.id, currency, int(row.value_cents), on, micros, reporting)
+        if micros is None:
+            out.append(row)
+            continue
+        out.append(
+            as_row(row)._replace(
+                value_cents=_convert_cents(int(row.value_cents), micros),
+                base_cents=_convert_cents(int(row.base_cents), micros) if row.base_cents is not None else None,
+                currency=reporting,
+            )
+        )
+    return out, conversions
+
+
+def as_row(target: Any) -> TargetRow:
+    """A TargetRow from a query row or a Target object."""
+    return TargetRow(**{name: getattr(target, name) for name in TargetRow._fields})
+
+
+def _with_conversions(use: TargetUse | None, conversions: dict[Any, Conversion]) -> TargetUse | None:
+    """`use` with the conversions of the rows it used; no value when one of them had no rate."""
+    if use is None or not conversions:
+        return use
+    used = tuple(conversions[r.id] for r in use.rows if r.id in conversions)
+    if not used:
+        return use
+    value = None if any(c.rate_micros is None for c in used) else use.value
+    return replace(use, value=value, conversions=used)
 
 
 def _round(value: Fraction) -> int:
@@ -121,27 +234,40 @@ def _resolve(
     account: str | None,
 ) -> TargetUse | None:
     additive = metric in ADDITIVE
-    own = overlapping_targets(
+    own, conversions = in_reporting_currency(
         session,
-        team_id=team_id,
-        metric=metric,
-        start=start,
-        end=end,
-        member_id=member_id,
-        product=product,
-        account=account,
+        team_id,
+        metric,
+        overlapping_targets(
+            session,
+            team_id=team_id,
+            metric=metric,
+            start=start,
+            end=end,
+            member_id=member_id,
+            product=product,
+            account=account,
+        ),
     )
-    use = resolve_rows(own, start, end, additive=additive)
+    use = _with_conversions(resolve_rows(own, start, end, additive=additive), conversions)
     if use is not None or member_id is not None or product or account or not additive:
         return use
     per_rep = _per_rep(session, team_id, metric, start, end)
     if not per_rep:
         return None
-    uses = [resolve_rows(rows, start, end, additive=True) for rows in per_rep.values()]
+    uses = [_rep_use(session, team_id, metric, rows, start, end) for rows in per_rep.values()]
     if any(u is None for u in uses):
         return None
     rows = tuple(r for u in uses if u for r in u.rows)
-    return TargetUse(sum(u.value for u in uses if u), "reps", rows, count=len(uses))
+    used = tuple(c for u in uses if u for c in u.conversions)
+    total = None if any(u is None or u.value is None for u in uses) else sum(u.value for u in uses if u and u.value)
+    return TargetUse(total, "reps", rows, count=len(uses), conversions=used)
+
+
+def _rep_use(session: Any, team_id: str, metric: str, rows: list[Any], start: date, end: date) -> TargetUse | None:
+    """One rep's target from their rows, converted to the reporting currency first."""
+    converted, conversions = in_reporting_currency(session, team_id, metric, rows)
+    return _with_conversions(resolve_rows(converted, start, end, additive=metric in ADDITIVE), conversions)
 
 
 def _per_rep(session: Any, team_id: str, metric: str, start: date, end: date) -> dict[int, list[Any]]:
@@ -182,12 +308,14 @@ def rep_targets(session: Any, *, team_id: str, metric: str, start: date, end: da
     """{member_id: TargetUse} for every rep with a target covering [start, end): one query for a leaderboard."""
     out = {}
     for member_id, rows in _per_rep(session, team_id, metric, start, end).items():
-        use = resolve_rows(rows, start, end, additive=metric in ADDITIVE)
+        use = _rep_use(session, team_id, metric, rows, start, end)
         if use is not None:
             out[member_id] = use
     return out
 
 
 def rep_targets_cents(session: Any, *, team_id: str, metric: str, start: date, end: date) -> dict[int, int]:
-    """{member_id: target value} for every rep with a target covering [start, end)."""
-    return {k: u.value for k, u in rep_targets(session, team_id=team_id, metric=metric, start=start, end=end).items()}
+    """{member_id: target value} for every rep with a target covering [start, end) that can be compared (a
+    target in a currency without a rate is not: see `rep_targets`)."""
+    uses = rep_targets(session, team_id=team_id, metric=metric, start=start, end=end)
+    return {k: u.value for k, u in uses.items() if u.value is not None}

@@ -52,6 +52,11 @@ _SYMBOLS = {
     "A$": "AUD",
     "C$": "CAD",
     "S$": "SGD",
+    # the signs salesbot itself writes (reports/formatting.py:currency_sign)
+    "CN¥": "CNY",
+    "JP¥": "JPY",
+    "CA$": "CAD",
+    "NT$": "TWD",
 }
 _SCALES = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "k": Decimal(1000), "m": Decimal(1_000_000)}
 _CODE = re.compile(r"\b([A-Z]{3})\b")

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from db.importers import import_file
 from db.models import Deal
-from reports.formatting import money
+from reports.formatting import money, percent
 from tests.money_data import converted_total, left_out, priced, won_in, write_files
 from tests.slack_driver import SlackDriver, ack_text, message_text
 
@@ -105,3 +105,66 @@ def test_the_digest_converts_and_says_what_it_left_out(slack: SlackDriver, tmp_p
     text = message_text(slack.responses()[-1])
     assert money(converted_total(frame), "USD", "en") in text
     assert "⚠ Revenue: 1 deal in JP¥ (JP¥1,000,000) left out: no JPY rate" in text  # never a bare ¥
+
+
+def test_a_target_in_another_currency_is_converted_at_its_periods_last_day_or_said_not_compared(
+    slack: SlackDriver, tmp_path
+) -> None:
+    """Targets keep the currency they were set in; attainment compares them at the rate in force on the last day
+    of the target's period (CNY 0.1401 on 31 Dec 2026), and a target without a rate is said, never compared."""
+    deals_path, rates_path = load(slack, tmp_path)
+    slack.command("/target", "set revenue ¥700,000 this quarter", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "Target set: *Revenue* · team · Q4 2026 (1 Oct – 31 Dec) · *CN¥700,000.00*" in text
+    assert "Compared as US$98,070.00 (set as CN¥700,000.00, at the CNY rate of 2026-12-31: 0.1401)" in text
+
+    q4 = won_in(priced(deals_path, rates_path), "2026-10-01", "2027-01-01")
+    revenue = converted_total(q4)
+    slack.command("/kpi", "revenue this quarter", user="UMANAGER")
+    text = slack.last_response_text()
+    assert money(revenue, "USD", "en") in text
+    assert (
+        "Target US$98,070.00 (set for Q4 2026 by Maria Lopez · set as CN¥700,000.00, at the CNY rate of "
+        "2026-12-31: 0.1401) · attainment " + percent(revenue / 9_807_000, "en", 0)
+    ) in text
+
+    # In Chinese, 万 and 元: the yuan, shown as ¥ to a Chinese reader; a quarter with no rate of its own
+    # converts at the last rate before its end.
+    slack.command("/target", "set 销售额 70万元 2027年第一季度", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "*¥700,000.00*" in text
+    assert "按 US$98,070.00 比较（设定为 ¥700,000.00，按 2027-03-31 的 CNY 汇率 0.1401 折算）" in text
+
+    # GBP has a rate only from 1 Sep 2026: a Q2 target in pounds cannot be compared, and the answer says why.
+    slack.command("/target", "set revenue £50,000 Q2 2026", user="UMANAGER")
+    slack.command("/kpi", "revenue Q2 2026", user="UMANAGER")
+    text = slack.last_response_text()
+    assert (
+        "Target not compared: it was set as £50,000.00 (set for Q2 2026 by Maria Lopez) and there is no GBP rate "
+        "for 2026-06-30 — add one with `/salesbot rate GBP …`"
+    ) in text
+    assert "attainment" not in text and "missed" not in text and "hit" not in text
+
+    slack.command("/target", "list 2026", user="UMANAGER")
+    listing = slack.last_response_text()
+    assert "*CN¥700,000.00* = US$98,070.00 (set as CN¥700,000.00, at the CNY rate of 2026-12-31: 0.1401)" in listing
+    assert "*£50,000.00* — Target not compared" in listing
+
+    # A rate for the day fills the gap: the same target is now compared, converted.
+    slack.command("/salesbot", "rate GBP 1.25 from 2026-06-01", user="UMANAGER")
+    slack.command("/kpi", "revenue Q2 2026", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "Target US$62,500.00 (set for Q2 2026 by Maria Lopez · set as £50,000.00, at the GBP rate of " in text
+    assert "attainment" in text
+
+
+def test_the_digest_says_when_the_team_target_has_no_rate(slack: SlackDriver, tmp_path) -> None:
+    load(slack, tmp_path)
+    slack.command("/target", "set revenue 5000000 JPY October 2026", user="UMANAGER")
+    slack.command("/digest", "preview monthly", user="UMANAGER")
+    text = message_text(slack.responses()[-1])
+    assert "Team target" not in text
+    assert (
+        "⚠ Target not compared: it was set as JP¥5,000,000 (set for October 2026 by Maria Lopez) and there is no "
+        "JPY rate for 2026-10-31" in text
+    )

@@ -75,7 +75,7 @@ def test_amounts_and_units() -> None:
     assert parse_amount("revenue 100k this quarter")[:2] == (100_000, False)
     assert parse_amount("销售额 10万 本季度")[:2] == (100_000, False)
     assert parse_amount("revenue $1,250,000.50 2026")[:2] == (1_250_000.50, False)
-    amount, is_percent, rest = parse_amount("win rate 60% Q3 2026")
+    amount, is_percent, rest, _currency = parse_amount("win rate 60% Q3 2026")
     assert (amount, is_percent) == (60, True) and "Q3 2026" in rest
     assert parse_amount("revenue 2026")[0] is None  # a year is a period, not an amount
     assert to_stored("revenue", parse_amount("1.5m")[0], False) == 150_000_000
