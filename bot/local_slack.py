@@ -265,7 +265,8 @@ class LocalSlack:
             return self._users_page(args)
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._seq):06d}"
-            self.files[file_id] = {"info": {"id": file_id, "name": args.get("filename")}, "content": b""}
+            info = {"id": file_id, "name": args.get("filename"), "alt_txt": args.get("alt_txt")}
+            self.files[file_id] = {"info": info, "content": b""}
             return {"ok": True, "upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = args.get("files")

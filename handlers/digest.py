@@ -30,6 +30,7 @@ from reports.charts import Chart, funnel_chart, rep_bars_chart, trend_chart
 from reports.digest import Digest, build_digest, digest_lines
 from reports.digest_grammar import CADENCES, SubscriptionRequest, parse_subscription
 from reports.i18n import add_catalog, t
+from reports.money_notes import chart_notes
 from reports.recurrence import Recurrence, latest_at_or_before, next_after, parse_time_of_day
 
 log = logging.getLogger("salesbot.digest")
@@ -363,6 +364,8 @@ def charts_for(d: Digest) -> list[Chart]:
         key=lambda s: (STAGE_ORDER.index(s[0].lower()) if s[0].lower() in STAGE_ORDER else len(STAGE_ORDER), -s[2]),
     )
     per_period_target = d.team_target if d.team_target and d.trend else None
+    # What each chart's amounts could not include (no rate) is written on the chart itself, not only in the text.
+    rep_notes = [note for r in d.reps for note in chart_notes(r.basis_left_out, lang, who=r.name)]
     return [
         rep_bars_chart(
             [(r.name, r.basis_revenue, r.basis_target) for r in d.reps],
@@ -370,9 +373,24 @@ def charts_for(d: Digest) -> list[Chart]:
             currency=cur,
             language=lang,
             finished=d.cadence != "weekly",  # a review's period is over: hit or missed, no "at risk"
+            notes=rep_notes,
         ),
-        trend_chart(d.trend, title=trend_title, currency=cur, language=lang, target=per_period_target),
-        funnel_chart(stages, title=funnel_title, currency=cur, language=lang, cumulative=False),
+        trend_chart(
+            d.trend,
+            title=trend_title,
+            currency=cur,
+            language=lang,
+            target=per_period_target,
+            notes=chart_notes(d.trend_left_out, lang),
+        ),
+        funnel_chart(
+            stages,
+            title=funnel_title,
+            currency=cur,
+            language=lang,
+            cumulative=False,
+            notes=chart_notes(d.stages_left_out, lang),
+        ),
     ]
 
 

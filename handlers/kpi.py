@@ -36,7 +36,7 @@ from reports.i18n import add_catalog, t
 from reports.kpi_grammar import METRIC_NAMES, parse_kpi
 from reports.kpi_people import known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
-from reports.money_notes import left_out_csv
+from reports.money_notes import chart_notes, left_out_csv, merge
 from reports.people import resolve_person
 from reports.standing import is_partial, period_state, standing
 from reports.targets import ADDITIVE, rep_targets_cents
@@ -483,6 +483,7 @@ def _breakdown(
             currency=frame.currency,
             language=lang,
             base=base,
+            notes=chart_notes(merge(r.value.left_out for r in rows), lang),  # on the figure, not only the message
         )
         uploads.append((chart.filename, chart.png, message["text"]))
         message = views.note(message, t("kpi.chart_sent", lang))

@@ -14,7 +14,7 @@ from reports.changes import change_text
 from reports.formatting import money, money_short, money_whole, number, percent
 from reports.i18n import add_catalog, t
 from reports.kpi_engine import BreakdownRow, Comparison, KpiValue, rep_status
-from reports.money_notes import left_out_lines, merge
+from reports.money_notes import left_out_flag, left_out_lines, merge
 from reports.standing import Standing
 
 # Metric names: English here, Chinese from the one glossary.
@@ -336,6 +336,9 @@ def _table(
         value = fmt(row.value, frame, whole=True)
         prefix = "" if by == "week" else f"{i}. "
         line = f"{prefix}{label}   *{value}*"
+        flag = left_out_flag(row.value.left_out, lang)  # this row's figure could not include them: said beside it
+        if flag:
+            line += f"   {flag}"
         if changes and row.key in changes:
             line += "   " + changes[row.key]
         if targets is not None and row.value.unit == "money":

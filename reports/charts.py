@@ -302,6 +302,34 @@ def _money_formatter(currency: str, language: str) -> ticker.FuncFormatter:
     return ticker.FuncFormatter(fmt)
 
 
+NOTE_PX = 22  # one footnote line
+NOTES_MAX = 6
+
+
+def _notes_px(notes: Sequence[str]) -> float:
+    """Pixels the footnotes take at the bottom of a figure (0 without any)."""
+    return len(notes[:NOTES_MAX]) * NOTE_PX + 12 if notes else 0.0
+
+
+def _draw_notes(fig: Figure, canvas: FigureCanvasAgg, notes: Sequence[str]) -> None:
+    """Footnotes at the bottom left, muted, each shrunk or cut to the width: what the figure's amounts could not
+    include (deals in a currency without a rate) travels with the picture, not only with the message."""
+    shown = list(notes[:NOTES_MAX])
+    h, w = fig.get_figheight() * DPI, fig.get_figwidth() * DPI
+    for i, note in enumerate(shown):
+        text, size = _fit(canvas, note, SMALL_SIZE, w - 40, 10)
+        y_px = 10 + (len(shown) - 1 - i) * NOTE_PX
+        fig.text(20 / w, y_px / h, _plain(text), fontproperties=_font(size), color=MUTED, va="bottom", ha="left")
+
+
+def _alt_notes(alt: str, notes: Sequence[str], lang: str) -> str:
+    """The alt text with the footnotes, so a screen reader hears what the picture says under it."""
+    if not notes:
+        return alt
+    end = "。" if lang == "zh" else ". "
+    return alt + ("" if lang == "zh" else " ") + end.join(notes) + ("。" if lang == "zh" else ".")
+
+
 def _empty_chart(title: str, language: str, filename: str) -> Chart:
     fig, canvas = _new_figure(3.0)
     _header(fig, canvas, title)
@@ -336,9 +364,11 @@ def rep_bars_chart(
     currency: str,
     language: str,
     finished: bool = False,
+    notes: Sequence[str] = (),
 ) -> Chart:
     """Horizontal bars of revenue per rep, highest first, with a tick at each rep's target.
     `finished`: the period is over, so reps hit or missed their targets (no "at risk").
+    `notes`: footnotes under the bars (e.g. deals a rep's amount could not include: no rate).
 
     rows: (display name, revenue cents, target cents or None). Bars are green at 100% of target or more,
     amber from 80%, red below, blue without a target; each bar is labelled with its amount and attainment.
@@ -387,7 +417,8 @@ def rep_bars_chart(
     row_in = 0.52 if n <= 8 else 0.42 if n <= 20 else 0.34
     header_px = 18 + TITLE_SIZE * 1.45 + 6 + SUBTITLE_SIZE * 1.45 + 50  # title, subtitle, legend
     axis_px = 40  # value ticks above the bars
-    height_in = (header_px + axis_px + 24) / DPI + n * row_in
+    notes_px = _notes_px(notes)
+    height_in = (header_px + axis_px + 24 + notes_px) / DPI + n * row_in
     fig, canvas = _new_figure(height_in)
     h_px = height_in * DPI
     w_px = WIDTH_IN * DPI
@@ -399,7 +430,8 @@ def rep_bars_chart(
     left_px = 20 + name_px + 12
     right_px = 24
     top_px = header_px + axis_px
-    bottom_px = 24
+    bottom_px = 24 + notes_px
+    _draw_notes(fig, canvas, notes)
     ax = fig.add_axes(
         (left_px / w_px, bottom_px / h_px, 1 - (left_px + right_px) / w_px, 1 - (top_px + bottom_px) / h_px)
     )
@@ -495,7 +527,7 @@ def rep_bars_chart(
         parts.append(t("chart.alt_behind", lang, items=sep.join(who(i) for i in behind[-5:][::-1])))
     elif n > 3:
         parts.append(t("chart.alt_lowest", lang, items=who(n - 1)))
-    alt = (" " if lang == "en" else "").join(parts)
+    alt = _alt_notes((" " if lang == "en" else "").join(parts), notes, lang)
     return Chart(png=_png(fig, canvas), alt_text=_cap(alt), filename=filename)
 
 
@@ -510,12 +542,14 @@ def trend_chart(
     language: str,
     target: int | None = None,
     base: tuple[str, int] | None = None,
+    notes: Sequence[str] = (),
 ) -> Chart:
     """A line of one amount over periods (typically 12 weeks or months, labels like "W47" or "11月").
 
     points: (period label, amount cents), oldest first. `target` (cents per period) draws a dashed line.
     The latest point is highlighted and labelled; the subtitle gives its change against the period before,
     or against `base` (label, cents) when the latest is partial: the same days of the period before.
+    `notes`: footnotes under the axis (deals the amounts could not include: no rate for their currency).
     """
     lang = _lang(language)
     filename = "trend.png"
@@ -535,10 +569,12 @@ def trend_chart(
         delta = ""
         subtitle = t("chart.latest_only", lang, label=labels[-1], value=last_s)
 
-    height_in = 5.4
+    notes_px = _notes_px(notes)
+    height_in = 5.4 + notes_px / DPI
     fig, canvas = _new_figure(height_in)
     h_px, w_px = height_in * DPI, WIDTH_IN * DPI
     header_px = _header(fig, canvas, title, subtitle)
+    _draw_notes(fig, canvas, notes)
 
     values = [_units(a) for a in amounts]
     hi = max([*values, _units(target) if target else 0.0, 0.0]) or 1.0
@@ -553,7 +589,7 @@ def trend_chart(
     )
     right_px = max(36.0, overhang - 0.4 * unit_px + 16)
     top_px = header_px + (40 if target else 24)
-    bottom_px = 44
+    bottom_px = 44 + notes_px
     ax = fig.add_axes(
         (left_px / w_px, bottom_px / h_px, 1 - (left_px + right_px) / w_px, 1 - (top_px + bottom_px) / h_px)
     )
@@ -628,7 +664,7 @@ def trend_chart(
     if target:
         met = sum(1 for a in amounts if a >= target)
         parts.append(t("chart.alt_target", lang, target=money_short(target, currency, language), k=met, n=n))
-    return Chart(png=_png(fig, canvas), alt_text=_cap(sp.join(parts)), filename=filename)
+    return Chart(png=_png(fig, canvas), alt_text=_cap(_alt_notes(sp.join(parts), notes, lang)), filename=filename)
 
 
 # ---------------------------------------------------------------- funnel
@@ -641,6 +677,7 @@ def funnel_chart(
     currency: str,
     language: str,
     cumulative: bool | None = None,
+    notes: Sequence[str] = (),
 ) -> Chart:
     """Pipeline funnel: one centred bar per stage, as wide as its deal count, labelled with count and amount.
 
@@ -650,6 +687,7 @@ def funnel_chart(
     - a snapshot of open deals by stage: each stage shows its share of the pipeline amount, and the subtitle
       the pipeline total.
     `cumulative=None` picks cumulative when the counts never grow from one stage to the next.
+    `notes`: footnotes under the funnel (deals whose amounts could not be converted).
     """
     lang = _lang(language)
     filename = "funnel.png"
@@ -691,17 +729,19 @@ def funnel_chart(
     side = [side_label(i) for i in range(n)]
 
     row_in = 0.78
-    fig_h = 1.0 + n * row_in + 0.5
+    notes_px = _notes_px(notes)
+    fig_h = 1.0 + n * row_in + 0.5 + notes_px / DPI
     fig, canvas = _new_figure(fig_h)
     h_px, w_px = fig_h * DPI, WIDTH_IN * DPI
     header_px = _header(fig, canvas, title, subtitle)
+    _draw_notes(fig, canvas, notes)
 
     name_px = max(_text_px(canvas, name, LABEL_SIZE) for name in names)
     side_px = max(_text_px(canvas, s, VALUE_SIZE) for s in side)
     left_px = 20 + name_px + 16
     right_px = 20 + side_px + 12
     top_px = header_px + 16
-    bottom_px = 16
+    bottom_px = 16 + notes_px
     ax = fig.add_axes(
         (left_px / w_px, bottom_px / h_px, 1 - (left_px + right_px) / w_px, 1 - (top_px + bottom_px) / h_px)
     )
@@ -750,4 +790,4 @@ def funnel_chart(
     items = sep.join(f"{' '.join(stages[i][0].split())} {side[i]}" for i in range(n))
     alt = t("chart.alt_funnel", lang, title=title, items=items)
     alt += (" " if lang == "en" else "") + subtitle + ("。" if lang == "zh" else ".")
-    return Chart(png=_png(fig, canvas), alt_text=_cap(alt), filename=filename)
+    return Chart(png=_png(fig, canvas), alt_text=_cap(_alt_notes(alt, notes, lang)), filename=filename)

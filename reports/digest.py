@@ -20,7 +20,7 @@ from reports.changes import change_text
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
 from reports.kpi_people import names_by_slack_id
-from reports.money_notes import left_out_lines
+from reports.money_notes import left_out_lines, merge
 from reports.mrkdwn import escape
 from reports.periods import Period, month_of, period_for_kind
 
@@ -97,6 +97,7 @@ class RepLine:
     # (weekly; their ratio is the pace), or the period's revenue and target (reviews).
     basis_revenue: int = 0
     basis_target: int | None = None
+    basis_left_out: tuple[kpi.LeftOut, ...] = ()  # deals `basis_revenue` could not include (no rate)
 
 
 @dataclass
@@ -133,6 +134,8 @@ class Digest:
     status_period: Period | None = None  # what the reps' statuses measure: the month to date, or the period
     left_out: list[str] = field(default_factory=list)  # deals in currencies without a rate, per figure
     target_source: str = ""  # which target the team line uses ("set for November 2026 by Maria Lopez")
+    trend_left_out: tuple[kpi.LeftOut, ...] = ()  # what the trend's amounts could not include
+    stages_left_out: tuple[kpi.LeftOut, ...] = ()  # what the open pipeline by stage could not include
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -186,8 +189,9 @@ def build_digest(
             )
     digest.status_period = status_period(period, cadence)
     digest.reps = _rep_lines(session, team, period, cadence, digest.status_period)
-    digest.trend = _trend(session, team, period, cadence, language)
+    digest.trend, digest.trend_left_out = _trend(session, team, period, cadence, language)
     digest.stages = pipeline_by_stage(session, team_id, last_day)
+    digest.stages_left_out = figures["pipeline"].left_out  # the same deals, open on the period's last day
     digest.left_out = [
         *left_out_lines(revenue.current.left_out, language, what=t("money.what.revenue", language)),
         *left_out_lines(figures["pipeline"].left_out, language, what=t("money.what.pipeline", language)),
@@ -210,12 +214,14 @@ def _rep_lines(session: Any, team: kpi.Scope, period: Period, cadence: str, basi
     rows = kpi.breakdown_many(session, ["revenue", "attainment"], team, period, "rep", today=period.last_day)
     attainment = {r.key: r.value.value for r in rows["attainment"]}
     basis_revenue = {r.key: int(r.value.value or 0) for r in rows["revenue"]}
+    basis_left_out = {r.key: r.value.left_out for r in rows["revenue"]}
     if cadence == "weekly":
         month = month_of(period.last_day)
         paced = kpi.breakdown(session, "pace", team, month, "rep", today=period.last_day)
         status_basis = {r.key: r.value.value for r in paced}
         to_date = kpi.breakdown(session, "revenue", team, basis, "rep", today=period.last_day)
         basis_revenue = {r.key: int(r.value.value or 0) for r in to_date}
+        basis_left_out = {r.key: r.value.left_out for r in to_date}
     else:
         status_basis = attainment
     revenue = [(row.key, row.label, int(row.value.value or 0)) for row in rows["revenue"]]
@@ -235,14 +241,28 @@ def _rep_lines(session: Any, team: kpi.Scope, period: Period, cadence: str, basi
         basis_target = target if basis == period else kpi.target_for(session, rep, "revenue", basis)
         value = status_basis.get(key)
         lines.append(
-            RepLine(key, label, cents, target, value, kpi.rep_status(value), basis_revenue.get(key, 0), basis_target)
+            RepLine(
+                key,
+                label,
+                cents,
+                target,
+                value,
+                kpi.rep_status(value),
+                basis_revenue.get(key, 0),
+                basis_target,
+                basis_left_out.get(key, ()),
+            )
         )
     return lines
 
 
-def _trend(session: Any, team: kpi.Scope, period: Period, cadence: str, language: str) -> list[tuple[str, int]]:
-    """Revenue over the last 12 weeks (weekly) or 12 months / 8 quarters (reviews), ending with `period`."""
+def _trend(
+    session: Any, team: kpi.Scope, period: Period, cadence: str, language: str
+) -> tuple[list[tuple[str, int]], tuple[kpi.LeftOut, ...]]:
+    """Revenue over the last 12 weeks (weekly) or 12 months / 8 quarters (reviews), ending with `period`, and
+    what those amounts could not include (deals in a currency without a rate)."""
     points: list[tuple[str, int]] = []
+    left_out: list[tuple[kpi.LeftOut, ...]] = []
     current = period
     count = TREND_POINTS if cadence != "quarterly" else 8
     periods = []
@@ -253,15 +273,18 @@ def _trend(session: Any, team: kpi.Scope, period: Period, cadence: str, language
         span = Period(periods[-1].start, period.end, "range")
         for row in kpi.breakdown(session, "revenue", team, span, "week", today=period.last_day):
             points.append((f"W{row.key.isocalendar()[1]}", int(row.value.value or 0)))
-        return points
+            left_out.append(row.value.left_out)
+        return points, merge(left_out)
     for p in reversed(periods):
-        value = kpi.compute(session, "revenue", team, p, today=p.last_day).value
+        figure = kpi.compute(session, "revenue", team, p, today=p.last_day)
+        value = figure.value
+        left_out.append(figure.left_out)
         if cadence == "monthly":
             label = f"{p.start.month}月" if language == "zh" else p.start.strftime("%b")
         else:
             label = p.label(language).split(" (")[0].split("（")[0]
         points.append((label, int(value or 0)))
-    return points
+    return points, merge(left_out)
 
 
 def _money_filters(session: Any, team_id: str) -> q.Filters:

@@ -13,7 +13,15 @@ from reports.formatting import currency_sign, locale_for, money, number
 from reports.i18n import add_catalog, t
 from reports.kpi_engine import LeftOut
 
-__all__ = ["merge", "left_out_line", "left_out_lines", "currency_label", "left_out_csv"]
+__all__ = [
+    "merge",
+    "left_out_line",
+    "left_out_lines",
+    "left_out_flag",
+    "chart_notes",
+    "currency_label",
+    "left_out_csv",
+]
 
 add_catalog(
     {
@@ -27,6 +35,12 @@ add_catalog(
         "money.of": {"en": "{what}: {line}", "zh": "{what}：{line}"},
         "money.what.revenue": {"en": "Revenue", "zh": "销售额"},
         "money.what.pipeline": {"en": "Pipeline", "zh": "商机金额"},
+        "money.flag": {"en": "{deals} in {symbol} ({amount}) left out", "zh": "{deals}{name}（{amount}）未计入"},
+        "money.chart_note": {
+            "en": "Not included: {deals} in {symbol} ({amount}), no {code} rate for their dates",
+            "zh": "未计入：{deals}{name}（{amount}），缺少对应日期的 {code} 汇率",
+        },
+        "money.chart_note_of": {"en": "{who} — {note}", "zh": "{who} — {note}"},
     }
 )
 
@@ -59,6 +73,36 @@ def left_out_line(item: LeftOut, language: str) -> str:
         amount=money(item.cents, item.currency, language),
         code=item.currency,
     )
+
+
+def _params(item: LeftOut, language: str) -> dict[str, str]:
+    lang = "zh" if language.startswith("zh") else "en"
+    deals = t("money.deal", lang) if item.deals == 1 else t("money.deals", lang, n=number(item.deals, language))
+    return {
+        "deals": deals,
+        "symbol": currency_label(item.currency, language),
+        "name": get_currency_name(item.currency, locale=locale_for(language)),
+        "amount": money(item.cents, item.currency, language),
+        "code": item.currency,
+    }
+
+
+def left_out_flag(left_out: Iterable[LeftOut], language: str) -> str:
+    """'⚠ 1 deal in CN¥ (CN¥55,000.00) left out' beside a table row whose figure could not include them; ''
+    when nothing was left out. The table's footer says how to add the rate."""
+    lang = "zh" if language.startswith("zh") else "en"
+    parts = [t("money.flag", lang, **_params(item, language)) for item in left_out]
+    return ("⚠ " + "; ".join(parts)) if parts else ""
+
+
+def chart_notes(left_out: Iterable[LeftOut], language: str, *, who: str = "", limit: int = 4) -> list[str]:
+    """Footnotes for a chart whose amounts could not include some deals: one line per currency ('Not included:
+    2 deals in CN¥ (CN¥175,000.00), no CNY rate for their dates'), prefixed by whose figure when `who`."""
+    lang = "zh" if language.startswith("zh") else "en"
+    lines = [t("money.chart_note", lang, **_params(item, language)) for item in left_out]
+    if who:
+        lines = [t("money.chart_note_of", lang, who=who, note=line) for line in lines]
+    return lines[:limit]
 
 
 def left_out_lines(left_out: Iterable[LeftOut], language: str, *, what: str = "") -> list[str]:

@@ -2,6 +2,8 @@
 export with the team's rates, state what had no rate (never summing it), and `/salesbot rate` and
 `/salesbot currency` change what the next answer says — in English and Chinese, on both databases."""
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -105,6 +107,9 @@ def test_the_digest_converts_and_says_what_it_left_out(slack: SlackDriver, tmp_p
     text = message_text(slack.responses()[-1])
     assert money(converted_total(frame), "USD", "en") in text
     assert "⚠ Revenue: 1 deal in JP¥ (JP¥1,000,000) left out: no JPY rate" in text  # never a bare ¥
+    # The trend chart's amounts include October: the chart itself says what they could not include.
+    alts = {u["title"]: u["alt_txt"] or "" for u in slack.fake.uploads()}
+    assert "Not included: 1 deal in JP¥ (JP¥1,000,000), no JPY rate for their dates" in alts["Revenue trend"]
 
 
 def test_a_target_in_another_currency_is_converted_at_its_periods_last_day_or_said_not_compared(
@@ -168,3 +173,39 @@ def test_the_digest_says_when_the_team_target_has_no_rate(slack: SlackDriver, tm
         "⚠ Target not compared: it was set as JP¥5,000,000 (set for October 2026 by Maria Lopez) and there is no "
         "JPY rate for 2026-10-31" in text
     )
+
+
+def test_each_breakdown_row_flags_what_its_own_figure_left_out(slack: SlackDriver, tmp_path) -> None:
+    """By rep, each rep whose revenue could not include deals (GBP before its first rate) says so beside the
+    figure — in the table, in Chinese, in the CSV export — and the by-week chart says it on the figure."""
+    deals_path, rates_path = load(slack, tmp_path)
+    frame = won_in(priced(deals_path, rates_path), *Q3)
+    slack.command("/kpi", "revenue by rep Q3 2026 export", user="UMANAGER")
+    text = slack.last_response_text()
+    lines = {line.split("   ")[0].split(". ", 1)[-1]: line for line in text.splitlines() if "   *" in line}
+    per_rep = {rep: left_out(rows) for rep, rows in frame.groupby("sales_agent")}
+    assert any(per_rep.values()) and set(per_rep) <= set(lines)
+    for rep, gone in per_rep.items():
+        if gone:
+            ((n, cents),) = gone.values()
+            deals = "1 deal" if n == 1 else f"{n} deals"
+            assert f"⚠ {deals} in £ ({money(cents, 'GBP', 'en')}) left out" in lines[rep], lines[rep]
+        else:
+            assert "left out" not in lines[rep], lines[rep]
+    csv_text = next(u for u in slack.fake.uploads() if u["name"].endswith(".csv"))["content"].decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    for row in rows:
+        gone = per_rep.get(row["rep"], {})
+        if gone:
+            ((n, cents),) = gone.values()
+            assert row["left_out"].startswith(f"{n} deal") and money(cents, "GBP", "en") in row["left_out"]
+        else:
+            assert row["left_out"] == ""
+
+    slack.command("/kpi", "2026年第三季度 销售额 按销售", user="UMANAGER")
+    chinese = slack.last_response_text()
+    assert "笔英镑（£" in chinese and "）未计入" in chinese
+
+    slack.command("/kpi", "revenue by week Q3 2026", user="UMANAGER")
+    png = next(u for u in reversed(slack.fake.uploads()) if u["name"].endswith(".png"))["content"]
+    assert int.from_bytes(png[20:24], "big") == 540 + 22 + 12  # the chart grew one footnote line: GBP left out

@@ -304,3 +304,31 @@ def test_a_finished_period_shows_hit_or_missed_never_at_risk() -> None:
     assert "1 on track · 1 at risk · 1 behind" in running.alt_text
     over = rep_bars_chart(rows, title="Revenue by rep", currency="USD", language="en", finished=True)
     assert "1 hit · 2 missed" in over.alt_text and "at risk" not in over.alt_text
+
+
+def _bottom_band_has_ink(png: bytes, px: int) -> bool:
+    image = imread(io.BytesIO(png), format="png")
+    band = image[-px:, :, :3]
+    return bool((band < 0.9).any())  # something darker than the white background is drawn there
+
+
+@pytest.mark.parametrize("kind", ["reps", "trend", "funnel"])
+def test_a_footnote_is_drawn_on_the_figure_and_read_in_the_alt_text(kind: str) -> None:
+    """What the amounts could not include travels with the picture: a band of text under the chart (taller by
+    its lines) and the same words in the alt text."""
+    notes = ["Not included: 2 deals in CN¥ (CN¥175,000.00), no CNY rate for their dates"]
+
+    def draw(with_notes: list[str]) -> Chart:
+        if kind == "reps":
+            rows = [("Alice Chen", 900_000, 1_000_000), ("Eve Li", 0, None)]
+            return rep_bars_chart(rows, title="Revenue by rep", currency="USD", language="en", notes=with_notes)
+        if kind == "trend":
+            points = [("W45", 2_000_000), ("W46", 2_500_000), ("W47", 1_500_000)]
+            return trend_chart(points, title="Revenue trend", currency="USD", language="en", notes=with_notes)
+        stages = [("Prospecting", 12, 2_400_000), ("Negotiation", 3, 800_000)]
+        return funnel_chart(stages, title="Pipeline", currency="USD", language="en", notes=with_notes)
+
+    plain, noted = draw([]), draw(notes)
+    assert noted.size[1] == plain.size[1] + 22 + 12  # one line of footnote, and its margin
+    assert _bottom_band_has_ink(noted.png, 30) and not _bottom_band_has_ink(plain.png, 12)
+    assert notes[0] in noted.alt_text and "Not included" not in plain.alt_text
