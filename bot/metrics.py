@@ -60,6 +60,9 @@ class Metrics:
                                   "(sent, retrying, failed, skipped)", ["kind", "outcome"], registry=r)
         self.tick_seconds = Histogram("salesbot_tick_seconds", "Duration of a scheduler tick",
                                       buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120), registry=r)
+        self.import_rows = Counter("salesbot_import_rows", "Rows of files imported from Slack, by kind (deals, "
+                                   "targets, feedback, rates) and outcome (inserted, updated, unchanged, rejected, "
+                                   "refused)", ["kind", "outcome"], registry=r)
         self.listener_errors = Counter("salesbot_listener_errors", "Listeners that raised, by kind and name",
                                        ["kind", "name"], registry=r)
 
@@ -91,6 +94,19 @@ def observe_api_call(method: str, error: str | None) -> None:
     metrics.api_calls.labels(method=method).inc()
     if error:
         metrics.api_errors.labels(method=method, error=error).inc()
+
+
+def observe_import(kind: str, *, inserted: int, updated: int, unchanged: int, rejected: int,
+                   refused_rows: int) -> None:
+    """Count one import's rows on the active metrics: a refused file counts all its rows as `refused`."""
+    metrics = _active
+    if metrics is None:
+        return
+    counts = {"inserted": inserted, "updated": updated, "unchanged": unchanged, "rejected": rejected,
+              "refused": refused_rows}
+    for outcome, rows in counts.items():
+        if rows:
+            metrics.import_rows.labels(kind=kind, outcome=outcome).inc(rows)
 
 
 def _json(start_response: Callable[..., Any], status: str, body: dict[str, Any]) -> list[bytes]:

@@ -10,6 +10,7 @@ import shlex
 import urllib.request
 from typing import Any
 
+from bot.metrics import observe_import
 from db.importers import ImportOptions, import_file
 from db.importers.formats import guess_kind
 from db.importers.limits import Budget, ImportLimits
@@ -144,6 +145,8 @@ def on_file_shared(event: dict[str, Any], context: Any, client: Any) -> bool:
                 kind = "deals"  # the import itself reports why the file cannot be read
         ensure_directory(client, deps, asker.team_id)  # owners link to people of the directory
         result = import_file(deps.engine, kind, data, filename=name, team_id=asker.team_id, options=options)
+        observe_import(result.kind, inserted=result.inserted, updated=result.updated, unchanged=result.unchanged,
+                       rejected=result.rejected, refused_rows=result.rows if result.refused else 0)
         if not result.refused:
             link_owners_through_slack(client, deps, result)
         reply(result_message(result, lang))

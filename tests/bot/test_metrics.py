@@ -40,3 +40,19 @@ def test_metrics_count_the_requests_served(slack: SlackDriver, caplog: pytest.Lo
     ready = slack.http.get(slack.url + "/readyz", timeout=5)
     assert ready.status_code == 200 and ready.json() == {"database": "ok", "ok": True}
     assert slack.http.get(slack.url + "/healthz", timeout=5).json() == {"ok": True, "database": "ok"}
+
+
+def test_metrics_count_the_rows_of_files_imported_from_slack(slack: SlackDriver) -> None:
+    """An operator sees how many rows a Slack import stored, left unchanged, or refused."""
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+    export = (fixtures / "salesforce_opportunities.csv").read_bytes()
+    bad = b"id,owner,stage,amount,close_date\n1,Ann,Won,100,2026-01-05\n2,Ann,Won,,2026-01-05\n3,Ann,Won,5,\n"
+    for content, name in ((export, "opps.csv"), (export, "again.csv"), (bad, "bad.csv")):
+        info = slack.fake.add_file(content, name, user="UMANAGER", filetype="csv")
+        slack.dm("", user="UMANAGER", files=[info])
+    samples = _samples(slack.http.get(slack.url + "/metrics", timeout=5).text)
+    assert _total(samples, "salesbot_import_rows_total", kind="deals", outcome="inserted") == 6
+    assert _total(samples, "salesbot_import_rows_total", kind="deals", outcome="unchanged") == 6
+    assert _total(samples, "salesbot_import_rows_total", kind="deals", outcome="refused") == 3
