@@ -99,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
     if result.rejected_rows:
         out = path.with_name(path.name + ".rejected.csv")
         out.write_bytes(result.rejected_csv())
-        print(f"  rejected rows written to {out}")
+        kept = len(result.rejected_rows)
+        first = f" (the first {kept:,} of {result.rejected:,})" if result.rejected > kept else ""
+        print(f"  rejected rows written to {out}{first}")
     return 1 if result.refused else 0
 
 

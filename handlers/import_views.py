@@ -35,6 +35,10 @@ add_catalog(
             "en": "{count} bad row(s) were skipped; they are in the attached CSV.",
             "zh": "已跳过 {count} 行错误数据，见附件 CSV。",
         },
+        "import.skipped_first": {
+            "en": "{count} bad row(s) were skipped; the attached CSV lists the first {kept}.",
+            "zh": "已跳过 {count} 行错误数据，附件 CSV 列出其中前 {kept} 行。",
+        },
         "import.refused_rows": {
             "en": "❌ *{file} was not imported*: {count} bad row(s); nothing was changed.",
             "zh": "❌ *{file} 未导入*：{count} 行有错误，数据库未做任何修改。",
@@ -179,7 +183,10 @@ def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
     blocks = [section(head), section("\n".join(lines))]
     notes = []
     notes += owner_notes(result, lang)
-    if result.rejected:
+    if result.rejected > len(result.rejected_rows):
+        notes.append(t("import.skipped_first", lang, count=_n(result.rejected, lang),
+                       kept=_n(len(result.rejected_rows), lang)))
+    elif result.rejected:
         notes.append(t("import.skipped", lang, count=_n(result.rejected, lang)))
     if notes:
         blocks.append(context(*notes))

@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from db import clock
+from db.importers import report
 from db.importers.bulk import TooSlow, deal_writer, refuse_when_slow
 from db.importers.formats import DEFAULT_CURRENCY, column_map
 from db.importers.limits import Budget
@@ -84,9 +85,9 @@ class Problems:
             out.append(RowProblem(int(self.frame.index[i]) + 2, column, self.reason[i], value[:80]))
         return out
 
-    def rejected_rows(self) -> list[dict[str, str]]:
+    def rejected_rows(self, limit: int) -> list[dict[str, str]]:
         rows = []
-        for i in np.flatnonzero(self.bad):
+        for i in np.flatnonzero(self.bad)[:limit]:
             row = {str(k): str(v) for k, v in self.frame.iloc[i].items()}
             problem = RowProblem(
                 int(self.frame.index[i]) + 2, self.columns.get(self.field[i], self.field[i]), self.reason[i], ""
@@ -305,8 +306,9 @@ class DealChecks:
         self.rejected += bad
         if len(self.problems) < MAX_LISTED:
             self.problems += problems.listed()[: MAX_LISTED - len(self.problems)]
-        if self.options.skip_bad_rows:
-            self.rejected_rows += problems.rejected_rows()
+        room = report.MAX_REJECTED_KEPT - len(self.rejected_rows)
+        if self.options.skip_bad_rows and room > 0:
+            self.rejected_rows += problems.rejected_rows(room)
 
     def _describe(self, frame: pd.DataFrame) -> None:
         """Stage mapping, currencies and the dates covered, for the summary."""

@@ -24,7 +24,7 @@ from db.importers.limits import Budget
 from db.importers.options import ImportOptions, Progress
 from db.importers.owners import ensure_owners, link_file_owners
 from db.importers.reading import read_table
-from db.importers.report import ImportRefused, ImportResult
+from db.importers.report import MAX_REJECTED_KEPT, ImportRefused, ImportResult
 from db.importers.runs import finish_run, start_run
 from db.importers.upsert import upsert
 from db.importers.values import TEXT_LIMITS, parse_dates
@@ -113,7 +113,7 @@ def import_feedback(
         result.status = "refused"
         return result
     if result.rejected:
-        result.status, result.rejected_rows = "partial", problems.rejected_rows()
+        result.status, result.rejected_rows = "partial", problems.rejected_rows(MAX_REJECTED_KEPT)
     keep = ~problems.bad
     out = pd.DataFrame(
         {

@@ -11,6 +11,10 @@ from typing import Any
 from db.csv_export import csv_bytes
 
 MAX_LISTED = 20
+# With --skip-bad-rows the rejected rows are given back as a CSV. A file of millions of bad rows must not hold
+# them all in memory (imports stream in bounded memory): the CSV keeps the first MAX_REJECTED_KEPT, and the
+# summary says how many it lists of how many were skipped.
+MAX_REJECTED_KEPT = 50_000
 
 REASONS = {
     "bad_amount": "amount not readable",

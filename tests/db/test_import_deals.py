@@ -140,6 +140,17 @@ def test_skip_bad_rows_imports_the_rest_and_returns_the_rejected_rows(engine: En
     assert "A2" in rejected and "closed deal without a close date" in rejected and "A4" not in rejected
 
 
+def test_skipped_rows_past_the_kept_limit_are_counted_not_held(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Millions of bad rows with --skip-bad-rows must not fill memory: the CSV keeps the first N, all are counted."""
+    from db.importers import report
+
+    monkeypatch.setattr(report, "MAX_REJECTED_KEPT", 1)
+    result = _import(engine, BAD, skip_bad_rows=True)
+    assert (result.inserted, result.rejected, len(result.rejected_rows)) == (1, 3, 1)
+    rejected = result.rejected_csv().decode("utf-8-sig")
+    assert "A2" in rejected and "A3" not in rejected
+
+
 def test_reimport_updates_in_place_and_never_duplicates(engine: Engine) -> None:
     first = _import(engine, BAD, skip_bad_rows=True)
     again = _import(engine, BAD, skip_bad_rows=True)

@@ -53,6 +53,17 @@ def test_a_file_with_bad_rows_is_refused_with_rows_and_reasons_and_nothing_store
     assert upload["thread_ts"]
 
 
+def test_skipped_rows_past_the_kept_limit_are_said_in_the_summary(slack: SlackDriver, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from db.importers import report
+
+    monkeypatch.setattr(report, "MAX_REJECTED_KEPT", 1)
+    bad = b"id,owner,stage,amount,close_date\n1,Ann,Won,100,2026-01-05\n2,Ann,Won,,2026-01-05\n3,Ann,Won,5,\n"
+    text = message_text(_drop(slack, bad, "bad.csv", text="skip bad rows"))
+    assert "2 bad row(s) were skipped; the attached CSV lists the first 1." in text and _count(slack) == 1
+    upload = slack.fake.uploads()[-1]
+    assert upload["content"].count(b"won deal without an amount") == 1 and b"close_date" in upload["content"]
+
+
 def test_the_same_export_twice_changes_nothing(slack: SlackDriver) -> None:
     data = (FIXTURES / "fxiaoke_opportunities.csv").read_bytes()
     _drop(slack, data, "商机.csv")
