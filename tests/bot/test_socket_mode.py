@@ -13,8 +13,12 @@ from bot.app import create_app, make_deps
 from bot.local_slack import LocalSlack
 from bot.settings import Settings
 from bot.socket_mode import SocketModeService
+from tests.processes import under_faketime
 from tests.slack_driver import SECRET, message_text
 from tests.socket_slack import SocketSlack
+
+pytestmark = pytest.mark.skipif(under_faketime(), reason="NOTICE: Socket Mode keepalive and reconnect timing cannot "
+                                "run under libfaketime (timed waits never expire); `make test` runs them")
 
 APP_TOKEN = "xapp-1-A0SALESBOT-0000-secretapptoken"
 
