@@ -70,7 +70,11 @@ class Console:
         with Session(self.deps.engine) as session:
             manager = session.exec(select(Member).where(Member.team_id == self.team_id, Member.role == "manager",
                                                         Member.slack_user_id.is_not(None))).first()
-            return manager.slack_user_id if manager and manager.slack_user_id else "ULOCAL"
+        if manager and manager.slack_user_id:
+            return manager.slack_user_id
+        # A new install whose .env names its managers: the person at the keyboard is one of them, so manager
+        # commands (/target set, /salesbot rate, digests) work without --user.
+        return self.deps.manager_ids[0] if self.deps.manager_ids else "ULOCAL"
 
     def _load_users(self) -> None:
         with Session(self.deps.engine) as session:

@@ -366,6 +366,8 @@ def charts_for(d: Digest) -> list[Chart]:
     per_period_target = d.team_target if d.team_target and d.trend else None
     # What each chart's amounts could not include (no rate) is written on the chart itself, not only in the text.
     rep_notes = [note for r in d.reps for note in chart_notes(r.basis_left_out, lang, who=r.name)]
+    if d.reps_not_compared:  # a grey bar would read "no target": the figure says one was set, not compared
+        rep_notes.append(mrkdwn.plain(d.reps_not_compared))
     return [
         rep_bars_chart(
             [(r.name, r.basis_revenue, r.basis_target) for r in d.reps],

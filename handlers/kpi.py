@@ -11,7 +11,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from slack_bolt import Ack, Respond
 
@@ -39,7 +39,7 @@ from reports.kpi_period import PeriodProblem, resolve_period
 from reports.money_notes import chart_notes, left_out_csv, merge
 from reports.people import resolve_person
 from reports.standing import is_partial, period_state, standing
-from reports.targets import ADDITIVE, rep_targets_cents
+from reports.targets import ADDITIVE, TargetUse, rep_targets
 
 log = logging.getLogger("salesbot.kpi")
 
@@ -104,12 +104,22 @@ def local_today(timezone: str) -> date:
     return clock.today(timezone)
 
 
+class Upload(NamedTuple):
+    """A file for the asker's DM: a chart carries alt text (what a screen reader, a search and a notification
+    say instead of the picture), an export none."""
+
+    filename: str
+    content: bytes
+    title: str
+    alt: str = ""
+
+
 @dataclass
 class Answer:
     """The reply, plus files that go to the asker's DM (chart PNG, CSV export)."""
 
     message: dict[str, Any]
-    uploads: list[tuple[str, bytes, str]] = field(default_factory=list)  # (filename, content, title)
+    uploads: list[Upload] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------------------- listeners
@@ -168,21 +178,22 @@ def _answer(text: str, today: date, asker: Asker, deps: Deps, respond: Respond, 
     respond(**{"response_type": "ephemeral", **message})
 
 
-def _send_files(client: Any, asker: Asker, uploads: list[tuple[str, bytes, str]]) -> list[str]:
+def _send_files(client: Any, asker: Asker, uploads: list[Upload]) -> list[str]:
     """Put the chart/CSV in the asker's DM, each at most once (upload_once); what to tell them if one did not
     arrive or may not have."""
     lang, notes = asker.language, []
     opened: list[str] = []
     outcome = call_once("kpi files: opening the DM", lambda: opened.append(
         client.conversations_open(users=asker.user_id)["channel"]["id"]))
-    for filename, content, title in uploads:
+    for filename, content, title, alt in uploads:
         shown = mrkdwn.escape(filename)
         if not outcome.done:  # no DM to put them in: Slack was asked nothing else
             notes.append(t("kpi.file_refused", lang, file=shown, error=outcome.error or "no answer"))
             continue
         key = f"kpi:{asker.user_id}:{secrets.token_hex(6)}"
         sent = upload_once(client, key, since=clock.wall(), what=f"kpi file {filename}", channel=opened[0],
-                           file=content, filename=filename, title=mrkdwn.plain(title), initial_comment=title)
+                           file=content, filename=filename, title=mrkdwn.plain(title), initial_comment=title,
+                           **({"alt_txt": alt} if alt else {}))
         if sent.status == UNSURE:
             notes.append(t("kpi.file_unsure", lang, file=shown))
         elif not sent.done:
@@ -380,7 +391,7 @@ def _figure(
         target_hint=target_hint,
     )
     message = _partial_note(message, period, today, frame)
-    uploads = []
+    uploads: list[Upload] = []
     if export:
         target = _target_value(metric, engine.target_for(session, scope, metric, period))
         signed = f" ({currency_sign(frame.currency, 'en')})" if _is_money(metric) else ""
@@ -430,10 +441,9 @@ def _breakdown(
     rows = many[metric]
     paces = {r.key: r.value.value for r in many["pace"]} if with_pace else None
     targets = None
+    uncompared: dict[Any, TargetUse] = {}
     if by == "rep" and metric == "revenue" and not scope.product and not scope.account:
-        targets = rep_targets_cents(
-            session, team_id=scope.team_id, metric="revenue", start=period.start, end=period.end
-        )
+        targets, uncompared = _rep_targets(session, scope, period)
     total = (
         engine.compute(session, metric, scope, period, today=today)
         if metric in ("revenue", "deals_won", "new_deals", "pipeline")
@@ -463,6 +473,7 @@ def _breakdown(
         rows,
         frame,
         targets=targets,
+        uncompared=uncompared,
         total=total,
         week_labels=week_labels,
         paces=paces,
@@ -470,7 +481,7 @@ def _breakdown(
         changes=changes,
     )
     message = _partial_note(message, period, today, frame)
-    uploads = []
+    uploads: list[Upload] = []
     if by == "week" and rows and _is_money(metric):
         last = spans[rows[-1].key]
         base = None
@@ -485,7 +496,7 @@ def _breakdown(
             base=base,
             notes=chart_notes(merge(r.value.left_out for r in rows), lang),  # on the figure, not only the message
         )
-        uploads.append((chart.filename, chart.png, message["text"]))
+        uploads.append(Upload(chart.filename, chart.png, message["text"], chart.alt_text))
         message = views.note(message, t("kpi.chart_sent", lang))
     if export:
         uploads.append(_export_rows(metric, by, rows, period, message["text"], targets, frame.currency))
@@ -502,6 +513,14 @@ def _week_label(span: compare_rows.WeekSpan, language: str) -> str:
     return t("kpi.week_of", language, day=day)
 
 
+def _rep_targets(session: Any, scope: engine.Scope, period: Any) -> tuple[dict[Any, int], dict[Any, TargetUse]]:
+    """Each rep's revenue target for the period, and apart from them the reps whose target is in a currency
+    with no rate: their rows say "not compared", never "no target" (one was set)."""
+    uses = rep_targets(session, team_id=scope.team_id, metric="revenue", start=period.start, end=period.end)
+    compared = {k: u.value for k, u in uses.items() if u.value is not None}
+    return compared, {k: u for k, u in uses.items() if u.value is None}
+
+
 def _leaderboard(
     session: Any, metric: str, scope: engine.Scope, period: Any, frame: views.Frame, today: date, *, export: bool
 ) -> Answer:
@@ -511,10 +530,9 @@ def _leaderboard(
     rows = many[metric]
     paces = {r.key: r.value.value for r in many["pace"]} if with_pace else None
     targets: dict[Any, int] = {}
+    uncompared: dict[Any, TargetUse] = {}
     if metric == "revenue":
-        targets = rep_targets_cents(
-            session, team_id=scope.team_id, metric="revenue", start=period.start, end=period.end
-        )
+        targets, uncompared = _rep_targets(session, scope, period)
     team_measure = "pace" if running else "attainment"
     team = engine.compute_many(
         session, [metric] + ([team_measure] if metric == "revenue" else []), scope, period, today=today
@@ -527,13 +545,14 @@ def _leaderboard(
         rows,
         frame,
         targets=targets,
+        uncompared=uncompared,
         total=total,
         team_target=team_target,
         team_pace=team_pace,
         running=running,
         paces=paces,
     )
-    uploads = []
+    uploads: list[Upload] = []
     if export:
         uploads.append(_export_rows(metric, "rep", rows, period, message["text"], targets, frame.currency))
         message = views.note(message, t("kpi.export_sent", frame.language, n=len(rows)))
@@ -573,7 +592,7 @@ def _export_rows(
     title: str,
     targets: dict[Any, int] | None,
     currency: str,
-) -> tuple[str, bytes, str]:
+) -> Upload:
     """One line per row; money columns are numbers in `currency` (its sign in the header, its code in its own
     column, so a spreadsheet still adds them), with what each row left out."""
     money_metric = _is_money(metric)
@@ -596,9 +615,9 @@ def _export_rows(
     return _csv_upload(f"kpi-{metric}-by-{by}-{period.start.isoformat()}.csv", table, title)
 
 
-def _csv_upload(filename: str, rows: list[tuple[Any, ...]], title: str) -> tuple[str, bytes, str]:
+def _csv_upload(filename: str, rows: list[tuple[Any, ...]], title: str) -> Upload:
     """An export as a CSV upload; names from data that could start a formula are neutralised."""
-    return filename, csv_bytes(rows), title
+    return Upload(filename, csv_bytes(rows), title)
 
 
 def register(app: Any) -> None:

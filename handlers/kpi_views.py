@@ -9,13 +9,14 @@ from typing import Any
 
 from handlers.blocks import Block, button, context, section
 from handlers.blocks import message as make_message
-from reports import glossary, mrkdwn
+from reports import glossary, mrkdwn, target_words
 from reports.changes import change_text
 from reports.formatting import money, money_short, money_whole, number, percent
 from reports.i18n import add_catalog, t
 from reports.kpi_engine import BreakdownRow, Comparison, KpiValue, rep_status
 from reports.money_notes import left_out_flag, left_out_lines, merge
 from reports.standing import Standing
+from reports.targets import TargetUse
 
 # Metric names: English here, Chinese from the one glossary.
 METRIC_EN = {
@@ -256,6 +257,7 @@ def breakdown_message(
     frame: Frame,
     *,
     targets: dict[Any, int] | None = None,
+    uncompared: dict[Any, TargetUse] | None = None,
     total: KpiValue | None = None,
     week_labels: dict[Any, str] | None = None,
     notes: list[str] | None = None,
@@ -273,6 +275,7 @@ def breakdown_message(
         frame,
         by=by,
         targets=targets,
+        uncompared=uncompared,
         total=total,
         week_labels=week_labels,
         notes=notes,
@@ -290,6 +293,7 @@ def leaderboard_message(
     targets: dict[Any, int],
     total: KpiValue,
     team_target: int | None,
+    uncompared: dict[Any, TargetUse] | None = None,
     team_pace: float | None,
     paces: dict[Any, float | None] | None = None,
     running: bool = True,
@@ -309,7 +313,18 @@ def leaderboard_message(
             )
         )
     state = "running" if running else "finished"
-    return _table(title, rows, frame, by="rep", targets=targets, total=total, notes=notes, paces=paces, state=state)
+    return _table(
+        title,
+        rows,
+        frame,
+        by="rep",
+        targets=targets,
+        uncompared=uncompared,
+        total=total,
+        notes=notes,
+        paces=paces,
+        state=state,
+    )
 
 
 def _table(
@@ -320,6 +335,7 @@ def _table(
     by: str,
     targets: dict[Any, int] | None,
     total: KpiValue | None,
+    uncompared: dict[Any, TargetUse] | None = None,
     week_labels: dict[Any, str] | None = None,
     notes: list[str] | None = None,
     paces: dict[Any, float | None] | None = None,
@@ -347,6 +363,8 @@ def _table(
             if target:
                 gap = target - (row.value.value or 0)
                 line += "   " + _row_standing(ratio, (paces or {}).get(row.key), gap, frame, state)
+            elif uncompared and row.key in uncompared:  # one was set, in a currency with no rate
+                line += "   " + t("target.row_not_compared", lang)
             else:
                 line += "   " + t("kpi.status.no_target", lang)
         lines.append(line)
@@ -362,6 +380,9 @@ def _table(
     if total is not None and not notes:
         footer.append(t("kpi.total_line", lang, n=len(rows), what=t(f"kpi.rows.{by}", lang), total=fmt(total, frame)))
     footer.extend(left_out_lines(total.left_out if total is not None else merge(r.value.left_out for r in rows), lang))
+    unexplained = {r.label: uncompared[r.key] for r in shown if uncompared and r.key in uncompared}
+    if unexplained:
+        footer.append(target_words.reps_not_compared(unexplained, lang))
     if footer:
         blocks.append(context(*footer))
     return make_message(title, blocks)

@@ -74,9 +74,12 @@ def fill_profile(client: Any, deps: Deps, team_id: str, user_id: str) -> bool:
         log.warning("could not read the Slack profile of %s: %s", user_id, exc)
         return False
     person = person_of(user)
-    if person is not None:
-        sync_people_retrying(deps.engine, team_id, [person], managers=frozenset(deps.manager_ids))
-    return person is not None
+    if person is None:
+        return False
+    sync_people_retrying(deps.engine, team_id, [person], managers=frozenset(deps.manager_ids))
+    with deps.engine.begin() as conn:  # an owner imported before anyone read the directory is this person
+        link_owners(conn, team_id)
+    return True
 
 
 def prepare_people(client: Any, deps: Deps, team_id: str, text: str) -> None:

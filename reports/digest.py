@@ -23,6 +23,7 @@ from reports.kpi_people import names_by_slack_id
 from reports.money_notes import left_out_lines, merge
 from reports.mrkdwn import escape
 from reports.periods import Period, month_of, period_for_kind
+from reports.targets import rep_targets
 
 CADENCE_PERIOD = {"weekly": "last_week", "monthly": "last_month", "quarterly": "last_quarter"}
 DROP_THRESHOLD = -0.10  # a fall of 10% or more against the previous period is flagged
@@ -136,6 +137,7 @@ class Digest:
     target_source: str = ""  # which target the team line uses ("set for November 2026 by Maria Lopez")
     trend_left_out: tuple[kpi.LeftOut, ...] = ()  # what the trend's amounts could not include
     stages_left_out: tuple[kpi.LeftOut, ...] = ()  # what the open pipeline by stage could not include
+    reps_not_compared: str = ""  # reps whose target is in a currency without a rate (said, not "no target")
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -189,6 +191,11 @@ def build_digest(
             )
     digest.status_period = status_period(period, cadence)
     digest.reps = _rep_lines(session, team, period, cadence, digest.status_period)
+    basis = digest.status_period
+    uses = rep_targets(session, team_id=team_id, metric="revenue", start=basis.start, end=basis.end)
+    uncompared = {r.name: uses[r.member_id] for r in digest.reps if getattr(uses.get(r.member_id), "value", 0) is None}
+    if uncompared:
+        digest.reps_not_compared = target_words.reps_not_compared(uncompared, language)
     digest.trend, digest.trend_left_out = _trend(session, team, period, cadence, language)
     digest.stages = pipeline_by_stage(session, team_id, last_day)
     digest.stages_left_out = figures["pipeline"].left_out  # the same deals, open on the period's last day
@@ -196,6 +203,7 @@ def build_digest(
         *left_out_lines(revenue.current.left_out, language, what=t("money.what.revenue", language)),
         *left_out_lines(figures["pipeline"].left_out, language, what=t("money.what.pipeline", language)),
         *digest.left_out,
+        *([digest.reps_not_compared] if digest.reps_not_compared else []),
     ]
     digest.drop = find_drop(session, team, period, revenue)
     return digest

@@ -53,6 +53,12 @@ add_catalog(
             "zh": "目标未比较：其中 {n} 个目标以{signs}设定，缺少其期末的汇率（{codes}）— "
             "用 `/salesbot rate {code} …` 添加",
         },
+        "target.reps_not_compared": {
+            "en": "Targets not compared for {names}: set in {signs} with no rate for their periods' last days "
+            "({codes}) — add one with `/salesbot rate {code} …`",
+            "zh": "{names} 的目标未比较：以{signs}设定，缺少其期末的汇率（{codes}）— 用 `/salesbot rate {code} …` 添加",
+        },
+        "target.row_not_compared": {"en": "target not compared (no rate)", "zh": "目标未比较（缺汇率）"},
     }
 )
 
@@ -164,6 +170,17 @@ def not_compared(use: TargetUse, language: str, names: dict[str, str]) -> str:
     signs = "/".join(sorted({currency_sign(c.currency, language) for c in missing}))
     codes = ", ".join(sorted({c.currency for c in missing}))
     return t("target.not_compared_many", language, n=len(missing), signs=signs, codes=codes, code=first.currency)
+
+
+def reps_not_compared(uses: dict[str, TargetUse], language: str) -> str:
+    """One line for every rep whose target is in a currency without a rate, so a leaderboard row that says
+    "target not compared" is explained once under the table. `uses`: {display name: that rep's TargetUse}."""
+    missing = [c for use in uses.values() for c in use.missing]
+    names = (", " if language != "zh" else "、").join(escape(n) for n in sorted(uses))
+    signs = "/".join(sorted({currency_sign(c.currency, language) for c in missing}))
+    codes = ", ".join(sorted({c.currency for c in missing}))
+    code = missing[0].currency if missing else ""
+    return t("target.reps_not_compared", language, names=names, signs=signs, codes=codes, code=code)
 
 
 def _day(day: date, _language: str) -> str:

@@ -59,3 +59,12 @@ def test_salesbot_run_without_tokens_migrates_loads_demo_and_opens_the_console(t
     assert "张三" in out  # the demo team has Chinese names
     second = run_cli(["run"], url=f"sqlite:///{tmp_path / 'fresh.db'}", cwd=tmp_path, stdin=":quit\n")
     assert "demo data loaded" not in second.stdout  # not loaded twice
+
+
+def test_console_without_user_is_the_first_manager_named_in_the_settings(migrated_url: str, tmp_path: Path) -> None:
+    """An empty database and SALESBOT_MANAGERS in .env: the console's default user may set a target."""
+    result = run_cli(["console"], url=migrated_url, cwd=tmp_path, stdin="/target set revenue 90000 this quarter\n",
+                     extra_env={"SALESBOT_MANAGERS": "UMARIA,UTOM"})
+    assert result.returncode == 0, result.stderr
+    assert "you are UMARIA" in result.stdout
+    assert "Target set: *Revenue* · team" in result.stdout, result.stdout

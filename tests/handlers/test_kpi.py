@@ -169,6 +169,9 @@ def test_by_week_sends_a_chart_and_export_sends_the_csv_to_the_dm(slack: SlackDr
     uploads = slack.fake.uploads()
     png = next(u for u in uploads if u["name"].endswith(".png"))
     assert png["content"].startswith(b"\x89PNG") and png["channel_id"].startswith("D")
+    # The chart says in words what it shows (screen readers, search, notifications): title and figures.
+    alt = png["alt_txt"]
+    assert alt.startswith("Line chart, Revenue by week · Team · Q3 2026") and "Highest week of Mon 13 Jul US$10K" in alt
     table = next(u for u in uploads if u["name"].endswith(".csv"))
     rows = list(csv.reader(io.StringIO(table["content"].decode("utf-8-sig"))))
     assert rows[0] == ["rank", "week", "revenue (US$)", "currency", "left_out"]  # the sign in the header

@@ -174,6 +174,16 @@ def test_the_digest_says_when_the_team_target_has_no_rate(slack: SlackDriver, tm
         "JPY rate for 2026-10-31" in text
     )
 
+    # A rep's target in yen: the digest and its rep chart say it was not compared (a grey bar alone reads
+    # "no target").
+    slack.command("/target", "set revenue 300000 JPY October 2026 <@UALICE>", user="UMANAGER")
+    slack.command("/digest", "preview monthly", user="UMANAGER")
+    text = message_text(slack.responses()[-1])
+    said = "Targets not compared for Alice Chen: set in JP¥ with no rate for their periods' last days (JPY)"
+    assert said in text
+    alts = [u["alt_txt"] or "" for u in slack.fake.uploads() if "rep" in (u["title"] or "").lower()]
+    assert alts and said in alts[-1], alts
+
 
 def test_each_breakdown_row_flags_what_its_own_figure_left_out(slack: SlackDriver, tmp_path) -> None:
     """By rep, each rep whose revenue could not include deals (GBP before its first rate) says so beside the
@@ -209,3 +219,30 @@ def test_each_breakdown_row_flags_what_its_own_figure_left_out(slack: SlackDrive
     slack.command("/kpi", "revenue by week Q3 2026", user="UMANAGER")
     png = next(u for u in reversed(slack.fake.uploads()) if u["name"].endswith(".png"))["content"]
     assert int.from_bytes(png[20:24], "big") == 540 + 22 + 12  # the chart grew one footnote line: GBP left out
+
+
+def test_a_reps_target_without_a_rate_is_not_compared_in_their_row_never_no_target(
+    slack: SlackDriver, tmp_path
+) -> None:
+    """Alice's Q3 target was set in yen and there is no JPY rate: her row in the breakdown and the leaderboard
+    says the target is not compared and the table says why — "no target" would tell the manager none was set."""
+    load(slack, tmp_path)
+    slack.command("/target", "set revenue 5000000 JPY Q3 2026 <@UALICE>", user="UMANAGER")
+    assert "JP¥5,000,000" in slack.last_response_text()
+    slack.command("/target", "set revenue 20000 Q3 2026 @\"Bob Stone\"", user="UMANAGER")
+    for command in ("revenue by rep Q3 2026", "leaderboard Q3 2026"):
+        slack.command("/kpi", command, user="UMANAGER")
+        text = slack.last_response_text()
+        rows = {line.split("   ")[0].split(". ", 1)[-1]: line for line in text.splitlines() if "   *" in line}
+        assert "target not compared (no rate)" in rows["Alice Chen"], (command, rows)
+        assert "no target" not in rows["Alice Chen"]
+        assert "of target" in rows["Bob Stone"] and "not compared" not in rows["Bob Stone"]
+        assert "no target" in rows["Dana Ruiz"]  # none was set for her
+        assert (
+            "Targets not compared for Alice Chen: set in JP¥ with no rate for their periods' last days (JPY) — "
+            "add one with `/salesbot rate JPY …`"
+        ) in text
+
+    slack.command("/kpi", "按销售 销售额 2026年第三季度", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "目标未比较（缺汇率）" in text and "Alice Chen 的目标未比较：以JP¥设定" in text

@@ -170,3 +170,37 @@ def test_serving_rereads_the_directory_when_it_starts(slack: SlackDriver) -> Non
     while "UNEWER" not in members(slack.deps.engine) and time.time() < deadline:
         time.sleep(0.05)
     assert "UNEWER" in members(slack.deps.engine)
+
+
+def test_owners_imported_before_the_directory_was_read_are_the_people_who_then_use_the_bot(
+    slack: SlackDriver, tmp_path
+) -> None:
+    """The first day: the CRM export is imported from the shell before salesbot ever read Slack's directory, so
+    its owners are linked to nobody. A rep who then talks to the bot, and a rep the manager names, are those
+    owners — their own figures and targets, never a second empty person beside the imported one."""
+    from db.importers import import_file
+    from reports.formatting import money
+    from tests.money_data import converted_total, priced, won_in, write_files
+
+    slack.fake.add_user("UMANAGER", "Maria Lopez")
+    slack.fake.add_user("UALICE", "alice", real_name="Alice Chen")
+    slack.fake.add_user("UBOB", "bob", real_name="Bob Stone")
+    deals_path, rates_path = write_files(tmp_path)
+    for kind, path in (("deals", deals_path), ("rates", rates_path)):
+        result = import_file(slack.deps.engine, kind, path.read_bytes(), filename=path.name, team_id=slack.team_id)
+        assert result.status == "done", (kind, result.problems)
+        assert kind == "rates" or "Alice Chen" in result.owners_unlinked  # nobody to link them to yet
+    frame = won_in(priced(deals_path, rates_path), "2026-07-01", "2026-10-01")
+    alice = frame[frame["sales_agent"] == "Alice Chen"]
+
+    slack.command("/kpi", "revenue Q3 2026", user="UALICE")  # her first words to the bot
+    assert money(converted_total(alice), "USD", "en") in slack.last_response_text()
+
+    slack.command("/target", "set revenue 20000 Q3 2026 <@UBOB>", user="UMANAGER")
+    slack.command("/kpi", "revenue by rep Q3 2026", user="UMANAGER")
+    rows = {line.split("   ")[0].split(". ", 1)[-1]: line for line in slack.last_response_text().splitlines()
+            if "   *" in line}
+    assert "of target" in rows["Bob Stone"] and list(rows).count("Bob Stone") == 1
+    with Session(slack.deps.engine) as session:
+        named = [m.display_name for m in session.exec(select(Member)) if m.display_name in ("Alice Chen", "Bob Stone")]
+    assert sorted(named) == ["Alice Chen", "Bob Stone"]  # one row each: the owner and the person are one
