@@ -33,7 +33,7 @@ from reports.changes import change_text
 from reports.charts import trend_chart
 from reports.formatting import currency_sign, date_short
 from reports.i18n import add_catalog, t
-from reports.kpi_grammar import METRIC_NAMES, parse_kpi
+from reports.kpi_grammar import METRIC_NAMES, canonical_name, close_names, parse_kpi
 from reports.kpi_people import known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.money_notes import chart_notes, left_out_csv, merge
@@ -63,6 +63,14 @@ add_catalog(
             "只输入 `/kpi`：你本月的核心数据。",
         },
         "kpi.did_you_mean": {"en": "Did you mean *{metric}*?", "zh": "你是想查 *{metric}* 吗？"},
+        "kpi.unknown_name": {
+            "en": "No {kind} called *{name}* in your deals, so there is no figure to show.",
+            "zh": "你的商机里没有名为 *{name}* 的{kind}，无法给出数字。",
+        },
+        "kpi.unknown_name.close": {"en": "Did you mean {names}?", "zh": "你是想查 {names} 吗？"},
+        "kpi.unknown_name.some": {"en": "Some {kind}s: {names}", "zh": "部分{kind}：{names}"},
+        "kpi.kind.product": {"en": "product", "zh": "产品"},
+        "kpi.kind.account": {"en": "account", "zh": "客户"},
         "kpi.what_others": {"en": "see another rep's figures", "zh": "查看其他销售的数据"},
         "kpi.what_ranking": {"en": "see figures per rep or the leaderboard", "zh": "查看按销售的数据或排行榜"},
         "kpi.file_unsure": {
@@ -120,6 +128,25 @@ class Answer:
 
     message: dict[str, Any]
     uploads: list[Upload] = field(default_factory=list)
+
+
+def _unknown_name(kind: str, typed: str, known: list[str], lang: str, examples: list[str]) -> dict[str, Any]:
+    """A product or account nobody sold: what was asked, the names it may have meant, a line that works."""
+    what = t(f"kpi.kind.{kind}", lang)
+    head = t("kpi.unknown_name", lang, kind=what, name=mrkdwn.escape(mrkdwn.capped(typed)))
+    close = close_names(typed, known)
+    sep = "、" if lang == "zh" else ", "
+    if close:
+        hint = t("kpi.unknown_name.close", lang, names=sep.join(f"`{mrkdwn.escape(n)}`" for n in close))
+    else:
+        some = sorted(known)[:8]
+        hint = t("kpi.unknown_name.some", lang, kind=what, names=sep.join(f"`{mrkdwn.escape(n)}`" for n in some))
+    if close and lang == "zh":
+        example = f'/kpi 本季度 销售额 {what}"{close[0]}"'
+    else:
+        example = f'/kpi revenue {kind} "{close[0]}" this quarter' if close else examples[0]
+    blocks = [section(head), context(hint), context(f"`{mrkdwn.escape(example)}`")]
+    return {"text": head, "blocks": blocks}
 
 
 # ----------------------------------------------------------------------------------------- listeners
@@ -227,6 +254,14 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
             else None
         )
         req = parse_kpi(text, products=products, accounts=accounts)
+        for kind, known in (("product", products), ("account", accounts)):
+            typed = getattr(req, kind)
+            if typed is None or known is None:
+                continue
+            name = canonical_name(typed, known)
+            if name is None:  # a name the deals never use: saying so beats a confident US$0.00
+                return Answer(_unknown_name(kind, typed, known, lang, examples))
+            req = replace(req, **{kind: name})
         if req.help:
             return Answer(help_message(lang))
         if req.suggestion:

@@ -11,6 +11,7 @@ a suggestion, so the reply can say "did you mean revenue?" instead of guessing.
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from reports.people import MENTION
@@ -232,10 +233,45 @@ def _take_named(text: str, keywords: tuple[str, ...], known: list[str]) -> tuple
             match = re.search(kw + r"\s*" + re.escape(name) + r"(?![\w])", text, flags=re.IGNORECASE)
             if match:
                 return name, text[: match.start()] + " " + text[match.end() :]
+        for name in sorted(known, key=len, reverse=True):  # "GTX Pro" typed, "GTXPro" in the data
+            squeezed = _squeezed(name)
+            if not squeezed:
+                continue
+            match = re.search(kw + r"\s*" + squeezed + r"(?![\w])", text, flags=re.IGNORECASE)
+            if match:
+                return name, text[: match.start()] + " " + text[match.end() :]
         bare = re.search(kw + r"\s+([^\s]+)", text, flags=re.IGNORECASE)
-        if bare and not known:
+        if bare:  # an unknown name: the caller says so, with the names it may have meant
             return bare.group(1), text[: bare.start()] + " " + text[bare.end() :]
     return None, text
+
+
+def name_key(name: str) -> str:
+    """A product or account name as people mean it: case, width, spaces and punctuation do not count
+    ("GTX Pro" = "GTXPro" = "gtx-pro"; ＧＴＸ = GTX)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
+
+
+def _squeezed(name: str) -> str:
+    """A pattern for `name` that allows any spacing or punctuation between its letters."""
+    return r"[\s\-_.·/&']*".join(re.escape(ch) for ch in name_key(name))
+
+
+def canonical_name(typed: str, known: list[str]) -> str | None:
+    """The one known name `typed` means (exactly, else by `name_key`), or None."""
+    if typed in known:
+        return typed
+    key = name_key(typed)
+    matches = {name for name in known if key and name_key(name) == key}
+    return matches.pop() if len(matches) == 1 else None
+
+
+def close_names(typed: str, known: list[str], n: int = 3) -> list[str]:
+    """Known names that look like a misspelling of `typed` ("Cancty" -> "Cancity"), best first."""
+    keys: dict[str, str] = {}
+    for name in known:
+        keys.setdefault(name_key(name), name)
+    return [keys[k] for k in difflib.get_close_matches(name_key(typed), list(keys), n=n, cutoff=0.6)]
 
 
 def metric_for(word: str) -> str | None:

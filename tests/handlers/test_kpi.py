@@ -241,3 +241,27 @@ def test_shared_crm_file_revenue_per_quarter_matches_pandas(slack: SlackDriver, 
         cents = int(won[(won["close"] >= start) & (won["close"] < end)]["cents"].sum())
         slack.command("/kpi", f"revenue {phrase}", user="UMANAGER")
         assert f"US${cents // 100:,}.{cents % 100:02d}" in slack.last_response_text(), phrase
+
+
+def test_a_product_or_account_is_found_however_it_is_spelt_and_an_unknown_one_is_said_not_zeroed(
+    slack: SlackDriver,
+) -> None:
+    """The CRM writes "GTX Pro"; a manager types GTXPro or "gtx-pro" and gets its figure. A name no deal uses
+    ("Cancty", a typo) gets "no account called …" with the name it probably meant — never a confident US$0.00."""
+    seed(slack)
+    for line in ("revenue product GTXPro last quarter", 'revenue product "gtx-pro" last quarter'):
+        slack.command("/kpi", line, user="UMANAGER")
+        text = slack.last_response_text()
+        assert "Revenue · Team · GTX Pro · Q3 2026" in text and "US$12,500.75" in text, (line, text)
+
+    slack.command("/kpi", "revenue account Cancty last quarter", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "No account called *Cancty* in your deals" in text and "Did you mean `Cancity`?" in text
+    assert "US$0.00" not in text and '`/kpi revenue account "Cancity" this quarter`' in text
+
+    slack.command("/kpi", '上季度 销售额 产品"Widget"', user="UMANAGER")
+    text = slack.last_response_text()
+    assert "你的商机里没有名为 *Widget* 的产品" in text and "`GTX Pro`、`MG Special`" in text
+
+    slack.command("/kpi", "revenue account <!channel> last quarter", user="UMANAGER")  # hostile text stays inert
+    assert "<!channel>" not in slack.last_response_text()

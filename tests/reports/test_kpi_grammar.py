@@ -77,3 +77,16 @@ def test_help_and_empty() -> None:
     assert parse_kpi("help").help and parse_kpi("帮助").help
     req = parse_kpi("")
     assert req.headline and req.period_text == ""
+
+
+def test_product_and_account_names_match_however_they_are_spelt() -> None:
+    from reports.kpi_grammar import canonical_name, close_names
+
+    known = ["GTXPro", "GTX Plus Pro", "Cancity", "北京科技有限公司"]
+    assert parse_kpi("revenue product GTX Pro Q3", products=known).product == "GTXPro"
+    assert parse_kpi("revenue product gtx plus pro Q3", products=known).product == "GTX Plus Pro"
+    assert canonical_name("ＧＴＸＰｒｏ", known) == "GTXPro"  # full-width, as a Chinese IME types it
+    assert canonical_name("gtx-pro", known) == "GTXPro" and canonical_name("GTX", known) is None
+    assert close_names("Cancty", known) == ["Cancity"] and close_names("Zebra", known) == []
+    req = parse_kpi("revenue account Cancty Q3", accounts=known)
+    assert req.account == "Cancty" and req.period_text.strip() == "Q3"  # taken as typed: the handler says unknown
