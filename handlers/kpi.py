@@ -34,7 +34,7 @@ from reports.charts import trend_chart
 from reports.formatting import currency_sign, date_short
 from reports.i18n import add_catalog, t
 from reports.kpi_grammar import METRIC_NAMES, canonical_name, close_names, parse_kpi
-from reports.kpi_people import known_values, names_by_slack_id, owns_deals, workspace_prefs
+from reports.kpi_people import close_date_span, known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.money_notes import chart_notes, left_out_csv, merge
 from reports.people import resolve_person
@@ -69,6 +69,10 @@ add_catalog(
         },
         "kpi.unknown_name.close": {"en": "Did you mean {names}?", "zh": "你是想查 {names} 吗？"},
         "kpi.unknown_name.some": {"en": "Some {kind}s: {names}", "zh": "部分{kind}：{names}"},
+        "kpi.outside_data": {
+            "en": "No deals close in this period: your deals close between {first} and {last} — try `{example}`",
+            "zh": "此期间没有成交日期的商机：你的商机成交日期在 {first} 至 {last} 之间 — 试试 `{example}`",
+        },
         "kpi.kind.product": {"en": "product", "zh": "产品"},
         "kpi.kind.account": {"en": "account", "zh": "客户"},
         "kpi.what_others": {"en": "see another rep's figures", "zh": "查看其他销售的数据"},
@@ -345,7 +349,24 @@ def _headline(session: Any, scope: engine.Scope, period: Any, frame: views.Frame
     if scope.member_id is not None and not mine:
         title = frame.subject
     message = views.headline_message(values, cmp, frame, target_line=line, title=title)
+    empty = not values["revenue"].value and not values["deals_won"].value and values["win_rate"].value is None
+    message = _outside_data(message, session, scope, period, frame, empty=empty)
     return Answer(_partial_note(message, period, today, frame))
+
+
+def _outside_data(message: dict[str, Any], session: Any, scope: engine.Scope, period: Any, frame: views.Frame,
+                  *, empty: bool) -> dict[str, Any]:
+    """An empty answer for a period the team's deals never reach (an export of past years, read in 2026) says
+    where the data is, so a first look is not a screen of zeros with no way forward."""
+    if not empty:
+        return message
+    first, last = close_date_span(session, scope.team_id)
+    if first is None or period.start <= last and first < period.end:
+        return message
+    lang = frame.language
+    example = f"/kpi {last.year}年 销售额" if lang == "zh" else f"/kpi revenue {last.year}"
+    dates = {"first": first.isoformat(), "last": last.isoformat()}
+    return views.note(message, t("kpi.outside_data", lang, example=example, **dates))
 
 
 def target_line(
@@ -425,6 +446,7 @@ def _figure(
         vs_last_year_first=vs_last_year,
         target_hint=target_hint,
     )
+    message = _outside_data(message, session, scope, period, frame, empty=cmp.current.value in (0, None))
     message = _partial_note(message, period, today, frame)
     uploads: list[Upload] = []
     if export:

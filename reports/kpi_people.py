@@ -78,3 +78,11 @@ def names_by_slack_id(session: Any, team_id: str, slack_ids: set[str]) -> dict[s
         Member.team_id == team_id, Member.slack_user_id.in_(ids)  # type: ignore[union-attr]
     )
     return {sid: (name or crm or sid) for sid, name, crm in session.execute(stmt)}
+
+
+def close_date_span(session: Any, team_id: str) -> tuple[Any, Any]:
+    """(first, last) close date of the workspace's deals, or (None, None): one look at the close-date index,
+    asked only when an answer is empty, to tell a team whose export is history where its data is."""
+    stmt = select(func.min(Deal.close_date), func.max(Deal.close_date)).where(Deal.team_id == team_id)
+    first, last = session.execute(stmt).one()
+    return first, last

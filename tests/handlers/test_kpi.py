@@ -265,3 +265,20 @@ def test_a_product_or_account_is_found_however_it_is_spelt_and_an_unknown_one_is
 
     slack.command("/kpi", "revenue account <!channel> last quarter", user="UMANAGER")  # hostile text stays inert
     assert "<!channel>" not in slack.last_response_text()
+
+
+def test_an_empty_answer_for_a_period_the_data_never_reaches_says_where_the_data_is(slack: SlackDriver) -> None:
+    """An export of past years read today: /kpi for this month is not a dead end of zeros — it says when the
+    deals close and offers a line that works (which does)."""
+    seed(slack)
+    slack.command("/kpi", "revenue 2024", user="UMANAGER")
+    said = "No deals close in this period: your deals close between 2025-08-01 and 2026-11-20 — try `/kpi revenue 2026`"
+    assert said in slack.last_response_text()
+    slack.command("/kpi", "2024年 销售额", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "你的商机成交日期在 2025-08-01 至 2026-11-20 之间 — 试试 `/kpi 2026年 销售额`" in text
+    slack.command("/kpi", "2026年 销售额", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "US$30,735.31" in text and "没有成交日期" not in text
+    slack.command("/kpi", "revenue last quarter", user="UMANAGER")  # data there: no note
+    assert "No deals close in this period" not in slack.last_response_text()
