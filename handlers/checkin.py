@@ -117,6 +117,13 @@ add_catalog(
             "zh": "好好休息！{day} 之前不会请你做进展汇报。",
         },
         "checkin.away.off": {"en": "Welcome back — check-ins are on again.", "zh": "欢迎回来，进展汇报已恢复。"},
+        "checkin.not_in_slack": {
+            "en": "I cannot DM *{name}*: a CRM owner not linked to anyone in Slack yet. Link them first — "
+            "`/salesbot link \"{crm}\" @someone` — then schedule again.",
+            "zh": "无法私信 *{name}*：该 CRM 负责人尚未关联到 Slack 成员。请先关联 — "
+            "`/salesbot link \"{crm}\" @someone` — 再重新安排。",
+        },
+        "checkin.nothing_scheduled": {"en": "Nothing was scheduled.", "zh": "未创建任何安排。"},
         "checkin.no_access": {
             "en": "Only {name} and their manager can read these check-ins.",
             "zh": "只有 {name} 本人和其经理可以查看这些进展汇报。",
@@ -298,6 +305,13 @@ def cmd_schedule(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps
             example = "/checkin schedule {who} weekly on friday at 16:00"
             blocks = person_unclear(unclear[0], language=lang, example=example)
             respond(blocks=blocks, text=blocks[0]["text"]["text"])
+            return
+        unreachable = [r for r in reps if not r.slack_user_id]
+        if unreachable:  # a CRM owner nobody in Slack is linked to: a DM to them could never be sent
+            lines = [t("checkin.not_in_slack", lang, name=_name(r),
+                       crm=mrkdwn.escape(r.crm_name or _raw_name(r, ""))) for r in unreachable]
+            said = [section("\n".join(lines)), context_block(t("checkin.nothing_scheduled", lang))]
+            respond(blocks=said, text=lines[0])
             return
         earlier = first_time(session, team_id=asker.team_id, user_id=asker.user_id, action="checkin schedule",
                              content=rest, now=clock.now())

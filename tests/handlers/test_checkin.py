@@ -244,3 +244,30 @@ def test_a_monthly_greeting_speaks_of_the_month_in_both_languages(team: SlackDri
     assert "this week" not in english and "week" not in english.split("1/5")[0]
     assert "的每月进展汇报时间" in chinese and f"自{since.month}月{since.day}日" in chinese
     assert not any(w in chinese.split("1/5")[0] for w in ("本周", "这周", "每周"))
+
+
+def test_a_crm_owner_nobody_in_slack_is_linked_to_is_not_scheduled_and_the_answer_says_how_to_link(
+    team: SlackDriver,
+) -> None:
+    """Darcel came from the CRM export and is linked to nobody in Slack: a check-in could never reach him. The
+    manager is told how to link him and nothing is scheduled (not even for Alice, named beside him)."""
+    from db.members import ensure_workspace
+    from db.models import CheckinSchedule, Member
+    from handlers.context import Deps
+
+    with Session(team.deps.engine) as session:
+        ensure_workspace(session, team_id=team.team_id, defaults=Deps(engine=team.deps.engine).workspace_defaults)
+        session.add(Member(team_id=team.team_id, crm_name="Darcel Schlecht", display_name="Darcel Schlecht"))
+        session.commit()
+    team.command("/checkin", 'schedule @"Darcel Schlecht" <@UALICE> weekly on friday at 16:00', user="UMANAGER")
+    text = team.last_response_text()
+    assert "I cannot DM *Darcel Schlecht*" in text and '`/salesbot link "Darcel Schlecht" @someone`' in text
+    assert "Nothing was scheduled." in text
+    with Session(team.deps.engine) as session:
+        assert session.exec(select(CheckinSchedule)).all() == []
+
+    team.command("/checkin", 'schedule @"Darcel Schlecht" 每周 周五 16:00', user="UMANAGER")
+    assert "无法私信 *Darcel Schlecht*：该 CRM 负责人尚未关联到 Slack 成员" in team.last_response_text()
+    team.command("/salesbot", 'link "Darcel Schlecht" <@UBOB>', user="UMANAGER")
+    team.command("/checkin", 'schedule @"Darcel Schlecht" weekly on friday at 16:00', user="UMANAGER")
+    assert "Scheduled check-in #" in team.last_response_text()
