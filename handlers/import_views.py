@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from db.importers.report import FILE_PROBLEMS, MAX_LISTED, REASONS, ImportResult, link_line
+from db.importers.report import FILE_PROBLEMS, MAX_LISTED, REASONS, ImportResult, link_line, stage_map_flags
 from handlers.blocks import Block, context, section
 from reports import mrkdwn
 from reports.i18n import add_catalog, t
@@ -42,6 +42,10 @@ add_catalog(
         "import.refused_rows": {
             "en": "❌ *{file} was not imported*: {count} bad row(s); nothing was changed.",
             "zh": "❌ *{file} 未导入*：{count} 行有错误，数据库未做任何修改。",
+        },
+        "import.unknown_stages": {
+            "en": "*Stages not known*: {stages}. Send the file again with the words {flags} (check each guess).",
+            "zh": "*无法识别的阶段*：{stages}。请重新发送文件并附上 {flags}（请逐一核对推测的状态）。",
         },
         "import.refused_file": {"en": "❌ *{file} was not imported*: {reason}", "zh": "❌ *{file} 未导入*：{reason}"},
         "import.row": {"en": "Row {row}, {column}: {reason}", "zh": "第 {row} 行，{column}：{reason}"},
@@ -144,11 +148,13 @@ def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
         ]
         if result.rejected > len(rows):
             rows.append(t("import.more", lang, count=_n(result.rejected - len(rows), lang)))
-        blocks: list[Block] = [
-            section(head),
-            section("\n".join(f"• {r}" for r in rows)),
-            context(t("import.fix", lang)),
-        ]
+        blocks: list[Block] = [section(head)]
+        if result.unknown_stages:  # every stage the file uses that salesbot cannot place, however many rows
+            sep = "、" if lang == "zh" else ", "
+            stages = sep.join(f"{mrkdwn.escape(s)} ({_n(n, lang)})" for s, n in result.unknown_stages[:12])
+            flags = " ".join(stage_map_flags(result.unknown_stages))
+            blocks.append(section(t("import.unknown_stages", lang, stages=stages, flags=f"`{mrkdwn.escape(flags)}`")))
+        blocks += [section("\n".join(f"• {r}" for r in rows)), context(t("import.fix", lang))]
         return {"text": head, "blocks": blocks}
     head = t(
         "import.done",

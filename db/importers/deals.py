@@ -175,6 +175,7 @@ class DealChecks:
     problems: list[RowProblem] = field(default_factory=list)
     rejected_rows: list[dict[str, str]] = field(default_factory=list)
     stages: Counter = field(default_factory=Counter)
+    unknown_stages: Counter = field(default_factory=Counter)  # CRM stage -> rows, over the whole file
     currencies: Counter = field(default_factory=Counter)
     first_date: str | None = None
     last_date: str | None = None
@@ -304,6 +305,9 @@ class DealChecks:
         if not bad:
             return
         self.rejected += bad
+        unknown = problems.reason == "unknown_stage"
+        if unknown.any() and "stage" in self.columns:  # one line per stage beats 20 rows saying the same
+            self.unknown_stages.update(problems.frame[self.columns["stage"]][unknown].value_counts().to_dict())
         if len(self.problems) < MAX_LISTED:
             self.problems += problems.listed()[: MAX_LISTED - len(self.problems)]
         room = report.MAX_REJECTED_KEPT - len(self.rejected_rows)
@@ -465,6 +469,7 @@ def _write(conn, table: Table, checks: DealChecks, result: ImportResult, options
 
 def _summarise(checks: DealChecks, result: ImportResult) -> None:
     result.rows, result.rejected, result.problems = checks.rows, checks.rejected, checks.problems
+    result.unknown_stages = [(str(s), int(n)) for s, n in checks.unknown_stages.most_common()]
     result.stages = [(str(s), str(st), int(n)) for (s, st), n in checks.stages.most_common(12)]
     result.currencies = {str(k): int(v) for k, v in checks.currencies.items()}
     if checks.first_date and checks.last_date:

@@ -19,6 +19,7 @@ import itertools
 import operator
 import re
 import threading
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -229,7 +230,11 @@ def detect_encoding(data: "bytes | str | Path | Source") -> str:
         cp_isolation=["cp1252", "cp1250", "cp1251", "cp437", "latin_1", "gb18030", "big5", "shift_jis"],
     ).best()
     western = {"cp1250", "cp1252", "latin_1", "iso8859_1", "iso8859_2", "iso8859_15", "iso8859_9", "cp1254"}
-    candidates = ["cp1252"] if best is not None and best.encoding in western else []
+    if best is not None and (best.encoding in western or best.encoding.startswith("cp4")):
+        western_codec = _western_or_dos(source.head(256 * 1024))
+        candidates = [western_codec] + ([] if western_codec == "cp437" else [best.encoding])
+    else:
+        candidates = []
     candidates += [best.encoding] if best is not None else []
     for encoding in candidates:  # Western Europe's is likelier among the same letters
         failed, nul_row = _scan(source, encoding)
@@ -237,6 +242,23 @@ def detect_encoding(data: "bytes | str | Path | Source") -> str:
             _refuse_nul(nul_row)
             return encoding
     return _decided(source, "latin_1")  # every byte decodes; the summary names the encoding: a wrong guess shows
+
+
+_BETWEEN_LETTERS = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
+
+
+def _western_or_dos(head: bytes) -> str:
+    """cp1252 (Windows, Western Europe) or cp437 (DOS, old ERP exports): the same bytes, other letters.
+    charset_normalizer finds both equally clean, so judge by the words: a character inside a word
+    ("Berguvsv?gen") should be a Latin letter — cp437 reads 0x84 there as "ä", cp1252 as "„"; cp1252 reads 0xE9
+    as "é", cp437 as "Θ". Ties go to cp1252, by far the commoner."""
+    scores = {}
+    for codec in ("cp1252", "cp437"):
+        text = head.decode(codec, errors="replace")
+        scores[codec] = sum(
+            1 if unicodedata.name(m.group(), "").startswith("LATIN") else -1 for m in _BETWEEN_LETTERS.finditer(text)
+        )
+    return "cp437" if scores["cp437"] > scores["cp1252"] else "cp1252"
 
 
 def _decided(source: Source, encoding: str) -> str:

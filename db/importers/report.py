@@ -111,6 +111,7 @@ class ImportResult:
     refusal: ImportRefused | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # field -> the file's column
     stages: list[tuple[str, str, int]] = field(default_factory=list)  # (CRM stage, status, rows)
+    unknown_stages: list[tuple[str, int]] = field(default_factory=list)  # (CRM stage, rows), most rows first
     currencies: dict[str, int] = field(default_factory=dict)
     date_range: tuple[date, date] | None = None
     owners_new: list[str] = field(default_factory=list)
@@ -143,10 +144,14 @@ def summary_lines(result: ImportResult) -> list[str]:
     if result.refusal is not None:
         return [f"Refused {result.filename}: {result.refusal.text()}", "Nothing was imported."]
     if result.refused:
-        lines = [f"Refused {result.filename}: {len(result.problems)} bad row(s); nothing was imported."]
+        bad = max(result.rejected, len(result.problems))
+        lines = [f"Refused {result.filename}: {bad:,} bad row(s); nothing was imported."]
+        if result.unknown_stages:
+            lines.append("  " + unknown_stages_line(result.unknown_stages))
+            lines.append("  map them (check each guess): " + " ".join(stage_map_flags(result.unknown_stages)))
         lines += ["  " + p.text() for p in result.listed_problems()]
-        if len(result.problems) > MAX_LISTED:
-            lines.append(f"  … and {len(result.problems) - MAX_LISTED} more")
+        if bad > len(result.listed_problems()):
+            lines.append(f"  … and {bad - len(result.listed_problems()):,} more")
         lines.append("Fix the rows, or import the rest with --skip-bad-rows (the bad rows go to a CSV file).")
         return lines
     lines = [
@@ -165,6 +170,33 @@ def summary_lines(result: ImportResult) -> list[str]:
     if result.problems:
         lines.append(f"  {result.rejected:,} bad row(s) skipped, first: " + result.problems[0].text())
     return lines
+
+
+def unknown_stages_line(stages: list[tuple[str, int]], limit: int = 12) -> str:
+    """"Stages not known: Shipped (2,617 rows), Cancelled (60 rows), …" — every stage the file uses that salesbot
+    cannot place as open, won or lost, however many rows carry it."""
+    shown = ", ".join(f"{stage} ({n:,} row{'s' if n != 1 else ''})" for stage, n in stages[:limit])
+    more = f", and {len(stages) - limit} more" if len(stages) > limit else ""
+    return f"Stages not known: {shown}{more}"
+
+
+def stage_map_flags(stages: list[tuple[str, int]], limit: int = 12) -> list[str]:
+    """A --stage-map flag per unknown stage with a guess at its status to edit (won / lost / open)."""
+    return [f'--stage-map "{stage}={guess_status(stage)}"' for stage, _n in stages[:limit]]
+
+
+_WON_WORDS = ("ship", "deliver", "paid", "invoice", "complete", "closed won", "signed", "resolved", "成交", "签约")
+_LOST_WORDS = ("cancel", "lost", "disput", "reject", "declin", "dead", "churn", "取消", "输")
+
+
+def guess_status(stage: str) -> str:
+    """A first guess for a stage's status, to be checked by whoever runs the import: it only fills the example."""
+    low = stage.lower()
+    if any(w in low for w in _LOST_WORDS):
+        return "lost"
+    if any(w in low for w in _WON_WORDS):
+        return "won"
+    return "open"
 
 
 def link_line(crm_name: str, who: str = "@someone") -> str:

@@ -214,3 +214,56 @@ def test_the_shared_crm_export_imports_and_reimports_unchanged(engine: Engine, s
 @pytest.mark.parametrize("fmt", ["salesforce", "hubspot"])
 def test_forcing_a_format_that_does_not_fit_is_refused(engine: Engine, fmt: str) -> None:
     assert _import(engine, "fxiaoke_opportunities.csv", file_format=fmt).refused
+
+
+def test_an_order_lines_file_in_cp437_from_the_shell_names_its_stages_then_imports_its_letters(
+    engine: Engine, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    """The model-car wholesaler's order lines (DOS code page 437, statuses like Shipped): the first try is refused
+    with every unknown stage counted — not 20 rows saying the same — and a --stage-map line to start from; the
+    second imports, with "Berguvsvägen" spelt right (cp1252 would read "Berguvsv„gen"), and revenue to the cent."""
+    import pandas as pd
+
+    from bot.cli import main
+
+    path = shared_data / "sales_data_sample.csv"
+    resolve_team(engine, TEAM)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    maps = ["--map", "SALES=amount", "--map", "ORDERDATE=close_date", "--map", "CUSTOMERNAME=account",
+            "--map", "PRODUCTLINE=product", "--map", "STATUS=stage", "--map", "ADDRESSLINE1=name", "--team", TEAM]
+    capsys.readouterr()
+    assert main(["import", "deals", str(path), *maps]) != 0
+    out = capsys.readouterr().out
+    assert "Refused sales_data_sample.csv: 2,823 bad row(s); nothing was imported." in out
+    assert "Stages not known: Shipped (2,617 rows), Cancelled (60 rows), Resolved (47 rows)" in out
+    assert '--stage-map "Shipped=won" --stage-map "Cancelled=lost"' in out and "… and 2,803 more" in out
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Deal)).one()[0] == 0
+
+    stages = {"Shipped": "won", "Resolved": "won", "Cancelled": "lost", "Disputed": "lost", "On Hold": "open",
+              "In Process": "open"}
+    flags = [arg for stage, status in stages.items() for arg in ("--stage-map", f"{stage}={status}")]
+    assert main(["import", "deals", str(path), *maps, *flags]) == 0
+    out = capsys.readouterr().out
+    assert "(generic, cp437)" in out and "inserted 2,823" in out
+    frame = pd.read_csv(path, encoding="cp437", dtype=str)
+    won = frame[frame["STATUS"].isin(["Shipped", "Resolved"])]
+    expected = sum(round(float(v) * 100) for v in won["SALES"])
+    with Session(engine) as session:
+        total = session.exec(select(func.sum(Deal.amount_cents)).where(Deal.status == "won")).one()[0]
+        names = set(session.exec(select(Deal.name)).scalars())
+    assert total == expected
+    assert "Berguvsvägen  8" in names and not any("„" in n for n in names)
+
+
+def test_cp1252_and_cp437_are_told_apart_by_the_letters_inside_words() -> None:
+    from db.importers.reading import detect_encoding
+
+    header = "id,name,account,amount,close_date\n"
+    french = header + "1,Société Générale renouvelé,Crédit Agricole,100,2026-01-05\n"
+    assert detect_encoding(french.encode("cp1252")) == "cp1252"
+    swedish = header + "1,Berguvsvägen 8,Mart\u00edn & Cataluña,100,2026-01-05\n"
+    assert detect_encoding(swedish.encode("cp437")) == "cp437"

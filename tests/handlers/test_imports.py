@@ -105,3 +105,15 @@ def test_a_dropped_rates_file_is_recognised_checked_and_imported(slack: SlackDri
     with Session(slack.deps.engine) as session:
         stored = session.exec(select(ExchangeRate.currency, ExchangeRate.rate_micros)).all()
     assert sorted(stored) == [("CNY", 138_500), ("EUR", 1_080_000)]
+
+
+def test_unknown_stages_are_named_once_with_counts_and_the_words_that_map_them(slack: SlackDriver) -> None:
+    """A file of order statuses (Shipped, Cancelled): the refusal names each stage with its rows and the words
+    to send with the file; sent again with those words, it imports."""
+    rows = "".join(f"{i},Ann,{'Shipped' if i % 4 else 'Cancelled'},100,2026-01-05\n" for i in range(1, 41))
+    data = ("id,owner,stage,amount,close_date\n" + rows).encode()
+    text = message_text(_drop(slack, data, "orders.csv"))
+    assert "40 bad row(s)" in text and "*Stages not known*: Shipped (30), Cancelled (10)." in text
+    assert '`--stage-map "Shipped=won" --stage-map "Cancelled=lost"`' in text and _count(slack) == 0
+    text = message_text(_drop(slack, data, "orders.csv", text='--stage-map "Shipped=won" --stage-map "Cancelled=lost"'))
+    assert "Imported 40 deals" in text and _count(slack) == 40
