@@ -735,8 +735,14 @@ def history(
 
 
 def manages(session: Session, *, team_id: str, manager_user_id: str, manager_member_id: int, member: Member) -> bool:
-    """Whether this manager may read the rep's answers: their own rep, or a rep on one of their schedules."""
+    """Whether this manager may read the rep's answers: their own rep, a rep on one of their schedules, or a rep
+    nobody manages yet who has never been asked anything (a CRM owner on the first day: their brief holds
+    figures only, and there are no answers to keep private)."""
     if member.manager_id == manager_member_id:
+        return True
+    if member.manager_id is None and session.exec(
+        select(CheckinRun.id).where(CheckinRun.team_id == team_id, CheckinRun.member_id == member.id).limit(1)
+    ).first() is None:
         return True
     return (
         session.exec(

@@ -133,6 +133,23 @@ def test_brief_on_demand_shows_kpis_slipped_deals_and_customer_feedback(team: Sl
     assert "Suggested topics: the Cancity feedback" in text
 
 
+def test_the_first_day_a_manager_reads_the_brief_of_a_rep_nobody_manages_yet(team: SlackDriver) -> None:
+    """Alice came in the CRM export and nobody has scheduled her yet: her brief (figures only, no answers to
+    keep private) is there for the one-on-one. Once another manager has asked her, it is theirs alone."""
+    slack = team
+    slack.command("/salesbot", "help", user="UALICE")  # she exists; no manager, never asked anything
+    _seed_alice(slack)
+    slack.command("/checkin", "brief <@UALICE>")
+    text = slack.last_response_text()
+    assert "1:1 with Alice Wong" in text and "US$30,000.00" in text and "their manager" not in text
+
+    slack.fake.add_user("UOTHER", "Other Manager", tz="UTC")
+    slack.command("/salesbot", "role <@UOTHER> manager")
+    slack.command("/checkin", "schedule <@UALICE> weekly on friday at 16:00")  # Maria is her manager now
+    slack.command("/checkin", "brief <@UALICE>", user="UOTHER")
+    assert "Only Alice Wong and their manager" in slack.last_response_text()
+
+
 def test_brief_in_chinese_for_a_chinese_manager(team: SlackDriver) -> None:
     slack = team
     slack.fake.add_user("UMANAGER", "王经理", tz="Asia/Shanghai", locale="zh-CN")
