@@ -69,8 +69,10 @@ class LocalSlack:
         self.files: dict[str, dict[str, Any]] = {}
         self.faults: dict[str, list[Fault]] = {}
         self.fault_every: dict[str, tuple[int, Fault]] = {}
-        self.listeners: list[Callable[[Call], None]] = []
+        self.listeners: list[Callable[[Call], None]] = []  # told of each call as it arrives
+        self.answered: list[Callable[[Call, dict[str, Any]], None]] = []  # told of each Web API answer that took effect
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages in posting order
+        self.channels: dict[str, dict[str, Any]] = {}  # id -> conversations.list object (add_channel)
         self.socket_mode_url: Callable[[], str] | None = None  # apps.connections.open (tests/socket_slack.py)
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
@@ -116,6 +118,15 @@ class LocalSlack:
                         "email": email, "status_text": status_text, "status_emoji": status_emoji},
         }
         return self.users[user_id]
+
+    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False, topic: str = "") -> dict[str, Any]:
+        """A channel of the workspace, listed by `conversations.list` (what `#name` in a command resolves through)."""
+        self.channels[channel_id] = {
+            "id": channel_id, "name": name, "is_channel": not is_private, "is_group": is_private,
+            "is_private": is_private, "is_archived": False, "is_member": True,
+            "topic": {"value": topic}, "purpose": {"value": topic},
+        }
+        return self.channels[channel_id]
 
     def fail_next(self, method: str, *faults: Fault) -> None:
         """Queue faults for the next calls of `method` ('*' for any method)."""
@@ -249,7 +260,11 @@ class LocalSlack:
             first = str(user).split(",")[0]
             return {"ok": True, "channel": {"id": "D" + first.lstrip("U")}}
         if method == "conversations.info":
-            return {"ok": True, "channel": {"id": args.get("channel"), "is_member": True, "is_archived": False}}
+            known = self.channels.get(str(args.get("channel")))
+            return {"ok": True, "channel": known or {"id": args.get("channel"), "is_member": True,
+                                                     "is_archived": False}}
+        if method == "conversations.list":
+            return self._channels_page(args)
         if method == "conversations.join":
             return {"ok": True, "channel": {"id": args.get("channel")}}
         if method == "users.info":
@@ -325,6 +340,17 @@ class LocalSlack:
         page = found[start:start + limit]
         more = start + limit < len(found)
         return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def _channels_page(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.list: the channels of the asked `types`, `limit` a page, then `next_cursor`."""
+        types = str(args.get("types") or "public_channel").split(",")
+        wanted = [c for c in self.channels.values()
+                  if ("private_channel" if c["is_private"] else "public_channel") in types]
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        start = int(args.get("cursor") or 0)
+        more = start + limit < len(wanted)
+        return {"ok": True, "channels": wanted[start:start + limit],
                 "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _users_page(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -409,6 +435,9 @@ class LocalSlack:
                 slack._record(Call(method, {**args, **_fault_args(fault)}, body))
                 bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
                 answer = slack.api(method, args, bearer) if fault is None or fault.acted else None
+                if answer is not None and answer.get("ok"):
+                    for listener in list(slack.answered):
+                        listener(Call(method, args, body), answer)
                 if not self._fault(fault):
                     self._reply(200, answer)
 

@@ -15,10 +15,11 @@ def signed_headers(secret: str, body: str, *, timestamp: int | None = None, cont
 
 
 def slash_command_body(*, command: str, text: str, user_id: str, team_id: str, response_url: str,
-                       channel_id: str = "C0GENERAL", trigger_id: str = "trigger.1") -> str:
+                       channel_id: str = "C0GENERAL", trigger_id: str = "trigger.1",
+                       channel_name: str = "general") -> str:
     return urlencode({
         "token": "verification-token-unused", "team_id": team_id, "team_domain": "local", "channel_id": channel_id,
-        "channel_name": "general", "user_id": user_id, "user_name": user_id.lower(), "command": command,
+        "channel_name": channel_name, "user_id": user_id, "user_name": user_id.lower(), "command": command,
         "text": text, "api_app_id": "A0SALESBOT", "response_url": response_url, "trigger_id": trigger_id,
     })
 
