@@ -1,4 +1,4 @@
-"""The `salesbot` command: serve, socket, console, demo, import, tick, migrate, manifest, run."""
+"""The `salesbot` command: serve, socket, console, playground, demo, import, tick, migrate, manifest, run."""
 
 import argparse
 import logging
@@ -156,6 +156,16 @@ def cmd_console(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_playground(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.playground import run_playground
+
+    run_playground(_settings(), host=args.host, port=args.port, folder=Path(args.dir) if args.dir else None,
+                   open_browser=args.open)
+    return 0
+
+
 def cmd_tick(args: argparse.Namespace) -> int:
     from bot.app import make_deps
     from bot.scheduler import Scheduler, TickRefused, manual_tick_moment
@@ -229,6 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--user", default=None, help="Slack user id to act as (default: the first manager)")
     console.add_argument("--team", default=None, help="workspace (team_id) to act in, e.g. TDEMO0001")
     console.set_defaults(func=cmd_console)
+    playground = sub.add_parser("playground", help="salesbot in a Slack-like page in your browser (demo sandbox)")
+    playground.add_argument("--port", type=int, default=8080)
+    playground.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    playground.add_argument("--dir", default=None, help="keep the sandbox database and files here (default: a "
+                            "temporary folder, removed on exit)")
+    playground.add_argument("--open", action="store_true", help="open the page in the default browser")
+    playground.set_defaults(func=cmd_playground)
     demo = sub.add_parser("demo", help="load realistic demo data (a workspace of its own, TDEMO0001)")
     demo.add_argument("--replace", action="store_true", help="delete the demo workspace's rows and load again")
     demo.set_defaults(func=cmd_demo)

@@ -110,3 +110,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
         terminalreporter.write_sep("!", f"NOTICE: {len(data)} tests on ../shared/data were SKIPPED", yellow=True,
                                    bold=True)
         terminalreporter.write_line(data[0])
+    browser = _skip_reasons(terminalreporter, "Chromium browser test needs")
+    if browser:
+        terminalreporter.write_sep("!", "NOTICE: the playground's browser test was SKIPPED", yellow=True, bold=True)
+        terminalreporter.write_line(browser[0])
