@@ -53,6 +53,12 @@ add_catalog(
             "zh": "目标：已达成 {hit} · 未达成 {missed}",
         },
         "digest.behind_list": {"en": " ({names})", "zh": "（{names}）"},
+        "digest.no_rep_targets": {
+            "en": "No rep has a target for {month}, so none is judged — set them with "
+            "`/target set revenue 50000 this month @rep`",
+            "zh": "{month}没有销售设定目标，无法判断进度 — 设置：`/target set 销售额 50000 本月 @销售`",
+        },
+        "digest.some_without_target": {"en": " · no target {n}", "zh": " · 无目标 {n}"},
         "digest.behind_one": {"en": "{name}, {pct} of pace", "zh": "{name}，进度 {pct}"},
         "digest.new_lost": {
             "en": "New deals {new} · deals lost {lost} ({lost_amount})",
@@ -422,6 +428,9 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
         counts["hit"] = sum(1 for r in d.reps if r.target and r.revenue >= r.target)
         counts["missed"] = sum(1 for r in d.reps if r.target and r.revenue < r.target)
         month = month_of(d.period.last_day).label(lang).split(" (")[0].split("（")[0]
+        no_target = sum(1 for r in d.reps if r.status == "no_target") if basis == "pace" else sum(
+            1 for r in d.reps if not r.target
+        )
         line = t(
             f"digest.statuses.{basis}",
             lang,
@@ -439,6 +448,11 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
                 t("digest.behind_one", lang, name=escape(r.name), pct=percent(r.pace, lang, 0)) for r in slowest
             )
             line += t("digest.behind_list", lang, names=names)
+        if no_target == len(d.reps):  # zeros everywhere would read as a team doing nothing: say why
+            when = month if basis == "pace" else d.period.label(lang).split(" (")[0].split("（")[0]
+            line = t("digest.no_rep_targets", lang, n=len(d.reps), month=when)
+        elif no_target:
+            line += t("digest.some_without_target", lang, n=no_target)
         lines.append(line)
         top = [f"{escape(r.name)} {money_short(r.revenue, cur, lang)}" for r in d.reps[:3] if r.revenue > 0]
         if top:

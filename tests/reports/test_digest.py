@@ -3,8 +3,9 @@
 from datetime import date
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from db.models import Target
 from reports.charts import status_for
 from reports.digest import build_digest, digest_lines, digest_period
 from reports.digest_grammar import parse_subscription
@@ -97,3 +98,20 @@ def test_one_clock_reader_for_every_schedule() -> None:
     assert times == {"at 16:00": "16:00", "4:30pm": "16:30", "9am": "09:00", "at 9": "09:00", "下午4点半": "16:30",
                      "上午9点": "09:00", "25:00": None}
     assert [find_weekday(s)[0] for s in ("on friday", "周五", "星期日", "tues")] == [4, 4, 6, 1]  # type: ignore[index]
+
+
+def test_reps_without_targets_are_counted_and_a_team_with_none_is_told_how_to_set_them(engine) -> None:  # type: ignore[no-untyped-def]
+    """Zhang has no target: the pace line says so beside the counts. Without any rep target, "on track 0 · at
+    risk 0 · behind 0" would read as a team doing nothing — the digest says why and how to set them."""
+    seed(engine)
+    with Session(engine) as session:
+        d = build_digest(session, team_id=TEAM, cadence="weekly", today=date(2026, 11, 26), language="en")
+    text = "\n".join(digest_lines(d))
+    assert "Pace for November 2026: on track 0 · at risk 0 · behind 1" in text and "· no target 1" in text
+    with Session(engine) as session:
+        for target in session.exec(select(Target)).all():
+            session.delete(target)
+        session.commit()
+        d = build_digest(session, team_id=TEAM, cadence="weekly", today=date(2026, 11, 26), language="zh")
+    text = "\n".join(digest_lines(d))
+    assert "2026年11月没有销售设定目标，无法判断进度" in text and "达标 0" not in text
