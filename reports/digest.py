@@ -84,6 +84,7 @@ add_catalog(
         "digest.csat": {"en": "CSAT {csat} ({chg})", "zh": "客户满意度 {csat}（{chg}）"},
         "digest.empty": {"en": "No deals closed in this period.", "zh": "本期没有成交或丢单。"},
         # Stages are the CRM's current ones: the split is of today's open deals, whatever the period.
+        "digest.no_amounts": {"en": "no amounts", "zh": "无金额"},  # open deals the CRM has no value for yet
         "digest.stages": {"en": "Open pipeline today by stage: {stages}", "zh": "当前各阶段商机金额：{stages}"},
         "digest.chart.reps": {"en": "Revenue by rep vs target", "zh": "各销售销售额与目标"},
         "digest.chart.trend": {"en": "Revenue trend", "zh": "销售额趋势"},
@@ -464,7 +465,10 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
     if d.drop:
         lines.append(drop_line(d.drop, cur, lang))
     if d.stages:
-        stages = " · ".join(f"{escape(s)} {n} ({money_short(a, cur, lang)})" for s, n, a in d.stages[:5])
+        stages = " · ".join(
+            f"{escape(s)} {n:,} ({money_short(a, cur, lang) if a else t('digest.no_amounts', lang)})"
+            for s, n, a in d.stages[:5]
+        )
         lines.append(t("digest.stages", lang, stages=stages))
     extras = []
     if d.checkin_rate is not None:

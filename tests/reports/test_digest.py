@@ -115,3 +115,21 @@ def test_reps_without_targets_are_counted_and_a_team_with_none_is_told_how_to_se
         d = build_digest(session, team_id=TEAM, cadence="weekly", today=date(2026, 11, 26), language="zh")
     text = "\n".join(digest_lines(d))
     assert "2026年11月没有销售设定目标，无法判断进度" in text and "达标 0" not in text
+
+
+def test_a_stage_whose_open_deals_have_no_amount_says_so_not_zero(engine) -> None:  # type: ignore[no-untyped-def]
+    """The Maven CRM export leaves close_value empty on open deals: "Engaging 2 (US$0)" would say the pipeline is
+    worth nothing; the digest says the export gives no amounts."""
+    from db.models import Deal
+
+    seed(engine)
+    with Session(engine) as session:
+        owner = session.exec(select(Deal.owner_id)).first()
+        for i in range(2):
+            session.add(Deal(team_id=TEAM, external_id=f"E{i}", name="", owner_id=owner, account="Isdom",
+                             stage="Engaging", status="open", amount_cents=0, created_date=date(2026, 10, 1)))
+        session.commit()
+        d = build_digest(session, team_id=TEAM, cadence="weekly", today=date(2026, 11, 26), language="en")
+        zh = build_digest(session, team_id=TEAM, cadence="weekly", today=date(2026, 11, 26), language="zh")
+    assert "Engaging 2 (no amounts)" in "\n".join(digest_lines(d))
+    assert "Engaging 2 (无金额)" in "\n".join(digest_lines(zh))
