@@ -12,6 +12,24 @@ def section(text: str, *, accessory: Block | None = None) -> Block:
     return block
 
 
+def sections(lines: list[str], limit: int = 3000) -> list[Block]:
+    """Lines packed into as few sections as Slack's 3,000-character limit allows, never cutting one: a long
+    table must not lose its last rows (or a `*` that closes bold) to `section`'s cut."""
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    size = 0
+    for line in lines:
+        line = line[:limit]
+        if chunk and size + 1 + len(line) > limit:
+            blocks.append(section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + (1 if size else 0)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
 def fields(*texts: str) -> Block:
     return {"type": "section", "fields": [{"type": "mrkdwn", "text": t[:2000]} for t in texts[:10]]}
 

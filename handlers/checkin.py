@@ -28,7 +28,7 @@ from db.repeats import first_time
 from handlers import checkin_views as views
 from handlers import direct_messages
 from handlers.blocks import context as context_block
-from handlers.blocks import section
+from handlers.blocks import section, sections
 from handlers.context import Deps, asker_of, deps_of
 from handlers.delivery_client import UNSURE, call_once
 from handlers.jobs import DueDelivery, PermanentFailure
@@ -321,7 +321,7 @@ def cmd_schedule(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps
             return
         schedule = _create(session, asker=asker, reps=reps, spec=spec)
         reply = _confirmation(session, schedule, reps, lang)
-    respond(blocks=[section(reply[0]), section("\n".join(reply[1:]))], text=reply[0])
+    respond(blocks=[section(reply[0]), *sections(reply[1:])], text=reply[0])  # 50 reps need more than one
 
 
 def _resolve_reps(

@@ -7,7 +7,7 @@ the database. Money is formatted for the asker's locale (reports.formatting, Bab
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.blocks import Block, button, context, section
+from handlers.blocks import Block, button, context, section, sections
 from handlers.blocks import message as make_message
 from reports import glossary, mrkdwn, target_words
 from reports.changes import change_text
@@ -97,6 +97,10 @@ add_catalog(
         "kpi.rows.account": {"en": "accounts", "zh": "个客户"},
         "kpi.rows.week": {"en": "weeks", "zh": "周"},
         "kpi.more_rows": {"en": "… and {n} more (use `export` for all)", "zh": "… 还有 {n} 项（`导出` 查看全部）"},
+        "kpi.earlier_weeks": {
+            "en": "… {n} earlier weeks not shown (use `export` for all)",
+            "zh": "… 更早的 {n} 周未显示（`导出` 查看全部）",
+        },
         "kpi.no_rows": {"en": "Nothing in this period.", "zh": "此期间没有数据。"},
         "kpi.share": {"en": "Share in channel", "zh": "分享到频道"},
         "kpi.compared_periods": {"en": "Periods compared", "zh": "对比期间"},
@@ -115,6 +119,7 @@ add_catalog(
 
 STATUS_MARK = {"on_track": "✅", "at_risk": "⚠️", "behind": "🔻", "no_target": ""}
 ROW_LIMIT = 15
+WEEK_LIMIT = 104  # two years of weeks: a table Slack shows whole (the export has every week)
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
@@ -346,7 +351,7 @@ def _table(
     if not rows:
         return make_message(title, [_title(title, frame), section(t("kpi.no_rows", lang))])
     lines = []
-    shown = rows if by == "week" else rows[:ROW_LIMIT]
+    shown = rows[-WEEK_LIMIT:] if by == "week" else rows[:ROW_LIMIT]  # weeks: the most recent ones
     for i, row in enumerate(shown, start=1):
         label = week_labels[row.key] if week_labels and row.key in week_labels else mrkdwn.escape(row.label)
         value = fmt(row.value, frame, whole=True)
@@ -370,13 +375,14 @@ def _table(
         lines.append(line)
     blocks = [_title(title, frame)]
     if by == "week":
-        spark = sparkline([float(r.value.value or 0) for r in rows])
+        spark = sparkline([float(r.value.value or 0) for r in shown])
         if spark:
             blocks.append(section(f"`{spark}`"))
-    blocks.append(section("\n".join(lines)))
+    blocks.extend(sections(lines))
     footer = list(notes or [])
     if len(rows) > len(shown):
-        footer.append(t("kpi.more_rows", lang, n=len(rows) - len(shown)))
+        key = "kpi.earlier_weeks" if by == "week" else "kpi.more_rows"
+        footer.append(t(key, lang, n=len(rows) - len(shown)))
     if total is not None and not notes:
         footer.append(t("kpi.total_line", lang, n=len(rows), what=t(f"kpi.rows.{by}", lang), total=fmt(total, frame)))
     footer.extend(left_out_lines(total.left_out if total is not None else merge(r.value.left_out for r in rows), lang))

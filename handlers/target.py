@@ -19,7 +19,7 @@ from db.models import Member
 from db.rates import BadRate, parse_currency
 from db.targets import Smart, delete_target, delete_targets, list_targets, set_target
 from handlers import kpi_views as views
-from handlers.blocks import context, section
+from handlers.blocks import context, section, sections
 from handlers.context import asker_of, deps_of
 from handlers.kpi import local_today
 from handlers.people import prepare_people
@@ -377,14 +377,7 @@ def _list(session: Any, asker: Any, prefs: Any, member_id: int | None, req: Any,
     title = f"*{t('target.list_title', lang)}* ({len(rows)})"
     if since is not None:
         title += " · " + t("target.list_window", lang, since=date_range_text(since, since + timedelta(days=1), lang))
-    blocks = [section(title)]
-    chunk: list[str] = []
-    for line in lines:  # a section holds 3,000 characters: every line is shown, in as many sections as needed
-        if chunk and len("\n".join([*chunk, line])) > 2900:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    blocks.append(section("\n".join(chunk)))
+    blocks = [section(title), *sections(lines)]  # every line is shown, in as many sections as needed
     if len(blocks) > 50:
         blocks = blocks[:49] + [context(t("target.list_narrow", lang))]
     return {"text": title, "blocks": blocks}

@@ -282,3 +282,20 @@ def test_an_empty_answer_for_a_period_the_data_never_reaches_says_where_the_data
     assert "US$30,735.31" in text and "没有成交日期" not in text
     slack.command("/kpi", "revenue last quarter", user="UMANAGER")  # data there: no note
     assert "No deals close in this period" not in slack.last_response_text()
+
+
+def test_a_long_week_table_keeps_its_latest_weeks_whole_within_slacks_limits(slack: SlackDriver) -> None:
+    """Five years by week is 250+ rows: Slack cuts a section at 3,000 characters, which would drop the latest
+    weeks (the ones a manager looks for) mid-line. The table shows the last 104 weeks whole, over several
+    sections, says how many earlier weeks the export holds, and the CSV has every week."""
+    seed(slack)
+    slack.command("/kpi", "revenue by week 2022-01-03 to 2026-11-26 export", user="UMANAGER")
+    message = slack.responses()[-1]
+    texts = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    assert all(len(x) <= 3000 and x.count("*") % 2 == 0 for x in texts)
+    rows = [line for x in texts for line in x.splitlines() if line.startswith("week of")]
+    assert len(rows) == 104 and "week of Mon 16 Nov   *US$2,000*" in rows  # Alice's 20 Nov deal, near the end
+    text = slack.last_response_text()
+    assert "… 152 earlier weeks not shown (use `export` for all)" in text
+    table = next(u for u in slack.fake.uploads() if u["name"].endswith(".csv"))
+    assert len(table["content"].decode("utf-8-sig").strip().splitlines()) == 1 + 256
