@@ -21,10 +21,11 @@ run: install  ## migrate, load demo data when empty, start (serve/socket with to
 # The playground's browser test drives Chromium and its driver from the system's packages (no browser download):
 # installed here when missing in a root shell with apt-get (CI, containers); elsewhere that one test skips with a
 # NOTICE (.ci/run makes the skip a failure).
-CHROMIUM_PKGS := chromium chromium-driver
+CHROMIUM_PKGS := chromium chromium-driver fonts-noto-color-emoji
 
 browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || \
+	  ! { [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || ! command -v apt-get >/dev/null; }; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    apt-get install -y -qq $(CHROMIUM_PKGS) >/dev/null 2>&1 || \
 	      { apt-get update -qq && apt-get install -y -qq $(CHROMIUM_PKGS) >/dev/null; } || true; \

@@ -46,7 +46,8 @@ Other console commands:
   :home                 open App Home (the bot's Home tab)
   :click LABEL [VALUE]  press a button (or pick a menu option) by its label, e.g. :click Share in channel
                         (an action id works too)
-  :fill N VALUE         fill input N of the open form (a modal such as /checkin setup);  :submit  :cancel
+  :fill N VALUE         fill input N of the open form (a modal such as /checkin setup; \\n for a new line);
+                        then :submit (or :cancel)
   :tick [ISO-8601] [--dry-run]  run the scheduler once at that moment (default: now); a future moment
                         only with --dry-run (lists what would be due, records nothing)
   :upload FILE          share a file with the bot in a DM (e.g. a CRM export to import)
@@ -353,6 +354,11 @@ class Console:
         body = event_body(event=event, team_id=self.team_id, event_id=f"Ev{self._session_tag}{n:06d}")
         return self._dispatch(body, "application/json")
 
+    def say_in_channel(self, channel: str, text: str) -> Shown:
+        """The current user writes in a channel without mentioning the bot: everyone sees it, Slack sends the bot
+        nothing (salesbot subscribes to DMs and mentions only)."""
+        return self._new("message", channel=channel, author=self.user_id, text=text, ts=f"{time.time():.6f}")
+
     def open_home(self) -> BoltResponse:
         """The user opens the bot's Home tab (Slack sends app_home_opened; the app publishes the view)."""
         n = next(self._seq)
@@ -524,7 +530,7 @@ class Console:
             if block is None:
                 self.print(f"No input {which!r}: the form has {len(inputs)} (1–{len(inputs)}).")
                 return
-            self.filled[block["block_id"]] = value
+            self.filled[block["block_id"]] = value.replace("\\n", "\n")  # `\n` types a line break
             self.print(render_view(modal.view, values=self.filled))
 
     def tick(self, iso: str | None = None) -> None:

@@ -130,8 +130,8 @@ class Playground:
                 c.command(text, channel=channel)
             elif channel == dm_channel(user):
                 c.message(text)
-            else:  # people talking in a channel: Slack sends the bot nothing (it is not mentioned)
-                c._new("message", channel=channel, author=user, text=text, ts=f"{clock.wall().timestamp():.6f}")
+            else:
+                c.say_in_channel(channel, text)
 
     def upload(self, user: str, name: str, content: bytes) -> None:
         """A file dropped in the DM with the bot (a CRM export to import)."""

@@ -208,7 +208,13 @@ function who(item) {
   return { name, avatar: el("div", { class: "avatar person" }, name.slice(0, 1)), app: false };
 }
 
-function timeOf(item) { return (item.at || "").slice(11, 16) + " UTC"; }
+function timeOf(item) {  // the moment it was shown, on the viewer's clock (Slack shows your own time zone)
+  const me = state.data.users.find((u) => u.id === state.user);
+  try {
+    return new Date(item.at).toLocaleTimeString("en-GB", { timeZone: me.tz, hour: "2-digit", minute: "2-digit",
+      weekday: "short" });
+  } catch (e) { return (item.at || "").slice(11, 16) + " UTC"; }
+}
 
 function renderMessage(item) {
   const w = who(item);

@@ -117,13 +117,13 @@ def test_a_newcomer_uses_salesbot_in_the_browser_as_manager_and_as_a_chinese_rep
     type_in_composer("/checkin setup")
     find("#modal")
     assert driver.find_element(By.ID, "modal-title").text == "Schedule check-ins"
-    Select(driver.find_element(By.ID, "in-reps")).select_by_visible_text("张三")
+    Select(driver.find_element(By.ID, "in-reps")).select_by_visible_text("Priya Raman")
     Select(driver.find_element(By.ID, "in-weekday")).select_by_visible_text("Friday")
     shot("3-checkin-setup-modal")
     driver.find_element(By.ID, "modal-submit").click()
     wait.until(ec.invisibility_of_element_located((By.ID, "modal-backdrop")))
     scheduled = wait_text(".message", "Scheduled check-in")
-    assert "张三 (Asia/Shanghai)" in scheduled
+    assert "Priya Raman (Europe/London)" in scheduled
 
     # becoming a Chinese rep: the page speaks to them in Chinese; Friday 16:00 brings the check-in DM
     Select(driver.find_element(By.ID, "user-switcher")).select_by_value("UDEMO02")
@@ -132,7 +132,7 @@ def test_a_newcomer_uses_salesbot_in_the_browser_as_manager_and_as_a_chinese_rep
     driver.find_element(By.ID, "nav-dm").click()
     driver.find_element(By.ID, "clock-friday").click()
     greeting = wait_text("#messages", "本周你的商机有哪些进展？")
-    assert "你好 张三" in greeting and "Maria Lopez" in greeting
+    assert "你好 张三" in greeting and "Maria Lopez" in greeting and greeting.count("1/5") == 1
     assert "Fri 27 Nov 2026 16:00 (Asia/Shanghai)" in driver.find_element(By.ID, "clock-now").text
     type_in_composer("签下了 Rantouch 的续约")
     wait_text("#messages", "遇到了哪些困难或阻碍？")
