@@ -85,6 +85,18 @@ add_catalog(
             "zh": "Slack 无法打开进展汇报设置表单（`{error}`），没有保存任何内容。请再输入 `/checkin setup`，"
                   "或用一行安排：`/checkin schedule @rep weekly on friday at 16:00`。",
         },
+        "checkin.form_refused": {
+            "en": "Slack could not open the form (`{error}`). Your answers so far are kept: answer here instead, one "
+                  "message per question, or press *Answer in a form* again.",
+            "zh": "Slack 无法打开表单（`{error}`）。已填写的回答都已保存：请直接在这里回复，每个问题一条消息，"
+                  "或再点一次 *用表单回答*。",
+        },
+        "checkin.form_unsure": {
+            "en": "Slack did not confirm that the form opened. If you do not see it, answer here, one message per "
+                  "question, or press *Answer in a form* again (your answers so far are kept).",
+            "zh": "Slack 未确认表单已打开。如果没有看到，请直接在这里回复，每个问题一条消息，"
+                  "或再点一次 *用表单回答*（已填写的回答都已保存）。",
+        },
         "checkin.setup_unsure": {
             "en": "Slack did not confirm that the check-in setup form opened. If you do not see it, type "
                   "`/checkin setup` again (nothing is saved until you submit the form), or schedule in one line: "
@@ -824,7 +836,16 @@ def open_form(ack: Ack, body: dict[str, Any], client: Any, context: Any) -> None
             questions=list(run.questions),  # type: ignore[arg-type]
             answers=answers,
         )
-    call_once("the check-in form", lambda: client.views_open(trigger_id=body.get("trigger_id"), view=view))
+        channel = run.channel_id or asker.user_id
+    opened = call_once("the check-in form", lambda: client.views_open(trigger_id=body.get("trigger_id"), view=view))
+    if opened.done:
+        return
+    # The rep pressed a button and saw nothing: say so in the DM, with the way that still works.
+    if opened.status == UNSURE:
+        said = t("checkin.form_unsure", asker.language)
+    else:
+        said = t("checkin.form_refused", asker.language, error=mrkdwn.escape(opened.error))
+    call_once("saying the check-in form did not open", lambda: client.chat_postMessage(channel=channel, text=said))
 
 
 def _row_id(text: object) -> int | None:

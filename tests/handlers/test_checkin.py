@@ -271,3 +271,23 @@ def test_a_crm_owner_nobody_in_slack_is_linked_to_is_not_scheduled_and_the_answe
     team.command("/salesbot", 'link "Darcel Schlecht" <@UBOB>', user="UMANAGER")
     team.command("/checkin", 'schedule @"Darcel Schlecht" weekly on friday at 16:00', user="UMANAGER")
     assert "Scheduled check-in #" in team.last_response_text()
+
+
+def test_a_form_slack_cannot_open_is_said_in_the_dm_with_the_way_that_still_works(team: SlackDriver) -> None:
+    """The rep presses "Answer in a form" and Slack refuses views.open (or never answers): nothing on screen
+    would be the whole story. The DM says so, in their language, and answering by message still works."""
+    from bot.local_slack import Fault
+
+    slack = team
+    slack.command("/checkin", "schedule <@UZHANG> <@UALICE> weekly on friday at 16:00")
+    slack.tick(SHANGHAI_16 + timedelta(minutes=1))
+    by_member = {r.member_id: r.id for r in runs(slack)}
+    zhang_run, alice_run = sorted(by_member.values())
+    slack.fake.fail_next("views.open", Fault(status=200, retry_after=None, error="expired_trigger_id"))
+    slack.click("checkin_form", str(zhang_run), user="UZHANG", channel="DZHANG")
+    assert "Slack 无法打开表单（`expired_trigger_id`）" in dms(slack, "UZHANG")[-1]
+    slack.fake.fail_next("views.open", Fault(status=200, retry_after=None, drop=True))
+    slack.click("checkin_form", str(alice_run), user="UALICE", channel="DALICE")
+    assert "Slack did not confirm that the form opened" in dms(slack, "UALICE")[-1]
+    slack.dm("Closed Rantouch", user="UALICE")  # the message path still takes the answer
+    assert [a.text for a in answers(slack, alice_run)] == ["Closed Rantouch"]
