@@ -33,6 +33,7 @@ class Person:
     timezone: str | None
     locale: str | None
     active: bool
+    admin: bool = False  # a Slack admin or owner of the workspace
 
     @property
     def shown_name(self) -> str:
@@ -63,6 +64,7 @@ def person_of(user: dict[str, Any]) -> Person | None:
         timezone=_cut(user.get("tz"), 64) or None,
         locale=_cut(user.get("locale"), 16) or None,
         active=not user.get("deleted"),
+        admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
     )
 
 
@@ -117,11 +119,31 @@ def sync_people(conn: Connection, team_id: str, people: list[Person], *, manager
             update(table).where(table.c.id == bindparam("_id")).values({k: bindparam(f"v_{k}") for k in keys}),
             updates,
         )
+    if not managers:
+        _admins_lead_a_team_without_managers(conn, team_id, [p.user_id for p in people if p.admin and p.active])
     report.added, report.updated = len(inserts), len(updates) - report.deactivated
     if complete:
         ws = Workspace.__table__
         conn.execute(update(ws).where(ws.c.team_id == team_id).values(directory_synced_at=now))
     return report
+
+
+def _admins_lead_a_team_without_managers(conn: Connection, team_id: str, admin_ids: list[str]) -> None:
+    """No SALESBOT_MANAGERS and nobody made manager yet: the workspace's Slack admins and owners are its
+    managers, so a team that left the setting empty is not locked out of /salesbot role, /target set and
+    imports. Once the workspace has a manager, nobody is promoted this way any more."""
+    if not admin_ids:
+        return
+    table = Member.__table__
+    has_manager = conn.execute(
+        select(table.c.id).where(table.c.team_id == team_id, table.c.role == "manager").limit(1)
+    ).first()
+    if has_manager is None:
+        conn.execute(
+            update(table)
+            .where(table.c.team_id == team_id, table.c.slack_user_id.in_(admin_ids), table.c.active.is_(True))
+            .values(role="manager")
+        )
 
 
 def sync_people_retrying(engine: Any, team_id: str, people: list[Person], **kwargs: Any) -> SyncReport:

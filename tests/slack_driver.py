@@ -30,8 +30,8 @@ class SlackDriver:
         self.team_id = fake.team_id
         self.settings = Settings(
             _env_file=None, slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
-            slack_api_url=fake.api_url, database_url=db_url, salesbot_managers="UMANAGER",
-            salesbot_files_dir=str(files_dir), **settings,
+            slack_api_url=fake.api_url, database_url=db_url,
+            salesbot_files_dir=str(files_dir), **{"salesbot_managers": "UMANAGER", **settings},
         )
         self.deps = make_deps(self.settings)
         self.app = create_app(self.settings, deps=self.deps)

@@ -204,3 +204,26 @@ def test_owners_imported_before_the_directory_was_read_are_the_people_who_then_u
     with Session(slack.deps.engine) as session:
         named = [m.display_name for m in session.exec(select(Member)) if m.display_name in ("Alice Chen", "Bob Stone")]
     assert sorted(named) == ["Alice Chen", "Bob Stone"]  # one row each: the owner and the person are one
+
+
+def test_without_salesbot_managers_the_workspaces_slack_admins_are_its_managers(
+    fake_slack: LocalSlack, db_url: str, tmp_path
+) -> None:
+    """A team that left SALESBOT_MANAGERS empty is not locked out: Slack's admins and owners become managers
+    when salesbot reads the directory — until the workspace has one; reps stay reps."""
+    with SlackDriver(fake_slack, db_url, files_dir=tmp_path / "files", salesbot_managers="") as slack:
+        slack.fake.add_user("UOWNER", "owner", real_name="Olivia Owner")["is_owner"] = True
+        slack.fake.add_user("UREP", "rep", real_name="Ray Rep")
+        slack.command("/salesbot", "help", user="UREP")
+        slack.tick(clock.now())  # serving: the directory is read
+        assert members(slack.deps.engine)["UOWNER"].role == "manager"
+        assert members(slack.deps.engine)["UREP"].role == "rep"
+        slack.command("/target", "set revenue 90000 this quarter", user="UOWNER")
+        assert "Target set" in slack.last_response_text()
+        slack.command("/target", "set revenue 1 this quarter", user="UREP")
+        assert "Only managers" in slack.last_response_text()
+        # The workspace has a manager now: an admin who joins later is a rep until a manager says otherwise.
+        joined = slack.fake.add_user("UADMIN2", "admin2", real_name="Ada Admin")
+        joined["is_admin"] = True
+        slack.event({"type": "team_join", "user": joined})
+        assert members(slack.deps.engine)["UADMIN2"].role == "rep"
