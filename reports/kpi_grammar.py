@@ -233,13 +233,9 @@ def _take_named(text: str, keywords: tuple[str, ...], known: list[str]) -> tuple
             match = re.search(kw + r"\s*" + re.escape(name) + r"(?![\w])", text, flags=re.IGNORECASE)
             if match:
                 return name, text[: match.start()] + " " + text[match.end() :]
-        for name in sorted(known, key=len, reverse=True):  # "GTX Pro" typed, "GTXPro" in the data
-            squeezed = _squeezed(name)
-            if not squeezed:
-                continue
-            match = re.search(kw + r"\s*" + squeezed + r"(?![\w])", text, flags=re.IGNORECASE)
-            if match:
-                return name, text[: match.start()] + " " + text[match.end() :]
+        spelt = _spelt_otherwise(text, kw, known)  # "GTX Pro" typed, "GTXPro" in the data
+        if spelt is not None:
+            return spelt
         bare = re.search(kw + r"\s+([^\s]+)", text, flags=re.IGNORECASE)
         if bare:  # an unknown name: the caller says so, with the names it may have meant
             return bare.group(1), text[: bare.start()] + " " + text[bare.end() :]
@@ -252,9 +248,26 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
 
 
-def _squeezed(name: str) -> str:
-    """A pattern for `name` that allows any spacing or punctuation between its letters."""
-    return r"[\s\-_.·/&']*".join(re.escape(ch) for ch in name_key(name))
+def _spelt_otherwise(text: str, kw: str, known: list[str]) -> tuple[str, str] | None:
+    """The known name that the words after the keyword spell, by `name_key` (the longest run of up to six
+    words that matches), and the text without them; one pass over the names, no pattern per name."""
+    at = re.search(kw + r"\s*", text, flags=re.IGNORECASE)
+    if at is None or not known:
+        return None
+    rest = text[at.end() :]
+    words = list(re.finditer(r"\S+", rest))[:6]
+    if not words:
+        return None
+    keys: dict[str, str] = {}
+    for name in known:
+        keys.setdefault(name_key(name), name)
+    for n in range(len(words), 0, -1):
+        end = words[n - 1].end()
+        key = name_key(rest[:end])
+        name = keys.get(key) if key else None
+        if name:
+            return name, text[: at.start()] + " " + rest[end:]
+    return None
 
 
 def canonical_name(typed: str, known: list[str]) -> str | None:

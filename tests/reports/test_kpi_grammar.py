@@ -86,6 +86,7 @@ def test_product_and_account_names_match_however_they_are_spelt() -> None:
     assert parse_kpi("revenue product GTX Pro Q3", products=known).product == "GTXPro"
     assert parse_kpi("revenue product gtx plus pro Q3", products=known).product == "GTX Plus Pro"
     assert canonical_name("ＧＴＸＰｒｏ", known) == "GTXPro"  # full-width, as a Chinese IME types it
+    assert parse_kpi("本季度 销售额 产品 ＧＴＸ Ｐｒｏ", products=known).product == "GTXPro"
     assert canonical_name("gtx-pro", known) == "GTXPro" and canonical_name("GTX", known) is None
     assert close_names("Cancty", known) == ["Cancity"] and close_names("Zebra", known) == []
     req = parse_kpi("revenue account Cancty Q3", accounts=known)
