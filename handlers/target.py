@@ -27,7 +27,7 @@ from handlers.replies import managers_only, not_understood, not_understood_reply
 from reports import kpi_engine as engine
 from reports import mrkdwn, target_words
 from reports import smart_targets as smart
-from reports.formatting import percent
+from reports.formatting import date_short, percent
 from reports.i18n import add_catalog, t
 from reports.kpi_grammar import parse_kpi
 from reports.kpi_people import known_values, workspace_prefs
@@ -85,6 +85,12 @@ add_catalog(
         "target.product": {"en": "product {name}", "zh": "产品 {name}"},
         "target.account": {"en": "account {name}", "zh": "客户 {name}"},
         "target.based_on": {"en": "Based on {rule}", "zh": "依据：{rule}"},
+        "target.base_running": {
+            "en": "⚠ {period} is still running (day {n} of {total}): its figure is projected to the whole period "
+            "from the days so far. Set the target again after {last} to base it on the actual figure.",
+            "zh": "⚠ {period}尚未结束（第 {n}/{total} 天）：基数按目前的天数推算至整个期间。"
+            "{last}之后重新设置，即可按实际数字计算。",
+        },
         "target.no_base": {
             "en": "No {metric} in {period} to build on: set an amount instead, "
             "e.g. `/target set revenue 100000 next quarter`.",
@@ -248,8 +254,12 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
                     raise PeriodProblem(t("target.need_period", lang))
                 period = after
             else:
-                period = resolve_period(
-                    req.period_text, today=today, language=lang, fiscal_year_start_month=prefs.fiscal_year_start_month
+                period = resolve_period(  # "Q1" set in December is next year's
+                    req.period_text,
+                    today=today,
+                    language=lang,
+                    fiscal_year_start_month=prefs.fiscal_year_start_month,
+                    upcoming=verb == "set",
                 )
         except PeriodProblem as problem:
             blocks = not_understood(understood=req.understood, rest=req.period_text, examples=EXAMPLES, language=lang)
@@ -306,6 +316,16 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
         rule_text = target_words.smart_text(target, lang, lambda raw: views.fmt(_as_value(metric, raw), own))
         if rule_text:
             blocks.append(context(t("target.based_on", lang, rule=rule_text)))
+            if target.base_start is not None and target.base_start <= today < target.base_end:
+                # A base still running is only part of its period: say so, and how to base it on the whole.
+                blocks.append(context(t(
+                    "target.base_running",
+                    lang,
+                    period=target_words.named_period(target.base_start, target.base_end, lang),
+                    n=(today - target.base_start).days + 1,
+                    total=(target.base_end - target.base_start).days,
+                    last=date_short(target.base_end - timedelta(days=1), lang),
+                )))
         use = engine.target_use(session, scope, metric, period)  # the one just set, converted when it must be
         if use is not None and use.conversions:
             if use.value is None:

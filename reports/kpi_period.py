@@ -15,11 +15,16 @@ class PeriodProblem(ValueError):
         self.hint = hint
 
 
-def resolve_period(text: str, *, today: date, language: str, fiscal_year_start_month: int = 1) -> Period:
-    """The Period a phrase names ("this month" when empty), in the asker's calendar."""
+def resolve_period(
+    text: str, *, today: date, language: str, fiscal_year_start_month: int = 1, upcoming: bool = False
+) -> Period:
+    """The Period a phrase names ("this month" when empty), in the asker's calendar (`upcoming`: see
+    `parse_period`)."""
     phrase = (text or "").strip() or ("本月" if language == "zh" else "this month")
     try:
-        return parse_period(phrase, today=today, language=language, fiscal_year_start_month=fiscal_year_start_month)
+        return parse_period(
+            phrase, today=today, language=language, fiscal_year_start_month=fiscal_year_start_month, upcoming=upcoming
+        )
     except PeriodError as error:
         raise PeriodProblem(str(error), error.hint) from error
 

@@ -243,6 +243,7 @@ class _Ctx:
     fy: int
     zh: bool
     lenient: bool = True  # may ask dateparser about a single date with a month name
+    upcoming: bool = False  # a quarter or month without a year is the next one not over (targets plan ahead)
 
 
 class _Refusal(Exception):
@@ -301,6 +302,8 @@ def _quarter(s: str, ctx: _Ctx) -> _Side | None:
             if m.groupdict().get("y") is None:  # the most recent such quarter that has begun
                 year = fiscal_year_of(ctx.today, ctx.fy)
                 quarter = _fiscal_quarter(year, q, ctx.fy)
+                if ctx.upcoming:  # or, for a target, the next one that is not over
+                    return (quarter if quarter.end > ctx.today else _fiscal_quarter(year + 1, q, ctx.fy)), True
                 return (quarter if quarter.start <= ctx.today else _fiscal_quarter(year - 1, q, ctx.fy)), True
             return _fiscal_quarter(_full_year(m["y"]), q, ctx.fy), False
     return None
@@ -336,7 +339,9 @@ def _month(s: str, ctx: _Ctx) -> _Side | None:
     if parts is None or (parts.year is not None and not words.valid_year(parts.year)):
         return None
     year = parts.year
-    if year is None:  # the most recent such month that has begun
+    if year is None and ctx.upcoming:  # a target's month: the next one that is not over
+        year = ctx.today.year if parts.month >= ctx.today.month else ctx.today.year + 1
+    elif year is None:  # the most recent such month that has begun
         year = ctx.today.year if parts.month <= ctx.today.month else ctx.today.year - 1
     return replace(month_of(date(year, parts.month, 1)), fiscal_year_start_month=ctx.fy), parts.year is None
 
@@ -462,10 +467,14 @@ def _date_or_none(year: int, month: int, day: int) -> date | None:
 # ------------------------------------------------------------------------------------------ public API
 
 
-def parse_period(text: str, *, today: date, language: str = "en", fiscal_year_start_month: int = 1) -> Period:
+def parse_period(
+    text: str, *, today: date, language: str = "en", fiscal_year_start_month: int = 1, upcoming: bool = False
+) -> Period:
     """The period a whole phrase names ("last quarter", "上个月", "2026-07-01 to 2026-09-30"), relative to
-    `today` in the asker's calendar; PeriodError with examples in `language` for anything else."""
-    ctx = _Ctx(today, fiscal_year_start_month, _is_zh(language))
+    `today` in the asker's calendar; PeriodError with examples in `language` for anything else. `upcoming`: a
+    quarter or month named without a year is the next one that is not over (a target set in December for "Q1"
+    is for next year's), not the most recent one that began."""
+    ctx = _Ctx(today, fiscal_year_start_month, _is_zh(language), upcoming=upcoming)
     try:
         period = _read(text, ctx)
     except (_Refusal, DateProblem) as problem:

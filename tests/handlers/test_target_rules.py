@@ -96,6 +96,14 @@ def test_smart_targets_keep_their_base_and_show_it(slack: SlackDriver) -> None:
     # A rate written as a plain percentage is the target itself.
     text = ask(slack, "/target", "set win rate 30% Q1 2027")
     assert "Target set: *Win rate* · team · Q1 2027 (1 Jan – 31 Mar) · *30.0%*" in text
+    assert "still running" not in text  # a plain target has no base
+    # "Q1" and "March" without a year, set on 26 November: the next ones, not the ones already over.
+    text = ask(slack, "/target", "set win rate 35% Q1")
+    assert "Target updated: *Win rate* · team · Q1 2027 (1 Jan – 31 Mar) · *35.0%*" in text  # the same Q1
+    text = ask(slack, "/target", "set revenue 5000 March")
+    assert "March 2027" in text
+    text = ask(slack, "/target", "set revenue 5000 November")  # the running month is not over: this one
+    assert "November 2026" in text
     # Nothing to build on: said, and nothing stored.
     before = len(rows(slack))
     text = ask(slack, "/target", "set revenue +10% next quarter vs last year")
@@ -118,6 +126,7 @@ def test_smart_targets_in_chinese_next_quarter(slack: SlackDriver) -> None:
     assert row.base_cents == round(1_023_456 * 92 / 57)
     assert row.value_cents == round(row.base_cents * 1.1)
     assert "在2026年第四季度" in text and "基础上+10%" in text
+    assert "⚠ 2026年第四季度尚未结束（第 57/92 天）：基数按目前的天数推算至整个期间。" in text
     text = ask(slack, "/target", "set 销售额 为上季度的110%")
     assert "目标已设置：*销售额* · 团队 · 2026年第四季度" in text and "2026年第三季度" in text
 
