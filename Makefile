@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser run test test-dates lint bench migrate demo console playground manifest clean
+.PHONY: install translations browser run test test-dates lint bench migrate demo console playground manifest clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "salesbot needs Python >= 3.11 (found %s)" % sys.version.split()[0]'
@@ -13,7 +13,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install salesbot with its dev tools
+# Translations: gettext catalogs (reports/locale/<locale>/LC_MESSAGES/salesbot.po), compiled to .mo at install.
+PO := $(wildcard reports/locale/*/LC_MESSAGES/salesbot.po)
+MO := $(PO:.po=.mo)
+BABEL_EXTRACT := -F babel.cfg -k msg:1c,2 --no-default-keywords --no-location --sort-by-file --project salesbot \
+	--version 0.1 -w 120
+
+%.mo: %.po $(STAMP)
+	@$(BIN)/pybabel -q compile -D salesbot -i $< -o $@
+
+install: $(STAMP) $(MO)  ## create .venv and install salesbot with its dev tools; compile the translations
+
+translations: $(STAMP)  ## extract the strings from the code, merge them into every .po (new/changed ones to translate)
+	$(BIN)/pybabel extract $(BABEL_EXTRACT) -o reports/locale/salesbot.pot bot handlers reports db
+	$(BIN)/pybabel update -D salesbot -i reports/locale/salesbot.pot -d reports/locale -w 120
+	@$(BIN)/python -m reports.i18n reports/locale/salesbot.pot
 
 run: install  ## migrate, load demo data when empty, start (serve/socket with tokens, console without)
 	$(BIN)/salesbot run

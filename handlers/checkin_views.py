@@ -7,72 +7,46 @@ come from the i18n catalog (English and Chinese), the figures from `reports.chec
 from typing import Any
 
 from handlers.blocks import Block, actions, button, context, message, section
-from reports import glossary, mrkdwn
+from reports import mrkdwn
 from reports.checkins import DEFAULT_QUESTIONS, cadence_label, confidence_index
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 
-add_catalog(
-    {
-        "checkin.dm.greeting": {
-            "en": "Hi {name} 👋 Time for your {cadence} check-in with {manager} (about {minutes} minutes).",
-            "zh": "你好 {name} 👋 到了和 {manager} 的{cadence}进展汇报时间（大约 {minutes} 分钟）。",
-        },
-        "checkin.dm.question": {"en": "*{n}/{total} — {question}*", "zh": "*{n}/{total} — {question}*"},
-        "checkin.dm.hint": {
-            "en": "Reply here, one message per question. `skip` to skip one.",
-            "zh": "请直接在这里回复，每条消息回答一个问题。输入 `跳过` 可跳过。",
-        },
-        "checkin.dm.form_button": {"en": "Answer in a form", "zh": "用表单回答"},
-        "checkin.dm.edit_button": {"en": "Edit answers", "zh": "修改回答"},
-        "checkin.dm.thanks": {
-            "en": "Thanks! {manager} will see your answers. You can edit them until {deadline}.",
-            "zh": "谢谢！{manager} 会看到你的回答。{deadline} 之前都可以修改。",
-        },
-        "checkin.dm.thanks_late": {
-            "en": "Thanks! Your answers came in after the deadline; {manager} will still see them.",
-            "zh": "谢谢！你的回答晚于截止时间提交，{manager} 仍会看到。",
-        },
-        "checkin.dm.confidence_again": {
-            "en": "Please answer with a number from 1 to 5 (or `skip`).",
-            "zh": "请回复 1 到 5 之间的数字（或输入 `跳过`）。",
-        },
-        "checkin.dm.reminder": {
-            "en": "⏰ A reminder: your check-in with {manager} closes {deadline}. {left} of {total} questions left.",
-            "zh": "⏰ 提醒：和 {manager} 的进展汇报将在 {deadline} 截止，还剩 {left}/{total} 个问题。",
-        },
-        "checkin.dm.closed": {
-            "en": "This check-in closed at {deadline}; answers can no longer be edited.",
-            "zh": "本次进展汇报已于 {deadline} 截止，回答不能再修改。",
-        },
-        "checkin.dm.not_yours": {"en": "This check-in is not yours.", "zh": "这不是你的进展汇报。"},
-        "checkin.form.title": {"en": "Check-in", "zh": "进展汇报"},
-        "checkin.form.submit": {"en": "Submit", "zh": "提交"},
-        "checkin.form.cancel": {"en": "Cancel", "zh": "取消"},
-        "checkin.form.confidence_error": {"en": "A number from 1 to 5, please.", "zh": "请填写 1 到 5 之间的数字。"},
-        "checkin.form.empty_is_skip": {"en": "Leave a question empty to skip it.", "zh": "留空即跳过该问题。"},
-        "checkin.setup.title": {"en": "Schedule check-ins", "zh": "安排进展汇报"},
-        "checkin.setup.reps": {"en": "Reps", "zh": "销售"},
-        "checkin.setup.cadence": {"en": "How often", "zh": "频率"},
-        "checkin.setup.weekday": {"en": "Day", "zh": "星期"},
-        "checkin.setup.time": {"en": "Time (each rep's own time zone)", "zh": "时间（按每位销售所在时区）"},
-        "checkin.setup.deadline": {
-            "en": "Answers due after (hours) — the one-on-one",
-            "zh": "回答期限（小时），即一对一时间",
-        },
-        "checkin.setup.reminder": {
-            "en": "Remind non-responders (hours before the deadline)",
-            "zh": "提醒未回答者（截止前几小时）",
-        },
-        "checkin.setup.channel": {"en": "Post summaries in (empty: your DM)", "zh": "汇总发送到（留空：发给你私信）"},
-        "checkin.setup.brief": {"en": "Brief", "zh": glossary.zh("brief")},
-        "checkin.setup.brief_option": {
-            "en": "Send me a brief an hour before each one-on-one",
-            "zh": "每次一对一前一小时给我发送简报",
-        },
-        "checkin.setup.questions": {"en": "Questions (one per line)", "zh": "问题（每行一个）"},
-        "checkin.setup.number_error": {"en": "A whole number of hours, please.", "zh": "请填写整数小时。"},
-        "checkin.setup.reps_error": {"en": "Pick at least one rep.", "zh": "请至少选择一位销售。"},
-    }
+add_messages(
+    msg(
+        "checkin.dm.greeting",
+        "Hi {name} 👋 Time for your {cadence} check-in with {manager} (about {minutes} minutes).",
+    ),
+    msg("checkin.dm.question", "*{n}/{total} — {question}*"),
+    msg("checkin.dm.hint", "Reply here, one message per question. `skip` to skip one."),
+    msg("checkin.dm.form_button", "Answer in a form"),
+    msg("checkin.dm.edit_button", "Edit answers"),
+    msg("checkin.dm.thanks", "Thanks! {manager} will see your answers. You can edit them until {deadline}."),
+    msg("checkin.dm.thanks_late", "Thanks! Your answers came in after the deadline; {manager} will still see them."),
+    msg("checkin.dm.confidence_again", "Please answer with a number from 1 to 5 (or `skip`)."),
+    msg(
+        "checkin.dm.reminder",
+        "⏰ A reminder: your check-in with {manager} closes {deadline}. {left} of {total} questions left.",
+    ),
+    msg("checkin.dm.closed", "This check-in closed at {deadline}; answers can no longer be edited."),
+    msg("checkin.dm.not_yours", "This check-in is not yours."),
+    msg("checkin.form.title", "Check-in"),
+    msg("checkin.form.submit", "Submit"),
+    msg("checkin.form.cancel", "Cancel"),
+    msg("checkin.form.confidence_error", "A number from 1 to 5, please."),
+    msg("checkin.form.empty_is_skip", "Leave a question empty to skip it."),
+    msg("checkin.setup.title", "Schedule check-ins"),
+    msg("checkin.setup.reps", "Reps"),
+    msg("checkin.setup.cadence", "How often"),
+    msg("checkin.setup.weekday", "Day"),
+    msg("checkin.setup.time", "Time (each rep's own time zone)"),
+    msg("checkin.setup.deadline", "Answers due after (hours) — the one-on-one"),
+    msg("checkin.setup.reminder", "Remind non-responders (hours before the deadline)"),
+    msg("checkin.setup.channel", "Post summaries in (empty: your DM)"),
+    msg("checkin.setup.brief", "Brief"),
+    msg("checkin.setup.brief_option", "Send me a brief an hour before each one-on-one"),
+    msg("checkin.setup.questions", "Questions (one per line)"),
+    msg("checkin.setup.number_error", "A whole number of hours, please."),
+    msg("checkin.setup.reps_error", "Pick at least one rep."),
 )
 
 WEEKDAYS = {
@@ -82,7 +56,7 @@ WEEKDAYS = {
 
 
 def _lang(language: str) -> str:
-    return "zh" if language == "zh" else "en"
+    return language if language == "zh" else "en"  # keeps the script of Chinese (reports.i18n.TRADITIONAL)
 
 
 def weekday_name(weekday: int, language: str) -> str:

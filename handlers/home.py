@@ -13,16 +13,15 @@ from handlers.context import asker_of, deps_of
 from handlers.delivery_client import call_once
 from handlers.help_text import help_blocks
 from handlers.kpi import build_answer, local_today
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 
 log = logging.getLogger("salesbot.home")
 
-add_catalog({
-    "home.title": {"en": "Your numbers", "zh": "我的数据"},
-    "home.team": {"en": "Team leaderboard", "zh": "团队排行榜"},
-    "home.updated": {"en": "Updated when you open this tab · `/kpi` for any other figure",
-                     "zh": "每次打开此页时更新 · 其他数字请用 `/kpi`"},
-})
+add_messages(
+    msg("home.title", "Your numbers"),
+    msg("home.team", "Team leaderboard"),
+    msg("home.updated", "Updated when you open this tab · `/kpi` for any other figure"),
+)
 
 
 def _without_buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

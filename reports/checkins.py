@@ -126,7 +126,7 @@ add_catalog(
     }
 )
 
-_SKIP = re.compile(r"^\s*(skip|pass|next|跳过|略过|下一个|-)\s*[.!。！]?\s*$", re.IGNORECASE)
+_SKIP = re.compile(r"^\s*(skip|pass|next|跳过|略过|下一个|跳過|略過|下一個|-)\s*[.!。！]?\s*$", re.IGNORECASE)
 _NOTHING = re.compile(
     r"^\s*((no|none|n/?a|nope|nah|没有|无|暂无|没|都还好|一切顺利)\s*[.!。！]?\s*$"
     r"|(nothing|none|no (blockers?|issues?|problems?|difficulties)|all good|not really|没什么|暂时没有|没有什么))",

@@ -6,10 +6,27 @@ quarter` or `/kpi revenue account "腾讯" last month` stays English: mentions, 
 people, products, accounts) are not the command's words (`command_words`). Strings are a plain catalog
 (key -> {en, zh}); features add their own catalogs with `add_catalog`; Chinese terms come from the one
 glossary (reports/glossary.py).
+
+Translations are moving to gettext catalogs (one `.po` per language under reports/locale/, handled with Babel,
+compiled to `.mo` by `make install`): a module registers its keys with their English text only —
+`add_messages(msg("home.title", "Your numbers"), …)` — and the translations live in
+`reports/locale/zh_Hans/LC_MESSAGES/salesbot.po` (Simplified, the `zh` of `language_for`) and
+`reports/locale/zh_Hant/LC_MESSAGES/salesbot.po` (Traditional, for Slack locales zh-TW, zh-HK, zh-MO). Each
+entry's msgctxt is the key and its msgid the English text, so an English text that changes makes its
+translation stale until a translator updates it (`make translations` extracts and merges;
+tests/reports/test_translations.py fails on a missing or stale entry). Modules not moved yet keep
+`add_catalog({key: {"en", "zh"}})`; `t()` serves both.
+
+Traditional Chinese is the language `"zh"` with a script: `language_for(locale="zh-TW")` returns `TRADITIONAL`,
+a `str` equal to `"zh"` (so every rule for Chinese — numbers, periods, parsing — applies) whose `script` is
+"Hant", which `t()` uses to pick the catalog.
 """
 
+import gettext
 import re
+import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -33,18 +50,117 @@ def command_words(text: str, names: Iterable[str] = ()) -> str:
     return rest
 
 
+class Chinese(str):
+    """The language "zh" written in a given script: equal to "zh" everywhere, `script` picks the catalog."""
+
+    script = "Hans"
+
+
+class _Traditional(Chinese):
+    script = "Hant"
+
+
+TRADITIONAL: str = _Traditional("zh")
+_TRADITIONAL_LOCALES = ("zh-tw", "zh-hk", "zh-mo", "zh-hant", "zh_tw", "zh_hk", "zh_mo", "zh_hant")
+
+
 def language_for(*, text: str = "", locale: str | None = None, default: str = "en") -> str:
-    """'zh' or 'en': Chinese text wins, then the Slack locale (e.g. 'zh-CN'), then the default."""
+    """'zh' or 'en': Chinese text wins, then the Slack locale (e.g. 'zh-CN'), then the default. A Slack locale of
+    Taiwan, Hong Kong or Macau (zh-TW, zh-HK, zh-MO) gives `TRADITIONAL` ("zh" written in Traditional script)."""
+    traditional = bool(locale) and str(locale).lower().startswith(_TRADITIONAL_LOCALES)
     if has_cjk(text):
-        return "zh"
+        return TRADITIONAL if traditional else "zh"
     if locale:
-        return "zh" if locale.lower().startswith("zh") else "en"
+        return (TRADITIONAL if traditional else "zh") if locale.lower().startswith("zh") else "en"
     return default if default in ("en", "zh") else "en"
 
 
+# -- gettext catalogs -------------------------------------------------------------------------------
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "salesbot"
+SCRIPTS = ("zh_Hans", "zh_Hant")  # the catalogs, by the locale directory's name
+_GETTEXT_KEYS: set[str] = set()
+_loaded: dict[str, dict[tuple[str, str], str]] = {}
+_load_lock = threading.Lock()
+
+
+def msg(key: str, english: str) -> tuple[str, str]:
+    """One string of a module's catalog: its key (the gettext context) and its English text (the msgid).
+    `pybabel extract -k msg:1c,2` finds them (see `make translations`)."""
+    return key, english
+
+
+def add_messages(*entries: tuple[str, str]) -> None:
+    """Register strings whose translations live in the gettext catalogs (reports/locale/*/salesbot.po)."""
+    add_catalog({key: {"en": english} for key, english in entries})
+    _GETTEXT_KEYS.update(key for key, _ in entries)
+
+
+def gettext_keys() -> set[str]:
+    """The keys registered with add_messages (their translations must be in every catalog)."""
+    return set(_GETTEXT_KEYS)
+
+
+def po_path(locale_name: str) -> Path:
+    return LOCALE_DIR / locale_name / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _catalog(locale_name: str) -> dict[tuple[str, str], str]:
+    """(key, English) -> translation, from the compiled .mo (make install), or from the .po when the .mo is missing
+    or older (a source checkout, a translator's edit): both say the same."""
+    found = _loaded.get(locale_name)
+    if found is not None:
+        return found
+    with _load_lock:
+        po = po_path(locale_name)
+        mo = po.with_suffix(".mo")
+        table: dict[tuple[str, str], str] = {}
+        if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+            with open(mo, "rb") as handle:
+                compiled = gettext.GNUTranslations(handle)
+            for raw_id, text in compiled._catalog.items():  # type: ignore[attr-defined]
+                context, sep, english = str(raw_id).partition("\x04")
+                if sep and text:
+                    table[(context, english)] = text
+        elif po.is_file():
+            from babel.messages.pofile import read_po
+
+            with open(po, "rb") as handle:
+                for message in read_po(handle):
+                    if message.id and message.context and message.string and not message.fuzzy:
+                        table[(message.context, str(message.id))] = str(message.string)
+        _loaded[locale_name] = table
+        return table
+
+
+def translated(key: str, english: str, locale_name: str) -> str | None:
+    return _catalog(locale_name).get((key, english))
+
+
+def _chinese(key: str, entry: dict[str, str], language: str) -> str | None:
+    """The Chinese text of `key`, in the language's script: the catalog's, else (a module not moved yet) the
+    dict's Simplified text."""
+    if key in _GETTEXT_KEYS:
+        scripts = ("zh_Hant", "zh_Hans") if getattr(language, "script", "Hans") == "Hant" else ("zh_Hans",)
+        for locale_name in scripts:
+            text = translated(key, entry["en"], locale_name)
+            if text:
+                return text
+        return None
+    return entry.get("zh")
+
+
 def catalog_entries() -> dict[str, dict[str, str]]:
-    """Every registered string (a copy), for checks such as the glossary test."""
-    return {key: dict(value) for key, value in _CATALOG.items()}
+    """Every registered string (a copy; "zh" from the catalogs where they hold it), for checks such as the glossary
+    test."""
+    entries = {}
+    for key, value in _CATALOG.items():
+        entry = dict(value)
+        zh = _chinese(key, entry, "zh")
+        if zh:
+            entry["zh"] = zh
+        entries[key] = entry
+    return entries
 
 
 def add_catalog(entries: dict[str, dict[str, str]]) -> None:
@@ -62,5 +178,48 @@ def t(key: str, language: str, /, **params: object) -> str:
     entry = _CATALOG.get(key)
     if entry is None:
         raise KeyError(f"missing i18n key {key!r}")
-    text = entry.get(language) or entry["en"]
+    text = (_chinese(key, entry, language) if language == "zh" else entry.get(language)) or entry["en"]
     return text.format(**params) if params else text
+
+
+_PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
+
+
+def catalog_problems(expected: Iterable[tuple[str, str]]) -> list[str]:
+    """What a translator still has to do: for every (key, English) the code has, each catalog must hold a
+    translation of that very English (not fuzzy, as `pybabel update` marks one whose English changed) with the
+    same {placeholders}. One line per problem, empty when every catalog is complete."""
+    from babel.messages.pofile import read_po
+
+    problems = []
+    wanted = sorted(set(expected))
+    for locale_name in SCRIPTS:
+        path = po_path(locale_name)
+        if not path.is_file():
+            problems.append(f"{locale_name}: no catalog at {path}")
+            continue
+        with open(path, "rb") as handle:
+            catalog = read_po(handle)
+        for key, english in wanted:
+            found = catalog.get(english, context=key)
+            if found is None:
+                stale = any(m.context == key for m in catalog if m.id)
+                problems.append(f"{locale_name}: {key}: " + ("stale (the English changed)" if stale else "missing"))
+            elif not found.string:
+                problems.append(f"{locale_name}: {key}: missing")
+            elif found.fuzzy:
+                problems.append(f"{locale_name}: {key}: stale (marked fuzzy: the English changed)")
+            elif set(_PLACEHOLDER.findall(english)) != set(_PLACEHOLDER.findall(str(found.string))):
+                problems.append(f"{locale_name}: {key}: placeholders differ from the English")
+    return problems
+
+
+if __name__ == "__main__":  # `make translations`: what is left to translate after extract + update
+    import sys
+
+    from babel.messages.pofile import read_po
+
+    with open(sys.argv[1] if len(sys.argv) > 1 else LOCALE_DIR / f"{DOMAIN}.pot", "rb") as template:
+        todo = catalog_problems((m.context, str(m.id)) for m in read_po(template) if m.id and m.context)
+    print("\n".join(todo) if todo else "every catalog is complete")
+    sys.exit(1 if todo else 0)
