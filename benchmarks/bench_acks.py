@@ -1,0 +1,45 @@
+"""Acks under load (issue 12): 50 and 200 people sending slash commands at once for 60 s to `salesbot serve`.
+
+A real `salesbot serve` (SQLite, the default database; 32 HTTP threads) on the demo workspace, its Web API on a
+fake Slack in another process, and the clients of benchmarks/load.py: each sends a signed command on a new
+connection, times the ack, waits for the answer on `response_url`, and sends the next. The commands cycle
+through /kpi answers (one with a chart rendered after the ack) and `/salesbot help` (answered in the ack), so
+the after-ack work is always as deep as the number of clients. Goal: p99 ack ≤ 300 ms and none over 1 s.
+BENCH_ACK_SECONDS shortens the run.
+"""
+
+import os
+import tempfile
+
+from benchmarks import Row
+from benchmarks import load as driver
+
+SECONDS = float(os.environ.get("BENCH_ACK_SECONDS", "60"))
+CLIENTS = (50, 200)
+
+
+def rows_for(name: str, result: driver.Result, before: str) -> list[Row]:
+    p99, slowest = result.quantile(0.99), max(result.acks, default=float("nan"))
+    answers = sorted(result.answers)
+    return [
+        Row(name, f"{result.clients} clients for {result.seconds:.0f} s: acks ({before})", len(result.acks), ""),
+        Row(name, "ack p50", result.quantile(0.5) * 1000, "ms"),
+        Row(name, "ack p99", p99 * 1000, "ms", "≤ 300 ms", p99 <= 0.3),
+        Row(name, "slowest ack", slowest * 1000, "ms", "≤ 1,000 ms", slowest <= 1.0),
+        Row(name, "refused or failed requests; answers missing after 30 s", result.errors + result.unanswered, "",
+            "0", result.errors + result.unanswered == 0),
+        Row(name, f"answers per second; answer p50 {answers[len(answers) // 2] if answers else 0:.1f} s "
+                  f"({driver.load_average()} after)", result.throughput, "/s"),
+    ]
+
+
+def run() -> list[Row]:
+    rows: list[Row] = []
+    for clients in CLIENTS:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/acks.db"
+            driver.seed(url)
+            with driver.fake_slack(clients) as api, driver.serve(url, api, users=clients) as target:
+                before = driver.load_average()
+                rows += rows_for("acks", driver.drive(target, clients, SECONDS), before)
+    return rows
