@@ -5,7 +5,10 @@ fake Slack in another process, and the clients of benchmarks/load.py: each sends
 connection, times the ack, waits for the answer on `response_url`, and sends the next. The commands cycle
 through /kpi answers (one with a chart rendered after the ack) and `/salesbot help` (answered in the ack), so
 the after-ack work is always as deep as the number of clients. Goal: p99 ack ≤ 300 ms and none over 1 s.
-BENCH_ACK_SECONDS shortens the run.
+
+Each load runs twice in the same run: answers in the after-ack threads of the acking process (the default,
+SALESBOT_ANSWER_PROCESSES=0) and in 2 answer processes (bot/answer_processes.py), one per core here.
+BENCH_ACK_SECONDS shortens the runs.
 """
 
 import os
@@ -16,13 +19,15 @@ from benchmarks import load as driver
 
 SECONDS = float(os.environ.get("BENCH_ACK_SECONDS", "60"))
 CLIENTS = (50, 200)
+MODES = (("threads", "0"), ("2 answer processes", "2"))
 
 
-def rows_for(name: str, result: driver.Result, before: str) -> list[Row]:
+def rows_for(name: str, mode: str, result: driver.Result, before: str) -> list[Row]:
     p99, slowest = result.quantile(0.99), max(result.acks, default=float("nan"))
     answers = sorted(result.answers)
     return [
-        Row(name, f"{result.clients} clients for {result.seconds:.0f} s: acks ({before})", len(result.acks), ""),
+        Row(name, f"{result.clients} clients for {result.seconds:.0f} s, {mode}: acks ({before})", len(result.acks),
+            ""),
         Row(name, "ack p50", result.quantile(0.5) * 1000, "ms"),
         Row(name, "ack p99", p99 * 1000, "ms", "≤ 300 ms", p99 <= 0.3),
         Row(name, "slowest ack", slowest * 1000, "ms", "≤ 1,000 ms", slowest <= 1.0),
@@ -36,10 +41,12 @@ def rows_for(name: str, result: driver.Result, before: str) -> list[Row]:
 def run() -> list[Row]:
     rows: list[Row] = []
     for clients in CLIENTS:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{tmp}/acks.db"
-            driver.seed(url)
-            with driver.fake_slack(clients) as api, driver.serve(url, api, users=clients) as target:
-                before = driver.load_average()
-                rows += rows_for("acks", driver.drive(target, clients, SECONDS), before)
+        for mode, processes in MODES:
+            with tempfile.TemporaryDirectory() as tmp:
+                url = f"sqlite:///{tmp}/acks.db"
+                driver.seed(url)
+                env = {"SALESBOT_ANSWER_PROCESSES": processes}
+                with driver.fake_slack(clients) as api, driver.serve(url, api, users=clients, env=env) as target:
+                    before = driver.load_average()
+                    rows += rows_for("acks", mode, driver.drive(target, clients, SECONDS), before)
     return rows

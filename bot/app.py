@@ -10,6 +10,7 @@ answering sooner.
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.listener.thread_runner import ThreadListenerRunner
@@ -84,6 +85,10 @@ class AckInRequestRunner(ThreadListenerRunner):
         super().__init__(process_before_response=base.process_before_response, **parts)  # type: ignore[arg-type]
         self._in_request = ThreadListenerRunner(process_before_response=True, **parts)  # type: ignore[arg-type]
 
+    def use_lazy_runner(self, runner: Any) -> None:
+        """Run lazy listeners with `runner` (bot/answer_processes.py) instead of the listener executor."""
+        self.lazy_listener_runner = self._in_request.lazy_listener_runner = runner
+
     def run(self, request, response, listener_name, listener, starting_time=None):  # type: ignore[no-untyped-def]
         if listener.lazy_functions and not listener.auto_acknowledgement and not request.lazy_only:
             self._in_request.listener_error_handler = self.listener_error_handler  # a custom one set later
@@ -106,10 +111,13 @@ def make_deps(settings: Settings) -> Deps:
 
 
 def create_app(settings: Settings, *, client: WebClient | None = None, deps: Deps | None = None,
-               metrics: Metrics | None = None) -> App:
+               metrics: Metrics | None = None, answer_worker: bool = False) -> App:
     """Build the Bolt app. Tokens come from `settings`; every Web API call goes to SLACK_API_URL.
 
-    `metrics` (default: new ones, made the process's active metrics) are on `app.salesbot_metrics`."""
+    `metrics` (default: new ones, made the process's active metrics) are on `app.salesbot_metrics`. With
+    SALESBOT_ANSWER_PROCESSES > 0 the lazy listeners run in that many worker processes (bot/answer_processes.py,
+    started at once; `app.salesbot_answers.shutdown()` stops them); `answer_worker` builds such a worker's app,
+    which takes requests from the acking process only (their signatures were checked there)."""
     install_log_redaction()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -128,10 +136,19 @@ def create_app(settings: Settings, *, client: WebClient | None = None, deps: Dep
         listener_executor=executor,
         logger=bolt_log,
         raise_error_for_unhandled_request=True,  # acked and noted at DEBUG by the error handler, never a 404
+        request_verification_enabled=not answer_worker,
     )
     app.salesbot_metrics = metrics
     app.error(request_log.make_error_handler(metrics))
     app._listener_runner = AckInRequestRunner(app.listener_runner)  # type: ignore[attr-defined]
+    app.salesbot_answers = None
+    if settings.salesbot_answer_processes and not answer_worker:
+        from bot.answer_processes import AnswerProcesses
+
+        answers = AnswerProcesses(settings, settings.salesbot_answer_processes, executor, bolt_log)
+        app._listener_runner.use_lazy_runner(answers)  # type: ignore[attr-defined]
+        answers.warm()
+        app.salesbot_answers = answers
     app.use(strip_nul)
     app.use(make_use_salesbot_clients(settings.salesbot_slack_timeout))
     app.use(make_skip_duplicate_events(deps))

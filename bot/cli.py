@@ -109,6 +109,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.run()
     finally:
         scheduler.stop()
+        if app.salesbot_answers is not None:
+            app.salesbot_answers.shutdown()
     return 0
 
 

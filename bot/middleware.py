@@ -24,6 +24,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.answer_processes import ANSWER_WORKER
 from bot.first_contact import FirstContact, tell_adoption
 from bot.respond import SafeRespond
 from bot.slack_client import as_salesbot_client, without_nul
@@ -146,9 +147,9 @@ def request_key(body: dict[str, Any]) -> str | None:
 def make_skip_duplicate_events(deps: Deps) -> Callable[..., Any]:
     keys = RequestKeys(deps.engine)  # concurrent requests record their ids in one transaction
 
-    def skip_duplicate_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
+    def skip_duplicate_events(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002
         key = request_key(body)
-        if not key:
+        if not key or context.get(ANSWER_WORKER):  # an answer process re-dispatching a request acked here
             return next()
         if not keys.first_time(body.get("team_id") or "", key):
             log.info("request %s already handled; skipping the retry", key)

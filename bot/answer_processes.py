@@ -1,0 +1,99 @@
+"""Answers in worker processes (SALESBOT_ANSWER_PROCESSES=N): the acks keep the interpreter to themselves.
+
+In one Python process the threads share one interpreter lock. While answers compute figures (pandas) and render
+charts (matplotlib), an ack waits for the lock at every step it takes (each database call and socket read gives
+the lock up and has to get it back): with 200 people asking at once the slowest acks took over a second on a
+2-core machine. With N > 0 the work after the ack of a command, a shortcut or a button (Bolt's lazy listeners)
+runs in N worker processes instead; each builds the same app once and re-dispatches the request it is handed
+as Bolt's own lazy-only request (what Bolt does on AWS Lambda), so listeners, middleware and `respond` behave as
+in one process. The request's after-ack thread waits for its worker without holding the lock, so the request
+log's "answered in" and the metrics still cover the answer.
+
+Events (App Home, DMs, files) stay in the after-ack threads. 0 (the default) keeps everything in one process.
+"""
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.lazy_listener import LazyListenerRunner
+from slack_bolt.lazy_listener.internals import build_runnable_function
+
+from bot.settings import Settings
+
+# Context key the worker sets on the requests it re-dispatches: they are not Slack's deliveries (their ids are
+# recorded already, so the duplicate check lets them through) and were verified by the process that acked them.
+ANSWER_WORKER = "salesbot_answer_worker"
+log = logging.getLogger("salesbot.answers")
+_app: App | None = None
+
+
+class AnswerProcesses(LazyListenerRunner):
+    """Bolt's lazy-listener runner, sending each lazy listener to a pool of worker processes."""
+
+    def __init__(self, settings: Settings, processes: int, executor: Executor, logger: logging.Logger) -> None:
+        self.logger = logger
+        self.processes = processes
+        self.executor = executor
+        self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_start_worker, initargs=(settings, logging.getLogger().level))
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        body = request.raw_body if request.mode == "http" else request.body
+        job = (body, dict(request.headers), request.mode, request.lazy_function_name)
+        self.executor.submit(self._wait, job)  # the request's after-ack thread waits, without the lock
+
+    def _wait(self, job: tuple[Any, ...]) -> None:
+        try:
+            self.pool.submit(answer, *job).result()
+        except Exception:
+            log.exception("an answer process failed")
+            raise
+
+    def run(self, function: Callable[..., None], request: BoltRequest) -> None:
+        """A lazy-only request handed to this process directly: run it here."""
+        build_runnable_function(func=function, logger=self.logger, request=request)()
+
+    def warm(self) -> None:
+        """Start the worker processes now (each builds its app), not on the first answers."""
+        for _ in range(self.processes):
+            self.pool.submit(_ready)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_worker(settings: Settings, level: int) -> None:
+    global _app
+    from bot.app import create_app
+    from bot.logs import configure_logging
+
+    parent = os.getppid()
+    threading.Thread(target=_end_with, args=(parent,), name="salesbot-answers-parent", daemon=True).start()
+    configure_logging(level=level or logging.WARNING)
+    logging.getLogger("salesbot.requests").setLevel(logging.WARNING)  # the acking process logs each request
+    _app = create_app(settings, answer_worker=True)
+
+
+def _end_with(parent: int) -> None:
+    """A worker ends when the process that started it is gone (killed, or stopped by SIGTERM without cleanup)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+def _ready() -> bool:
+    return _app is not None
+
+
+def answer(body: Any, headers: dict[str, Any], mode: str, function_name: str) -> None:
+    """In a worker: run the lazy listener `function_name` for the request, as Bolt's lazy-only dispatch."""
+    assert _app is not None
+    headers = {**headers, "x-slack-bolt-lazy-only": ["1"], "x-slack-bolt-lazy-function-name": [function_name]}
+    _app.dispatch(BoltRequest(body=body, headers=headers, mode=mode, context={ANSWER_WORKER: True}))
