@@ -188,7 +188,12 @@ def _values(values: Any) -> list[Any]:
 
 class PostgresDeals(DealWriter):
     """COPY into a temporary table (one COPY held open across chunks, sent from a thread), then one
-    INSERT … SELECT … ON CONFLICT; owners are resolved once at the end, by a join on their CRM names."""
+    INSERT … SELECT … ON CONFLICT; owners are resolved once at the end, by a join on their CRM names.
+
+    The first import of a format into a workspace (no deal of that source yet) COPYs each chunk straight into
+    `deal` instead, its owners resolved per chunk: nothing can conflict, so the staging table and the second
+    pass are skipped, and every row is inserted. Imports of one workspace and format take turns (a transaction
+    advisory lock), so two first imports at once cannot both take the direct path."""
 
     STAGE = "deal_import"
 
@@ -196,13 +201,47 @@ class PostgresDeals(DealWriter):
         super().__init__(*args)
         self.stack = ExitStack()
         self.copy: Any = None
+        self.direct: bool | None = None  # decided at the first chunk
+        self.copied = 0
+        self.ids: dict[str, int] = {}
 
     def add(self, columns: dict[str, Any], emails: dict[str, str], expected_rows: int) -> None:
+        if self.direct is None:
+            self.direct = self._first_import()
+        if self.direct:
+            self._add_direct(columns, emails)
+            return
         for owner, email in emails.items():
             self.emails.setdefault(owner, email)
         if self.copy is None:
             self._open()
         self.copy.write(copy_text([columns[c] for c in ROW]))
+
+    def _first_import(self) -> bool:
+        self.conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(key)s))",
+                                  {"key": f"salesbot deal import {self.team_id} {self.source}"})
+        return self.conn.exec_driver_sql(
+            "SELECT NOT EXISTS (SELECT 1 FROM deal WHERE team_id = %(team)s AND source = %(source)s)",
+            {"team": self.team_id, "source": self.source}).scalar() is True
+
+    def _add_direct(self, columns: dict[str, Any], emails: dict[str, str]) -> None:
+        new = {o: e for o, e in emails.items() if o not in self.ids}
+        if new:
+            self.ids.update(self.owner_ids(new))
+        ids = self.ids
+        owners = [None if (i := ids.get(o)) is None else str(i) for o in columns["owner"].tolist()]
+        n = len(owners)
+        cells = [[self.team_id] * n, [self.source] * n, [self.stamp.isoformat()] * n]
+        cells += [owners if c == "owner" else columns[c] for c in ROW]
+        with deadline(self.conn, self.at):
+            self._timeout()
+            copy_into(self.conn, "deal", ("team_id", "source", "updated_at", *STORED), copy_text(cells))
+        self.copied += n
+
+    def _timeout(self) -> None:
+        if self.at is not None:
+            left = max(1, int((self.at - time.monotonic()) * 1000))
+            self.conn.exec_driver_sql(f"SET LOCAL statement_timeout = {left}")
 
     def _open(self) -> None:
         from psycopg.copy import QueuedLibpqWriter
@@ -221,6 +260,10 @@ class PostgresDeals(DealWriter):
         self.stack.close()
 
     def finish(self) -> tuple[int, int]:
+        if self.direct:
+            if self.at is not None:
+                self.conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            return self.copied, 0
         if self.copy is None:
             return 0, 0
         with deadline(self.conn, self.at):
@@ -232,9 +275,7 @@ class PostgresDeals(DealWriter):
             if ids:
                 copy_into(self.conn, "deal_import_owner", ("owner", "owner_id"),
                           copy_text([list(ids), list(ids.values())]))
-            if self.at is not None:
-                left = max(1, int((self.at - time.monotonic()) * 1000))
-                self.conn.exec_driver_sql(f"SET LOCAL statement_timeout = {left}")
+            self._timeout()
             stored = [c for c in STORED]
             update = ", ".join(f"{c} = excluded.{c}" for c in [*stored, "updated_at"] if c != "external_id")
             select = ", ".join("o.owner_id" if c == "owner" else f"s.{c}" for c in ROW)

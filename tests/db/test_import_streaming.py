@@ -158,3 +158,16 @@ def test_the_time_budget_covers_the_database_write(engine: Engine, slow_write: N
     assert result.refusal is not None and result.refusal.code == "too_slow"
     assert "the import took longer than 300 s (nothing was stored)" in summary_lines(result)[0]
     _unchanged(engine)
+
+
+def test_the_same_first_file_dropped_twice_at_once_is_stored_once(engine: Engine) -> None:
+    """Two first imports of one file into one workspace at the same moment (a manager dropping it twice): both
+    finish, the deals are stored once, one import reports them inserted and the other unchanged."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = (HEADER + _rows(20)).encode()
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: _import(engine, data), range(2)))
+    assert [r.status for r in results] == ["done", "done"]
+    assert sorted((r.inserted, r.unchanged) for r in results) == [(0, 20), (20, 0)]
+    assert _count(engine, Deal) == 20
