@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -41,20 +42,31 @@ class AnswerProcesses(LazyListenerRunner):
         self.logger = logger
         self.processes = processes
         self.executor = executor
-        self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_start_worker, initargs=(settings, logging.getLogger().level))
+        self.settings = settings
+        self._lock = threading.Lock()
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker,
+                                   initargs=(self.settings, logging.getLogger().level, os.getpid()))
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         body = request.raw_body if request.mode == "http" else request.body
         job = (body, dict(request.headers), request.mode, request.lazy_function_name)
-        self.executor.submit(self._wait, job)  # the request's after-ack thread waits, without the lock
+        self.executor.submit(self._wait, job, function, request)  # the after-ack thread waits, without the lock
 
-    def _wait(self, job: tuple[Any, ...]) -> None:
+    def _wait(self, job: tuple[Any, ...], function: Callable[..., None], request: BoltRequest) -> None:
+        pool = self.pool
         try:
-            self.pool.submit(answer, *job).result()
-        except Exception:
-            log.exception("an answer process failed")
-            raise
+            pool.submit(answer, *job).result()
+        except BrokenProcessPool:  # a worker could not start or died: answer from here, start new workers
+            log.exception("an answer process ended; answering in this process and starting new ones")
+            with self._lock:
+                if self.pool is pool:
+                    self.pool = self._new_pool()
+                    self.warm()
+            self.run(function, request)
 
     def run(self, function: Callable[..., None], request: BoltRequest) -> None:
         """A lazy-only request handed to this process directly: run it here."""
@@ -69,20 +81,20 @@ class AnswerProcesses(LazyListenerRunner):
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _start_worker(settings: Settings, level: int) -> None:
+def _start_worker(settings: Settings, level: int, parent: int) -> None:
     global _app
+    threading.Thread(target=_end_with, args=(parent,), name="salesbot-answers-parent", daemon=True).start()
     from bot.app import create_app
     from bot.logs import configure_logging
 
-    parent = os.getppid()
-    threading.Thread(target=_end_with, args=(parent,), name="salesbot-answers-parent", daemon=True).start()
     configure_logging(level=level or logging.WARNING)
     logging.getLogger("salesbot.requests").setLevel(logging.WARNING)  # the acking process logs each request
     _app = create_app(settings, answer_worker=True)
 
 
 def _end_with(parent: int) -> None:
-    """A worker ends when the process that started it is gone (killed, or stopped by SIGTERM without cleanup)."""
+    """A worker ends when the process that started it is gone (killed, or stopped by SIGTERM without cleanup),
+    also when that happened before the worker got this far."""
     while os.getppid() == parent:
         time.sleep(1)
     os._exit(0)

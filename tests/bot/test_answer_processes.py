@@ -1,10 +1,12 @@
 """SALESBOT_ANSWER_PROCESSES: `salesbot serve` acks in its own process and answers in worker processes (issue 12).
 
 What a user sees is the same as with threads: the ack at once, the answer on `response_url`, a retried
-command answered once; stopping the server leaves no worker process behind."""
+command answered once; a worker that dies does not cost an answer; stopping the server leaves no worker
+process behind."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +37,18 @@ def _children(pid: int) -> list[int]:
                 continue
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
+    return found
+
+
+def _workers(pid: int) -> list[int]:
+    """The answer processes of the server `pid` (multiprocessing's spawned children)."""
+    found = []
+    for child in _children(pid):
+        try:
+            if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text():
+                found.append(child)
+        except OSError:
+            continue
     return found
 
 
@@ -75,12 +89,23 @@ def test_answers_come_from_worker_processes_and_end_with_the_server(
         assert requests.post(url, data=body.encode(), headers=headers, timeout=10).status_code == 200
         answers = fake_slack.wait_for("response_url", 1, timeout=60)
         assert "Revenue" in message_text(answers[0].args)
-        workers = [pid for pid in _children(proc.pid) if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        workers = _workers(proc.pid)
         assert workers, "the answer came from a worker process of the server"
         retry = requests.post(url, data=body.encode(), timeout=10, headers={**headers, "X-Slack-Retry-Num": "1"})
         assert retry.status_code == 200
         time.sleep(1.5)
         assert len(fake_slack.delivered("response_url")) == 1, "Slack's retry is not answered a second time"
+        for pid in workers:  # a worker dies (out of memory, killed): the next question is still answered
+            os.kill(pid, signal.SIGKILL)
+        body = body.replace("trigger.answers.1", "trigger.answers.2")
+        headers = signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
+        assert requests.post(url, data=body.encode(), headers=headers, timeout=10).status_code == 200
+        answers = fake_slack.wait_for("response_url", 2, timeout=60)
+        assert "Revenue" in message_text(answers[1].args)
+        killed, deadline = workers, time.time() + 60
+        while time.time() < deadline and not set(workers := _workers(proc.pid)) - set(killed):
+            time.sleep(0.2)
+        assert set(workers) - set(killed), "new answer processes replace the dead one"
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
