@@ -126,7 +126,8 @@ class Harness:
     """An app in waitress (32 threads) on loopback, its Web API on the fake Slack; `ask` times one command end
     to end. `floor=True` serves the bare Bolt app of benchmarks/bolt_floor.py on the same database instead."""
 
-    def __init__(self, db_url: str, *, floor: bool = False, today: date | None = None) -> None:
+    def __init__(self, db_url: str, *, floor: bool = False, today: date | None = None, command: str = "/kpi") -> None:
+        self.command = command  # the slash command `send` signs (benchmarks/bench_market.py: /market)
         self.fake = LocalSlack(team_id=TEAM).start()
         self.fake.add_user("UBENCH", "Bench Manager")
         self.floor = floor
@@ -170,7 +171,7 @@ class Harness:
         with self._lock:
             self._waiting[urlparse(url).path] = done
         body = slash_command_body(
-            command="/kpi",
+            command=self.command,
             text=text,
             user_id="UBENCH",
             team_id=TEAM,

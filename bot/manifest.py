@@ -15,6 +15,7 @@ SLASH_COMMANDS = [
     ("/digest", "Subscribe a channel to performance digests", "subscribe #sales weekly on monday at 09:00"),
     ("/checkin", "One-on-one check-ins by DM", "schedule @alice weekly on friday at 16:00"),
     ("/feedback", "Log or summarise customer feedback", "Cancity 2 delivery was late"),
+    ("/market", "Loss reasons, competitors and demand that moved", "last quarter"),
     ("/salesbot", "Help, linking CRM owners, roles, imports", "help"),
 ]
 

@@ -105,6 +105,20 @@ class Deal(SQLModel, table=True):
             "amount_cents",
             "currency",
         ),
+        # The market view (/market): closed deals by close date with what they were lost on, to whom, their
+        # product and segment, amount and currency — covering, so it reads no table rows (migration 0018_market).
+        Index(
+            "ix_deal_team_market",
+            "team_id",
+            "status",
+            "close_date",
+            "product",
+            "segment",
+            "loss_reason",
+            "competitor",
+            "amount_cents",
+            "currency",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -123,6 +137,24 @@ class Deal(SQLModel, table=True):
     close_date: date | None = None
     row_hash: str = Field(default="", max_length=64)
     updated_at: datetime | None = _ts()
+    # The CRM's own words ('' when its file has no such column): why a lost deal was lost, to which competitor,
+    # and the customer's segment (industry/sector) — read by the market view (reports/market.py).
+    loss_reason: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    competitor: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    segment: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+
+
+class Competitor(SQLModel, table=True):
+    """A competitor a manager keeps (`/market competitors add X`); `name_key` is the name compared (db/people_names)."""
+
+    __table_args__ = (UniqueConstraint("team_id", "name_key", name="uq_competitor_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _created()
 
 
 class Target(SQLModel, table=True):

@@ -5,10 +5,22 @@ Each feature module exposes `register(app)`; those that send on a schedule also 
 
 from typing import Any
 
-from handlers import admin, checkin, digest, direct_messages, feedback, home, imports, kpi, people, target
+from handlers import (
+    admin,
+    checkin,
+    digest,
+    direct_messages,
+    feedback,
+    home,
+    imports,
+    kpi,
+    market,
+    people,
+    target,
+)
 
 # direct_messages last: features add their DM routes in their own register().
-FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, imports, direct_messages]
+FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, market, imports, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

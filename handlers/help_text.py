@@ -16,6 +16,8 @@ COMMANDS: list[tuple[str, str, str, str]] = [
      "私信安排一对一进展汇报，查看回答与一对一简报", "/checkin schedule @alice @bob weekly on friday at 16:00"),
     ("/feedback", "Log customer feedback or see the summary", "记录客户反馈或查看汇总",
      "/feedback Cancity 2 delivery was late again"),
+    ("/market", "Loss reasons, competitors, money lost and demand that moved; the competitor list",
+     "丢单原因、竞争对手、丢单金额与需求变化；竞争对手列表", "/market last quarter · /market 上季度"),
     ("/salesbot link", "Link a CRM owner name to a Slack user (managers)", "将 CRM 负责人关联到 Slack 用户（经理）",
      '/salesbot link "Darcel Schlecht" @darcel'),
     ("/salesbot role", "Make someone a manager or a rep (managers)", "设置经理或销售角色（经理）",

@@ -20,6 +20,8 @@ from reports.changes import change_text
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
 from reports.kpi_people import names_by_slack_id
+from reports.market import MarketView, market_view
+from reports.market_text import digest_market_lines
 from reports.money_notes import left_out_lines, merge
 from reports.mrkdwn import escape
 from reports.periods import Period, month_of, period_for_kind
@@ -145,6 +147,7 @@ class Digest:
     trend_left_out: tuple[kpi.LeftOut, ...] = ()  # what the trend's amounts could not include
     stages_left_out: tuple[kpi.LeftOut, ...] = ()  # what the open pipeline by stage could not include
     reps_not_compared: str = ""  # reps whose target is in a currency without a rate (said, not "no target")
+    market: MarketView | None = None  # the market section, only when something moved (reports/market.py)
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -213,6 +216,8 @@ def build_digest(
         *([digest.reps_not_compared] if digest.reps_not_compared else []),
     ]
     digest.drop = find_drop(session, team, period, revenue)
+    market = market_view(session, team_id, period, today=last_day)
+    digest.market = market if market.moved else None
     return digest
 
 
@@ -485,6 +490,8 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
         )
     if extras:
         lines.append(" · ".join(extras))
+    if d.market is not None:
+        lines.extend(digest_market_lines(d.market, lang))
     return lines
 
 

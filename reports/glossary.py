@@ -38,6 +38,12 @@ TERMS: dict[str, tuple[str, str]] = {
     "rep": ("rep", "销售"),
     "product": ("product", "产品"),
     "account": ("account (customer)", "客户"),
+    "market": ("market analysis", "市场分析"),
+    "deals_lost": ("deals lost", "丢单"),
+    "loss_reason": ("loss reason", "丢单原因"),
+    "competitor": ("competitor", "竞争对手"),
+    "segment": ("segment (industry)", "行业"),
+    "demand_moved": ("demand that moved", "需求变化"),
 }
 
 # word the catalogs must not use -> the glossary's term for it
@@ -50,6 +56,7 @@ AVOID: dict[str, str] = {
     "转化率": "赢单率",
     "成交率": "赢单率",
     "签到": "进展汇报",
+    "竞品": "竞争对手",
 }
 
 

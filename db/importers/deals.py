@@ -282,6 +282,9 @@ class DealChecks:
                 "currency": currency,
                 "created_date": created.fillna(close).fillna(self.today.isoformat()),
                 "close_date": close,
+                "loss_reason": _text(frame, cols, "loss_reason"),
+                "competitor": _text(frame, cols, "competitor"),
+                "segment": _text(frame, cols, "segment"),
                 "owner_email": _per_value(_text(frame, cols, "owner_email"), str.lower),
                 "created_in_file": created,
             },
@@ -293,7 +296,7 @@ class DealChecks:
             out = out[~problems.bad]
         # only close_date can be missing in a good row (a cell with NaN would hash apart from "": filled)
         hashed = pd.concat({c: out[c].fillna("") if c == "close_date" else out[c] for c in HASHED}, axis=1, copy=False)
-        out["row_hash"] = pd.util.hash_pandas_object(hashed, index=False).to_numpy().astype(str)
+        out["row_hash"] = _with_market(out, pd.util.hash_pandas_object(hashed, index=False).to_numpy().astype(str))
         self._describe(out)
         first = (out["owner"].ne("") & ~out["owner"].duplicated()).to_numpy()
         emails = dict(zip(out["owner"].to_numpy()[first], out["owner_email"].to_numpy()[first], strict=True))
@@ -341,6 +344,22 @@ class DealChecks:
         self.keys.add(uniques[~seen])
         suffix = pd.Series(occurrence, index=key.index)
         return digests.where(suffix.eq(0), digests + "#" + suffix.astype(str))
+
+
+MARKET = ("loss_reason", "competitor", "segment")  # hashed only when given: older hashes stay comparable
+
+
+def _with_market(out: pd.DataFrame, hashes: np.ndarray) -> np.ndarray:
+    """Row hashes that also cover the market columns of the rows that have any (a file without them hashes
+    as before migration 0018, so re-importing it changes nothing)."""
+    extra = out["loss_reason"].str.cat([out["competitor"], out["segment"]], sep="\x1f")
+    given = extra.ne("\x1f\x1f").to_numpy()
+    if not given.any():
+        return hashes
+    both = pd.DataFrame({"h": hashes[given], "m": extra.to_numpy()[given]})
+    hashes = hashes.copy()
+    hashes[given] = pd.util.hash_pandas_object(both, index=False).to_numpy().astype(str)
+    return hashes
 
 
 def import_deals(

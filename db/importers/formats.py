@@ -28,6 +28,9 @@ DEAL_FIELDS = (
     "currency",
     "created_date",
     "close_date",
+    "loss_reason",
+    "competitor",
+    "segment",
 )
 TARGET_FIELDS = ("owner", "owner_email", "metric", "period", "start", "end", "value", "currency")
 FEEDBACK_FIELDS = ("id", "date", "account", "rating", "scale", "comment", "owner", "owner_email", "product")
@@ -53,6 +56,9 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "currency": ("Opportunity Currency", "Amount Currency", "CurrencyIsoCode"),
         "created_date": ("Created Date", "CreatedDate"),
         "close_date": ("Close Date", "CloseDate"),
+        "loss_reason": ("Loss Reason", "Loss_Reason__c", "Closed Lost Reason", "Reason Lost"),
+        "competitor": ("Competitor", "Main Competitor", "Primary Competitor", "Competitor__c", "Competitors"),
+        "segment": ("Industry", "Account Industry", "Account.Industry", "Segment"),
     },
     "hubspot": {  # Deals > Export (all properties or the view's columns)
         "id": ("Record ID", "Deal ID", "hs_object_id"),
@@ -66,6 +72,9 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "currency": ("Currency", "Deal currency code", "deal_currency_code"),
         "created_date": ("Create Date", "createdate"),
         "close_date": ("Close Date", "closedate"),
+        "loss_reason": ("Closed lost reason", "closed_lost_reason"),
+        "competitor": ("Competitor", "Competitors", "Lost to competitor"),
+        "segment": ("Industry", "Company industry", "Associated Company Industry"),
     },
     "zoho": {  # Zoho CRM > Deals > Export
         "id": ("Record Id", "Deal Id"),
@@ -79,6 +88,9 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "currency": ("Currency",),
         "created_date": ("Created Time",),
         "close_date": ("Closing Date",),
+        "loss_reason": ("Reason For Loss", "Loss Reason"),
+        "competitor": ("Competitor", "Competitors"),
+        "segment": ("Industry",),
     },
     "fxiaoke": {  # 纷享销客 ShareCRM 商机 (opportunity) export
         "id": ("商机编号", "商机ID", "数据ID", "编号"),
@@ -92,6 +104,9 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "currency": ("币种", "货币"),
         "created_date": ("创建时间", "创建日期"),
         "close_date": ("结单日期", "成交日期", "预计成交日期"),
+        "loss_reason": ("输单原因", "丢单原因", "输单理由", "失败原因"),
+        "competitor": ("竞争对手", "竞争对手名称", "竞品"),
+        "segment": ("行业", "客户行业", "所属行业"),
     },
     "generic": {  # any spreadsheet; the Maven CRM sample (sales_pipeline.csv) among them
         "id": ("opportunity_id", "deal_id", "id", "opportunity id"),
@@ -105,6 +120,9 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "currency": ("currency", "currency_code"),
         "created_date": ("engage_date", "created_date", "create_date", "created", "created_at", "open_date"),
         "close_date": ("close_date", "closed_date", "closing_date", "closed_at", "won_date"),
+        "loss_reason": ("loss_reason", "lost_reason", "reason_lost", "closed_lost_reason"),
+        "competitor": ("competitor", "competitors", "lost_to"),
+        "segment": ("segment", "sector", "industry"),
     },
 }
 DEFAULT_CURRENCY = {"fxiaoke": "CNY"}

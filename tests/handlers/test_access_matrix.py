@@ -44,6 +44,8 @@ COMMANDS = [
     ("/checkin", "list"),
     ("/checkin", "history <@UBOB>"),
     ("/feedback", "summary this month"),
+    ("/market", "this month chart"),
+    ("/market", "competitors"),
     ("/salesbot", "unlinked"),
     ("/salesbot", "help"),
 ]

@@ -1,0 +1,199 @@
+"""`/market`: where the team wins, where it loses, and to whom; the competitors a manager keeps.
+
+`/market [period] [chart]` (`/market 上季度`), `/market competitors [add|remove NAME]` (`/market 竞争对手 添加 X`).
+Help is answered in the ack; everything else after it (a Bolt lazy listener) through `response_url`,
+ephemeral. The chart goes to the asker's DM, like /kpi's. Domain: reports/market.py, words:
+reports/market_text.py, chart: reports/market_chart.py, the kept list: db/competitors.py.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, Respond
+
+from db.competitors import add_competitor, competitors_of, remove_competitor
+from db.engine import session_scope
+from handlers.blocks import context, message, section
+from handlers.blocks import context as context_block
+from handlers.checklist import checklist_message, status_of
+from handlers.context import Asker, Deps, asker_of, deps_of
+from handlers.kpi import Upload, _send_files, local_today
+from handlers.replies import managers_only, not_understood
+from reports import mrkdwn
+from reports.i18n import add_catalog, t
+from reports.kpi_period import PeriodProblem, resolve_period
+from reports.market import market_view
+from reports.market_chart import loss_chart
+from reports.market_text import market_lines, previous_name
+from reports.money_notes import chart_notes
+
+log = logging.getLogger("salesbot.market")
+
+add_catalog(
+    {
+        "market.help_title": {"en": "/market — where we win, where we lose, and to whom",
+                              "zh": "/market — 市场分析：在哪里赢单、在哪里丢单、输给了谁"},
+        "market.help": {
+            "en": "`/market [period]`: deals lost with their loss reasons and competitors (counts, money lost, trend "
+                  "vs the previous period), products and segments whose demand moved, and competitors named in "
+                  "check-ins and feedback. Add `chart` for a chart in your DM.\n"
+                  "`/market competitors` lists the competitors the team keeps; managers: "
+                  "`/market competitors add NAME`, `/market competitors remove NAME`.\n"
+                  "Loss reasons and competitors come from the CRM export (`Loss Reason`, `Closed lost reason`, "
+                  "`输单原因`, `Competitor`, `竞争对手`); segments from `Industry` / `行业`.",
+            "zh": "`/market [时间]`：丢单及其丢单原因和竞争对手（笔数、丢单金额、较上期变化），"
+                  "需求变化明显的产品和行业，以及进展汇报和客户反馈中提到的竞争对手。"
+                  "加上 `图表` 会把图表发到你的私信。\n"
+                  "`/market 竞争对手` 列出团队关注的竞争对手；经理可用 `/market 竞争对手 添加 名称`、"
+                  "`/market 竞争对手 删除 名称`。\n"
+                  "丢单原因和竞争对手来自 CRM 导出文件（`Loss Reason`、`Closed lost reason`、`输单原因`、`Competitor`、"
+                  "`竞争对手` 列）；行业来自 `Industry` / `行业` 列。",
+        },
+        "market.what_edit": {"en": "change the competitor list", "zh": "修改竞争对手列表"},
+        "market.added": {"en": "Added *{name}* to the competitors. I count it in check-in answers and feedback "
+                               "from now on (`/market`).",
+                         "zh": "已将 *{name}* 加入竞争对手。`/market` 会统计它在进展汇报和客户反馈中被提到的次数。"},
+        "market.already": {"en": "*{name}* is already on the competitor list.", "zh": "*{name}* 已在竞争对手列表中。"},
+        "market.removed": {"en": "Removed *{name}* from the competitors.", "zh": "已将 *{name}* 移出竞争对手列表。"},
+        "market.not_kept": {"en": "*{name}* is not on the competitor list: {names}",
+                            "zh": "*{name}* 不在竞争对手列表中：{names}"},
+        "market.list": {"en": "*Competitors the team keeps* ({n}): {names}",
+                        "zh": "*团队关注的竞争对手*（{n}）：{names}"},
+        "market.list_empty": {"en": "The team keeps no competitors yet. A manager adds one with "
+                                    "`/market competitors add NAME`.",
+                              "zh": "团队还没有关注的竞争对手。经理可用 `/market 竞争对手 添加 名称` 添加。"},
+        "market.no_name": {"en": "Which competitor? e.g. `/market competitors add Acme`",
+                           "zh": "哪个竞争对手？例如 `/market 竞争对手 添加 Acme`"},
+        "market.chart_title": {"en": "Deals lost by {by} · {period}", "zh": "按{by}统计的丢单 · {period}"},
+        "market.by.reason": {"en": "loss reason", "zh": "丢单原因"},
+        "market.by.competitor": {"en": "competitor", "zh": "竞争对手"},
+        "market.failed": {"en": "Sorry, I could not compute the market view. The error was logged; please try again.",
+                          "zh": "抱歉，无法生成市场分析。错误已记录，请重试。"},
+    }
+)
+
+EXAMPLES = {
+    "en": ["/market last quarter", "/market this month chart", "/market competitors add Acme"],
+    "zh": ["/market 上季度", "/market 本月 图表", "/market 竞争对手 添加 Acme"],
+}
+HELP_WORDS = {"help", "帮助", "?", "？"}
+_COMPETITORS = re.compile(r"^(competitors?|竞争对手|竞品)\s*", re.IGNORECASE)
+_ADD = re.compile(r"^(add|添加|增加|新增)\s*", re.IGNORECASE)
+_REMOVE = re.compile(r"^(remove|delete|删除|移除)\s*", re.IGNORECASE)
+_CHART = re.compile(r"(?:^|\s)(chart|图表)(?:\s|$)", re.IGNORECASE)
+
+
+@dataclass
+class Request:
+    kind: str  # view | list | add | remove
+    rest: str = ""  # the period phrase, or the competitor's name
+    chart: bool = False
+
+
+def parse_request(text: str) -> Request:
+    text = " ".join(text.split())
+    if m := _COMPETITORS.match(text):
+        rest = text[m.end():]
+        for kind, pattern in (("add", _ADD), ("remove", _REMOVE)):
+            if op := pattern.match(rest):
+                return Request(kind, rest[op.end():].strip().strip("\"'“”「」"))
+        return Request("list", rest)
+    chart = bool(_CHART.search(text))
+    return Request("view", _CHART.sub(" ", text).strip(), chart)
+
+
+def help_message(language: str) -> dict[str, Any]:
+    blocks = [section(f"*{t('market.help_title', language)}*"), section(t("market.help", language)),
+              context(" · ".join(f"`{e}`" for e in EXAMPLES["zh" if language == "zh" else "en"]))]
+    return message(t("market.help_title", language), blocks)
+
+
+# ------------------------------------------------------------------------------------------ listeners
+
+
+def ack_market(ack: Ack, body: dict[str, Any], context: Any) -> None:
+    if (body.get("text") or "").strip().lower() in HELP_WORDS:
+        ack(**help_message(asker_of(context).language))
+        return
+    ack()
+
+
+def answer_market(body: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
+    text = (body.get("text") or "").strip()
+    if text.lower() in HELP_WORDS:
+        return
+    asker, deps = asker_of(context), deps_of(context)
+    try:
+        reply, uploads = handle(text, asker=asker, deps=deps)
+    except Exception:
+        log.exception("market command failed: %r", text)
+        reply, uploads = {"text": t("market.failed", asker.language)}, []
+    if uploads:
+        notes = _send_files(client, asker, uploads)
+        if notes:
+            reply = {**reply, "blocks": [*reply.get("blocks", []), *(context_block(n) for n in notes)]}
+    respond(**{"response_type": "ephemeral", **reply})
+
+
+def handle(text: str, *, asker: Asker, deps: Deps) -> tuple[dict[str, Any], list[Upload]]:
+    """One `/market` line: the reply, and the files for the asker's DM (the chart)."""
+    lang = asker.language
+    request = parse_request(text)
+    if request.kind == "view":
+        return view_reply(request, asker=asker, deps=deps)
+    if request.kind in ("add", "remove") and not asker.is_manager:
+        blocks = managers_only(t("market.what_edit", lang), lang)
+        return message(blocks[0]["text"]["text"], blocks), []
+    if request.kind in ("add", "remove") and not request.rest:
+        return {"text": t("market.no_name", lang)}, []
+    with session_scope(deps.engine) as session:
+        if request.kind == "add":
+            added = add_competitor(session, asker.team_id, request.rest, created_by=asker.user_id)
+            key = "market.added" if added else "market.already"
+            return {"text": t(key, lang, name=mrkdwn.escape(request.rest))}, []
+        if request.kind == "remove":
+            kept = remove_competitor(session, asker.team_id, request.rest)
+            if kept is not None:
+                return {"text": t("market.removed", lang, name=mrkdwn.escape(kept))}, []
+        names = [c.name for c in competitors_of(session, asker.team_id)]
+    shown = ", ".join(mrkdwn.escape(n) for n in names) if names else "—"
+    if request.kind == "remove":
+        return {"text": t("market.not_kept", lang, name=mrkdwn.escape(request.rest), names=shown)}, []
+    if not names:
+        return {"text": t("market.list_empty", lang)}, []
+    return {"text": t("market.list", lang, n=len(names), names=shown)}, []
+
+
+def view_reply(request: Request, *, asker: Asker, deps: Deps) -> tuple[dict[str, Any], list[Upload]]:
+    lang = asker.language
+    status = status_of(deps, asker.team_id)
+    if not status.has_data:
+        return checklist_message(status, lang), []
+    today = local_today(asker.timezone)
+    try:
+        period = resolve_period(request.rest, today=today, language=lang,
+                                fiscal_year_start_month=deps.fiscal_year_start_month)
+    except PeriodProblem as problem:
+        blocks = not_understood(understood=["/market"], rest=request.rest, examples=EXAMPLES[lang], language=lang)
+        if problem.hint:
+            blocks.append(context(problem.hint))
+        return message(blocks[0]["text"]["text"], blocks), []
+    member_id = None if asker.is_manager else asker.member_id
+    with session_scope(deps.engine) as session:
+        view = market_view(session, asker.team_id, period, today=today, member_id=member_id)
+    lines = market_lines(view, lang, mine=member_id is not None)
+    blocks = [section(lines[0]), section("\n".join(lines[1:]))] if len(lines) > 1 else [section(lines[0])]
+    uploads: list[Upload] = []
+    if request.chart and not view.empty:
+        by, rows = ("reason", view.reasons) if view.reasons else ("competitor", view.competitors)
+        title = t("market.chart_title", lang, by=t(f"market.by.{by}", lang), period=period.label(lang))
+        chart = loss_chart(rows, title=title, period=period.label(lang), previous=previous_name(view, lang),
+                           currency=view.currency, language=lang, notes=chart_notes(view.left_out, lang))
+        uploads.append(Upload(chart.filename, chart.png, title, chart.alt_text))
+    return message(lines[0].strip("*"), blocks), uploads
+
+
+def register(app: Any) -> None:
+    app.command("/market")(ack=ack_market, lazy=[answer_market])

@@ -1,0 +1,291 @@
+"""The market view: where the team wins, where it loses, and to whom (`/market`, the digest's market section).
+
+API:
+    market_view(session, team_id, period, *, today=None, member_id=None) -> MarketView
+        period: a reports.periods.Period; compared with period.previous() (cut to the days the period has had
+        while it runs, as /kpi does). member_id: one rep's own deals only.
+    MarketView.reasons / .competitors: [Row(key, now, before)], most deals lost first; Tally(deals, cents,
+        left_out) per period, money in the workspace's reporting currency.
+    MarketView.moves: [Move] products and segments whose won revenue moved (MOVE_SHARE, MOVE_OF_TOTAL).
+    MarketView.mentions: [Mention(name, checkins, feedback)]: the manager's competitors named in check-in
+        answers and feedback comments in the period.
+    MarketView.moved: something a manager would notice (the digest shows its market section only then).
+
+One grouped query per request does the deal work: closed deals of both periods, grouped by (period, status,
+product, segment, loss reason, competitor), each amount converted in SQL at the rate in force on its close
+date (reports/kpi_queries.rate_of_deal, the KPI engine's conversion; a deal whose currency has no rate is
+counted but left out of money and reported per currency, never added one for one). It reads the covering index
+`ix_deal_team_market` (migration 0018_market): no table rows. Python only folds the few hundred groups.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import Numeric, case, cast, func, literal, or_, select
+from sqlalchemy.exc import OperationalError
+
+from db.competitors import competitors_of
+from db.models import CheckinAnswer, CheckinRun, Deal, Feedback
+from reports import kpi_queries as q
+from reports.kpi_engine import LeftOut, Scope, like_for_like, reporting_currency
+
+__all__ = ["MOVE_SHARE", "MOVE_OF_TOTAL", "Tally", "Row", "Move", "Mention", "MarketView", "market_view",
+           "TOP"]
+
+MOVE_SHARE = 0.20  # a product/segment moved when its won revenue changed by at least 20% ...
+MOVE_OF_TOTAL = 0.05  # ... and by at least 5% of the team's won revenue (the larger of the two periods)
+GROWTH_SHARE = 0.5  # a loss reason / competitor moved: +50% deals lost and at least GROWTH_MIN more
+GROWTH_MIN = 3
+TOP = 5
+
+_deal = Deal.__table__.c  # type: ignore[attr-defined]
+
+
+@dataclass
+class Tally:
+    """Deals and their converted amount (cents of the reporting currency); `left_out`: {currency: (deals,
+    original cents)} with no rate on their close date."""
+
+    deals: int = 0
+    micros: int = 0
+    left_out: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def cents(self) -> int:
+        return q._round_micros(self.micros)
+
+    def add(self, deals: int, micros: int, missing: str, missing_cents: int) -> None:
+        self.deals += deals
+        self.micros += micros
+        if missing:
+            n, cents = self.left_out.get(missing, (0, 0))
+            self.left_out[missing] = (n + deals, cents + missing_cents)
+
+
+@dataclass
+class Row:
+    key: str
+    now: Tally = field(default_factory=Tally)
+    before: Tally = field(default_factory=Tally)
+
+    @property
+    def grew(self) -> bool:
+        more = self.now.deals - self.before.deals
+        return more >= GROWTH_MIN and more >= GROWTH_SHARE * self.before.deals
+
+
+@dataclass
+class Move:
+    """A product or segment whose won revenue moved: `kind` 'product' | 'segment'."""
+
+    kind: str
+    key: str
+    now_cents: int
+    before_cents: int
+    won_now: int
+    won_before: int
+
+    @property
+    def delta(self) -> int:
+        return self.now_cents - self.before_cents
+
+    @property
+    def change(self) -> float | None:
+        return self.delta / self.before_cents if self.before_cents else None
+
+
+@dataclass
+class Mention:
+    name: str
+    checkins: int
+    feedback: int
+
+    @property
+    def total(self) -> int:
+        return self.checkins + self.feedback
+
+
+@dataclass
+class MarketView:
+    period: Any
+    previous: Any
+    currency: str
+    lost: Row
+    won: Row
+    reasons: list[Row]
+    competitors: list[Row]
+    moves: list[Move]
+    mentions: list[Mention]
+    left_out: tuple[LeftOut, ...]
+    has_reasons: bool  # the CRM data says why deals were lost (some loss reason or competitor at all)
+
+    @property
+    def moved(self) -> bool:
+        """Something a manager would notice: demand moved, or a loss reason or competitor grew."""
+        return bool(self.moves) or any(r.grew for r in [*self.reasons, *self.competitors])
+
+    @property
+    def empty(self) -> bool:
+        return not (self.lost.now.deals or self.lost.before.deals or self.won.now.deals or self.won.before.deals)
+
+
+def market_view(
+    session: Any, team_id: str, period: Any, *, today: date | None = None, member_id: int | None = None
+) -> MarketView:
+    currency = reporting_currency(session, Scope(team_id))
+    f = q.Filters(team_id, member_id, currency=currency)
+    previous = like_for_like(period, period.previous(), today)
+    groups = _closed_groups(session, f, period.start, period.end, previous.start, previous.end)
+    lost, won = Row("lost"), Row("won")
+    reasons: dict[str, Row] = {}
+    competitors: dict[str, Row] = {}
+    products: dict[str, Row] = {}
+    segments: dict[str, Row] = {}
+    left_out: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    has_reasons = False
+    for is_now, status, product, segment, reason, competitor, missing, n, micros, missing_cents in groups:
+        when = "now" if is_now else "before"
+        values = (n, micros, missing, missing_cents)
+        if is_now and missing:
+            d, c = left_out[missing]
+            left_out[missing] = (d + n, c + missing_cents)
+        if status == "lost":
+            getattr(lost, when).add(*values)
+            has_reasons = has_reasons or bool(reason or competitor)
+            if reason:
+                getattr(reasons.setdefault(reason, Row(reason)), when).add(*values)
+            if competitor:
+                getattr(competitors.setdefault(competitor, Row(competitor)), when).add(*values)
+        else:
+            getattr(won, when).add(*values)
+            getattr(products.setdefault(product or "", Row(product or "")), when).add(*values)
+            if segment:
+                getattr(segments.setdefault(segment, Row(segment)), when).add(*values)
+    total = max(won.now.cents, won.before.cents)
+    moves = _moves("product", products.values(), total) + _moves("segment", segments.values(), total)
+    moves.sort(key=lambda m: -abs(m.delta))
+    mentions = [] if member_id is not None else _mentions(session, team_id, period.start, period.end)
+    return MarketView(
+        period=period,
+        previous=previous,
+        currency=currency,
+        lost=lost,
+        won=won,
+        reasons=_ranked(reasons.values()),
+        competitors=_ranked(competitors.values()),
+        moves=moves[:TOP],
+        mentions=mentions,
+        left_out=tuple(LeftOut(c, n, cents) for c, (n, cents) in sorted(left_out.items())),
+        has_reasons=has_reasons,
+    )
+
+
+def _ranked(rows: Iterable[Row]) -> list[Row]:
+    return sorted(rows, key=lambda r: (-r.now.deals, -r.now.micros, -r.before.deals, r.key))
+
+
+def _moves(kind: str, rows: Iterable[Row], total: int) -> list[Move]:
+    out = []
+    for r in rows:
+        if not r.key:
+            continue
+        now, before = r.now.cents, r.before.cents
+        delta = now - before
+        big = abs(delta) >= MOVE_OF_TOTAL * total and total > 0
+        if big and (before == 0 or abs(delta) >= MOVE_SHARE * before):
+            out.append(Move(kind, r.key, now, before, r.now.deals, r.before.deals))
+    return out
+
+
+def _closed_groups(
+    session: Any, f: q.Filters, start: date, end: date, prev_start: date, prev_end: date
+) -> list[tuple[bool, str, str, str, str, str, str, int, int, int]]:
+    """(in the asked period, status, product, segment, loss reason, competitor, currency left out or '',
+    deals, micro-cents converted, cents left out) of deals won or lost in either period: one grouped scan."""
+    low, high = min(start, prev_start), max(end, prev_end)
+    rates = q.rates_in_force(session, f, low, high)
+    where = [_deal.team_id == f.team_id, _deal.status.in_(("won", "lost")),
+             _deal.close_date >= low, _deal.close_date < high]
+    if f.member_id is not None:
+        where.append(_deal.owner_id == f.member_id)
+    if (prev_start, prev_end) != (start, end) and not (prev_end <= start or end <= prev_start):
+        raise ValueError("the periods compared overlap")
+    if prev_end < start:  # days between the two periods belong to neither
+        where.append(or_(_deal.close_date >= start, _deal.close_date < prev_end))
+    inner = select(
+        (_deal.close_date >= start).label("now"),
+        _deal.status.label("status"),
+        _deal.product.label("product"),
+        _deal.segment.label("segment"),
+        _deal.loss_reason.label("reason"),
+        _deal.competitor.label("competitor"),
+        _deal.currency.label("cur"),
+        _deal.amount_cents.label("amt"),
+        q.rate_of_deal(f, rates, _deal.close_date).label("rate"),
+    ).where(*where)
+    c = (inner.offset(0) if rates else inner).subquery().c
+    missing = case((c.rate.is_(None), c.cur), else_=literal(""))
+    keys = [c.now, c.status, c.product, c.segment, c.reason, c.competitor, missing]
+    amount = cast(c.amt, Numeric) if session.get_bind().dialect.name != "sqlite" else c.amt
+    lost_cents = func.coalesce(func.sum(case((c.rate.is_(None), c.amt), else_=literal(0))), 0)
+    try:
+        stmt = select(*keys, func.count(), func.coalesce(func.sum(amount * c.rate), 0), lost_cents).group_by(*keys)
+        rows = session.execute(stmt).all()
+        if any(isinstance(r[8], float) for r in rows):
+            raise OverflowError
+    except (OperationalError, OverflowError) as error:  # SQLite past 9.2e18 micro-cents: per rate, exactly
+        if isinstance(error, OperationalError) and "overflow" not in str(error):
+            raise
+        rows = _by_rate(session, keys, c)
+    return [(bool(r[0]), r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6] or "", int(r[7]), int(r[8]),
+             int(r[9])) for r in rows]
+
+
+def _by_rate(session: Any, keys: list[Any], c: Any) -> list[tuple[Any, ...]]:
+    """The same groups for totals past SQLite's integers: amounts summed per rate, multiplied in Python."""
+    stmt = select(*keys, c.rate, func.count(), func.coalesce(func.sum(c.amt), 0)).group_by(*keys, c.rate)
+    out: dict[tuple[Any, ...], list[int]] = {}
+    for *k, rate, n, amount in session.execute(stmt):
+        acc = out.setdefault(tuple(k), [0, 0, 0])
+        acc[0] += int(n)
+        if rate is None:
+            acc[2] += int(amount)
+        else:
+            acc[1] += int(amount) * int(rate)
+    return [(*k, n, micros, lost) for k, (n, micros, lost) in out.items()]
+
+
+# ------------------------------------------------------------------------------------------ mentions
+
+
+def _like(name: str) -> str:
+    escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _mentions(session: Any, team_id: str, start: date, end: date) -> list[Mention]:
+    """How many check-in answers and feedback comments of the period name each competitor the manager keeps:
+    one aggregate per table, a case-insensitive LIKE per name (SQL)."""
+    names = [c.name for c in competitors_of(session, team_id)]
+    if not names:
+        return []
+    fb, ans, run = Feedback.__table__.c, CheckinAnswer.__table__.c, CheckinRun.__table__.c  # type: ignore[attr-defined]
+
+    def counts(text: Any) -> list[Any]:
+        return [func.coalesce(func.sum(case((text.ilike(_like(n), escape="\\"), 1), else_=0)), 0) for n in names]
+
+    feedback = session.execute(
+        select(*counts(fb.comment)).where(fb.team_id == team_id, fb.received_on >= start, fb.received_on < end)
+    ).one()
+    since, until = datetime.combine(start, time(), UTC), datetime.combine(end, time(), UTC)
+    answers = CheckinAnswer.__table__.join(CheckinRun.__table__, run.id == ans.run_id)  # type: ignore[attr-defined]
+    checkins = session.execute(
+        select(*counts(ans.text)).select_from(answers).where(
+            ans.team_id == team_id, run.team_id == team_id, ans.answered_at >= since, ans.answered_at < until
+        )
+    ).one()
+    found = [Mention(n, int(checkins[i] or 0), int(feedback[i] or 0)) for i, n in enumerate(names)]
+    return sorted((m for m in found if m.total), key=lambda m: (-m.total, m.name))
