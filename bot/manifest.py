@@ -16,6 +16,7 @@ SLASH_COMMANDS = [
     ("/checkin", "One-on-one check-ins by DM", "schedule @alice weekly on friday at 16:00"),
     ("/feedback", "Log or summarise customer feedback", "Cancity 2 delivery was late"),
     ("/market", "Loss reasons, competitors and demand that moved", "last quarter"),
+    ("/followup", "CRM follow-up reminders: on/off, days, your list", "on at 08:30"),
     ("/salesbot", "Help, linking CRM owners, roles, imports", "help"),
 ]
 

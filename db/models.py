@@ -142,6 +142,11 @@ class Deal(SQLModel, table=True):
     loss_reason: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     competitor: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     segment: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    # For the CRM follow-up reminders (reports/followups.py): the CRM's next step and its due date, and the last
+    # time the deal moved in the CRM (last activity / stage change); migration 0018b_followups.
+    next_step: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
+    next_step_date: date | None = None
+    last_activity_date: date | None = None
 
 
 class Competitor(SQLModel, table=True):
@@ -155,6 +160,17 @@ class Competitor(SQLModel, table=True):
     name_key: str = Field(max_length=200)
     created_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = _created()
+
+
+class FollowupSetting(SQLModel, table=True):
+    """A workspace's CRM follow-up reminders (`/followup on|off|days N|at HH:MM`): one DM per rep per morning."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    enabled: bool = Field(default=False)
+    stale_days: int = Field(default=14)
+    time_of_day: str = Field(default="09:00", max_length=5)
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = _created()
 
 
 class Target(SQLModel, table=True):

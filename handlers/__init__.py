@@ -11,6 +11,7 @@ from handlers import (
     digest,
     direct_messages,
     feedback,
+    followup,
     home,
     imports,
     kpi,
@@ -20,7 +21,7 @@ from handlers import (
 )
 
 # direct_messages last: features add their DM routes in their own register().
-FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, market, imports, direct_messages]
+FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, market, followup, imports, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

@@ -106,7 +106,8 @@ def refuse_when_slow(seconds: float) -> ImportRefused:
 # -- deal writers ----------------------------------------------------------------------------------
 # what a writer takes per row, in this order (owner: the CRM name; the writer finds its id)
 ROW = ("external_id", "name", "owner", "account", "product", "stage", "status", "amount_cents", "currency",
-       "created_date", "close_date", "row_hash", "loss_reason", "competitor", "segment")
+       "created_date", "close_date", "row_hash", "loss_reason", "competitor", "segment", "next_step", "next_step_date",
+       "last_activity_date")
 STORED = tuple("owner_id" if c == "owner" else c for c in ROW)
 OwnerIds = Callable[[dict[str, str]], dict[str, int]]  # {crm name: e-mail} -> {crm name: member id}
 
@@ -249,7 +250,8 @@ class PostgresDeals(DealWriter):
         self.conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE {self.STAGE} (external_id text, name text, owner text, account text, "
             "product text, stage text, status text, amount_cents bigint, currency text, created_date date, "
-            "close_date date, row_hash text, loss_reason text, competitor text, segment text) ON COMMIT DROP"
+            "close_date date, row_hash text, loss_reason text, competitor text, segment text, next_step text, "
+            "next_step_date date, last_activity_date date) ON COMMIT DROP"
         )
         raw = self.conn.connection.driver_connection
         cur = self.stack.enter_context(raw.cursor())  # type: ignore[union-attr]

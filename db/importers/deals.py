@@ -228,6 +228,11 @@ class DealChecks:
         problems.flag(status.isna(), "stage", "unknown_stage")
 
         close, close_bad, close_far = parse_dates(_text(frame, cols, "close_date"), self.order)
+        follow: dict[str, pd.Series] = {}
+        for name in ("next_step_date", "last_activity_date"):  # optional dates, for the follow-up reminders
+            follow[name], bad, far = parse_dates(_text(frame, cols, name), self.order)
+            problems.flag(bad, name, "bad_date")
+            problems.flag(far, name, "date_out_of_range")
         created, created_bad, created_far = parse_dates(_text(frame, cols, "created_date"), self.order)
         problems.flag(close_bad, "close_date", "bad_date")
         problems.flag(close_far, "close_date", "date_out_of_range")
@@ -285,6 +290,9 @@ class DealChecks:
                 "loss_reason": _text(frame, cols, "loss_reason"),
                 "competitor": _text(frame, cols, "competitor"),
                 "segment": _text(frame, cols, "segment"),
+                "next_step": _text(frame, cols, "next_step"),
+                "next_step_date": follow["next_step_date"],
+                "last_activity_date": follow["last_activity_date"],
                 "owner_email": _per_value(_text(frame, cols, "owner_email"), str.lower),
                 "created_in_file": created,
             },
@@ -346,14 +354,15 @@ class DealChecks:
         return digests.where(suffix.eq(0), digests + "#" + suffix.astype(str))
 
 
-MARKET = ("loss_reason", "competitor", "segment")  # hashed only when given: older hashes stay comparable
+# hashed only when given, so a file without them hashes as before migration 0018 and re-imports unchanged
+EXTRA = ("loss_reason", "competitor", "segment", "next_step", "next_step_date", "last_activity_date")
 
 
 def _with_market(out: pd.DataFrame, hashes: np.ndarray) -> np.ndarray:
-    """Row hashes that also cover the market columns of the rows that have any (a file without them hashes
-    as before migration 0018, so re-importing it changes nothing)."""
-    extra = out["loss_reason"].str.cat([out["competitor"], out["segment"]], sep="\x1f")
-    given = extra.ne("\x1f\x1f").to_numpy()
+    """Row hashes that also cover the market and follow-up columns of the rows that have any."""
+    parts = [out[c].fillna("") for c in EXTRA]
+    extra = parts[0].str.cat(parts[1:], sep="\x1f")
+    given = extra.ne("\x1f" * (len(EXTRA) - 1)).to_numpy()
     if not given.any():
         return hashes
     both = pd.DataFrame({"h": hashes[given], "m": extra.to_numpy()[given]})

@@ -31,6 +31,9 @@ DEAL_FIELDS = (
     "loss_reason",
     "competitor",
     "segment",
+    "next_step",
+    "next_step_date",
+    "last_activity_date",
 )
 TARGET_FIELDS = ("owner", "owner_email", "metric", "period", "start", "end", "value", "currency")
 FEEDBACK_FIELDS = ("id", "date", "account", "rating", "scale", "comment", "owner", "owner_email", "product")
@@ -59,6 +62,10 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "loss_reason": ("Loss Reason", "Loss_Reason__c", "Closed Lost Reason", "Reason Lost"),
         "competitor": ("Competitor", "Main Competitor", "Primary Competitor", "Competitor__c", "Competitors"),
         "segment": ("Industry", "Account Industry", "Account.Industry", "Segment"),
+        "next_step": ("Next Step", "NextStep"),
+        "next_step_date": ("Next Step Date", "Next Step Due Date", "Next_Step_Date__c"),
+        "last_activity_date": ("Last Activity", "Last Activity Date", "LastActivityDate", "Last Stage Change Date",
+                               "LastStageChangeDate"),
     },
     "hubspot": {  # Deals > Export (all properties or the view's columns)
         "id": ("Record ID", "Deal ID", "hs_object_id"),
@@ -75,6 +82,9 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "loss_reason": ("Closed lost reason", "closed_lost_reason"),
         "competitor": ("Competitor", "Competitors", "Lost to competitor"),
         "segment": ("Industry", "Company industry", "Associated Company Industry"),
+        "next_step": ("Next step", "hs_next_step"),
+        "next_step_date": ("Next activity date", "notes_next_activity_date"),
+        "last_activity_date": ("Last Activity Date", "notes_last_updated"),
     },
     "zoho": {  # Zoho CRM > Deals > Export
         "id": ("Record Id", "Deal Id"),
@@ -91,6 +101,8 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "loss_reason": ("Reason For Loss", "Loss Reason"),
         "competitor": ("Competitor", "Competitors"),
         "segment": ("Industry",),
+        "next_step": ("Next Step",),
+        "last_activity_date": ("Last Activity Time",),
     },
     "fxiaoke": {  # 纷享销客 ShareCRM 商机 (opportunity) export
         "id": ("商机编号", "商机ID", "数据ID", "编号"),
@@ -107,6 +119,9 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "loss_reason": ("输单原因", "丢单原因", "输单理由", "失败原因"),
         "competitor": ("竞争对手", "竞争对手名称", "竞品"),
         "segment": ("行业", "客户行业", "所属行业"),
+        "next_step": ("下一步", "下一步计划", "下一步行动"),
+        "next_step_date": ("下次跟进时间", "下次跟进日期"),
+        "last_activity_date": ("最后跟进时间", "最后跟进日期", "最近跟进时间"),
     },
     "generic": {  # any spreadsheet; the Maven CRM sample (sales_pipeline.csv) among them
         "id": ("opportunity_id", "deal_id", "id", "opportunity id"),
@@ -123,6 +138,9 @@ DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
         "loss_reason": ("loss_reason", "lost_reason", "reason_lost", "closed_lost_reason"),
         "competitor": ("competitor", "competitors", "lost_to"),
         "segment": ("segment", "sector", "industry"),
+        "next_step": ("next_step",),
+        "next_step_date": ("next_step_date", "next_step_due"),
+        "last_activity_date": ("last_activity_date", "last_activity"),
     },
 }
 DEFAULT_CURRENCY = {"fxiaoke": "CNY"}

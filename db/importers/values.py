@@ -27,6 +27,7 @@ TEXT_LIMITS = {
     "loss_reason": 200,
     "competitor": 200,
     "segment": 200,
+    "next_step": 300,
     "owner": 200,
     "owner_email": 320,
     "comment": 10_000,

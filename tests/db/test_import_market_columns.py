@@ -65,3 +65,27 @@ def test_a_file_without_market_columns_reimports_unchanged_and_gaining_them_upda
     gained = _import(engine, richer)
     assert (gained.updated, gained.unchanged) == (1, 1)
     assert _market(engine)["006A"] == ("lost", "Timing", "", "")
+
+
+def test_next_steps_and_last_activity_for_follow_up_reminders(engine: Engine) -> None:
+    result = _import(engine, (
+        "Opportunity ID,Opportunity Owner,Stage,Amount,Close Date,Next Step,Next Step Date,Last Activity\n"
+        "006N,Jane Cooper,Proposal/Price Quote,5000,12/31/2026,Send quote,11/26/2026,11/20/2026\n"
+    ))
+    assert (result.status, result.rejected) == ("done", 0)
+    fx = _import(engine, (
+        "商机编号,负责人,销售阶段,商机金额,结单日期,下一步,下次跟进时间,最后跟进时间\n"
+        "SJ9,张三,谈判,10000,2026-12-31,安排演示,2026-11-30,2026-11-02\n"
+    ))
+    assert (fx.status, fx.file_format) == ("done", "fxiaoke")
+    with Session(engine) as session:
+        deals = {d.external_id: d for d in session.execute(select(Deal)).scalars()}
+    n, s = deals["006N"], deals["SJ9"]
+    assert (n.next_step, n.next_step_date, n.last_activity_date) == ("Send quote", date(2026, 11, 26),
+                                                                      date(2026, 11, 20))
+    assert (s.next_step, s.next_step_date, s.last_activity_date) == ("安排演示", date(2026, 11, 30), date(2026, 11, 2))
+    bad = _import(engine, (
+        "Opportunity ID,Opportunity Owner,Stage,Amount,Close Date,Next Step Date\n"
+        "006Z,Jane Cooper,Prospecting,5000,12/31/2026,someday\n"
+    ))
+    assert bad.status == "refused" and bad.problems[0].column == "Next Step Date"

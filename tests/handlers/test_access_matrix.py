@@ -46,6 +46,8 @@ COMMANDS = [
     ("/feedback", "summary this month"),
     ("/market", "this month chart"),
     ("/market", "competitors"),
+    ("/followup", ""),
+    ("/followup", "preview <@UBOB>"),
     ("/salesbot", "unlinked"),
     ("/salesbot", "help"),
 ]
