@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 
 from db.checkins import DEFAULT_QUESTIONS
 from db.engine import session_scope
+from db.market_rollup import refresh as refresh_market
 from db.models import (
     CheckinAnswer,
     CheckinRun,
@@ -227,6 +228,7 @@ def load_demo(
             _delete_team(session, team_id)
         _insert(session, plan)
         refresh(session.connection(), team_id)  # the daily rollup the team-wide KPI figures read
+        refresh_market(session.connection(), team_id)  # and the market view's (db/market_rollup.py)
     return plan.summary()
 
 
@@ -540,9 +542,30 @@ def _deals(
                 close_date=close,
                 row_hash=row_hash,
                 updated_at=_stamp(close or created, today, 18),
+                **_market_words(external_id, account, status),
             )
         )
     return deals
+
+
+DEMO_LOSS_REASONS = ("Price", "Price", "Timing", "No budget", "Missing feature", "Chose a competitor")
+DEMO_COMPETITORS = ("Initech", "Initech", "Umbrella", "Hooli", "金蝶", "")
+DEMO_SEGMENTS = ("Retail", "Manufacturing", "Healthcare", "Finance", "Software")
+
+
+def _market_words(external_id: str, account: str, status: str) -> dict[str, str]:
+    """What /market reads: a loss reason and a competitor for lost deals, a segment per account; picked from the
+    deal's id and account (not the generator), so the rest of the demo stays exactly as it was."""
+
+    def pick(options: tuple[str, ...], key: str) -> str:
+        return options[int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % len(options)]
+
+    lost = status == "lost"
+    return {
+        "loss_reason": pick(DEMO_LOSS_REASONS, external_id + "r") if lost else "",
+        "competitor": pick(DEMO_COMPETITORS, external_id + "c") if lost else "",
+        "segment": pick(DEMO_SEGMENTS, account),
+    }
 
 
 def _targets(

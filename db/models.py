@@ -105,20 +105,6 @@ class Deal(SQLModel, table=True):
             "amount_cents",
             "currency",
         ),
-        # The market view (/market): closed deals by close date with what they were lost on, to whom, their
-        # product and segment, amount and currency — covering, so it reads no table rows (migration 0018_market).
-        Index(
-            "ix_deal_team_market",
-            "team_id",
-            "status",
-            "close_date",
-            "product",
-            "segment",
-            "loss_reason",
-            "competitor",
-            "amount_cents",
-            "currency",
-        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -147,6 +133,29 @@ class Deal(SQLModel, table=True):
     next_step: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
     next_step_date: date | None = None
     last_activity_date: date | None = None
+
+
+class DealMarketDay(SQLModel, table=True):
+    """The deal table folded by day for the market view (db/market_rollup.py, migration 0018_market): per workspace,
+    `kind` 'won' | 'lost' (key '') are deals closed that day; 'reason' and 'competitor' are lost deals by their
+    loss reason / competitor, 'product' and 'segment' won deals by product / segment; per currency (each day's
+    amount converts at that day's rate). Valid only while `DealMarketState` matches `DealDayState`."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=300)
+    day: date = Field(primary_key=True)
+    currency: str = Field(primary_key=True, max_length=3)
+    deals: int = Field(sa_type=BigInteger)
+    amount_cents: int = Field(sa_type=BigInteger)
+
+
+class DealMarketState(SQLModel, table=True):
+    """One row per workspace whose market rollup was built from its deals as the daily rollup saw them:
+    `built_from` is that `dealdaystate.refreshed_at` (any write to `deal` deletes that row: then both are stale)."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    built_from: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class Competitor(SQLModel, table=True):

@@ -11,24 +11,27 @@ API:
         answers and feedback comments in the period.
     MarketView.moved: something a manager would notice (the digest shows its market section only then).
 
-One grouped query per request does the deal work: closed deals of both periods, grouped by (period, status,
-product, segment, loss reason, competitor), each amount converted in SQL at the rate in force on its close
-date (reports/kpi_queries.rate_of_deal, the KPI engine's conversion; a deal whose currency has no rate is
-counted but left out of money and reported per currency, never added one for one). It reads the covering index
-`ix_deal_team_market` (migration 0018_market): no table rows. Python only folds the few hundred groups.
+One grouped query per request does the deal work, aggregated in SQL and converted there at the rate in force on
+each close date (the KPI engine's rates, reports/kpi_queries; a deal whose currency has no rate is counted but
+left out of money and reported per currency, never added one for one):
+- team-wide, while the market rollup is valid (db/market_rollup.py, rebuilt after every import): its rows per
+  (kind, key, day, currency) of both periods, ~70 a day, grouped by (period, kind, key);
+- for one rep, or while the rollup is stale: the closed deals of both periods grouped by (period, status,
+  product, segment, loss reason, competitor) — the same sums, slower on a large workspace.
+Python only folds the groups.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Numeric, case, cast, func, literal, or_, select
+from sqlalchemy import Numeric, and_, case, cast, func, literal, or_, select
 from sqlalchemy.exc import OperationalError
 
+from db import market_rollup
 from db.competitors import competitors_of
-from db.models import CheckinAnswer, CheckinRun, Deal, Feedback
+from db.models import CheckinAnswer, CheckinRun, Deal, DealMarketDay, Feedback
 from reports import kpi_queries as q
 from reports.kpi_engine import LeftOut, Scope, like_for_like, reporting_currency
 
@@ -138,34 +141,24 @@ def market_view(
     currency = reporting_currency(session, Scope(team_id))
     f = q.Filters(team_id, member_id, currency=currency)
     previous = like_for_like(period, period.previous(), today)
-    groups = _closed_groups(session, f, period.start, period.end, previous.start, previous.end)
-    lost, won = Row("lost"), Row("won")
-    reasons: dict[str, Row] = {}
-    competitors: dict[str, Row] = {}
-    products: dict[str, Row] = {}
-    segments: dict[str, Row] = {}
-    left_out: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
-    has_reasons = False
-    for is_now, status, product, segment, reason, competitor, missing, n, micros, missing_cents in groups:
-        when = "now" if is_now else "before"
-        values = (n, micros, missing, missing_cents)
-        if is_now and missing:
-            d, c = left_out[missing]
-            left_out[missing] = (d + n, c + missing_cents)
-        if status == "lost":
-            getattr(lost, when).add(*values)
-            has_reasons = has_reasons or bool(reason or competitor)
-            if reason:
-                getattr(reasons.setdefault(reason, Row(reason)), when).add(*values)
-            if competitor:
-                getattr(competitors.setdefault(competitor, Row(competitor)), when).add(*values)
-        else:
-            getattr(won, when).add(*values)
-            getattr(products.setdefault(product or "", Row(product or "")), when).add(*values)
-            if segment:
-                getattr(segments.setdefault(segment, Row(segment)), when).add(*values)
-    total = max(won.now.cents, won.before.cents)
-    moves = _moves("product", products.values(), total) + _moves("segment", segments.values(), total)
+    spans = (period.start, period.end, previous.start, previous.end)
+    if member_id is None and market_rollup.is_valid(session, team_id):
+        tallies = _rollup_tallies(session, f, *spans)
+    else:
+        tallies = _deal_tallies(session, f, *spans)
+
+    def kind(name: str) -> list[Row]:
+        return [r for (k, _), r in tallies.items() if k == name]
+
+    lost, won = tallies.get(("lost", ""), Row("lost")), tallies.get(("won", ""), Row("won"))
+    left_out: dict[str, tuple[int, int]] = {}
+    for total in (lost, won):
+        for cur, (n, cents) in total.now.left_out.items():
+            d, c = left_out.get(cur, (0, 0))
+            left_out[cur] = (d + n, c + cents)
+    reasons, competitors = kind("reason"), kind("competitor")
+    top = max(won.now.cents, won.before.cents)
+    moves = _moves("product", kind("product"), top) + _moves("segment", kind("segment"), top)
     moves.sort(key=lambda m: -abs(m.delta))
     mentions = [] if member_id is not None else _mentions(session, team_id, period.start, period.end)
     return MarketView(
@@ -174,13 +167,74 @@ def market_view(
         currency=currency,
         lost=lost,
         won=won,
-        reasons=_ranked(reasons.values()),
-        competitors=_ranked(competitors.values()),
+        reasons=_ranked(reasons),
+        competitors=_ranked(competitors),
         moves=moves[:TOP],
         mentions=mentions,
         left_out=tuple(LeftOut(c, n, cents) for c, (n, cents) in sorted(left_out.items())),
-        has_reasons=has_reasons,
+        has_reasons=bool(reasons or competitors),
     )
+
+
+Tallies = dict[tuple[str, str], Row]  # (kind, key) -> Row; kinds: lost, won (key ''), reason, competitor, product,
+# segment
+
+
+def _add(tallies: Tallies, kind: str, key: str, is_now: bool, values: tuple[int, int, str, int]) -> None:
+    row = tallies.setdefault((kind, key), Row(key))
+    (row.now if is_now else row.before).add(*values)
+
+
+def _deal_tallies(session: Any, f: q.Filters, start: date, end: date, prev_start: date, prev_end: date) -> Tallies:
+    """From the deal table: one grouped scan of both periods (used for one rep, or while the rollup is stale)."""
+    tallies: Tallies = {}
+    for is_now, status, product, segment, reason, competitor, missing, n, micros, missing_cents in _closed_groups(
+        session, f, start, end, prev_start, prev_end
+    ):
+        values = (n, micros, missing, missing_cents)
+        _add(tallies, status, "", is_now, values)
+        if status == "lost":
+            if reason:
+                _add(tallies, "reason", reason, is_now, values)
+            if competitor:
+                _add(tallies, "competitor", competitor, is_now, values)
+        else:
+            if product:
+                _add(tallies, "product", product, is_now, values)
+            if segment:
+                _add(tallies, "segment", segment, is_now, values)
+    return tallies
+
+
+def _rollup_tallies(session: Any, f: q.Filters, start: date, end: date, prev_start: date, prev_end: date) -> Tallies:
+    """From the daily market rollup (db/market_rollup.py): the same sums, per day and currency, converted at each
+    day's rate in SQL — a few rows per day instead of every deal."""
+    _check_spans(start, end, prev_start, prev_end)
+    low, high = min(start, prev_start), max(end, prev_end)
+    rates = q.rates_in_force(session, f, low, high)
+    m = DealMarketDay.__table__.c  # type: ignore[attr-defined]
+    whens: list[tuple[Any, Any]] = [(m.currency == f.currency, literal(q.RATE_SCALE))]
+    whens += [(and_(m.currency == cur, m.day >= valid_from), literal(micros)) for cur, valid_from, micros in rates]
+    where = [m.team_id == f.team_id, m.day >= low, m.day < high]
+    if prev_end < start:
+        where.append(or_(m.day >= start, m.day < prev_end))
+    inner = select((m.day >= start).label("now"), m.kind.label("kind"), m.key.label("key"), m.currency.label("cur"),
+                   m.deals.label("n"), m.amount_cents.label("amt"), case(*whens).label("rate")).where(*where)
+    c = (inner.offset(0) if rates else inner).subquery().c
+    missing = case((c.rate.is_(None), c.cur), else_=literal(""))
+    keys = [c.now, c.kind, c.key, missing]
+    amount = cast(c.amt, Numeric) if session.get_bind().dialect.name != "sqlite" else c.amt
+    stmt = select(*keys, func.sum(c.n), func.coalesce(func.sum(amount * c.rate), 0),
+                  func.coalesce(func.sum(case((c.rate.is_(None), c.amt), else_=literal(0))), 0)).group_by(*keys)
+    tallies: Tallies = {}
+    for is_now, kind, key, miss, n, micros, missing_cents in session.execute(stmt):
+        _add(tallies, kind, key or "", bool(is_now), (int(n), int(micros), miss or "", int(missing_cents)))
+    return tallies
+
+
+def _check_spans(start: date, end: date, prev_start: date, prev_end: date) -> None:
+    if (prev_start, prev_end) != (start, end) and not (prev_end <= start or end <= prev_start):
+        raise ValueError("the periods compared overlap")
 
 
 def _ranked(rows: Iterable[Row]) -> list[Row]:
@@ -211,8 +265,7 @@ def _closed_groups(
              _deal.close_date >= low, _deal.close_date < high]
     if f.member_id is not None:
         where.append(_deal.owner_id == f.member_id)
-    if (prev_start, prev_end) != (start, end) and not (prev_end <= start or end <= prev_start):
-        raise ValueError("the periods compared overlap")
+    _check_spans(start, end, prev_start, prev_end)
     if prev_end < start:  # days between the two periods belong to neither
         where.append(or_(_deal.close_date >= start, _deal.close_date < prev_end))
     inner = select(

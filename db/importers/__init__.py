@@ -47,6 +47,7 @@ def import_file(
         data = data.read_bytes()
     if kind == "deals":
         from db.importers.deals import import_deals
+        from db.market_rollup import refresh_team as refresh_market
         from db.rollup import refresh_team
 
         result = import_deals(
@@ -54,6 +55,7 @@ def import_file(
         )
         if result.status == "done":
             refresh_team(engine, team_id)  # the team-wide KPI figures read the daily rollup (db/rollup.py)
+            refresh_market(engine, team_id)  # and /market its own (db/market_rollup.py), valid with it
         return result
     if kind == "targets":
         from db.importers.targets import import_targets

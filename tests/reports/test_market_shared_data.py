@@ -8,9 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from db import market_rollup
 from db.importers import ImportOptions, import_file, resolve_team
 from reports.market import GROWTH_MIN, MOVE_OF_TOTAL, MOVE_SHARE, market_view
 from reports.periods import Period
@@ -66,7 +68,15 @@ def test_market_view_matches_pandas_on_the_shared_crm_export(engine: Engine, sha
                          team_id=resolve_team(engine, TEAM), options=ImportOptions(), today=date(2026, 11, 26))
     assert (result.status, result.file_format, result.rejected) == ("done", "salesforce", 0), result
     with Session(engine) as session:
+        assert market_rollup.is_valid(session, TEAM)  # the import built it: the view reads the daily rollup
         view = market_view(session, TEAM, Q2, today=date(2026, 11, 26))
+    with engine.begin() as conn:  # any write to deal makes it stale: the view reads the deal table, same answer
+        conn.execute(text("UPDATE deal SET name = name || ' ' WHERE team_id = :t AND external_id = :i"),
+                     {"t": TEAM, "i": frame["Opportunity ID"].iloc[0]})
+    with Session(engine) as session:
+        assert not market_rollup.is_valid(session, TEAM)
+        direct = market_view(session, TEAM, Q2, today=date(2026, 11, 26))
+    assert direct == view
 
     now_span, before_span = (Q2.start, Q2.end), Q1
     lost_now, lost_before = _closed(frame, "Closed Lost", now_span), _closed(frame, "Closed Lost", before_span)

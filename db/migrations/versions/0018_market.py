@@ -2,9 +2,10 @@
 manager keeps.
 
 `deal` gains `loss_reason`, `competitor` and `segment` (the CRM's own words, '' when the file has no such
-column) and one covering index for `/market`: closed deals by close date with those columns, the product,
-the amount and the currency, so the market view reads no table rows. `competitor`: the names a manager keeps
-(`/market competitors add X`), found in check-in answers and feedback.
+column). No new index on `deal`: a wider covering index there is what the SQLite planner then picks for the
+revenue queries too; the team-wide market view reads its own daily rollup instead (`dealmarketday` /
+`dealmarketstate`, db/market_rollup.py). `competitor`: the names a manager keeps (`/market competitors add X`),
+found in check-in answers and feedback.
 
 Revision ID: 0018_market
 Revises: 0014_workspace_adoption_note
@@ -20,16 +21,11 @@ down_revision: str | None = "0014_workspace_adoption_note"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-MARKET_INDEX = ["team_id", "status", "close_date", "product", "segment", "loss_reason", "competitor",
-                "amount_cents", "currency"]
-
-
 def upgrade() -> None:
     with op.batch_alter_table("deal") as batch:
         batch.add_column(sa.Column("loss_reason", sa.String(length=200), nullable=False, server_default=""))
         batch.add_column(sa.Column("competitor", sa.String(length=200), nullable=False, server_default=""))
         batch.add_column(sa.Column("segment", sa.String(length=200), nullable=False, server_default=""))
-    op.create_index("ix_deal_team_market", "deal", MARKET_INDEX)
     op.create_table(
         "competitor",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -40,11 +36,27 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("team_id", "name_key", name="uq_competitor_name"),
     )
+    op.create_table(
+        "dealmarketday",
+        sa.Column("team_id", sa.String(length=32), primary_key=True),
+        sa.Column("kind", sa.String(length=16), primary_key=True),
+        sa.Column("key", sa.String(length=300), primary_key=True),
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("currency", sa.String(length=3), primary_key=True),
+        sa.Column("deals", sa.BigInteger(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+    )
+    op.create_table(
+        "dealmarketstate",
+        sa.Column("team_id", sa.String(length=32), primary_key=True),
+        sa.Column("built_from", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("dealmarketstate")
+    op.drop_table("dealmarketday")
     op.drop_table("competitor")
-    op.drop_index("ix_deal_team_market", table_name="deal")
     with op.batch_alter_table("deal") as batch:
         batch.drop_column("segment")
         batch.drop_column("competitor")

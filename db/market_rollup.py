@@ -1,0 +1,64 @@
+"""The market view's daily rollup (`dealmarketday`): built per workspace after imports, read while valid.
+
+Why: `/market` over a quarter and the one before reads ~130,000 closed deals of a 1M-deal workspace, and SQLite
+must sort them all to group them by reason, competitor, product and segment (~2 s under load). The same sums
+per (kind, key, day, currency) are ~70 rows a day. Exact, not an approximation: every deal of one currency
+closed on one day converts at that day's rate, so sum(amount) x rate per day is the per-deal sum.
+
+Validity rides on the KPI rollup's (db/rollup.py): triggers on `deal` delete `dealdaystate` in the writer's
+transaction; `dealmarketstate.built_from` keeps the `dealdaystate.refreshed_at` this rollup was built from, so it
+is valid only while that very state row still stands. Stale, the market view reads the deal table (slower,
+never wrong). `refresh_team` runs after each deals import (db/importers) and the demo load.
+"""
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+# (kind, key column, status) folded per day and currency
+_KINDS = (("reason", "loss_reason", "lost"), ("competitor", "competitor", "lost"),
+          ("product", "product", "won"), ("segment", "segment", "won"))
+
+
+def refresh(conn: Connection, team_id: str) -> bool:
+    """Rebuild `team_id`'s market rollup in the caller's transaction from its current deals; False (and nothing
+    marked valid) when the KPI rollup is stale, since validity is tied to it."""
+    params = {"t": team_id}
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE deal IN SHARE MODE"))  # no write commits between the sums and the state
+    built_from = conn.execute(text("SELECT refreshed_at FROM dealdaystate WHERE team_id = :t"), params).scalar()
+    conn.execute(text("DELETE FROM dealmarketstate WHERE team_id = :t"), params)
+    conn.execute(text("DELETE FROM dealmarketday WHERE team_id = :t"), params)
+    if built_from is None:
+        return False
+    insert = ("INSERT INTO dealmarketday (team_id, kind, key, day, currency, deals, amount_cents) ")
+    conn.execute(text(
+        insert + "SELECT team_id, status, '', close_date, currency, count(*), sum(amount_cents) FROM deal "
+        "WHERE team_id = :t AND status IN ('won', 'lost') AND close_date IS NOT NULL "
+        "GROUP BY team_id, status, close_date, currency"), params)
+    for kind, column, status in _KINDS:
+        conn.execute(text(
+            insert + f"SELECT team_id, '{kind}', {column}, close_date, currency, count(*), sum(amount_cents) "
+            f"FROM deal WHERE team_id = :t AND status = '{status}' AND close_date IS NOT NULL AND {column} <> '' "
+            f"GROUP BY team_id, {column}, close_date, currency"), params)
+    conn.execute(text("INSERT INTO dealmarketstate (team_id, built_from) SELECT team_id, refreshed_at "
+                      "FROM dealdaystate WHERE team_id = :t"), params)
+    return True
+
+
+def refresh_team(engine: Engine, team_id: str) -> bool:
+    """`refresh` in its own transaction (after an import has committed and the KPI rollup was refreshed)."""
+    with engine.begin() as conn:
+        return refresh(conn, team_id)
+
+
+def is_valid(session: Any, team_id: str) -> bool:
+    """Whether the market rollup matches the workspace's deals now; asked once per session (one request)."""
+    key = ("salesbot.market_rollup", team_id)
+    if key not in session.info:
+        found = session.execute(text(
+            "SELECT 1 FROM dealmarketstate m JOIN dealdaystate d ON d.team_id = m.team_id "
+            "AND d.refreshed_at = m.built_from WHERE m.team_id = :t"), {"t": team_id}).first()
+        session.info[key] = found is not None
+    return bool(session.info[key])
