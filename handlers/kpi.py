@@ -73,6 +73,12 @@ add_catalog(
             "en": "No deals close in this period: your deals close between {first} and {last} — try `{example}`",
             "zh": "此期间没有成交日期的商机：你的商机成交日期在 {first} 至 {last} 之间 — 试试 `{example}`",
         },
+        "kpi.no_deals_linked": {
+            "en": "No deals are linked to {who} yet. If the CRM writes the name differently, a manager links it "
+            "with `/salesbot link \"Name in the CRM\" {who}` (`/salesbot unlinked` lists the names waiting).",
+            "zh": "{who} 还没有关联任何商机。如果 CRM 中的姓名写法不同，经理可以用 "
+            "`/salesbot link \"CRM中的姓名\" {who}` 关联（`/salesbot unlinked` 列出待关联的姓名）。",
+        },
         "kpi.kind.product": {"en": "product", "zh": "产品"},
         "kpi.kind.account": {"en": "account", "zh": "客户"},
         "kpi.what_others": {"en": "see another rep's figures", "zh": "查看其他销售的数据"},
@@ -360,6 +366,14 @@ def _outside_data(message: dict[str, Any], session: Any, scope: engine.Scope, pe
     where the data is, so a first look is not a screen of zeros with no way forward."""
     if not empty:
         return message
+    if scope.member_id is not None and not scope.product and not scope.account and not owns_deals(
+        session, scope.team_id, scope.member_id
+    ):  # a person with no deals at all, in a team that has some: most likely not linked to their CRM name
+        person = session.get(Member, scope.member_id)
+        if person is not None and person.slack_user_id and not person.crm_name:
+            first, _ = close_date_span(session, scope.team_id)
+            if first is not None:
+                return views.note(message, t("kpi.no_deals_linked", frame.language, who=f"<@{person.slack_user_id}>"))
     first, last = close_date_span(session, scope.team_id)
     if first is None or period.start <= last and first < period.end:
         return message

@@ -299,3 +299,14 @@ def test_a_long_week_table_keeps_its_latest_weeks_whole_within_slacks_limits(sla
     assert "… 152 earlier weeks not shown (use `export` for all)" in text
     table = next(u for u in slack.fake.uploads() if u["name"].endswith(".csv"))
     assert len(table["content"].decode("utf-8-sig").strip().splitlines()) == 1 + 256
+
+
+def test_a_rep_with_no_deals_linked_is_told_how_to_link_not_shown_a_silent_zero(slack: SlackDriver) -> None:
+    """张三 is in Slack, but the CRM export calls him something else: his /kpi is zero, and the answer says no
+    deals are linked to him and how a manager links the CRM name — in his language."""
+    seed(slack)
+    slack.command("/kpi", "", user="UZHANG")
+    text = slack.last_response_text()
+    assert "<@UZHANG> 还没有关联任何商机" in text and '`/salesbot link "CRM中的姓名" <@UZHANG>`' in text
+    slack.command("/kpi", "revenue last quarter", user="UALICE")  # Alice owns deals: no such line
+    assert "linked to" not in slack.last_response_text()
