@@ -281,8 +281,12 @@ def test_a_form_slack_cannot_open_is_said_in_the_dm_with_the_way_that_still_work
     slack = team
     slack.command("/checkin", "schedule <@UZHANG> <@UALICE> weekly on friday at 16:00")
     slack.tick(SHANGHAI_16 + timedelta(minutes=1))
-    by_member = {r.member_id: r.id for r in runs(slack)}
-    zhang_run, alice_run = sorted(by_member.values())
+    from db.models import Member
+
+    with Session(slack.deps.engine) as session:
+        ids = {m.slack_user_id: m.id for m in session.exec(select(Member))}
+    run_of = {r.member_id: r.id for r in runs(slack)}
+    zhang_run, alice_run = run_of[ids["UZHANG"]], run_of[ids["UALICE"]]
     slack.fake.fail_next("views.open", Fault(status=200, retry_after=None, error="expired_trigger_id"))
     slack.click("checkin_form", str(zhang_run), user="UZHANG", channel="DZHANG")
     assert "Slack 无法打开表单（`expired_trigger_id`）" in dms(slack, "UZHANG")[-1]
