@@ -8,17 +8,15 @@ handled the message. Anything nobody wants gets a short pointer to help.
 from collections.abc import Callable
 from typing import Any
 
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 
 Route = Callable[[dict[str, Any], Any, Any], bool]  # (event, context, client) -> handled?
 _ROUTES: list[tuple[int, str, Route]] = []
 
-add_catalog({
-    "dm.fallback": {"en": "Hi! I answer slash commands: try `/kpi` or `/salesbot help`.",
-                    "zh": "你好！请使用斜杠命令，例如 `/kpi` 或 `/salesbot help`。"},
-    "mention.help": {"en": "Hi <@{user}>! Try `/kpi revenue this month` or `/salesbot help`.",
-                     "zh": "你好 <@{user}>！试试 `/kpi 本月 销售额` 或 `/salesbot help`。"},
-})
+add_messages(
+    msg("dm.fallback", "Hi! I answer slash commands: try `/kpi` or `/salesbot help`."),
+    msg("mention.help", "Hi <@{user}>! Try `/kpi revenue this month` or `/salesbot help`."),
+)
 
 
 def add_route(name: str, route: Route, *, priority: int = 50) -> None:

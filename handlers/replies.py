@@ -7,29 +7,21 @@ from db.clock import zone
 from db.repeats import REPEAT_WINDOW
 from handlers.blocks import Block, context, section
 from reports import mrkdwn
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 
-add_catalog({
-    "reply.understood": {"en": "I understood {parts}, but not {rest}.", "zh": "我理解了{parts}，但没看懂{rest}。"},
-    "reply.understood_nothing": {"en": "I did not understand {rest}.", "zh": "我没看懂{rest}。"},
-    "reply.try": {"en": "Try: {examples}", "zh": "试试：{examples}"},
-    "reply.and": {"en": " and ", "zh": "和"},
-    "reply.repeated": {"en": "You sent the same {what} at {at}: it was done then, once. A repeat within {minutes} "
-                       "minutes is not applied again. {check}",
-                       "zh": "你在 {at} 已发送过同样的{what}：当时已执行一次。"
-                             "{minutes} 分钟内的重复不会再次执行。{check}"},
-    "reply.managers_only": {"en": "Only managers can {what}. Ask a manager, or see `/salesbot help`.",
-                            "zh": "只有经理可以{what}。请联系经理，或查看 `/salesbot help`。"},
-    "reply.which_one": {"en": "Which *{name}* do you mean? {count} people match:\n{people}\nName one with their "
-                              "Slack mention, e.g. `{example}`",
-                        "zh": "你指的是哪位 *{name}*？有 {count} 人匹配：\n{people}\n"
-                              "请用 Slack 提及指定，例如 `{example}`"},
-    "reply.unknown_person": {"en": "I don't know anyone called *{name}* in this workspace. Mention them as "
-                                   "Slack suggests (type @ and pick the name), or use their real or display name, "
-                                   "e.g. `{example}`",
-                             "zh": "本工作区没有叫 *{name}* 的人。请输入 @ 并从 Slack 的提示中选择，"
-                                   "或使用其真实姓名/显示名，例如 `{example}`"},
-})
+add_messages(
+    msg("reply.understood", "I understood {parts}, but not {rest}."),
+    msg("reply.understood_nothing", "I did not understand {rest}."),
+    msg("reply.try", "Try: {examples}"),
+    msg("reply.and", " and "),
+    msg("reply.repeated", "You sent the same {what} at {at}: it was done then, once. A repeat within {minutes} "
+        "minutes is not applied again. {check}"),
+    msg("reply.managers_only", "Only managers can {what}. Ask a manager, or see `/salesbot help`."),
+    msg("reply.which_one", "Which *{name}* do you mean? {count} people match:\n{people}\nName one with their "
+        "Slack mention, e.g. `{example}`"),
+    msg("reply.unknown_person", "I don't know anyone called *{name}* in this workspace. Mention them as Slack "
+        "suggests (type @ and pick the name), or use their real or display name, e.g. `{example}`"),
+)
 
 
 ECHO_LIMIT = 200  # characters of the user's own words quoted back; a 100k-character command is not echoed whole

@@ -74,7 +74,8 @@ def test_the_compiled_catalogs_say_what_the_po_files_say(monkeypatch: pytest.Mon
         assert in_po and i18n._catalog(script) == in_po
 
 
-def test_a_taiwanese_manager_gets_the_checkin_form_in_traditional_chinese(sqlite_url: str, tmp_path: Path) -> None:
+def test_a_taiwanese_manager_gets_the_checkin_form_and_replies_in_traditional_chinese(sqlite_url: str,
+                                                                                      tmp_path: Path) -> None:
     settings = load_settings(_env_file=None, database_url=sqlite_url, salesbot_managers="UTW",
                              salesbot_files_dir=str(tmp_path / "files"))
     out = io.StringIO()
@@ -84,8 +85,10 @@ def test_a_taiwanese_manager_gets_the_checkin_form_in_traditional_chinese(sqlite
     try:
         console.handle("/salesbot help")  # the first contact reads their Slack profile (locale zh-TW)
         console.handle("/checkin setup")
+        console.handle("/salesbot dance")
     finally:
         console.stop()
     said = out.getvalue()
     assert "┌ 安排進展匯報" in said and "│ 1. 銷售: (people)" in said and "[取消] [送出]" in said
     assert "│ 3. 星期: [周五 ▾]" in said  # weekday names still come from a Python list (Simplified)
+    assert '我沒看懂"dance"' in said
