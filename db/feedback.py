@@ -210,20 +210,42 @@ class Comment:
     scale: int
     comment: str
     received_on: date
+    product: str = ""
 
 
 def comments(
-    session: Session, team_id: str, start: date, end: date, member_id: int | None = None, batch: int = 5000
+    session: Session,
+    team_id: str,
+    start: date,
+    end: date,
+    member_id: int | None = None,
+    batch: int = 5000,
+    *,
+    account: str | None = None,
+    product: str | None = None,
 ) -> Iterator[Comment]:
     """Feedback with a comment in [start, end), newest first, streamed in batches (no whole rows)."""
+    where = [*_where(team_id, start, end, member_id, account), _f.comment != ""]
+    if product is not None:
+        where.append(_f.product == product)
     stmt = (
-        select(_f.id, _f.account, _f.rating, _f.scale, _f.comment, _f.received_on)
-        .where(*_where(team_id, start, end, member_id, None), _f.comment != "")
+        select(_f.id, _f.account, _f.rating, _f.scale, _f.comment, _f.received_on, _f.product)
+        .where(*where)
         .order_by(_f.received_on.desc(), _f.id.desc())
         .execution_options(yield_per=batch)
     )
     for row in session.execute(stmt):
-        yield Comment(row[0], row[1], row[2], row[3], row[4], row[5])
+        yield Comment(row[0], row[1], row[2], row[3], row[4], row[5], row[6] or "")
+
+
+def comments_version(
+    session: Session, team_id: str, start: date, end: date, member_id: int | None = None
+) -> tuple[int, int]:
+    """(items, last id) of [start, end): changes when feedback arrives or is deleted. One index-only query,
+    so a cache of what was read from the comments can be checked on every summary at almost no cost."""
+    stmt = select(func.count(), func.coalesce(func.max(_f.id), 0)).where(*_where(team_id, start, end, member_id, None))
+    n, last = session.execute(stmt).one()
+    return int(n), int(last)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, PermanentFailure
 from handlers.kpi import local_today
 from handlers.replies import not_understood, repeated
 from reports import feedback_analysis as analysis
+from reports import feedback_themes as themes
 from reports import mrkdwn
 from reports.changes import change_text
 from reports.formatting import date_short, number, percent
@@ -83,9 +84,9 @@ add_catalog(
         "feedback.title_mine": {"en": "Feedback on your accounts · {period}", "zh": "你的客户反馈 · {period}"},
         "feedback.items": {"en": "{n} items", "zh": "{n} 条"},
         "feedback.vs": {"en": "Items in the previous period: {n}", "zh": "上一期：{n} 条"},
-        "feedback.top_themes": {"en": "Top themes", "zh": "主要话题"},
-        "feedback.theme_first": {"en": "{n} mentions", "zh": "{n} 次"},
-        "feedback.avg": {"en": "avg {stars}★", "zh": "平均 {stars}★"},
+        "feedback.top_complaints": {"en": "Top complaints", "zh": "主要抱怨"},
+        "feedback.top_praise": {"en": "Top praise", "zh": "主要称赞"},
+        "feedback.avg_over": {"en": "avg {stars}★ over {n} mentions", "zh": "{n} 次提及平均 {stars}★"},
         "feedback.at_risk": {"en": "At risk: {accounts}", "zh": "风险客户：{accounts}"},
         "feedback.risk_low": {"en": "{n} low ratings in 30 days", "zh": "30天内 {n} 个低分"},
         "feedback.risk_drop": {"en": "avg {before} → {after}", "zh": "平均 {before} → {after}"},
@@ -129,7 +130,8 @@ SUMMARY_WORDS = ("summary", "summarize", "summarise", "report", "汇总", "总�
 ALERT_KIND = "feedback_alert"
 ALERT_LOOKBACK = timedelta(days=2)  # bad feedback received or stored longer ago than this is not alerted
 MAX_RISKS_SHOWN = 4
-MAX_THEMES_SHOWN = 3
+MAX_COMPLAINTS_SHOWN = 5
+MAX_PRAISE_SHOWN = 3
 
 _QUOTED = re.compile(r'^\s*["“「『](?P<account>[^"”」』]+)["”」』]\s*(?P<rest>.*)$', re.S)
 _RATING = re.compile(
@@ -579,20 +581,14 @@ def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *,
         change = _change("score", s.nps, s.previous_nps, lang)
         head.append(f"NPS {_nps_text(s.nps, lang)}" + (f"{lp}{change}{rp}" if change else ""))
     blocks: list[Block] = [section(" · ".join(head))]
-    if s.themes:
-        lines = [f"*{t('feedback.top_themes', lang)}*"]
-        for i, theme in enumerate(s.themes[:MAX_THEMES_SHOWN]):
-            label = analysis.THEME_BY_KEY[theme.key].label(lang)
-            count = t("feedback.theme_first", lang, n=theme.mentions) if i == 0 else str(theme.mentions)
-            arrow = " ▲" if theme.mentions > theme.previous else " ▼" if theme.mentions < theme.previous else ""
-            bits = [count + arrow]
-            if theme.avg_stars is not None:
-                bits.append(t("feedback.avg", lang, stars=number(theme.avg_stars, lang, 1)))
-            line = f"• {label} — " + " · ".join(bits)
-            if theme.quote:
-                line += f" — “{mrkdwn.escape(theme.quote)}”"
-            lines.append(line)
-        blocks.append(section("\n".join(lines)))
+    for side, title_key, shown in (
+        (themes.COMPLAINT, "feedback.top_complaints", MAX_COMPLAINTS_SHOWN),
+        (themes.PRAISE, "feedback.top_praise", MAX_PRAISE_SHOWN),
+    ):
+        mine = [th for th in s.themes if th.side == side][:shown]
+        lines = [_theme_line(theme, lang, compare=s.previous_items > 0) for theme in mine]
+        if lines:
+            blocks.append(section("\n".join([f"*{t(title_key, lang)}*", *lines])))
     risks = []
     for risk in s.at_risk[:MAX_RISKS_SHOWN]:
         if risk.dropped:
@@ -616,6 +612,22 @@ def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *,
         notes.append(t("feedback.unrated", lang, n=s.unrated, neg=s.unrated_negative))
     blocks.append(context(" · ".join(notes)))
     return message(" · ".join(head).replace("*", ""), blocks)
+
+
+def _theme_line(theme: themes.Theme, lang: str, *, compare: bool) -> str:
+    """• “stopped working” — 14 ▲ (3) · avg 2.4★ over 20 mentions — “It stopped working after a month.”
+    The change is against the previous period, when it had feedback at all."""
+    arrow = ""
+    if compare:
+        arrow = " ▲" if theme.count > theme.previous else " ▼" if theme.count < theme.previous else ""
+    bits = [f"{number(theme.count, lang)}{arrow}{' (' + number(theme.previous, lang) + ')' if arrow else ''}"]
+    if theme.avg_stars is not None:
+        stars, mentions = number(theme.avg_stars, lang, 1), number(theme.mentions, lang)
+        bits.append(t("feedback.avg_over", lang, stars=stars, n=mentions))
+    line = f"• “{mrkdwn.escape(theme.name)}” — " + " · ".join(bits)
+    if theme.quote:
+        line += f" — _“{mrkdwn.escape(theme.quote)}”_"
+    return line
 
 
 def register(app: Any) -> None:

@@ -1,78 +1,29 @@
 """What customers are telling the team: satisfaction, recurring themes, accounts at risk, and the change.
 
-Slack-free. The numbers come from SQL (`db.feedback`: CSAT/NPS are defined there, once); the words are read
-here with a small, documented lexicon in English and Chinese:
+Slack-free. The numbers come from SQL (`db.feedback`: CSAT/NPS are defined there, once); the themes are
+found in the comments themselves (`reports.feedback_themes`); the tone of a comment is read here with a
+small, documented lexicon in English and Chinese:
 
-- THEMES: each theme is a list of keywords. English keywords match whole words (case-insensitive, `\\w*`
-  allowed as a suffix); Chinese keywords match as substrings, so no word segmentation (jieba) is needed
-  for phrases this short. A comment may carry several themes.
 - sentiment(): positive and negative cue words; in English a negator ("not", "never", "n't", "no") up to
   two words before a cue flips it; in Chinese negated phrases are listed whole ("不满意", "不好", "不错")
   and the longest cue wins. It is used only for comments without a rating; a rating always wins.
 
-Why a lexicon and not a library: feedback here is short, on a handful of business topics, and in two
-languages. vaderSentiment (English only, last release 2020) and SnowNLP (Chinese only, last release 2015,
-trained on product reviews) would each cover half and neither is kept up; transformer models need weights
-the bot must not download at run time. The lexicon is small, fast (≈1 µs per word) and testable; its
-measured accuracy on real reviews is in tests/reports/test_feedback_corpora.py and docs/readme-feedback.md.
+Why a tone lexicon and not a library: feedback here is short, and in two languages. vaderSentiment (English
+only, last release 2020) and SnowNLP (Chinese only, last release 2015, trained on product reviews) would each
+cover half and neither is kept up; transformer models need weights the bot must not download at run time. The
+lexicon is small, fast (≈1 µs per word) and testable; its measured accuracy on real reviews is in
+tests/reports/test_feedback_corpora.py and docs/readme-feedback.md.
 """
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from db import feedback as store
-
-# ------------------------------------------------------------------------------------------------ themes
-
-
-@dataclass(frozen=True)
-class Theme:
-    """A recurring topic; `words_en` / `words_zh` are "|"-separated keywords (English may end in \\w*)."""
-
-    key: str
-    en: str
-    zh: str
-    words_en: str
-    words_zh: str
-
-    def label(self, language: str) -> str:
-        return self.zh if language.startswith("zh") else self.en
-
+from reports import feedback_themes
 
 # fmt: off
-THEMES: tuple[Theme, ...] = (
-    Theme("delivery", "Delivery delay", "交付延迟",
-          r"late|delay\w*|ship\w*|deliver\w*|arriv\w*|waiting|backorder\w*|lead time|on time|slipping|overdue|"
-          r"logistics",
-          "交付|延迟|延期|发货|到货|物流|送货|快递|晚到|拖延|交期"),
-    Theme("support", "Onboarding & support", "上线与服务",
-          r"onboard\w*|setup|set up|set-up|install\w*|training|support\w*|customer service|go-live|"
-          r"implementation|help desk",
-          "上线|实施|培训|服务|客服|支持|安装|售后"),
-    Theme("pricing", "Pricing", "价格",
-          r"price\w*|pricing|expensive|pricey|overpriced|cost\w*|cheap\w*|discount\w*|quote\w*|renewal|"
-          r"value for money|budget",
-          "价格|太贵|很贵|偏贵|较贵|贵了|便宜|性价比|涨价|报价|折扣|价位|费用|划算"),
-    Theme("quality", "Product quality", "产品质量",
-          r"quality|bug\w*|crash\w*|broke\w*|defect\w*|faulty|stopped working|doesn't work|does not work|"
-          r"not working|glitch\w*|unstable|stable|reliab\w*|malfunction\w*|dead|disconnect\w*|no longer works?",
-          "质量|故障|坏了|损坏|返修|不稳定|稳定|bug|做工|破旧|老化|失灵"),
-    Theme("billing", "Billing", "账单与发票",
-          r"bill\w*|invoic\w*|charg\w*|refund\w*|payment\w*|overcharg\w*|subscription|monthly fee",
-          "账单|发票|扣费|退款|付款|收费|多收|结算|押金"),
-    Theme("responsiveness", "Responsiveness", "沟通响应",
-          r"responsive\w*|response|respond\w*|reach|call back|follow\w* up|communicat\w*|account manager|"
-          r"repl\w*|nobody|no one|ignored",
-          "回复|响应|沟通|联系|跟进|找不到人|找到人|没人|态度|热情"),
-    Theme("usability", "Ease of use", "易用性",
-          r"easy to use|user friendly|user-friendly|intuitive|confusing|complicated|hard to use|interface|"
-          r"usability|figure out",
-          "好用|难用|易用|操作|界面|顺手|复杂"),
-)
-
 # Sentiment cues for comments without a rating.
 _POSITIVE_EN = (
     r"love\w*|great|excellent|good|happy|satisf\w*|awesome|amazing|perfect\w*|helpful|easy|fast|quick\w*|"
@@ -97,9 +48,6 @@ _NEGATIVE_ZH = (
     "太多|下降|晚了|不能|无法|不如|很小|简陋|不太"
 )
 # fmt: on
-THEME_BY_KEY = {theme.key: theme for theme in THEMES}
-
-
 def _alternation(words_en: str, words_zh: str) -> str:
     """One regex for both languages: English as whole words, Chinese as substrings; longest first, so
     "不满意" wins over "满意" and "customer service" over "service"."""
@@ -107,16 +55,6 @@ def _alternation(words_en: str, words_zh: str) -> str:
     zh = sorted((re.escape(w) for w in words_zh.split("|")), key=len, reverse=True)
     english = r"\b(?:" + "|".join(w.replace(" ", r"\s+") for w in en) + r")\b"
     return "|".join([english, *zh])
-
-
-# One pass over a comment finds every theme: one named group per theme.
-_THEME_RE = re.compile("|".join(f"(?P<{t.key}>{_alternation(t.words_en, t.words_zh)})" for t in THEMES), re.IGNORECASE)
-
-
-def themes_of(text: str) -> list[str]:
-    """The theme keys a comment mentions, in THEMES order, each once."""
-    found = {m.lastgroup for m in _THEME_RE.finditer((text or "").replace("\u2019", "'"))}
-    return [t.key for t in THEMES if t.key in found]
 
 
 # --------------------------------------------------------------------------------------------- sentiment
@@ -174,28 +112,6 @@ AT_RISK_MIN_RATED = 2  # ratings needed on each side before a drop counts
 QUOTE_CHARS = 90
 
 
-@dataclass
-class ThemeCount:
-    key: str
-    mentions: int = 0
-    previous: int = 0
-    rated: int = 0
-    stars_total: float = 0.0
-    negative: int = 0
-    quotes: dict[str, str] = field(default_factory=dict)  # tone -> newest comment of that tone
-
-    @property
-    def avg_stars(self) -> float | None:
-        return self.stars_total / self.rated if self.rated else None
-
-    @property
-    def quote(self) -> str | None:
-        """A newest comment that sounds like the theme does: a complaint for a theme mostly complained about."""
-        complained = self.negative * 2 >= self.mentions
-        order = (NEGATIVE, NEUTRAL, POSITIVE) if complained else (POSITIVE, NEUTRAL, NEGATIVE)
-        return next((self.quotes[t] for t in order if t in self.quotes), None)
-
-
 @dataclass(frozen=True)
 class AtRisk:
     account: str
@@ -221,31 +137,10 @@ class FeedbackSummary:
     previous_items: int
     previous_csat: float | None
     previous_nps: float | None
-    themes: list[ThemeCount]
+    themes: list["feedback_themes.Theme"]  # complaints then praise, each best first
     at_risk: list[AtRisk]
     unrated: int
     unrated_negative: int
-
-
-def tally_themes(items: Iterable[store.Comment]) -> tuple[dict[str, ThemeCount], int, int]:
-    """Theme counts of comments (newest first), and (unrated, unrated negative) — one pass, no storage."""
-    counts: dict[str, ThemeCount] = {}
-    unrated = unrated_negative = 0
-    for item in items:
-        item_tone = tone(item.rating, item.scale, item.comment)
-        if item.rating is None:
-            unrated += 1
-            unrated_negative += item_tone == NEGATIVE
-        for key in themes_of(item.comment):
-            count = counts.get(key) or counts.setdefault(key, ThemeCount(key))
-            count.mentions += 1
-            count.negative += item_tone == NEGATIVE
-            if item.rating is not None:
-                count.rated += 1
-                count.stars_total += item.rating / 2 if item.scale == 10 else item.rating
-            if item_tone not in count.quotes:
-                count.quotes[item_tone] = shorten(item.comment)
-    return counts, unrated, unrated_negative
 
 
 def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -284,13 +179,8 @@ def summarise(
     prev_stats = store.period_stats(session, team_id, prev.start, prev.end, member_id)
     prev_csat, prev_nps, _ = store.csat_nps(session, team_id, prev.start, prev.end, member_id)
 
-    counts, unrated, unrated_negative = tally_themes(
-        store.comments(session, team_id, period.start, period.end, member_id)
-    )
-    previous_counts, _, _ = tally_themes(store.comments(session, team_id, prev.start, prev.end, member_id))
-    for key, count in counts.items():
-        count.previous = previous_counts[key].mentions if key in previous_counts else 0
-    themes = sorted(counts.values(), key=lambda c: (-c.mentions, c.key))
+    found = feedback_themes.themes_of_period(session, team_id, period.start, period.end, prev.start, member_id)
+    themes = found.complaints + found.praise
 
     window_end = min(period.end, (today or period.end - timedelta(days=1)) + timedelta(days=1))
     since, until = store.window(window_end, AT_RISK_WINDOW_DAYS)
@@ -313,6 +203,6 @@ def summarise(
         previous_nps=prev_nps,
         themes=themes,
         at_risk=risks,
-        unrated=unrated,
-        unrated_negative=unrated_negative,
+        unrated=found.unrated,
+        unrated_negative=found.unrated_negative,
     )

@@ -44,6 +44,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "competitor": ("competitor", "竞争对手"),
     "segment": ("segment (industry)", "行业"),
     "demand_moved": ("demand that moved", "需求变化"),
+    "complaint": ("complaint", "抱怨"),
+    "praise": ("praise", "称赞"),
 }
 
 # word the catalogs must not use -> the glossary's term for it

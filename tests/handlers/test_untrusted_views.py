@@ -12,6 +12,7 @@ from db.importers.report import ImportResult, RowProblem
 from handlers import feedback, import_views, kpi_views, replies
 from reports import checkins, digest
 from reports import feedback_analysis as fa
+from reports import feedback_themes as ft
 from reports.kpi_engine import BreakdownRow, Comparison, KpiValue
 from reports.mrkdwn import capped, escape, plain
 from reports.periods import Period
@@ -88,7 +89,7 @@ def test_check_in_copies_and_summary_escape_names_answers_and_questions(name: st
 @QUICK
 @given(account=hostile, comment=hostile)
 def test_the_feedback_summary_escapes_accounts_and_quotes(account: str, comment: str) -> None:
-    theme = fa.ThemeCount(fa.THEMES[0].key, mentions=2, quotes={"negative": comment})
+    theme = ft.Theme(ft.COMPLAINT, comment, ["x"], 2, 1, mentions=2, quote=comment)
     summary = fa.FeedbackSummary(
         date(2026, 11, 1), date(2026, 12, 1), 3, 3, 2, 2.0, 0.3, None, 1, None, None,
         [theme], [fa.AtRisk(account, 3, None, None)], 0, 0,

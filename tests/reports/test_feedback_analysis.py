@@ -27,30 +27,6 @@ class Month:
 
 
 @pytest.mark.parametrize(
-    ("comment", "themes"),
-    [
-        ("third late shipment this quarter", ["delivery"]),
-        ("交付又延迟了", ["delivery"]),
-        ("这个季度第三次延迟发货", ["delivery"]),
-        ("the setup call was excellent", ["support"]),
-        ("上线培训很专业", ["support"]),
-        ("价格太贵了", ["pricing"]),
-        ("Too expensive compared to competitors.", ["pricing"]),
-        ("Too many bugs after the last update.", ["quality"]),
-        ("{产品}质量有问题，返修了两次", ["quality"]),
-        ("We were charged twice on the last invoice", ["billing"]),
-        ("发票开错了", ["billing"]),
-        ("Hard to reach anyone when we have a problem.", ["responsiveness"]),
-        ("Onboarding took too long, nobody followed up.", ["support", "responsiveness"]),
-        ("Translate the chocolate menu", []),  # "late" only as a whole word
-        ("", []),
-    ],
-)
-def test_themes_in_english_and_chinese(comment: str, themes: list[str]) -> None:
-    assert fa.themes_of(comment) == themes
-
-
-@pytest.mark.parametrize(
     ("comment", "tone"),
     [
         ("Love my Echo!", fa.POSITIVE),
@@ -116,9 +92,9 @@ def test_summary_of_a_month_against_the_previous_one(engine: Engine) -> None:
         [
             # October: 6 rated on 5 (4 of them 4-5), 2 NPS, 1 comment without a rating.
             ("Cancity", 2, 5, date(2026, 10, 5), "Delivery was two weeks late again."),
-            ("Cancity", 1, 5, date(2026, 10, 20), "交付又延迟了"),
+            ("Cancity", 1, 5, date(2026, 10, 20), "Third late delivery this quarter."),
             ("Rantouch", 5, 5, oct_, "the setup call was excellent"),
-            ("Rantouch", 5, 5, oct_, "Great training session"),
+            ("Rantouch", 5, 5, oct_, "Great setup session"),
             ("Isdom", 4, 5, oct_, "Fair price for what we get."),
             ("Isdom", 4, 5, oct_, ""),
             ("Isdom", 10, 10, oct_, "solid product"),
@@ -133,12 +109,13 @@ def test_summary_of_a_month_against_the_previous_one(engine: Engine) -> None:
         s = fa.summarise(session, TEAM, Month(2026, 10), today=date(2026, 11, 26))
     assert (s.items, s.rated, s.low, s.previous_items) == (9, 8, 3, 2)
     assert s.csat == pytest.approx(4 / 6) and s.nps == pytest.approx(0.0) and s.previous_csat == 1.0
-    top = s.themes[0]
-    assert top.key == "delivery" and (top.mentions, top.previous) == (3, 1)
-    assert top.avg_stars == pytest.approx(1.5)  # the unrated one has no stars
-    assert top.quote == "交付又延迟了"  # the newest complaint, since the theme is mostly complaints
-    support = next(t for t in s.themes if t.key == "support")
-    assert support.avg_stars == 5.0 and support.quote == "Great training session"
+    top = s.themes[0]  # found in the words: the two late deliveries and the unrated "still waiting for the shipment"
+    assert (top.side, top.name, top.count, top.previous) == ("complaint", "delivery", 2, 0)
+    assert top.avg_stars == pytest.approx(1.5)
+    # September's "Delivery was on time this time, thanks." is praise: never the quote of a delivery complaint.
+    assert top.quote == "Third late delivery this quarter."
+    setup = next(t for t in s.themes if t.side == "praise")
+    assert (setup.name, setup.count, setup.avg_stars, setup.quote) == ("setup", 2, 5.0, "Great setup session")
     assert [r.account for r in s.at_risk] == ["Cancity"]  # 2 low ratings in the last 30 days of October
     assert (s.unrated, s.unrated_negative) == (1, 1)
 
