@@ -26,6 +26,11 @@ BOT_SCOPES = [
     "channels:history", "groups:history",  # read back a post whose answer was lost (exactly once)
 ]
 
+# Message shortcuts (the "…" menu of any message): callback id -> name, description.
+MESSAGE_SHORTCUTS = [
+    ("log_feedback", "Log as customer feedback", "Open the feedback form with this message's words and link"),
+]
+
 BOT_EVENTS = ["message.im", "app_home_opened", "app_mention", "file_shared", "team_join", "user_change"]
 
 
@@ -60,6 +65,10 @@ def build_manifest(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> 
                          "messages_tab_read_only_enabled": False},
             "bot_user": {"display_name": "salesbot", "always_online": True},
             "slash_commands": commands,
+            "shortcuts": [
+                {"name": name, "type": "message", "callback_id": callback_id, "description": description}
+                for callback_id, name, description in MESSAGE_SHORTCUTS
+            ],
         },
         "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
         "settings": settings,

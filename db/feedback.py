@@ -105,6 +105,17 @@ def account_owner(session: Session, team_id: str, account: str) -> Member | None
     return session.get(Member, owner_id) if owner_id is not None else None
 
 
+def account_names(session: Session, team_id: str) -> list[str]:
+    """Every account name the workspace knows, from deals and earlier feedback (distinct, as spelled)."""
+    names: set[str] = set()
+    for column, table_team in ((_deal.account, _deal.team_id), (_f.account, _f.team_id)):
+        names.update(
+            str(a)
+            for a in session.execute(select(column).where(table_team == team_id, column != "").distinct()).scalars()
+        )
+    return sorted(names)
+
+
 def known_account(session: Session, team_id: str, account: str) -> str | None:
     """The account's own spelling from deals or earlier feedback ("cancity" -> "Cancity"), None if new."""
     for column, table_team in ((_deal.account, _deal.team_id), (_f.account, _f.team_id)):
@@ -131,6 +142,7 @@ def add_feedback(
     created_by: str | None = None,
     source: str = "slack",
     product: str = "",
+    link: str = "",
 ) -> tuple[Feedback, bool]:
     """Store one item; (row, created). A repeat of the same (source, external_id) returns the first row.
 
@@ -156,6 +168,7 @@ def add_feedback(
         comment=comment,
         language=language,
         created_by=created_by,
+        link=link,
     )
     try:
         with session.begin_nested():

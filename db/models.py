@@ -11,7 +11,7 @@ Note: no `from __future__ import annotations` here; SQLModel needs real annotati
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from db import clock
@@ -265,6 +265,8 @@ class Feedback(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     created_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = _created()
+    # permalink of the Slack message it was logged from ("Log as customer feedback"); "" otherwise
+    link: str = Field(default="", sa_column=Column(String(500), nullable=False, server_default=""))
 
 
 class DigestSubscription(SQLModel, table=True):

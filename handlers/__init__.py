@@ -11,6 +11,7 @@ from handlers import (
     digest,
     direct_messages,
     feedback,
+    feedback_form,
     followup,
     home,
     imports,
@@ -21,7 +22,8 @@ from handlers import (
 )
 
 # direct_messages last: features add their DM routes in their own register().
-FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, market, followup, imports, direct_messages]
+FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, feedback_form, market, followup, imports,
+            direct_messages]
 
 
 def register_handlers(app: Any) -> None:

@@ -27,15 +27,16 @@ from db import feedback as store
 from db.engine import session_scope
 from db.models import Deal, Delivery, Feedback, Member
 from db.repeats import first_time
+from handlers import feedback_views
 from handlers.blocks import Block, context, message, section
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.delivery_client import AMBIGUOUS, DeliveryClient, delivery_key
 from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, PermanentFailure
 from handlers.kpi import local_today
 from handlers.replies import not_understood, repeated
+from reports import account_names, mrkdwn
 from reports import feedback_analysis as analysis
 from reports import feedback_themes as themes
-from reports import mrkdwn
 from reports.changes import change_text
 from reports.formatting import date_short, number, percent
 from reports.i18n import add_catalog, has_cjk, t
@@ -49,12 +50,14 @@ add_catalog(
         "feedback.help": {
             "en": "*Log*: `/feedback ACCOUNT RATING COMMENT` — rating 1-5, or `nps 0-10`\n"
             '`/feedback Cancity 2 third late shipment` · `/feedback "Bluth Co" nps 9 great support`\n'
-            "*Summary*: `/feedback` (this month) · `/feedback summary last month` · `/feedback summary Q3`\n"
+            "*Form*: `/feedback` alone · on any message: ⋯ → *Log as customer feedback*\n"
+            "*Summary*: `/feedback summary` (this month) · `/feedback summary last month` · `/feedback summary Q3`\n"
             "Managers see the team, reps their own accounts. A rating of 1-2 (or NPS 0-6) alerts the "
             "account's rep and their manager at once.",
             "zh": "*记录*：`/feedback 客户 评分 评论` — 评分 1-5，或 `nps 0-10`\n"
             "`/feedback Cancity 2 交付又延迟了` · `/feedback Isdom nps 9 服务很专业`\n"
-            "*汇总*：`/feedback`（本月）· `/feedback 汇总 上个月` · `/feedback 汇总 本季度`\n"
+            "*表单*：只输入 `/feedback` · 在任意消息上：⋯ → *Log as customer feedback*\n"
+            "*汇总*：`/feedback 汇总`（本月）· `/feedback 汇总 上个月` · `/feedback 汇总 本季度`\n"
             "经理看到团队的反馈，销售看到自己客户的反馈。1-2 分（或 NPS 0-6）会立即提醒负责销售和其经理。",
         },
         "feedback.logged": {"en": "Feedback logged", "zh": "已记录反馈"},
@@ -224,6 +227,12 @@ def answer_feedback(body: dict[str, Any], respond: Respond, client: Any, context
     if text.lower() in HELP_WORDS:
         return
     asker, deps = asker_of(context), deps_of(context)
+    if not text and body.get("trigger_id"):
+        try:
+            feedback_views.open_form(client, str(body["trigger_id"]), asker.language)
+            return
+        except SlackApiError as exc:  # no form where Slack cannot show one: the summary instead
+            log.info("feedback form not opened: %s", exc.response.get("error"))
     try:
         reply = handle(
             text,
@@ -281,45 +290,86 @@ def _not_understood(request: Request, text: str, lang: str) -> dict[str, Any]:
 def log_feedback(
     request: Request, *, asker: Asker, deps: Deps, client: Any, today: date, external_id: str
 ) -> dict[str, Any]:
+    """A `/feedback ACCOUNT RATING COMMENT` line: the account as known ("Bluth Co" -> "Bluth Co."), or "did you
+    mean" when the name is new but close to a known one, else a new account."""
+    with Session(deps.engine) as session:
+        found = account_names.match(request.account, store.account_names(session, asker.team_id))
+    if found.same is None and found.suggestions:
+        return feedback_views.did_you_mean(request, found, lang=asker.language, external_id=external_id)
+    return store_and_confirm(
+        account=found.same or request.account,
+        rating=request.rating,
+        scale=request.scale,
+        comment=request.comment,
+        asker=asker,
+        deps=deps,
+        client=client,
+        today=today,
+        external_id=external_id,
+    )
+
+
+def store_and_confirm(
+    *,
+    account: str,
+    rating: int | None,
+    scale: int,
+    comment: str,
+    asker: Asker,
+    deps: Deps,
+    client: Any,
+    today: date,
+    external_id: str,
+    product: str = "",
+    link: str = "",
+    rep_member_id: int | None = None,
+) -> dict[str, Any]:
+    """Store one item (once: the same item sent again within 2 minutes is recognised), alert on bad feedback,
+    and return the confirmation the person who logged it sees. The rep is the one chosen, else the account's
+    owner, else the rep who logged it."""
     lang = asker.language
     with session_scope(deps.engine) as session:
-        account = store.known_account(session, asker.team_id, request.account) or request.account
         earlier = first_time(session, team_id=asker.team_id, user_id=asker.user_id, action="feedback",
-                             content=f"{account}|{request.rating}|{request.scale}|{request.comment}", now=clock.now())
+                             content=f"{account}|{rating}|{scale}|{comment}|{product}", now=clock.now())
         if earlier is not None:
             blocks = repeated(what=t("feedback.what", lang), at=earlier, timezone=asker.timezone,
                               check=t("feedback.check", lang), language=lang)
             return message(blocks[0]["text"]["text"], blocks)
-        owner = store.account_owner(session, asker.team_id, account)
-        member_id = owner.id if owner else (None if asker.is_manager else asker.member_id)
+        member_id = rep_member_id
+        if member_id is None:
+            owner = store.account_owner(session, asker.team_id, account)
+            member_id = owner.id if owner else (None if asker.is_manager else asker.member_id)
         row, _created = store.add_feedback(
             session,
             team_id=asker.team_id,
             external_id=external_id,
             received_on=today,
             account=account,
-            rating=request.rating,
-            scale=request.scale,
-            comment=request.comment,
+            rating=rating,
+            scale=scale,
+            comment=comment,
             member_id=member_id,
-            language="zh" if has_cjk(request.comment) else "en",
+            language="zh" if has_cjk(comment) else "en",
             created_by=asker.user_id,
+            product=product,
+            link=link,
         )
         owner_name = _name(session.get(Member, member_id)) if member_id else None
         feedback_id = int(row.id or 0)
-    rating = (
-        _rating_text(request.rating, request.scale) if request.rating is not None else t("feedback.no_rating", lang)
-    )
-    parts = [f"*{mrkdwn.escape(account)}*", rating]
-    if request.comment:
-        parts.append(f"“{mrkdwn.escape(analysis.shorten(request.comment))}”")
-    if request.rating is None and request.comment:
-        tone = analysis.sentiment(request.comment)
+    rating_text = _rating_text(rating, scale) if rating is not None else t("feedback.no_rating", lang)
+    parts = [f"*{mrkdwn.escape(account)}*"]
+    if product:
+        parts.append(mrkdwn.escape(product))
+    parts.append(rating_text)
+    if comment:
+        parts.append(f"“{mrkdwn.escape(analysis.shorten(comment))}”")
+    if rating is None and comment:
+        tone = analysis.sentiment(comment)
         parts.append(t("feedback.sounds", lang, tone=t(f"feedback.tone.{tone}", lang)))
     if owner_name:
         parts.append(t("feedback.owner", lang, name=owner_name))
     lines = [f"{t('feedback.logged', lang)} · " + " · ".join(parts)]
-    if store.is_low(request.rating, request.scale):
+    if store.is_low(rating, scale):
         alerted = send_alerts(feedback_id, client=client, deps=deps, now=clock.now())
         lines.append(
             t("feedback.alerted", lang, names=", ".join(alerted)) if alerted else t("feedback.alert_nobody", lang)

@@ -174,7 +174,7 @@ def test_a_rep_sees_only_feedback_on_their_own_accounts_in_chinese(slack: SlackD
     text = slack.last_response_text()
     assert "*你的客户反馈 · 2026年10月（10月1日–31日）* · 2 条 · CSAT 100%（0.0个百分点） · NPS +100" in text
     assert "Cancity" not in text and "没有风险客户" in text
-    slack.command("/feedback", "", user="UALICE")  # alone: this month, nothing yet
+    slack.command("/feedback", "summary", user="UALICE")  # this month, nothing yet
     assert "No feedback in November 2026" in slack.last_response_text()
 
 
