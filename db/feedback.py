@@ -261,6 +261,15 @@ def comments_version(
     return int(n), int(last)
 
 
+def links_of(session: Session, team_id: str, ids: list[int], limit: int = 3) -> tuple[str, ...]:
+    """Permalinks of the Slack messages some items were logged from, newest first (those that have one)."""
+    found: list[tuple[int, str]] = []
+    for chunk in range(0, min(len(ids), 2000), 500):
+        stmt = select(_f.id, _f.link).where(_f.team_id == team_id, _f.id.in_(ids[chunk : chunk + 500]), _f.link != "")
+        found += [(int(i), str(link)) for i, link in session.execute(stmt)]
+    return tuple(link for _, link in sorted(found, reverse=True)[:limit])
+
+
 @dataclass(frozen=True)
 class AccountStats:
     """One account over a window: rated items, bad ones, average stars."""

@@ -34,7 +34,7 @@ from handlers.delivery_client import AMBIGUOUS, DeliveryClient, delivery_key
 from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, PermanentFailure
 from handlers.kpi import local_today
 from handlers.replies import not_understood, repeated
-from reports import account_names, mrkdwn
+from reports import account_names, feedback_signals, mrkdwn
 from reports import feedback_analysis as analysis
 from reports import feedback_themes as themes
 from reports.changes import change_text
@@ -118,6 +118,13 @@ add_catalog(
         },
         "feedback.need_account": {"en": "which account", "zh": "哪个客户"},
         "feedback.understood_rating": {"en": "rating {rating}", "zh": "评分 {rating}"},
+        "feedback.signal.title": {"en": "Quality signal", "zh": "质量信号"},
+        "feedback.signal.items": {"en": "From Slack: {links}", "zh": "Slack 原消息：{links}"},
+        "feedback.signal.more": {
+            "en": "`/feedback summary last 30 days` for every theme",
+            "zh": "`/feedback 汇总 最近30天` 查看全部话题",
+        },
+        "feedback.signal.rising": {"en": "Rising complaints", "zh": "抱怨上升"},
         "feedback.tone.negative": {"en": "negative", "zh": "负面"},
         "feedback.tone.neutral": {"en": "neutral", "zh": "中性"},
         "feedback.tone.positive": {"en": "positive", "zh": "正面"},
@@ -134,6 +141,7 @@ ALERT_KIND = "feedback_alert"
 ALERT_LOOKBACK = timedelta(days=2)  # bad feedback received or stored longer ago than this is not alerted
 MAX_RISKS_SHOWN = 4
 MAX_COMPLAINTS_SHOWN = 5
+MAX_SIGNALS_SHOWN = 3
 MAX_PRAISE_SHOWN = 3
 
 _QUOTED = re.compile(r'^\s*["“「『](?P<account>[^"”」』]+)["”」』]\s*(?P<rest>.*)$', re.S)
@@ -639,6 +647,9 @@ def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *,
         lines = [_theme_line(theme, lang, compare=s.previous_items > 0) for theme in mine]
         if lines:
             blocks.append(section("\n".join([f"*{t(title_key, lang)}*", *lines])))
+    if s.signals:
+        rising = [f"⚠ {feedback_signals.line(signal, lang)}" for signal in s.signals[:MAX_SIGNALS_SHOWN]]
+        blocks.append(section("\n".join([f"*{t('feedback.signal.rising', lang)}*", *rising])))
     risks = []
     for risk in s.at_risk[:MAX_RISKS_SHOWN]:
         if risk.dropped:
@@ -680,9 +691,90 @@ def _theme_line(theme: themes.Theme, lang: str, *, compare: bool) -> str:
     return line
 
 
+# ------------------------------------------------------------------------------------- quality signals
+
+SIGNAL_KIND = "quality_signal"
+SIGNAL_WINDOW = timedelta(days=30)
+SIGNAL_CHECK_EVERY = timedelta(hours=1)  # per workspace and instance; the ledger keeps each alert to once
+
+
+def signal_message(signal: feedback_signals.Signal, lang: str) -> dict[str, Any]:
+    lines = [f"⚠ *{t('feedback.signal.title', lang)}* — {feedback_signals.line(signal, lang)}"]
+    if signal.quote:
+        lines.append(f"> {mrkdwn.escape(signal.quote)}")
+    blocks: list[Block] = [section("\n".join(lines))]
+    links = " · ".join(f"<{link}|{i}>" for i, link in enumerate(signal.links, 1) if link.startswith("https://"))
+    facts = [t("feedback.signal.more", lang)]
+    if links:
+        facts.insert(0, t("feedback.signal.items", lang, links=links))
+    blocks.append(context(" · ".join(facts)))
+    return message(lines[0].replace("*", ""), blocks)
+
+
+class QualityAlerts:
+    """Job source: a product theme whose complaints jumped in the last 30 days is DMed to every manager, once
+    a month per product and theme (the delivery ledger's key: signal, first day of the month, manager)."""
+
+    kind = SIGNAL_KIND
+    grace = timedelta(days=32)
+
+    def __init__(self) -> None:
+        self._checked: dict[str, datetime] = {}
+
+    def due(self, session: Session, now: datetime) -> list[DueDelivery]:
+        since = (now - SIGNAL_WINDOW).date()
+        teams = session.execute(
+            select(Feedback.team_id).where(Feedback.received_on >= since, Feedback.source != "demo").distinct()
+        ).scalars()
+        month = datetime(now.year, now.month, 1, tzinfo=UTC)
+        out = []
+        for team_id in teams:
+            last = self._checked.get(team_id)
+            if last is not None and now - last < SIGNAL_CHECK_EVERY and now >= last:
+                continue
+            self._checked[team_id] = now
+            end = now.date() + timedelta(days=1)
+            signals = feedback_signals.rising(session, team_id, end - SIGNAL_WINDOW, end)
+            if not signals:
+                continue
+            managers = session.execute(
+                select(Member).where(
+                    Member.team_id == team_id,
+                    Member.role == "manager",
+                    Member.active.is_(True),
+                    Member.slack_user_id.is_not(None),
+                )
+            ).scalars().all()
+            done = {
+                (sid, rcpt)
+                for sid, rcpt in session.execute(
+                    select(Delivery.schedule_id, Delivery.recipient).where(
+                        Delivery.kind == SIGNAL_KIND, Delivery.occurrence == month, Delivery.status != "pending"
+                    )
+                )
+            }
+            for signal in signals:
+                for manager in managers:
+                    uid = str(manager.slack_user_id)
+                    if (signal.key, uid) in done:
+                        continue
+                    lang = "zh" if (manager.locale or "").lower().startswith("zh") else "en"
+                    payload = signal_message(signal, lang)
+                    out.append(DueDelivery(team_id, SIGNAL_KIND, signal.key, month, uid, payload=payload))
+        return out
+
+    def deliver(self, item: DueDelivery, client: Any, deps: Deps) -> None:
+        if not item.payload:
+            raise PermanentFailure("the signal is no longer there")
+        client.chat_postMessage(channel=item.recipient, **item.payload)
+
+    def on_failed(self, item: DueDelivery, reason: str, client: Any, deps: Deps) -> None:
+        log.error("quality signal %s could not reach %s: %s", item.schedule_id, item.recipient, reason)
+
+
 def register(app: Any) -> None:
     app.command("/feedback")(ack=ack_feedback, lazy=[answer_feedback])
 
 
 def job_sources() -> list[Any]:
-    return [FeedbackAlerts()]
+    return [FeedbackAlerts(), QualityAlerts()]

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from db import clock
 from db.models import Deal, Member
+from reports import feedback_signals, target_words
 from reports import kpi_engine as kpi
 from reports import kpi_queries as q
-from reports import target_words
 from reports.changes import change_text
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
@@ -148,6 +148,7 @@ class Digest:
     stages_left_out: tuple[kpi.LeftOut, ...] = ()  # what the open pipeline by stage could not include
     reps_not_compared: str = ""  # reps whose target is in a currency without a rate (said, not "no target")
     market: MarketView | None = None  # the market section, only when something moved (reports/market.py)
+    quality: list[feedback_signals.Signal] = field(default_factory=list)  # complaints that jumped (feedback)
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -189,6 +190,7 @@ def build_digest(
         team_target=kpi.target_for(session, team, "revenue", period),
         checkin_rate=figures["checkin_rate"].value,  # type: ignore[arg-type]
         csat=csat if csat.current.value is not None else None,
+        quality=feedback_signals.rising(session, team_id, period.start, period.end),
     )
     use = kpi.target_use(session, team, "revenue", period)
     if use is not None:
@@ -492,6 +494,7 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
         lines.append(" · ".join(extras))
     if d.market is not None:
         lines.extend(digest_market_lines(d.market, lang))
+    lines.extend(f"⚠ {feedback_signals.line(signal, lang)}" for signal in d.quality[:3])
     return lines
 
 

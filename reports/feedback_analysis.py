@@ -16,12 +16,12 @@ tests/reports/test_feedback_corpora.py and docs/readme-feedback.md.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from db import feedback as store
-from reports import feedback_themes
+from reports import feedback_signals, feedback_themes
 
 # fmt: off
 # Sentiment cues for comments without a rating.
@@ -141,6 +141,7 @@ class FeedbackSummary:
     at_risk: list[AtRisk]
     unrated: int
     unrated_negative: int
+    signals: list["feedback_signals.Signal"] = field(default_factory=list)  # complaints that jumped
 
 
 def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -205,4 +206,5 @@ def summarise(
         at_risk=risks,
         unrated=found.unrated,
         unrated_negative=found.unrated_negative,
+        signals=feedback_signals.rising(session, team_id, period.start, period.end, member_id=member_id),
     )

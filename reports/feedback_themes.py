@@ -1,24 +1,28 @@
 """Themes found in the feedback itself: what customers complain about and praise, in their own words.
 
-Slack-free. `discover(items, previous)` reads the comments of a period (and of the previous one, for the trend)
-and returns the recurring complaints and praises:
+Slack-free. `discover(items, previous)` reads the comments of a period (and of the previous one, for the
+trend) and returns the recurring complaints and praises:
 
 - **Words.** Each comment is cut into clauses at punctuation; English words are lower-cased and trimmed of
   plural/verb endings ("stopped"/"stops" -> "stop"), Chinese is segmented with rjieba (the Rust port of
   jieba, its dictionary ships inside the wheel: nothing is downloaded). Function words (a stop list per
-  language; Chinese also by part of speech) are dropped. Negations stay attached to the next word
-  ("doesn't understand", "不 干净"), so a negated word is a phrase of its own and never counts as the word.
-  The candidates of a comment are its words and pairs of neighbouring words ("stopped working", "早餐 差").
-- **Complaint or praise.** An item is a complaint when its rating is low (1-2 of 5, 0-6 of 10) or, without
-  a rating, when its words sound negative (`feedback_analysis.sentiment`); praise when rated 4-5 / 9-10 or
-  positive. A phrase is a complaint theme when it is mentioned by several complaints *and* more often in
-  complaints than in praise (lift); the score is mentions × log2(1 + lift), so frequent and distinctive
-  phrases lead, and words every review uses ("echo", "酒店") fall behind.
-- **Grouping.** Candidates are taken best first; one whose items are mostly (≥ 60%) items of a theme already
-  taken joins that theme ("stop", "stopped working", "stop work" -> one theme) instead of repeating it. A
-  theme is named by the longest of its phrases that still covers half of its items, as customers spelled it
-  most often. `VOCABULARY` (small, curated) merges spellings and synonyms ("wi-fi" = "wifi", "噪声" =
-  "噪音") before counting; it never removes a word.
+  language; single Chinese characters unless the vocabulary names them) are dropped. Negations stay attached
+  to the next word ("doesn't understand", "不太干净"), so a negated word is a phrase of its own and never counts
+  as the word. The candidates of a comment are its words and pairs of neighbouring words ("stopped working",
+  "早餐 差").
+- **Complaint or praise.** An item is a complaint when its rating is low (1-2 of 5, 0-6 of 10) or, without a
+  rating, when its words sound negative (`feedback_analysis.sentiment`); praise when rated 4-5 / 9-10 or
+  positive. A phrase is a complaint theme when it is mentioned by several complaints (≥ 1% and ≥ 2) and is
+  not clearly praise's word; frequent and distinctive phrases lead, and words every review uses ("echo",
+  "酒店") fall behind. A phrase said 1.5 times as often by the other side is that side's; the lift counts up
+  to 4 (score = items × √lift). Words that only carry tone or that every review uses (`_NEVER_ALONE`) are
+  never a theme alone. A clause whose own tone is the opposite of the side does not count ("早餐不错" in a bad
+  review is no complaint about breakfast).
+- **Grouping.** Candidates are taken best first; one that shares a word with a theme already taken and whose
+  items are mostly (≥ 60%) that theme's joins it ("stop", "stop work" -> one theme), as does one naming
+  (nearly, 80% both ways) the same items. A theme is named by the most specific of its phrases that still
+  covers half of its items, as customers spelled it most often. `VOCABULARY` (small, curated) merges
+  spellings and synonyms ("wi-fi" = "wifi", "噪声" = "噪音") before counting; it never removes a word.
 - **Figures.** A theme's count is the number of items of its side mentioning any of its phrases; the trend
   is the same count in the previous period; the average is over every rated item that mentions it (both
   sides), and `mentions` counts those items.
@@ -26,8 +30,10 @@ and returns the recurring complaints and praises:
   (found by the same word cutting, so the words are really there), whose own tone does not contradict the
   side (a complaint quote never sounds positive, a praise quote never negative).
 
-Cutting words is the slow part (≈ 15 µs per comment); `cut()` is memoised per distinct text, so a second
-summary of the same data, or of an overlapping period, only cuts what is new.
+Cutting words (with the tone of each clause) is the slow part, some thousands of distinct comments a second
+(`python -m benchmarks feedback`); `cut()` and `phrases()` are memoised per distinct text, so a second
+summary of the same data, or of an overlapping period, only cuts what is new; `themes_of_period` caches the
+result per workspace, period and rep.
 """
 
 import math

@@ -250,3 +250,25 @@ def test_the_summary_writes_changes_as_kpi_does() -> None:
         text = render_summary(summary, "October 2026", lang, mine=False)["blocks"][0]["text"]["text"]
         assert csat in text and nps in text, text
         assert change_text("ratio", 0.62, 0.578, lang) in text and change_text("score", 12.0, 27.0, lang) in text
+
+
+def test_a_quality_signal_is_in_the_summary_and_alerted_to_managers_once(slack: SlackDriver) -> None:
+    from tests.reports.test_feedback_signals import insert_history
+
+    seed(slack)
+    slack.fake.add_user("UZHAO", "赵经理", locale="zh-CN")
+    with Session(slack.deps.engine) as session:
+        session.add(Member(team_id=slack.team_id, slack_user_id="UZHAO", display_name="赵经理", role="manager",
+                           locale="zh-CN"))
+        session.commit()
+    insert_history(slack.deps.engine, slack.team_id)
+    slack.command("/feedback", "summary last 30 days", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "*Rising complaints*\n⚠ GTX Pro: “battery” complaints 3 → 14 (previous periods: 3, 2, 4)" in text
+    assert slack.tick(clock.now()).sent == 2
+    to_maria, to_zhao = dms_to(slack, "UMANAGER"), dms_to(slack, "UZHAO")
+    assert "⚠ *Quality signal* — GTX Pro: “battery” complaints 3 → 14" in to_maria[-1]
+    assert "From Slack: <https://x.slack.com/p0" in to_maria[-1]
+    assert "⚠ *质量信号* — GTX Pro：“battery”抱怨 3 → 14（之前各期：3, 2, 4）" in to_zhao[-1]
+    assert dms_to(slack, "UALICE") == []  # managers only
+    assert slack.tick(clock.now() + timedelta(days=2)).sent == 0  # once: stored in the delivery ledger

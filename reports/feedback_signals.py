@@ -1,0 +1,117 @@
+"""Quality signals: a product whose complaints about one thing rise beyond what the previous periods explain —
+"GTX Pro: “battery” complaints 3 → 14".
+
+Slack-free. `rising(session, team_id, start, end)` finds, per product (items without a product form one
+group), the complaint themes of [start, end) (`feedback_themes.discover`), and counts the complaints of the
+same product mentioning the same phrases in each of the `HISTORY` previous periods of equal length. A theme is
+flagged when this period has at least `MIN_COMPLAINTS`, more than any previous period, and at least
+2 × their average + 3 — a jump that the usual ups and downs do not explain (for 3 a month before, 9 or more).
+Each signal has a stable `key` (product and theme) so it is alerted once per month (handlers/feedback.py) and
+links to the items that were logged from Slack messages.
+"""
+
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from db import feedback as store
+from reports import feedback_themes as themes
+from reports import mrkdwn
+from reports.formatting import number
+from reports.i18n import add_catalog, t
+
+add_catalog(
+    {
+        "feedback.signal.line": {
+            "en": "{product}: “{theme}” complaints {before} → {now} (previous periods: {history})",
+            "zh": "{product}：“{theme}”抱怨 {before} → {now}（之前各期：{history}）",
+        },
+        "feedback.signal.all_products": {"en": "All products", "zh": "全部产品"},
+    }
+)
+
+HISTORY = 3  # previous periods compared with
+MIN_COMPLAINTS = 5
+FACTOR, MARGIN = 2.0, 3  # flagged at >= FACTOR x the previous average + MARGIN
+MAX_LINKS = 3
+
+
+@dataclass(frozen=True)
+class Signal:
+    product: str  # "" when the items name no product
+    theme: str  # as customers write it
+    phrases: tuple[str, ...]
+    current: int  # complaints this period
+    before: tuple[int, ...]  # complaints in each previous period, the nearest first
+    quote: str | None
+    links: tuple[str, ...]  # permalinks of complaints logged from Slack messages, newest first
+
+    @property
+    def key(self) -> int:
+        """A stable id of (product, theme) for the delivery ledger."""
+        return zlib.crc32(f"{self.product}\x1f{self.phrases[0]}".encode())
+
+    @property
+    def previous(self) -> int:
+        return self.before[0] if self.before else 0
+
+
+def rising(
+    session: Any, team_id: str, start: date, end: date, *, member_id: int | None = None, history: int = HISTORY
+) -> list[Signal]:
+    """The products' complaint themes that jumped in [start, end), the biggest jump first."""
+    span = end - start
+    current = _by_product(store.comments(session, team_id, start, end, member_id))
+    candidates = {
+        product: [th for th in themes.discover(items)[themes.COMPLAINT] if th.count >= MIN_COMPLAINTS]
+        for product, items in current.items()
+    }
+    if not any(candidates.values()):
+        return []  # nothing big enough to be a signal: the previous periods are not read
+    windows = [
+        _by_product(store.comments(session, team_id, start - span * (i + 1), start - span * i, member_id))
+        for i in range(history)
+    ]
+    out = []
+    for product, found in candidates.items():
+        for theme in found:
+            wanted = set(theme.phrases)
+            before = tuple(
+                sum(
+                    1
+                    for item in window.get(product, [])
+                    if themes.side_of(item) == themes.COMPLAINT
+                    and not wanted.isdisjoint(themes.phrases(item.comment, themes.COMPLAINT))
+                )
+                for window in windows
+            )
+            average = sum(before) / len(before) if before else 0.0
+            if theme.count > max(before, default=0) and theme.count >= FACTOR * average + MARGIN:
+                links = store.links_of(session, team_id, theme.items, MAX_LINKS)
+                out.append(
+                    Signal(product, theme.name, tuple(theme.phrases), theme.count, before, theme.quote, links)
+                )
+    return sorted(out, key=lambda s: (-(s.current - s.previous), s.product, s.theme))
+
+
+def line(signal: Signal, lang: str) -> str:
+    """GTX Pro: “battery” complaints 3 → 14 (previous periods: 3, 2, 4) — escaped for mrkdwn."""
+    product = mrkdwn.escape(signal.product) if signal.product else t("feedback.signal.all_products", lang)
+    return t(
+        "feedback.signal.line",
+        lang,
+        product=product,
+        theme=mrkdwn.escape(signal.theme),
+        before=number(signal.previous, lang),
+        now=number(signal.current, lang),
+        history=", ".join(number(n, lang) for n in signal.before),
+    )
+
+
+def _by_product(items: Any) -> dict[str, list[store.Comment]]:
+    out: dict[str, list[store.Comment]] = defaultdict(list)
+    for item in items:
+        out[item.product.strip()].append(item)
+    return out
