@@ -261,6 +261,12 @@ def comments_version(
     return int(n), int(last)
 
 
+def products_in(session: Session, team_id: str, start: date, end: date, member_id: int | None = None) -> list[str]:
+    """The distinct products of the feedback with a comment in [start, end) ("" for items naming none)."""
+    stmt = select(_f.product).where(*_where(team_id, start, end, member_id, None), _f.comment != "").distinct()
+    return sorted({(p or "").strip() for p in session.execute(stmt).scalars()})
+
+
 def links_of(session: Session, team_id: str, ids: list[int], limit: int = 3) -> tuple[str, ...]:
     """Permalinks of the Slack messages some items were logged from, newest first (those that have one)."""
     found: list[tuple[int, str]] = []

@@ -61,13 +61,32 @@ class Signal:
 def rising(
     session: Any, team_id: str, start: date, end: date, *, member_id: int | None = None, history: int = HISTORY
 ) -> list[Signal]:
-    """The products' complaint themes that jumped in [start, end), the biggest jump first."""
+    """The products' complaint themes that jumped in [start, end), the biggest jump first (cached like the
+    themes: while no feedback of these periods arrives)."""
     span = end - start
-    current = _by_product(store.comments(session, team_id, start, end, member_id))
-    candidates = {
-        product: [th for th in themes.discover(items)[themes.COMPLAINT] if th.count >= MIN_COMPLAINTS]
-        for product, items in current.items()
-    }
+    windows = [(start, end)] + [(start - span * (i + 1), start - span * i) for i in range(history)]
+    return themes.cached(
+        session,
+        "signals",
+        team_id,
+        member_id,
+        windows,
+        lambda: _rising(session, team_id, start, end, member_id=member_id, history=history),
+    )
+
+
+def _rising(session: Any, team_id: str, start: date, end: date, *, member_id: int | None, history: int) -> list[Signal]:
+    span = end - start
+    if store.products_in(session, team_id, start, end, member_id) in ([], [""]):
+        # No products named: the team's complaint themes are the ones /feedback shows (cached), not found again.
+        found = themes.themes_of_period(session, team_id, start, end, start - span, member_id).complaints
+        candidates = {"": [th for th in found if th.count >= MIN_COMPLAINTS]}
+    else:
+        current = _by_product(store.comments(session, team_id, start, end, member_id))
+        candidates = {
+            product: [th for th in themes.discover(items)[themes.COMPLAINT] if th.count >= MIN_COMPLAINTS]
+            for product, items in current.items()
+        }
     if not any(candidates.values()):
         return []  # nothing big enough to be a signal: the previous periods are not read
     windows = [
@@ -90,9 +109,7 @@ def rising(
             average = sum(before) / len(before) if before else 0.0
             if theme.count > max(before, default=0) and theme.count >= FACTOR * average + MARGIN:
                 links = store.links_of(session, team_id, theme.items, MAX_LINKS)
-                out.append(
-                    Signal(product, theme.name, tuple(theme.phrases), theme.count, before, theme.quote, links)
-                )
+                out.append(Signal(product, theme.name, tuple(theme.phrases), theme.count, before, theme.quote, links))
     return sorted(out, key=lambda s: (-(s.current - s.previous), s.product, s.theme))
 
 

@@ -41,11 +41,11 @@ import re
 import threading
 import time
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import rjieba
 
@@ -459,7 +459,8 @@ class PeriodThemes:
     unrated_negative: int
 
 
-_CACHE: OrderedDict[tuple[object, ...], tuple[float, PeriodThemes]] = OrderedDict()
+_CACHE: OrderedDict[tuple[object, ...], tuple[float, Any]] = OrderedDict()
+T = TypeVar("T")
 _CACHE_SIZE = 64
 CACHE_SECONDS = 900  # an entry is also read again after this long (a re-import may edit a comment in place)
 _lock = threading.Lock()
@@ -470,43 +471,55 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def themes_of_period(
-    session: Any, team_id: str, start: date, end: date, previous_start: date, member_id: int | None = None
-) -> PeriodThemes:
-    """The themes of [start, end) with the trend against [previous_start, start), for the team or one rep.
-
-    Cached per workspace, period and rep while the feedback of both periods is unchanged (count and last id,
-    one index-only query each) and for at most CACHE_SECONDS, so asking again, or the digest after /feedback,
-    does not read every comment again.
-    """
+def cached(
+    session: Any,
+    what: str,
+    team_id: str,
+    member_id: int | None,
+    windows: Sequence[tuple[date, date]],
+    compute: Callable[[], T],
+) -> T:
+    """`compute()` once per workspace, rep and set of periods while the feedback of every window is unchanged
+    (count and last id: one index-only query each) and for at most CACHE_SECONDS."""
     key = (
+        what,
         str(session.get_bind().url),
         team_id,
-        start,
-        end,
-        previous_start,
         member_id,
-        store.comments_version(session, team_id, start, end, member_id),
-        store.comments_version(session, team_id, previous_start, start, member_id),
+        tuple((start, end, store.comments_version(session, team_id, start, end, member_id)) for start, end in windows),
     )
     now = time.monotonic()
     with _lock:
         if key in _CACHE and now - _CACHE[key][0] < CACHE_SECONDS:
             _CACHE.move_to_end(key)
-            return _CACHE[key][1]
-    items = list(store.comments(session, team_id, start, end, member_id))
-    previous = store.comments(session, team_id, previous_start, start, member_id)
-    found = discover(items, previous)
-    unrated = [item for item in items if item.rating is None]
-    result = PeriodThemes(
-        found[COMPLAINT],
-        found[PRAISE],
-        len(unrated),
-        sum(1 for item in unrated if analysis.sentiment(item.comment) == analysis.NEGATIVE),
-    )
+            return _CACHE[key][1]  # type: ignore[no-any-return]
+    result = compute()
     with _lock:
         _CACHE[key] = (now, result)
         _CACHE.move_to_end(key)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return result
+
+
+def themes_of_period(
+    session: Any, team_id: str, start: date, end: date, previous_start: date, member_id: int | None = None
+) -> PeriodThemes:
+    """The themes of [start, end) with the trend against [previous_start, start), for the team or one rep.
+
+    Cached (`cached`), so asking again, or the digest after /feedback, does not read every comment again.
+    """
+
+    def compute() -> PeriodThemes:
+        items = list(store.comments(session, team_id, start, end, member_id))
+        previous = store.comments(session, team_id, previous_start, start, member_id)
+        found = discover(items, previous)
+        unrated = [item for item in items if item.rating is None]
+        return PeriodThemes(
+            found[COMPLAINT],
+            found[PRAISE],
+            len(unrated),
+            sum(1 for item in unrated if analysis.sentiment(item.comment) == analysis.NEGATIVE),
+        )
+
+    return cached(session, "themes", team_id, member_id, [(start, end), (previous_start, start)], compute)
