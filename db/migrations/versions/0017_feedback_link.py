@@ -2,7 +2,7 @@
 ("Log as customer feedback"), so the summary and alerts can lead back to the customer's own words.
 
 Revision ID: 0017_feedback_link
-Revises: 0014_workspace_adoption_note
+Revises: 0018b_followups
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_feedback_link"
-down_revision: str | None = "0014_workspace_adoption_note"
+down_revision: str | None = "0018b_followups"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
