@@ -17,25 +17,26 @@ from handlers.help_text import help_blocks
 from handlers.people import prepare_people
 from handlers.replies import managers_only, not_understood, person_unclear
 from reports import mrkdwn
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.people import resolve_person
 
-add_catalog({
-    "admin.linked": {"en": "Linked CRM owner *{name}* to {user}. Their deals now count as theirs.",
-                     "zh": "已将 CRM 负责人 *{name}* 关联到 {user}，其商机已归入该用户。"},
-    "admin.role_set": {"en": "{user} is now a *{role}*.", "zh": "{user} 现在是*{role}*。"},
-    "admin.unlinked_none": {"en": "Every CRM owner is linked to a Slack user.",
-                            "zh": "所有 CRM 负责人都已关联 Slack 用户。"},
-    "admin.unlinked": {"en": "CRM owners not linked yet ({count}), each with the line that links it (put the "
-                             "person in place of @someone):\n{names}",
-                       "zh": "尚未关联的 CRM 负责人（{count}），每行附关联命令（把 @someone 换成对应的人）：\n{names}"},
-    "admin.import_hint": {"en": "To import a CRM export, drop the CSV or XLSX file into a direct message with me. "
-                                "From a shell: `salesbot import deals FILE`.",
-                          "zh": "导入 CRM 导出文件：在与我的私信中发送 CSV 或 XLSX 文件；"
-                                "命令行：`salesbot import deals FILE`。"},
-    "admin.what_link": {"en": "link CRM owners", "zh": "关联 CRM 负责人"},
-    "admin.what_role": {"en": "change roles", "zh": "修改角色"},
-})
+add_messages(
+    msg("admin.linked", "Linked CRM owner *{name}* to {user}. Their deals now count as theirs."),
+    msg("admin.role_set", "{user} is now a *{role}*."),
+    msg("admin.unlinked_none", "Every CRM owner is linked to a Slack user."),
+    msg(
+        "admin.unlinked",
+        "CRM owners not linked yet ({count}), each with the line that links it (put the person in place of "
+        "@someone):\n{names}",
+    ),
+    msg(
+        "admin.import_hint",
+        "To import a CRM export, drop the CSV or XLSX file into a direct message with me. From a shell: "
+        "`salesbot import deals FILE`.",
+    ),
+    msg("admin.what_link", "link CRM owners"),
+    msg("admin.what_role", "change roles"),
+)
 
 EXAMPLES = ["/salesbot help", '/salesbot link "Darcel Schlecht" @darcel', "/salesbot role @maria manager"]
 _LINK, _ROLE = ("link", "关联"), ("role", "角色")

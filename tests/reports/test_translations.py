@@ -86,9 +86,10 @@ def test_a_taiwanese_manager_gets_the_checkin_form_and_replies_in_traditional_ch
         console.handle("/salesbot help")  # the first contact reads their Slack profile (locale zh-TW)
         console.handle("/checkin setup")
         console.handle("/salesbot dance")
+        console.handle("/salesbot help")  # an empty workspace: the getting-started checklist
     finally:
         console.stop()
     said = out.getvalue()
     assert "┌ 安排進展匯報" in said and "│ 1. 銷售: (people)" in said and "[取消] [送出]" in said
     assert "│ 3. 星期: [周五 ▾]" in said  # weekday names still come from a Python list (Simplified)
-    assert '我沒看懂"dance"' in said
+    assert '我沒看懂"dance"' in said and "開始使用：已完成 0/4 步" in said and "*匯入 CRM 匯出檔案*" in said
