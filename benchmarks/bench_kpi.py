@@ -1,6 +1,9 @@
 """/kpi on 1,000,000 deals, 500 reps, 3 years, SQLite: end to end over signed HTTP, and the engine's query
 against the bare SQL aggregate on the same index.
 
+Each database is left as an import leaves it: ANALYZEd, with its daily rollup (db/rollup.py), which the engine
+reads for team-wide won, lost and new-deal figures.
+
 Two databases: every deal in USD (the reporting currency), and the same deals with every other one in CNY
 and a CNY rate for each month, so half of every total is converted in SQL at the rate of its close date.
 
@@ -34,6 +37,7 @@ from bot.settings import Settings
 from bot.signing import signed_headers, slash_command_body
 from db.engine import get_engine
 from db.migrate import upgrade
+from db.rollup import refresh_team
 from reports import kpi_engine
 from reports.kpi_period import resolve_period
 
@@ -56,6 +60,7 @@ def build_database(path: Path, today: date, *, mixed: bool = False) -> None:
     con = sqlite3.connect(path)
     if con.execute("SELECT count(*) FROM deal WHERE team_id = ?", (TEAM,)).fetchone()[0] == DEALS:
         con.close()
+        _rollup(path)
         return
     rng = random.Random(4)
     first = today - timedelta(days=3 * 365)
@@ -120,6 +125,18 @@ def build_database(path: Path, today: date, *, mixed: bool = False) -> None:
     con.commit()
     con.execute("ANALYZE")
     con.close()
+    _rollup(path)
+
+
+def _rollup(path: Path) -> None:
+    """The daily rollup, as every import leaves it (db/rollup.py; the engine reads it for team figures), rebuilt
+    when the cached database's is stale (an older build, or written since)."""
+    engine = get_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        valid = conn.exec_driver_sql("SELECT 1 FROM dealdaystate WHERE team_id = ?", (TEAM,)).first()
+    if not valid:
+        refresh_team(engine, TEAM)
+    engine.dispose()
 
 
 class Harness:

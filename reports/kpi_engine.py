@@ -35,6 +35,9 @@ is converted in SQL at the team's rate in force on its close date (pipeline: on 
 see reports/kpi_queries.py; a deal whose currency has no rate is left out of money figures and reported in
 `left_out`, never added one for one.
 
+Team-wide won, lost and new-deal facts (no rep, product or account; in total or by day) come from the daily
+rollup (reports/kpi_rollup.py) while it is up to date, and from the deal table otherwise: identical to the cent.
+
 Definitions (DESIGN.md, "KPI definitions"):
 - revenue: sum of amount of deals won with close date in the period (exact integer cents, converted)
 - deals_won: count of those deals (all of them, whatever their currency); win_rate: won / (won + lost) of
@@ -61,6 +64,7 @@ from typing import Any
 
 from db import clock
 from reports import kpi_queries as q
+from reports import kpi_rollup
 from reports.standing import AT_RISK_FROM, ON_TRACK_FROM, running_status
 from reports.targets import ADDITIVE, TargetUse, rep_targets_cents, resolve_target, target_cents
 
@@ -229,6 +233,27 @@ def rep_status(attainment_or_pace: float | None) -> str:
 # -------------------------------------------------------------------------------- grouped evaluation
 
 
+def _won_stats(session: Any, f: q.Filters, start: date, end: date, group: str | None) -> dict[Any, q.MoneySum]:
+    """Won sums from the daily rollup when it serves this fact (the whole team, in total or by day, rollup up to
+    date: reports/kpi_rollup.py), else from the deal table; identical to the cent either way."""
+    if kpi_rollup.applies(session, f, group):
+        return kpi_rollup.won_stats(session, f, start, end, group)
+    return q.won_stats(session, f, start, end, group)
+
+
+def _lost_counts(session: Any, f: q.Filters, start: date, end: date, group: str | None) -> dict[Any, int]:
+    if kpi_rollup.applies(session, f, group):
+        return kpi_rollup.counts(session, f, "lost", start, end, group)
+    return q.lost_counts(session, f, start, end, group)
+
+
+def _new_deal_counts(session: Any, f: q.Filters, start: date, end: date, group: str | None) -> dict[Any, int]:
+    if kpi_rollup.applies(session, f, group):
+        return kpi_rollup.counts(session, f, "new", start, end, group)
+    return q.new_deal_counts(session, f, start, end, group)
+
+
+
 def _evaluate(
     session: Any, metrics: Iterable[str], scope: Scope, start: date, end: date, group: str | None, today: date | None
 ) -> dict[str, dict[Any, Any]]:
@@ -241,12 +266,12 @@ def _evaluate(
 
     def won() -> dict[Any, q.MoneySum]:
         if "won" not in facts:  # one scan of status = 'won' on the covering index
-            facts["won"] = q.won_stats(session, f, start, end, group)
+            facts["won"] = _won_stats(session, f, start, end, group)
         return facts["won"]
 
     def closed() -> dict[Any, tuple[q.MoneySum, int]]:
         if "closed" not in facts:  # the won scan (shared) plus a count of status = 'lost'
-            w, lost = won(), q.lost_counts(session, f, start, end, group)
+            w, lost = won(), _lost_counts(session, f, start, end, group)
             facts["closed"] = {k: (w.get(k) or q.MoneySum(), lost.get(k, 0)) for k in set(w) | set(lost)}
         return facts["closed"]
 
@@ -254,6 +279,11 @@ def _evaluate(
         return {k: v.cents for k, v in won().items()}
 
     def targets() -> dict[Any, int | None]:
+        if "targets" not in facts:  # attainment and pace share them
+            facts["targets"] = _targets()
+        return facts["targets"]
+
+    def _targets() -> dict[Any, int | None]:
         if group is None:
             return {
                 None: target_cents(
@@ -291,7 +321,7 @@ def _evaluate(
             out[metric] = {k: v.cents for k, v in pipeline.items()}
             out[_LEFT_OUT + metric] = {k: _left_out(v) for k, v in pipeline.items()}
         elif metric == "new_deals":
-            out[metric] = q.new_deal_counts(session, f, start, end, group)
+            out[metric] = _new_deal_counts(session, f, start, end, group)
         elif metric == "attainment":
             rev, tgt = revenue(), targets()
             out[metric] = {k: (rev.get(k, 0) / t if t else None) for k, t in tgt.items()}
@@ -337,7 +367,7 @@ def _pace_values(
     so_far_end = min(end, today + timedelta(days=1))
     elapsed = (so_far_end - start).days
     total = (end - start).days
-    later = q.won_stats(session, f, so_far_end, end, group) if so_far_end < end else {}
+    later = _won_stats(session, f, so_far_end, end, group) if so_far_end < end else {}
     out: dict[Any, float | None] = {}
     for k, target in targets.items():
         if not target:
@@ -453,7 +483,7 @@ def _by_week(session: Any, metric: str, scope: Scope, start: date, end: date, to
     if metric == "revenue":
         # Converted sums by day, folded into weeks unrounded: each week is rounded once, like any total.
         per_week = {ws: q.MoneySum() for ws, _ in weeks}
-        for day, sums in q.won_stats(session, _filters(session, scope), start, end, "day").items():
+        for day, sums in _won_stats(session, _filters(session, scope), start, end, "day").items():
             per_week[max(start, day - timedelta(days=day.weekday()))].absorb(sums)
         return [
             BreakdownRow(ws, ws.isoformat(), KpiValue(metric, s.cents, UNITS[metric], _left_out(s)))

@@ -116,16 +116,21 @@ def in_reporting_currency(
         return rows, {}
     out: list[Any] = []
     conversions: dict[Any, Conversion] = {}
+    reporting: str | None = None  # read once per call (a leaderboard converts 500 reps' rows)
     for row in rows:
         currency = (getattr(row, "currency", None) or "").upper()
         if not currency:
             out.append(row)
             continue
-        on = row.period_end - timedelta(days=1)
-        reporting, micros = rate_on(session, team_id, currency, on)
+        if reporting is None:
+            from reports.kpi_engine import Scope, reporting_currency
+
+            reporting = reporting_currency(session, Scope(team_id))
         if currency == reporting:
             out.append(row)
             continue
+        on = row.period_end - timedelta(days=1)
+        reporting, micros = rate_on(session, team_id, currency, on)
         conversions[row.id] = Conversion(row.id, currency, int(row.value_cents), on, micros, reporting)
         if micros is None:
             out.append(row)
@@ -158,8 +163,13 @@ def _with_conversions(use: TargetUse | None, conversions: dict[Any, Conversion])
 
 def _round(value: Fraction) -> int:
     """Half away from zero, so $0.005 shows as a cent and never as banker's zero."""
-    sign = -1 if value < 0 else 1
-    return sign * int(abs(value) + Fraction(1, 2))
+    return _round_ratio(value.numerator, value.denominator)
+
+
+def _round_ratio(numerator: int, denominator: int) -> int:
+    """numerator / denominator (> 0) rounded half away from zero, in integers (as `_round`, without a Fraction)."""
+    whole = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return -whole if numerator < 0 else whole
 
 
 def _span(row: Any) -> int:
@@ -176,7 +186,7 @@ def resolve_rows(targets: list[Any], start: date, end: date, *, additive: bool) 
         chosen = max(exact, key=lambda t: t.id or 0)
         return TargetUse(int(chosen.value_cents), "exact", (chosen,))
     ordered = sorted(targets, key=lambda t: (_span(t), -(t.id or 0)))
-    total = Fraction(0)
+    parts: list[tuple[int, int]] = []  # (numerator, denominator) of each run's share, summed exactly at the end
     used: dict[Any, Any] = {}
     day = start
     while day < end:
@@ -190,11 +200,17 @@ def resolve_rows(targets: list[Any], start: date, end: date, *, additive: bool) 
         if shorter:
             run_end = min(shorter)
         run = (run_end - day).days
-        total += Fraction(chosen.value_cents * run, span) if additive else Fraction(chosen.value_cents * run)
+        parts.append((chosen.value_cents * run, span if additive else 1))
         used[chosen.id] = chosen
         day = run_end
     rows = tuple(sorted(used.values(), key=lambda t: t.period_start))
-    return TargetUse(_round(total if additive else total / days), "prorated" if len(rows) == 1 else "combined", rows)
+    if len(parts) == 1:  # one target over the whole period (a rep's quarter): integers, no Fraction
+        numerator, denominator = parts[0]
+        value = _round_ratio(numerator, denominator if additive else denominator * days)
+    else:
+        total = sum((Fraction(n, d) for n, d in parts), Fraction(0))
+        value = _round(total if additive else total / days)
+    return TargetUse(value, "prorated" if len(rows) == 1 else "combined", rows)
 
 
 def prorate(targets: list[Any], start: date, end: date, *, additive: bool) -> int | None:
@@ -305,7 +321,16 @@ def target_cents(
 
 
 def rep_targets(session: Any, *, team_id: str, metric: str, start: date, end: date) -> dict[int, TargetUse]:
-    """{member_id: TargetUse} for every rep with a target covering [start, end): one query for a leaderboard."""
+    """{member_id: TargetUse} for every rep with a target covering [start, end): one query for a leaderboard,
+    remembered on the session (one answer asks for them for attainment, pace and the table)."""
+    cache = session.info.setdefault(TARGET_CACHE, {}) if hasattr(session, "info") else {}
+    key = ("reps", team_id, metric, start, end)
+    if key not in cache:
+        cache[key] = _rep_targets(session, team_id, metric, start, end)
+    return dict(cache[key])
+
+
+def _rep_targets(session: Any, team_id: str, metric: str, start: date, end: date) -> dict[int, TargetUse]:
     out = {}
     for member_id, rows in _per_rep(session, team_id, metric, start, end).items():
         use = _rep_use(session, team_id, metric, rows, start, end)

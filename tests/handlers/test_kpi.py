@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
+from sqlalchemy import text as sql
 from sqlmodel import Session
 
 from db.models import Deal, Member, Workspace
@@ -310,3 +311,30 @@ def test_a_rep_with_no_deals_linked_is_told_how_to_link_not_shown_a_silent_zero(
     assert "<@UZHANG> 还没有关联任何商机" in text and '`/salesbot link "CRM中的姓名" <@UZHANG>`' in text
     slack.command("/kpi", "revenue last quarter", user="UALICE")  # Alice owns deals: no such line
     assert "linked to" not in slack.last_response_text()
+
+
+def test_team_answers_are_the_same_read_from_the_daily_rollup(slack: SlackDriver) -> None:
+    """The team's answers read the daily rollup once it is rebuilt (as after an import) and the deals while it is
+    stale (after any other write): a manager gets the same words and figures either way."""
+    from db.rollup import refresh_team
+
+    seed(slack)  # written straight into the table: the rollup is stale, the deals are read
+    asked = ["revenue last quarter", "win rate this quarter", "new deals last month", "revenue this month",
+             "revenue by week last quarter", "leaderboard this quarter", "上季度销售额"]
+    with slack.deps.engine.connect() as conn:
+        assert conn.execute(sql("SELECT count(*) FROM dealdaystate")).scalar() == 0
+
+    def answers() -> list[str]:
+        out = []
+        for line in asked:
+            slack.command("/kpi", line, user="UMANAGER")
+            out.append(slack.last_response_text())
+        return out
+
+    from_deals = answers()
+    refresh_team(slack.deps.engine, slack.team_id)
+    from_rollup = answers()
+    with slack.deps.engine.connect() as conn:  # still valid: reading never marks it stale
+        assert conn.execute(sql("SELECT deals FROM dealdaystate")).scalar() == 10
+    assert from_rollup == from_deals
+    assert "US$17,500.75" in from_rollup[0] and "US$3,234.56" in from_rollup[3]  # real figures were compared

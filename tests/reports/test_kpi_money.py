@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -184,33 +185,52 @@ def test_totals_past_64_bit_micro_cents_stay_exact(engine: Engine) -> None:
     assert got.value == int(exact.quantize(Decimal(1), "ROUND_HALF_UP"))
 
 
-def test_the_converted_revenue_query_reads_only_indexes(sqlite_url: str, tmp_path: Path) -> None:
-    """The plan SQLite picks for a converted quarter: the covering deal index (amount and currency in it, no
-    table rows) and the rates' unique index."""
+def _plans(engine: Any, ask: Any) -> dict[str, str]:
+    """{statement: SQLite's plan} of every statement on deal, dealday or exchangerate that `ask(session)` sends."""
     from sqlalchemy import event
 
+    statements: list[tuple[str, tuple]] = []
+
+    def record(_c, _cur, sql, params, _ctx, _many) -> None:  # type: ignore[no-untyped-def]
+        statements.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    with Session(engine) as session:
+        ask(session)
+        event.remove(engine, "before_cursor_execute", record)
+        return {
+            sql: " | ".join(
+                row[-1] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+            )
+            for sql, params in statements
+            if any(f"FROM {table} " in sql + " " for table in ("deal", "dealday", "exchangerate"))
+        }
+
+
+def test_the_converted_revenue_query_reads_only_indexes(sqlite_url: str, tmp_path: Path) -> None:
+    """The plan SQLite picks for a converted quarter: from the deals (rollup stale), the covering deal index
+    (amount and currency in it, no table rows) and the rates' unique index; from the daily rollup (fresh after
+    an import), its primary key."""
+    from sqlalchemy import text
+
     from db.engine import get_engine
+    from db.rollup import refresh_team
 
     engine = get_engine(sqlite_url)
     deals_path, rates_path = write_files(tmp_path, deals=40)
     for kind, path in (("deals", deals_path), ("rates", rates_path)):
         assert import_file(engine, kind, path.read_bytes(), filename=path.name, team_id=TEAM).status == "done"
-    statements: list[tuple[str, tuple]] = []
-    event.listen(
-        engine, "before_cursor_execute", lambda c, cur, sql, params, ctx, many: statements.append((sql, params))
-    )
-    with Session(engine) as session:
-        k.compute(session, "revenue", k.Scope(TEAM), Span(date(2026, 7, 1), date(2026, 10, 1)))
-        captured = list(statements)
-        plans = {
-            sql: " | ".join(
-                row[-1] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
-            )
-            for sql, params in captured
-            if "FROM deal" in sql or "FROM exchangerate" in sql
-        }
-    deal_plan = next(plan for sql, plan in plans.items() if "FROM deal" in sql)
+    quarter = Span(date(2026, 7, 1), date(2026, 10, 1))
+    with engine.begin() as conn:  # a write after the import: the rollup is stale, the deals are read
+        conn.execute(text("UPDATE deal SET name = name WHERE team_id = :t"), {"t": TEAM})
+    plans = _plans(engine, lambda s: k.compute(s, "revenue", k.Scope(TEAM), quarter))
+    deal_plan = next(plan for sql, plan in plans.items() if "FROM deal " in sql)
     rate_plan = next(plan for sql, plan in plans.items() if "FROM exchangerate" in sql and "FROM deal" not in sql)
     assert "USING COVERING INDEX ix_deal_team_status_close_owner" in deal_plan, deal_plan
     assert "SCAN deal" not in deal_plan
     assert "exchangerate USING INDEX sqlite_autoindex_exchangerate_1" in rate_plan, rate_plan
+    refresh_team(engine, TEAM)
+    plans = _plans(engine, lambda s: k.compute(s, "revenue", k.Scope(TEAM), quarter))
+    assert not any("FROM deal " in sql for sql in plans), plans
+    rollup_plan = next(plan for sql, plan in plans.items() if "FROM dealday " in sql)
+    assert "SEARCH dealday USING PRIMARY KEY" in rollup_plan or "sqlite_autoindex_dealday_1" in rollup_plan, rollup_plan

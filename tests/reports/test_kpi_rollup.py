@@ -153,3 +153,53 @@ def test_the_demo_load_builds_the_rollup(engine: Engine) -> None:
         assert kpi_rollup.won_stats(session, f, year.start, year.end, "day") == q.won_stats(
             session, f, year.start, year.end, "day"
         )
+
+
+# Every team-wide figure the engine serves from the rollup, over running, finished and partial periods.
+ENGINE_METRICS = ["revenue", "deals_won", "win_rate", "avg_deal_size", "pipeline", "new_deals", "attainment", "pace"]
+
+
+def _engine_answers(engine: Engine, today: date) -> tuple[list, list[str]]:
+    """Every engine answer the rollup can serve, and the SQL statements sent to get them."""
+    from sqlalchemy import event
+
+    from reports import kpi_engine as k
+
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with Session(engine) as session:
+            team = k.Scope(TEAM)
+            answers: list = []
+            for period in PERIODS:
+                answers.append(k.compute_many(session, ENGINE_METRICS, team, period, today=today))
+                answers.append(k.compare(session, "revenue", team, period, today=today))
+                answers.append(k.compare(session, "win_rate", team, period, today=today))
+                answers.append(k.breakdown_many(session, ["revenue", "deals_won", "new_deals", "win_rate"], team,
+                                                period, "week", today=today))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return answers, sent
+
+
+def test_the_engine_answers_identically_with_and_without_the_rollup(imported: Engine) -> None:
+    """The team's figures, changes and weekly series are the same whether the engine reads the rollup (valid
+    after the import) or the deals (after any write, until the next refresh) — converted money, left-out GBP
+    deals and all."""
+    today = date(2026, 11, 26)
+    with_rollup, sent = _engine_answers(imported, today)
+    assert any("FROM dealday WHERE" in s for s in sent)  # the rollup was read, and of the deals only the
+    on_deals = [s for s in sent if "FROM deal" in s and "FROM dealday" not in s]  # pipeline (open at the end)
+    assert on_deals and all("deal.created_date <" in s and "deal.created_date >=" not in s for s in on_deals), on_deals
+    with imported.begin() as conn:  # any write to the deals makes it stale: the engine reads the deals again
+        conn.execute(text("UPDATE deal SET name = name WHERE team_id = :t"), {"t": TEAM})
+    assert not _valid(imported)
+    from_deals, sent = _engine_answers(imported, today)
+    assert not any("FROM dealday WHERE" in s for s in sent)
+    assert from_deals == with_rollup
+    revenue = with_rollup[0]["revenue"]
+    assert revenue.value > 0 and revenue.left_out  # real money, and GBP left out, were compared
