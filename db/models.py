@@ -446,13 +446,28 @@ class DealDay(SQLModel, table=True):
     """The deal table folded by day, per workspace: what the team-wide KPI figures add up (db/rollup.py).
 
     `kind` 'won' | 'lost' are deals closed that day (by close date), 'new' deals created that day (by created
-    date); per currency, because each day's amount is converted at that day's rate. Rows exist for a workspace
-    only while `DealDayState` says they are up to date (migration 0012_deal_rollup).
+    date), 'open' deals open now (by created date); per currency, because each day's amount is converted at that
+    day's rate. Rows exist for a workspace only while `DealDayState` says they are up to date (migrations
+    0012_deal_rollup, 0015_rollup_by_rep).
     """
 
     team_id: str = Field(primary_key=True, max_length=32)
     kind: str = Field(primary_key=True, max_length=8)
     day: date = Field(primary_key=True)
+    currency: str = Field(primary_key=True, max_length=3)
+    deals: int = Field(sa_type=BigInteger)
+    amount_cents: int = Field(sa_type=BigInteger)
+
+
+class DealRepMonth(SQLModel, table=True):
+    """Deals won and lost per workspace, rep, month (of the close date) and currency: what a breakdown by rep adds
+    up (db/rollup.py, reports/kpi_rollup.py). `owner_id` 0 stands for deals without an owner. Valid, and rebuilt,
+    together with `DealDay` (migration 0015_rollup_by_rep)."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=8)
+    month: date = Field(primary_key=True)
+    owner_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
     currency: str = Field(primary_key=True, max_length=3)
     deals: int = Field(sa_type=BigInteger)
     amount_cents: int = Field(sa_type=BigInteger)

@@ -35,8 +35,9 @@ is converted in SQL at the team's rate in force on its close date (pipeline: on 
 see reports/kpi_queries.py; a deal whose currency has no rate is left out of money figures and reported in
 `left_out`, never added one for one.
 
-Team-wide won, lost and new-deal facts (no rep, product or account; in total or by day) come from the daily
-rollup (reports/kpi_rollup.py) while it is up to date, and from the deal table otherwise: identical to the cent.
+Team-wide won, lost and new-deal facts (no rep, product or account; in total, by day, won and lost by rep) and
+the team's pipeline come from the rollup (reports/kpi_rollup.py) while it is up to date, and from the deal table
+otherwise: identical to the cent.
 
 Definitions (DESIGN.md, "KPI definitions"):
 - revenue: sum of amount of deals won with close date in the period (exact integer cents, converted)
@@ -234,16 +235,20 @@ def rep_status(attainment_or_pace: float | None) -> str:
 
 
 def _won_stats(session: Any, f: q.Filters, start: date, end: date, group: str | None) -> dict[Any, q.MoneySum]:
-    """Won sums from the daily rollup when it serves this fact (the whole team, in total or by day, rollup up to
+    """Won sums from the rollup when it serves this fact (the whole team, in total, by day or by rep, rollup up to
     date: reports/kpi_rollup.py), else from the deal table; identical to the cent either way."""
     if kpi_rollup.applies(session, f, group):
         return kpi_rollup.won_stats(session, f, start, end, group)
+    if kpi_rollup.applies_by_rep(session, f, group):
+        return kpi_rollup.won_by_rep(session, f, start, end)
     return q.won_stats(session, f, start, end, group)
 
 
 def _lost_counts(session: Any, f: q.Filters, start: date, end: date, group: str | None) -> dict[Any, int]:
     if kpi_rollup.applies(session, f, group):
         return kpi_rollup.counts(session, f, "lost", start, end, group)
+    if kpi_rollup.applies_by_rep(session, f, group):
+        return kpi_rollup.lost_by_rep(session, f, start, end)
     return q.lost_counts(session, f, start, end, group)
 
 
@@ -317,7 +322,10 @@ def _evaluate(
                 k: float(median(days)) for k, days in q.cycle_days(session, f, start, end, group).items() if days
             }
         elif metric == "pipeline":
-            pipeline = q.pipeline_stats(session, f, end, group)
+            if group is None and kpi_rollup.applies(session, f, group):
+                pipeline = {None: kpi_rollup.pipeline(session, f, end)}
+            else:
+                pipeline = q.pipeline_stats(session, f, end, group)
             out[metric] = {k: v.cents for k, v in pipeline.items()}
             out[_LEFT_OUT + metric] = {k: _left_out(v) for k, v in pipeline.items()}
         elif metric == "new_deals":

@@ -1,14 +1,15 @@
 """Team-wide KPI facts from the daily rollup (db/rollup.py) instead of the deal table, identical to the cent.
 
 Used by the engine for the whole team (no rep, product or account filter), in total or by day (weekly
-series), while the workspace's rollup is valid: won sums, lost counts and new-deal counts. A period's rows
+series), while the workspace's rollup is valid: won sums, lost counts and new-deal counts, and the pipeline
+at a period's end (in total). A period's rows
 are at most (days x currencies) per kind (~200 for a quarter), read on the rollup's primary key; each day's
 amount is converted at the rate in force on that day (the same rule as `kpi_queries.rate_of_deal`) in
 Python's exact integers and rounded once, so the result equals the per-deal sum in SQL.
 """
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -74,3 +75,119 @@ def counts(session: Any, f: q.Filters, kind: str, start: date, end: date, group:
     if group is None and kind == "lost":  # a plain count: one row, 0 over nothing (as lost_counts)
         return {None: out.get(None, 0)}
     return dict(out)  # grouped in SQL: no row over nothing (as new_deal_counts)
+
+
+def pipeline(session: Any, f: q.Filters, end: date) -> q.MoneySum:
+    """As `kpi_queries.pipeline_stats` in total for the whole team: the deals open at the end of the day before
+    `end`, converted at the rates in force that day.
+
+    Open then = open now and created before `end`, plus closed deals with created < end <= close, which are the
+    closed deals 'started' before `end` minus those closed before it (db/rollup.py): one read of the rollup's
+    rows before `end`, summed per currency and converted at the one rate of that day, rounded once.
+    """
+    stmt = text(
+        "SELECT kind, currency, sum(deals), sum(amount_cents) FROM dealday WHERE team_id = :t "
+        "AND kind IN ('open', 'started', 'won', 'lost') AND day < :e GROUP BY kind, currency"
+    )
+    by_currency: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for kind, currency, n, amount in session.execute(stmt, {"t": f.team_id, "e": end}):
+        sign = -1 if kind in ("won", "lost") else 1
+        by_currency[currency][0] += sign * int(n)
+        by_currency[currency][1] += sign * int(amount or 0)
+    last_day = end - timedelta(days=1)
+    rates = q.rates_in_force(session, f, last_day, end)
+    sums = q.MoneySum()
+    for currency, (n, amount) in sorted(by_currency.items()):
+        if not n:
+            continue
+        sums.deals += n
+        rate = q.RATE_SCALE if currency == f.currency else _rate(rates, currency, last_day)
+        if rate is None:
+            sums.left_out[currency] = (n, amount)
+        else:
+            sums.priced += n
+            sums.micros += amount * rate
+    sums.cents = q._round_micros(sums.micros)
+    return sums
+
+
+# ------------------------------------------------------------------------------------------ by rep
+
+
+def applies_by_rep(session: Any, f: q.Filters, group: str | None) -> bool:
+    """True when a fact grouped by rep can come from `dealrepmonth`: the whole team, rollup up to date."""
+    return (
+        group == "rep" and f.member_id is None and f.product is None and f.account is None
+        and is_valid(session, f.team_id)
+    )
+
+
+def _month_after(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _split(session: Any, f: q.Filters, start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """[start, end) as whole months the rollup serves (each converts at one rate per currency: no rate of the
+    reporting currency takes effect inside it) and the spans read from the deals (the cut days at the edges and
+    the months in which a rate changes after their first day)."""
+    changes = {valid_from for _c, valid_from, _m in q.rates_in_force(session, f, start, end) if valid_from.day != 1}
+    months: list[date] = []
+    spans: list[tuple[date, date]] = []
+    day = start
+    while day < end:
+        following = _month_after(day)
+        if day.day == 1 and following <= end and not any(day < c < following for c in changes):
+            months.append(day)
+        else:
+            spans.append((day, min(following, end)))
+        day = min(following, end)
+    return months, spans
+
+
+def _rep_rows(session: Any, team_id: str, kind: str, months: list[date]) -> Any:
+    if not months:
+        return []
+    stmt = text(
+        "SELECT owner_id, month, currency, deals, amount_cents FROM dealrepmonth "
+        "WHERE team_id = :t AND kind = :k AND month >= :s AND month <= :e"
+    )
+    rows = session.execute(stmt, {"t": team_id, "k": kind, "s": months[0], "e": months[-1]})
+    wanted = set(months)
+    return [(None if int(o) == 0 else int(o), m, c, int(n), int(a)) for o, m, c, n, a in rows
+            if q._as_date(m) in wanted]
+
+
+def won_by_rep(session: Any, f: q.Filters, start: date, end: date) -> dict[Any, q.MoneySum]:
+    """As `kpi_queries.won_stats(..., group='rep')`: whole months from the rollup, converted at the rate in
+    force on the month's first day; the rest from the deals; exact sums, rounded once per rep."""
+    months, spans = _split(session, f, start, end)
+    rates = q.rates_in_force(session, f, start, end)
+    out: dict[Any, q.MoneySum] = {}
+    for owner, month, currency, n, amount in _rep_rows(session, f.team_id, "won", months):
+        sums = out.setdefault(owner, q.MoneySum())
+        sums.deals += n
+        rate = q.RATE_SCALE if currency == f.currency else _rate(rates, currency, q._as_date(month))
+        if rate is None:
+            had_n, had_cents = sums.left_out.get(currency, (0, 0))
+            sums.left_out[currency] = (had_n + n, had_cents + amount)
+        else:
+            sums.priced += n
+            sums.micros += amount * rate
+    for span_start, span_end in spans:
+        for owner, part in q.won_stats(session, f, span_start, span_end, "rep").items():
+            out.setdefault(owner, q.MoneySum()).absorb(part)
+    for sums in out.values():
+        sums.cents = q._round_micros(sums.micros)
+    return out
+
+
+def lost_by_rep(session: Any, f: q.Filters, start: date, end: date) -> dict[Any, int]:
+    """As `kpi_queries.lost_counts(..., group='rep')`."""
+    months, spans = _split(session, f, start, end)
+    out: dict[Any, int] = defaultdict(int)
+    for owner, _month, _currency, n, _amount in _rep_rows(session, f.team_id, "lost", months):
+        out[owner] += n
+    for span_start, span_end in spans:
+        for owner, n in q.lost_counts(session, f, span_start, span_end, "rep").items():
+            out[owner] += n
+    return dict(out)

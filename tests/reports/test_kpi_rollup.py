@@ -85,11 +85,62 @@ def test_rollup_facts_equal_the_deal_sums_to_the_cent(imported: Engine, currency
     assert q3.cents > 0 and q3.left_out and q3.priced < q3.deals  # converted money and left-out deals were compared
 
 
+@pytest.mark.parametrize("currency", ["USD", "EUR"])
+def test_the_pipeline_from_the_rollup_equals_the_open_deals_to_the_cent(imported: Engine, currency: str) -> None:
+    """Open at the end of a day: deals open now and deals closed later, converted at that day's rates (CNY and EUR
+    change on 15 Aug and 1 Sep; GBP has none before 1 Sep and is left out with its own amount)."""
+    with Session(imported) as session:  # a CRM row closed "before" it was created is never open
+        session.add(Deal(team_id=TEAM, source="manual", external_id="odd", status="lost", amount_cents=55_555,
+                         currency="EUR", created_date=date(2026, 9, 10), close_date=date(2026, 8, 20)))
+        session.commit()
+    refresh_team(imported, TEAM)
+    f = q.Filters(TEAM, currency=currency)
+    ends = [date(2026, 8, 21), date(2026, 9, 10), date(2026, 9, 11), date(2026, 7, 1), date(2026, 8, 15),
+            date(2026, 8, 16), date(2026, 9, 2), date(2026, 10, 1),
+            date(2026, 11, 27), date(2027, 1, 1), date(2026, 1, 1)]
+    with Session(imported) as session:
+        for end in ends:
+            assert kpi_rollup.pipeline(session, f, end) == q.pipeline_stats(session, f, end)[None], end
+        mid = kpi_rollup.pipeline(session, f, date(2026, 9, 2))
+        today = kpi_rollup.pipeline(session, f, date(2026, 11, 27))
+    assert mid.cents > 0 and mid.deals > today.deals > 0  # deals closed after 1 Sep counted as open on it
+    if currency == "USD":
+        assert "GBP" not in mid.left_out and today.priced == today.deals
+
+
+@pytest.mark.parametrize("currency", ["USD", "EUR"])
+def test_won_and_lost_by_rep_from_the_rollup_equal_the_deal_sums(imported: Engine, currency: str) -> None:
+    """Per rep: whole months from `dealrepmonth`, the cut days and the months in which a rate changes mid-month
+    (EUR on 10 Jul, CNY on 15 Aug) from the deals; a deal without an owner is kept apart, as in SQL."""
+    with Session(imported) as session:
+        session.add(Deal(team_id=TEAM, source="manual", external_id="no-owner", status="won", amount_cents=77_777,
+                         currency="CNY", created_date=date(2026, 8, 1), close_date=date(2026, 9, 20)))
+        session.commit()
+    refresh_team(imported, TEAM)
+    f = q.Filters(TEAM, currency=currency)
+    periods = [*PERIODS, Span(date(2026, 9, 1), date(2026, 10, 1)), Span(date(2026, 8, 20), date(2026, 11, 3))]
+    with Session(imported) as session:
+        assert kpi_rollup.applies_by_rep(session, f, "rep")
+        for period in periods:
+            won = kpi_rollup.won_by_rep(session, f, period.start, period.end)
+            assert won == q.won_stats(session, f, period.start, period.end, "rep"), period
+            lost = kpi_rollup.lost_by_rep(session, f, period.start, period.end)
+            assert lost == q.lost_counts(session, f, period.start, period.end, "rep"), period
+        q3 = kpi_rollup.won_by_rep(session, f, PERIODS[0].start, PERIODS[0].end)
+        months, spans = kpi_rollup._split(session, f, PERIODS[0].start, PERIODS[0].end)
+    assert None in q3 and len(q3) > 3 and sum(v.cents for v in q3.values()) > 0
+    if currency == "USD":  # September from the rollup; July and August (a rate changes inside them) from the deals
+        assert months == [date(2026, 9, 1)] and spans == [(date(2026, 7, 1), date(2026, 8, 1)),
+                                                          (date(2026, 8, 1), date(2026, 9, 1))]
+
+
 def test_the_rollup_is_for_the_whole_team_only(imported: Engine) -> None:
     with Session(imported) as session:
         assert not kpi_rollup.applies(session, q.Filters(TEAM, member_id=1), None)
         assert not kpi_rollup.applies(session, q.Filters(TEAM, product="GTX Pro"), None)
         assert not kpi_rollup.applies(session, q.Filters(TEAM), "rep")
+        assert not kpi_rollup.applies_by_rep(session, q.Filters(TEAM, product="GTX Pro"), "rep")
+        assert not kpi_rollup.applies_by_rep(session, q.Filters(TEAM), "product")
 
 
 def test_any_write_to_deals_makes_it_stale_until_a_refresh(imported: Engine) -> None:
@@ -181,6 +232,8 @@ def _engine_answers(engine: Engine, today: date) -> tuple[list, list[str]]:
                 answers.append(k.compare(session, "win_rate", team, period, today=today))
                 answers.append(k.breakdown_many(session, ["revenue", "deals_won", "new_deals", "win_rate"], team,
                                                 period, "week", today=today))
+                answers.append(k.breakdown_many(session, ["revenue", "deals_won", "win_rate", "avg_deal_size",
+                                                          "attainment", "pace"], team, period, "rep", today=today))
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return answers, sent
@@ -192,9 +245,12 @@ def test_the_engine_answers_identically_with_and_without_the_rollup(imported: En
     deals and all."""
     today = date(2026, 11, 26)
     with_rollup, sent = _engine_answers(imported, today)
-    assert any("FROM dealday WHERE" in s for s in sent)  # the rollup was read, and of the deals only the
-    on_deals = [s for s in sent if "FROM deal" in s and "FROM dealday" not in s]  # pipeline (open at the end)
-    assert on_deals and all("deal.created_date <" in s and "deal.created_date >=" not in s for s in on_deals), on_deals
+    assert any("FROM dealday WHERE" in s for s in sent) and any("FROM dealrepmonth WHERE" in s for s in sent)
+    # Of the deals, only those closed after a period's end (open at its end) and, per rep, the months in which a
+    # rate changes and the cut days at the edges.
+    on_deals = [s for s in sent if "FROM deal " in s]
+    assert on_deals and all("status IN ('won', 'lost') AND close_date >= " in s or "deal.owner_id AS k" in s
+                            for s in on_deals), on_deals
     with imported.begin() as conn:  # any write to the deals makes it stale: the engine reads the deals again
         conn.execute(text("UPDATE deal SET name = name WHERE team_id = :t"), {"t": TEAM})
     assert not _valid(imported)

@@ -93,7 +93,7 @@ def upgrade() -> None:
     from db.rollup import refresh
 
     for team_id in bind.execute(sa.text("SELECT DISTINCT team_id FROM deal")).scalars().all():
-        refresh(bind, team_id)
+        refresh(bind, team_id, by_rep=False)  # dealrepmonth comes with 0015_rollup_by_rep
 
 
 def downgrade() -> None:
