@@ -30,12 +30,29 @@ def applies(session: Any, f: q.Filters, group: str | None) -> bool:
 
 
 def _rows(session: Any, team_id: str, kind: str, start: date, end: date) -> list[tuple[date, str, int, int]]:
+    """(day, currency, deals, amount) of `kind` in [start, end), a row per day."""
     stmt = text(
         "SELECT day, currency, deals, amount_cents FROM dealday "
         "WHERE team_id = :t AND kind = :k AND day >= :s AND day < :e"
     )
     params = {"t": team_id, "k": kind, "s": start, "e": end}
     return [(q._as_date(d), c, int(n), int(a)) for d, c, n, a in session.execute(stmt, params)]
+
+
+def _span_rows(
+    session: Any, team_id: str, kind: str, start: date, end: date, changes: list[date]
+) -> list[tuple[date, str, int, int]]:
+    """The same summed in SQL per currency and span of days in which no rate changes (`changes`: the days inside
+    [start, end) a rate takes effect, ascending), each dated by its first day: a year is a few rows, not 365."""
+    bounds = [start, *changes]
+    span = " ".join(f"WHEN day >= :b{i} THEN {i}" for i in range(len(bounds) - 1, 0, -1))
+    stmt = text(
+        f"SELECT {f'CASE {span} ELSE 0 END' if span else '0'} AS span, currency, sum(deals), sum(amount_cents) "
+        "FROM dealday WHERE team_id = :t AND kind = :k AND day >= :s AND day < :e GROUP BY 1, 2"
+    )
+    params: dict[str, Any] = {"t": team_id, "k": kind, "s": start, "e": end}
+    params.update({f"b{i}": b for i, b in enumerate(bounds) if i})
+    return [(bounds[int(i)], c, int(n), int(a)) for i, c, n, a in session.execute(stmt, params)]
 
 
 def _rate(rates: list[tuple[str, date, int]], currency: str, day: date) -> int | None:
@@ -50,7 +67,12 @@ def won_stats(session: Any, f: q.Filters, start: date, end: date, group: str | N
     """As `kpi_queries.won_stats` for the whole team, from the rollup."""
     rates = q.rates_in_force(session, f, start, end)
     out: dict[Any, q.MoneySum] = {}
-    for day, currency, n, amount in _rows(session, f.team_id, "won", start, end):
+    if group is None:  # in total: summed in SQL per currency and span of one rate
+        changes = sorted({valid_from for _c, valid_from, _m in rates if start < valid_from < end})
+        rows = _span_rows(session, f.team_id, "won", start, end, changes)
+    else:
+        rows = _rows(session, f.team_id, "won", start, end)
+    for day, currency, n, amount in rows:
         sums = out.setdefault(None if group is None else day, q.MoneySum())
         sums.deals += n
         rate = q.RATE_SCALE if currency == f.currency else _rate(rates, currency, day)
@@ -70,7 +92,10 @@ def won_stats(session: Any, f: q.Filters, start: date, end: date, group: str | N
 def counts(session: Any, f: q.Filters, kind: str, start: date, end: date, group: str | None) -> dict[Any, int]:
     """As `kpi_queries.lost_counts` (kind 'lost') or `new_deal_counts` (kind 'new') for the whole team."""
     out: dict[Any, int] = defaultdict(int)
-    for day, _currency, n, _amount in _rows(session, f.team_id, kind, start, end):
+    rows = _span_rows(session, f.team_id, kind, start, end, []) if group is None else _rows(
+        session, f.team_id, kind, start, end
+    )
+    for day, _currency, n, _amount in rows:
         out[None if group is None else day] += n
     if group is None and kind == "lost":  # a plain count: one row, 0 over nothing (as lost_counts)
         return {None: out.get(None, 0)}

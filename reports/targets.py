@@ -268,10 +268,9 @@ def _resolve(
     use = _with_conversions(resolve_rows(own, start, end, additive=additive), conversions)
     if use is not None or member_id is not None or product or account or not additive:
         return use
-    per_rep = _per_rep(session, team_id, metric, start, end)
-    if not per_rep:
+    uses = list(_rep_uses(session, team_id, metric, start, end).values())
+    if not uses:
         return None
-    uses = [_rep_use(session, team_id, metric, rows, start, end) for rows in per_rep.values()]
     if any(u is None for u in uses):
         return None
     rows = tuple(r for u in uses if u for r in u.rows)
@@ -280,19 +279,26 @@ def _resolve(
     return TargetUse(total, "reps", rows, count=len(uses), conversions=used)
 
 
-def _rep_use(session: Any, team_id: str, metric: str, rows: list[Any], start: date, end: date) -> TargetUse | None:
-    """One rep's target from their rows, converted to the reporting currency first."""
-    converted, conversions = in_reporting_currency(session, team_id, metric, rows)
-    return _with_conversions(resolve_rows(converted, start, end, additive=metric in ADDITIVE), conversions)
-
-
-def _per_rep(session: Any, team_id: str, metric: str, start: date, end: date) -> dict[int, list[Any]]:
-    per_rep: dict[int, list[Any]] = defaultdict(list)
-    for row in overlapping_targets(
-        session, team_id=team_id, metric=metric, start=start, end=end, member_id=None, all_reps=True
-    ):
-        per_rep[row.member_id].append(row)
-    return per_rep
+def _rep_uses(session: Any, team_id: str, metric: str, start: date, end: date) -> dict[int, TargetUse | None]:
+    """{member_id: that rep's target (None: their targets do not cover the period)} for every rep with a target
+    overlapping [start, end): one query, every row converted to the reporting currency once, remembered on the
+    session (a team figure without a team target and a leaderboard of 5,000 reps both need them)."""
+    cache = session.info.setdefault(TARGET_CACHE, {}) if hasattr(session, "info") else {}
+    key = ("reps", team_id, metric, start, end)
+    if key not in cache:
+        rows = overlapping_targets(
+            session, team_id=team_id, metric=metric, start=start, end=end, member_id=None, all_reps=True
+        )
+        converted, conversions = in_reporting_currency(session, team_id, metric, rows)
+        per_rep: dict[int, list[Any]] = defaultdict(list)
+        for row in converted:
+            per_rep[row.member_id].append(row)
+        additive = metric in ADDITIVE
+        cache[key] = {
+            member_id: _with_conversions(resolve_rows(own, start, end, additive=additive), conversions)
+            for member_id, own in per_rep.items()
+        }
+    return dict(cache[key])
 
 
 def target_cents(
@@ -321,22 +327,8 @@ def target_cents(
 
 
 def rep_targets(session: Any, *, team_id: str, metric: str, start: date, end: date) -> dict[int, TargetUse]:
-    """{member_id: TargetUse} for every rep with a target covering [start, end): one query for a leaderboard,
-    remembered on the session (one answer asks for them for attainment, pace and the table)."""
-    cache = session.info.setdefault(TARGET_CACHE, {}) if hasattr(session, "info") else {}
-    key = ("reps", team_id, metric, start, end)
-    if key not in cache:
-        cache[key] = _rep_targets(session, team_id, metric, start, end)
-    return dict(cache[key])
-
-
-def _rep_targets(session: Any, team_id: str, metric: str, start: date, end: date) -> dict[int, TargetUse]:
-    out = {}
-    for member_id, rows in _per_rep(session, team_id, metric, start, end).items():
-        use = _rep_use(session, team_id, metric, rows, start, end)
-        if use is not None:
-            out[member_id] = use
-    return out
+    """{member_id: TargetUse} for every rep with a target covering [start, end): one query for a leaderboard."""
+    return {k: u for k, u in _rep_uses(session, team_id, metric, start, end).items() if u is not None}
 
 
 def rep_targets_cents(session: Any, *, team_id: str, metric: str, start: date, end: date) -> dict[int, int]:
