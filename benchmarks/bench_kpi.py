@@ -227,8 +227,23 @@ def _pct(values: list[float], p: float) -> float:
 def run() -> list[Row]:
     rows = _run_one(mixed=False)
     if os.environ.get("SALESBOT_BENCH_KPI_MIXED", "1") != "0":
-        rows += _run_one(mixed=True)
+        mixed = _run_one(mixed=True)
+        rows += mixed + _currencies_cost(rows, mixed)
     return rows
+
+
+def _currencies_cost(usd: list[Row], mixed: list[Row]) -> list[Row]:
+    """Issue 10's goal: half the deals in CNY keeps the /kpi p95 within 10% of the all-USD figure of the same run
+    (each beside its own floor, since the two are measured a few minutes apart on a shared machine)."""
+    out = []
+    for measure in ("/kpi revenue <period> end to end p50", "/kpi revenue <period> end to end p95"):
+        a = next(r for r in usd if r.measure == measure)
+        b = next(r for r in mixed if r.measure == measure)
+        ratio = (b.value / b.floor) / (a.value / a.floor) if a.floor and b.floor and a.value else float("inf")
+        goal = "<= 1.10" if measure.endswith("p95") else ""
+        out.append(Row("kpi half CNY vs all USD", f"{measure}: ratio to floor, half CNY / all USD "
+                       f"({b.value:,.1f} / {a.value:,.1f} ms)", ratio, "x", goal, ratio <= 1.10 if goal else None))
+    return out
 
 
 FLOOR_TEXT = "revenue last quarter"  # the floor answers every command with last quarter's sum
