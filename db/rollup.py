@@ -49,33 +49,8 @@ def refresh(conn: Connection, team_id: str, *, by_rep: bool = True) -> int:
         ),
         params,
     )
-    conn.execute(
-        text(
-            "INSERT INTO dealday (team_id, kind, day, currency, deals, amount_cents) "
-            "SELECT team_id, 'new', created_date, currency, count(*), sum(amount_cents) FROM deal "
-            "WHERE team_id = :t GROUP BY team_id, created_date, currency"
-        ),
-        params,
-    )
-    conn.execute(
-        text(
-            "INSERT INTO dealday (team_id, kind, day, currency, deals, amount_cents) "
-            "SELECT team_id, 'open', created_date, currency, count(*), sum(amount_cents) FROM deal "
-            "WHERE team_id = :t AND status = 'open' GROUP BY team_id, created_date, currency"
-        ),
-        params,
-    )
     sqlite = conn.dialect.name == "sqlite"
-    earlier = "min(created_date, close_date)" if sqlite else "least(created_date, close_date)"
-    conn.execute(
-        text(
-            "INSERT INTO dealday (team_id, kind, day, currency, deals, amount_cents) "
-            f"SELECT team_id, 'started', {earlier}, currency, count(*), sum(amount_cents) FROM deal "
-            "WHERE team_id = :t AND status IN ('won', 'lost') AND close_date IS NOT NULL "
-            f"GROUP BY team_id, {earlier}, currency"
-        ),
-        params,
-    )
+    _refresh_by_created(conn, team_id, sqlite)
     if by_rep:
         _refresh_by_rep(conn, team_id, sqlite)
     deals = int(
@@ -89,6 +64,39 @@ def refresh(conn: Connection, team_id: str, *, by_rep: bool = True) -> int:
         {"t": team_id, "n": deals, "at": clock.now()},
     )
     return deals
+
+
+def _refresh_by_created(conn: Connection, team_id: str, sqlite: bool) -> None:
+    """'new', 'open' and 'started' rows in one pass over the workspace's deals (a table scan: every column is
+    needed, and reading the rows in table order beats a lookup per index entry)."""
+    closed = "status IN ('won', 'lost') AND close_date IS NOT NULL"
+    odd = f"CASE WHEN {closed} AND close_date < created_date THEN close_date END"  # closed "before" created
+    stmt = text(
+        f"SELECT created_date, currency, {odd} AS odd, count(*), sum(amount_cents), "
+        "sum(CASE WHEN status = 'open' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN status = 'open' THEN amount_cents ELSE 0 END), "
+        f"sum(CASE WHEN {closed} THEN 1 ELSE 0 END), sum(CASE WHEN {closed} THEN amount_cents ELSE 0 END) "
+        f"FROM {'deal NOT INDEXED' if sqlite else 'deal'} WHERE team_id = :t GROUP BY 1, 2, 3"
+    )
+    kinds: dict[str, dict[tuple[Any, str], list[int]]] = {"new": {}, "open": {}, "started": {}}
+
+    def add(kind: str, day: Any, currency: str, n: Any, amount: Any) -> None:
+        if n:
+            had = kinds[kind].setdefault((day, currency), [0, 0])
+            had[0] += int(n)
+            had[1] += int(amount or 0)
+
+    for created, currency, odd_day, n, amount, n_open, a_open, n_closed, a_closed in conn.execute(
+        stmt, {"t": team_id}
+    ):
+        add("new", created, currency, n, amount)
+        add("open", created, currency, n_open, a_open)
+        add("started", created if odd_day is None else odd_day, currency, n_closed, a_closed)
+    rows = [{"t": team_id, "k": kind, "d": day, "c": cur, "n": n, "a": a}
+            for kind, sums in kinds.items() for (day, cur), (n, a) in sums.items()]
+    if rows:
+        conn.execute(text("INSERT INTO dealday (team_id, kind, day, currency, deals, amount_cents) "
+                          "VALUES (:t, :k, :d, :c, :n, :a)"), rows)
 
 
 def _refresh_by_rep(conn: Connection, team_id: str, sqlite: bool) -> None:

@@ -12,7 +12,7 @@ together); every workspace whose rollup was up to date is rebuilt here (a rollup
 as complete).
 
 Revision ID: 0015_rollup_by_rep
-Revises: 0014_workspace_adoption_note
+Revises: 0018b_followups
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_rollup_by_rep"
-down_revision: str | None = "0014_workspace_adoption_note"
+down_revision: str | None = "0018b_followups"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -41,8 +41,12 @@ def upgrade() -> None:
     from db.rollup import refresh
 
     bind = op.get_bind()
-    for team_id in bind.execute(sa.text("SELECT team_id FROM dealdaystate")).scalars().all():
+    for team_id, refreshed_at in bind.execute(sa.text("SELECT team_id, refreshed_at FROM dealdaystate")).all():
         refresh(bind, team_id)
+        # The deals did not change: keep the state's time, which the market rollup's validity refers to
+        # (db/market_rollup.py), so /market keeps reading its own rollup.
+        bind.execute(sa.text("UPDATE dealdaystate SET refreshed_at = :at WHERE team_id = :t"),
+                     {"at": refreshed_at, "t": team_id})
 
 
 def downgrade() -> None:
