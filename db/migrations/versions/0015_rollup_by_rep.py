@@ -12,7 +12,7 @@ together); every workspace whose rollup was up to date is rebuilt here (a rollup
 as complete).
 
 Revision ID: 0015_rollup_by_rep
-Revises: 0018b_followups
+Revises: 0017_feedback_link
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_rollup_by_rep"
-down_revision: str | None = "0018b_followups"
+down_revision: str | None = "0017_feedback_link"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
