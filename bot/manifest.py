@@ -17,6 +17,7 @@ SLASH_COMMANDS = [
     ("/feedback", "Log or summarise customer feedback", "Cancity 2 delivery was late"),
     ("/market", "Loss reasons, competitors and demand that moved", "last quarter"),
     ("/followup", "CRM follow-up reminders: on/off, days, your list", "on at 08:30"),
+    ("/training", "Log trainings, see the plan and whether one helped", "plan"),
     ("/salesbot", "Help, linking CRM owners, roles, imports", "help"),
 ]
 

@@ -182,6 +182,33 @@ class FollowupSetting(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+class TrainingSession(SQLModel, table=True):
+    """A training a manager logged (`/training log`): topic, kind (classroom | online | role_play | expert_talk),
+    the day it is (or was) held; `topic_key` compares topics (case and spacing ignored)."""
+
+    __table_args__ = (UniqueConstraint("team_id", "topic_key", "day", name="uq_training_session"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    topic: str = Field(max_length=300)
+    topic_key: str = Field(max_length=300)
+    kind: str = Field(default="classroom", max_length=16)
+    day: date
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _created()
+
+
+class TrainingAttendee(SQLModel, table=True):
+    """Who attends a training session."""
+
+    __table_args__ = (UniqueConstraint("session_id", "member_id", name="uq_training_attendee"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    session_id: int = Field(foreign_key="trainingsession.id")
+    member_id: int = Field(foreign_key="member.id")
+
+
 class Target(SQLModel, table=True):
     """A measurable, time-bound goal for one scope: the team (member_id, product and account all NULL), one
     rep, one product or one account (a figure is only ever compared with a target of its own scope).

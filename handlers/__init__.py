@@ -19,11 +19,12 @@ from handlers import (
     market,
     people,
     target,
+    training,
 )
 
 # direct_messages last: features add their DM routes in their own register().
-FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, feedback_form, market, followup, imports,
-            direct_messages]
+FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, feedback_form, market, followup, training,
+            imports, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

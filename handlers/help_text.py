@@ -20,6 +20,8 @@ COMMANDS: list[tuple[str, str, str, str]] = [
      "丢单原因、竞争对手、丢单金额与需求变化；竞争对手列表", "/market last quarter · /market 上季度"),
     ("/followup", "Morning DM to each rep with deals past close date, next step due or not moved (managers switch it)",
      "每天早上私信提醒销售跟进过期、下一步到期或长期没有进展的商机（经理开关）", "/followup on at 08:30"),
+    ("/training", "Log a training and its attendees, the plan, and its effect vs reps who did not attend",
+     "记录培训与参训人员、查看计划，以及与未参训销售对比的培训效果", '/training effect "Negotiation workshop"'),
     ("/salesbot link", "Link a CRM owner name to a Slack user (managers)", "将 CRM 负责人关联到 Slack 用户（经理）",
      '/salesbot link "Darcel Schlecht" @darcel'),
     ("/salesbot role", "Make someone a manager or a rep (managers)", "设置经理或销售角色（经理）",

@@ -46,6 +46,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "demand_moved": ("demand that moved", "需求变化"),
     "complaint": ("complaint", "抱怨"),
     "praise": ("praise", "称赞"),
+    "training": ("training", "培训"),
+    "attendees": ("attendees (of a training)", "参训销售"),
 }
 
 # word the catalogs must not use -> the glossary's term for it

@@ -48,6 +48,8 @@ COMMANDS = [
     ("/market", "competitors"),
     ("/followup", ""),
     ("/followup", "preview <@UBOB>"),
+    ("/training", "plan"),
+    ("/training", 'effect "Negotiation workshop"'),
     ("/salesbot", "unlinked"),
     ("/salesbot", "help"),
 ]

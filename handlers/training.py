@@ -1,0 +1,226 @@
+"""`/training`: log a training with its attendees, see what is planned, and whether one helped.
+
+`/training log "Negotiation workshop" @a @b on 2026-12-03 role-play` (managers; kinds: classroom, online,
+role-play, expert talk), `/training plan`, `/training effect "Negotiation workshop"` (managers); Chinese:
+`记录`, `计划`, `效果`. Storage: db/training.py; the before/after comparison: reports/training.py.
+"""
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, Respond
+
+from db.engine import session_scope
+from db.models import Member
+from db.training import attendee_ids, latest_of_topic, log_session, upcoming
+from handlers.blocks import context, message, section
+from handlers.context import Asker, Deps, asker_of, deps_of
+from handlers.kpi import local_today
+from handlers.people import prepare_people
+from handlers.replies import managers_only, not_understood_reply, person_unclear
+from reports import mrkdwn
+from reports.formatting import date_short
+from reports.i18n import add_catalog, t
+from reports.kpi_period import PeriodProblem, resolve_period
+from reports.people import MENTION, resolve_person
+from reports.training import effect_lines, training_effect
+
+log = logging.getLogger("salesbot.training")
+
+add_catalog(
+    {
+        "training.help_title": {"en": "/training — training and development", "zh": "/training — 培训与发展"},
+        "training.help": {
+            "en": '`/training log "Negotiation workshop" @a @b on 2026-12-03 role-play` (managers; kinds: classroom, '
+            "online, role-play, expert talk)\n`/training plan`: the sessions coming up\n"
+            '`/training effect "Negotiation workshop"` (managers): the attendees\' win rate, average deal and '
+            "cycle before and after, beside the reps who did not attend — and whether that is enough to say.",
+            "zh": '`/training 记录 "谈判技巧" @张三 @李四 2026-12-03 角色扮演`'
+            "（经理；类型：课堂培训、线上培训、角色扮演、专家讲座）\n"
+            "`/training 计划`：即将举行的培训\n"
+            '`/training 效果 "谈判技巧"`（经理）：参训销售培训前后的赢单率、客单价和销售周期，'
+            "与未参训销售对比，并说明数据是否足以下结论。",
+        },
+        "training.what_log": {"en": "log a training", "zh": "记录培训"},
+        "training.what_effect": {"en": "see a training's effect", "zh": "查看培训效果"},
+        "training.logged": {
+            "en": "Logged *{topic}* ({kind}) on {day} with {people}.",
+            "zh": "已记录 *{topic}*（{kind}），{day}，参训：{people}。",
+        },
+        "training.updated": {
+            "en": "*{topic}* on {day} now has: {people}.",
+            "zh": "*{topic}*（{day}）参训人员更新为：{people}。",
+        },
+        "training.need_topic": {
+            "en": "Which topic? Put it in quotes, e.g. `{example}`",
+            "zh": "请用引号写出培训主题，例如 `{example}`",
+        },
+        "training.need_people": {
+            "en": "Who attends? Mention them, e.g. `{example}`",
+            "zh": "请 @ 参训人员，例如 `{example}`",
+        },
+        "training.plan_title": {"en": "*Training plan*", "zh": "*培训计划*"},
+        "training.plan_line": {
+            "en": "• {day} — *{topic}* ({kind}): {people}",
+            "zh": "• {day} — *{topic}*（{kind}）：{people}",
+        },
+        "training.plan_empty": {
+            "en": "No training planned. A manager logs one with `{example}`.",
+            "zh": "暂无培训计划。经理可用 `{example}` 记录。",
+        },
+        "training.unknown_topic": {
+            "en": "No training called *{topic}* was logged.",
+            "zh": "没有名为 *{topic}* 的培训记录。",
+        },
+        "training.failed": {
+            "en": "Sorry, that did not work. The error was logged; please try again.",
+            "zh": "抱歉，操作失败，错误已记录，请重试。",
+        },
+    }
+)
+
+EXAMPLES = {
+    "en": [
+        '/training log "Negotiation workshop" @alice @bob on 2026-12-03 role-play',
+        "/training plan",
+        '/training effect "Negotiation workshop"',
+    ],
+    "zh": ['/training 记录 "谈判技巧" @张三 2026-12-03 角色扮演', "/training 计划", '/training 效果 "谈判技巧"'],
+}
+HELP_WORDS = {"help", "帮助", "?", "？"}
+_VERB = re.compile(r"^(log|记录|plan|计划|effect|效果)\b\s*", re.IGNORECASE)
+_QUOTED = re.compile(r"[\"“「'](.+?)[\"”」']")
+_KINDS = (
+    ("role_play", r"role[- ]?play|角色扮演"),
+    ("expert_talk", r"expert[- ]talk|专家讲座"),
+    ("online", r"online|线上(?:培训)?"),
+    ("classroom", r"classroom|课堂(?:培训)?"),
+)
+VERBS = {"log": "log", "记录": "log", "plan": "plan", "计划": "plan", "effect": "effect", "效果": "effect"}
+
+
+def help_message(language: str) -> dict[str, Any]:
+    blocks = [
+        section(f"*{t('training.help_title', language)}*"),
+        section(t("training.help", language)),
+        context(" · ".join(f"`{e}`" for e in EXAMPLES["zh" if language == "zh" else "en"])),
+    ]
+    return message(t("training.help_title", language), blocks)
+
+
+def ack_training(ack: Ack, body: dict[str, Any], context: Any) -> None:
+    if (body.get("text") or "").strip().lower() in HELP_WORDS:
+        ack(**help_message(asker_of(context).language))
+        return
+    ack()
+
+
+def answer_training(body: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
+    text = " ".join((body.get("text") or "").split())
+    if text.lower() in HELP_WORDS:
+        return
+    asker, deps = asker_of(context), deps_of(context)
+    try:
+        prepare_people(client, deps, asker.team_id, text)
+        reply = handle(text, asker=asker, deps=deps)
+    except Exception:
+        log.exception("training command failed: %r", text)
+        reply = {"text": t("training.failed", asker.language)}
+    respond(**{"response_type": "ephemeral", **reply})
+
+
+def handle(text: str, *, asker: Asker, deps: Deps) -> dict[str, Any]:
+    lang = asker.language
+    verb = _VERB.match(text)
+    if verb is None:
+        return not_understood_reply(understood=[], rest=text, examples=EXAMPLES[lang], language=lang)
+    kind, rest = VERBS[verb.group(1).lower()], text[verb.end() :]
+    if kind == "plan":
+        return _plan(asker, deps)
+    if not asker.is_manager:
+        blocks = managers_only(t(f"training.what_{kind}", lang), lang)
+        return message(blocks[0]["text"]["text"], blocks)
+    quoted = _QUOTED.search(rest)
+    if quoted is None:
+        return {"text": t("training.need_topic", lang, example=EXAMPLES[lang][0 if kind == "log" else 2])}
+    topic, rest = quoted.group(1).strip(), (rest[: quoted.start()] + " " + rest[quoted.end() :]).strip()
+    return _log(topic, rest, asker, deps) if kind == "log" else _effect(topic, asker, deps)
+
+
+def _log(topic: str, rest: str, asker: Asker, deps: Deps) -> dict[str, Any]:
+    lang = asker.language
+    kind = "classroom"
+    for name, pattern in _KINDS:
+        if re.search(pattern, rest, re.IGNORECASE):
+            kind, rest = name, re.sub(pattern, " ", rest, flags=re.IGNORECASE)
+            break
+    refs = [m.group(0) for m in MENTION.finditer(rest)]
+    when = re.sub(r"(?:^|\s)on(?:\s|$)", " ", MENTION.sub(" ", rest)).strip()
+    if not refs:
+        return {"text": t("training.need_people", lang, example=EXAMPLES[lang][0])}
+    try:
+        period = resolve_period(when, today=local_today(asker.timezone), language=lang)
+    except PeriodProblem:
+        period = None
+    if period is None or period.days != 1 or not when:
+        return not_understood_reply(understood=[topic], rest=when or "…", examples=EXAMPLES[lang], language=lang)
+    with session_scope(deps.engine) as session:
+        ids = []
+        for ref in refs:
+            match = resolve_person(session, asker.team_id, ref)
+            if not match.found:
+                blocks = person_unclear(match, language=lang, example=EXAMPLES[lang][0])
+                return message(blocks[0]["text"]["text"], blocks)
+            ids.append(int(match.member_id or 0))
+        training, new = log_session(
+            session, asker.team_id, topic=topic, day=period.start, kind=kind, member_ids=ids, created_by=asker.user_id
+        )
+        people = _people(session, attendee_ids(session, int(training.id or 0)))
+        shown_topic, day = mrkdwn.escape(training.topic), date_short(training.day, lang)
+    key = "training.logged" if new else "training.updated"
+    return {"text": t(key, lang, topic=shown_topic, kind=t(f"training.kind.{kind}", lang), day=day, people=people)}
+
+
+def _people(session: Any, member_ids: list[int]) -> str:
+    shown = []
+    for member_id in member_ids:
+        member = session.get(Member, member_id)
+        if member is not None:
+            shown.append(f"<@{member.slack_user_id}>" if member.slack_user_id else mrkdwn.escape(member.display_name))
+    return ", ".join(shown)
+
+
+def _plan(asker: Asker, deps: Deps) -> dict[str, Any]:
+    lang = asker.language
+    with session_scope(deps.engine) as session:
+        sessions = upcoming(session, asker.team_id, local_today(asker.timezone))
+        lines = [
+            t(
+                "training.plan_line",
+                lang,
+                day=date_short(s.day, lang),
+                topic=mrkdwn.escape(s.topic),
+                kind=t(f"training.kind.{s.kind}", lang),
+                people=_people(session, attendee_ids(session, int(s.id or 0))),
+            )
+            for s in sessions
+        ]
+    if not lines:
+        return {"text": t("training.plan_empty", lang, example=EXAMPLES[lang][0])}
+    return message(t("training.plan_title", lang), [section("\n".join([t("training.plan_title", lang), *lines]))])
+
+
+def _effect(topic: str, asker: Asker, deps: Deps) -> dict[str, Any]:
+    lang = asker.language
+    today = local_today(asker.timezone)
+    with session_scope(deps.engine) as session:
+        training = latest_of_topic(session, asker.team_id, topic, today)
+        if training is None:
+            return {"text": t("training.unknown_topic", lang, topic=mrkdwn.escape(topic))}
+        lines = effect_lines(training_effect(session, asker.team_id, training, today), lang)
+    return message(lines[0].replace("*", ""), [section("\n".join(lines))])
+
+
+def register(app: Any) -> None:
+    app.command("/training")(ack=ack_training, lazy=[answer_training])
