@@ -4,6 +4,9 @@ floor measured in the same run (issue 12). Run it alone: `python -m benchmarks i
 - SQLite floor: pandas reads the file whole, one executemany of plain INSERTs into `deal` (secondary indexes
   dropped), the indexes created: the least any importer of this file into this schema does.
 - PostgreSQL floor: a bare COPY of the same rows, already in `deal`'s columns, into `deal` with its indexes.
+- Both floors store each deal's owner (the file's sales agents, made members first, outside the floor's clock
+  on PostgreSQL) with the foreign keys checked, as the import must: a floor without owners skipped one
+  foreign-key check per row that no importer of this schema can skip.
 
 Goals: first import ≤ 2× the floor on each database, peak RSS < 1 GB (the peak at 2,200,000 rows is
 bench_import_limits'). Each run is a fresh child process so its peak RSS (ru_maxrss) is its own; the
@@ -48,6 +51,7 @@ import sqlite3, sys, time
 import pandas as pd
 db, path = sys.argv[1], sys.argv[2]
 con = sqlite3.connect(db, isolation_level=None)
+con.execute("PRAGMA foreign_keys=ON")  # as every connection of the app
 indexes = con.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name='deal' "
                       "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'").fetchall()
 for name, _ in indexes:
@@ -55,12 +59,15 @@ for name, _ in indexes:
 started = time.perf_counter()
 f = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
 con.execute("BEGIN")
+con.executemany("INSERT INTO member (team_id, crm_name, display_name, role, active, created_at) "
+                "VALUES ('TFLOOR', ?, ?, 'rep', 1, '2026-01-01')", [(n, n) for n in f["sales_agent"].unique()])
+ids = dict(con.execute("SELECT crm_name, id FROM member WHERE team_id = 'TFLOOR'").fetchall())
 con.executemany(
     "INSERT INTO deal (team_id, source, external_id, name, owner_id, account, product, stage, status, amount_cents,"
-    " currency, created_date, close_date, row_hash) VALUES ('TFLOOR', 'generic', ?, '', NULL, ?, ?, ?, 'open', ?,"
+    " currency, created_date, close_date, row_hash) VALUES ('TFLOOR', 'generic', ?, '', ?, ?, ?, ?, 'open', ?,"
     " 'USD', ?, ?, '')",
-    zip(f["opportunity_id"], f["account"], f["product"], f["deal_stage"], f["close_value"], f["engage_date"],
-        f["close_date"]),
+    zip(f["opportunity_id"], f["sales_agent"].map(ids), f["account"], f["product"], f["deal_stage"],
+        f["close_value"], f["engage_date"], f["close_date"]),
 )
 for _, sql in indexes:
     con.execute(sql)
@@ -77,20 +84,27 @@ url, path = sys.argv[1], sys.argv[2]
 f = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
 none = lambda s: s.where(s.ne(""), None)
 n = len(f)
-columns = ["TFLOOR"] * n, ["generic"] * n, f["opportunity_id"], [""] * n, f["account"], f["product"], \
-    f["deal_stage"], ["open"] * n, none(f["close_value"]).fillna("0"), ["USD"] * n, \
-    none(f["engage_date"]).fillna("2026-01-01"), none(f["close_date"]), [""] * n
-text = copy_text(columns)
-del f, columns
 with psycopg.connect(url) as con:
+    with con.cursor() as cur:
+        cur.executemany("INSERT INTO member (team_id, crm_name, display_name, role, active, created_at) "
+                        "VALUES ('TFLOOR', %s, %s, 'rep', true, '2026-01-01')",
+                        [(a, a) for a in f["sales_agent"].unique()])
+        ids = {a: str(i) for a, i in cur.execute("SELECT crm_name, id FROM member WHERE team_id = 'TFLOOR'")}
+    con.commit()
+    columns = ["TFLOOR"] * n, ["generic"] * n, f["opportunity_id"], [""] * n, f["sales_agent"].map(ids), \
+        f["account"], f["product"], f["deal_stage"], ["open"] * n, none(f["close_value"]).fillna("0"), \
+        ["USD"] * n, none(f["engage_date"]).fillna("2026-01-01"), none(f["close_date"]), [""] * n
+    text = copy_text(columns)
+    del f, columns
     started = time.perf_counter()
-    with con.cursor() as cur, cur.copy("COPY deal (team_id, source, external_id, name, account, product, stage, "
-                                       "status, amount_cents, currency, created_date, close_date, row_hash) "
-                                       "FROM STDIN") as copy:
+    with con.cursor() as cur, cur.copy("COPY deal (team_id, source, external_id, name, owner_id, account, "
+                                       "product, stage, status, amount_cents, currency, created_date, "
+                                       "close_date, row_hash) FROM STDIN") as copy:
         copy.write(text)
     con.commit()
     print("floor", time.perf_counter() - started)
     con.execute("TRUNCATE deal")
+    con.execute("DELETE FROM member WHERE team_id = 'TFLOOR'")
     con.commit()
 """
 
