@@ -74,8 +74,16 @@ class AnswerProcesses(LazyListenerRunner):
 
     def warm(self) -> None:
         """Start the worker processes now (each builds its app), not on the first answers."""
-        for _ in range(self.processes):
-            self.pool.submit(_ready)
+        self.warming = [self.pool.submit(_ready) for _ in range(self.processes)]
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until the workers started by `warm` have built their apps (a server takes traffic after)."""
+        for future in self.warming:
+            try:
+                future.result(timeout=timeout)
+            except Exception:  # not ready in time or broken: answers fall back to this process meanwhile
+                log.warning("answer processes not ready after %g s; starting anyway", timeout)
+                return
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -100,6 +100,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app, scheduler, who = _app_and_scheduler(settings)
     server = make_server(make_wsgi_app(app, scheduler.deps.engine), host=args.host, port=args.port,
                          threads=settings.salesbot_workers)
+    if app.salesbot_answers is not None:  # take traffic once the answer processes can answer
+        app.salesbot_answers.wait_ready(timeout=120)
     if not args.no_scheduler:
         scheduler.start_background()
     _say_up(f"salesbot listening on http://{args.host}:{server.effective_port}/slack/events (HTTP mode; "
