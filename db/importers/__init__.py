@@ -53,7 +53,7 @@ def import_file(
         result = import_deals(
             engine, data, filename=filename, team_id=team_id, options=options, progress=progress, today=today
         )
-        if result.status == "done":
+        if result.status in ("done", "partial"):  # a --skip-bad-rows import wrote rows too
             refresh_team(engine, team_id)  # the team-wide KPI figures read the daily rollup (db/rollup.py)
             refresh_market(engine, team_id)  # and /market its own (db/market_rollup.py), valid with it
         return result
