@@ -24,10 +24,11 @@ from db.models import Deal, Member, Workspace
 from handlers.blocks import context, message, section
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.jobs import DueDelivery
-from handlers.replies import managers_only, not_understood_reply
+from handlers.replies import managers_only, not_understood_reply, person_unclear
 from reports import mrkdwn
 from reports.followups import followups_for, reminder_lines
 from reports.i18n import add_catalog, language_for, t
+from reports.people import resolve_person
 from reports.recurrence import Recurrence, latest_at_or_before, parse_time_of_day
 
 log = logging.getLogger("salesbot.followup")
@@ -60,8 +61,6 @@ add_catalog(
         "followup.what_preview": {"en": "see another rep's follow-ups", "zh": "查看其他销售的跟进列表"},
         "followup.bad_days": {"en": "Days must be a whole number from 1 to {max}, e.g. `/followup days 14`.",
                               "zh": "天数须为 1 到 {max} 的整数，例如 `/followup 天数 14`。"},
-        "followup.unknown_rep": {"en": "I don't know {who} as a member of this workspace.",
-                                 "zh": "本工作区没有 {who}。"},
         "followup.preview_of": {"en": "_Preview for {who}: this is what their DM would say today._",
                                 "zh": "_{who} 的预览：这是今天发给他/她的私信内容。_"},
     }
@@ -76,7 +75,6 @@ _ON = {"on", "开启", "打开"}
 _OFF = {"off", "关闭"}
 _STATUS = {"", "status", "状态"}
 _PREVIEW = re.compile(r"^(?:preview|预览)\s*(.*)$", re.IGNORECASE)
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def help_message(language: str) -> dict[str, Any]:
@@ -166,16 +164,17 @@ def _preview(who: str, asker: Asker, deps: Deps) -> dict[str, Any]:
     if not asker.is_manager:
         blocks = managers_only(t("followup.what_preview", lang), lang)
         return message(blocks[0]["text"]["text"], blocks)
-    mention = _MENTION.search(who)
     with session_scope(deps.engine) as session:
-        member = None if mention is None else session.execute(select(Member).where(
-            Member.team_id == asker.team_id, Member.slack_user_id == mention.group(1))).scalar()  # type: ignore[arg-type]
+        match = resolve_person(session, asker.team_id, who)  # the one resolver: <@U…>, @handle, @"Full Name", 张三
+        member = session.get(Member, match.member_id) if match.found else None
         if member is None:
-            return {"text": t("followup.unknown_rep", lang, who=mrkdwn.escape(mrkdwn.capped(who, 80)))}
+            blocks = person_unclear(match, language=lang, example="/followup preview {who}")
+            return message(blocks[0]["text"]["text"], blocks)
         setting = setting_of(session, asker.team_id)
         zone = member.timezone or _workspace_zone(session, asker.team_id)
         lines = _list_lines(session, asker.team_id, int(member.id or 0), zone, setting.stale_days, lang)
-    head = t("followup.preview_of", lang, who=f"<@{member.slack_user_id}>")
+    who_shown = f"<@{member.slack_user_id}>" if member.slack_user_id else mrkdwn.escape(member.display_name or "")
+    head = t("followup.preview_of", lang, who=who_shown)
     return message(lines[0], [context(head), section("\n".join(lines))])
 
 

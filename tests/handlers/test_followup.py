@@ -109,3 +109,13 @@ def test_help_and_not_understood(slack: SlackDriver) -> None:
     seed(slack)
     assert "one DM per morning" in ack_text(slack.command("/followup", "help"))
     assert 'not understand "sometimes maybe"' in reply(slack, "sometimes maybe")
+
+
+def test_a_manager_previews_a_rep_named_any_way_the_other_commands_take(slack: SlackDriver) -> None:
+    """`/followup preview` finds people through the one resolver: a full name in quotes, a CRM owner who never
+    used the bot, and an unknown name answered with an example — not "I don't know"."""
+    seed(slack)
+    preview = reply(slack, 'preview @"Bob Stone"')
+    assert "Preview for <@UBOB>" in preview
+    unknown = reply(slack, "preview @nobody")
+    assert "I don't know anyone called *@nobody*" in unknown and "/followup preview" in unknown
