@@ -18,6 +18,11 @@ add_catalog(
             "en": "Lost {deals} · {amount} {chg} vs {previous} ({before_deals} · {before_amount})",
             "zh": "丢单 {deals} · {amount}，较{previous} {chg}（{before_deals} · {before_amount}）",
         },
+        "market.lost_counted": {  # no amounts on lost deals: the change is in deals
+            "en": "Lost {deals} ({amount}) · {chg} vs {previous} ({before_deals})",
+            "zh": "丢单 {deals}（{amount}），笔数较{previous} {chg}（{before_deals}）",
+        },
+        "market.no_amounts": {"en": "no amounts in the CRM data", "zh": "CRM 数据无金额"},
         "market.won": {"en": "Won {deals} · {amount}", "zh": "赢单 {deals} · {amount}"},
         "market.deals": {"en": "{n} deals", "zh": "{n} 笔"},
         "market.deal": {"en": "1 deal", "zh": "1 笔"},
@@ -141,15 +146,22 @@ def market_lines(view: MarketView, language: str, *, mine: bool = False) -> list
 
 def _headline(view: MarketView, language: str) -> str:
     cur, lost = view.currency, view.lost
+
+    def amount(cents: int, deals: int) -> str:  # lost deals the export gives no amount: not "US$0.00"
+        return t("market.no_amounts", language) if deals and not cents else money(cents, cur, language)
+
+    unpriced = not lost.now.cents and not lost.before.cents
     return t(
-        "market.lost",
+        "market.lost_counted" if unpriced else "market.lost",
         language,
         deals=deals_text(lost.now.deals, language),
-        amount=money(lost.now.cents, cur, language),
-        chg=change(lost.now.cents, lost.before.cents or None, language),
+        amount=amount(lost.now.cents, lost.now.deals),
+        chg=change(lost.now.deals, lost.before.deals or None, language)
+        if unpriced
+        else change(lost.now.cents, lost.before.cents or None, language),
         previous=previous_name(view, language),
         before_deals=deals_text(lost.before.deals, language),
-        before_amount=money(lost.before.cents, cur, language),
+        before_amount=amount(lost.before.cents, lost.before.deals),
     )
 
 

@@ -163,3 +163,21 @@ def test_help_lists_market(slack: SlackDriver) -> None:
     seed(slack)
     assert "/market" in ack_text(slack.command("/salesbot", "help"))
     assert "competitors add" in message_text(slack.command("/market", "help").json())
+
+
+def test_lost_deals_without_amounts_are_counted_not_shown_as_zero_money(slack: SlackDriver) -> None:
+    """The Maven CRM export leaves close_value empty on lost deals: "Lost 3 deals · US$0.00" would say nothing
+    was at stake. The headline says the CRM data has no amounts and compares the number of deals instead."""
+    ids = seed_people(slack)
+    rows = [
+        dict(team_id=slack.team_id, source="t", external_id=f"Z{i}", owner_id=ids["alice"], account="Acme",
+             product="GTX Pro", status="lost", stage="lost", amount_cents=0, currency="USD",
+             created_date=date(2026, 1, 5), close_date=d, loss_reason="", competitor="", segment="")
+        for i, d in enumerate([date(2026, 7, 10), date(2026, 8, 1), date(2026, 9, 2), date(2026, 5, 3)])
+    ]
+    with slack.deps.engine.begin() as conn:
+        conn.execute(insert(Deal.__table__), rows)  # type: ignore[attr-defined]
+    text = reply(slack, "Q3 2026")
+    lost = next(line for line in text.splitlines() if line.startswith("Lost "))
+    assert lost.startswith("Lost 3 deals (no amounts in the CRM data) · ▲ 200.0% vs Q2 2026") and "US$" not in lost
+    assert "丢单 3 笔（CRM 数据无金额）" in reply(slack, "2026年第三季度")
