@@ -11,9 +11,9 @@ a suggestion, so the reply can say "did you mean revenue?" instead of guessing.
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
+from reports import account_names
 from reports.people import MENTION
 
 __all__ = ["KpiRequest", "parse_kpi", "METRIC_WORDS", "metric_for", "suggest_metric", "METRIC_NAMES"]
@@ -242,15 +242,10 @@ def _take_named(text: str, keywords: tuple[str, ...], known: list[str]) -> tuple
     return None, text
 
 
-def name_key(name: str) -> str:
-    """A product or account name as people mean it: case, width, spaces and punctuation do not count
-    ("GTX Pro" = "GTXPro" = "gtx-pro"; ＧＴＸ = GTX)."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
-
-
 def _spelt_otherwise(text: str, kw: str, known: list[str]) -> tuple[str, str] | None:
-    """The known name that the words after the keyword spell, by `name_key` (the longest run of up to six
-    words that matches), and the text without them; one pass over the names, no pattern per name."""
+    """The known name that the words after the keyword spell, compared as account names are everywhere
+    (`reports.account_names.normalise`: case, width, spaces, punctuation and Co./有限公司 do not count) — the
+    longest run of up to six words that matches — and the text without them."""
     at = re.search(kw + r"\s*", text, flags=re.IGNORECASE)
     if at is None or not known:
         return None
@@ -260,10 +255,10 @@ def _spelt_otherwise(text: str, kw: str, known: list[str]) -> tuple[str, str] | 
         return None
     keys: dict[str, str] = {}
     for name in known:
-        keys.setdefault(name_key(name), name)
+        keys.setdefault(account_names.normalise(name), name)
     for n in range(len(words), 0, -1):
         end = words[n - 1].end()
-        key = name_key(rest[:end])
+        key = account_names.normalise(rest[:end])
         name = keys.get(key) if key else None
         if name:
             return name, text[: at.start()] + " " + rest[end:]
@@ -271,20 +266,13 @@ def _spelt_otherwise(text: str, kw: str, known: list[str]) -> tuple[str, str] | 
 
 
 def canonical_name(typed: str, known: list[str]) -> str | None:
-    """The one known name `typed` means (exactly, else by `name_key`), or None."""
-    if typed in known:
-        return typed
-    key = name_key(typed)
-    matches = {name for name in known if key and name_key(name) == key}
-    return matches.pop() if len(matches) == 1 else None
+    """The one known name `typed` means (exactly, else as the same name spelt otherwise), or None."""
+    return typed if typed in known else account_names.match(typed, known).same
 
 
-def close_names(typed: str, known: list[str], n: int = 3) -> list[str]:
+def close_names(typed: str, known: list[str]) -> list[str]:
     """Known names that look like a misspelling of `typed` ("Cancty" -> "Cancity"), best first."""
-    keys: dict[str, str] = {}
-    for name in known:
-        keys.setdefault(name_key(name), name)
-    return [keys[k] for k in difflib.get_close_matches(name_key(typed), list(keys), n=n, cutoff=0.6)]
+    return list(account_names.match(typed, known).suggestions)
 
 
 def metric_for(word: str) -> str | None:
