@@ -481,7 +481,12 @@ def start_run(
     away: bool,
 ) -> CheckinRun:
     """The run of this rep for this occurrence, created once: skipped when away, pending while another check-in
-    is being asked (one at a time), else asking. Questions are frozen on it."""
+    is being asked (one at a time), else asking. Questions are frozen on it.
+
+    The scheduler delivers in parallel, so two schedules of one rep due in the same tick used to both see no run
+    in progress and both ask question 1. The rep is locked first (a row lock on PostgreSQL; SQLite's one write
+    lock), so the second decides after the first has committed."""
+    _lock_member(session, member.id)  # type: ignore[arg-type]
     existing = session.exec(
         select(CheckinRun).where(
             CheckinRun.schedule_id == schedule.id,
@@ -520,6 +525,15 @@ def start_run(
             CheckinRun.occurrence == occurrence,
         )
     ).one()
+
+
+def _lock_member(session: Session, member_id: int) -> None:
+    """Serialise check-in decisions per rep until the transaction ends: PostgreSQL locks the member row; on SQLite
+    a no-op write takes the database's write lock, after which every read sees what other writers committed."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Member.id).where(Member.id == member_id).with_for_update())
+    else:
+        session.exec(_update(Member).where(Member.id == member_id).values(id=member_id))  # type: ignore[call-overload]
 
 
 def take_turn(session: Session, run_id: int) -> bool:

@@ -295,3 +295,16 @@ def test_a_form_slack_cannot_open_is_said_in_the_dm_with_the_way_that_still_work
     assert "Slack did not confirm that the form opened" in dms(slack, "UALICE")[-1]
     slack.dm("Closed Rantouch", user="UALICE")  # the message path still takes the answer
     assert [a.text for a in answers(slack, alice_run)] == ["Closed Rantouch"]
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_schedules_due_at_the_same_moment_greet_the_rep_once(team: SlackDriver, attempt: int) -> None:
+    """A rep in two schedules that fall due in the same tick is asked one at a time: the scheduler delivers in
+    parallel, and both runs used to see no check-in in progress, so the rep got two greetings both asking 1/5."""
+    slack = team
+    slack.command("/checkin", "schedule <@UALICE> weekly on friday at 16:00")
+    clock.advance(timedelta(minutes=5))  # not a repeat of the same command: a second schedule
+    slack.command("/checkin", "schedule <@UALICE> weekly on friday at 16:00")
+    assert slack.tick(SHANGHAI_16 + timedelta(minutes=1)).sent == 2
+    assert len(dms(slack, "UALICE")) == 1
+    assert sorted(r.status for r in runs(slack)) == ["asking", "pending"]
