@@ -126,8 +126,16 @@ class MarketView:
     has_reasons: bool  # the CRM data says why deals were lost (some loss reason or competitor at all)
 
     @property
+    def comparable(self) -> bool:
+        """The previous period has closed deals to compare with. A period before the CRM data starts (an export
+        that begins in March 2017, read for 2017 against 2016) has none: every product would look "new"."""
+        return bool(self.lost.before.deals or self.won.before.deals)
+
+    @property
     def moved(self) -> bool:
         """Something a manager would notice: demand moved, or a loss reason or competitor grew."""
+        if not self.comparable:
+            return False
         return bool(self.moves) or any(r.grew for r in [*self.reasons, *self.competitors])
 
     @property
@@ -159,6 +167,8 @@ def market_view(
     reasons, competitors = kind("reason"), kind("competitor")
     top = max(won.now.cents, won.before.cents)
     moves = _moves("product", kind("product"), top) + _moves("segment", kind("segment"), top)
+    if not (lost.before.deals or won.before.deals):  # nothing closed before: no demand "moved" (see comparable)
+        moves = []
     moves.sort(key=lambda m: -abs(m.delta))
     mentions = [] if member_id is not None else _mentions(session, team_id, period.start, period.end)
     return MarketView(

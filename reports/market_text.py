@@ -57,6 +57,8 @@ add_catalog(
         },
         "market.nothing_moved": {"en": "No product or segment moved much against {previous}.",
                                  "zh": "与{previous}相比，没有产品或行业出现明显变化。"},
+        "market.not_comparable": {"en": "Nothing to compare with: no deals were won or lost in {previous}.",
+                                  "zh": "{previous}没有赢单或丢单，无从比较。"},
         "market.empty": {"en": "No deals were won or lost in {period} or {previous}.",
                          "zh": "{period}和{previous}都没有赢单或丢单。"},
         "market.digest_title": {"en": "*Market* — what moved", "zh": "*市场* — 变化"},
@@ -132,7 +134,9 @@ def market_lines(view: MarketView, language: str, *, mine: bool = False) -> list
     lines += section_lines("market.competitors", view.competitors, cur, language)
     if view.lost.now.deals and not view.has_reasons:
         lines.append(t("market.no_reasons", language))
-    if view.moves:
+    if not view.comparable:
+        lines.append(t("market.not_comparable", language, previous=previous_name(view, language)))
+    elif view.moves:
         lines += [t("market.moves", language), *(move_line(m, cur, language) for m in view.moves)]
     else:
         lines.append(t("market.nothing_moved", language, previous=previous_name(view, language)))

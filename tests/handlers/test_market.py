@@ -181,3 +181,18 @@ def test_lost_deals_without_amounts_are_counted_not_shown_as_zero_money(slack: S
     lost = next(line for line in text.splitlines() if line.startswith("Lost "))
     assert lost.startswith("Lost 3 deals (no amounts in the CRM data) · ▲ 200.0% vs Q2 2026") and "US$" not in lost
     assert "丢单 3 笔（CRM 数据无金额）" in reply(slack, "2026年第三季度")
+
+
+def test_a_period_whose_previous_one_has_no_deals_shows_no_demand_moved(slack: SlackDriver) -> None:
+    """An export that starts in mid-2026, read for Q2 against Q1 (no closed deal at all): every product used to be
+    "new · +US$…" as if demand had appeared. Nothing is compared, in /market and the digest, in both languages."""
+    seed(slack)
+    text = reply(slack, "Q2 2026")
+    assert "Nothing to compare with: no deals were won or lost in Q1 2026 (1 Jan – 31 Mar)." in text
+    assert "Demand that moved" not in text and " new " not in text
+    zh = reply(slack, "2026年第二季度")
+    assert "没有赢单或丢单，无从比较。" in zh and "2026年第一季度" in zh, zh
+    with Session(slack.deps.engine) as session:
+        digest = build_digest(session, team_id=slack.team_id, cadence="quarterly", today=date(2026, 7, 5),
+                              language="en")
+    assert digest.market is None
