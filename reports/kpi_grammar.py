@@ -331,10 +331,14 @@ _PERIOD_WORDS = {
 }
 
 
+_BY_SPACE = re.compile(r"按\s+")
+
+
 def parse_kpi(text: str, *, products: list[str] | None = None, accounts: list[str] | None = None) -> KpiRequest:
     """Take a /kpi line apart. `products`/`accounts`: the workspace's names, to read multi-word ones."""
     req = KpiRequest()
     rest = " " + (text or "").replace("\u3000", " ").replace("，", " ").replace(",", " ").strip() + " "
+    rest = _BY_SPACE.sub("按", rest)  # "按 产品" is "按产品" (a space typed after 按 is common)
     if rest.strip().lower() in HELP_WORDS:
         req.help = True
         return req

@@ -49,6 +49,8 @@ def test_scope_breakdown_and_flags_in_any_order() -> None:
     assert (req.metric, req.user, req.period_text) == ("win_rate", "张三", "本季度")
     req = parse_kpi("按销售")
     assert (req.by, req.metric, req.period_text) == ("rep", None, "")
+    req = parse_kpi("2017年 销售额 按 产品")  # a space after 按 is a common way to type it
+    assert (req.by, req.metric, req.period_text) == ("product", "revenue", "2017年")
     assert parse_kpi("排行榜 本月").leaderboard and parse_kpi("leaderboard this month").leaderboard
     assert parse_kpi("revenue <@U123ABC|bob> last 30 days").user == "U123ABC"
     assert parse_kpi("my revenue").me and parse_kpi("我的业绩 本月").me and parse_kpi("team revenue").team
