@@ -261,6 +261,14 @@ def comments_version(
     return int(n), int(last)
 
 
+def received_span(session: Session, team_id: str, member_id: int | None = None) -> tuple[date | None, date | None]:
+    """The first and last day feedback was received (of one rep's accounts with `member_id`): where an empty
+    period's answer points to (an import of last year's reviews, read this month)."""
+    where = [_f.team_id == team_id] + ([_f.member_id == member_id] if member_id is not None else [])
+    first, last = session.exec(select(func.min(_f.received_on), func.max(_f.received_on)).where(*where)).one()
+    return first, last
+
+
 def products_in(session: Session, team_id: str, start: date, end: date, member_id: int | None = None) -> list[str]:
     """The distinct products of the feedback with a comment in [start, end) ("" for items naming none)."""
     stmt = select(_f.product).where(*_where(team_id, start, end, member_id, None), _f.comment != "").distinct()

@@ -103,6 +103,10 @@ add_catalog(
             "en": "No feedback in {period}. Log some: `/feedback Cancity 4 quick delivery`",
             "zh": "{period} 没有客户反馈。记录一条：`/feedback Cancity 4 交付很及时`",
         },
+        "feedback.outside_data": {
+            "en": "No feedback in {period}: the feedback received runs from {first} to {last} — try `{example}`",
+            "zh": "{period} 没有客户反馈：已收到的反馈在 {first} 至 {last} 之间 — 试试 `{example}`",
+        },
         "feedback.what": {"en": "feedback", "zh": "反馈"},
         "feedback.check": {"en": "`/feedback summary` shows it.", "zh": "`/feedback 汇总` 可以查看。"},
         "feedback.failed": {
@@ -610,7 +614,10 @@ def summary_reply(period_text: str, *, asker: Asker, deps: Deps, today: date, wh
     member_id = None if asker.is_manager else asker.member_id
     with Session(deps.engine) as session:
         summary = analysis.summarise(session, asker.team_id, period, member_id=member_id, today=today)
-    return render_summary(summary, period.label(lang), lang, mine=member_id is not None)
+        span = store.received_span(session, asker.team_id, member_id) if summary.items == 0 else (None, None)
+    if span[0] is not None and span[1] is not None and span[0] < period.end and period.start <= span[1]:
+        span = (None, None)  # the period lies within the feedback's span: simply none in it
+    return render_summary(summary, period.label(lang), lang, mine=member_id is not None, span=span)
 
 
 def _nps_text(nps: float, lang: str) -> str:
@@ -624,11 +631,25 @@ def _change(unit: str, current: float | None, previous: float | None, lang: str)
     return change_text(unit, current, previous, lang) if current is not None and previous is not None else ""
 
 
-def render_summary(s: analysis.FeedbackSummary, period_label: str, lang: str, *, mine: bool) -> dict[str, Any]:
-    """The summary as the UX sketch reads: headline figures, top themes, accounts at risk."""
+def render_summary(
+    s: analysis.FeedbackSummary,
+    period_label: str,
+    lang: str,
+    *,
+    mine: bool,
+    span: tuple[date | None, date | None] = (None, None),
+) -> dict[str, Any]:
+    """The summary as the UX sketch reads: headline figures, top themes, accounts at risk. An empty period with
+    feedback elsewhere (`span`: first and last day received) says where it is instead of "log some"."""
     title = t("feedback.title_mine" if mine else "feedback.title", lang, period=period_label)
     if s.items == 0:
-        text = t("feedback.none", lang, period=period_label)
+        first, last = span
+        if first is not None and last is not None:
+            example = f"/feedback 汇总 {last.year}年" if lang == "zh" else f"/feedback summary {last.year}"
+            text = t("feedback.outside_data", lang, period=period_label, first=first.isoformat(),
+                     last=last.isoformat(), example=example)
+        else:
+            text = t("feedback.none", lang, period=period_label)
         return message(text, [section(f"*{title}*"), context(text)])
     lp, rp = ("（", "）") if lang == "zh" else (" (", ")")
     head = [f"*{title}*", t("feedback.items", lang, n=number(s.items, lang))]

@@ -93,6 +93,12 @@ def _rising(session: Any, team_id: str, start: date, end: date, *, member_id: in
         _by_product(store.comments(session, team_id, start - span * (i + 1), start - span * i, member_id))
         for i in range(history)
     ]
+    # A previous period with no feedback at all lies before the feedback starts (a file of reviews from May to
+    # July read for the year): it is no baseline, and "0 → 10" against it would flag every product's first
+    # period. Only periods with some feedback count; with none, nothing can be said to have risen.
+    windows = [w for w in windows if w]
+    if not windows:
+        return []
     out = []
     for product, found in candidates.items():
         for theme in found:

@@ -272,3 +272,19 @@ def test_a_quality_signal_is_in_the_summary_and_alerted_to_managers_once(slack: 
     assert "⚠ *质量信号* — GTX Pro：“battery”抱怨 3 → 14（之前各期：3, 2, 4）" in to_zhao[-1]
     assert dms_to(slack, "UALICE") == []  # managers only
     assert slack.tick(clock.now() + timedelta(days=2)).sent == 0  # once: stored in the delivery ledger
+
+
+def test_an_empty_period_outside_the_feedback_received_says_where_it_is(slack: SlackDriver) -> None:
+    """Reviews imported from last year, read this month: the answer says when the feedback was received and
+    gives a line that shows it, in both languages, instead of "Log some"."""
+    ids = seed(slack)
+    _october(slack, ids)
+    slack.command("/feedback", "summary 2025", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "No feedback in 2025: the feedback received runs from 2026-09-16 to 2026-10-21" in text
+    assert "`/feedback summary 2026`" in text and "Log some" not in text
+    slack.command("/feedback", "汇总 2025年", user="UZHANG")  # a rep: their own accounts' span
+    text = slack.last_response_text()
+    assert "已收到的反馈在 2026-09-16 至 2026-10-16 之间" in text and "`/feedback 汇总 2026年`" in text
+    slack.command("/feedback", "汇总 2026年", user="UZHANG")  # the suggested line answers
+    assert "2 条" in slack.last_response_text() or "3 条" in slack.last_response_text()

@@ -73,3 +73,26 @@ def test_the_monthly_digest_flags_it(engine: Engine) -> None:
     assert [(s.product, s.theme) for s in digest.quality] == [("GTX Pro", "battery")]
     line = next(line for line in digest_lines(digest) if "GTX Pro" in line)
     assert line.startswith("⚠ GTX Pro：“battery”抱怨 ") and "→ 14" in line
+
+
+def test_no_signal_against_periods_before_the_feedback_starts(engine: Engine) -> None:
+    """Reviews from one month only, read for that month: the previous periods have no feedback at all, so
+    "battery complaints 0 → 14 (previous periods: 0, 0, 0)" would flag every product's first month. Nothing is
+    flagged; once a previous period has feedback (of any product), a product new to complaints is flagged."""
+    insert_history(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM feedback WHERE received_on < ?" if engine.dialect.name == "sqlite"
+                             else "DELETE FROM feedback WHERE received_on < %s", (END - timedelta(days=30),))
+    with Session(engine) as session:
+        assert fs.rising(session, TEAM, END - timedelta(days=30), END) == []
+    with engine.begin() as conn:  # some feedback a month earlier, none of it about GTX Pro's battery
+        conn.execute(insert(Feedback.__table__), [dict(  # type: ignore[attr-defined]
+            team_id=TEAM, source="t", external_id=f"old{i}", account="Cancity", product="MG Special", rating=5,
+            scale=5, received_on=END - timedelta(days=45), comment="works fine", created_at=datetime(2026, 11, 1,
+            tzinfo=UTC)) for i in range(3)])
+    with Session(engine) as session:
+        signals = fs.rising(session, TEAM, END - timedelta(days=30), END)
+    assert [(s.product, s.theme, s.current, s.before) for s in signals] == [
+        ("GTX Pro", "battery", 14, (0,)),
+        ("MG Special", "screen flickers", 6, (0,)),
+    ]
