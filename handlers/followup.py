@@ -57,6 +57,13 @@ add_catalog(
                   "days, at {at}).",
             "zh": "跟进提醒已*关闭*。经理可用 `/followup 开启` 打开（{days} 天没有进展，时间 {at}）。",
         },
+        "followup.unreachable": {
+            "en": "I could not send {rep} their follow-up reminder ({reason}): their Slack account may be "
+                  "deactivated or their DMs with me closed. I will keep trying each morning; you hear of it once "
+                  "a month.",
+            "zh": "无法给 {rep} 发送跟进提醒（{reason}）：其 Slack 账号可能已停用，或与我的私信已关闭。"
+                  "我会每天早上继续尝试；此提示每月只发一次。",
+        },
         "followup.what": {"en": "change the follow-up reminders", "zh": "修改跟进提醒"},
         "followup.what_preview": {"en": "see another rep's follow-ups", "zh": "查看其他销售的跟进列表"},
         "followup.bad_days": {"en": "Days must be a whole number from 1 to {max}, e.g. `/followup days 14`.",
@@ -238,8 +245,38 @@ class FollowupSource:
         client.chat_postMessage(channel=dm, text=lines[0].strip("*"), blocks=[section("\n".join(lines))])
 
     def on_failed(self, item: DueDelivery, reason: str, client: Any, deps: Deps) -> None:
-        """A reminder that cannot reach a rep (deactivated, DMs closed) is logged; tomorrow's is tried again."""
+        """A reminder that cannot reach a rep (deactivated, DMs closed): their manager (or, for a rep nobody
+        manages, every manager) is told once a month — the ledger records the notice before it is sent, so the
+        daily retries and a second instance stay quiet; tomorrow's reminder is tried again."""
         log.warning("follow-up reminder for %s failed for good: %s", item.recipient, reason)
+        month = item.occurrence.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        notices = []
+        with session_scope(deps.engine) as session:
+            rep = session.get(Member, item.schedule_id)
+            if rep is None:
+                return
+            managers = [m for m in (session.get(Member, rep.manager_id) if rep.manager_id else None,) if m]
+            if not managers:
+                managers = list(session.exec(select(Member).where(  # type: ignore[call-overload]
+                    Member.team_id == item.team_id, Member.role == "manager", Member.active.is_(True))).scalars())
+            ws = session.get(Workspace, item.team_id)
+            name = mrkdwn.escape(rep.display_name or rep.crm_name or item.recipient)
+            for manager in managers:
+                if not manager.slack_user_id or not deliveries.ensure_row(
+                    session, team_id=item.team_id, kind="followup_unreachable", schedule_id=int(rep.id or 0),
+                    occurrence=month, recipient=manager.slack_user_id, status="sent",
+                    now=clock.now(),
+                ):
+                    continue
+                lang = language_for(locale=manager.locale, default=ws.language if ws else "en")
+                notices.append((manager.slack_user_id, t("followup.unreachable", lang, rep=name,
+                                                         reason=mrkdwn.escape(reason))))
+        for user, text in notices:
+            try:
+                dm = client.conversations_open(users=user)["channel"]["id"]
+                client.chat_postMessage(channel=dm, text=text)
+            except Exception:  # the notice is a courtesy: recorded once, never retried into a second copy
+                log.exception("could not tell %s that a follow-up reminder failed", user)
 
 
 def job_sources() -> list[Any]:

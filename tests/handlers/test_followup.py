@@ -119,3 +119,24 @@ def test_a_manager_previews_a_rep_named_any_way_the_other_commands_take(slack: S
     assert "Preview for <@UBOB>" in preview
     unknown = reply(slack, "preview @nobody")
     assert "I don't know anyone called *@nobody*" in unknown and "/followup preview" in unknown
+
+
+def test_a_rep_the_reminder_cannot_reach_is_reported_to_their_manager_once_a_month(slack: SlackDriver) -> None:
+    """Alice's account was deactivated: her morning reminder fails for good. Her manager hears of it once, in their
+    language, not every morning; 张三's reminder is unaffected."""
+    from bot.local_slack import Fault
+
+    ids = seed(slack)
+    with Session(slack.deps.engine) as session:
+        alice = session.get(Member, ids["alice"])
+        assert alice is not None
+        alice.manager_id = ids["maria"]
+        session.commit()
+    reply(slack, "on at 09:00")
+    for day in (27, 28):
+        slack.fake.fail_next("conversations.open", Fault(status=200, retry_after=None, error="user_disabled"))
+        slack.tick(datetime(2026, 11, day, 9, 0, 30, tzinfo=UTC))
+    assert dms(slack, "UALICE") == []
+    notices = [m for m in dms(slack, "UMANAGER") if "follow-up reminder" in m]
+    assert len(notices) == 1
+    assert "I could not send Alice Chen their follow-up reminder (user_disabled)" in notices[0]
