@@ -177,7 +177,8 @@ def _log(topic: str, rest: str, asker: Asker, deps: Deps) -> dict[str, Any]:
             session, asker.team_id, topic=topic, day=period.start, kind=kind, member_ids=ids, created_by=asker.user_id
         )
         people = _people(session, attendee_ids(session, int(training.id or 0)))
-        shown_topic, day = mrkdwn.escape(training.topic), date_short(training.day, lang)
+        shown_topic = mrkdwn.escape(training.topic)
+        day = date_short(training.day, lang, today=local_today(asker.timezone))
     key = "training.logged" if new else "training.updated"
     return {"text": t(key, lang, topic=shown_topic, kind=t(f"training.kind.{kind}", lang), day=day, people=people)}
 

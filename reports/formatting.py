@@ -264,9 +264,11 @@ def change(current: float, previous: float | None, language: str, decimals: int 
     return f"{arrow}{sep}{text}"
 
 
-def date_short(d: date, language: str) -> str:
-    """Weekday, day and month: "Fri 27 Nov" / "11月27日 周五"."""
+def date_short(d: date, language: str, *, today: date | None = None) -> str:
+    """Weekday, day and month: "Fri 27 Nov" / "11月27日 周五". Given `today`, a day of another year carries its year
+    ("Thu 1 Jun 2017" / "2017年6月1日 周四"): a training logged for last June must not read as this June."""
     locale = locale_for(language)
+    with_year = today is not None and d.year != today.year
     if locale.startswith("zh"):
-        return format_date(d, "MMMd日 EEE", locale=locale)
-    return format_date(d, "EEE d MMM", locale=locale)
+        return format_date(d, "y年M月d日 EEE" if with_year else "MMMd日 EEE", locale=locale)
+    return format_date(d, "EEE d MMM y" if with_year else "EEE d MMM", locale=locale)

@@ -103,3 +103,12 @@ def test_plan_in_both_languages_and_only_managers_log(slack: SlackDriver) -> Non
     assert "*培训计划*" in zh_plan and "角色扮演" in zh_plan
     assert "Not held yet" in reply(slack, 'effect "Product deep dive"')
     assert "before and after" in ack_text(slack.command("/training", "help"))
+
+
+def test_a_training_of_another_year_is_logged_with_its_year(slack: SlackDriver) -> None:
+    """A manager back-fills last June's workshop: "on Thu 1 Jun" would read as this coming June."""
+    seed(slack)
+    logged = reply(slack, 'log "Negotiation workshop" <@UBOB> on 2025-06-05 role-play')
+    assert "on Thu 5 Jun 2025 with" in logged
+    assert "2025年6月5日 周四" in reply(slack, '记录 "谈判技巧" <@UZHANG> 2025-06-05 角色扮演')
+    assert "on Thu 3 Dec with" in reply(slack, 'log "Product deep dive" <@UBOB> on 2026-12-03')

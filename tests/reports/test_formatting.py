@@ -164,3 +164,7 @@ def test_date_short() -> None:
     assert date_short(d, "en-GB") == "Fri 27 Nov"
     assert date_short(d, "zh") == "11月27日 周五"
     assert date_short(date(2026, 12, 1), "zh-CN") == "12月1日 周二"
+    # a day of another year than today's carries its year; this year's does not
+    assert date_short(date(2017, 6, 1), "en", today=d) == "Thu 1 Jun 2017"
+    assert date_short(date(2017, 6, 1), "zh", today=d) == "2017年6月1日 周四"
+    assert date_short(d, "en", today=date(2026, 1, 1)) == "Fri 27 Nov"
