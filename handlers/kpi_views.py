@@ -12,7 +12,7 @@ from handlers.blocks import message as make_message
 from reports import glossary, mrkdwn, target_words
 from reports.changes import change_text
 from reports.formatting import money, money_short, money_whole, number, percent
-from reports.i18n import add_catalog, t
+from reports.i18n import add_catalog, add_messages, msg, t
 from reports.kpi_engine import BreakdownRow, Comparison, KpiValue, rep_status
 from reports.money_notes import left_out_flag, left_out_lines, merge
 from reports.standing import Standing
@@ -34,6 +34,8 @@ METRIC_EN = {
     "checkin_rate": "Check-in rate",
 }
 add_catalog({f"kpi.metric.{metric}": {"en": name, "zh": glossary.zh(metric)} for metric, name in METRIC_EN.items()})
+# A pipeline of open deals the CRM gave no amounts: said, never "US$0" (as the digest's "no amounts").
+add_messages(msg("kpi.no_amounts", "{deals} deals, no amounts"))
 
 add_catalog(
     {
@@ -142,6 +144,8 @@ def fmt(value: KpiValue, frame: Frame, *, short: bool = False, whole: bool = Fal
     """A KPI value as the asker reads it."""
     lang, v = frame.language, value.value
     if value.unit == "money":
+        if not v and value.deals:  # deals counted, none with an amount: not "US$0"
+            return t("kpi.no_amounts", lang, deals=number(value.deals, lang))
         if v is None:
             return percent(None, lang)
         if short:
@@ -223,7 +227,10 @@ def standing_line(target: KpiValue, source: str, st: Standing, frame: Frame, *, 
 
 
 def _change(current: KpiValue, base: KpiValue, language: str) -> str:
-    """Rates in points, NPS in points, money and counts in % (reports/changes.py)."""
+    """Rates in points, NPS in points, money and counts in % (reports/changes.py); no change from or to deals
+    without amounts (a pipeline the CRM gave no amounts did not fall by 100%)."""
+    if any(v.unit == "money" and not v.value and v.deals for v in (current, base)):
+        return change_text(current.unit, None, None, language)
     return change_text(current.unit, current.value, base.value, language)
 
 

@@ -5,10 +5,12 @@ API (stable; other features depend on it):
 
     METRICS                      every metric name below, in display order
     Scope(team_id, member_id=None, product=None, account=None)
-    KpiValue(metric, value, unit, left_out=())     unit: 'money' (int cents) | 'count' | 'ratio' (0..1)
-                                                        | 'days' | 'score' (NPS, -100..100)
+    KpiValue(metric, value, unit, left_out=(), deals=None)     unit: 'money' (int cents) | 'count' | 'ratio'
+                                                        (0..1) | 'days' | 'score' (NPS, -100..100)
         left_out: LeftOut(currency, deals, cents) per currency that had no rate (money metrics and
         attainment/pace): those deals are not in the value, and every answer must say so
+        deals: for the pipeline, how many deals its amount covers (converted ones): a pipeline of 0 over open
+        deals means the CRM gave them no amounts, which an answer says instead of "US$0"
     compute(session, metric, scope, period, *, today=None) -> KpiValue
     compute_many(session, metrics, scope, period, *, today=None) -> dict[str, KpiValue]
     breakdown(session, metric, scope, period, by, *, today=None) -> list[BreakdownRow]
@@ -151,6 +153,7 @@ class KpiValue:
     value: float | int | None
     unit: str
     left_out: tuple[LeftOut, ...] = ()
+    deals: int | None = None  # the pipeline: the deals its amount covers (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -328,6 +331,7 @@ def _evaluate(
                 pipeline = q.pipeline_stats(session, f, end, group)
             out[metric] = {k: v.cents for k, v in pipeline.items()}
             out[_LEFT_OUT + metric] = {k: _left_out(v) for k, v in pipeline.items()}
+            out[_DEALS + metric] = {k: v.priced for k, v in pipeline.items()}
         elif metric == "new_deals":
             out[metric] = _new_deal_counts(session, f, start, end, group)
         elif metric == "attainment":
@@ -351,6 +355,7 @@ def _evaluate(
 
 
 _LEFT_OUT = "left_out:"  # out[_LEFT_OUT + metric]: {key: deals the metric's money could not include}
+_DEALS = "deals:"  # out[_DEALS + metric]: {key: the deals inside the metric's money} (the pipeline)
 _FROM_WON = ("revenue", "avg_deal_size", "attainment", "pace")
 
 
@@ -406,7 +411,8 @@ def compute_many(
 def _value(metric: str, values: dict[str, dict[Any, Any]], key: Any, default: bool = True) -> KpiValue:
     raw = values[metric].get(key)
     left_out = values.get(_LEFT_OUT + metric, {}).get(key, ())
-    return KpiValue(metric, _zero_default(metric, raw) if default else raw, UNITS[metric], left_out)
+    deals = values.get(_DEALS + metric, {}).get(key)
+    return KpiValue(metric, _zero_default(metric, raw) if default else raw, UNITS[metric], left_out, deals)
 
 
 def _zero_default(metric: str, value: Any) -> Any:

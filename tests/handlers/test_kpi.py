@@ -338,3 +338,42 @@ def test_team_answers_are_the_same_read_from_the_daily_rollup(slack: SlackDriver
         assert conn.execute(sql("SELECT deals FROM dealdaystate")).scalar() == 10
     assert from_rollup == from_deals
     assert "US$17,500.75" in from_rollup[0] and "US$3,234.56" in from_rollup[3]  # real figures were compared
+
+
+def test_a_pipeline_of_deals_without_amounts_says_so_instead_of_zero_money(slack: SlackDriver) -> None:
+    """CRM exports often leave open deals' amounts empty: "pipeline US$0" would say nothing is at stake. The
+    figure, the headline, the Home tab and the Chinese answer say how many deals have no amounts, the same from
+    the deal table (rollup stale after the write) and from the rollup."""
+    from db.rollup import refresh_team
+
+    seed(slack)
+    rows = [
+        dict(team_id=slack.team_id, source="t", external_id=f"N{i}", status="open", stage="proposal",
+             amount_cents=0, currency="USD", created_date=date(2026, 11, 2 + i), close_date=None, product="GTX Pro",
+             account="Cancity", name="", row_hash="")
+        for i in range(2)
+    ]
+    with slack.deps.engine.begin() as conn:
+        conn.execute(sql("UPDATE deal SET amount_cents = 0 WHERE status = 'open'"))
+        conn.execute(insert(Deal.__table__), rows)  # type: ignore[attr-defined]
+    for fresh_rollup in (False, True):
+        if fresh_rollup:
+            refresh_team(slack.deps.engine, slack.team_id)
+        slack.command("/kpi", "pipeline this month", user="UMANAGER")
+        text = slack.last_response_text()
+        figure = next(line for line in text.splitlines() if line.startswith("*3 deals, no amounts*"))
+        assert figure.startswith("*3 deals, no amounts*   n/a vs previous period (US$3,234.56)"), text
+        slack.command("/kpi", "", user="UMANAGER")  # a manager without deals gets the team's headline
+        text = slack.last_response_text()
+        assert "pipeline 3 deals, no amounts" in text and "pipeline US$0" not in text, text
+        slack.command("/kpi", "本月 商机金额", user="UMANAGER")
+        assert "3 个商机，无金额" in slack.last_response_text()
+    slack.event({"type": "app_home_opened", "user": "UMANAGER", "tab": "home", "channel": "DMANAGER"})
+    (call,) = slack.fake.calls_to("views.publish")
+    home = json.dumps(call.args["view"], ensure_ascii=False)
+    assert "pipeline 3 deals, no amounts" in home and "pipeline US$0" not in home
+    # One deal with an amount: the pipeline is money again.
+    with slack.deps.engine.begin() as conn:
+        conn.execute(sql("UPDATE deal SET amount_cents = 12345 WHERE external_id = 'N0'"))
+    slack.command("/kpi", "pipeline this month", user="UMANAGER")
+    assert "*US$123.45*" in slack.last_response_text()
