@@ -29,7 +29,9 @@ from benchmarks.pg_scale_db import bench_url, drop, ensure
 from db import clock
 from db.engine import get_engine
 from reports import kpi_engine
+from reports import kpi_queries as q
 from reports.kpi_period import resolve_period
+from reports.targets import forget_kept
 
 NAME = "pg 10M"
 assert bench_kpi.TEAM == BIG_TEAM  # the /kpi client asks as a manager of bench_kpi.TEAM
@@ -219,6 +221,16 @@ def _engine(url: str, today: date, rows: _Rows) -> None:
     ]
     for label, fn in cases:
         rows.append(Row(NAME, f"engine {label}, median {_load()}", _median_ms(fresh(fn)), "ms"))
+    # The pipeline as it is read while the rollup is stale (any write to `deal` until the next refresh).
+    stale = q.Filters(BIG_TEAM, currency="USD")
+    rows.append(Row(NAME, f"engine team pipeline from the deals (rollup stale), median {_load()}",
+                    _median_ms(fresh(lambda s: q.pipeline_stats(s, stale, quarter.end)), n=5), "ms"))
+    # The team target made of 4,950 rep targets: resolved (first request after a /target or rate write) and kept.
+    target = fresh(lambda s: kpi_engine.target_use(s, team, "revenue", quarter))
+    rows.append(Row(NAME, f"engine team target from 4,950 rep targets, resolved (cold), median {_load()}",
+                    _median_ms(lambda: (forget_kept(), target()), n=7), "ms"))
+    rows.append(Row(NAME, f"  the same, kept between requests (targetversion token unchanged), median {_load()}",
+                    _median_ms(target), "ms"))
 
     with psycopg.connect(_dsn(url)) as pg:
         args = (BIG_TEAM, quarter.start, quarter.end)
@@ -236,10 +248,16 @@ def _engine(url: str, today: date, rows: _Rows) -> None:
 
 
 def _plans(engine: Any, team: Any, rep: Any, quarter: Any, today: date) -> list[Row]:
-    """EXPLAIN ANALYZE of every statement the engine sends on deal for a team, a rep and a by-rep quarter:
-    each must read an index (index-only where it covers), never the whole table."""
+    """EXPLAIN ANALYZE of every statement the engine sends on deal for a team, a rep and a by-rep quarter, the
+    pipeline as read while the rollup is stale, and the digest's open deals by stage: each must read an index
+    (index-only where it covers), never the whole table."""
+    from reports.digest import pipeline_by_stage
+
     rows = []
+    stale = q.Filters(BIG_TEAM, currency="USD")
     for label, fn in [
+        ("team pipeline from the deals (rollup stale)", lambda s: q.pipeline_stats(s, stale, quarter.end)),
+        ("open deals by stage (digest)", lambda s: pipeline_by_stage(s, BIG_TEAM, today)),
         ("team revenue", lambda s: kpi_engine.compute(s, "revenue", team, quarter, today=today)),
         ("rep revenue", lambda s: kpi_engine.compute(s, "revenue", rep, quarter, today=today)),
         ("revenue by rep", lambda s: kpi_engine.breakdown(s, "revenue", team, quarter, "rep", today=today)),

@@ -101,7 +101,10 @@ def rate_text(micros: int) -> str:
 
 def forget_cached(session: Any, team_id: str) -> None:
     """Drop the currency and rates the KPI engine keeps for a session (reports/kpi_queries.py), after a write."""
+    from db.targets import TARGET_CACHE
+
     info = getattr(session, "info", {})
+    info.pop(TARGET_CACHE, None)  # targets in another currency convert at these rates
     for key in [k for k in info if isinstance(k, tuple) and str(k[0]).startswith("salesbot.") and k[1] == team_id]:
         del info[key]
 

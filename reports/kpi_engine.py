@@ -472,13 +472,15 @@ def _rep_labels(session: Any, team_id: str, keys: Iterable[Any]) -> dict[Any, st
 
     from db.models import Member
 
-    ids = [k for k in keys if k is not None]
+    ids = {k for k in keys if k is not None}
     if not ids:
         return {}
     stmt = select(Member.id, Member.display_name, Member.crm_name).where(  # type: ignore[call-overload]
-        Member.team_id == team_id, Member.id.in_(ids)
-    )  # type: ignore[union-attr]
-    return {i: (name or crm or f"#{i}") for i, name, crm in session.execute(stmt)}
+        Member.team_id == team_id
+    )
+    if len(ids) <= 500:  # a leaderboard of 5,000 reps reads the team's members instead of a 5,000-item IN list
+        stmt = stmt.where(Member.id.in_(ids))  # type: ignore[union-attr]
+    return {i: (name or crm or f"#{i}") for i, name, crm in session.execute(stmt) if i in ids}
 
 
 def _weeks(start: date, end: date) -> list[tuple[date, date]]:

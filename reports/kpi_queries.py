@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Numeric, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Numeric, and_, case, cast, func, literal, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import ColumnElement
 
@@ -264,15 +264,20 @@ def lost_counts(session: Any, f: Filters, start: date, end: date, group: str | N
 def pipeline_stats(session: Any, f: Filters, end: date, group: str | None = None) -> dict[Any, MoneySum]:
     """{key: MoneySum} of deals open at the end of the day before `end`, at the rates in force that day.
 
-    Open then means created before `end` and either still open or closed on/after `end`.
+    Open then means created before `end` and either still open or closed on/after `end`: two reads added
+    exactly (one `OR` would make PostgreSQL read the whole table), the open deals off the partial index
+    ix_deal_open and the deals closed on/after `end` off ix_deal_team_status_close_owner, which carries their
+    created date (migration 0019e_target_versions); one rep's deals are read off the owner index.
     """
-    still_open = or_(_deal.status == "open", and_(_deal.status.in_(("won", "lost")), _deal.close_date >= end))
-    where = [*_deal_where(f), _deal.created_date < end, still_open]
     last_day = end - timedelta(days=1)
     rates = rates_in_force(session, f, last_day, end)
     key = None if group is None else _deal_group(group, _deal.created_date)
-    sums = money_sums(session, f, where, key, rates, last_day)
-    return {_key(group, k): v for k, v in sums.items()}
+    base = [*_deal_where(f), _deal.created_date < end]
+    out: dict[Any, MoneySum] = {}
+    for part in ([_deal.status == "open"], [_deal.status.in_(("won", "lost")), _deal.close_date >= end]):
+        for k, sums in money_sums(session, f, [*base, *part], key, rates, last_day).items():
+            out.setdefault(_key(group, k), MoneySum()).absorb(sums)
+    return out
 
 
 def new_deal_counts(session: Any, f: Filters, start: date, end: date, group: str | None = None) -> dict[Any, int]:

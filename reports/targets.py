@@ -22,14 +22,24 @@ reporting currency at the team's rate in force on the **last day of the target's
 judged, as the pipeline at a period's end; one target keeps one value however the asked period slices it). A
 target whose currency has no rate that day is never compared as if it were the reporting currency: the
 `TargetUse` has no value (`value is None`) and lists the conversion that failed, so the answer says so.
+
+Kept between requests: a resolved target (and every rep's, for a team figure or a leaderboard of 5,000 reps) is
+kept per process under the workspace's `targetversion` token, read *before* the targets. Database triggers
+replace the token in the same transaction as any write to the workspace's targets or exchange rates (migration
+0019e_target_versions), so a copy is found only while it is still true — whichever process or statement wrote.
 """
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+from sqlalchemy import select
+
+from db.models import TargetVersion
 from db.targets import TARGET_CACHE, overlapping_targets
 
 ADDITIVE = frozenset({"revenue", "deals_won", "new_deals"})
@@ -219,6 +229,60 @@ def prorate(targets: list[Any], start: date, end: date, *, additive: bool) -> in
     return use.value if use else None
 
 
+class _Kept:
+    """Resolved targets kept in this process between requests, least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> tuple[bool, Any]:
+        with self._lock:
+            if key not in self._items:
+                return False, None
+            self._items.move_to_end(key)
+            return True, self._items[key]
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_KEPT = _Kept(4096)  # one scope's target: a few rows each
+_KEPT_REPS = _Kept(32)  # every rep's targets for one metric and period: up to ~5,000 each
+
+
+def _kept(session: Any, kept: _Kept, team_id: str, key: tuple[Any, ...], resolve: Callable[[], Any]) -> Any:
+    """`resolve()`, or the copy kept under the workspace's current targets token (read first: a target written
+    after it then lands under a newer token, never an older copy under the new one)."""
+    if not hasattr(session, "get_bind"):
+        return resolve()
+    from reports.kpi_engine import Scope, reporting_currency
+
+    # An ORM select, so the session's pending writes are flushed first (and their triggers replace the token).
+    found = session.execute(select(TargetVersion.token).where(TargetVersion.team_id == team_id)).first()
+    full = (str(session.get_bind().url), found[0] if found else None, reporting_currency(session, Scope(team_id)), key)
+    hit, value = kept.get(full)
+    if not hit:
+        value = resolve()
+        kept.put(full, value)
+    return value
+
+
+def forget_kept() -> None:
+    """Drop every resolved target this process keeps (tests that compare a cold and a warm answer)."""
+    _KEPT.clear()
+    _KEPT_REPS.clear()
+
+
 def resolve_target(
     session: Any,
     *,
@@ -235,7 +299,10 @@ def resolve_target(
     cache = session.info.setdefault(TARGET_CACHE, {}) if hasattr(session, "info") else {}
     key = (team_id, member_id, product, account, metric, start, end)
     if key not in cache:
-        cache[key] = _resolve(session, team_id, metric, start, end, member_id, product, account)
+        cache[key] = _kept(
+            session, _KEPT, team_id, key,
+            lambda: _resolve(session, team_id, metric, start, end, member_id, product, account),
+        )
     return cache[key]
 
 
@@ -286,19 +353,25 @@ def _rep_uses(session: Any, team_id: str, metric: str, start: date, end: date) -
     cache = session.info.setdefault(TARGET_CACHE, {}) if hasattr(session, "info") else {}
     key = ("reps", team_id, metric, start, end)
     if key not in cache:
-        rows = overlapping_targets(
-            session, team_id=team_id, metric=metric, start=start, end=end, member_id=None, all_reps=True
+        cache[key] = _kept(
+            session, _KEPT_REPS, team_id, key, lambda: _resolve_reps(session, team_id, metric, start, end)
         )
-        converted, conversions = in_reporting_currency(session, team_id, metric, rows)
-        per_rep: dict[int, list[Any]] = defaultdict(list)
-        for row in converted:
-            per_rep[row.member_id].append(row)
-        additive = metric in ADDITIVE
-        cache[key] = {
-            member_id: _with_conversions(resolve_rows(own, start, end, additive=additive), conversions)
-            for member_id, own in per_rep.items()
-        }
     return dict(cache[key])
+
+
+def _resolve_reps(session: Any, team_id: str, metric: str, start: date, end: date) -> dict[int, TargetUse | None]:
+    rows = overlapping_targets(
+        session, team_id=team_id, metric=metric, start=start, end=end, member_id=None, all_reps=True
+    )
+    converted, conversions = in_reporting_currency(session, team_id, metric, rows)
+    per_rep: dict[int, list[Any]] = defaultdict(list)
+    for row in converted:
+        per_rep[row.member_id].append(row)
+    additive = metric in ADDITIVE
+    return {
+        member_id: _with_conversions(resolve_rows(own, start, end, additive=additive), conversions)
+        for member_id, own in per_rep.items()
+    }
 
 
 def target_cents(

@@ -75,6 +75,30 @@ def test_revenue_by_rep_reads_only_the_covering_index(generated: Any) -> None:
         assert "close_date" in cond, scans
 
 
+def test_the_pipeline_from_the_deals_reads_two_index_ranges_never_the_table(generated: Any) -> None:
+    """The deal-table pipeline (the rollup is stale here: the generator does not build it) is two index-only
+    reads — the open deals and those closed after the end, each a range of status (the close index carries the
+    created date; the partial ix_deal_open covers the open deals alone, the planner takes either) — and the
+    digest's open deals by stage read ix_deal_open, which carries the stage."""
+    from reports.digest import pipeline_by_stage
+
+    engine, reps = generated
+    for ask in (
+        lambda s: k.compute(s, "pipeline", k.Scope(BIG_TEAM), QUARTER),
+        lambda s: k.compare(s, "pipeline", k.Scope(BIG_TEAM), QUARTER),
+        lambda s: k.breakdown(s, "pipeline", k.Scope(BIG_TEAM), QUARTER, "rep"),
+    ):
+        scans = _deal_scans(engine, ask)
+        assert len(scans) % 2 == 0, scans  # two reads per pipeline (compare: three periods)
+        for node, index, _fetches, cond in scans:
+            assert node == "Index Only Scan", scans
+            assert index == "ix_deal_open" or (index == "ix_deal_team_status_close_owner" and "status" in cond), scans
+    scans = _deal_scans(engine, lambda s: pipeline_by_stage(s, BIG_TEAM, QUARTER.end))
+    assert {(node, index) for node, index, _f, _c in scans} == {("Index Only Scan", "ix_deal_open")}, scans
+    rep = _deal_scans(engine, lambda s: k.compute(s, "pipeline", k.Scope(BIG_TEAM, member_id=reps[7]), QUARTER))
+    assert all(node.startswith("Index") and "owner_id" in cond for node, _i, _f, cond in rep), rep
+
+
 def test_the_answers_read_the_generated_deals(generated: Any) -> None:
     """Guard against a plan test that passes on an empty table: the quarter has thousands of won deals."""
     engine, _reps = generated
