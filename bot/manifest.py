@@ -18,6 +18,7 @@ SLASH_COMMANDS = [
     ("/market", "Loss reasons, competitors and demand that moved", "last quarter"),
     ("/followup", "CRM follow-up reminders: on/off, days, your list", "on at 08:30"),
     ("/training", "Log trainings, see the plan and whether one helped", "plan"),
+    ("/review", "Monthly and quarterly review and reflection, with a PDF", "Q4"),
     ("/salesbot", "Help, linking CRM owners, roles, imports", "help"),
 ]
 

@@ -137,6 +137,7 @@ def schedules_of(session: Session, *, team_id: str, manager_user_id: str) -> lis
                 CheckinSchedule.team_id == team_id,
                 CheckinSchedule.active.is_(True),
                 CheckinSchedule.manager_user_id == manager_user_id,
+                CheckinSchedule.purpose == "checkin",
             )
             .order_by(CheckinSchedule.id)
         )
@@ -321,8 +322,11 @@ def _refs_not_in_ledger(session: Session, kind: str, rows: list[tuple[Any, ...]]
     return [r for r in refs if (r.schedule_id, naive(r.occurrence), r.slack_user_id) not in done]
 
 
-def reminders_due(session: Session, now: datetime) -> list[RunRef]:
-    """Runs still being asked whose reminder moment (deadline - reminder hours) has come, before the deadline."""
+def reminders_due(
+    session: Session, now: datetime, *, purpose: str = "checkin", kind: str = "checkin_reminder"
+) -> list[RunRef]:
+    """Runs still being asked whose reminder moment (deadline - reminder hours) has come, before the deadline
+    (`purpose`: check-ins, or a review round's reflections; `kind`: the ledger kind of that reminder)."""
     horizon = session.exec(
         select(func.max(CheckinSchedule.reminder_hours_before)).where(CheckinSchedule.active.is_(True))
     ).one()
@@ -336,11 +340,12 @@ def reminders_due(session: Session, now: datetime) -> list[RunRef]:
             CheckinRun.deadline_at <= now + timedelta(hours=int(horizon)),
             CheckinRun.reminded_at.is_(None),
             CheckinSchedule.reminder_hours_before > 0,
+            CheckinSchedule.purpose == purpose,
         ],  # type: ignore[union-attr]
         (CheckinRun.deadline_at, CheckinSchedule.reminder_hours_before),
     )
     rows = [r for r in rows if utc(r[6]) - timedelta(hours=r[7]) <= now]  # type: ignore[operator]
-    return _refs_not_in_ledger(session, "checkin_reminder", rows)
+    return _refs_not_in_ledger(session, kind, rows)
 
 
 def briefs_due(session: Session, now: datetime) -> list[RunRef]:
@@ -374,6 +379,7 @@ def completed_due(session: Session, now: datetime) -> list[RunRef]:
             CheckinRun.deadline_at > now - LATE_WINDOW,
             CheckinRun.completed_at.is_not(None),  # type: ignore[union-attr]
             CheckinRun.thread_ts.is_not(None),  # type: ignore[union-attr]
+            CheckinSchedule.purpose == "checkin",  # a reflection reaches the manager in the review itself
         ],
     )
     return _refs_not_in_ledger(session, "checkin_summary", rows)
@@ -427,10 +433,12 @@ def rounds_due(session: Session, now: datetime, *, lookback: timedelta) -> list[
     """Rounds (a schedule's runs on one local day) whose every deadline has passed, not yet summarised."""
     closed = session.exec(
         select(CheckinRun.schedule_id)
+        .join(CheckinSchedule, CheckinSchedule.id == CheckinRun.schedule_id)
         .where(
             CheckinRun.status.in_(("completed", "missed", "skipped")),  # type: ignore[attr-defined]
             CheckinRun.deadline_at <= now,
             CheckinRun.deadline_at > now - lookback,
+            CheckinSchedule.purpose == "checkin",  # a review round closes with the review (handlers/review.py)
         )
         .distinct()
     ).all()

@@ -337,6 +337,9 @@ class CheckinSchedule(SQLModel, table=True):
     team_id: str = Field(max_length=32)
     manager_user_id: str = Field(max_length=32)
     cadence: str = Field(default="weekly", max_length=16)  # weekly | biweekly | monthly
+    # checkin | review: a review round's reflections ride on a schedule of their own (handlers/review.py), which
+    # the check-in jobs leave alone (no reps listed, no copies, no round summary) and /checkin list does not show
+    purpose: str = Field(default="checkin", max_length=16)
     weekday: int = Field(default=4)  # 0 = Monday
     time_of_day: str = Field(default="16:00", max_length=5)
     deadline_hours: int = Field(default=72)
@@ -349,6 +352,57 @@ class CheckinSchedule(SQLModel, table=True):
     active: bool = Field(default=True)
     paused: bool = Field(default=False)
     created_at: datetime = _created()
+
+
+class ReviewSchedule(SQLModel, table=True):
+    """A manager's monthly or quarterly review round, opened by the scheduler when each period ends."""
+
+    __table_args__ = (UniqueConstraint("team_id", "manager_user_id", "cadence", name="uq_review_schedule"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    manager_user_id: str = Field(max_length=32)
+    cadence: str = Field(max_length=16)  # monthly | quarterly
+    active: bool = Field(default=True)
+    created_at: datetime = _created()
+
+
+class ReviewRound(SQLModel, table=True):
+    """One review of one period for one manager: the reps asked to reflect (by DM, on `checkin_schedule_id`'s
+    runs), when it opened and when it closes (then the manager gets the review). Once per period."""
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "manager_user_id", "period_start", "period_end", name="uq_review_round"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    manager_user_id: str = Field(max_length=32)
+    cadence: str = Field(max_length=16)  # monthly | quarterly
+    period_start: date
+    period_end: date  # exclusive
+    checkin_schedule_id: int = Field(foreign_key="checkinschedule.id")
+    member_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    opens_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    created_at: datetime = _created()
+
+
+class ReviewAction(SQLModel, table=True):
+    """A lesson turned into an action in a review (`/review action "…" @owner by 2027-01-15`), followed up in
+    the next review until it is done."""
+
+    __table_args__ = (Index("ix_review_action_manager", "team_id", "manager_user_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    manager_user_id: str = Field(max_length=32)
+    text: str = Field(max_length=500)
+    owner_id: int | None = Field(default=None, foreign_key="member.id")
+    due_date: date | None = None
+    status: str = Field(default="open", max_length=8)  # open | done
+    created_at: datetime = _created()
+    done_at: datetime | None = _ts()
 
 
 class CheckinScheduleRep(SQLModel, table=True):

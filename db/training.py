@@ -63,3 +63,11 @@ def latest_of_topic(session: Any, team_id: str, topic: str, today: date) -> Trai
     sessions = list(session.execute(stmt.order_by(TrainingSession.day)).scalars())
     held = [s for s in sessions if s.day <= today]
     return held[-1] if held else (sessions[0] if sessions else None)
+
+
+def held_between(session: Any, team_id: str, start: date, end: date) -> list[TrainingSession]:
+    """The sessions held in [start, end), in date order (a review's training section)."""
+    stmt = select(TrainingSession).where(
+        TrainingSession.team_id == team_id, TrainingSession.day >= start, TrainingSession.day < end
+    )
+    return list(session.execute(stmt.order_by(TrainingSession.day, TrainingSession.topic)).scalars())

@@ -18,13 +18,14 @@ from handlers import (
     kpi,
     market,
     people,
+    review,
     target,
     training,
 )
 
 # direct_messages last: features add their DM routes in their own register().
 FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, feedback_form, market, followup, training,
-            imports, direct_messages]
+            review, imports, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

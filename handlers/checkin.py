@@ -901,6 +901,17 @@ def _now_of(item: DueDelivery) -> datetime:
     return datetime.fromisoformat(raw) if raw else _now()
 
 
+# The first message of a run whose schedule has another purpose than a check-in: purpose -> fn(session, run, rep,
+# manager name (escaped), language) -> message payload. A review round registers its greeting (handlers/review.py);
+# the conversation after it (answers, skip, the form, thanks, one at a time per rep) is this module's.
+GREETERS: dict[str, Any] = {}
+
+
+def post_run(client: Any, deps: Deps, run_id: int, now: datetime) -> None:
+    """DM the rep the first message of a run (once per run): for features that start runs of their own."""
+    _post_checkin(client, deps, run_id, now)
+
+
 def _post_checkin(client: Any, deps: Deps, run_id: int, now: datetime) -> None:
     """DM the rep: greeting, their figures since the last check-in, the first question (once per run)."""
     with Session(deps.engine, expire_on_commit=False) as session:
@@ -913,16 +924,20 @@ def _post_checkin(client: Any, deps: Deps, run_id: int, now: datetime) -> None:
         assert schedule is not None and rep is not None
         lang = _language(rep, ws)
         manager = _manager_of(session, schedule)
-        numbers = _numbers(session, rep, ws, lang, now, cadence=schedule.cadence)
-        payload = views.greeting(
-            language=lang,
-            name=_name(rep).split(" ")[0],  # escaped: no space inside an entity
-            manager=_name(manager, "your manager"),
-            cadence=schedule.cadence,
-            numbers=numbers,
-            questions=list(run.questions),
-            run_id=run.id,
-        )  # type: ignore[arg-type]
+        greeter = GREETERS.get(schedule.purpose)
+        if greeter is not None:  # another feature's questions on this conversation (a review's reflection)
+            payload = greeter(session, run, rep, _name(manager, "your manager"), lang)
+        else:
+            numbers = _numbers(session, rep, ws, lang, now, cadence=schedule.cadence)
+            payload = views.greeting(
+                language=lang,
+                name=_name(rep).split(" ")[0],  # escaped: no space inside an entity
+                manager=_name(manager, "your manager"),
+                cadence=schedule.cadence,
+                numbers=numbers,
+                questions=list(run.questions),
+                run_id=run.id,
+            )  # type: ignore[arg-type]
         user = rep.slack_user_id or ""
     channel = _dm_channel(client, user)
     posted = client.chat_postMessage(channel=channel, **payload)
