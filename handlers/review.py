@@ -105,7 +105,7 @@ EXAMPLES = ["/review Q4", "/review start last quarter", "/review schedule quarte
             '/review action "Call every lost deal over 50k" @alice by 2027-01-15']
 WORK_STARTS, WORK_ENDS = 9, 18  # a rep is asked at a working hour of their own time zone
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|「([^」]+)」|'([^']+)'")
-_DUE = re.compile(r"(?:\bby\b|\bdue\b|\bbefore\b|截止|之前|到)\s*(\S+)", re.I)
+_DUE = re.compile(r"(?:\bby\b|\bdue\b|\bbefore\b|截止|到)\s*(.+?)\s*$", re.I)
 _OFF = re.compile(r"\b(off|stop)\b|关闭|停止|取消", re.I)
 _CADENCE = [(re.compile(r"quarter|季", re.I), "quarterly"), (re.compile(r"month|月", re.I), "monthly")]
 
