@@ -11,7 +11,7 @@ Note: no `from __future__ import annotations` here; SQLModel needs real annotati
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from db import clock
@@ -147,6 +147,36 @@ class Deal(SQLModel, table=True):
     next_step: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
     next_step_date: date | None = None
     last_activity_date: date | None = None
+
+
+class DealChange(SQLModel, table=True):
+    """What an import or sync saw happen to a deal (migration 0019h_deal_history), append-only: its first
+    sighting (prev_* empty), then each change of stage/status, amount or currency, close date or owner, with the
+    state after and before. Written only by the deal writer (db/importers/history.py), read by reports/history.py."""
+
+    __tablename__ = "deal_change"
+    __table_args__ = (
+        Index("ix_deal_change_team_seen", "team_id", "seen_at"),
+        Index("ix_deal_change_deal_seen", "deal_id", "seen_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger().with_variant(Integer(), "sqlite"))
+    team_id: str = Field(max_length=32)
+    deal_id: int
+    run_id: int | None = None  # the ImportRun that saw it
+    seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    stage: str = Field(max_length=100)
+    status: str = Field(max_length=8)
+    amount_cents: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    close_date: date | None = None
+    owner_id: int | None = None
+    prev_stage: str | None = Field(default=None, max_length=100)
+    prev_status: str | None = Field(default=None, max_length=8)
+    prev_amount_cents: int | None = Field(default=None, sa_type=BigInteger)
+    prev_currency: str | None = Field(default=None, max_length=3)
+    prev_close_date: date | None = None
+    prev_owner_id: int | None = None
 
 
 class DealMarketDay(SQLModel, table=True):

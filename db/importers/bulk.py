@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from db.importers import history
 from db.importers.report import ImportRefused
 from db.importers.upsert import BULK_ROWS, sqlite_bulk_end, sqlite_bulk_start, upsert
 
@@ -113,12 +114,16 @@ OwnerIds = Callable[[dict[str, str]], dict[str, int]]  # {crm name: e-mail} -> {
 
 
 class DealWriter:
-    """Takes chunks of checked deal rows (dicts of columns, ROW) and stores them; `finish` -> (inserted, updated)."""
+    """Takes chunks of checked deal rows (dicts of columns, ROW) and stores them; `finish` -> (inserted, updated).
+
+    Every writer records deal history as it writes (db/importers/history.py): a `deal_change` row for each deal
+    seen for the first time or whose stage, amount, currency, close date or owner changed, stamped `stamp` and
+    `run_id` (the ImportRun of the import or sync that saw it)."""
 
     def __init__(self, conn: Connection, team_id: str, source: str, stamp: Any, owner_ids: OwnerIds,
-                 at: float | None) -> None:
+                 at: float | None, run_id: int | None) -> None:
         self.conn, self.team_id, self.source, self.stamp = conn, team_id, source, stamp
-        self.owner_ids, self.at = owner_ids, at
+        self.owner_ids, self.at, self.run_id = owner_ids, at, run_id
         self.emails: dict[str, str] = {}  # every owner of the file: first e-mail given
 
     def add(self, columns: dict[str, Any], emails: dict[str, str], expected_rows: int) -> None:
@@ -132,9 +137,10 @@ class DealWriter:
 
 
 def deal_writer(conn: Connection, team_id: str, source: str, stamp: Any, owner_ids: OwnerIds,
-                at: float | None) -> DealWriter:
+                at: float | None, *, run_id: int | None) -> DealWriter:
+    """The writer for `conn`'s database; `run_id`: the ImportRun its history rows name as their source."""
     cls = PostgresDeals if conn.dialect.name == "postgresql" else SqliteDeals
-    return cls(conn, team_id, source, stamp, owner_ids, at)
+    return cls(conn, team_id, source, stamp, owner_ids, at, run_id)
 
 
 class SqliteDeals(DealWriter):
@@ -147,6 +153,8 @@ class SqliteDeals(DealWriter):
         # Said here, before counting changes: otherwise the trigger's delete would count as an updated deal.
         self.conn.exec_driver_sql("DELETE FROM dealdaystate WHERE team_id = ?", (self.team_id,))
         self.before = self._stored()
+        self.history_before = history.sqlite_last_id(self.conn)
+        history.sqlite_start(self.conn, self.run_id)
         self.changed = 0  # rows inserted or updated by the upserts (the connection's total_changes around them)
         self.rebuild: list[str] | None = None
         self.ids: dict[str, int] = {}
@@ -162,6 +170,9 @@ class SqliteDeals(DealWriter):
         if self.rebuild is None:  # first chunk: rebuild indexes when this import at least doubles the table
             table_rows = self.conn.exec_driver_sql("SELECT max(id) FROM deal").scalar() or 0
             self.rebuild = sqlite_bulk_start(self.conn, "deal", expected_rows if expected_rows > table_rows else 0)
+            if self.rebuild:  # the history grows by a first row per new deal: its indexes too
+                self.rebuild += sqlite_bulk_start(self.conn, "deal_change",
+                                                  expected_rows if expected_rows > self.history_before else 0)
         ids = self.ids
         owner_id = [ids.get(o) for o in columns["owner"].tolist()]
         rows = zip(*[owner_id if c == "owner" else _values(columns[c]) for c in ROW], strict=True)
@@ -172,11 +183,17 @@ class SqliteDeals(DealWriter):
         self.changed += self.raw.total_changes - before
 
     def finish(self) -> tuple[int, int]:
-        changed = self.changed
+        changed = self.changed - (history.sqlite_last_id(self.conn) - self.history_before)  # not the history rows
         with deadline(self.conn, self.at):
             sqlite_bulk_end(self.conn, self.rebuild or [])
         inserted = self._stored() - self.before
         return inserted, changed - inserted
+
+    def close(self) -> None:
+        try:
+            history.sqlite_stop(self.conn)
+        except DBAPIError:  # the transaction is already broken: its rollback drops the triggers with it
+            pass
 
 
 def _values(values: Any) -> list[Any]:
@@ -263,6 +280,9 @@ class PostgresDeals(DealWriter):
 
     def finish(self) -> tuple[int, int]:
         if self.direct:
+            with deadline(self.conn, self.at):
+                self._timeout()
+                history.pg_first_sightings(self.conn, self.team_id, self.source, self.run_id)
             if self.at is not None:
                 self.conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
             return self.copied, 0
@@ -281,13 +301,15 @@ class PostgresDeals(DealWriter):
             stored = [c for c in STORED]
             update = ", ".join(f"{c} = excluded.{c}" for c in [*stored, "updated_at"] if c != "external_id")
             select = ", ".join("o.owner_id" if c == "owner" else f"s.{c}" for c in ROW)
-            counts = self.conn.exec_driver_sql(
-                f"WITH done AS (INSERT INTO deal (team_id, source, updated_at, {', '.join(stored)}) "
+            upsert_sql = (
+                f"INSERT INTO deal (team_id, source, updated_at, {', '.join(stored)}) "
                 f"SELECT %(team)s, %(source)s, %(stamp)s, {select} FROM {self.STAGE} s "
                 "LEFT JOIN deal_import_owner o ON o.owner = s.owner "
                 "ON CONFLICT (team_id, source, external_id) DO UPDATE SET " + update + " "
-                "WHERE deal.row_hash <> excluded.row_hash RETURNING (xmax = 0) AS fresh) "
-                "SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh) FROM done",
+                "WHERE deal.row_hash <> excluded.row_hash"
+            )
+            counts = self.conn.exec_driver_sql(
+                history.pg_upsert_with_history(upsert_sql, self.run_id),
                 {"team": self.team_id, "source": self.source, "stamp": self.stamp},
             ).one()
             if self.at is not None:

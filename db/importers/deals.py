@@ -448,7 +448,7 @@ def _write(conn, table: Table, checks: DealChecks, result: ImportResult, options
         owner_ids.update(ids)
         return ids
 
-    writer = deal_writer(conn, team_id, source, stamp, ids_of, budget.deadline)
+    writer = deal_writer(conn, team_id, source, stamp, ids_of, budget.deadline, run_id=run_id)
     emails: dict[str, str] = {}
     writing = True
     # one chunk is written (on a second thread: the database works without the GIL) while the next is read
