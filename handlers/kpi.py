@@ -19,6 +19,7 @@ from db import clock
 from db.csv_export import csv_bytes
 from db.engine import session_scope
 from db.models import Member
+from handlers import kpi_history
 from handlers import kpi_views as views
 from handlers.blocks import context, section
 from handlers.checklist import checklist_message, status_of
@@ -47,8 +48,9 @@ add_catalog(
     {
         "kpi.help_title": {"en": "/kpi — ask for any number", "zh": "/kpi — 查询任意指标"},
         "kpi.help": {
-            "en": "*Metrics*: revenue (sales), deals won, win rate (conversion), average deal size, sales cycle, "
-            "pipeline, new deals, attainment, pace, CSAT, NPS, check-in rate, leaderboard\n"
+            "en": "*Metrics*: revenue (sales), deals won, win rate, average deal size, sales cycle, "
+            "pipeline (`pipeline on 2026-10-01`: then vs now), stage conversion, time in stage, new deals, "
+            "attainment, pace, CSAT, NPS, check-in rate, leaderboard\n"
             "*Who*: `me`, `@user`, `team`, `product X`, `account Y`\n"
             "*When*: today, this/last week, this/last month, this/last quarter, Q3 2026, 2026, March, "
             "last 30 days, month to date, since 2026-03-01, 2026-07-01 to 2026-09-30\n"
@@ -283,7 +285,8 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
             return Answer({"text": t("kpi.did_you_mean", lang, metric=name), "blocks": blocks})
         try:
             period = resolve_period(
-                req.period_text, today=today, language=lang, fiscal_year_start_month=prefs.fiscal_year_start_month
+                kpi_history.default_period(req, lang), today=today, language=lang,
+                fiscal_year_start_month=prefs.fiscal_year_start_month,
             )
         except PeriodProblem as problem:
             blocks = not_understood(understood=req.understood, rest=req.period_text, examples=examples, language=lang)
@@ -325,6 +328,9 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
         scope = engine.Scope(asker.team_id, member_id, req.product, req.account)
         share_value = json.dumps({"t": text[:1500], "d": today.isoformat()}, ensure_ascii=False) if share else None
         frame = views.Frame(lang, prefs.currency, period.label(lang), subject, share_value)
+        if kpi_history.wants_history(req, period, today):
+            return Answer(kpi_history.history_message(session, req, scope, period, frame, timezone=asker.timezone,
+                                                      today=today))
         metric = req.metric or "revenue"
         if req.leaderboard:
             return _leaderboard(session, metric, scope, period, frame, today, export=req.export)

@@ -32,6 +32,8 @@ METRIC_EN = {
     "csat": "CSAT",
     "nps": "NPS",
     "checkin_rate": "Check-in rate",
+    "stage_conversion": "Stage-to-stage conversion",
+    "time_in_stage": "Time in stage",
 }
 add_catalog({f"kpi.metric.{metric}": {"en": name, "zh": glossary.zh(metric)} for metric, name in METRIC_EN.items()})
 # A pipeline of open deals the CRM gave no amounts: said, never "US$0" (as the digest's "no amounts").

@@ -97,9 +97,10 @@ add_catalog(
             "zh": "延期：{count} 个商机已过预计成交日（{amount}）",
         },
         "checkin.brief.stalled": {
-            "en": "stalled: {name} {days} days in {stage}",
-            "zh": "停滞：{name} 在{stage}阶段 {days} 天",
+            "en": "stalled: {deals} with no change for {days}+ days — {examples}",
+            "zh": "停滞：{count} 个商机超过 {days} 天没有变化 — {examples}",
         },
+        "checkin.brief.stalled_one": {"en": "{name} ({stage}, {idle} days)", "zh": "{name}（{stage}，{idle} 天）"},
         "checkin.brief.no_slips": {"en": "Pipeline: no slipped or stalled deals", "zh": "商机：没有延期或停滞的商机"},
         "checkin.brief.customers": {
             "en": "Customers: {count} low ratings in 30 days on their accounts — {quote}",
@@ -614,6 +615,9 @@ class BriefData:
     last_month_revenue: int = 0
     last_month_target: int | None = None
     slipped_cents: int | None = None  # the slipped deals converted to the reporting currency (None: not computed)
+    stalled_count: int = 0  # open deals without a change for `stalled_days` (deal history); `stalled`: the worst few
+    stalled_days: int = 21
+    pushed: list[Any] = field(default_factory=list)  # reports.history.DealMove: close dates moved out lately
     slipped_left_out: tuple[Any, ...] = ()  # LeftOut of slipped deals whose currency has no rate
 
     @property
@@ -706,15 +710,25 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
             )
             + "".join(f" ({line})" for line in left_out_lines(data.slipped_left_out, language))
         )
+    if data.pushed:
+        from reports.history_text import slipped_line
+
+        pipeline.append(slipped_line(data.pushed, language, limit=2))
     if data.stalled:
-        worst = max(data.stalled, key=lambda d: d.idle_days)
+        worst = sorted(data.stalled, key=lambda d: -d.idle_days)[:2]
+        count = max(data.stalled_count, len(data.stalled))
         pipeline.append(
             t(
                 "checkin.brief.stalled",
                 language,
-                name=escape(worst.account or worst.name),
-                days=worst.idle_days,
-                stage=escape(worst.stage or "—"),
+                count=count,
+                deals=deals_count(count, language),
+                days=data.stalled_days,
+                examples=("、" if language == "zh" else ", ").join(
+                    t("checkin.brief.stalled_one", language, name=escape(d.account or d.name),
+                      stage=escape(d.stage or "—"), idle=d.idle_days)
+                    for d in worst
+                ),
             )
         )
     lines.append(" · ".join(pipeline) if pipeline else t("checkin.brief.no_slips", language))
@@ -778,7 +792,7 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
     return lines
 
 
-STALLED_AFTER_DAYS = 21
+STALLED_AFTER_DAYS = 21  # reports.history.STALLED_DAYS: no change of stage, amount, close date or owner
 
 
 def compose_brief(
@@ -806,15 +820,19 @@ def compose_brief(
     q_att = kpi_engine.attainment(session, scope, quarter, today=today)
     win = kpi_engine.compute(session, "win_rate", scope, quarter, today=today).value
     team_win = kpi_engine.compute(session, "win_rate", kpi_engine.Scope(team_id), quarter, today=today).value
-    slipped, stalled = [], []
+    from db import clock
+    from reports import history
+
+    slipped = []
     for deal in store.open_deals(session, team_id=team_id, member_id=member_id):
-        touched = store.utc(deal.updated_at)
-        idle = (today - touched.date()).days if touched else (today - deal.created_date).days
-        item = DealItem(deal.name, deal.account, deal.stage, deal.amount_cents, deal.close_date, idle)
         if deal.close_date and deal.close_date < today:
-            slipped.append(item)
-        elif idle >= STALLED_AFTER_DAYS:
-            stalled.append(item)
+            idle = (today - deal.close_date).days
+            slipped.append(DealItem(deal.name, deal.account, deal.stage, deal.amount_cents, deal.close_date, idle))
+    # stalled by real inactivity and close dates moved out: from deal history (nothing until history says so)
+    idle_deals = history.stalled(session, team_id, days=STALLED_AFTER_DAYS, member_id=member_id)
+    stalled = [DealItem(m.name, m.account, m.stage, m.amount_cents, None, m.idle_days) for m in idle_deals.deals]
+    pushed = history.slipped(session, team_id, clock.now() - timedelta(days=history.SLIPPED_DAYS),
+                             member_id=member_id)
     slipped_sum = _slipped_sum(session, scope, today)
     feedback = [
         FeedbackItem(f.account, f.rating, f.scale, f.comment, f.received_on)
@@ -837,6 +855,9 @@ def compose_brief(
         slipped_cents=slipped_sum.cents,
         slipped_left_out=tuple(kpi_engine.LeftOut(c, n, v) for c, (n, v) in sorted(slipped_sum.left_out.items())),
         stalled=stalled,
+        stalled_count=idle_deals.count,
+        stalled_days=STALLED_AFTER_DAYS,
+        pushed=pushed,
         feedback=feedback,
         runs=run_views(session, runs),
         month_day=(today - month.start).days + 1,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from db import clock
 from db.models import Deal, Member
-from reports import feedback_signals, target_words
+from reports import feedback_signals, history, history_text, target_words
 from reports import kpi_engine as kpi
 from reports import kpi_queries as q
 from reports.changes import change_text
@@ -149,6 +149,8 @@ class Digest:
     reps_not_compared: str = ""  # reps whose target is in a currency without a rate (said, not "no target")
     market: MarketView | None = None  # the market section, only when something moved (reports/market.py)
     quality: list[feedback_signals.Signal] = field(default_factory=list)  # complaints that jumped (feedback)
+    slipped: list[Any] = field(default_factory=list)  # history.DealMove: open deals whose close date moved out
+    stalled: Any = None  # history.Stalled: open deals without a change for 21+ days (None/count 0: none said)
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -218,6 +220,8 @@ def build_digest(
         *([digest.reps_not_compared] if digest.reps_not_compared else []),
     ]
     digest.drop = find_drop(session, team, period, revenue)
+    digest.slipped = history.slipped(session, team_id, history.day_start(period.start), history.day_start(period.end))
+    digest.stalled = history.stalled(session, team_id)
     market = market_view(session, team_id, period, today=last_day)
     digest.market = market if market.moved else None
     return digest
@@ -497,6 +501,10 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
         )
     if extras:
         lines.append(" · ".join(extras))
+    if d.slipped:  # from deal history, only when there is something to say
+        lines.append(history_text.slipped_line(d.slipped, lang))
+    if d.stalled is not None and d.stalled.count:
+        lines.append(history_text.stalled_line(d.stalled, lang))
     if d.market is not None:
         lines.extend(digest_market_lines(d.market, lang))
     lines.extend(f"⚠ {feedback_signals.line(signal, lang)}" for signal in d.quality[:3])

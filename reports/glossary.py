@@ -48,6 +48,11 @@ TERMS: dict[str, tuple[str, str]] = {
     "praise": ("praise", "称赞"),
     "training": ("training", "培训"),
     "attendees": ("attendees (of a training)", "参训销售"),
+    "deal_history": ("deal history", "商机历史"),
+    "stage_conversion": ("stage-to-stage conversion", "阶段推进率"),
+    "time_in_stage": ("time in stage", "阶段停留时间"),
+    "slipped": ("slipped deal (close date moved out)", "延期商机"),
+    "stalled": ("stalled deal (no change)", "停滞商机"),
 }
 
 # word the catalogs must not use -> the glossary's term for it

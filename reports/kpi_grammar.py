@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from reports import account_names
 from reports.people import MENTION
 
-__all__ = ["KpiRequest", "parse_kpi", "METRIC_WORDS", "metric_for", "suggest_metric", "METRIC_NAMES"]
+__all__ = ["KpiRequest", "parse_kpi", "METRIC_WORDS", "metric_for", "suggest_metric", "METRIC_NAMES",
+           "HISTORY_METRICS"]
 
 # Longest phrases are tried first, so "sales cycle" wins over "sales" and "按销售" over "销售额".
 METRIC_WORDS: dict[str, str] = {
@@ -44,13 +45,31 @@ METRIC_WORDS: dict[str, str] = {
     # win rate
     "win rate": "win_rate",
     "winrate": "win_rate",
-    "conversion": "win_rate",
     "conversion rate": "win_rate",
     "close rate": "win_rate",
     "赢单率": "win_rate",
     "转化率": "win_rate",
     "成交率": "win_rate",
     "胜率": "win_rate",
+    # from deal history (reports/history.py): where deals went from each stage, how long they stayed
+    "conversion": "stage_conversion",
+    "stage conversion": "stage_conversion",
+    "stage to stage": "stage_conversion",
+    "stage-to-stage": "stage_conversion",
+    "stage-to-stage conversion": "stage_conversion",
+    "funnel conversion": "stage_conversion",
+    "阶段推进率": "stage_conversion",
+    "阶段推进": "stage_conversion",
+    "阶段转化率": "stage_conversion",
+    "阶段转化": "stage_conversion",
+    "time in stage": "time_in_stage",
+    "days in stage": "time_in_stage",
+    "stage time": "time_in_stage",
+    "stage duration": "time_in_stage",
+    "阶段停留时间": "time_in_stage",
+    "阶段停留": "time_in_stage",
+    "阶段时长": "time_in_stage",
+    "停留时间": "time_in_stage",
     # average deal size
     "average deal size": "avg_deal_size",
     "avg deal size": "avg_deal_size",
@@ -167,7 +186,16 @@ METRIC_NAMES: dict[str, str] = {
     "csat": "CSAT",
     "nps": "NPS",
     "checkin_rate": "check-in rate",
+    "stage_conversion": "stage-to-stage conversion",
+    "time_in_stage": "time in stage",
 }
+# Metrics answered from deal history rather than the KPI engine (handlers/kpi_history.py).
+HISTORY_METRICS = ("stage_conversion", "time_in_stage")
+
+# "pipeline on 2026-10-01", "as of 1 Oct", "截至10月1日的商机金额", "2026-10-01 的 管道": a state on a day.
+_AS_OF_EN = re.compile(r"^(?:on|as of|as at|at)\s+(?P<day>.+)$", re.IGNORECASE)
+_AS_OF_ZH = re.compile(r"^(?:截至|截止到|截止|在)?\s*(?P<day>.+?)\s*(?:那天的|当天的|时的|的时候|那天|当天|时|的)$|"
+                       r"^(?:截至|截止到|截止)\s*(?P<day2>.+)$")
 
 _SPACE = re.compile(r"\s+")
 
@@ -191,6 +219,7 @@ class KpiRequest:
     understood: list[str] = field(default_factory=list)
     suggestion: str | None = None  # a metric the user probably meant
     misspelt: str | None = None  # the word that looked like it
+    as_of: bool = False  # the period was written as a moment ("on 1 Oct", "截至10月1日"): a state then
 
     @property
     def headline(self) -> bool:
@@ -397,6 +426,9 @@ def parse_kpi(text: str, *, products: list[str] | None = None, accounts: list[st
                 rest = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", " ", rest, count=1)
                 break
     req.period_text = _SPACE.sub(" ", rest).strip()
+    if m := _AS_OF_EN.match(req.period_text) or _AS_OF_ZH.match(req.period_text):
+        req.as_of = True
+        req.period_text = (m["day"] or m.groupdict().get("day2") or "").strip()
     return req
 
 

@@ -141,7 +141,8 @@ def test_brief_in_english_and_chinese() -> None:
     assert en[1] == (
         "KPIs: November CN¥175,148.00 (88% of target · pace 88% · at risk) · Q4 to date 71% · win rate 54% (team 61%)"
     )
-    assert en[2] == "Slipped: 2 deals past their close date (CN¥64,000.00) · stalled: Bluth Co. 21 days in Negotiation"
+    assert en[2] == ("Slipped: 2 deals past their close date (CN¥64,000.00) · "
+                     "stalled: 1 deal with no change for 21+ days — Bluth Co. (Negotiation, 21 days)")
     assert en[3] == 'Customers: 1 low ratings in 30 days on their accounts — "交付又延迟了" (Cancity, 2★)'
     assert en[4] == 'Last check-in (Fri 27 Nov): blocker "客户预算冻结"; asked for "价格审批"; confidence 3/5'
     assert en[5] == 'Open blockers: "交付延迟"'

@@ -15,7 +15,11 @@ PRODUCTS = ["GTX Pro", "GTX Plus Pro", "MG Advanced"]
         ("上个月销售额", "revenue", "上个月"),
         ("本季度业绩", "revenue", "本季度"),
         ("收入 今年", "revenue", "今年"),
-        ("conversion this month", "win_rate", "this month"),
+        ("conversion rate this month", "win_rate", "this month"),
+        ("conversion last quarter", "stage_conversion", "last quarter"),
+        ("上季度 阶段推进率", "stage_conversion", "上季度"),
+        ("time in stage", "time_in_stage", ""),
+        ("阶段停留时间 最近90天", "time_in_stage", "最近90天"),
         ("本季度 赢单率", "win_rate", "本季度"),
         ("成交率最近30天", "win_rate", "最近30天"),
         ("转化率 去年", "win_rate", "去年"),
@@ -33,6 +37,22 @@ PRODUCTS = ["GTX Pro", "GTX Plus Pro", "MG Advanced"]
 def test_metric_synonyms_leave_the_period(text: str, metric: str, period: str) -> None:
     req = parse_kpi(text)
     assert (req.metric, req.period_text) == (metric, period)
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("pipeline on 2026-10-01", "2026-10-01"),
+        ("pipeline as of 1 Oct", "1 Oct"),
+        ("2026-10-01 的 管道", "2026-10-01"),
+        ("截至10月1日的商机金额", "10月1日"),
+        ("商机金额 2026年10月1日时", "2026年10月1日"),
+    ],
+)
+def test_a_state_on_a_day(text: str, period: str) -> None:
+    req = parse_kpi(text)
+    assert (req.metric, req.period_text, req.as_of) == ("pipeline", period, True)
+    assert not parse_kpi("pipeline last month").as_of
 
 
 def test_scope_breakdown_and_flags_in_any_order() -> None:
