@@ -7,7 +7,7 @@ deal's whole life. No foreign keys: the rows outlive what they describe, and a c
 1M-row import a lookup each.
 
 Revision ID: 0019h_deal_history
-Revises: 0019e_target_versions
+Revises: 0019r_review
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019h_deal_history"
-down_revision: str | None = "0019e_target_versions"
+down_revision: str | None = "0019r_review"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
