@@ -97,6 +97,12 @@ class AckInRequestRunner(ThreadListenerRunner):
 
 
 def make_deps(settings: Settings) -> Deps:
+    from db.crm.oauth import CrmApps
+    from db.crm.secrets import use_key
+    from handlers import crm
+
+    use_key(settings.salesbot_secret_key.get_secret_value() if settings.salesbot_secret_key else None)
+    crm.configure(settings.salesbot_sync_minutes)
     return Deps(
         engine=get_engine(settings.database_url),
         timezone=settings.salesbot_timezone,
@@ -107,6 +113,7 @@ def make_deps(settings: Settings) -> Deps:
         fiscal_year_start_month=settings.salesbot_fiscal_year_start_month,
         max_upload_bytes=settings.salesbot_max_upload_mb * 1024 * 1024,
         bot_token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+        extra={"crm": CrmApps.from_settings(settings)},
     )
 
 
@@ -139,6 +146,7 @@ def create_app(settings: Settings, *, client: WebClient | None = None, deps: Dep
         request_verification_enabled=not answer_worker,
     )
     app.salesbot_metrics = metrics
+    app.salesbot_deps = deps  # the consent page's callback (bot/http_server.py) uses the same engine and settings
     app.error(request_log.make_error_handler(metrics))
     app._listener_runner = AckInRequestRunner(app.listener_runner)  # type: ignore[attr-defined]
     app.salesbot_answers = None

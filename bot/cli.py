@@ -1,11 +1,12 @@
-"""The `salesbot` command: serve, socket, console, playground, demo, import, tick, migrate, manifest, run."""
+"""The `salesbot` command: serve, socket, console, playground, demo, import, tick, migrate, manifest, run, and the
+live CRM sync's connect, disconnect, sync, secret-key (bot/crm_command.py)."""
 
 import argparse
 import logging
 import sys
 from datetime import timedelta
 
-from bot import import_command
+from bot import crm_command, import_command
 from bot.settings import Settings, SettingsError, load_settings
 from db import clock
 
@@ -263,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     tick.add_argument("--team", default=None, help="workspace (team_id) to send for (default: see README)")
     tick.set_defaults(func=cmd_tick)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
+    crm_command.add_arguments(sub)
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument("--url", default="https://salesbot.example.com", help="public base URL of `serve`")
     manifest.add_argument("--socket", action="store_true", help="manifest for Socket Mode")

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from bot.metrics import ops_response
 
 EVENTS_PATH = "/slack/events"
+CRM_CALLBACK = "/crm/oauth/"  # + the CRM's kind: where its consent page sends the manager back
 log = logging.getLogger("salesbot.http")
 
 
@@ -58,6 +59,10 @@ def make_wsgi_app(app: App, engine: Engine, signing_secret: str | None = None) -
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and verifier is not None and not verified(environ, verifier):
             return _refuse(start_response)
+        path = environ.get("PATH_INFO") or ""
+        deps = getattr(app, "salesbot_deps", None)
+        if environ.get("REQUEST_METHOD") == "GET" and path.startswith(CRM_CALLBACK) and deps is not None:
+            return _crm_callback(app, deps, path[len(CRM_CALLBACK):], environ, start_response)
         if environ.get("REQUEST_METHOD") == "GET":
             answer = ops_response(environ.get("PATH_INFO") or "", start_response, engine=engine,
                                   metrics=getattr(app, "salesbot_metrics", None))
@@ -66,6 +71,25 @@ def make_wsgi_app(app: App, engine: Engine, signing_secret: str | None = None) -
         return slack(environ, start_response)
 
     return wsgi
+
+
+def _crm_callback(app: App, deps: Any, kind: str, environ: dict[str, Any],
+                  start_response: Callable[..., Any]) -> list[bytes]:
+    """A CRM's consent page sends the manager back here (db/crm/oauth.py): the page says what happened. The query
+    carries a one-time code and the state, so it is never logged."""
+    from html import escape
+    from urllib.parse import parse_qs
+
+    from handlers.crm import callback_page
+
+    query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING") or "").items()}
+    status, text = callback_page(deps, kind.strip("/"), query, client=app.client)
+    page = ("<!doctype html><meta charset='utf-8'><title>salesbot</title><body style='font-family:sans-serif;"
+            "max-width:40em;margin:4em auto'>" + "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))).encode()
+    start_response("200 OK" if status == 200 else "400 Bad Request",
+                   [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page))),
+                    ("Cache-Control", "no-store")])
+    return [page]
 
 
 def make_server(wsgi: Callable[..., Iterable[bytes]], *, host: str = "0.0.0.0", port: int = 3000,

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     salesbot_send_lease: int = Field(default=60, ge=2, le=3600)  # seconds a send may go without a heartbeat
     salesbot_metrics_port: int = Field(default=9090, ge=0, le=65535)  # Socket Mode's /metrics side port; 0: off
     salesbot_metrics_host: str = "127.0.0.1"
+    # Live CRM sync (db/crm, README "Live CRM sync")
+    salesbot_secret_key: SecretStr | None = None  # Fernet key(s): CRM credentials are stored encrypted with it
+    salesbot_public_url: str = ""  # https://salesbot.example.com: where the CRM's consent page sends people back
+    salesbot_sync_minutes: int = Field(default=15, ge=1, le=1440)  # how often each connected CRM is synced
+    zoho_client_id: str = ""  # the Zoho API console's server-based client
+    zoho_client_secret: SecretStr | None = None
+    zoho_accounts_url: str = "https://accounts.zoho.com"  # the data centre's accounts server (.eu, .in, .com.cn …)
 
     @field_validator("salesbot_timezone")
     @classmethod

@@ -11,7 +11,7 @@ Note: no `from __future__ import annotations` here; SQLModel needs real annotati
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from db import clock
@@ -224,6 +224,35 @@ class FollowupSetting(SQLModel, table=True):
     time_of_day: str = Field(default="09:00", max_length=5)
     updated_by: str | None = Field(default=None, max_length=32)
     updated_at: datetime = _created()
+
+
+class CrmConnection(SQLModel, table=True):
+    """A workspace's live link to one CRM (db/crm): `kind` zoho | hubspot | fxiaoke | salesforce; `status`
+    pending (consent asked) | connected | broken (the CRM refused its credentials) | disconnected.
+
+    `secret` is the credentials as a Fernet token (db/crm/secrets.py), never plain; `cursor` says how far the
+    committed pages of deals reach (db/crm/sync.py); `lease_until` keeps two syncs of it from running at once."""
+
+    __table_args__ = (UniqueConstraint("team_id", "kind", name="uq_crm_connection"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    status: str = Field(default="pending", max_length=16)
+    secret: str | None = Field(default=None, sa_type=Text)
+    settings: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    cursor: str | None = Field(default=None, sa_type=Text)
+    oauth_state: str | None = Field(default=None, max_length=64)  # sha256 of the consent link's state
+    oauth_started_at: datetime | None = _ts()
+    lease_until: datetime | None = _ts()
+    lease_holder: str | None = Field(default=None, max_length=64)
+    last_sync_at: datetime | None = _ts()
+    last_sync_status: str | None = Field(default=None, max_length=16)  # ok | failed
+    last_sync_deals: int | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    broken_told: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _created()
 
 
 class TrainingSession(SQLModel, table=True):

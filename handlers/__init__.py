@@ -8,6 +8,7 @@ from typing import Any
 from handlers import (
     admin,
     checkin,
+    crm,
     digest,
     direct_messages,
     feedback,
@@ -25,7 +26,7 @@ from handlers import (
 
 # direct_messages last: features add their DM routes in their own register().
 FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, feedback_form, market, followup, training,
-            review, imports, direct_messages]
+            review, imports, crm, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

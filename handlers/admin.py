@@ -1,5 +1,5 @@
-"""`/salesbot`: help, linking CRM owners to Slack users, roles, the list of unlinked owners, and the reporting
-currency and exchange rates (handlers/money.py)."""
+"""`/salesbot`: help, linking CRM owners to Slack users, roles, the list of unlinked owners, the reporting
+currency and exchange rates (handlers/money.py), and the live CRM connections (handlers/crm.py)."""
 
 import shlex
 from typing import Any
@@ -9,7 +9,7 @@ from slack_bolt import Ack, Respond
 from db.engine import session_scope
 from db.importers.report import link_line
 from db.members import link_crm_owner, set_role, unlinked_owners
-from handlers import money
+from handlers import crm, money
 from handlers.blocks import section
 from handlers.checklist import checklist_blocks, status_of
 from handlers.context import asker_of, deps_of
@@ -38,7 +38,8 @@ add_messages(
     msg("admin.what_role", "change roles"),
 )
 
-EXAMPLES = ["/salesbot help", '/salesbot link "Darcel Schlecht" @darcel', "/salesbot role @maria manager"]
+EXAMPLES = ["/salesbot help", '/salesbot link "Darcel Schlecht" @darcel', "/salesbot role @maria manager",
+            "/salesbot connect zoho", "/salesbot sync now"]
 _LINK, _ROLE = ("link", "关联"), ("role", "角色")
 _ROLES = {"manager": "manager", "rep": "rep", "经理": "manager", "销售": "rep"}
 
@@ -74,7 +75,7 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     if verb in ("import", "导入"):
         ack(text=t("admin.import_hint", lang))
         return
-    reply = money.answer(words, asker=asker, deps=deps)
+    reply = crm.answer(words, asker=asker, deps=deps) or money.answer(words, asker=asker, deps=deps)
     if reply is not None:
         ack(**reply)
         return
@@ -141,4 +142,4 @@ def _split(text: str) -> list[str]:
 
 
 def register(app: Any) -> None:
-    app.command("/salesbot")(ack=salesbot_command, lazy=[salesbot_people])
+    app.command("/salesbot")(ack=salesbot_command, lazy=[salesbot_people, crm.sync_now])

@@ -6,6 +6,7 @@ It reuses the `/kpi` answers (the one KPI engine and its renderers), so the Home
 import logging
 from typing import Any
 
+from handlers import crm
 from handlers.blocks import context as context_block
 from handlers.blocks import divider, header
 from handlers.checklist import checklist_blocks, status_of
@@ -39,8 +40,10 @@ def _without_buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def home_blocks(asker: Any, deps: Any) -> list[dict[str, Any]]:
     lang = asker.language
     status = status_of(deps, asker.team_id)
+    connected = crm.home_blocks(asker, deps)
     if not status.has_data:  # day one: the checklist instead of a page of zeros
-        return [*checklist_blocks(status, lang, no_data_note=True), divider(), *help_blocks(lang)[1:]][:100]
+        crm_part = [divider(), *connected] if connected else []
+        return [*checklist_blocks(status, lang, no_data_note=True), *crm_part, divider(), *help_blocks(lang)[1:]][:100]
     today = local_today(asker.timezone)
     blocks = [header(t("home.title", lang))]
     blocks += _without_buttons(build_answer("", today=today, asker=asker, deps=deps, share=False).message["blocks"])
@@ -48,6 +51,8 @@ def home_blocks(asker: Any, deps: Any) -> list[dict[str, Any]]:
         board = build_answer("排行榜 本月" if lang == "zh" else "leaderboard this month", today=today, asker=asker,
                              deps=deps, share=False)
         blocks += [divider(), header(t("home.team", lang)), *_without_buttons(board.message["blocks"])]
+    if connected:
+        blocks += [divider(), *connected]
     blocks += [divider(), *help_blocks(lang)[1:], context_block(t("home.updated", lang))]
     return blocks[:100]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from db import clock
 from db.importers import report
@@ -410,11 +410,48 @@ class _Refused(Exception):
     """Bad rows in the file: leave the transaction (it rolls back); the result lists them."""
 
 
-def _import(engine: Engine, source: Source, result: ImportResult, options: ImportOptions,
-            progress: Progress | None, today: date, budget: Budget, sha256: Callable[[], str]) -> None:
-    table = open_table(source, budget)
-    result.encoding = table.encoding
-    cmap = column_map("deals", table.columns, file_format=options.file_format, overrides=options.column_map)
+def import_frames(
+    engine: Engine,
+    frames: list[pd.DataFrame],
+    *,
+    label: str,
+    team_id: str,
+    options: ImportOptions,
+    today: date | None = None,
+    then: Callable[[Connection, ImportResult], None] | None = None,
+) -> ImportResult:
+    """Deals that come as tables of text instead of a file (a CRM sync's pages: db/crm/sync.py), through the same
+    checks and writes as a file; `then(conn, result)` runs in the same transaction after the rows are written
+    (the sync stores its cursor there, so the cursor moves only with committed rows)."""
+    started = time.perf_counter()
+    result = ImportResult(kind="deals", filename=label, team_id=team_id)
+    columns = list(frames[0].columns) if frames else []
+
+    def table() -> Table:
+        return Table(columns, "api", iter(frames), lambda: 1.0)
+
+    try:
+        _import(engine, None, result, options, None, today or clock.today(), Budget(options.limits), lambda: "-",
+                table=table, then=then)
+    except ImportRefused as refusal:
+        result.status, result.refusal = "refused", refusal
+    except _Refused:
+        pass
+    if result.refused:
+        result.inserted = result.updated = result.unchanged = 0
+        result.owners_new = []
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _import(engine: Engine, source: Source | None, result: ImportResult, options: ImportOptions,
+            progress: Progress | None, today: date, budget: Budget, sha256: Callable[[], str], *,
+            table: "Callable[[], Table] | None" = None,
+            then: "Callable[[Connection, ImportResult], None] | None" = None) -> None:
+    opened = table or (lambda: open_table(source, budget))  # type: ignore[arg-type]
+    table_now = opened()
+    result.encoding = table_now.encoding
+    cmap = column_map("deals", table_now.columns, file_format=options.file_format, overrides=options.column_map)
     result.file_format, result.mapping = cmap.file_format, cmap.columns
     with engine.connect() as conn:
         currency = workspace_currency(conn, result.team_id, options.workspace.currency)
@@ -424,11 +461,13 @@ def _import(engine: Engine, source: Source, result: ImportResult, options: Impor
         cmap.file_format,
         (options.currency or DEFAULT_CURRENCY.get(cmap.file_format) or currency).upper(),
         today,
-        lambda: open_table(source, budget),
+        opened,
     )
     try:
         with engine.begin() as conn:
-            _write(conn, table, checks, result, options, progress, budget, sha256)
+            _write(conn, table_now, checks, result, options, progress, budget, sha256)
+            if then is not None:
+                then(conn, result)
     except TooSlow:
         raise refuse_when_slow(options.limits.seconds) from None
 

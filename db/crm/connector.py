@@ -1,0 +1,211 @@
+"""The one interface every CRM connector implements, and the HTTP and token plumbing they share.
+
+A connector (db/crm/zoho.py, hubspot.py, ...) turns its CRM's API into four questions:
+- `prepare()`: read what rows need besides deals (owners/users, pipelines and their stages);
+- `deals_since(since, token)`: ONE request — deals modified at or after `since`, ascending by modification
+  time, and the token of the next page of the same query (None at its end);
+- `removed_since(since)`: ids of deals deleted (or merged away) since then, page by page;
+- `stage_map()`: the CRM's own stage words -> open | won | lost, where its metadata says so.
+Each deal comes back as a `Record`: its id, its modification time, and a row keyed by the column names of that
+CRM's export file (db/importers/formats.py), so a synced deal goes through exactly the checks and the writes of
+an imported file. The sync engine (db/crm/sync.py) owns the paging strategy and the cursor.
+
+`Api` is the HTTP client they share: JSON over urllib, the access token refreshed ahead of its expiry (and once
+more on a 401), rate limits waited out when the vendor's hint is short (`RateLimited` when it is long), and a
+refused refresh token raised as `Revoked`. No credential reaches a log line or an exception message.
+"""
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from db import clock
+from db.crm.secrets import Credentials
+
+log = logging.getLogger("salesbot.crm")
+TIMEOUT = 30  # seconds for one HTTP request
+MAX_WAIT = 30  # seconds of a rate limit's retry hint waited inside a sync; longer: RateLimited (next sync)
+REFRESH_AHEAD = timedelta(minutes=5)  # an access token this close to its expiry is refreshed first
+
+
+class CrmError(Exception):
+    """The CRM answered with an error retrying will not fix soon (the message is safe to show)."""
+
+
+class Revoked(CrmError):
+    """The CRM refuses the stored credentials (refresh token revoked, app uninstalled, key deleted)."""
+
+
+class RateLimited(CrmError):
+    """The CRM asks to wait longer than a sync waits: the next sync goes on from the cursor."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TokenExpired(Exception):
+    """A 401 the connector reads as 'access token expired': refresh once and repeat the request."""
+
+
+@dataclass
+class Record:
+    id: str
+    modified: datetime  # UTC
+    row: dict[str, str]  # export column -> text
+
+
+@dataclass
+class Owner:
+    id: str
+    name: str
+    email: str = ""
+
+
+class Connector(Protocol):
+    kind: str  # zoho | hubspot | fxiaoke | salesforce
+    file_format: str  # the import format its rows use (db/importers/formats.py)
+    page_size: int
+
+    def prepare(self) -> None: ...
+
+    def deals_since(self, since: datetime, token: str | None) -> tuple[list[Record], str | None]: ...
+
+    def removed_since(self, since: datetime) -> Iterator[list[str]]: ...
+
+    def stage_map(self) -> dict[str, str]: ...
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: Any  # parsed JSON, or None when empty
+
+
+def utc(text: str) -> datetime:
+    """An ISO-8601 moment (with Z, an offset, or milliseconds since the epoch) as an aware UTC datetime."""
+    text = str(text).strip()
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, UTC)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":  # +0000 (Salesforce)
+        moment = datetime.fromisoformat(text[:-2] + ":" + text[-2:])
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+@dataclass
+class Api:
+    """One connection's HTTP client. `refresh(credentials) -> credentials` gets a new access token (None when the
+    credentials cannot be refreshed, e.g. an API key); `saved(credentials)` stores refreshed ones at once.
+    `classify(response)` lets the connector read its vendor's error bodies: it may raise TokenExpired,
+    Revoked, RateLimited or CrmError, or return the seconds to wait for a short rate limit."""
+
+    credentials: Credentials
+    auth_header: Callable[[Credentials], dict[str, str]]
+    refresh: Callable[[Credentials], Credentials] | None
+    saved: Callable[[Credentials], None]
+    classify: Callable[[Response], float | None]
+    sleep: Callable[[float], None] = time.sleep
+    calls: int = field(default=0)
+
+    def fresh(self) -> None:
+        """Refresh the access token when it expires within REFRESH_AHEAD (or is unknown)."""
+        if self.refresh is None:
+            return
+        expires = self.credentials.get("expires_at")
+        if expires and clock.wall() + REFRESH_AHEAD < datetime.fromisoformat(expires):
+            return
+        self.renew()
+
+    def renew(self) -> None:
+        if self.refresh is None:
+            raise Revoked("the CRM refused the stored key")
+        self.credentials = self.refresh(self.credentials)
+        self.saved(self.credentials)
+
+    def request(self, method: str, url: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
+                headers: dict[str, str] | None = None, form: dict[str, str] | None = None,
+                authorised: bool = True) -> Response:
+        """Send one request; waits out short rate limits, refreshes on an expired token once."""
+        renewed = False
+        while True:
+            if authorised:
+                self.fresh()
+            auth = self.auth_header(self.credentials) if authorised else {}
+            response = self._send(method, url, params=params, json_body=json_body, form=form,
+                                  headers={**(headers or {}), **auth})
+            try:
+                wait = self.classify(response)
+            except TokenExpired:
+                if renewed or not authorised:
+                    raise Revoked("the CRM refused a fresh access token") from None
+                renewed = True
+                self.renew()
+                continue
+            if wait is None:
+                return response
+            if wait > MAX_WAIT:
+                raise RateLimited(f"rate limited for {wait:.0f} s", wait)
+            log.info("crm rate limit: waiting %.1f s", wait)
+            self.sleep(wait)
+
+    def _send(self, method: str, url: str, *, params: dict[str, Any] | None, json_body: Any,
+              form: dict[str, str] | None, headers: dict[str, str]) -> Response:
+        if params:
+            url = url + ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
+        data = None
+        headers = dict(headers)
+        if json_body is not None:
+            data = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        elif form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        req = urllib.request.Request(url, data=data, method=method, headers=headers)
+        self.calls += 1
+        try:
+            with urllib.request.urlopen(req, timeout=TIMEOUT) as answer:
+                return Response(answer.status, {k.lower(): v for k, v in answer.headers.items()}, _json(answer.read()))
+        except urllib.error.HTTPError as error:
+            return Response(error.code, {k.lower(): v for k, v in (error.headers or {}).items()}, _json(error.read()))
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            host = urllib.parse.urlsplit(url).netloc  # never the query: it may carry a token
+            raise CrmError(f"could not reach {host}: {getattr(error, 'reason', error)}") from None
+
+
+def _json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {"raw": raw[:200].decode("utf-8", "replace")}
+
+
+def retry_after(response: Response, default: float = 10.0) -> float:
+    """Seconds to wait from Retry-After (seconds or an HTTP date), else `default`."""
+    value = response.headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    return default
+
+
+def expiry(seconds: Any) -> str:
+    """The ISO moment an access token that lives `seconds` from now expires."""
+    return (clock.wall() + timedelta(seconds=float(seconds or 3600))).isoformat()

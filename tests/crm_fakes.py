@@ -1,0 +1,330 @@
+"""Fake CRM servers on loopback that behave as Zoho CRM and HubSpot document (the parts salesbot uses).
+
+Each keeps deals with a modification time, owners, deleted ids, OAuth tokens (an access token can be made to
+expire, a refresh token revoked), and a queue of faults (`fail_next(path, status, body, headers)`: a 429 with
+the vendor's body and retry hint, a 500). `requests` records every call (method, path, query, body).
+Ties in modification time come back in an arbitrary (hash) order, as real search indexes do.
+"""
+
+import bisect
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Fault:
+    path: str
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeCrm:
+    """The common server: tokens, faults, request log; subclasses answer their vendor's routes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.access_token = "access-1"
+        self.refresh_token = "refresh-1"
+        self.revoked = False
+        self.refreshes = 0
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, str, dict[str, Any], Any]] = []
+        self.deals: dict[str, dict[str, Any]] = {}
+        self.modified: dict[str, datetime] = {}
+        self.deleted: dict[str, datetime] = {}
+        self._order: tuple[list[datetime], list[str]] | None = None
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def expire_access_token(self) -> None:
+        self.access_token = self.access_token + "-expired-soon"
+        self._expired = True
+
+    def fail_next(self, path: str, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self.faults.append(Fault(path, status, body, headers or {}))
+
+    def calls(self, path: str) -> list[tuple[str, str, dict[str, Any], Any]]:
+        return [r for r in self.requests if r[1].startswith(path)]
+
+    def put(self, deal_id: str, at: datetime, **values: Any) -> None:
+        """Create or change a deal (its modification time `at`)."""
+        with self.lock:
+            self.deals[deal_id] = {**self.deals.get(deal_id, {}), **values}
+            self.modified[deal_id] = at
+            self.deleted.pop(deal_id, None)
+            self._order = None
+
+    def delete(self, deal_id: str, at: datetime) -> None:
+        with self.lock:
+            self.deals.pop(deal_id, None)
+            self.modified.pop(deal_id, None)
+            self.deleted[deal_id] = at
+            self._order = None
+
+    def ordered(self, since: datetime, *, after: bool = False) -> list[str]:
+        """Deal ids modified at or after `since`, ascending; ties in a fixed arbitrary order (the order is kept
+        between changes, so a big fake answers as fast as a real index would)."""
+        with self.lock:
+            if self._order is None:
+                keyed = sorted((at, hashlib.md5(i.encode()).hexdigest(), i) for i, at in self.modified.items())
+                self._order = ([k[0] for k in keyed], [k[2] for k in keyed])
+            times, ids = self._order
+            return ids[(bisect.bisect_right if after else bisect.bisect_left)(times, since):]
+
+    def answer(self, method: str, path: str, query: dict[str, Any], body: Any, headers: dict[str, str]) -> tuple:
+        raise NotImplementedError
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _do(self) -> None:
+                parts = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                ctype = self.headers.get("Content-Type") or ""
+                if ctype.startswith("application/json"):
+                    body: Any = json.loads(raw or b"null")
+                elif raw:
+                    body = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+                else:
+                    body = None
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                fake.requests.append((self.command, parts.path, query, body))
+                fault = next((f for f in fake.faults if parts.path.startswith(f.path)), None)
+                if fault is not None:
+                    fake.faults.remove(fault)
+                    status, payload, extra = fault.status, fault.body, fault.headers
+                else:
+                    status, payload, extra = fake.answer(self.command, parts.path, query, body, headers)
+                data = b"" if payload is None else json.dumps(payload).encode()
+                self.send_response(status)
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _do
+
+        return Handler
+
+
+def ms(moment: datetime) -> str:
+    return str(int(moment.timestamp() * 1000))
+
+
+class FakeHubSpot(FakeCrm):
+    """POST /crm/v3/objects/deals/search (GTE on hs_lastmodifieddate, one ascending sort, `after` offsets up to
+    HubSpot's 10,000 cap), GET /crm/v3/owners, /crm/v3/pipelines/deals, /crm/v3/objects/deals?archived=true,
+    POST /oauth/v1/token. A private-app token never expires; OAuth access tokens do (`expire_access_token`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.owners = [{"id": "501", "firstName": "Darcel", "lastName": "Schlecht", "email": "darcel@example.com"},
+                       {"id": "502", "firstName": "Zane", "lastName": "Levy", "email": "zane@example.com"}]
+        self.pipeline = [("appointmentscheduled", "Appointment Scheduled", "false", "0.2"),
+                         ("qualifiedtobuy", "Qualified To Buy", "false", "0.4"),
+                         ("closedwon", "Closed Won", "true", "1.0"), ("closedlost", "Closed Lost", "true", "0.0"),
+                         ("123456", "Verbal yes", "false", "0.9")]
+        self.expired: set[str] = set()
+
+    def expire_access_token(self) -> None:
+        self.expired.add(self.access_token)
+
+    def _authorised(self, headers: dict[str, str]) -> tuple | None:
+        token = (headers.get("authorization") or "").removeprefix("Bearer ")
+        if self.revoked or token not in (self.access_token,):
+            if token in self.expired:
+                return 401, {"status": "error", "category": "EXPIRED_AUTHENTICATION",
+                             "message": "The OAuth token used to make this call expired 1 second(s) ago."}, {}
+            return 401, {"status": "error", "category": "INVALID_AUTHENTICATION",
+                         "message": "Authentication credentials not found."}, {}
+        if token in self.expired:
+            return 401, {"status": "error", "category": "EXPIRED_AUTHENTICATION",
+                         "message": "The OAuth token used to make this call expired 1 second(s) ago."}, {}
+        return None
+
+    def answer(self, method: str, path: str, query: dict[str, Any], body: Any, headers: dict[str, str]) -> tuple:
+        if path == "/oauth/v1/token":
+            if self.revoked or body.get("refresh_token") != self.refresh_token:
+                return 400, {"status": "BAD_REFRESH_TOKEN", "message": "missing or unknown refresh token"}, {}
+            self.refreshes += 1
+            self.access_token = f"access-{self.refreshes + 1}"
+            return 200, {"access_token": self.access_token, "refresh_token": self.refresh_token,
+                         "expires_in": 1800, "token_type": "bearer"}, {}
+        refused = self._authorised(headers)
+        if refused:
+            return refused
+        if path == "/crm/v3/owners":
+            return 200, {"results": self.owners}, {}
+        if path == "/crm/v3/pipelines/deals":
+            stages = [{"id": i, "label": label, "metadata": {"isClosed": closed, "probability": p}}
+                      for i, label, closed, p in self.pipeline]
+            return 200, {"results": [{"id": "default", "label": "Sales Pipeline", "stages": stages}]}, {}
+        if path == "/crm/v3/objects/deals/search":
+            return self._search(body)
+        if path == "/crm/v3/objects/deals" and query.get("archived") == "true":
+            with self.lock:
+                rows = [{"id": i, "archived": True, "archivedAt": at.isoformat().replace("+00:00", "Z")}
+                        for i, at in sorted(self.deleted.items())]
+            start = int(query.get("after") or 0)
+            limit = int(query.get("limit") or 10)
+            page = rows[start : start + limit]
+            paging = {"next": {"after": str(start + limit)}} if start + limit < len(rows) else None
+            return 200, {"results": page, **({"paging": paging} if paging else {})}, {}
+        return 404, {"status": "error", "message": f"no route {path}"}, {}
+
+    def _search(self, body: dict[str, Any]) -> tuple:
+        limit = int(body.get("limit") or 10)
+        if limit > 200:
+            return 400, {"status": "error", "category": "VALIDATION_ERROR", "message": "limit must be <= 200"}, {}
+        if len(body.get("sorts") or []) > 1:
+            return 400, {"status": "error", "category": "VALIDATION_ERROR", "message": "only one sort"}, {}
+        since = datetime(1970, 1, 1, tzinfo=UTC)
+        for group in body.get("filterGroups") or []:
+            for f in group["filters"]:
+                assert f["propertyName"] == "hs_lastmodifieddate" and f["operator"] == "GTE", f
+                since = datetime.fromtimestamp(int(f["value"]) / 1000, UTC)
+        start = int(body.get("after") or 0)
+        if start + limit > 10_000:
+            return 400, {"status": "error", "category": "VALIDATION_ERROR",
+                         "message": "paging past 10,000 results is not allowed"}, {}
+        ids = self.ordered(since)
+        page = ids[start : start + limit]
+        with self.lock:
+            results = [{"id": i, "properties": {**{k: (None if v is None else str(v))
+                                                   for k, v in self.deals[i].items()},
+                                                "hs_object_id": i, "hs_lastmodifieddate":
+                                                self.modified[i].isoformat().replace("+00:00", "Z")},
+                        "updatedAt": self.modified[i].isoformat().replace("+00:00", "Z"), "archived": False}
+                       for i in page if i in self.deals]
+        paging = {"next": {"after": str(start + limit)}} if start + limit < len(ids) else None
+        return 200, {"total": len(ids), "results": results, **({"paging": paging} if paging else {})}, {}
+
+
+class FakeZoho(FakeCrm):
+    """Zoho CRM v7 on one server that is both the data centre's accounts server and its API domain:
+    POST /oauth/v2/token (authorization_code, refresh_token; `{"error": "invalid_code"}` when refused),
+    GET /crm/v7/users, /crm/v7/settings/fields, /crm/v7/Deals (If-Modified-Since, sort_by Modified_Time,
+    page/per_page up to 2,000 records then page_token; 204 when nothing), /crm/v7/Deals/deleted."""
+
+    ZONE = "+05:30"  # Zoho answers times in the account's zone
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.code = "grant-1"
+        self.users = [{"id": "9001", "full_name": "Darcel Schlecht", "email": "darcel@example.com"},
+                      {"id": "9002", "full_name": "张三", "email": "zhang@example.com"}]
+        self.stages = [("Qualification", "Open"), ("Negotiation/Review", "Open"), ("Closed Won", "Closed Won"),
+                       ("Closed Lost", "Closed Lost"), ("Verbal Commit", "Open")]
+        self.tokens_pages: dict[str, int] = {}
+
+    def answer(self, method: str, path: str, query: dict[str, Any], body: Any, headers: dict[str, str]) -> tuple:
+        if path == "/oauth/v2/token":
+            return self._token(body or query)
+        auth = headers.get("authorization") or ""
+        if self.revoked or auth != "Zoho-oauthtoken " + self.access_token:
+            return 401, {"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token",
+                         "status": "error"}, {}
+        if path == "/crm/v7/users":
+            return 200, {"users": self.users, "info": {"per_page": 200, "count": len(self.users), "page": 1,
+                                                       "more_records": False}}, {}
+        if path == "/crm/v7/settings/fields":
+            values = [{"display_value": s, "actual_value": s, "forecast_type": f} for s, f in self.stages]
+            return 200, {"fields": [{"api_name": "Stage", "pick_list_values": values},
+                                    {"api_name": "Amount"}]}, {}
+        if path == "/crm/v7/Deals":
+            return self._deals(query, headers)
+        if path == "/crm/v7/Deals/deleted":
+            since = _zoho_since(headers)
+            with self.lock:
+                rows = [{"id": i, "deleted_time": self._time(at), "type": "recycle"}
+                        for i, at in sorted(self.deleted.items()) if at > since]
+            if not rows:
+                return 204, None, {}
+            return 200, {"data": rows, "info": {"per_page": 200, "count": len(rows), "page": 1,
+                                                "more_records": False}}, {}
+        return 404, {"code": "INVALID_URL_PATTERN", "status": "error"}, {}
+
+    def _token(self, form: dict[str, Any]) -> tuple:
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            if form.get("code") != self.code:
+                return 200, {"error": "invalid_code"}, {}
+            self.code = "used"
+        elif grant == "refresh_token":
+            if self.revoked or form.get("refresh_token") != self.refresh_token:
+                return 200, {"error": "invalid_code"}, {}
+        else:
+            return 200, {"error": "unsupported_grant_type"}, {}
+        self.refreshes += 1
+        self.access_token = f"access-{self.refreshes + 1}"
+        answer = {"access_token": self.access_token, "api_domain": self.url, "token_type": "Bearer",
+                  "expires_in": 3600}
+        if grant == "authorization_code":
+            answer["refresh_token"] = self.refresh_token
+        return 200, answer, {}
+
+    def _time(self, at: datetime) -> str:
+        hours, minutes = (int(x) for x in self.ZONE[1:].split(":"))
+        local = at.astimezone(UTC) + timedelta(hours=hours, minutes=minutes)
+        return local.replace(tzinfo=None, microsecond=0).isoformat() + self.ZONE
+
+    def _deals(self, query: dict[str, Any], headers: dict[str, str]) -> tuple:
+        assert query.get("sort_by") == "Modified_Time" and query.get("sort_order") == "asc", query
+        per_page = int(query.get("per_page") or 200)
+        if per_page > 200:
+            return 400, {"code": "INVALID_DATA", "status": "error", "message": "per_page max 200"}, {}
+        since = _zoho_since(headers)
+        ids = self.ordered(since, after=True)
+        if "page_token" in query:
+            page = self.tokens_pages.get(query["page_token"])
+            if page is None:
+                return 400, {"code": "INVALID_DATA", "status": "error", "message": "invalid page_token"}, {}
+        else:
+            page = int(query.get("page") or 1)
+            if page * per_page > 2000:
+                return 400, {"code": "DISCRETE_PAGINATION_LIMIT_EXCEEDED", "status": "error",
+                             "message": "use page_token past 2,000 records"}, {}
+        rows = ids[(page - 1) * per_page : page * per_page]
+        if not rows:
+            return 204, None, {}
+        with self.lock:
+            data = [{**self.deals[i], "id": i, "Modified_Time": self._time(self.modified[i])} for i in rows]
+        more = page * per_page < len(ids)
+        info: dict[str, Any] = {"per_page": per_page, "count": len(data), "page": page, "more_records": more}
+        if more and (page + 1) * per_page > 2000:
+            token = hashlib.md5(f"{since}{page + 1}".encode()).hexdigest()
+            self.tokens_pages[token] = page + 1
+            info["next_page_token"] = token
+        return 200, {"data": data, "info": info}, {}
+
+
+def _zoho_since(headers: dict[str, str]) -> datetime:
+    """Zoho's If-Modified-Since: records modified after this second."""
+    value = headers.get("if-modified-since")
+    if not value:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    return datetime.fromisoformat(value).astimezone(UTC)
