@@ -32,12 +32,16 @@ LOW_CSAT_TO = 2  # a rating of 1-2 of 5 is bad feedback (alert, at risk)
 LOW_NPS_TO = 6  # a detractor is bad feedback
 
 
-def _where(team_id: str, start: date, end: date, member_id: int | None, account: str | None) -> list[Any]:
+def _where(
+    team_id: str, start: date, end: date, member_id: int | None, account: str | None, product: str | None = None
+) -> list[Any]:
     where: list[Any] = [_f.team_id == team_id, _f.received_on >= start, _f.received_on < end]
     if member_id is not None:
         where.append(_f.member_id == member_id)
     if account is not None:
         where.append(_f.account == account)
+    if product is not None:
+        where.append(_f.product == product)
     return where
 
 
@@ -71,21 +75,31 @@ def csat_nps(
     end: date,
     member_id: int | None = None,
     account: str | None = None,
+    product: str | None = None,
 ) -> tuple[float | None, float | None, int]:
     """(CSAT 0..1, NPS −100..100, number of rated items) of feedback received in [start, end).
 
     The one definition of both figures (see the module docstring); None when there is no rating on that scale.
-    `member_id` narrows to one rep's accounts (Feedback.member_id), `account` to one account.
+    `member_id` narrows to one rep's accounts (Feedback.member_id), `account` to one account, `product` to one
+    product.
     """
+    stmt = select(*_csat_nps_columns()).where(*_where(team_id, start, end, member_id, account, product))
+    return _csat_nps_of(session.execute(stmt).one())
+
+
+def _csat_nps_columns() -> list[Any]:
     rated = _f.rating.is_not(None)
-    stmt = select(
+    return [
         _count_if(rated & (_f.scale == 5)),
         _count_if(rated & (_f.scale == 5) & (_f.rating >= CSAT_HIGH_FROM)),
         _count_if(rated & (_f.scale == 10)),
         _count_if(rated & (_f.scale == 10) & (_f.rating >= NPS_PROMOTER_FROM)),
         _count_if(rated & (_f.scale == 10) & (_f.rating <= NPS_DETRACTOR_TO)),
-    ).where(*_where(team_id, start, end, member_id, account))
-    n5, high, n10, promoters, detractors = (int(v) for v in session.execute(stmt).one())
+    ]
+
+
+def _csat_nps_of(values: Any) -> tuple[float | None, float | None, int]:
+    n5, high, n10, promoters, detractors = (int(v) for v in values)
     csat = high / n5 if n5 else None
     nps = 100.0 * (promoters - detractors) / n10 if n10 else None
     return csat, nps, n5 + n10
@@ -194,23 +208,34 @@ def _by_external(session: Session, team_id: str, source: str, external_id: str) 
 
 @dataclass(frozen=True)
 class PeriodStats:
-    """Counts of one period: items, rated items and the average in stars (NPS halved)."""
+    """Counts of one period: items, rated items and the average in stars (NPS halved); CSAT and NPS as
+    `csat_nps` defines them (read in the same pass)."""
 
     items: int
     rated: int
     low: int
     avg_stars: float | None
+    csat: float | None = None
+    nps: float | None = None
 
 
 def period_stats(
-    session: Session, team_id: str, start: date, end: date, member_id: int | None = None, account: str | None = None
+    session: Session,
+    team_id: str,
+    start: date,
+    end: date,
+    member_id: int | None = None,
+    account: str | None = None,
+    product: str | None = None,
 ) -> PeriodStats:
     rated = _f.rating.is_not(None)
-    stmt = select(func.count(), _count_if(rated), _count_if(rated & _low_condition()), func.avg(_stars())).where(
-        *_where(team_id, start, end, member_id, account)
-    )
-    items, n, low, avg = session.execute(stmt).one()
-    return PeriodStats(int(items), int(n), int(low), float(avg) if avg is not None else None)
+    stmt = select(
+        func.count(), _count_if(rated), _count_if(rated & _low_condition()), func.avg(_stars()), *_csat_nps_columns()
+    ).where(*_where(team_id, start, end, member_id, account, product))
+    row = session.execute(stmt).one()
+    items, n, low, avg = row[:4]
+    csat, nps, _ = _csat_nps_of(row[4:])
+    return PeriodStats(int(items), int(n), int(low), float(avg) if avg is not None else None, csat, nps)
 
 
 @dataclass(frozen=True)
@@ -238,9 +263,7 @@ def comments(
     product: str | None = None,
 ) -> Iterator[Comment]:
     """Feedback with a comment in [start, end), newest first, streamed in batches (no whole rows)."""
-    where = [*_where(team_id, start, end, member_id, account), _f.comment != ""]
-    if product is not None:
-        where.append(_f.product == product)
+    where = [*_where(team_id, start, end, member_id, account, product), _f.comment != ""]
     stmt = (
         select(_f.id, _f.account, _f.rating, _f.scale, _f.comment, _f.received_on, _f.product)
         .where(*where)
@@ -249,16 +272,6 @@ def comments(
     )
     for row in session.execute(stmt):
         yield Comment(row[0], row[1], row[2], row[3], row[4], row[5], row[6] or "")
-
-
-def comments_version(
-    session: Session, team_id: str, start: date, end: date, member_id: int | None = None
-) -> tuple[int, int]:
-    """(items, last id) of [start, end): changes when feedback arrives or is deleted. One index-only query,
-    so a cache of what was read from the comments can be checked on every summary at almost no cost."""
-    stmt = select(func.count(), func.coalesce(func.max(_f.id), 0)).where(*_where(team_id, start, end, member_id, None))
-    n, last = session.execute(stmt).one()
-    return int(n), int(last)
 
 
 def received_span(session: Session, team_id: str, member_id: int | None = None) -> tuple[date | None, date | None]:
@@ -273,6 +286,31 @@ def products_in(session: Session, team_id: str, start: date, end: date, member_i
     """The distinct products of the feedback with a comment in [start, end) ("" for items naming none)."""
     stmt = select(_f.product).where(*_where(team_id, start, end, member_id, None), _f.comment != "").distinct()
     return sorted({(p or "").strip() for p in session.execute(stmt).scalars()})
+
+
+def product_names(session: Session, team_id: str) -> list[str]:
+    """Every product named in the workspace's feedback (distinct, as spelled)."""
+    stmt = select(_f.product).where(_f.team_id == team_id, _f.product != "").distinct()
+    return sorted({str(p) for p in session.execute(stmt).scalars() if p})
+
+
+def stats_by(
+    session: Session, team_id: str, start: date, end: date, by: str, member_id: int | None = None, limit: int = 10
+) -> list[tuple[str, PeriodStats]]:
+    """The products (`by="product"`) or accounts of [start, end) with the most feedback, each with its counts."""
+    column = _f.product if by == "product" else _f.account
+    rated = _f.rating.is_not(None)
+    stmt = (
+        select(column, func.count(), _count_if(rated), _count_if(rated & _low_condition()), func.avg(_stars()))
+        .where(*_where(team_id, start, end, member_id, None), column != "")
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+        .limit(limit)
+    )
+    return [
+        (str(name), PeriodStats(int(n), int(r), int(low), float(avg) if avg is not None else None))
+        for name, n, r, low, avg in session.execute(stmt)
+    ]
 
 
 def links_of(session: Session, team_id: str, ids: list[int], limit: int = 3) -> tuple[str, ...]:

@@ -346,7 +346,11 @@ class Feedback(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("team_id", "source", "external_id", name="uq_feedback_source_external"),
-        Index("ix_feedback_team_date", "team_id", "received_on"),
+        # covering: every period aggregate (counts, CSAT/NPS, per account, per rep, per product) reads the index alone
+        Index(
+            "ix_feedback_team_date_cover",
+            *("team_id", "received_on", "scale", "rating", "member_id", "account", "product"),
+        ),
         Index("ix_feedback_team_account", "team_id", "account", "received_on"),
         Index("ix_feedback_team_member", "team_id", "member_id", "received_on"),
     )
@@ -367,6 +371,26 @@ class Feedback(SQLModel, table=True):
     created_at: datetime = _created()
     # permalink of the Slack message it was logged from ("Log as customer feedback"); "" otherwise
     link: str = Field(default="", sa_column=Column(String(500), nullable=False, server_default=""))
+
+
+class FeedbackDay(SQLModel, table=True):
+    """How many times feedback received on a day was written (inserted, updated, deleted): kept by database
+    triggers (migration 0019f), so a period's sum changes exactly when its feedback does."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    day: date = Field(primary_key=True)
+    changes: int = Field(default=0, sa_type=BigInteger)
+
+
+class FeedbackThemeCache(SQLModel, table=True):
+    """Themes or quality signals found for one set of periods and scope (`key`), valid while `stamp` (the
+    periods' FeedbackDay sums) is the current one; shared by every process (db/feedback_cache.py)."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=64)
+    stamp: str = Field(max_length=200)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    computed_at: datetime = _created()
 
 
 class DigestSubscription(SQLModel, table=True):

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db.competitors import competitor_key as topic_key
-from db.models import TrainingAttendee, TrainingSession
+from db.models import Member, TrainingAttendee, TrainingSession
 
 KINDS = ("classroom", "online", "role_play", "expert_talk")
 
@@ -71,3 +71,21 @@ def held_between(session: Any, team_id: str, start: date, end: date) -> list[Tra
         TrainingSession.team_id == team_id, TrainingSession.day >= start, TrainingSession.day < end
     )
     return list(session.execute(stmt.order_by(TrainingSession.day, TrainingSession.topic)).scalars())
+
+
+def attendees_of_sessions(session: Any, first_day: date, last_day: date) -> list[tuple[TrainingSession, Member]]:
+    """(session, attendee) for every session held in [first_day, last_day], every workspace: who gets a reminder.
+    Only active members with a Slack account."""
+    stmt = (
+        select(TrainingSession, Member)
+        .join(TrainingAttendee, TrainingAttendee.session_id == TrainingSession.id)  # type: ignore[arg-type]
+        .join(Member, Member.id == TrainingAttendee.member_id)  # type: ignore[arg-type]
+        .where(
+            TrainingSession.day >= first_day,
+            TrainingSession.day <= last_day,
+            Member.active.is_(True),  # type: ignore[attr-defined]
+            Member.slack_user_id.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(TrainingSession.id, TrainingAttendee.id)  # type: ignore[arg-type]
+    )
+    return [(s, m) for s, m in session.execute(stmt).all()]

@@ -31,6 +31,7 @@ from handlers import feedback_views
 from handlers.blocks import Block, context, message, section
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.delivery_client import AMBIGUOUS, DeliveryClient, delivery_key
+from handlers.feedback_themes import theme_line, themes_reply
 from handlers.jobs import PERMANENT_SLACK_ERRORS, DueDelivery, PermanentFailure
 from handlers.kpi import local_today
 from handlers.replies import not_understood, repeated
@@ -52,12 +53,16 @@ add_catalog(
             '`/feedback Cancity 2 third late shipment` · `/feedback "Bluth Co" nps 9 great support`\n'
             "*Form*: `/feedback` alone · on any message: ⋯ → *Log as customer feedback*\n"
             "*Summary*: `/feedback summary` (this month) · `/feedback summary last month` · `/feedback summary Q3`\n"
+            '*Themes*: `/feedback themes product "GTX Pro" last quarter` · `/feedback themes account Cancity` · '
+            "`/feedback themes by product` (or `by account`)\n"
             "Managers see the team, reps their own accounts. A rating of 1-2 (or NPS 0-6) alerts the "
             "account's rep and their manager at once.",
             "zh": "*记录*：`/feedback 客户 评分 评论` — 评分 1-5，或 `nps 0-10`\n"
             "`/feedback Cancity 2 交付又延迟了` · `/feedback Isdom nps 9 服务很专业`\n"
             "*表单*：只输入 `/feedback` · 在任意消息上：⋯ → *Log as customer feedback*\n"
             "*汇总*：`/feedback 汇总`（本月）· `/feedback 汇总 上个月` · `/feedback 汇总 本季度`\n"
+            '*话题*：`/feedback 话题 产品 "GTX Pro" 上季度` · `/feedback 话题 客户 Cancity` · `/feedback 话题 按产品`'
+            "（或 `按客户`）\n"
             "经理看到团队的反馈，销售看到自己客户的反馈。1-2 分（或 NPS 0-6）会立即提醒负责销售和其经理。",
         },
         "feedback.logged": {"en": "Feedback logged", "zh": "已记录反馈"},
@@ -141,6 +146,7 @@ EXAMPLES = {
 }
 HELP_WORDS = {"help", "帮助", "?", "？"}
 SUMMARY_WORDS = ("summary", "summarize", "summarise", "report", "汇总", "总结", "概况", "统计")
+THEMES_WORDS = ("themes", "theme", "topics", "话题", "主题", "話題", "主題")
 ALERT_KIND = "feedback_alert"
 ALERT_LOOKBACK = timedelta(days=2)  # bad feedback received or stored longer ago than this is not alerted
 MAX_RISKS_SHOWN = 4
@@ -164,7 +170,7 @@ _RATING = re.compile(
 class Request:
     """What a `/feedback` line asks for: help, a summary over a period, or one item to log."""
 
-    kind: str  # help | summary | log | bad
+    kind: str  # help | summary | themes | log | bad
     period_text: str = ""
     account: str = ""
     rating: int | None = None
@@ -182,9 +188,10 @@ def parse_request(text: str, known_accounts: Any = None) -> Request:
         return Request("summary")
     if lowered in HELP_WORDS:
         return Request("help")
-    for word in SUMMARY_WORDS:
-        if lowered == word or lowered.startswith(word + " ") or (has_cjk(word) and lowered.startswith(word)):
-            return Request("summary", period_text=text[len(word) :].strip())
+    for kind, verbs in (("summary", SUMMARY_WORDS), ("themes", THEMES_WORDS)):
+        for word in verbs:
+            if lowered == word or lowered.startswith(word + " ") or (has_cjk(word) and lowered.startswith(word)):
+                return Request(kind, period_text=text[len(word) :].strip())
     quoted = _QUOTED.match(text)
     head, rest = (quoted["account"].strip(), quoted["rest"]) if quoted else ("", text)
     match = _RATING.search(rest)
@@ -280,6 +287,8 @@ def handle(text: str, *, asker: Asker, deps: Deps, client: Any, today: date, ext
         return _not_understood(request, text, lang)
     if request.kind == "log":
         return log_feedback(request, asker=asker, deps=deps, client=client, today=today, external_id=external_id)
+    if request.kind == "themes":
+        return themes_reply(request.period_text, asker=asker, deps=deps, today=today)
     return summary_reply(request.period_text, asker=asker, deps=deps, today=today, whole_text=text)
 
 
@@ -665,7 +674,7 @@ def render_summary(
         (themes.PRAISE, "feedback.top_praise", MAX_PRAISE_SHOWN),
     ):
         mine = [th for th in s.themes if th.side == side][:shown]
-        lines = [_theme_line(theme, lang, compare=s.previous_items > 0) for theme in mine]
+        lines = [theme_line(theme, lang, compare=s.previous_items > 0) for theme in mine]
         if lines:
             blocks.append(section("\n".join([f"*{t(title_key, lang)}*", *lines])))
     if s.signals:
@@ -694,22 +703,6 @@ def render_summary(
         notes.append(t("feedback.unrated", lang, n=s.unrated, neg=s.unrated_negative))
     blocks.append(context(" · ".join(notes)))
     return message(" · ".join(head).replace("*", ""), blocks)
-
-
-def _theme_line(theme: themes.Theme, lang: str, *, compare: bool) -> str:
-    """• “stopped working” — 14 ▲ (3) · avg 2.4★ over 20 mentions — “It stopped working after a month.”
-    The change is against the previous period, when it had feedback at all."""
-    arrow = ""
-    if compare:
-        arrow = " ▲" if theme.count > theme.previous else " ▼" if theme.count < theme.previous else ""
-    bits = [f"{number(theme.count, lang)}{arrow}{' (' + number(theme.previous, lang) + ')' if arrow else ''}"]
-    if theme.avg_stars is not None:
-        stars, mentions = number(theme.avg_stars, lang, 1), number(theme.mentions, lang)
-        bits.append(t("feedback.avg_over", lang, stars=stars, n=mentions))
-    line = f"• “{mrkdwn.escape(theme.name)}” — " + " · ".join(bits)
-    if theme.quote:
-        line += f" — _“{mrkdwn.escape(theme.quote)}”_"
-    return line
 
 
 # ------------------------------------------------------------------------------------- quality signals

@@ -7,21 +7,26 @@ role-play, expert talk), `/training plan`, `/training effect "Negotiation worksh
 
 import logging
 import re
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, Respond
+from sqlmodel import Session
 
+from db import deliveries
 from db.engine import session_scope
-from db.models import Member
-from db.training import attendee_ids, latest_of_topic, log_session, upcoming
+from db.models import Member, TrainingSession, Workspace
+from db.training import attendee_ids, attendees_of_sessions, latest_of_topic, log_session, upcoming
 from handlers.blocks import context, message, section
 from handlers.context import Asker, Deps, asker_of, deps_of
+from handlers.jobs import DueDelivery, PermanentFailure
 from handlers.kpi import local_today
 from handlers.people import prepare_people
 from handlers.replies import managers_only, not_understood_reply, person_unclear
 from reports import mrkdwn
 from reports.formatting import date_short
-from reports.i18n import add_catalog, t
+from reports.i18n import add_catalog, add_messages, language_for, msg, t
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.people import MENTION, resolve_person
 from reports.training import effect_lines, training_effect
@@ -78,6 +83,14 @@ add_catalog(
             "zh": "抱歉，操作失败，错误已记录，请重试。",
         },
     }
+)
+
+add_messages(
+    msg("training.reminder", "📅 Reminder: *{topic}* ({kind}) is {when}, {day}."),
+    msg("training.reminder_tomorrow", "tomorrow"),
+    msg("training.reminder_today", "today"),
+    msg("training.reminder_with", "Attending: {people}"),
+    msg("training.reminder_plan", "`/training plan` for every session coming up"),
 )
 
 EXAMPLES = {
@@ -221,6 +234,89 @@ def _effect(topic: str, asker: Asker, deps: Deps) -> dict[str, Any]:
             return {"text": t("training.unknown_topic", lang, topic=mrkdwn.escape(topic))}
         lines = effect_lines(training_effect(session, asker.team_id, training, today), lang)
     return message(lines[0].replace("*", ""), [section("\n".join(lines))])
+
+
+# ------------------------------------------------------------------------------------------- reminders
+
+REMINDER_KIND = "training_reminder"
+REMINDER_AT = time(9, 0)  # the attendee's local morning, the day before the session
+
+
+class TrainingReminders:
+    """Job source: each attendee of a session gets one DM the day before it, at 09:00 in their own time zone (the
+    workspace's when they have none). The ledger's key is (session, that morning, attendee), so it goes out once,
+    across restarts and instances. A session logged after that morning is reminded at the next tick, until the
+    morning of the session itself (`grace`); one logged later than that is not reminded at all."""
+
+    kind = REMINDER_KIND
+    grace = timedelta(hours=24)
+
+    def due(self, session: Session, now: datetime) -> list[DueDelivery]:
+        today = now.date()
+        found = attendees_of_sessions(session, today - timedelta(days=1), today + timedelta(days=2))
+        if not found:
+            return []
+        done = deliveries.delivered_keys(
+            session, kind=self.kind, schedule_ids=sorted({int(s.id or 0) for s, _ in found}),
+            since=now - timedelta(days=4),
+        )
+        zones: dict[str, str] = {}
+        out = []
+        for training, member in found:
+            if training.team_id not in zones:
+                workspace = session.get(Workspace, training.team_id)
+                zones[training.team_id] = workspace.timezone if workspace is not None else "UTC"
+            zone = member.timezone or zones[training.team_id]
+            occurrence = datetime.combine(training.day - timedelta(days=1), REMINDER_AT, tzinfo=ZoneInfo(zone))
+            if occurrence > now or now - occurrence > self.grace:
+                continue
+            key = (int(training.id or 0), occurrence.astimezone(UTC).replace(tzinfo=None),
+                   member.slack_user_id)
+            if key in done:
+                continue
+            out.append(DueDelivery(training.team_id, self.kind, int(training.id or 0), occurrence,
+                                   str(member.slack_user_id), {"member_id": int(member.id or 0), "timezone": zone}))
+        return out
+
+    def deliver(self, item: DueDelivery, client: Any, deps: Deps) -> None:
+        with Session(deps.engine) as session:
+            training = session.get(TrainingSession, item.schedule_id)
+            if training is None:
+                raise PermanentFailure("the training was deleted")
+            if item.payload["member_id"] not in attendee_ids(session, item.schedule_id):
+                return  # no longer attending
+            member = session.get(Member, item.payload["member_id"])
+            workspace = session.get(Workspace, item.team_id)
+            lang = language_for(locale=member.locale if member else None,
+                                default=workspace.language if workspace else deps.language)
+            payload = reminder_message(session, training, lang, item.occurrence.astimezone(
+                ZoneInfo(item.payload["timezone"])).date())
+        dm = client.conversations_open(users=item.recipient)["channel"]["id"]
+        client.chat_postMessage(channel=dm, **payload)
+
+    def on_failed(self, item: DueDelivery, reason: str, client: Any, deps: Deps) -> None:
+        log.warning("training reminder %s for %s failed for good: %s", item.schedule_id, item.recipient, reason)
+
+
+def reminder_message(session: Any, training: TrainingSession, lang: str, today: Any) -> dict[str, Any]:
+    """The DM: what, when (tomorrow/today and the date), who else attends."""
+    when = t("training.reminder_tomorrow" if training.day > today else "training.reminder_today", lang)
+    line = t(
+        "training.reminder",
+        lang,
+        topic=mrkdwn.escape(training.topic),
+        kind=t(f"training.kind.{training.kind}", lang),
+        when=when,
+        day=date_short(training.day, lang, today=today),
+    )
+    people = _people(session, attendee_ids(session, int(training.id or 0)))
+    blocks = [section(line), context(t("training.reminder_with", lang, people=people)),
+              context(t("training.reminder_plan", lang))]
+    return message(line.replace("*", ""), blocks)
+
+
+def job_sources() -> list[Any]:
+    return [TrainingReminders()]
 
 
 def register(app: Any) -> None:

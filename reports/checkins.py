@@ -25,6 +25,7 @@ from reports import glossary
 from reports.i18n import add_catalog, t
 from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
+from reports.skill_gaps import gap_lines, skill_gaps, topic_text
 
 # The default questions live with the stored check-ins (db/checkins.py), so the demo data uses the same.
 
@@ -619,6 +620,7 @@ class BriefData:
     stalled_days: int = 21
     pushed: list[Any] = field(default_factory=list)  # reports.history.DealMove: close dates moved out lately
     slipped_left_out: tuple[Any, ...] = ()  # LeftOut of slipped deals whose currency has no rate
+    gaps: tuple[Any, ...] = ()  # reports.skill_gaps.Gap: where the data says the rep could use training
 
     @property
     def early(self) -> bool:
@@ -771,6 +773,9 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
             )
     else:
         lines.append(t("checkin.brief.last_none", language))
+    if data.gaps:
+        sep = "；" if language == "zh" else "; "
+        lines.append(t("gaps.title", language, items=sep.join(gap_lines(list(data.gaps), language))))
     topics: list[str] = []
     for account in list(
         dict.fromkeys(f.account for f in sorted(low, key=lambda f: (f.rating or 0) / f.scale) if f.account)
@@ -780,6 +785,8 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
         topics.append(_quote(answered[0].blocker, 60))
     if answered and answered[0].support:
         topics.append(_quote(answered[0].support, 60))
+    if data.gaps:
+        topics.append(t("gaps.training", language, topic=topic_text(data.gaps[0], language)))
     if data.slipped:
         topics.append(t("checkin.brief.topic_slipped", language, count=len(data.slipped)))
     # Early in a month a few days say little: the gap to talk about is the last complete month's, if missed.
@@ -810,7 +817,6 @@ def compose_brief(
     """Everything the brief shows, from the KPI engine, the rep's open deals, feedback and check-ins."""
     from db import checkins as store
     from reports import kpi_engine
-
     scope = kpi_engine.Scope(team_id, member_id=member_id)
     month = _Range(*month_range(today))
     quarter = _Range(*quarter_range(today, fiscal_start_month))
@@ -839,6 +845,8 @@ def compose_brief(
         for f in store.recent_feedback(session, team_id=team_id, member_id=member_id, since=today - timedelta(days=30))
     ]
     runs = store.history(session, team_id=team_id, member_id=member_id, since=None, until=None, limit=4)
+    views = run_views(session, runs)
+    answers = tuple(text for view in views[:2] for text in (view.support, view.blocker) if text)
     return BriefData(
         rep_name=rep_name,
         when=when,
@@ -859,7 +867,8 @@ def compose_brief(
         stalled_days=STALLED_AFTER_DAYS,
         pushed=pushed,
         feedback=feedback,
-        runs=run_views(session, runs),
+        runs=views,
+        gaps=tuple(skill_gaps(session, team_id, member_id, today, answers=answers)),
         month_day=(today - month.start).days + 1,
         month_days=(month.end - month.start).days,
         last_month_label=month_name(last_month.start, language),

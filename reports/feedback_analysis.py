@@ -176,9 +176,7 @@ def summarise(
     """The feedback summary of a period (a `Period`: .start, .end, .previous()), for the team or one rep."""
     prev = period.previous()
     stats = store.period_stats(session, team_id, period.start, period.end, member_id)
-    csat, nps, _ = store.csat_nps(session, team_id, period.start, period.end, member_id)
     prev_stats = store.period_stats(session, team_id, prev.start, prev.end, member_id)
-    prev_csat, prev_nps, _ = store.csat_nps(session, team_id, prev.start, prev.end, member_id)
 
     found = feedback_themes.themes_of_period(session, team_id, period.start, period.end, prev.start, member_id)
     themes = found.complaints + found.praise
@@ -197,11 +195,11 @@ def summarise(
         rated=stats.rated,
         low=stats.low,
         avg_stars=stats.avg_stars,
-        csat=csat,
-        nps=nps,
+        csat=stats.csat,
+        nps=stats.nps,
         previous_items=prev_stats.items,
-        previous_csat=prev_csat,
-        previous_nps=prev_nps,
+        previous_csat=prev_stats.csat,
+        previous_nps=prev_stats.nps,
         themes=themes,
         at_risk=risks,
         unrated=found.unrated,

@@ -12,7 +12,7 @@ links to the items that were logged from Slack messages.
 
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -72,7 +72,14 @@ def rising(
         member_id,
         windows,
         lambda: _rising(session, team_id, start, end, member_id=member_id, history=history),
+        encode=lambda signals: [asdict(signal) for signal in signals],
+        decode=lambda data: [_signal_from_json(item) for item in data],
     )
+
+
+def _signal_from_json(data: dict[str, Any]) -> Signal:
+    tuples = {name: tuple(data[name]) for name in ("phrases", "before", "links")}
+    return Signal(**{**data, **tuples})
 
 
 def _rising(session: Any, team_id: str, start: date, end: date, *, member_id: int | None, history: int) -> list[Signal]:
@@ -89,8 +96,14 @@ def _rising(session: Any, team_id: str, start: date, end: date, *, member_id: in
         }
     if not any(candidates.values()):
         return []  # nothing big enough to be a signal: the previous periods are not read
+    # Each earlier window's complaints, grouped by text and rating and cut once (not once per theme and item).
     windows = [
-        _by_product(store.comments(session, team_id, start - span * (i + 1), start - span * i, member_id))
+        {
+            product: themes.complaint_groups(items)
+            for product, items in _by_product(
+                store.comments(session, team_id, start - span * (i + 1), start - span * i, member_id)
+            ).items()
+        }
         for i in range(history)
     ]
     # A previous period with no feedback at all lies before the feedback starts (a file of reviews from May to
@@ -104,12 +117,7 @@ def _rising(session: Any, team_id: str, start: date, end: date, *, member_id: in
         for theme in found:
             wanted = set(theme.phrases)
             before = tuple(
-                sum(
-                    1
-                    for item in window.get(product, [])
-                    if themes.side_of(item) == themes.COMPLAINT
-                    and not wanted.isdisjoint(themes.phrases(item.comment, themes.COMPLAINT))
-                )
+                sum(weight for weight, keys in window.get(product, []) if not wanted.isdisjoint(keys))
                 for window in windows
             )
             average = sum(before) / len(before) if before else 0.0

@@ -36,13 +36,13 @@ summary of the same data, or of an overlapping period, only cuts what is new; `t
 result per workspace, period and rep.
 """
 
+import json
 import math
 import re
 import threading
-import time
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -50,6 +50,7 @@ from typing import Any, TypeVar
 import rjieba
 
 from db import feedback as store
+from db import feedback_cache as result_cache
 from reports import feedback_analysis as analysis
 
 COMPLAINT, PRAISE = "complaint", "praise"
@@ -309,6 +310,13 @@ def _grouped(items: Iterable[store.Comment]) -> tuple[dict[str, list[_Group]], l
     return sides, every
 
 
+def complaint_groups(items: Iterable[store.Comment]) -> list[tuple[int, frozenset[str]]]:
+    """(how many items, their complaint phrases) per distinct complaint text and rating: what counting a theme's
+    complaints in another period needs, each text cut and toned once."""
+    sides, _ = _grouped(items)
+    return [(group.weight, group.keys) for group in sides[COMPLAINT]]
+
+
 def discover(
     items: Sequence[store.Comment], previous: Iterable[store.Comment] = (), *, limit: int = MAX_THEMES
 ) -> dict[str, list[Theme]]:
@@ -459,16 +467,18 @@ class PeriodThemes:
     unrated_negative: int
 
 
-_CACHE: OrderedDict[tuple[object, ...], tuple[float, Any]] = OrderedDict()
+_MEMORY: OrderedDict[tuple[object, ...], Any] = OrderedDict()
 T = TypeVar("T")
-_CACHE_SIZE = 64
-CACHE_SECONDS = 900  # an entry is also read again after this long (a re-import may edit a comment in place)
+_MEMORY_SIZE = 64
+DISCOVERY_VERSION = 2  # part of every stored key: results of an older discovery are never served
+STORED_ITEM_IDS = 2000  # a theme's item ids kept in the database (quality signals link the newest few)
 _lock = threading.Lock()
 
 
 def clear_cache() -> None:
+    """Forget what this process holds in memory (the database keeps its results while they are current)."""
     with _lock:
-        _CACHE.clear()
+        _MEMORY.clear()
 
 
 def cached(
@@ -478,41 +488,86 @@ def cached(
     member_id: int | None,
     windows: Sequence[tuple[date, date]],
     compute: Callable[[], T],
+    *,
+    encode: Callable[[T], Any],
+    decode: Callable[[Any], T],
+    scope: str = "",
 ) -> T:
-    """`compute()` once per workspace, rep and set of periods while the feedback of every window is unchanged
-    (count and last id: one index-only query each) and for at most CACHE_SECONDS."""
-    key = (
-        what,
-        str(session.get_bind().url),
-        team_id,
-        member_id,
-        tuple((start, end, store.comments_version(session, team_id, start, end, member_id)) for start, end in windows),
-    )
-    now = time.monotonic()
+    """`compute()` once per workspace, scope (rep, product, account) and set of periods while the feedback of
+    those periods is unchanged — shared by every process through the database (`db.feedback_cache`: one small
+    indexed read of per-day write counters tells whether a stored result is current), and kept decoded in memory.
+    """
+    current = result_cache.stamp(session, team_id, windows)
+    key = result_cache.key_of(what, DISCOVERY_VERSION, member_id, scope, *windows)
+    memory_key = (session.get_bind(), team_id, key, current)  # one engine per database and process
     with _lock:
-        if key in _CACHE and now - _CACHE[key][0] < CACHE_SECONDS:
-            _CACHE.move_to_end(key)
-            return _CACHE[key][1]  # type: ignore[no-any-return]
-    result = compute()
+        if memory_key in _MEMORY:
+            _MEMORY.move_to_end(memory_key)
+            return _MEMORY[memory_key]  # type: ignore[no-any-return]
+    stored = result_cache.read(session, team_id, key, current)
+    if stored is not None:
+        result = decode(json.loads(stored))
+    else:
+        result = compute()
+        result_cache.write(session, team_id, key, current, json.dumps(encode(result), ensure_ascii=False))
     with _lock:
-        _CACHE[key] = (now, result)
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        _MEMORY[memory_key] = result
+        _MEMORY.move_to_end(memory_key)
+        while len(_MEMORY) > _MEMORY_SIZE:
+            _MEMORY.popitem(last=False)
     return result
 
 
-def themes_of_period(
-    session: Any, team_id: str, start: date, end: date, previous_start: date, member_id: int | None = None
-) -> PeriodThemes:
-    """The themes of [start, end) with the trend against [previous_start, start), for the team or one rep.
+def theme_to_json(theme: Theme) -> dict[str, Any]:
+    data = asdict(theme)
+    data["items"] = theme.items[:STORED_ITEM_IDS]
+    return data
 
-    Cached (`cached`), so asking again, or the digest after /feedback, does not read every comment again.
+
+def theme_from_json(data: dict[str, Any]) -> Theme:
+    return Theme(**data)
+
+
+def _period_to_json(found: "PeriodThemes") -> dict[str, Any]:
+    return {
+        "complaints": [theme_to_json(th) for th in found.complaints],
+        "praise": [theme_to_json(th) for th in found.praise],
+        "unrated": found.unrated,
+        "unrated_negative": found.unrated_negative,
+    }
+
+
+def _period_from_json(data: dict[str, Any]) -> "PeriodThemes":
+    return PeriodThemes(
+        [theme_from_json(th) for th in data["complaints"]],
+        [theme_from_json(th) for th in data["praise"]],
+        int(data["unrated"]),
+        int(data["unrated_negative"]),
+    )
+
+
+def themes_of_period(
+    session: Any,
+    team_id: str,
+    start: date,
+    end: date,
+    previous_start: date,
+    member_id: int | None = None,
+    *,
+    product: str | None = None,
+    account: str | None = None,
+) -> PeriodThemes:
+    """The themes of [start, end) with the trend against [previous_start, start), for the team or one rep, and
+    for one product or account (as stored) when given.
+
+    Cached (`cached`), so asking again, the digest after /feedback, or another process does not read every
+    comment again.
     """
 
     def compute() -> PeriodThemes:
-        items = list(store.comments(session, team_id, start, end, member_id))
-        previous = store.comments(session, team_id, previous_start, start, member_id)
+        scoped = {"account": account, "product": product}
+        items = list(store.comments(session, team_id, start, end, member_id, **scoped))
+        previous = store.comments(session, team_id, previous_start, start, member_id, **scoped)
         found = discover(items, previous)
         unrated = [item for item in items if item.rating is None]
         return PeriodThemes(
@@ -522,4 +577,16 @@ def themes_of_period(
             sum(1 for item in unrated if analysis.sentiment(item.comment) == analysis.NEGATIVE),
         )
 
-    return cached(session, "themes", team_id, member_id, [(start, end), (previous_start, start)], compute)
+    windows = [(start, end), (previous_start, start)]
+    scope = f"product={product}" if product is not None else f"account={account}" if account is not None else ""
+    return cached(
+        session,
+        "themes",
+        team_id,
+        member_id,
+        windows,
+        compute,
+        encode=_period_to_json,
+        decode=_period_from_json,
+        scope=scope,
+    )

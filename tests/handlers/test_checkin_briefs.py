@@ -313,3 +313,59 @@ def test_early_in_a_month_the_brief_speaks_of_pace_and_the_last_complete_month(t
     slack.command("/checkin", "简报 <@UALICE>")
     text = slack.last_response_text()
     assert "第 2/31 天 · 进度 0%" in text and "十一月 US$47,600.00（目标完成 119% · 已达成）" in text
+
+
+def _closed(slack: SlackDriver, uid: str, won: int, lost_at: dict[str, int]) -> None:
+    today = clock.now().date()
+    with Session(slack.deps.engine) as session:
+        rep = session.exec(select(Member).where(Member.slack_user_id == uid)).one()
+        statuses = [("won", "Closed Won")] * won + [("lost", s) for s, n in lost_at.items() for _ in range(n)]
+        session.add_all(
+            Deal(team_id="T0001", external_id=f"{uid}-{i}", name=f"D{i}", owner_id=rep.id, account="Acme",
+                 product="GTX Pro", status=status, stage=stage, amount_cents=100_000, currency="USD",
+                 created_date=today - timedelta(days=40 + i), close_date=today - timedelta(days=5 + i))
+            for i, (status, stage) in enumerate(statuses)
+        )
+        session.commit()
+
+
+def test_the_brief_suggests_training_for_skill_gaps_the_data_shows(team: SlackDriver) -> None:
+    """Alice wins 5 of 25 deals over the last 180 days where 张三 wins 15 of 25, and loses most of hers in
+    negotiation; she asked for a product expert in her check-in, 张三 for 产品专家 — each gap reaches the brief with
+    a training topic, in the manager's language; a rep with too few deals is not judged."""
+    slack = team
+    slack.command("/checkin", "schedule <@UALICE> <@UZHANG> weekly on friday at 16:00")
+    _closed(slack, "UALICE", 5, {"Negotiation": 14, "Proposal": 6})
+    _closed(slack, "UZHANG", 15, {"Negotiation": 2, "Proposal": 8})
+    slack.tick(SHANGHAI_16 + timedelta(minutes=1))
+    for text in ("Two demos done", "Lost Isdom on price", "no", "Need a product expert for the Cancity call", "3"):
+        slack.dm(text, user="UALICE")
+    for text in ("推进了两个商机", "客户预算冻结", "无", "需要产品专家支持", "4"):
+        slack.dm(text, user="UZHANG")
+    slack.command("/checkin", "brief <@UALICE>")
+    text = slack.last_response_text()
+    gaps = next(line for line in text.splitlines() if line.startswith("Skill gaps: "))
+    assert "70% of lost deals lost at Negotiation vs the team's 20% (20 lost) → training: *the Negotiation stage*" in (
+        gaps
+    )
+    assert "win rate 20% vs the team's 60% over 180 days (25 deals closed) → training: *closing and negotiation*" in (
+        gaps
+    )
+    assert "asked in a check-in: “Need a product expert for the Cancity call” → training: *product knowledge*" in gaps
+    assert "training on the Negotiation stage" in text  # among the suggested topics
+    slack.fake.add_user("UMANAGER", "王经理", tz="Asia/Shanghai", locale="zh-CN")
+    slack.command("/checkin", "简报 <@UZHANG>")
+    text = slack.last_response_text()
+    gaps = next(line for line in text.splitlines() if line.startswith("能力差距："))
+    assert "80% 的丢单发生在 Proposal，团队 30%（丢单 10 笔） → 建议培训：*Proposal阶段*" in gaps
+    assert "进展汇报中提到：「需要产品专家支持」 → 建议培训：*产品知识*" in gaps
+    assert "赢单率" not in gaps  # 张三 wins more often than the team: no win-rate gap
+
+
+def test_too_few_deals_say_nothing_about_skills(team: SlackDriver) -> None:
+    slack = team
+    slack.command("/checkin", "schedule <@UALICE> <@UZHANG> weekly on friday at 16:00")
+    _closed(slack, "UALICE", 1, {"Negotiation": 9})  # 10 closed: too few to compare
+    _closed(slack, "UZHANG", 15, {"Negotiation": 2, "Proposal": 8})
+    slack.command("/checkin", "brief <@UALICE>")
+    assert "Skill gaps" not in slack.last_response_text()

@@ -2,7 +2,7 @@
 Chinese), everyone sees the plan, and the effect compares attendees before/after with the reps who did not attend —
 checked against an independent pandas computation — and says when there is too little to conclude."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import insert
@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from db.models import Deal, Member
 from tests.handlers.test_feedback import seed as seed_people
-from tests.slack_driver import SlackDriver, ack_text
+from tests.slack_driver import SlackDriver, ack_text, message_text
 
 TRAINING_DAY = date(2026, 8, 1)  # today is 26 Nov 2026: 90 days after it have passed
 BEFORE = (TRAINING_DAY - timedelta(days=90), TRAINING_DAY)
@@ -112,3 +112,35 @@ def test_a_training_of_another_year_is_logged_with_its_year(slack: SlackDriver) 
     assert "on Thu 5 Jun 2025 with" in logged
     assert "2025年6月5日 周四" in reply(slack, '记录 "谈判技巧" <@UZHANG> 2025-06-05 角色扮演')
     assert "on Thu 3 Dec with" in reply(slack, 'log "Product deep dive" <@UBOB> on 2026-12-03')
+
+
+def _dms(slack: SlackDriver, user: str) -> list[str]:
+    return [message_text(m) for m in slack.fake.posted("D" + user.lstrip("U"))]
+
+
+def test_each_attendee_is_reminded_once_the_day_before_at_their_local_morning(slack: SlackDriver) -> None:
+    """Scheduled ticks against the fake Slack: 张三 (Shanghai, Chinese) at 09:00 his time, Alice (the workspace's
+    UTC) at 09:00 hers, each once whatever ticks follow; reps not attending get nothing."""
+    seed(slack)
+    reply(slack, 'log "Negotiation workshop" <@UALICE> <@UZHANG> on 2026-12-03 role-play')
+    assert slack.tick(datetime(2026, 12, 2, 0, 30, tzinfo=UTC)).sent == 0  # 08:30 in Shanghai: not yet
+    assert slack.tick(datetime(2026, 12, 2, 1, 0, 30, tzinfo=UTC)).sent == 1  # 09:00 in Shanghai
+    [to_zhang] = _dms(slack, "UZHANG")
+    assert "📅 提醒：*Negotiation workshop*（角色扮演）" in to_zhang and "明天" in to_zhang
+    assert _dms(slack, "UALICE") == []
+    assert slack.tick(datetime(2026, 12, 2, 9, 0, 30, tzinfo=UTC)).sent == 1  # 09:00 UTC: Alice's morning
+    [to_alice] = _dms(slack, "UALICE")
+    assert "📅 Reminder: *Negotiation workshop* (role-play) is tomorrow, Thu 3 Dec." in to_alice
+    assert "Attending: <@UALICE>, <@UZHANG>" in to_alice
+    for moment in (datetime(2026, 12, 2, 9, 5, tzinfo=UTC), datetime(2026, 12, 3, 8, 0, tzinfo=UTC)):
+        assert slack.tick(moment).sent == 0  # exactly once: the delivery ledger
+    assert _dms(slack, "UBOB") == [] and len(_dms(slack, "UZHANG")) == 1
+
+
+def test_a_session_logged_after_the_reminder_morning_is_reminded_at_the_next_tick(slack: SlackDriver) -> None:
+    seed(slack)
+    reply(slack, 'log "Product deep dive" <@UBOB> on 2026-12-03')
+    assert slack.tick(datetime(2026, 12, 2, 15, 0, tzinfo=UTC)).sent == 1  # logged late: still before the day
+    assert "is tomorrow, Thu 3 Dec." in _dms(slack, "UBOB")[0]
+    reply(slack, 'log "Closing" <@UCAROL> on 2026-12-01')  # already past: never reminded
+    assert slack.tick(datetime(2026, 12, 2, 15, 5, tzinfo=UTC)).sent == 0 and _dms(slack, "UCAROL") == []

@@ -3,10 +3,12 @@ quotes that say the theme (never the opposite), the trend, and the per-period ca
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert
+import pytest
+from sqlalchemy import delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from db import feedback_cache as result_cache
 from db.feedback import Comment
 from db.models import Feedback
 from reports import feedback_themes as ft
@@ -115,3 +117,43 @@ def test_the_period_cache_is_refreshed_when_feedback_arrives(engine: Engine) -> 
     with Session(engine) as session:
         fresh = ft.themes_of_period(session, "T1", date(2026, 10, 1), date(2026, 11, 1), date(2026, 9, 1))
     assert fresh is not first and [(th.name, th.count) for th in fresh.complaints] == [("battery", 3)]
+
+
+def test_themes_are_kept_in_the_database_for_every_process_until_their_feedback_changes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new process (memory emptied) reads the themes another one found, without reading the comments again;
+    a comment edited in place (as a re-import does), a deletion or a new item of the period makes them stale at
+    once, while feedback of another period does not."""
+    ft.clear_cache()
+    october, september = (date(2026, 10, 1), date(2026, 11, 1)), date(2026, 9, 1)
+    rows = [
+        dict(team_id="T1", source="t", external_id=f"E{i}", account="Acme", rating=1, scale=5,
+             received_on=date(2026, 10, 2 + i), comment=text, created_at=datetime(2026, 10, 2, tzinfo=UTC))
+        for i, text in enumerate(["battery dies within hours", "battery is dead", "screen cracked", "battery swollen"])
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(Feedback.__table__), rows)  # type: ignore[attr-defined]
+
+    def themes() -> list[tuple[str, int]]:
+        ft.clear_cache()  # a new process: nothing in memory
+        with Session(engine) as session:
+            found = ft.themes_of_period(session, "T1", *october, september)
+        return [(th.name, th.count) for th in found.complaints]
+
+    assert themes() == [("battery", 3)]
+    with Session(engine) as session:
+        assert result_cache.cached_results(session, "T1") == 1
+    found_again = []
+    real = ft.discover
+    monkeypatch.setattr(ft, "discover", lambda *a, **k: found_again.append(1) or real(*a, **k))
+    assert themes() == [("battery", 3)] and found_again == []  # read from the database
+    with engine.begin() as conn:  # feedback of December: October's themes stay valid
+        conn.execute(insert(Feedback.__table__), [{**rows[0], "external_id": "D1", "received_on": date(2026, 12, 1)}])
+    assert themes() == [("battery", 3)] and found_again == []
+    with engine.begin() as conn:  # a re-import edits a comment in place
+        conn.execute(update(Feedback).where(Feedback.external_id == "E3").values(comment="screen cracked again"))
+    assert themes() == [("battery", 2), ("screen cracked", 2)] and found_again == [1]
+    with engine.begin() as conn:
+        conn.execute(delete(Feedback).where(Feedback.external_id == "E0"))
+    assert themes() == [("screen cracked", 2)] and found_again == [1, 1]
