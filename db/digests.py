@@ -18,8 +18,10 @@ def subscribe(
     timezone: str,
     language: str,
     created_by: str,
+    view: str = "team",
 ) -> DigestSubscription:
-    """A new subscription; an identical active one (same channel, cadence, day, time, zone) is reused."""
+    """A new subscription; an identical active one (same channel, cadence, day, time, zone, view) is reused.
+    `view`: "team" (the sales digest) or a view shared with another team ("marketing", "product")."""
     existing = session.exec(
         select(DigestSubscription).where(
             DigestSubscription.team_id == team_id,
@@ -28,6 +30,7 @@ def subscribe(
             DigestSubscription.weekday == weekday,
             DigestSubscription.time_of_day == time_of_day,
             DigestSubscription.timezone == timezone,
+            DigestSubscription.view == view,
             DigestSubscription.active.is_(True),
         )
     ).first()
@@ -44,6 +47,7 @@ def subscribe(
         language=language,
         created_by=created_by,
         created_at=clock.now(),
+        view=view,
     )
     session.add(sub)
     session.flush()

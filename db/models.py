@@ -409,6 +409,47 @@ class DigestSubscription(SQLModel, table=True):
     created_by: str | None = Field(default=None, max_length=32)
     active: bool = Field(default=True)
     created_at: datetime = _created()
+    # Who the digest is for: "team" (the sales digest), or a view shared with another team: "marketing" (market
+    # section and feedback themes) or "product" (quality signals and feature requests), `/digest share`.
+    view: str = Field(default="team", max_length=16)
+
+
+class TeamRequest(SQLModel, table=True):
+    """A request to another team's channel (`/ask #presales "demo environment for Cancity by Friday"`, or a
+    check-in's "support needed" answer): who asked, for which rep and account, by when; open, taken, closed.
+    `channel_id`/`message_ts` is the post with the Take and Close buttons, updated as it moves."""
+
+    __table_args__ = (
+        Index("ix_team_request_team_status", "team_id", "status"),
+        UniqueConstraint("checkin_run_id", name="uq_team_request_checkin_run"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    text: str = Field(max_length=1000)
+    account: str | None = Field(default=None, max_length=200)
+    due_date: date | None = None
+    member_id: int | None = Field(default=None, foreign_key="member.id")  # the rep it is for (brief)
+    asked_by: str = Field(max_length=32)  # Slack user id
+    language: str = Field(default="en", max_length=8)  # the asker's, for their DMs
+    checkin_run_id: int | None = Field(default=None, foreign_key="checkinrun.id")
+    status: str = Field(default="open", max_length=8)  # open | taken | closed
+    taken_by: str | None = Field(default=None, max_length=32)
+    taken_at: datetime | None = _ts()
+    closed_by: str | None = Field(default=None, max_length=32)
+    closed_at: datetime | None = _ts()
+    created_at: datetime = _created()
+
+
+class AskSetting(SQLModel, table=True):
+    """The team channel a check-in's "support needed" answer goes to with one button (`/ask checkin #channel`)."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    checkin_channel_id: str | None = Field(default=None, max_length=32)
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = _created()
 
 
 class CheckinSchedule(SQLModel, table=True):

@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers import (
     admin,
+    ask,
     checkin,
     crm,
     digest,
@@ -26,7 +27,7 @@ from handlers import (
 
 # direct_messages last: features add their DM routes in their own register().
 FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, feedback_form, market, followup, training,
-            review, imports, crm, direct_messages]
+            review, ask, imports, crm, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

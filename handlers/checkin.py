@@ -25,8 +25,8 @@ from db.engine import session_scope
 from db.members import ensure_member, member_by_slack_id
 from db.models import CheckinRun, CheckinSchedule, Member, Workspace
 from db.repeats import first_time
+from handlers import ask, direct_messages
 from handlers import checkin_views as views
-from handlers import direct_messages
 from handlers.blocks import context as context_block
 from handlers.blocks import section, sections
 from handlers.context import Deps, asker_of, deps_of
@@ -1196,9 +1196,10 @@ class SummarySource:
             )
             destination = _destination(client, session, schedule)
         thread = _round_thread(client, deps, schedule, view.local_day, lang)
-        client.chat_postMessage(
-            channel=destination, **views.lines_message(lines), **({"thread_ts": thread} if thread else {})
-        )
+        copy = views.lines_message(lines)
+        if view.support:  # one button turns the rep's support need into a request to another team (handlers/ask)
+            copy["blocks"] = [*copy["blocks"], ask.checkin_button(view.run_id, lang)]
+        client.chat_postMessage(channel=destination, **copy, **({"thread_ts": thread} if thread else {}))
 
     def on_failed(self, item: DueDelivery, reason: str, client: Any, deps: Deps) -> None:
         log.warning("check-in summary for %s failed: %s", item.recipient, reason)

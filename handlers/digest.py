@@ -20,7 +20,7 @@ from db import clock, deliveries
 from db.digests import all_active, list_active, subscribe, unsubscribe
 from db.engine import session_scope
 from db.models import DigestSubscription, Workspace
-from handlers.blocks import Block, section
+from handlers.blocks import Block, section, sections
 from handlers.blocks import context as context_block
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.jobs import DueDelivery
@@ -29,7 +29,8 @@ from reports import mrkdwn
 from reports.charts import Chart, funnel_chart, rep_bars_chart, trend_chart
 from reports.digest import Digest, build_digest, digest_lines
 from reports.digest_grammar import CADENCES, SubscriptionRequest, parse_subscription
-from reports.i18n import add_catalog, t
+from reports.digest_shared import build_shared, shared_lines
+from reports.i18n import add_catalog, add_messages, msg, t
 from reports.money_notes import chart_notes
 from reports.recurrence import Recurrence, latest_at_or_before, next_after, parse_time_of_day
 
@@ -98,6 +99,16 @@ add_catalog(
     }
 )
 
+add_messages(
+    msg("digest.shared", "Sharing the {view} view with <#{channel}>: {what}. {cadence}, {when} ({tz}). Next: {next}. "
+        "ID {id} (`/digest unsubscribe {id}` stops it)."),
+    msg("digest.view_what.marketing", "the market section and what customers say"),
+    msg("digest.view_what.product", "quality signals, complaint themes and feature requests"),
+    msg("digest.list_view", " · {view} view"),
+    msg("digest.share_which", "Which view? `marketing` (the market section and what customers say) or `product` "
+        "(quality signals, complaint themes and feature requests), one per channel: {examples}"),
+)
+
 DAYS = {
     "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
     "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
@@ -116,7 +127,15 @@ VERBS = {
     "预览": "preview",
     "help": "help",
     "帮助": "help",
+    "share": "share",
+    "分享": "share",
+    "共享": "share",
 }
+# The views a digest can be shared in with another team (reports/digest_shared.py), by the words that name them.
+VIEW_WORDS = {"marketing": "marketing", "market": "marketing", "市场": "marketing", "市场部": "marketing",
+              "市場": "marketing", "市場部": "marketing", "product": "product", "产品": "product", "產品": "product",
+              "产品部": "product", "產品部": "product"}
+SHARE_EXAMPLES = ["/digest share #marketing marketing", "/digest share #product product weekly on monday at 10:00"]
 STAGE_ORDER = ["prospecting", "qualification", "needs analysis", "proposal", "negotiation", "commit"]
 
 
@@ -139,7 +158,7 @@ def ack_digest(ack: Ack, command: dict[str, Any], context: Any) -> None:
         ack(blocks=managers_only(t("digest.what", lang), lang))
         return
     deps = deps_of(context)
-    if verb == "subscribe":
+    if verb in ("subscribe", "share"):
         ack()
     elif verb == "list":
         ack(**_list(deps, asker))
@@ -154,11 +173,12 @@ def after_ack(command: dict[str, Any], respond: Respond, client: Any, context: A
     words = (command.get("text") or "").strip().split(None, 1)
     verb = VERBS.get(words[0].lower()) if words else None
     asker = asker_of(context)
-    if verb not in ("subscribe", "preview") or not asker.is_manager:
+    if verb not in ("subscribe", "preview", "share") or not asker.is_manager:
         return
     rest = words[1] if len(words) > 1 else ""
-    if verb == "subscribe":
-        answer = _subscribe(deps_of(context), asker, rest, command.get("channel_id") or "", client)
+    if verb in ("subscribe", "share"):
+        make = _subscribe if verb == "subscribe" else _share
+        answer = make(deps_of(context), asker, rest, command.get("channel_id") or "", client)
         respond(response_type="ephemeral", replace_original=False, **answer)
         return
     preview_digest(rest, respond, client, context)
@@ -260,6 +280,40 @@ def _subscribe(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any
     return {"text": line}
 
 
+def _share(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any) -> dict[str, Any]:
+    """`/digest share #marketing marketing [schedule]`: the view made for another team, posted to its channel on the
+    digest's schedule (the team's first sales digest's cadence, day, time and zone unless others are given)."""
+    lang = asker.language
+    words = text.split()
+    views_named = [VIEW_WORDS[w.lower()] for w in words if w.lower() in VIEW_WORDS]
+    req = parse_subscription(" ".join(w for w in words if w.lower() not in VIEW_WORDS))
+    if req.rest:
+        return {"blocks": not_understood(understood=[*req.understood, *views_named], rest=req.rest,
+                                         examples=SHARE_EXAMPLES, language=lang)}
+    if len(views_named) != 1:
+        return {"text": t("digest.share_which", lang, examples=" · ".join(f"`{e}`" for e in SHARE_EXAMPLES))}
+    channel = channel_of(client, req) if req.channel else channel_id
+    if not channel:
+        return {"text": t("digest.no_channel", lang, name=mrkdwn.escape(mrkdwn.capped(req.channel or "")))}
+    with session_scope(deps.engine) as session:
+        ws = session.get(Workspace, asker.team_id)
+        schedule = next((s for s in list_active(session, asker.team_id) if s.view == "team"), None)
+        schedule_given = len(req.understood) > (1 if req.channel else 0)  # words beyond the channel's
+        if schedule is not None and not schedule_given:
+            cadence, weekday, at, tz = schedule.cadence, schedule.weekday, schedule.time_of_day, schedule.timezone
+        else:
+            cadence, weekday, at = req.cadence, req.weekday, req.time_of_day
+            tz = req.timezone or (ws.timezone if ws else deps.timezone)
+        sub = subscribe(session, team_id=asker.team_id, channel_id=channel, cadence=cadence, weekday=weekday,
+                        time_of_day=at, timezone=tz, language=lang, created_by=asker.user_id, view=views_named[0])
+        line = t("digest.shared", lang, channel=channel, view=t(f"digest.view.{sub.view}", lang),
+                 what=t(f"digest.view_what.{sub.view}", lang), cadence=t(f"digest.cadence.{sub.cadence}", lang),
+                 when=_when(sub, lang), tz=tz, next=_next(sub, lang), id=sub.id)
+    if not _bot_is_member(client, channel):
+        line += "\n" + t("digest.invite", lang, channel=channel)
+    return {"text": line}
+
+
 def _bot_is_member(client: Any, channel: str) -> bool:
     """Whether the bot can post there; True when Slack cannot tell (the first delivery will say)."""
     try:
@@ -285,6 +339,7 @@ def _list(deps: Deps, asker: Asker) -> dict[str, Any]:
                 tz=s.timezone,
                 next=_next(s, lang),
             )
+            + (t("digest.list_view", lang, view=t(f"digest.view.{s.view}", lang)) if s.view != "team" else "")
             for s in subs
         ]
     return {"text": "\n".join(lines) if lines else t("digest.none", lang)}
@@ -486,7 +541,7 @@ class DigestSource:
                     sub.id,
                     occurrence,
                     sub.channel_id,  # type: ignore[arg-type]
-                    {"cadence": sub.cadence, "language": sub.language, "timezone": sub.timezone},
+                    {"cadence": sub.cadence, "language": sub.language, "timezone": sub.timezone, "view": sub.view},
                 )
             )
         return items
@@ -494,6 +549,15 @@ class DigestSource:
     def deliver(self, item: DueDelivery, client: Any, deps: Deps) -> None:
         tz, cadence, language = item.payload["timezone"], item.payload["cadence"], item.payload["language"]
         today = item.occurrence.astimezone(ZoneInfo(tz)).date()
+        if item.payload.get("view", "team") != "team":  # a view shared with another team: text only, no charts
+            with Session(deps.engine) as session:
+                ws = session.get(Workspace, item.team_id)
+                shared = build_shared(session, team_id=item.team_id, view=item.payload["view"], cadence=cadence,
+                                      today=today, language=language,
+                                      fiscal_year_start_month=ws.fiscal_year_start_month if ws else 1)
+            lines = shared_lines(shared)
+            client.chat_postMessage(channel=item.recipient, text=lines[0].strip("*"), blocks=sections(lines))
+            return
         key = (str(deps.engine.url), item.team_id, cadence, today, language, tz)
         digest, charts = self.recent.get(key, lambda: compose(deps, item.team_id, cadence, today, language))
         upload(client, item.recipient, digest, charts, tz)

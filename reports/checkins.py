@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from db.checkins import DEFAULT_QUESTIONS  # noqa: F401  (re-exported for handlers)
+from db.team_requests import open_requests
 from reports import formatting as fmt
-from reports import glossary
+from reports import glossary, team_requests
 from reports.i18n import add_catalog, t
 from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
@@ -621,6 +622,8 @@ class BriefData:
     pushed: list[Any] = field(default_factory=list)  # reports.history.DealMove: close dates moved out lately
     slipped_left_out: tuple[Any, ...] = ()  # LeftOut of slipped deals whose currency has no rate
     gaps: tuple[Any, ...] = ()  # reports.skill_gaps.Gap: where the data says the rep could use training
+    requests: list[Any] = field(default_factory=list)  # the rep's open requests to other teams (db.team_requests)
+    today: date | None = None
 
     @property
     def early(self) -> bool:
@@ -776,6 +779,8 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
     if data.gaps:
         sep = "；" if language == "zh" else "; "
         lines.append(t("gaps.title", language, items=sep.join(gap_lines(list(data.gaps), language))))
+    if data.today is not None and (asked := team_requests.brief_line(data.requests, data.today, language)):
+        lines.append(asked)
     topics: list[str] = []
     for account in list(
         dict.fromkeys(f.account for f in sorted(low, key=lambda f: (f.rating or 0) / f.scale) if f.account)
@@ -874,6 +879,8 @@ def compose_brief(
         last_month_label=month_name(last_month.start, language),
         last_month_revenue=int(last_revenue or 0),
         last_month_target=kpi_engine.target_for(session, scope, "revenue", last_month),
+        requests=open_requests(session, team_id, member_id=member_id),
+        today=today,
     )
 
 

@@ -6,14 +6,15 @@ handler renders those same lines for the scheduled post and for `/digest preview
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from db import clock
+from db import team_requests as asks
 from db.models import Deal, Member
-from reports import feedback_signals, history, history_text, target_words
+from reports import feedback_signals, history, history_text, target_words, team_requests
 from reports import kpi_engine as kpi
 from reports import kpi_queries as q
 from reports.changes import change_text
@@ -151,6 +152,9 @@ class Digest:
     quality: list[feedback_signals.Signal] = field(default_factory=list)  # complaints that jumped (feedback)
     slipped: list[Any] = field(default_factory=list)  # history.DealMove: open deals whose close date moved out
     stalled: Any = None  # history.Stalled: open deals without a change for 21+ days (None/count 0: none said)
+    requests: list[asks.OpenRequest] = field(default_factory=list)  # open requests to other teams (`/ask`)
+    requests_closed: int = 0  # requests closed in the period
+    today: date | None = None  # the digest's day (what "overdue" is measured against)
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -224,7 +228,17 @@ def build_digest(
     digest.stalled = history.stalled(session, team_id)
     market = market_view(session, team_id, period, today=last_day)
     digest.market = market if market.moved else None
+    digest.today = today
+    digest.requests = asks.open_requests(session, team_id)
+    if digest.requests:
+        digest.requests_closed = asks.closed_count(session, team_id, _utc_midnight(period.start),
+                                                   _utc_midnight(period.end))
     return digest
+
+
+def _utc_midnight(day: date) -> datetime:
+    """The start of a local day as a UTC moment, close enough for counting requests closed in a period."""
+    return datetime.combine(day, time(0), UTC)
 
 
 def status_period(period: Period, cadence: str) -> Period:
@@ -508,6 +522,8 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
     if d.market is not None:
         lines.extend(digest_market_lines(d.market, lang))
     lines.extend(f"⚠ {feedback_signals.line(signal, lang)}" for signal in d.quality[:3])
+    if d.requests and d.today is not None:  # only when some are open
+        lines.extend(team_requests.digest_lines(d.requests, d.requests_closed, d.today, lang))
     return lines
 
 

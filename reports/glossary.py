@@ -53,6 +53,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "time_in_stage": ("time in stage", "阶段停留时间"),
     "slipped": ("slipped deal (close date moved out)", "延期商机"),
     "stalled": ("stalled deal (no change)", "停滞商机"),
+    "team_request": ("request (to another team)", "协作请求"),
 }
 
 # word the catalogs must not use -> the glossary's term for it

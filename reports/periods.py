@@ -243,7 +243,7 @@ class _Ctx:
     fy: int
     zh: bool
     lenient: bool = True  # may ask dateparser about a single date with a month name
-    upcoming: bool = False  # a quarter or month without a year is the next one not over (targets plan ahead)
+    upcoming: bool = False  # a quarter, month, weekday or day without a year: the next one not over (due dates)
 
 
 class _Refusal(Exception):
@@ -348,7 +348,10 @@ def _month(s: str, ctx: _Ctx) -> _Side | None:
 
 def _day(s: str, ctx: _Ctx) -> _Side | None:
     if (weekday := words.WEEKDAYS.get(s)) is not None:
-        day = ctx.today - timedelta(days=(ctx.today.weekday() - weekday) % 7)
+        if ctx.upcoming:  # "by Friday": the coming one (today when today is Friday)
+            day = ctx.today + timedelta(days=(weekday - ctx.today.weekday()) % 7)
+        else:
+            day = ctx.today - timedelta(days=(ctx.today.weekday() - weekday) % 7)
         return Period(day, day + timedelta(days=1), "day", ctx.fy), False
     parts = words.read_day(s, zh=ctx.zh)
     return None if parts is None else _resolve_day(parts, ctx)
@@ -357,6 +360,12 @@ def _day(s: str, ctx: _Ctx) -> _Side | None:
 def _resolve_day(parts: DayParts, ctx: _Ctx) -> _Side:
     if parts.year is not None:
         day = date(parts.year, parts.month, parts.day)
+    elif ctx.upcoming:  # the next such day from today on ("by 10 Dec")
+        day = next(
+            d
+            for year in range(ctx.today.year, ctx.today.year + 9)
+            if (d := _date_or_none(year, parts.month, parts.day)) and d >= ctx.today
+        )
     else:  # the most recent such day up to today (29 Feb: the last leap year's)
         day = next(
             d
@@ -473,7 +482,8 @@ def parse_period(
     """The period a whole phrase names ("last quarter", "上个月", "2026-07-01 to 2026-09-30"), relative to
     `today` in the asker's calendar; PeriodError with examples in `language` for anything else. `upcoming`: a
     quarter or month named without a year is the next one that is not over (a target set in December for "Q1"
-    is for next year's), not the most recent one that began."""
+    is for next year's), not the most recent one that began; a weekday or a day without a year is the next one
+    from today on (a due date "by Friday", "周五前")."""
     ctx = _Ctx(today, fiscal_year_start_month, _is_zh(language), upcoming=upcoming)
     try:
         period = _read(text, ctx)

@@ -50,6 +50,7 @@ COMMANDS = [
     ("/followup", "preview <@UBOB>"),
     ("/training", "plan"),
     ("/training", 'effect "Negotiation workshop"'),
+    ("/ask", "list"),
     ("/salesbot", "unlinked"),
     ("/salesbot", "help"),
 ]
