@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from db.crm.connections import KINDS
+from db.crm.kinds import KINDS
 
 KEY_KINDS = ("hubspot",)  # connected with an API key (private app token) from here
 

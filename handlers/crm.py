@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from db import clock, deliveries
 from db.crm import connections
-from db.crm.connections import KINDS, OAUTH_KINDS
+from db.crm.kinds import KINDS, OAUTH_KINDS
 from db.crm.oauth import CrmApps, consent_link, finish
 from db.crm.secrets import MissingKey
 from db.crm.sync import sync_connection

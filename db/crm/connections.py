@@ -17,8 +17,6 @@ from db import clock
 from db.crm.secrets import Credentials, seal, unseal
 from db.models import CrmConnection
 
-KINDS = ("zoho", "hubspot", "fxiaoke", "salesforce")
-OAUTH_KINDS = ("zoho",)  # connected from Slack through the CRM's consent page; the others take a key (CLI)
 LEASE = timedelta(minutes=10)
 CONSENT_VALID = timedelta(minutes=30)
 TABLE = CrmConnection.__table__
