@@ -17,25 +17,17 @@ from db.engine import session_scope
 from db.models import Workspace
 from db.workspaces import LOCAL_TEAM, Adoption, adopt_local_workspace, claim_adoption_note
 from handlers.context import Asker, Deps
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 
 log = logging.getLogger(__name__)
 
-add_catalog({
-    "workspace.adopted": {
-        "en": ":inbox_tray: This workspace now holds the data imported before Slack was connected: "
-              "{deals} deals, {people} people, {targets} targets and {feedback} feedback items.",
-        "zh": ":inbox_tray: 连接 Slack 之前导入的数据现已归入本工作区：{deals} 个商机、{people} 位成员、"
-              "{targets} 个目标、{feedback} 条反馈。",
-    },
-    "workspace.not_adopted": {
-        "en": "The data imported before Slack was connected stays with workspace {serving}, the one this "
-              "salesbot's bot token belongs to; it is not moved into this workspace ({team}). To give this "
-              "workspace its own data: `salesbot import deals FILE --team {team}`.",
-        "zh": "连接 Slack 之前导入的数据保留给工作区 {serving}（本 salesbot 机器人令牌所属的工作区），"
-              "不会移入本工作区（{team}）。要为本工作区导入数据：`salesbot import deals FILE --team {team}`。",
-    },
-})
+add_messages(
+    msg("workspace.adopted", ":inbox_tray: This workspace now holds the data imported before Slack was connected: "
+        "{deals} deals, {people} people, {targets} targets and {feedback} feedback items."),
+    msg("workspace.not_adopted", "The data imported before Slack was connected stays with workspace {serving}, the one "
+        "this salesbot's bot token belongs to; it is not moved into this workspace ({team}). To give this workspace "
+        "its own data: `salesbot import deals FILE --team {team}`."),
+)
 
 
 # The workspace this process serves (its bot token's, from auth.test at start); None in the console and tests.

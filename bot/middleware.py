@@ -34,19 +34,13 @@ from db.models import Member, Workspace
 from db.request_keys import RequestKeys
 from handlers.context import Asker, Deps, PendingProfile
 from handlers.people import PEOPLE_EVENTS, fill_profile
-from reports.i18n import add_catalog, command_words, has_cjk, language_for, t
+from reports.i18n import add_messages, command_words, has_cjk, language_for, msg, t
 
 log = logging.getLogger("salesbot.requests")
 
-add_catalog(
-    {
-        "request.no_workspace": {
-            "en": "This request did not say which Slack workspace it came from, so I cannot answer it and did "
-            "nothing. If it keeps happening, ask the person who runs salesbot to check the app's installation.",
-            "zh": "这个请求没有说明来自哪个 Slack 工作区，所以我无法回答，也没有执行任何操作。"
-            "如果反复出现，请联系 salesbot 的管理员检查应用的安装。",
-        },
-    }
+add_messages(
+    msg("request.no_workspace", "This request did not say which Slack workspace it came from, so I cannot answer it "
+        "and did nothing. If it keeps happening, ask the person who runs salesbot to check the app's installation."),
 )
 
 _TOKEN = re.compile(r"xox[abposer]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")

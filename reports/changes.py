@@ -7,13 +7,13 @@ goes through `change_text`, so the rule lives here once.
 """
 
 from reports.formatting import UP, change, number, percent
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 
-add_catalog(
-    {
-        "change.pts": {"en": "{arrow}{sep}{n} pts", "zh": "{arrow}{n}个百分点"},
-        "change.nps_pts": {"en": "{arrow}{sep}{n} pts", "zh": "{arrow}{n}分"},
-    }
+add_messages(
+    # i18n: {sep} is the space before the number (empty in Chinese): a translation may leave it out
+    msg("change.pts", "{arrow}{sep}{n} pts"),
+    # i18n: {sep} is the space before the number (empty in Chinese): a translation may leave it out
+    msg("change.nps_pts", "{arrow}{sep}{n} pts"),
 )
 
 POINT_UNITS = frozenset({"ratio", "score"})

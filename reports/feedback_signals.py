@@ -20,16 +20,11 @@ from db import feedback as store
 from reports import feedback_themes as themes
 from reports import mrkdwn
 from reports.formatting import number
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 
-add_catalog(
-    {
-        "feedback.signal.line": {
-            "en": "{product}: “{theme}” complaints {before} → {now} (previous periods: {history})",
-            "zh": "{product}：“{theme}”抱怨 {before} → {now}（之前各期：{history}）",
-        },
-        "feedback.signal.all_products": {"en": "All products", "zh": "全部产品"},
-    }
+add_messages(
+    msg("feedback.signal.line", "{product}: “{theme}” complaints {before} → {now} (previous periods: {history})"),
+    msg("feedback.signal.all_products", "All products"),
 )
 
 HISTORY = 3  # previous periods compared with

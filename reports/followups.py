@@ -15,32 +15,26 @@ from sqlalchemy import select
 
 from db.models import Deal
 from reports.formatting import date_short, money, number
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.mrkdwn import capped, escape
 
 KINDS = ("overdue", "next_step", "stale")
 SHOWN = 10  # deals listed per kind; the rest are counted
 
-add_catalog(
-    {
-        "followup.title": {"en": "*Your deals to follow up · {day}*", "zh": "*今日需跟进的商机 · {day}*"},
-        "followup.kind.overdue": {"en": "Past their expected close date ({n})", "zh": "已过预计成交日期（{n}）"},
-        "followup.kind.next_step": {"en": "Next step due ({n})", "zh": "下一步已到期（{n}）"},
-        "followup.kind.stale": {"en": "Not moved for {days}+ days ({n})", "zh": "超过 {days} 天没有进展（{n}）"},
-        "followup.overdue": {"en": "expected {day} ({days} days ago)", "zh": "预计 {day}（已过 {days} 天）"},
-        "followup.next_step": {"en": "“{step}” due {day}", "zh": "“{step}” {day}到期"},
-        "followup.next_step_bare": {"en": "next step due {day}", "zh": "下一步 {day}到期"},
-        "followup.stale": {"en": "last moved {day} ({days} days)", "zh": "最后进展 {day}（{days} 天）"},
-        "followup.more": {"en": "… and {n} more", "zh": "……另有 {n} 个"},
-        "followup.footer": {
-            "en": "Update them in the CRM; the next import clears them. Your manager turns these reminders on or "
-                  "off with `/followup`.",
-            "zh": "请在 CRM 中更新这些商机，下次导入后即不再提醒。经理可用 `/followup` 开启或关闭此提醒。",
-        },
-        "followup.nothing": {"en": "Nothing to follow up today: no deal is past its close date, has a next step "
-                                   "due or has stood still for {days}+ days.",
-                             "zh": "今天没有需要跟进的商机：没有过期、下一步到期或超过 {days} 天没有进展的商机。"},
-    }
+add_messages(
+    msg("followup.title", "*Your deals to follow up · {day}*"),
+    msg("followup.kind.overdue", "Past their expected close date ({n})"),
+    msg("followup.kind.next_step", "Next step due ({n})"),
+    msg("followup.kind.stale", "Not moved for {days}+ days ({n})"),
+    msg("followup.overdue", "expected {day} ({days} days ago)"),
+    msg("followup.next_step", "“{step}” due {day}"),
+    msg("followup.next_step_bare", "next step due {day}"),
+    msg("followup.stale", "last moved {day} ({days} days)"),
+    msg("followup.more", "… and {n} more"),
+    msg("followup.footer", "Update them in the CRM; the next import clears them. Your manager turns these reminders on "
+        "or off with `/followup`."),
+    msg("followup.nothing", "Nothing to follow up today: no deal is past its close date, has a next step due or has "
+        "stood still for {days}+ days."),
 )
 
 

@@ -185,6 +185,14 @@ def t(key: str, language: str, /, **params: object) -> str:
 _PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
+def _differ(english: str, translation: str, notes: Iterable[str]) -> bool:
+    """Whether the translation's {placeholders} differ from the English's, beyond those a developer's note to
+    translators (a `# i18n:` comment above the msg(), extracted into the catalogs) names, e.g. `# i18n: Chinese
+    leaves out {sep}` or `# i18n: {name} (the currency's name) may be used`."""
+    declared = {name for note in notes for name in _PLACEHOLDER.findall(note)}
+    return bool((set(_PLACEHOLDER.findall(english)) ^ set(_PLACEHOLDER.findall(translation))) - declared)
+
+
 def catalog_problems(expected: Iterable[tuple[str, str]]) -> list[str]:
     """What a translator still has to do: for every (key, English) the code has, each catalog must hold a
     translation of that very English (not fuzzy, as `pybabel update` marks one whose English changed) with the
@@ -209,7 +217,7 @@ def catalog_problems(expected: Iterable[tuple[str, str]]) -> list[str]:
                 problems.append(f"{locale_name}: {key}: missing")
             elif found.fuzzy:
                 problems.append(f"{locale_name}: {key}: stale (marked fuzzy: the English changed)")
-            elif set(_PLACEHOLDER.findall(english)) != set(_PLACEHOLDER.findall(str(found.string))):
+            elif _differ(english, str(found.string), found.auto_comments):
                 problems.append(f"{locale_name}: {key}: placeholders differ from the English")
     return problems
 

@@ -31,29 +31,18 @@ from reports.charts import (
     _truncate,
 )
 from reports.formatting import money_short, number
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.market import Row
 from reports.market_text import deals_text
 
 NOW = "#c62828"
 BEFORE = "#d8dee4"
 
-add_catalog(
-    {
-        "market_chart.subtitle": {
-            "en": "Deals lost: {now} in {period} (dark) vs {before} in {previous} (light)",
-            "zh": "丢单：{period} {now} 笔（深色），{previous} {before} 笔（浅色）",
-        },
-        "market_chart.bar": {"en": "{n} · {amount}", "zh": "{n} 笔 · {amount}"},
-        "market_chart.alt": {
-            "en": "Bar chart, {title}. {subtitle}. {items}.",
-            "zh": "条形图，{title}。{subtitle}。{items}。",
-        },
-        "market_chart.alt_item": {
-            "en": "{name} {now} ({amount}), {before} before",
-            "zh": "{name} {now}（{amount}），上期 {before} 笔",
-        },
-    }
+add_messages(
+    msg("market_chart.subtitle", "Deals lost: {now} in {period} (dark) vs {before} in {previous} (light)"),
+    msg("market_chart.bar", "{n} · {amount}"),
+    msg("market_chart.alt", "Bar chart, {title}. {subtitle}. {items}."),
+    msg("market_chart.alt_item", "{name} {now} ({amount}), {before} before"),
 )
 
 

@@ -4,66 +4,40 @@ Every name here comes from CRM files or users (loss reasons, competitors, produc
 """
 
 from reports.formatting import change, money, number
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.kpi_engine import LeftOut
 from reports.market import TOP, MarketView, Move, Row
 from reports.money_notes import left_out_flag, left_out_lines
 from reports.mrkdwn import capped, escape
 
-add_catalog(
-    {
-        "market.title": {"en": "Market · {period}", "zh": "市场分析 · {period}"},
-        "market.title_mine": {"en": "Your market · {period}", "zh": "你的市场分析 · {period}"},
-        "market.lost": {
-            "en": "Lost {deals} · {amount} {chg} vs {previous} ({before_deals} · {before_amount})",
-            "zh": "丢单 {deals} · {amount}，较{previous} {chg}（{before_deals} · {before_amount}）",
-        },
-        "market.lost_counted": {  # no amounts on lost deals: the change is in deals
-            "en": "Lost {deals} ({amount}) · {chg} vs {previous} ({before_deals})",
-            "zh": "丢单 {deals}（{amount}），笔数较{previous} {chg}（{before_deals}）",
-        },
-        "market.no_amounts": {"en": "no amounts in the CRM data", "zh": "CRM 数据无金额"},
-        "market.won": {"en": "Won {deals} · {amount}", "zh": "赢单 {deals} · {amount}"},
-        "market.deals": {"en": "{n} deals", "zh": "{n} 笔"},
-        "market.deal": {"en": "1 deal", "zh": "1 笔"},
-        "market.reasons": {"en": "*Why we lost*", "zh": "*丢单原因*"},
-        "market.competitors": {"en": "*Lost to*", "zh": "*输给的竞争对手*"},
-        "market.row": {
-            "en": "• {name} — {deals} · {amount} ({before} before)",
-            "zh": "• {name} — {deals} · {amount}（上期 {before}）",
-        },
-        "market.more": {"en": "… and {n} more", "zh": "……另有 {n} 项"},
-        "market.moves": {"en": "*Demand that moved* (revenue won)", "zh": "*需求变化*（赢单销售额）"},
-        "market.move": {
-            "en": "• {kind} *{name}* {chg} · {delta} ({before} → {now})",
-            "zh": "• {kind} *{name}* {chg} · {delta}（{before} → {now}）",
-        },
-        "market.kind.product": {"en": "Product", "zh": "产品"},
-        "market.kind.segment": {"en": "Segment", "zh": "行业"},
-        "market.new": {"en": "new", "zh": "新增"},
-        "market.mentions": {
-            "en": "*Competitors named in check-ins and feedback*",
-            "zh": "*进展汇报和客户反馈中提到的竞争对手*",
-        },
-        "market.mention": {
-            "en": "• {name} — {checkins} in check-ins · {feedback} in feedback",
-            "zh": "• {name} — 进展汇报 {checkins} 次 · 客户反馈 {feedback} 次",
-        },
-        "market.no_reasons": {
-            "en": "The CRM data has no loss reasons or competitors for these deals: import an export with a "
-                  "`Loss Reason` / `Closed lost reason` / `输单原因` and a `Competitor` / `竞争对手` column.",
-            "zh": "CRM 数据中这些商机没有丢单原因或竞争对手：请导入含 `Loss Reason` / `Closed lost reason` / "
-                  "`输单原因` 和 `Competitor` / `竞争对手` 列的导出文件。",
-        },
-        "market.nothing_moved": {"en": "No product or segment moved much against {previous}.",
-                                 "zh": "与{previous}相比，没有产品或行业出现明显变化。"},
-        "market.not_comparable": {"en": "Nothing to compare with: no deals were won or lost in {previous}.",
-                                  "zh": "{previous}没有赢单或丢单，无从比较。"},
-        "market.empty": {"en": "No deals were won or lost in {period} or {previous}.",
-                         "zh": "{period}和{previous}都没有赢单或丢单。"},
-        "market.digest_title": {"en": "*Market* — what moved", "zh": "*市场* — 变化"},
-        "market.what.lost": {"en": "money lost", "zh": "丢单金额"},
-    }
+add_messages(
+    msg("market.title", "Market · {period}"),
+    msg("market.title_mine", "Your market · {period}"),
+    msg("market.lost", "Lost {deals} · {amount} {chg} vs {previous} ({before_deals} · {before_amount})"),
+    # no amounts on lost deals: the change is in deals
+    msg("market.lost_counted", "Lost {deals} ({amount}) · {chg} vs {previous} ({before_deals})"),
+    msg("market.no_amounts", "no amounts in the CRM data"),
+    msg("market.won", "Won {deals} · {amount}"),
+    msg("market.deals", "{n} deals"),
+    msg("market.deal", "1 deal"),
+    msg("market.reasons", "*Why we lost*"),
+    msg("market.competitors", "*Lost to*"),
+    msg("market.row", "• {name} — {deals} · {amount} ({before} before)"),
+    msg("market.more", "… and {n} more"),
+    msg("market.moves", "*Demand that moved* (revenue won)"),
+    msg("market.move", "• {kind} *{name}* {chg} · {delta} ({before} → {now})"),
+    msg("market.kind.product", "Product"),
+    msg("market.kind.segment", "Segment"),
+    msg("market.new", "new"),
+    msg("market.mentions", "*Competitors named in check-ins and feedback*"),
+    msg("market.mention", "• {name} — {checkins} in check-ins · {feedback} in feedback"),
+    msg("market.no_reasons", "The CRM data has no loss reasons or competitors for these deals: import an export with a "
+        "`Loss Reason` / `Closed lost reason` / `输单原因` and a `Competitor` / `竞争对手` column."),
+    msg("market.nothing_moved", "No product or segment moved much against {previous}."),
+    msg("market.not_comparable", "Nothing to compare with: no deals were won or lost in {previous}."),
+    msg("market.empty", "No deals were won or lost in {period} or {previous}."),
+    msg("market.digest_title", "*Market* — what moved"),
+    msg("market.what.lost", "money lost"),
 )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from babel.numbers import get_currency_name
 
 from reports.formatting import currency_sign, locale_for, money, number
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.kpi_engine import LeftOut
 
 __all__ = [
@@ -23,25 +23,20 @@ __all__ = [
     "left_out_csv",
 ]
 
-add_catalog(
-    {
-        "money.left_out": {
-            "en": "{deals} in {symbol} ({amount}) left out: no {code} rate for their dates — "
-            "add one with `/salesbot rate {code} …`",
-            "zh": "{deals}{name}（{amount}）未计入：缺少对应日期的 {code} 汇率 — 用 `/salesbot rate {code} …` 添加",
-        },
-        "money.deals": {"en": "{n} deals", "zh": "{n} 笔"},
-        "money.deal": {"en": "1 deal", "zh": "1 笔"},
-        "money.of": {"en": "{what}: {line}", "zh": "{what}：{line}"},
-        "money.what.revenue": {"en": "Revenue", "zh": "销售额"},
-        "money.what.pipeline": {"en": "Pipeline", "zh": "商机金额"},
-        "money.flag": {"en": "{deals} in {symbol} ({amount}) left out", "zh": "{deals}{name}（{amount}）未计入"},
-        "money.chart_note": {
-            "en": "Not included: {deals} in {symbol} ({amount}), no {code} rate for their dates",
-            "zh": "未计入：{deals}{name}（{amount}），缺少对应日期的 {code} 汇率",
-        },
-        "money.chart_note_of": {"en": "{who} — {note}", "zh": "{who} — {note}"},
-    }
+add_messages(
+    # i18n: {symbol} is the currency's sign (CN¥), {name} its name (人民币): a translation may use either
+    msg("money.left_out", "{deals} in {symbol} ({amount}) left out: no {code} rate for their dates — add one with "
+        "`/salesbot rate {code} …`"),
+    msg("money.deals", "{n} deals"),
+    msg("money.deal", "1 deal"),
+    msg("money.of", "{what}: {line}"),
+    msg("money.what.revenue", "Revenue"),
+    msg("money.what.pipeline", "Pipeline"),
+    # i18n: {symbol} is the currency's sign (CN¥), {name} its name (人民币): a translation may use either
+    msg("money.flag", "{deals} in {symbol} ({amount}) left out"),
+    # i18n: {symbol} is the currency's sign (CN¥), {name} its name (人民币): a translation may use either
+    msg("money.chart_note", "Not included: {deals} in {symbol} ({amount}), no {code} rate for their dates"),
+    msg("money.chart_note_of", "{who} — {note}"),
 )
 
 

@@ -10,56 +10,34 @@ from typing import Any
 import reports.changes  # noqa: F401  (the change.pts string)
 from db.rates import rate_text
 from reports.formatting import currency_sign, money
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.mrkdwn import escape
 from reports.periods import Period, month_of, quarter_of, week_of
 from reports.targets import Conversion, TargetUse
 
-add_catalog(
-    {
-        "target.src.exact": {"en": "set for {period} by {who}", "zh": "{who} 设定的{period}目标"},
-        "target.src.exact_anon": {"en": "set for {period}", "zh": "{period}目标"},
-        "target.src.prorated": {
-            "en": "pro-rated by days from the {period} target ({value})",
-            "zh": "按天数折算自{period}目标（{value}）",
-        },
-        "target.src.combined": {"en": "sum of {n} {kind}targets", "zh": "{n} 个{kind}目标之和"},
-        "target.src.averaged": {"en": "day-weighted from {n} {kind}targets", "zh": "{n} 个{kind}目标按天加权"},
-        "target.src.reps": {"en": "sum of the targets of {n} rep(s)", "zh": "{n} 名销售的目标之和"},
-        "target.kind.week": {"en": "weekly ", "zh": "周"},
-        "target.kind.month": {"en": "monthly ", "zh": "月度"},
-        "target.kind.quarter": {"en": "quarterly ", "zh": "季度"},
-        "target.kind.year": {"en": "yearly ", "zh": "年度"},
-        "target.smart.plus": {"en": "{growth} on {period} ({base})", "zh": "在{period}（{base}）基础上{growth}"},
-        "target.smart.of": {"en": "{growth} of {period} ({base})", "zh": "{period}（{base}）的 {growth}"},
-        "target.smart.points": {"en": "{growth} on {period} ({base})", "zh": "在{period}（{base}）基础上{growth}"},
-        "target.converted": {
-            "en": "set as {amount}, at the {code} rate of {day}: {rate}",
-            "zh": "设定为 {amount}，按 {day} 的 {code} 汇率 {rate} 折算",
-        },
-        "target.converted_many": {
-            "en": "{n} set in {signs}, each at the rate of its period's last day",
-            "zh": "其中 {n} 个以{signs}设定，各按其期末汇率折算",
-        },
-        "target.not_compared_one": {
-            "en": "Target not compared: it was set as {amount} ({source}) and there is no {code} rate for {day} — "
-            "add one with `/salesbot rate {code} …`",
-            "zh": "目标未比较：目标以 {amount} 设定（{source}），缺少 {day} 的 {code} 汇率 — "
-            "用 `/salesbot rate {code} …` 添加",
-        },
-        "target.not_compared_many": {
-            "en": "Target not compared: {n} of its targets were set in {signs} with no rate for their periods' last "
-            "days ({codes}) — add one with `/salesbot rate {code} …`",
-            "zh": "目标未比较：其中 {n} 个目标以{signs}设定，缺少其期末的汇率（{codes}）— "
-            "用 `/salesbot rate {code} …` 添加",
-        },
-        "target.reps_not_compared": {
-            "en": "Targets not compared for {names}: set in {signs} with no rate for their periods' last days "
-            "({codes}) — add one with `/salesbot rate {code} …`",
-            "zh": "{names} 的目标未比较：以{signs}设定，缺少其期末的汇率（{codes}）— 用 `/salesbot rate {code} …` 添加",
-        },
-        "target.row_not_compared": {"en": "target not compared (no rate)", "zh": "目标未比较（缺汇率）"},
-    }
+add_messages(
+    msg("target.src.exact", "set for {period} by {who}"),
+    msg("target.src.exact_anon", "set for {period}"),
+    msg("target.src.prorated", "pro-rated by days from the {period} target ({value})"),
+    msg("target.src.combined", "sum of {n} {kind}targets"),
+    msg("target.src.averaged", "day-weighted from {n} {kind}targets"),
+    msg("target.src.reps", "sum of the targets of {n} rep(s)"),
+    msg("target.kind.week", "weekly "),
+    msg("target.kind.month", "monthly "),
+    msg("target.kind.quarter", "quarterly "),
+    msg("target.kind.year", "yearly "),
+    msg("target.smart.plus", "{growth} on {period} ({base})"),
+    msg("target.smart.of", "{growth} of {period} ({base})"),
+    msg("target.smart.points", "{growth} on {period} ({base})"),
+    msg("target.converted", "set as {amount}, at the {code} rate of {day}: {rate}"),
+    msg("target.converted_many", "{n} set in {signs}, each at the rate of its period's last day"),
+    msg("target.not_compared_one", "Target not compared: it was set as {amount} ({source}) and there is no {code} rate "
+        "for {day} — add one with `/salesbot rate {code} …`"),
+    msg("target.not_compared_many", "Target not compared: {n} of its targets were set in {signs} with no rate for "
+        "their periods' last days ({codes}) — add one with `/salesbot rate {code} …`"),
+    msg("target.reps_not_compared", "Targets not compared for {names}: set in {signs} with no rate for their periods' "
+        "last days ({codes}) — add one with `/salesbot rate {code} …`"),
+    msg("target.row_not_compared", "target not compared (no rate)"),
 )
 
 

@@ -23,7 +23,7 @@ from db.models import Member, TrainingSession
 from db.training import attendee_ids
 from reports import kpi_queries as q
 from reports.formatting import date_short, money, number, percent
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.kpi_engine import Scope, reporting_currency
 from reports.mrkdwn import escape
 
@@ -31,49 +31,26 @@ WINDOW_DAYS = 90
 MIN_AFTER_DAYS = 30
 MIN_DEALS = 20
 
-add_catalog(
-    {
-        "training.kind.classroom": {"en": "classroom", "zh": "课堂培训"},
-        "training.kind.online": {"en": "online", "zh": "线上培训"},
-        "training.kind.role_play": {"en": "role-play", "zh": "角色扮演"},
-        "training.kind.expert_talk": {"en": "expert talk", "zh": "专家讲座"},
-        "training.effect_title": {
-            "en": "*Training effect · {topic}* ({kind}, {day})",
-            "zh": "*培训效果 · {topic}*（{kind}，{day}）",
-        },
-        "training.windows": {
-            "en": "{days} days before ({before}) and after ({after}): {n} attendee(s) vs {others} other rep(s)",
-            "zh": "培训前后各 {days} 天（{before}；{after}）：{n} 位参训销售 vs 其他 {others} 位销售",
-        },
-        "training.group.attendees": {"en": "Attendees", "zh": "参训销售"},
-        "training.group.others": {"en": "Others", "zh": "其他销售"},
-        "training.group_line": {
-            "en": "*{group}*: win rate {wr_before} → {wr_after} · average deal {avg_before} → {avg_after} · "
-            "cycle {cyc_before} → {cyc_after} days · closed {n_before} → {n_after}",
-            "zh": "*{group}*：赢单率 {wr_before} → {wr_after} · 客单价 {avg_before} → {avg_after} · "
-            "销售周期 {cyc_before} → {cyc_after} 天 · 成交或丢单 {n_before} → {n_after} 笔",
-        },
-        "training.verdict.not_yet": {
-            "en": "Not held yet: ask again after {day}.",
-            "zh": "培训尚未举行：请在 {day} 之后再查看。",
-        },
-        "training.verdict.too_early": {
-            "en": "Too early to conclude: {days} day(s) since the training; at least {min} are needed.",
-            "zh": "现在下结论为时过早：培训后仅 {days} 天，至少需要 {min} 天。",
-        },
-        "training.verdict.too_small": {
-            "en": "Too few deals to conclude: the smallest group closed {n} deal(s) in a period; at least {min} in "
-            "each are needed. The figures above are shown, not judged.",
-            "zh": "商机太少，无法下结论：最少的一组在某一期只有 {n} 笔成交或丢单，每组每期至少需要 {min} 笔。"
-            "以上数字仅供参考。",
-        },
-        "training.verdict.measured": {
-            "en": "The attendees' win rate moved {att} against {oth} for the other reps: {diff} difference. "
-            "A comparison, not proof: other things changed too.",
-            "zh": "参训销售的赢单率变化 {att}，其他销售 {oth}：相差 {diff}。这只是对比，不能证明是培训带来的。",
-        },
-        "training.pts": {"en": "{sign}{n} pts", "zh": "{sign}{n} 个百分点"},
-    }
+add_messages(
+    msg("training.kind.classroom", "classroom"),
+    msg("training.kind.online", "online"),
+    msg("training.kind.role_play", "role-play"),
+    msg("training.kind.expert_talk", "expert talk"),
+    msg("training.effect_title", "*Training effect · {topic}* ({kind}, {day})"),
+    msg("training.windows", "{days} days before ({before}) and after ({after}): {n} attendee(s) vs {others} other "
+        "rep(s)"),
+    msg("training.group.attendees", "Attendees"),
+    msg("training.group.others", "Others"),
+    msg("training.group_line", "*{group}*: win rate {wr_before} → {wr_after} · average deal {avg_before} → {avg_after} "
+        "· cycle {cyc_before} → {cyc_after} days · closed {n_before} → {n_after}"),
+    msg("training.verdict.not_yet", "Not held yet: ask again after {day}."),
+    msg("training.verdict.too_early", "Too early to conclude: {days} day(s) since the training; at least {min} are "
+        "needed."),
+    msg("training.verdict.too_small", "Too few deals to conclude: the smallest group closed {n} deal(s) in a period; "
+        "at least {min} in each are needed. The figures above are shown, not judged."),
+    msg("training.verdict.measured", "The attendees' win rate moved {att} against {oth} for the other reps: {diff} "
+        "difference. A comparison, not proof: other things changed too."),
+    msg("training.pts", "{sign}{n} pts"),
 )
 
 
