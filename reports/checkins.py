@@ -23,6 +23,7 @@ from db.checkins import DEFAULT_QUESTIONS  # noqa: F401  (re-exported for handle
 from db.team_requests import open_requests
 from reports import formatting as fmt
 from reports import glossary, team_requests
+from reports import manager_checks as checks
 from reports.i18n import add_catalog, t
 from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
@@ -624,6 +625,8 @@ class BriefData:
     gaps: tuple[Any, ...] = ()  # reports.skill_gaps.Gap: where the data says the rep could use training
     requests: list[Any] = field(default_factory=list)  # the rep's open requests to other teams (db.team_requests)
     today: date | None = None
+    data_note: str | None = None  # the deal data is old or ends before the month (reports/manager_checks.py)
+    checks: list[str] = field(default_factory=list)  # review actions, training ahead, competitors (manager_checks)
 
     @property
     def early(self) -> bool:
@@ -736,6 +739,8 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
                 ),
             )
         )
+    if data.data_note:  # zeros that come from old data, not from the rep
+        lines.append(data.data_note)
     lines.append(" · ".join(pipeline) if pipeline else t("checkin.brief.no_slips", language))
     low = [f for f in data.feedback if f.low]
     if low:
@@ -781,6 +786,7 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
         lines.append(t("gaps.title", language, items=sep.join(gap_lines(list(data.gaps), language))))
     if data.today is not None and (asked := team_requests.brief_line(data.requests, data.today, language)):
         lines.append(asked)
+    lines.extend(data.checks)
     topics: list[str] = []
     for account in list(
         dict.fromkeys(f.account for f in sorted(low, key=lambda f: (f.rating or 0) / f.scale) if f.account)
@@ -881,6 +887,13 @@ def compose_brief(
         last_month_target=kpi_engine.target_for(session, scope, "revenue", last_month),
         requests=open_requests(session, team_id, member_id=member_id),
         today=today,
+        data_note=checks.freshness_line(checks.freshness(session, team_id), period_start=month.start,
+                                        now=clock.now(), language=language),
+        checks=[line for line in (
+            checks.actions_brief_line(session, team_id, member_id, today, language),
+            checks.training_brief_line(session, team_id, member_id, escape(rep_name), today, language),
+            checks.competitors_brief_line(session, team_id, member_id, today, currency, language),
+        ) if line],
     )
 
 

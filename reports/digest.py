@@ -17,6 +17,7 @@ from db.models import Deal, Member
 from reports import feedback_signals, history, history_text, target_words, team_requests
 from reports import kpi_engine as kpi
 from reports import kpi_queries as q
+from reports import manager_checks as checks
 from reports.changes import change_text
 from reports.formatting import change, money, money_short, percent
 from reports.i18n import add_catalog, t
@@ -155,6 +156,8 @@ class Digest:
     requests: list[asks.OpenRequest] = field(default_factory=list)  # open requests to other teams (`/ask`)
     requests_closed: int = 0  # requests closed in the period
     today: date | None = None  # the digest's day (what "overdue" is measured against)
+    data_note: str | None = None  # the deal data is old or ends before the period (reports/manager_checks.py)
+    checks: list[str] = field(default_factory=list)  # open review actions, trainings ahead (manager_checks)
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -233,6 +236,12 @@ def build_digest(
     if digest.requests:
         digest.requests_closed = asks.closed_count(session, team_id, _utc_midnight(period.start),
                                                    _utc_midnight(period.end))
+    digest.data_note = checks.freshness_line(checks.freshness(session, team_id), period_start=period.start,
+                                             now=clock.now(), language=language)
+    digest.checks = [line for line in (
+        checks.actions_digest_line(session, team_id, today, language),
+        checks.training_digest_line(session, team_id, today, language),
+    ) if line]
     return digest
 
 
@@ -492,6 +501,8 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
         t("digest.new_lost", lang, new=d.new_deals, lost=d.lost[0], lost_amount=money_short(d.lost[1], cur, lang))
     )
     lines.extend(f"⚠ {line}" for line in d.left_out)
+    if d.data_note:  # zeros that come from old data, not from the team
+        lines.append(d.data_note)
     if d.drop:
         lines.append(drop_line(d.drop, cur, lang))
     if d.stages:
@@ -524,6 +535,7 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
     lines.extend(f"⚠ {feedback_signals.line(signal, lang)}" for signal in d.quality[:3])
     if d.requests and d.today is not None:  # only when some are open
         lines.extend(team_requests.digest_lines(d.requests, d.requests_closed, d.today, lang))
+    lines.extend(d.checks)
     return lines
 
 

@@ -324,7 +324,8 @@ def _by_rate(session: Any, keys: list[Any], c: Any) -> list[tuple[Any, ...]]:
 # ------------------------------------------------------------------------------------------ mentions
 
 
-def _like(name: str) -> str:
+def like_pattern(name: str) -> str:
+    """A LIKE pattern that finds `name` anywhere, its own % and _ taken literally (escape "\\")."""
     escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -338,7 +339,7 @@ def _mentions(session: Any, team_id: str, start: date, end: date) -> list[Mentio
     fb, ans, run = Feedback.__table__.c, CheckinAnswer.__table__.c, CheckinRun.__table__.c  # type: ignore[attr-defined]
 
     def counts(text: Any) -> list[Any]:
-        return [func.coalesce(func.sum(case((text.ilike(_like(n), escape="\\"), 1), else_=0)), 0) for n in names]
+        return [func.coalesce(func.sum(case((text.ilike(like_pattern(n), escape="\\"), 1), else_=0)), 0) for n in names]
 
     feedback = session.execute(
         select(*counts(fb.comment)).where(fb.team_id == team_id, fb.received_on >= start, fb.received_on < end)

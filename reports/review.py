@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from db import reviews as store
-from db.models import CheckinRun, Member, ReviewAction
+from db.models import CheckinRun, Member
 from db.training import held_between
 from reports import feedback_themes
 from reports import kpi_engine as kpi
@@ -23,8 +23,9 @@ from reports.changes import change_text
 from reports.checkins import run_views
 from reports.digest import build_digest, digest_lines
 from reports.feedback_analysis import FeedbackSummary, summarise
-from reports.formatting import date_short, money, number, percent
+from reports.formatting import money, number, percent
 from reports.i18n import add_messages, msg, t
+from reports.manager_checks import action_line, member_name
 from reports.market import market_view
 from reports.market_text import market_lines
 from reports.mrkdwn import escape
@@ -66,12 +67,6 @@ add_messages(
     msg("review.reflections.no_round", "No review round for this period: `/review start {period}` asks every rep."),
     msg("review.actions.none",
         'No actions yet. Record one: `/review action "Call every lost deal over 50k" @owner by 2027-01-15`'),
-    msg("review.action.line", "#{id} {text}{owner}{due} · {state}"),
-    msg("review.action.owner", " — {name}"),
-    msg("review.action.due", " · due {day}"),
-    msg("review.action.open", "open"),
-    msg("review.action.done", "done ✅"),
-    msg("review.action.overdue", "⚠ overdue"),
 )
 
 QUESTION_KEYS = ("review.q.worked", "review.q.did_not", "review.q.change", "review.q.need")
@@ -228,11 +223,11 @@ def _reflections(
     members = _members(session, review.member_ids)
     lines: list[str] = []
     answered = 0
-    for member_id in sorted(review.member_ids, key=lambda i: _name(members.get(i)).lower()):
+    for member_id in sorted(review.member_ids, key=lambda i: member_name(members.get(i)).lower()):
         member = members.get(member_id)
         figures = figures_line(rep_figures(session, team_id=team_id, member_id=member_id, period=period,
                                            today=min(period.last_day, today)), lang)
-        lines.append(f"*{escape(_name(member))}* — {figures}")
+        lines.append(f"*{escape(member_name(member))}* — {figures}")
         view = views.get(member_id)
         if view is None:
             lines.append(t("review.reflection.not_asked", lang))
@@ -266,12 +261,6 @@ def _members(session: Any, ids: list[int]) -> dict[int, Member]:
     return {int(m.id or 0): m for m in session.exec(select(Member).where(Member.id.in_(ids)))}  # type: ignore[union-attr]
 
 
-def _name(member: Member | None) -> str:
-    if member is None:
-        return "?"
-    return member.display_name or member.crm_name or member.slack_user_id or "?"
-
-
 def _actions(
     session: Any, team_id: str, manager_user_id: str, period: Period, today: date, lang: str
 ) -> tuple[str, list[str]]:
@@ -287,23 +276,6 @@ def _actions(
     owners = _members(session, [a.owner_id for a in actions if a.owner_id])
     return t("review.section.actions", lang), [action_line(a, owners.get(a.owner_id or 0), today, lang)
                                                for a in actions]
-
-
-def action_line(action: ReviewAction, owner: Member | None, today: date, language: str) -> str:
-    """'#3 Call every lost deal over 50k — Bob Stone · due Fri 15 Jan · ⚠ overdue'."""
-    lang = language
-    if action.status == "done":
-        state = t("review.action.done", lang)
-    elif action.due_date is not None and action.due_date < today:
-        state = t("review.action.overdue", lang)
-    else:
-        state = t("review.action.open", lang)
-    due = ""
-    if action.due_date is not None:
-        due = t("review.action.due", lang, day=f"{date_short(action.due_date, lang)} {action.due_date.year}")
-    owner_text = t("review.action.owner", lang, name=escape(_name(owner))) if owner is not None else ""
-    return t("review.action.line", lang, id=action.id, text=escape(action.text), owner=owner_text, due=due,
-             state=state)
 
 
 __all__ = [
