@@ -30,73 +30,37 @@ from reports.charts import Chart, funnel_chart, rep_bars_chart, trend_chart
 from reports.digest import Digest, build_digest, digest_lines
 from reports.digest_grammar import CADENCES, SubscriptionRequest, parse_subscription
 from reports.digest_shared import build_shared, shared_lines
-from reports.i18n import add_catalog, add_messages, msg, t
+from reports.i18n import add_messages, msg, t
 from reports.money_notes import chart_notes
 from reports.recurrence import Recurrence, latest_at_or_before, next_after, parse_time_of_day
 
 log = logging.getLogger("salesbot.digest")
 
-add_catalog(
-    {
-        "digest.help": {
-            "en": "*/digest* — performance digests with charts, posted on schedule (managers)\n"
-            "`/digest subscribe #sales weekly on monday at 09:00` (defaults: this channel, weekly, Monday "
-            "09:00, the team's time zone; `monthly` / `quarterly` give the review)\n"
-            "`/digest list` · `/digest unsubscribe 3` · "
-            "`/digest preview [#channel] [weekly|monthly|quarterly]` (to you only)",
-            "zh": "*/digest* — 定时发布带图表的业绩简报（经理）\n"
-            "`/digest 订阅 #销售 每周一 9:00`（默认：本频道、每周、周一 09:00、团队时区；`每月`/`每季度` 为回顾）\n"
-            "`/digest 列表` · `/digest 取消 3` · `/digest 预览 [#频道] [每周|每月|每季度]`（仅你可见）",
-        },
-        "digest.what": {"en": "manage digests", "zh": "管理简报"},
-        "digest.chart.reps_to_date": {"en": "Revenue vs target to date", "zh": "截至目前销售额与目标"},
-        "digest.invite": {
-            "en": "I am not in <#{channel}> yet: `/invite @salesbot` there so the digest can be posted.",
-            "zh": "我还不在 <#{channel}> 里：请在该频道 `/invite @salesbot`，简报才能发出。",
-        },
-        "digest.no_channel": {
-            "en": "I could not find the channel #{name}. Pick it from the list as you type `#`, or "
-            "run `/digest subscribe` in that channel.",
-            "zh": "找不到频道 #{name}。输入 `#` 时从列表中选择频道，或在该频道里运行 `/digest 订阅`。",
-        },
-        "digest.subscribed": {
-            "en": "Subscribed <#{channel}> to the {cadence} digest: {when} ({tz}). Next: {next}. ID {id}.",
-            "zh": "已为 <#{channel}> 订阅{cadence}简报：{when}（{tz}）。下一次：{next}。编号 {id}。",
-        },
-        "digest.none": {
-            "en": "No digest subscriptions yet. Try `/digest subscribe #sales weekly on monday at 09:00`.",
-            "zh": "还没有简报订阅。试试 `/digest 订阅 #销售 每周一 9:00`。",
-        },
-        "digest.list_line": {
-            "en": "*{id}* · <#{channel}> · {cadence} · {when} ({tz}) · next {next}",
-            "zh": "*{id}* · <#{channel}> · {cadence} · {when}（{tz}）· 下一次 {next}",
-        },
-        "digest.unsubscribed": {
-            "en": "Unsubscribed {id}: <#{channel}> gets no more {cadence} digests.",
-            "zh": "已取消 {id}：<#{channel}> 不再收到{cadence}简报。",
-        },
-        "digest.no_such": {
-            "en": "There is no active digest subscription {id}. `/digest list` shows them.",
-            "zh": "没有编号为 {id} 的订阅。`/digest 列表` 可查看。",
-        },
-        "digest.building": {"en": "Building the digest preview…", "zh": "正在生成简报预览…"},
-        "digest.preview_note": {
-            "en": "Preview, only for you; the charts are in your DM with me.",
-            "zh": "预览，仅你可见；图表已发到与我的私信。",
-        },
-        "digest.failed": {
-            "en": "I could not post the {cadence} digest {id} to <#{channel}>: `{reason}`. "
-            "Invite me to the channel (`/invite @salesbot`) or `/digest unsubscribe {id}`.",
-            "zh": "无法把{cadence}简报 {id} 发到 <#{channel}>：`{reason}`。"
-            "请邀请我进频道（`/invite @salesbot`）或 `/digest 取消 {id}`。",
-        },
-        "digest.cadence.weekly": {"en": "weekly", "zh": "每周"},
-        "digest.cadence.monthly": {"en": "monthly", "zh": "每月"},
-        "digest.cadence.quarterly": {"en": "quarterly", "zh": "每季度"},
-        "digest.when.weekly": {"en": "{day} {time}", "zh": "{day} {time}"},
-        "digest.when.monthly": {"en": "first {day} of the month, {time}", "zh": "每月第一个{day} {time}"},
-        "digest.when.quarterly": {"en": "first {day} of the quarter, {time}", "zh": "每季度第一个{day} {time}"},
-    }
+add_messages(
+    msg("digest.help", "*/digest* — performance digests with charts, posted on schedule (managers)\n`/digest subscribe "
+        "#sales weekly on monday at 09:00` (defaults: this channel, weekly, Monday 09:00, the team's time zone; "
+        "`monthly` / `quarterly` give the review)\n`/digest list` · `/digest unsubscribe 3` · `/digest preview "
+        "[#channel] [weekly|monthly|quarterly]` (to you only)"),
+    msg("digest.what", "manage digests"),
+    msg("digest.chart.reps_to_date", "Revenue vs target to date"),
+    msg("digest.invite", "I am not in <#{channel}> yet: `/invite @salesbot` there so the digest can be posted."),
+    msg("digest.no_channel", "I could not find the channel #{name}. Pick it from the list as you type `#`, or run "
+        "`/digest subscribe` in that channel."),
+    msg("digest.subscribed", "Subscribed <#{channel}> to the {cadence} digest: {when} ({tz}). Next: {next}. ID {id}."),
+    msg("digest.none", "No digest subscriptions yet. Try `/digest subscribe #sales weekly on monday at 09:00`."),
+    msg("digest.list_line", "*{id}* · <#{channel}> · {cadence} · {when} ({tz}) · next {next}"),
+    msg("digest.unsubscribed", "Unsubscribed {id}: <#{channel}> gets no more {cadence} digests."),
+    msg("digest.no_such", "There is no active digest subscription {id}. `/digest list` shows them."),
+    msg("digest.building", "Building the digest preview…"),
+    msg("digest.preview_note", "Preview, only for you; the charts are in your DM with me."),
+    msg("digest.failed", "I could not post the {cadence} digest {id} to <#{channel}>: `{reason}`. Invite me to the "
+        "channel (`/invite @salesbot`) or `/digest unsubscribe {id}`."),
+    msg("digest.cadence.weekly", "weekly"),
+    msg("digest.cadence.monthly", "monthly"),
+    msg("digest.cadence.quarterly", "quarterly"),
+    msg("digest.when.weekly", "{day} {time}"),
+    msg("digest.when.monthly", "first {day} of the month, {time}"),
+    msg("digest.when.quarterly", "first {day} of the quarter, {time}"),
 )
 
 add_messages(

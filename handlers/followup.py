@@ -27,50 +27,28 @@ from handlers.jobs import DueDelivery
 from handlers.replies import managers_only, not_understood_reply, person_unclear
 from reports import mrkdwn
 from reports.followups import followups_for, reminder_lines
-from reports.i18n import add_catalog, language_for, t
+from reports.i18n import add_messages, language_for, msg, t
 from reports.people import resolve_person
 from reports.recurrence import Recurrence, latest_at_or_before, parse_time_of_day
 
 log = logging.getLogger("salesbot.followup")
 
-add_catalog(
-    {
-        "followup.help_title": {"en": "/followup — CRM follow-up reminders", "zh": "/followup — CRM 跟进提醒"},
-        "followup.help": {
-            "en": "When on, each rep gets one DM per morning at their local time listing their open deals past "
-                  "the expected close date, with a next step due, or not moved for N days — only when there is "
-                  "something to say.\n`/followup` shows the setting and your list; managers: `/followup on [at "
-                  "08:30]`, `/followup off`, `/followup days 10`, `/followup at 08:30`, `/followup preview @rep`.",
-            "zh": "开启后，每位销售每天早上（按本人时区）收到一条私信，"
-                  "列出已过预计成交日期、下一步已到期或 N 天没有进展的商机；没有需要跟进的商机时不发送。\n"
-                  "`/followup` 查看设置和你的列表；经理可用 `/followup 开启 [时间 08:30]`、"
-                  "`/followup 关闭`、`/followup 天数 10`、`/followup 时间 08:30`、`/followup 预览 @销售`。",
-        },
-        "followup.status_on": {
-            "en": "Follow-up reminders are *on*: every morning at {at} (each rep's time zone), deals past their "
-                  "expected close date, with a next step due, or not moved for {days} days.",
-            "zh": "跟进提醒已*开启*：每天 {at}（各销售所在时区）提醒已过预计成交日期、"
-                  "下一步到期或 {days} 天没有进展的商机。",
-        },
-        "followup.status_off": {
-            "en": "Follow-up reminders are *off*. A manager turns them on with `/followup on` (not moved for {days} "
-                  "days, at {at}).",
-            "zh": "跟进提醒已*关闭*。经理可用 `/followup 开启` 打开（{days} 天没有进展，时间 {at}）。",
-        },
-        "followup.unreachable": {
-            "en": "I could not send {rep} their follow-up reminder ({reason}): their Slack account may be "
-                  "deactivated or their DMs with me closed. I will keep trying each morning; you hear of it once "
-                  "a month.",
-            "zh": "无法给 {rep} 发送跟进提醒（{reason}）：其 Slack 账号可能已停用，或与我的私信已关闭。"
-                  "我会每天早上继续尝试；此提示每月只发一次。",
-        },
-        "followup.what": {"en": "change the follow-up reminders", "zh": "修改跟进提醒"},
-        "followup.what_preview": {"en": "see another rep's follow-ups", "zh": "查看其他销售的跟进列表"},
-        "followup.bad_days": {"en": "Days must be a whole number from 1 to {max}, e.g. `/followup days 14`.",
-                              "zh": "天数须为 1 到 {max} 的整数，例如 `/followup 天数 14`。"},
-        "followup.preview_of": {"en": "_Preview for {who}: this is what their DM would say today._",
-                                "zh": "_{who} 的预览：这是今天发给他/她的私信内容。_"},
-    }
+add_messages(
+    msg("followup.help_title", "/followup — CRM follow-up reminders"),
+    msg("followup.help", "When on, each rep gets one DM per morning at their local time listing their open deals past "
+        "the expected close date, with a next step due, or not moved for N days — only when there is something to "
+        "say.\n`/followup` shows the setting and your list; managers: `/followup on [at 08:30]`, `/followup off`, "
+        "`/followup days 10`, `/followup at 08:30`, `/followup preview @rep`."),
+    msg("followup.status_on", "Follow-up reminders are *on*: every morning at {at} (each rep's time zone), deals past "
+        "their expected close date, with a next step due, or not moved for {days} days."),
+    msg("followup.status_off", "Follow-up reminders are *off*. A manager turns them on with `/followup on` (not moved "
+        "for {days} days, at {at})."),
+    msg("followup.unreachable", "I could not send {rep} their follow-up reminder ({reason}): their Slack account may "
+        "be deactivated or their DMs with me closed. I will keep trying each morning; you hear of it once a month."),
+    msg("followup.what", "change the follow-up reminders"),
+    msg("followup.what_preview", "see another rep's follow-ups"),
+    msg("followup.bad_days", "Days must be a whole number from 1 to {max}, e.g. `/followup days 14`."),
+    msg("followup.preview_of", "_Preview for {who}: this is what their DM would say today._"),
 )
 
 EXAMPLES = {"en": ["/followup on at 08:30", "/followup days 10", "/followup preview"],

@@ -19,7 +19,7 @@ from db.rates import BadRate, parse_currency, parse_rate, rate_text, rates_of, s
 from handlers.blocks import Block, context, section
 from handlers.replies import managers_only, not_understood
 from reports.formatting import date_short, locale_for
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.kpi_people import workspace_prefs
 from reports.money_notes import currency_label
 
@@ -27,59 +27,27 @@ CURRENCY_VERBS = ("currency", "币种", "货币", "本位币")
 RATE_VERBS = ("rate", "rates", "汇率")
 FROM_WORDS = ("from", "since", "从", "自", "起")
 
-add_catalog(
-    {
-        "money.currency_is": {
-            "en": "Reporting currency: *{code}* ({symbol}). Every total is converted into it with your rates. "
-            "Change it with `/salesbot currency EUR`.",
-            "zh": "报告币种：*{code}*（{symbol}）。所有合计都按你们提供的汇率折算为该币种。"
-            "修改：`/salesbot 币种 EUR`。",
-        },
-        "money.currency_set": {
-            "en": "Reporting currency is now *{code}* ({symbol}). Totals use rates to {code}: {count} on file.",
-            "zh": "报告币种已改为 *{code}*（{symbol}）。合计使用折算为 {code} 的汇率：现有 {count} 条。",
-        },
-        "money.currency_set_hint": {
-            "en": "Rates you gave to {old} no longer apply. Add rates to {code}: `/salesbot rate CNY 0.13 from "
-            "2026-01-01`, or `salesbot import rates FILE`.",
-            "zh": "之前折算为 {old} 的汇率不再适用。请添加折算为 {code} 的汇率："
-            "`/salesbot 汇率 CNY 0.13 从 2026-01-01`，或 `salesbot import rates FILE`。",
-        },
-        "money.rate_set": {
-            "en": "From {day}, 1 {code} = {rate} {to}. Totals with {code} deals closed since then use it.",
-            "zh": "自 {day} 起，1 {code} = {rate} {to}。此后成交的 {code} 商机按此汇率折算。",
-        },
-        "money.rate_updated": {"en": " (was {old})", "zh": "（原为 {old}）"},
-        "money.rate_same": {
-            "en": "From {day}, 1 {code} = {rate} {to}: already so.",
-            "zh": "自 {day} 起 1 {code} = {rate} {to}：已是该汇率。",
-        },
-        "money.rates_title": {"en": "Exchange rates to {to}", "zh": "折算为 {to} 的汇率"},
-        "money.rates_none": {
-            "en": "No exchange rates to {to} yet. Add one: `/salesbot rate CNY 0.1385 from 2026-01-01`.",
-            "zh": "还没有折算为 {to} 的汇率。添加：`/salesbot 汇率 CNY 0.1385 从 2026-01-01`。",
-        },
-        "money.rates_missing": {
-            "en": "Deals in {codes} have no rate at all: they are left out of every total until you add one.",
-            "zh": "{codes} 的商机没有任何汇率：在添加汇率之前，它们不计入任何合计。",
-        },
-        "money.bad_currency": {
-            "en": "I don't know the currency *{value}*: use an ISO code such as CNY, EUR or USD.",
-            "zh": "无法识别币种 *{value}*：请使用 CNY、EUR、USD 等 ISO 代码。",
-        },
-        "money.bad_rate": {
-            "en": "*{value}* is not a rate: give what one unit is worth in {to}, a positive number with at most "
-            "6 decimals (e.g. 0.1385).",
-            "zh": "*{value}* 不是有效汇率：请填写 1 单位折合多少 {to}，正数，最多 6 位小数（如 0.1385）。",
-        },
-        "money.same_currency": {
-            "en": "{code} is the reporting currency: its rate is always 1.",
-            "zh": "{code} 就是报告币种，其汇率恒为 1。",
-        },
-        "money.bad_date": {"en": "date *{value}*", "zh": "日期 *{value}*"},
-        "money.what_currency": {"en": "change the reporting currency", "zh": "修改报告币种"},
-        "money.what_rate": {"en": "set exchange rates", "zh": "设置汇率"},
-    }
+add_messages(
+    msg("money.currency_is", "Reporting currency: *{code}* ({symbol}). Every total is converted into it with your "
+        "rates. Change it with `/salesbot currency EUR`."),
+    msg("money.currency_set", "Reporting currency is now *{code}* ({symbol}). Totals use rates to {code}: {count} on "
+        "file."),
+    msg("money.currency_set_hint", "Rates you gave to {old} no longer apply. Add rates to {code}: `/salesbot rate CNY "
+        "0.13 from 2026-01-01`, or `salesbot import rates FILE`."),
+    msg("money.rate_set", "From {day}, 1 {code} = {rate} {to}. Totals with {code} deals closed since then use it."),
+    msg("money.rate_updated", " (was {old})"),
+    msg("money.rate_same", "From {day}, 1 {code} = {rate} {to}: already so."),
+    msg("money.rates_title", "Exchange rates to {to}"),
+    msg("money.rates_none", "No exchange rates to {to} yet. Add one: `/salesbot rate CNY 0.1385 from 2026-01-01`."),
+    msg("money.rates_missing", "Deals in {codes} have no rate at all: they are left out of every total until you add "
+        "one."),
+    msg("money.bad_currency", "I don't know the currency *{value}*: use an ISO code such as CNY, EUR or USD."),
+    msg("money.bad_rate", "*{value}* is not a rate: give what one unit is worth in {to}, a positive number with at "
+        "most 6 decimals (e.g. 0.1385)."),
+    msg("money.same_currency", "{code} is the reporting currency: its rate is always 1."),
+    msg("money.bad_date", "date *{value}*"),
+    msg("money.what_currency", "change the reporting currency"),
+    msg("money.what_rate", "set exchange rates"),
 )
 
 EXAMPLES = {

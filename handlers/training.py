@@ -26,63 +26,30 @@ from handlers.people import prepare_people
 from handlers.replies import managers_only, not_understood_reply, person_unclear
 from reports import mrkdwn
 from reports.formatting import date_short
-from reports.i18n import add_catalog, add_messages, language_for, msg, t
+from reports.i18n import add_messages, language_for, msg, t
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.people import MENTION, resolve_person
 from reports.training import effect_lines, training_effect
 
 log = logging.getLogger("salesbot.training")
 
-add_catalog(
-    {
-        "training.help_title": {"en": "/training — training and development", "zh": "/training — 培训与发展"},
-        "training.help": {
-            "en": '`/training log "Negotiation workshop" @a @b on 2026-12-03 role-play` (managers; kinds: classroom, '
-            "online, role-play, expert talk)\n`/training plan`: the sessions coming up\n"
-            '`/training effect "Negotiation workshop"` (managers): the attendees\' win rate, average deal and '
-            "cycle before and after, beside the reps who did not attend — and whether that is enough to say.",
-            "zh": '`/training 记录 "谈判技巧" @张三 @李四 2026-12-03 角色扮演`'
-            "（经理；类型：课堂培训、线上培训、角色扮演、专家讲座）\n"
-            "`/training 计划`：即将举行的培训\n"
-            '`/training 效果 "谈判技巧"`（经理）：参训销售培训前后的赢单率、客单价和销售周期，'
-            "与未参训销售对比，并说明数据是否足以下结论。",
-        },
-        "training.what_log": {"en": "log a training", "zh": "记录培训"},
-        "training.what_effect": {"en": "see a training's effect", "zh": "查看培训效果"},
-        "training.logged": {
-            "en": "Logged *{topic}* ({kind}) on {day} with {people}.",
-            "zh": "已记录 *{topic}*（{kind}），{day}，参训：{people}。",
-        },
-        "training.updated": {
-            "en": "*{topic}* on {day} now has: {people}.",
-            "zh": "*{topic}*（{day}）参训人员更新为：{people}。",
-        },
-        "training.need_topic": {
-            "en": "Which topic? Put it in quotes, e.g. `{example}`",
-            "zh": "请用引号写出培训主题，例如 `{example}`",
-        },
-        "training.need_people": {
-            "en": "Who attends? Mention them, e.g. `{example}`",
-            "zh": "请 @ 参训人员，例如 `{example}`",
-        },
-        "training.plan_title": {"en": "*Training plan*", "zh": "*培训计划*"},
-        "training.plan_line": {
-            "en": "• {day} — *{topic}* ({kind}): {people}",
-            "zh": "• {day} — *{topic}*（{kind}）：{people}",
-        },
-        "training.plan_empty": {
-            "en": "No training planned. A manager logs one with `{example}`.",
-            "zh": "暂无培训计划。经理可用 `{example}` 记录。",
-        },
-        "training.unknown_topic": {
-            "en": "No training called *{topic}* was logged.",
-            "zh": "没有名为 *{topic}* 的培训记录。",
-        },
-        "training.failed": {
-            "en": "Sorry, that did not work. The error was logged; please try again.",
-            "zh": "抱歉，操作失败，错误已记录，请重试。",
-        },
-    }
+add_messages(
+    msg("training.help_title", "/training — training and development"),
+    msg("training.help", "`/training log \"Negotiation workshop\" @a @b on 2026-12-03 role-play` (managers; kinds: "
+        "classroom, online, role-play, expert talk)\n`/training plan`: the sessions coming up\n`/training effect "
+        "\"Negotiation workshop\"` (managers): the attendees' win rate, average deal and cycle before and after, "
+        "beside the reps who did not attend — and whether that is enough to say."),
+    msg("training.what_log", "log a training"),
+    msg("training.what_effect", "see a training's effect"),
+    msg("training.logged", "Logged *{topic}* ({kind}) on {day} with {people}."),
+    msg("training.updated", "*{topic}* on {day} now has: {people}."),
+    msg("training.need_topic", "Which topic? Put it in quotes, e.g. `{example}`"),
+    msg("training.need_people", "Who attends? Mention them, e.g. `{example}`"),
+    msg("training.plan_title", "*Training plan*"),
+    msg("training.plan_line", "• {day} — *{topic}* ({kind}): {people}"),
+    msg("training.plan_empty", "No training planned. A manager logs one with `{example}`."),
+    msg("training.unknown_topic", "No training called *{topic}* was logged."),
+    msg("training.failed", "Sorry, that did not work. The error was logged; please try again."),
 )
 
 add_messages(

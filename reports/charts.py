@@ -29,7 +29,7 @@ from matplotlib.patches import Patch
 
 from reports.chart_fonts import LATIN_FAMILY, font_family
 from reports.formatting import change, money_short, number, percent
-from reports.i18n import add_catalog, has_cjk, t
+from reports.i18n import add_messages, has_cjk, msg, t
 
 __all__ = [
     "Chart",
@@ -72,77 +72,39 @@ LINE = "#1565c0"
 TARGET = "#1f2328"
 FUNNEL = ["#0d47a1", "#1565c0", "#1976d2", "#1e88e5", "#42a5f5", "#64b5f6", "#90caf9"]
 
-add_catalog(
-    {
-        "chart.on_track": {"en": "on track", "zh": "达标"},
-        "chart.at_risk": {"en": "at risk", "zh": "有风险"},
-        "chart.behind": {"en": "behind", "zh": "落后"},
-        "chart.no_target": {"en": "no target", "zh": "无目标"},
-        "chart.hit": {"en": "hit", "zh": "已达成"},
-        "chart.missed": {"en": "missed", "zh": "未达成"},
-        "chart.hit_counts": {"en": "{hit} hit · {missed} missed", "zh": "已达成 {hit} · 未达成 {missed}"},
-        "chart.target": {"en": "target", "zh": "目标"},
-        "chart.target_value": {"en": "target {value}", "zh": "目标 {value}"},
-        "chart.no_data": {"en": "No data for this period", "zh": "此期间没有数据"},
-        "chart.team_vs_target": {
-            "en": "Team {total} of {target} target ({pct})",
-            "zh": "团队 {total}，目标 {target}（完成率 {pct}）",
-        },
-        "chart.team_partial_target": {
-            "en": "Team {total} · reps with a target: {achieved} of {target} ({pct})",
-            "zh": "团队 {total} · 有目标的销售 {achieved}，目标 {target}（完成率 {pct}）",
-        },
-        "chart.team_total": {"en": "Team {total}", "zh": "团队 {total}"},
-        "chart.status_counts": {
-            "en": "{on} on track · {risk} at risk · {behind} behind",
-            "zh": "达标 {on} · 有风险 {risk} · 落后 {behind}",
-        },
-        "chart.alt_reps": {
-            "en": "Bar chart, {title}: revenue of {n} reps, highest first.",
-            "zh": "条形图，{title}：{n} 名销售的销售额，从高到低。",
-        },
-        "chart.alt_top": {"en": "Top: {items}.", "zh": "最高：{items}。"},
-        "chart.alt_behind": {"en": "Behind: {items}.", "zh": "落后：{items}。"},
-        "chart.alt_lowest": {"en": "Lowest: {items}.", "zh": "最低：{items}。"},
-        "chart.of_target": {"en": "{pct} of target", "zh": "完成率 {pct}"},
-        "chart.latest": {"en": "{label}: {value}  {change} vs {prev}", "zh": "{label}：{value}  较{prev} {change}"},
-        "chart.latest_only": {"en": "{label}: {value}", "zh": "{label}：{value}"},
-        "chart.alt_trend": {
-            "en": "Line chart, {title}: {n} periods from {first} to {last}.",
-            "zh": "折线图，{title}：{first} 至 {last} 共 {n} 期。",
-        },
-        "chart.alt_trend_one": {
-            "en": "Line chart, {title}: one period, {first}.",
-            "zh": "折线图，{title}：仅 {first} 一期。",
-        },
-        "chart.alt_latest": {
-            "en": "Latest {label} {value} ({change} vs {prev}).",
-            "zh": "最近一期 {label} {value}（较{prev} {change}）。",
-        },
-        "chart.alt_latest_only": {"en": "Latest {label} {value}.", "zh": "最近一期 {label} {value}。"},
-        "chart.alt_range": {
-            "en": "Highest {hi_label} {hi}, lowest {lo_label} {lo}.",
-            "zh": "最高 {hi_label} {hi}，最低 {lo_label} {lo}。",
-        },
-        "chart.alt_target": {
-            "en": "Target {target}: met in {k} of {n} periods.",
-            "zh": "目标 {target}：{n} 期中 {k} 期达成。",
-        },
-        "chart.deals": {"en": "{n} deals", "zh": "{n} 笔"},
-        "chart.funnel_cumulative": {
-            "en": "{first} deals entered · {last} reached {stage} ({pct})",
-            "zh": "进入 {first} 笔 · 到达{stage} {last} 笔（{pct}）",
-        },
-        "chart.funnel_snapshot": {
-            "en": "{count} deals · {amount} in pipeline",
-            "zh": "进行中商机 {count} 笔 · {amount}",
-        },
-        "chart.funnel_share": {"en": "{pct} of amount", "zh": "占金额 {pct}"},
-        "chart.alt_funnel": {
-            "en": "Funnel chart, {title}: {items}.",
-            "zh": "漏斗图，{title}：{items}。",
-        },
-    }
+add_messages(
+    msg("chart.on_track", "on track"),
+    msg("chart.at_risk", "at risk"),
+    msg("chart.behind", "behind"),
+    msg("chart.no_target", "no target"),
+    msg("chart.hit", "hit"),
+    msg("chart.missed", "missed"),
+    msg("chart.hit_counts", "{hit} hit · {missed} missed"),
+    msg("chart.target", "target"),
+    msg("chart.target_value", "target {value}"),
+    msg("chart.no_data", "No data for this period"),
+    msg("chart.team_vs_target", "Team {total} of {target} target ({pct})"),
+    msg("chart.team_partial_target", "Team {total} · reps with a target: {achieved} of {target} ({pct})"),
+    msg("chart.team_total", "Team {total}"),
+    msg("chart.status_counts", "{on} on track · {risk} at risk · {behind} behind"),
+    msg("chart.alt_reps", "Bar chart, {title}: revenue of {n} reps, highest first."),
+    msg("chart.alt_top", "Top: {items}."),
+    msg("chart.alt_behind", "Behind: {items}."),
+    msg("chart.alt_lowest", "Lowest: {items}."),
+    msg("chart.of_target", "{pct} of target"),
+    msg("chart.latest", "{label}: {value}  {change} vs {prev}"),
+    msg("chart.latest_only", "{label}: {value}"),
+    msg("chart.alt_trend", "Line chart, {title}: {n} periods from {first} to {last}."),
+    msg("chart.alt_trend_one", "Line chart, {title}: one period, {first}."),
+    msg("chart.alt_latest", "Latest {label} {value} ({change} vs {prev})."),
+    msg("chart.alt_latest_only", "Latest {label} {value}."),
+    msg("chart.alt_range", "Highest {hi_label} {hi}, lowest {lo_label} {lo}."),
+    msg("chart.alt_target", "Target {target}: met in {k} of {n} periods."),
+    msg("chart.deals", "{n} deals"),
+    msg("chart.funnel_cumulative", "{first} deals entered · {last} reached {stage} ({pct})"),
+    msg("chart.funnel_snapshot", "{count} deals · {amount} in pipeline"),
+    msg("chart.funnel_share", "{pct} of amount"),
+    msg("chart.alt_funnel", "Funnel chart, {title}: {items}."),
 )
 
 

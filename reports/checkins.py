@@ -22,9 +22,9 @@ from babel.dates import format_date
 from db.checkins import DEFAULT_QUESTIONS  # noqa: F401  (re-exported for handlers)
 from db.team_requests import open_requests
 from reports import formatting as fmt
-from reports import glossary, team_requests
 from reports import manager_checks as checks
-from reports.i18n import add_catalog, t
+from reports import team_requests
+from reports.i18n import add_messages, msg, t
 from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
 from reports.skill_gaps import gap_lines, skill_gaps, topic_text
@@ -34,100 +34,65 @@ from reports.skill_gaps import gap_lines, skill_gaps, topic_text
 # Short labels of the default questions, for the manager's copy ("Progress: ...").
 _LABEL_KEYS = ("progress", "difficulties", "strategy", "support", "confidence")
 
-add_catalog(
-    {
-        "checkin.label.progress": {"en": "Progress", "zh": "进展"},
-        "checkin.label.difficulties": {"en": "Difficulties", "zh": "困难"},
-        "checkin.label.strategy": {"en": "Strategy to change", "zh": "策略调整"},
-        "checkin.label.support": {"en": "Support needed", "zh": "需要的支持"},
-        "checkin.label.confidence": {"en": "Confidence", "zh": "信心"},
-        "checkin.cadence.weekly": {"en": "weekly", "zh": "每周"},
-        "checkin.cadence.biweekly": {"en": "every 2 weeks", "zh": "每两周"},
-        "checkin.cadence.monthly": {"en": "monthly", "zh": "每月"},
-        "checkin.skipped": {"en": "_skipped_", "zh": "_跳过_"},
-        "checkin.no_answer": {"en": "_no answer_", "zh": "_未回答_"},
-        "checkin.late": {"en": "late", "zh": "逾期提交"},
-        "checkin.numbers": {
-            "en": "{since}: {revenue} won ({deals}){target}",
-            "zh": "{since}：赢单 {revenue}（{deals}）{target}",
-        },
-        "checkin.deals.one": {"en": "1 deal", "zh": "1 单"},
-        "checkin.deals.many": {"en": "{count} deals", "zh": "{count} 单"},
-        "checkin.numbers.since_last": {"en": "Since {day}", "zh": "自{day}以来"},
-        "checkin.numbers.target": {"en": " · {pct} of {month} target", "zh": " · 完成{month}目标的 {pct}"},
-        "checkin.numbers.label": {"en": "Numbers", "zh": "业绩"},
-        "checkin.copy.title": {
-            "en": "*{name} · {cadence} check-in · {day}*",
-            "zh": "*{name} · {cadence}进展汇报 · {day}*",
-        },
-        "checkin.copy.confidence": {"en": "confidence {value}/5{trend}", "zh": "信心 {value}/5{trend}"},
-        "checkin.trend.from": {"en": " ({arrow} from {prev})", "zh": "（{arrow} 上次 {prev}）"},
-        "checkin.round.title": {
-            "en": "*Check-in round · {cadence} · {day}*",
-            "zh": "*进展汇报汇总 · {cadence} · {day}*",
-        },
-        "checkin.round.answered": {"en": "Answered {done} of {total}: {names}", "zh": "已回答 {done}/{total}：{names}"},
-        "checkin.round.missed": {"en": "Missed: {names}", "zh": "未回答：{names}"},
-        "checkin.round.away": {"en": "Away: {names}", "zh": "休假：{names}"},
-        "checkin.round.confidence": {
-            "en": "Confidence: average {avg}/5{trend} · {per_rep}",
-            "zh": "信心：平均 {avg}/5{trend} · {per_rep}",
-        },
-        "checkin.round.blockers": {"en": "Blockers mentioned:", "zh": "提到的阻碍："},
-        "checkin.round.no_blockers": {"en": "No blockers mentioned.", "zh": "没有提到阻碍。"},
-        "checkin.brief.title": {"en": "*1:1 with {name} · {when}*", "zh": "*与 {name} 的一对一 · {when}*"},
-        "checkin.brief.kpis": {
-            "en": "KPIs: {month} {month_part} · {quarter} to date {qatt} · win rate {win} (team {team_win})",
-            "zh": "指标：{month} {month_part}· {quarter}至今 {qatt} · 赢单率 {win}（团队 {team_win}）",
-        },
-        "checkin.brief.month": {
-            "en": "{revenue} ({att} of target · pace {pace} · {status})",
-            "zh": "{revenue}（目标完成 {att} · 进度 {pace} · {status}）",
-        },
-        "checkin.brief.month_no_target": {"en": "{revenue} (no target)", "zh": "{revenue}（无目标）"},
-        "checkin.brief.month_early": {
-            "en": "so far {revenue} (day {day} of {days} · pace {pace}) · {last} {last_part}",
-            "zh": "至今 {revenue}（第 {day}/{days} 天 · 进度 {pace}）· {last} {last_part}",
-        },
-        "checkin.brief.last_month": {
-            "en": "{revenue} ({att} of target · {status})",
-            "zh": "{revenue}（目标完成 {att} · {status}）",
-        },
-        "checkin.status.hit": {"en": "hit", "zh": "已达成"},
-        "checkin.status.missed": {"en": "missed by {gap}", "zh": "未达成，差 {gap}"},
-        "checkin.brief.slipped": {
-            "en": "Slipped: {deals} past their close date ({amount})",
-            "zh": "延期：{count} 个商机已过预计成交日（{amount}）",
-        },
-        "checkin.brief.stalled": {
-            "en": "stalled: {deals} with no change for {days}+ days — {examples}",
-            "zh": "停滞：{count} 个商机超过 {days} 天没有变化 — {examples}",
-        },
-        "checkin.brief.stalled_one": {"en": "{name} ({stage}, {idle} days)", "zh": "{name}（{stage}，{idle} 天）"},
-        "checkin.brief.no_slips": {"en": "Pipeline: no slipped or stalled deals", "zh": "商机：没有延期或停滞的商机"},
-        "checkin.brief.customers": {
-            "en": "Customers: {count} low ratings in 30 days on their accounts — {quote}",
-            "zh": "客户：近30天其客户有 {count} 条低分反馈 — {quote}",
-        },
-        "checkin.brief.customers_ok": {
-            "en": "Customers: {count} ratings in 30 days, none low",
-            "zh": "客户：近30天 {count} 条评分，无低分",
-        },
-        "checkin.brief.customers_none": {"en": "Customers: no feedback in 30 days", "zh": "客户：近30天没有反馈"},
-        "checkin.brief.last": {"en": "Last check-in ({day}): {parts}", "zh": "上次进展汇报（{day}）：{parts}"},
-        "checkin.brief.last_none": {"en": "Last check-in: none answered yet", "zh": "上次进展汇报：尚无回答"},
-        "checkin.brief.blocker": {"en": 'blocker "{text}"', "zh": "阻碍「{text}」"},
-        "checkin.brief.support": {"en": 'asked for "{text}"', "zh": "需要「{text}」"},
-        "checkin.brief.open_blockers": {"en": "Open blockers: {items}", "zh": "未解决的阻碍：{items}"},
-        "checkin.brief.topics": {"en": "Suggested topics: {items}", "zh": "建议话题：{items}"},
-        "checkin.brief.topic_account": {"en": "the {account} feedback", "zh": "{account} 的客户反馈"},
-        "checkin.brief.topic_slipped": {"en": "the slipped deals ({count})", "zh": "{count} 个延期商机"},
-        "checkin.brief.topic_target": {"en": "the plan to close the gap to target", "zh": "补足目标差距的计划"},
-        "checkin.status.on_track": {"en": "on track", "zh": glossary.zh("on_track")},
-        "checkin.status.at_risk": {"en": "at risk", "zh": "有风险"},
-        "checkin.status.behind": {"en": "behind", "zh": "落后"},
-        "checkin.status.no_target": {"en": "no target", "zh": "无目标"},
-    }
+add_messages(
+    msg("checkin.label.progress", "Progress"),
+    msg("checkin.label.difficulties", "Difficulties"),
+    msg("checkin.label.strategy", "Strategy to change"),
+    msg("checkin.label.support", "Support needed"),
+    msg("checkin.label.confidence", "Confidence"),
+    msg("checkin.cadence.weekly", "weekly"),
+    msg("checkin.cadence.biweekly", "every 2 weeks"),
+    msg("checkin.cadence.monthly", "monthly"),
+    msg("checkin.skipped", "_skipped_"),
+    msg("checkin.no_answer", "_no answer_"),
+    msg("checkin.late", "late"),
+    msg("checkin.numbers", "{since}: {revenue} won ({deals}){target}"),
+    msg("checkin.deals.one", "1 deal"),
+    msg("checkin.deals.many", "{count} deals"),
+    msg("checkin.numbers.since_last", "Since {day}"),
+    msg("checkin.numbers.target", " · {pct} of {month} target"),
+    msg("checkin.numbers.label", "Numbers"),
+    msg("checkin.copy.title", "*{name} · {cadence} check-in · {day}*"),
+    msg("checkin.copy.confidence", "confidence {value}/5{trend}"),
+    msg("checkin.trend.from", " ({arrow} from {prev})"),
+    msg("checkin.round.title", "*Check-in round · {cadence} · {day}*"),
+    msg("checkin.round.answered", "Answered {done} of {total}: {names}"),
+    msg("checkin.round.missed", "Missed: {names}"),
+    msg("checkin.round.away", "Away: {names}"),
+    msg("checkin.round.confidence", "Confidence: average {avg}/5{trend} · {per_rep}"),
+    msg("checkin.round.blockers", "Blockers mentioned:"),
+    msg("checkin.round.no_blockers", "No blockers mentioned."),
+    msg("checkin.brief.title", "*1:1 with {name} · {when}*"),
+    msg("checkin.brief.kpis", "KPIs: {month} {month_part} · {quarter} to date {qatt} · win rate {win} (team "
+        "{team_win})"),
+    msg("checkin.brief.month", "{revenue} ({att} of target · pace {pace} · {status})"),
+    msg("checkin.brief.month_no_target", "{revenue} (no target)"),
+    msg("checkin.brief.month_early", "so far {revenue} (day {day} of {days} · pace {pace}) · {last} {last_part}"),
+    msg("checkin.brief.last_month", "{revenue} ({att} of target · {status})"),
+    msg("checkin.status.hit", "hit"),
+    msg("checkin.status.missed", "missed by {gap}"),
+    # i18n: {deals} is "3 deals", {count} the bare number: a translation may use either
+    msg("checkin.brief.slipped", "Slipped: {deals} past their close date ({amount})"),
+    # i18n: {deals} is "3 deals", {count} the bare number: a translation may use either
+    msg("checkin.brief.stalled", "stalled: {deals} with no change for {days}+ days — {examples}"),
+    msg("checkin.brief.stalled_one", "{name} ({stage}, {idle} days)"),
+    msg("checkin.brief.no_slips", "Pipeline: no slipped or stalled deals"),
+    msg("checkin.brief.customers", "Customers: {count} low ratings in 30 days on their accounts — {quote}"),
+    msg("checkin.brief.customers_ok", "Customers: {count} ratings in 30 days, none low"),
+    msg("checkin.brief.customers_none", "Customers: no feedback in 30 days"),
+    msg("checkin.brief.last", "Last check-in ({day}): {parts}"),
+    msg("checkin.brief.last_none", "Last check-in: none answered yet"),
+    msg("checkin.brief.blocker", "blocker \"{text}\""),
+    msg("checkin.brief.support", "asked for \"{text}\""),
+    msg("checkin.brief.open_blockers", "Open blockers: {items}"),
+    msg("checkin.brief.topics", "Suggested topics: {items}"),
+    msg("checkin.brief.topic_account", "the {account} feedback"),
+    msg("checkin.brief.topic_slipped", "the slipped deals ({count})"),
+    msg("checkin.brief.topic_target", "the plan to close the gap to target"),
+    msg("checkin.status.on_track", "on track"),
+    msg("checkin.status.at_risk", "at risk"),
+    msg("checkin.status.behind", "behind"),
+    msg("checkin.status.no_target", "no target"),
 )
 
 _SKIP = re.compile(r"^\s*(skip|pass|next|跳过|略过|下一个|跳過|略過|下一個|-)\s*[.!。！]?\s*$", re.IGNORECASE)

@@ -20,7 +20,7 @@ from reports import kpi_queries as q
 from reports import manager_checks as checks
 from reports.changes import change_text
 from reports.formatting import change, money, money_short, percent
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.kpi_people import names_by_slack_id
 from reports.market import MarketView, market_view
 from reports.market_text import digest_market_lines
@@ -33,67 +33,39 @@ CADENCE_PERIOD = {"weekly": "last_week", "monthly": "last_month", "quarterly": "
 DROP_THRESHOLD = -0.10  # a fall of 10% or more against the previous period is flagged
 TREND_POINTS = 12
 
-add_catalog(
-    {
-        "digest.title.weekly": {"en": "Sales week {week} · {range}", "zh": "第{week}周销售周报 · {range}"},
-        "digest.title.monthly": {"en": "Monthly review · {range}", "zh": "月度回顾 · {range}"},
-        "digest.title.quarterly": {"en": "Quarterly review · {range}", "zh": "季度回顾 · {range}"},
-        "digest.headline": {
-            "en": "Revenue {revenue} {chg} vs previous · {won} deals won · win rate {rate} · pipeline {pipeline}",
-            "zh": "销售额 {revenue} 较上期 {chg} · 赢单 {won} 笔 · 赢单率 {rate} · 商机金额 {pipeline}",
-        },
-        "digest.year": {"en": "Same period last year: {revenue} ({chg})", "zh": "去年同期：{revenue}（{chg}）"},
-        "digest.target": {"en": "Team target {target} · attainment {att}", "zh": "团队目标 {target} · 完成率 {att}"},
-        "digest.target_from": {
-            "en": "Team target {target} ({source}) · attainment {att}",
-            "zh": "团队目标 {target}（{source}）· 完成率 {att}",
-        },
-        "digest.statuses.pace": {
-            "en": "Pace for {month}: on track {on} · at risk {risk} · behind {behind}",
-            "zh": "{month}进度：达标 {on} · 有风险 {risk} · 落后 {behind}",
-        },
-        "digest.statuses.attainment": {
-            "en": "Targets: hit {hit} · missed {missed}",
-            "zh": "目标：已达成 {hit} · 未达成 {missed}",
-        },
-        "digest.behind_list": {"en": " ({names})", "zh": "（{names}）"},
-        "digest.no_rep_targets": {
-            "en": "No rep has a target for {month}, so none is judged — set them with "
-            "`/target set revenue 50000 this month @rep`",
-            "zh": "{month}没有销售设定目标，无法判断进度 — 设置：`/target set 销售额 50000 本月 @销售`",
-        },
-        "digest.some_without_target": {"en": " · no target {n}", "zh": " · 无目标 {n}"},
-        "digest.behind_one": {"en": "{name}, {pct} of pace", "zh": "{name}，进度 {pct}"},
-        "digest.new_lost": {
-            "en": "New deals {new} · deals lost {lost} ({lost_amount})",
-            "zh": "新增商机 {new} 个 · 丢单 {lost} 笔（{lost_amount}）",
-        },
-        "digest.drop": {
-            "en": "⚠ Revenue from *{label}* fell {pct} ({delta}){share}{detail}.",
-            "zh": "⚠ *{label}* 的销售额下降 {pct}（{delta}）{share}{detail}。",
-        },
-        "digest.drop_share": {
-            "en": ", {share} of the team's {total} drop",
-            "zh": "，占团队下降（{total}）的 {share}",
-        },
-        "digest.drop_detail": {
-            "en": "; {dim} {label}: {delta}, {share} of that",
-            "zh": "；其中{dim} {label}：{delta}，占 {share}",
-        },
-        "digest.dim.rep": {"en": "rep", "zh": "销售"},
-        "digest.dim.product": {"en": "product", "zh": "产品"},
-        "digest.dim.account": {"en": "account", "zh": "客户"},
-        "digest.leaders": {"en": "Top: {names}", "zh": "前三：{names}"},
-        "digest.checkins": {"en": "Check-ins: {rate} answered", "zh": "进展汇报：提交率 {rate}"},
-        "digest.csat": {"en": "CSAT {csat} ({chg})", "zh": "客户满意度 {csat}（{chg}）"},
-        "digest.empty": {"en": "No deals closed in this period.", "zh": "本期没有成交或丢单。"},
-        # Stages are the CRM's current ones: the split is of today's open deals, whatever the period.
-        "digest.no_amounts": {"en": "no amounts", "zh": "无金额"},  # open deals the CRM has no value for yet
-        "digest.stages": {"en": "Open pipeline today by stage: {stages}", "zh": "当前各阶段商机金额：{stages}"},
-        "digest.chart.reps": {"en": "Revenue by rep vs target", "zh": "各销售销售额与目标"},
-        "digest.chart.trend": {"en": "Revenue trend", "zh": "销售额趋势"},
-        "digest.chart.funnel": {"en": "Open pipeline today by stage", "zh": "当前各阶段商机金额"},
-    }
+add_messages(
+    msg("digest.title.weekly", "Sales week {week} · {range}"),
+    msg("digest.title.monthly", "Monthly review · {range}"),
+    msg("digest.title.quarterly", "Quarterly review · {range}"),
+    msg("digest.headline", "Revenue {revenue} {chg} vs previous · {won} deals won · win rate {rate} · pipeline "
+        "{pipeline}"),
+    msg("digest.year", "Same period last year: {revenue} ({chg})"),
+    msg("digest.target", "Team target {target} · attainment {att}"),
+    msg("digest.target_from", "Team target {target} ({source}) · attainment {att}"),
+    msg("digest.statuses.pace", "Pace for {month}: on track {on} · at risk {risk} · behind {behind}"),
+    msg("digest.statuses.attainment", "Targets: hit {hit} · missed {missed}"),
+    msg("digest.behind_list", " ({names})"),
+    msg("digest.no_rep_targets", "No rep has a target for {month}, so none is judged — set them with `/target set "
+        "revenue 50000 this month @rep`"),
+    msg("digest.some_without_target", " · no target {n}"),
+    msg("digest.behind_one", "{name}, {pct} of pace"),
+    msg("digest.new_lost", "New deals {new} · deals lost {lost} ({lost_amount})"),
+    msg("digest.drop", "⚠ Revenue from *{label}* fell {pct} ({delta}){share}{detail}."),
+    msg("digest.drop_share", ", {share} of the team's {total} drop"),
+    msg("digest.drop_detail", "; {dim} {label}: {delta}, {share} of that"),
+    msg("digest.dim.rep", "rep"),
+    msg("digest.dim.product", "product"),
+    msg("digest.dim.account", "account"),
+    msg("digest.leaders", "Top: {names}"),
+    msg("digest.checkins", "Check-ins: {rate} answered"),
+    msg("digest.csat", "CSAT {csat} ({chg})"),
+    msg("digest.empty", "No deals closed in this period."),
+    # Stages are the CRM's current ones: the split is of today's open deals, whatever the period.
+    msg("digest.no_amounts", "no amounts"),  # open deals the CRM has no value for yet
+    msg("digest.stages", "Open pipeline today by stage: {stages}"),
+    msg("digest.chart.reps", "Revenue by rep vs target"),
+    msg("digest.chart.trend", "Revenue trend"),
+    msg("digest.chart.funnel", "Open pipeline today by stage"),
 )
 
 
