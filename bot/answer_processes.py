@@ -89,8 +89,15 @@ class AnswerProcesses(LazyListenerRunner):
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+ANSWER_NICENESS = 10  # answers yield the cores to the acking process: an ack never waits behind a chart
+
+
 def _start_worker(settings: Settings, level: int, parent: int) -> None:
     global _app
+    try:
+        os.nice(ANSWER_NICENESS)  # lower priority than the acking process (a worker can only lower its own)
+    except OSError:  # a platform without nice: the workers still answer, only without the priority
+        pass
     threading.Thread(target=_end_with, args=(parent,), name="salesbot-answers-parent", daemon=True).start()
     from bot.app import create_app
     from bot.logs import configure_logging
