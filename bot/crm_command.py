@@ -2,8 +2,10 @@
 
 `connect hubspot --token-env HUBSPOT_TOKEN` reads the key from that environment variable (never from the command
 line, where shells and `ps` keep it), checks it against the CRM, and stores it sealed with SALESBOT_SECRET_KEY.
-Zoho CRM connects through its consent page: `/salesbot connect zoho` in Slack. The workspace is chosen as for
-`salesbot import` (bot/workspace.py). Exit status 0 when done, 1 when the CRM refused.
+`connect fxiaoke --app-id-env … --app-secret-env … --permanent-code-env … --user-id FSUID_…` does the same with
+the self-built app's id and secret and the company's permanent code (the user id names the CRM user salesbot reads
+as, not a secret). Zoho CRM connects through its consent page: `/salesbot connect zoho` in Slack. The workspace is
+chosen as for `salesbot import` (bot/workspace.py). Exit status 0 when done, 1 when the CRM refused.
 """
 
 import argparse
@@ -12,15 +14,26 @@ import sys
 
 from db.crm.kinds import KINDS
 
-KEY_KINDS = ("hubspot",)  # connected with an API key (private app token) from here
+KEY_KINDS = ("hubspot", "fxiaoke")  # connected with an API key (HubSpot's private app token, Fxiaoke's app) from here
+FXIAOKE_USAGE = ("salesbot connect fxiaoke --app-id-env VARIABLE --app-secret-env VARIABLE --permanent-code-env "
+                 "VARIABLE --user-id FSUID_…")
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    connect = sub.add_parser("connect", help="connect a CRM with an API key (HubSpot); Zoho: /salesbot connect zoho")
+    connect = sub.add_parser("connect", help="connect a CRM with an API key (HubSpot, Fxiaoke); Zoho: /salesbot "
+                                             "connect zoho")
     connect.add_argument("crm", choices=KINDS)
-    connect.add_argument("--token-env", metavar="VARIABLE", help="environment variable that holds the key")
+    connect.add_argument("--token-env", metavar="VARIABLE", help="HubSpot: environment variable that holds the key")
+    connect.add_argument("--app-id-env", metavar="VARIABLE", help="Fxiaoke: variable holding the app id (FSAID_…)")
+    connect.add_argument("--app-secret-env", metavar="VARIABLE", help="Fxiaoke: variable holding the app secret")
+    connect.add_argument("--permanent-code-env", metavar="VARIABLE",
+                         help="Fxiaoke: variable holding the company's permanent code (永久授权码)")
+    connect.add_argument("--user-id", metavar="FSUID", help="Fxiaoke: openUserId of the CRM user salesbot reads as "
+                                                            "(an administrator sees every 商机)")
     connect.add_argument("--team", default=None, help="workspace (team_id) the deals belong to")
-    connect.add_argument("--api-url", default=None, help=argparse.SUPPRESS)  # a test server instead of the CRM
+    connect.add_argument("--api-url", default=None, metavar="URL",
+                         help="the CRM's API host when not the default (Fxiaoke: your cloud's, e.g. "
+                              "https://open-hwcloud.fxiaoke.com)")
     connect.set_defaults(func=run_connect)
     disconnect = sub.add_parser("disconnect", help="forget a CRM's credentials (the synced deals stay)")
     disconnect.add_argument("crm", choices=KINDS)
@@ -53,19 +66,15 @@ def run_connect(args: argparse.Namespace) -> int:
     if args.crm not in KEY_KINDS:
         raise SystemExit(f"{args.crm} connects through its consent page: a manager types `/salesbot connect "
                          f"{args.crm}` in Slack.")
-    if not args.token_env:
-        raise SystemExit(f"say where the key is: salesbot connect {args.crm} --token-env VARIABLE "
-                         "(the variable holds the private app's access token)")
-    token = os.environ.get(args.token_env, "").strip()
-    if not token:
-        raise SystemExit(f"the environment variable {args.token_env} is empty or not set")
+    creds, settings = _key_credentials(args)
     engine, team = _context(args)  # reads SALESBOT_SECRET_KEY from the settings (.env) too
     try:
         require_key()
     except MissingKey as exc:
         raise SystemExit(str(exc)) from None
-    settings = {"api_url": args.api_url} if args.api_url else {}
-    cid = connections.connect(engine, team, args.crm, {"token": token}, settings=settings, by="cli")
+    if args.api_url:
+        settings["api_url"] = args.api_url
+    cid = connections.connect(engine, team, args.crm, creds, settings=settings, by="cli")
     result = sync_connection(engine, cid)
     if result.outcome in ("broken", "failed"):
         print(f"{args.crm}: the key was stored but the first sync failed: {result.error}", file=sys.stderr)
@@ -73,6 +82,28 @@ def run_connect(args: argparse.Namespace) -> int:
     print(f"{args.crm} connected to workspace {team}; first sync: {_summary(result)}. "
           "The scheduler syncs it every SALESBOT_SYNC_MINUTES (15) from now on.")
     return 0
+
+
+def _key_credentials(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str]]:
+    """The credentials (read from the named environment variables) and the settings of a key-connected CRM."""
+    if args.crm == "hubspot":
+        if not args.token_env:
+            raise SystemExit(f"say where the key is: salesbot connect {args.crm} --token-env VARIABLE "
+                             "(the variable holds the private app's access token)")
+        return {"token": _from_env(args.token_env)}, {}
+    variables = {"app_id": args.app_id_env, "app_secret": args.app_secret_env,
+                 "permanent_code": args.permanent_code_env}
+    if not all(variables.values()) or not args.user_id:
+        raise SystemExit(f"say where the app's credentials are: {FXIAOKE_USAGE} (the variables hold the self-built "
+                         "app's id and secret and the company's permanent code)")
+    return {name: _from_env(variable) for name, variable in variables.items()}, {"user_id": args.user_id.strip()}
+
+
+def _from_env(variable: str) -> str:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        raise SystemExit(f"the environment variable {variable} is empty or not set")
+    return value
 
 
 def run_disconnect(args: argparse.Namespace) -> int:
@@ -94,7 +125,7 @@ def run_sync(args: argparse.Namespace) -> int:
     rows = [r for r in connections.of_team(engine, team) if r.status == "connected" and args.crm in (None, r.kind)]
     if not rows:
         raise SystemExit(f"no connected CRM in workspace {team}: salesbot connect hubspot --token-env VARIABLE, "
-                         "or /salesbot connect zoho in Slack")
+                         f"{FXIAOKE_USAGE}, or /salesbot connect zoho in Slack")
     status = 0
     for row in rows:
         result = sync_connection(engine, int(row.id))  # type: ignore[arg-type]

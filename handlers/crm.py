@@ -36,6 +36,11 @@ add_messages(
         "{crm}>. The link works once, for 30 minutes. Deals then sync every {minutes} minutes."),
     msg("crm.key_connect", "*{crm}* connects with an API key from a shell: `salesbot connect {kind} --token-env "
         "VARIABLE` (the variable holds the key; it is stored encrypted)."),
+    msg("crm.fxiaoke_connect", "*{crm}* connects with your self-built app (开发者模式) from a shell, where whoever "
+        "runs salesbot puts the app id, the app secret and the company's permanent code (永久授权码) in environment "
+        "variables: `salesbot connect fxiaoke --app-id-env FXK_APP_ID --app-secret-env FXK_APP_SECRET "
+        "--permanent-code-env FXK_PERMANENT_CODE --user-id FSUID_…` (the user id is the CRM administrator salesbot "
+        "reads as). They are stored encrypted; deals then sync every {minutes} minutes."),
     msg("crm.not_ready", "To connect *{crm}* from Slack, whoever runs salesbot must set {names} (README, "
         "\"Live CRM sync\")."),
     msg("crm.no_key", "Credentials are only stored encrypted, and SALESBOT_SECRET_KEY is not set: whoever runs "
@@ -45,8 +50,8 @@ add_messages(
     msg("crm.disconnected", "Disconnected *{crm}*: its credentials are deleted. The deals synced so far stay; "
         "`/salesbot connect {kind}` connects it again."),
     msg("crm.not_connected", "*{crm}* is not connected."),
-    msg("crm.none", "No CRM is connected. `/salesbot connect zoho` connects Zoho CRM; HubSpot with a key from a "
-        "shell: `salesbot connect hubspot --token-env HUBSPOT_TOKEN`."),
+    msg("crm.none", "No CRM is connected. `/salesbot connect zoho` connects Zoho CRM; HubSpot and Fxiaoke connect "
+        "with a key from a shell: `/salesbot connect hubspot` or `/salesbot connect fxiaoke` says how."),
     msg("crm.syncing", "Syncing {crms} now…"),
     msg("crm.result.ok", "*{crm}*: {written} deals new or changed, {removed} removed, {unchanged} unchanged."),
     msg("crm.result.skipped", "{count} records were left out: {reasons}"),
@@ -111,9 +116,11 @@ def answer(words: list[str], *, asker: Any, deps: Deps) -> dict[str, Any] | None
         if row is None or row.status == "disconnected":
             return {"text": t("crm.not_connected", lang, crm=crm)}
         return {"text": t("crm.disconnected", lang, crm=crm, kind=kind)}
+    apps = apps_of(deps)
+    if kind == "fxiaoke":
+        return {"text": t("crm.fxiaoke_connect", lang, crm=crm, minutes=apps.sync_minutes)}
     if kind not in OAUTH_KINDS:
         return {"text": t("crm.key_connect", lang, crm=crm, kind=kind)}
-    apps = apps_of(deps)
     missing = apps.missing(kind)
     if missing:
         return {"text": t("crm.not_ready", lang, crm=crm, names=", ".join(f"`{m}`" for m in missing))}

@@ -328,3 +328,90 @@ def _zoho_since(headers: dict[str, str]) -> datetime:
     if not value:
         return datetime(1970, 1, 1, tzinfo=UTC)
     return datetime.fromisoformat(value).astimezone(UTC)
+
+
+class FakeFxiaoke(FakeCrm):
+    """Fxiaoke's OpenAPI (the legacy body convention): POST /cgi/corpAccessToken/get/V2 (appId, appSecret,
+    permanentCode -> corpAccessToken, corpId, expiresIn), /cgi/user/list, /cgi/crm/v2/object/describe and
+    /cgi/crm/v2/data/query on NewOpportunityObj (limit <= 100, offset a multiple of it up to 10,000, filters on
+    last_modified_time and life_status). Every answer is HTTP 200 with errorCode: 20016 for an unknown or expired
+    corpAccessToken, 20015 for a wrong permanent code, 10013 past offset 10,000. `delete` voids (作废) a 商机: it
+    stays, `life_status` invalid, modified at that moment."""
+
+    STAGES = [("1", "验证客户"), ("2", "需求确定"), ("3", "方案/报价"), ("4", "谈判"), ("5", "赢单"), ("6", "输单"),
+              ("7", "无效")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.app = {"appId": "FSAID_131", "appSecret": "app-secret-1", "permanentCode": "PERMANENT-1"}
+        self.corp_id = "FSCID_77"
+        self.access_token = "corp-token-1"
+        self.users = [{"openUserId": "FSUID_A1", "name": "李雷", "email": "lilei@example.com", "isStop": False},
+                      {"openUserId": "FSUID_B2", "name": "Darcel Schlecht", "email": "darcel@example.com",
+                       "isStop": False}]
+        self.expired: set[str] = set()
+
+    def expire_access_token(self) -> None:
+        self.expired.add(self.access_token)
+
+    def delete(self, deal_id: str, at: datetime) -> None:
+        self.put(deal_id, at, life_status="invalid")
+
+    @staticmethod
+    def _error(code: int, message: str) -> tuple:
+        return 200, {"errorCode": code, "errorMessage": message, "traceId": "E-O.fake"}, {}
+
+    def answer(self, method: str, path: str, query: dict[str, Any], body: Any, headers: dict[str, str]) -> tuple:
+        body = body if isinstance(body, dict) else {}
+        if path == "/cgi/corpAccessToken/get/V2":
+            if self.revoked or body.get("permanentCode") != self.app["permanentCode"]:
+                return self._error(20015, "永久授权码错误")
+            if body.get("appId") != self.app["appId"] or body.get("appSecret") != self.app["appSecret"]:
+                return self._error(20006, "appId或appSecret错误")
+            self.refreshes += 1
+            self.access_token = f"corp-token-{self.refreshes + 1}"
+            return 200, {"errorCode": 0, "errorMessage": "success", "corpAccessToken": self.access_token,
+                         "corpId": self.corp_id, "expiresIn": 7200}, {}
+        token = body.get("corpAccessToken")
+        if token != self.access_token or token in self.expired or body.get("corpId") != self.corp_id:
+            return self._error(20016, "corpAccessToken不存在或者已经过期")
+        if path == "/cgi/user/list":
+            return 200, {"errorCode": 0, "errorMessage": "success", "userList": self.users}, {}
+        if not str(body.get("currentOpenUserId") or "").startswith("FSUID_"):
+            return self._error(10010, "缺少参数openUserId")
+        if path == "/cgi/crm/v2/object/describe":
+            options = [{"label": label, "value": value} for value, label in self.STAGES]
+            fields = {"sales_stage": {"api_name": "sales_stage", "type": "select_one", "options": options},
+                      "amount": {"api_name": "amount", "type": "currency"}}
+            return 200, {"errorCode": 0, "errorMessage": "OK",
+                         "data": {"describe": {"api_name": "NewOpportunityObj", "fields": fields}}}, {}
+        if path == "/cgi/crm/v2/data/query":
+            return self._query(body.get("data") or {})
+        return self._error(10006, f"the request uri=[{path}], apiName=[null] is not exists")
+
+    def _query(self, data: dict[str, Any]) -> tuple:
+        assert data.get("dataObjectApiName") == "NewOpportunityObj", data
+        info = data.get("search_query_info") or {}
+        limit, offset = int(info.get("limit") or 0), int(info.get("offset") or 0)
+        if not 0 < limit <= 100 or offset % limit:
+            return self._error(15002, "参数不合法")
+        if offset > 10_000:
+            return self._error(10013, "offset out of range 10000")
+        assert info.get("orders") == [{"fieldName": "last_modified_time", "isAsc": True}], info
+        since, voided = datetime(1970, 1, 1, tzinfo=UTC), None
+        for f in info.get("filters") or []:
+            if f["field_name"] == "last_modified_time":
+                assert f["operator"] == "GTE", f
+                since = datetime.fromtimestamp(int(f["field_values"][0]) / 1000, UTC)
+            elif f["field_name"] == "life_status":
+                voided = f["operator"] == "EQ"
+        ordered = self.ordered(since)
+        with self.lock:
+            matching = [i for i in ordered
+                        if voided is None or (self.deals[i].get("life_status") == "invalid") == voided]
+            rows = [{**{k: v for k, v in self.deals[i].items()}, "_id": i,
+                     "last_modified_time": int(self.modified[i].timestamp() * 1000),
+                     "life_status": self.deals[i].get("life_status", "normal")}
+                    for i in matching[offset : offset + limit]]
+        return 200, {"errorCode": 0, "errorMessage": "OK", "errorDescription": "success",
+                     "data": {"dataList": rows, "offset": offset, "limit": limit, "total": 0}}, {}

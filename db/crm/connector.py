@@ -1,6 +1,6 @@
 """The one interface every CRM connector implements, and the HTTP and token plumbing they share.
 
-A connector (db/crm/zoho.py, hubspot.py, ...) turns its CRM's API into four questions:
+A connector (db/crm/zoho.py, hubspot.py, fxiaoke.py, salesforce.py) turns its CRM's API into four questions:
 - `prepare()`: read what rows need besides deals (owners/users, pipelines and their stages);
 - `deals_since(since, token)`: ONE request — deals modified at or after `since`, ascending by modification
   time, and the token of the next page of the same query (None at its end);
@@ -115,6 +115,7 @@ class Api:
     classify: Callable[[Response], float | None]
     sleep: Callable[[float], None] = time.sleep
     calls: int = field(default=0)
+    auth_body: Callable[[Credentials], dict[str, Any]] | None = None  # credentials carried in the JSON body (Fxiaoke)
 
     def fresh(self) -> None:
         """Refresh the access token when it expires within REFRESH_AHEAD (or is unknown)."""
@@ -140,7 +141,10 @@ class Api:
             if authorised:
                 self.fresh()
             auth = self.auth_header(self.credentials) if authorised else {}
-            response = self._send(method, url, params=params, json_body=json_body, form=form,
+            body = json_body
+            if authorised and self.auth_body is not None and isinstance(json_body, dict):
+                body = {**self.auth_body(self.credentials), **json_body}
+            response = self._send(method, url, params=params, json_body=body, form=form,
                                   headers={**(headers or {}), **auth})
             try:
                 wait = self.classify(response)

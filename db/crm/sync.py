@@ -73,6 +73,10 @@ def make_connector(row: CrmConnection, creds: Credentials, saved: Callable[[Cred
         from db.crm.zoho import Zoho
 
         return Zoho(creds, settings, saved, sleep)
+    if row.kind == "fxiaoke":
+        from db.crm.fxiaoke import Fxiaoke
+
+        return Fxiaoke(creds, settings, saved, sleep)
     raise CrmError(f"no connector for {row.kind} yet")
 
 

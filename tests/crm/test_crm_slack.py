@@ -111,5 +111,7 @@ def test_reps_cannot_connect_and_unknown_crms_get_examples(bot: SlackDriver) -> 
     answer = ack_text(bot.command("/salesbot", "connect pipedrive"))
     assert "`zoho`" in answer and "/salesbot connect zoho" in answer
     assert "salesbot connect hubspot --token-env" in ack_text(bot.command("/salesbot", "connect hubspot"))
+    fxiaoke = ack_text(bot.command("/salesbot", "连接 fxiaoke"))
+    assert "salesbot connect fxiaoke --app-id-env" in fxiaoke and "--permanent-code-env" in fxiaoke
     assert "No CRM is connected" in ack_text(bot.command("/salesbot", "sync now"))
     assert connections.find(bot.deps.engine, bot.team_id, "zoho") is None

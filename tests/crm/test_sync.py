@@ -24,7 +24,7 @@ from db.crm.sync import sync_connection
 from db.importers import ImportOptions, import_file
 from db.models import CrmConnection, Deal, ImportRun, Member
 from tests.conftest import PINNED_NOW
-from tests.crm_fakes import FakeHubSpot, FakeZoho
+from tests.crm_fakes import FakeCrm, FakeHubSpot, FakeZoho
 
 TEAM = "T0001"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -236,10 +236,9 @@ class Stopped(Exception):
     pass
 
 
-def test_sync_stopped_halfway_resumes_without_gaps_or_doubles(engine: Engine, hubspot: FakeHubSpot) -> None:
-    for i in range(500):
-        hubspot.put(str(10_000 + i), T0 + timedelta(seconds=i // 2), **hubspot_deal(i))
-    cid = connect_hubspot(engine, hubspot)
+def stopped_then_resumed(engine: Engine, fake: FakeCrm, cid: int, changed: str, **change: object) -> None:
+    """Stop a sync of the fake's 500 deals after its second batch of 150, change one deal, sync again: every deal
+    arrives once, the changed one as it is now, and nothing was written twice."""
 
     def stop(n: int) -> None:
         if n == 2:
@@ -250,16 +249,22 @@ def test_sync_stopped_halfway_resumes_without_gaps_or_doubles(engine: Engine, hu
     cursor = datetime.fromisoformat(json.loads(row(engine, cid).cursor or "{}")["deals"])
     before = set(deals(engine))
     assert 0 < len(before) < 500  # two batches committed, the rest not
-    assert {i for i, at in hubspot.modified.items() if at < cursor} <= before  # nothing older than the cursor missing
-    hubspot.put("10001", T0 + timedelta(days=1), amount="99")  # changed while nobody synced: read again
+    assert {i for i, at in fake.modified.items() if at < cursor} <= before  # nothing older than the cursor missing
+    fake.put(changed, T0 + timedelta(days=1), **change)  # changed while nobody synced: read again
     resumed = sync_connection(engine, cid)
     assert resumed.outcome == "ok"
     stored = deals(engine)
-    assert len(stored) == 500 and stored["10001"].amount_cents == 9900
+    assert len(stored) == 500 and stored[changed].amount_cents == 9900
     assert resumed.written == 500 - len(before) + 1  # those not yet written and the one changed
     with engine.connect() as conn:
         runs = conn.execute(select(func.sum(ImportRun.__table__.c.inserted))).scalar()
     assert runs == 500
+
+
+def test_sync_stopped_halfway_resumes_without_gaps_or_doubles(engine: Engine, hubspot: FakeHubSpot) -> None:
+    for i in range(500):
+        hubspot.put(str(10_000 + i), T0 + timedelta(seconds=i // 2), **hubspot_deal(i))
+    stopped_then_resumed(engine, hubspot, connect_hubspot(engine, hubspot), "10001", amount="99")
 
 
 def test_one_sync_at_a_time(engine: Engine, hubspot: FakeHubSpot) -> None:
