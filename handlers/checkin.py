@@ -38,123 +38,59 @@ from reports import checkins as domain
 from reports import formatting as fmt
 from reports import mrkdwn
 from reports.clock_words import find_time, find_weekday
-from reports.i18n import add_catalog, language_for, t
+from reports.i18n import add_messages, language_for, msg, t
 from reports.kpi_people import workspace_prefs
 from reports.people import MENTION, SLACK_ID, PersonMatch, mention_refs, resolve_person
 from reports.recurrence import Recurrence, next_after, parse_time_of_day
 
 log = logging.getLogger("salesbot.checkin")
 
-add_catalog(
-    {
-        "checkin.help": {
-            "en": "*Check-ins* — one-on-one questions by DM, at each rep's local time\n"
-            "`/checkin schedule @alice @bob weekly on friday at 16:00` (also `every 2 weeks`, `monthly`; "
-            "add `to #channel` for summaries in a channel, `brief` for a brief before each one-on-one)\n"
-            "`/checkin setup` — the same in a form, with your own questions\n"
-            "`/checkin list` · `/checkin pause 3` · `/checkin resume 3` · `/checkin delete 3`\n"
-            "`/checkin history @alice` · `/checkin brief @alice` · `/checkin away until 2026-12-10` · "
-            "`/checkin away off`",
-            "zh": "*进展汇报* — 按每位销售的本地时间私信提问，用于一对一\n"
-            "`/checkin schedule @alice @bob 每周 周五 16:00`（也可 `每两周`、`每月`；加 `to #频道` 把汇总发到频道，"
-            "加 `简报` 在每次一对一前发送简报）\n"
-            "`/checkin setup` — 用表单设置，可自定义问题\n"
-            "`/checkin list` · `/checkin pause 3` · `/checkin resume 3` · `/checkin delete 3`\n"
-            "`/checkin history @alice` · `/checkin brief @alice` · `/checkin away until 2026-12-10` · "
-            "`/checkin away off`",
-        },
-        "checkin.scheduled": {
-            "en": "Scheduled check-in #{id}: {cadence} on {day} at {time}, each rep's local time.",
-            "zh": "已安排进展汇报 #{id}：{cadence}{day} {time}，按每位销售的本地时间。",
-        },
-        "checkin.scheduled.rep": {"en": "{name} ({tz}) — next {next}", "zh": "{name}（{tz}）— 下次 {next}"},
-        "checkin.scheduled.where": {
-            "en": "Answers due {hours} h after asking (the one-on-one); reminder {remind} h "
-            "before. Summaries go to {where}.{brief}",
-            "zh": "回答期限为发出后 {hours} 小时（即一对一时间），截止前 {remind} 小时提醒。汇总发送到{where}。{brief}",
-        },
-        "checkin.where.you": {"en": "you", "zh": "你的私信"},
-        "checkin.where.brief": {
-            "en": " A brief reaches you {minutes} min before each one-on-one.",
-            "zh": "每次一对一前 {minutes} 分钟给你发送简报。",
-        },
-        "checkin.what_schedule": {"en": "schedule check-ins", "zh": "安排进展汇报"},
-        "checkin.setup_refused": {
-            "en": "Slack could not open the check-in setup form (`{error}`); nothing was saved. Type `/checkin setup` "
-                  "again, or schedule in one line: `/checkin schedule @rep weekly on friday at 16:00`.",
-            "zh": "Slack 无法打开进展汇报设置表单（`{error}`），没有保存任何内容。请再输入 `/checkin setup`，"
-                  "或用一行安排：`/checkin schedule @rep weekly on friday at 16:00`。",
-        },
-        "checkin.form_refused": {
-            "en": "Slack could not open the form (`{error}`). Your answers so far are kept: answer here instead, one "
-                  "message per question, or press *Answer in a form* again.",
-            "zh": "Slack 无法打开表单（`{error}`）。已填写的回答都已保存：请直接在这里回复，每个问题一条消息，"
-                  "或再点一次 *用表单回答*。",
-        },
-        "checkin.form_unsure": {
-            "en": "Slack did not confirm that the form opened. If you do not see it, answer here, one message per "
-                  "question, or press *Answer in a form* again (your answers so far are kept).",
-            "zh": "Slack 未确认表单已打开。如果没有看到，请直接在这里回复，每个问题一条消息，"
-                  "或再点一次 *用表单回答*（已填写的回答都已保存）。",
-        },
-        "checkin.setup_unsure": {
-            "en": "Slack did not confirm that the check-in setup form opened. If you do not see it, type "
-                  "`/checkin setup` again (nothing is saved until you submit the form), or schedule in one line: "
-                  "`/checkin schedule @rep weekly on friday at 16:00`.",
-            "zh": "Slack 未确认进展汇报设置表单已打开。如果没有看到，请再输入 `/checkin setup`"
-                  "（提交表单前不会保存任何内容），或用一行安排：`/checkin schedule @rep weekly on friday at 16:00`。",
-        },
-        "checkin.what_brief": {"en": "read briefs", "zh": "查看简报"},
-        "checkin.list.none": {
-            "en": "You have no check-in schedules. Try `/checkin schedule @alice weekly on friday at 16:00`.",
-            "zh": "你还没有进展汇报安排。试试 `/checkin schedule @alice 每周 周五 16:00`。",
-        },
-        "checkin.list.item": {
-            "en": "*#{id}* {cadence} on {day} at {time} · {reps}{paused}",
-            "zh": "*#{id}* {cadence}{day} {time} · {reps}{paused}",
-        },
-        "checkin.list.paused": {"en": " · _paused_", "zh": " · _已暂停_"},
-        "checkin.state.pause": {"en": "Check-in #{id} is paused.", "zh": "进展汇报 #{id} 已暂停。"},
-        "checkin.state.resume": {"en": "Check-in #{id} is running again.", "zh": "进展汇报 #{id} 已恢复。"},
-        "checkin.state.delete": {
-            "en": "Check-in #{id} is deleted; past answers are kept.",
-            "zh": "进展汇报 #{id} 已删除，历史回答仍保留。",
-        },
-        "checkin.state.unknown": {
-            "en": "You have no check-in #{id}. See `/checkin list`.",
-            "zh": "没有编号为 #{id} 的进展汇报。请查看 `/checkin list`。",
-        },
-        "checkin.away.set": {
-            "en": "Enjoy your time off! No check-ins until {day}.",
-            "zh": "好好休息！{day} 之前不会请你做进展汇报。",
-        },
-        "checkin.away.off": {"en": "Welcome back — check-ins are on again.", "zh": "欢迎回来，进展汇报已恢复。"},
-        "checkin.not_in_slack": {
-            "en": "I cannot DM *{name}*: a CRM owner not linked to anyone in Slack yet. Link them first — "
-            "`/salesbot link \"{crm}\" @someone` — then schedule again.",
-            "zh": "无法私信 *{name}*：该 CRM 负责人尚未关联到 Slack 成员。请先关联 — "
-            "`/salesbot link \"{crm}\" @someone` — 再重新安排。",
-        },
-        "checkin.nothing_scheduled": {"en": "Nothing was scheduled.", "zh": "未创建任何安排。"},
-        "checkin.no_access": {
-            "en": "Only {name} and their manager can read these check-ins.",
-            "zh": "只有 {name} 本人和其经理可以查看这些进展汇报。",
-        },
-        "checkin.history.title": {"en": "*Check-ins of {name}* ({count})", "zh": "*{name} 的进展汇报*（{count}）"},
-        "checkin.history.none": {"en": "No check-ins for {name} yet.", "zh": "{name} 还没有进展汇报记录。"},
-        "checkin.history.status.missed": {"en": "missed", "zh": "未回答"},
-        "checkin.history.status.skipped": {"en": "away", "zh": "休假"},
-        "checkin.history.status.asking": {"en": "open", "zh": "进行中"},
-        "checkin.round.head": {
-            "en": "*Check-ins · {cadence} · {day}* — answers in this thread",
-            "zh": "*进展汇报 · {cadence} · {day}* — 回答见本话题",
-        },
-        "checkin.brief.now": {"en": "now", "zh": "现在"},
-        "checkin.failed": {
-            "en": "I could not send check-in #{id} to <@{user}>: {reason}.",
-            "zh": "无法把进展汇报 #{id} 发给 <@{user}>：{reason}。",
-        },
-    }
+add_messages(
+    msg("checkin.help", "*Check-ins* — one-on-one questions by DM, at each rep's local time\n`/checkin schedule "
+        "@alice @bob weekly on friday at 16:00` (also `every 2 weeks`, `monthly`; add `to #channel` for summaries "
+        "in a channel, `brief` for a brief before each one-on-one)\n`/checkin setup` — the same in a form, with "
+        "your own questions\n`/checkin list` · `/checkin pause 3` · `/checkin resume 3` · `/checkin delete 3`\n"
+        "`/checkin history @alice` · `/checkin brief @alice` · `/checkin away until 2026-12-10` · `/checkin away "
+        "off`"),
+    msg("checkin.scheduled", "Scheduled check-in #{id}: {cadence} on {day} at {time}, each rep's local time."),
+    msg("checkin.scheduled.rep", "{name} ({tz}) — next {next}"),
+    msg("checkin.scheduled.where", "Answers due {hours} h after asking (the one-on-one); reminder {remind} h "
+        "before. Summaries go to {where}.{brief}"),
+    msg("checkin.where.you", "you"),
+    msg("checkin.where.brief", " A brief reaches you {minutes} min before each one-on-one."),
+    msg("checkin.what_schedule", "schedule check-ins"),
+    msg("checkin.setup_refused", "Slack could not open the check-in setup form (`{error}`); nothing was saved. Type "
+        "`/checkin setup` again, or schedule in one line: `/checkin schedule @rep weekly on friday at 16:00`."),
+    msg("checkin.form_refused", "Slack could not open the form (`{error}`). Your answers so far are kept: answer "
+        "here instead, one message per question, or press *Answer in a form* again."),
+    msg("checkin.form_unsure", "Slack did not confirm that the form opened. If you do not see it, answer here, one "
+        "message per question, or press *Answer in a form* again (your answers so far are kept)."),
+    msg("checkin.setup_unsure", "Slack did not confirm that the check-in setup form opened. If you do not see it, "
+        "type `/checkin setup` again (nothing is saved until you submit the form), or schedule in one line: "
+        "`/checkin schedule @rep weekly on friday at 16:00`."),
+    msg("checkin.what_brief", "read briefs"),
+    msg("checkin.list.none", "You have no check-in schedules. Try `/checkin schedule @alice weekly on friday at "
+        "16:00`."),
+    msg("checkin.list.item", "*#{id}* {cadence} on {day} at {time} · {reps}{paused}"),
+    msg("checkin.list.paused", " · _paused_"),
+    msg("checkin.state.pause", "Check-in #{id} is paused."),
+    msg("checkin.state.resume", "Check-in #{id} is running again."),
+    msg("checkin.state.delete", "Check-in #{id} is deleted; past answers are kept."),
+    msg("checkin.state.unknown", "You have no check-in #{id}. See `/checkin list`."),
+    msg("checkin.away.set", "Enjoy your time off! No check-ins until {day}."),
+    msg("checkin.away.off", "Welcome back — check-ins are on again."),
+    msg("checkin.not_in_slack", "I cannot DM *{name}*: a CRM owner not linked to anyone in Slack yet. Link them "
+        "first — `/salesbot link \"{crm}\" @someone` — then schedule again."),
+    msg("checkin.nothing_scheduled", "Nothing was scheduled."),
+    msg("checkin.no_access", "Only {name} and their manager can read these check-ins."),
+    msg("checkin.history.title", "*Check-ins of {name}* ({count})"),
+    msg("checkin.history.none", "No check-ins for {name} yet."),
+    msg("checkin.history.status.missed", "missed"),
+    msg("checkin.history.status.skipped", "away"),
+    msg("checkin.history.status.asking", "open"),
+    msg("checkin.round.head", "*Check-ins · {cadence} · {day}* — answers in this thread"),
+    msg("checkin.brief.now", "now"),
+    msg("checkin.failed", "I could not send check-in #{id} to <@{user}>: {reason}."),
 )
 
 EXAMPLES = [

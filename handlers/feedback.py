@@ -40,104 +40,63 @@ from reports import feedback_analysis as analysis
 from reports import feedback_themes as themes
 from reports.changes import change_text
 from reports.formatting import date_short, number, percent
-from reports.i18n import add_catalog, has_cjk, t
+from reports.i18n import add_messages, has_cjk, msg, t
 from reports.kpi_period import PeriodProblem, resolve_period
 
 log = logging.getLogger("salesbot.feedback")
 
-add_catalog(
-    {
-        "feedback.help_title": {"en": "/feedback — customer feedback", "zh": "/feedback — 客户反馈"},
-        "feedback.help": {
-            "en": "*Log*: `/feedback ACCOUNT RATING COMMENT` — rating 1-5, or `nps 0-10`\n"
-            '`/feedback Cancity 2 third late shipment` · `/feedback "Bluth Co" nps 9 great support`\n'
-            "*Form*: `/feedback` alone · on any message: ⋯ → *Log as customer feedback*\n"
-            "*Summary*: `/feedback summary` (this month) · `/feedback summary last month` · `/feedback summary Q3`\n"
-            '*Themes*: `/feedback themes product "GTX Pro" last quarter` · `/feedback themes account Cancity` · '
-            "`/feedback themes by product` (or `by account`)\n"
-            "Managers see the team, reps their own accounts. A rating of 1-2 (or NPS 0-6) alerts the "
-            "account's rep and their manager at once.",
-            "zh": "*记录*：`/feedback 客户 评分 评论` — 评分 1-5，或 `nps 0-10`\n"
-            "`/feedback Cancity 2 交付又延迟了` · `/feedback Isdom nps 9 服务很专业`\n"
-            "*表单*：只输入 `/feedback` · 在任意消息上：⋯ → *Log as customer feedback*\n"
-            "*汇总*：`/feedback 汇总`（本月）· `/feedback 汇总 上个月` · `/feedback 汇总 本季度`\n"
-            '*话题*：`/feedback 话题 产品 "GTX Pro" 上季度` · `/feedback 话题 客户 Cancity` · `/feedback 话题 按产品`'
-            "（或 `按客户`）\n"
-            "经理看到团队的反馈，销售看到自己客户的反馈。1-2 分（或 NPS 0-6）会立即提醒负责销售和其经理。",
-        },
-        "feedback.logged": {"en": "Feedback logged", "zh": "已记录反馈"},
-        "feedback.owner": {"en": "owner {name}", "zh": "负责人 {name}"},
-        "feedback.no_rating": {"en": "no rating", "zh": "无评分"},
-        "feedback.sounds": {"en": "sounds {tone}", "zh": "语气{tone}"},
-        "feedback.alerted": {"en": "⚠ Bad feedback: alert sent to {names}.", "zh": "⚠ 差评：已提醒 {names}。"},
-        "feedback.alert_nobody": {
-            "en": "⚠ Bad feedback, but there is no one else to alert (no rep or manager linked to this account).",
-            "zh": "⚠ 差评，但没有可提醒的人（该客户未关联销售或经理）。",
-        },
-        "feedback.alert_title": {
-            "en": "⚠ Bad feedback from *{account}*: {rating}",
-            "zh": "⚠ *{account}* 差评：{rating}",
-        },
-        "feedback.alert_by": {"en": "Logged by {who} · {day}", "zh": "{who} 记录 · {day}"},
-        "feedback.alert_imported": {"en": "Imported · {day}", "zh": "导入 · {day}"},
-        "feedback.alert_recent": {
-            "en": "{n} low ratings from {account} in 30 days",
-            "zh": "{account} 30天内 {n} 个低分",
-        },
-        "feedback.alert_more": {
-            "en": "`/feedback summary` for the themes and the accounts at risk",
-            "zh": "`/feedback 汇总` 查看主要话题和风险客户",
-        },
-        "feedback.title": {"en": "Customer feedback · {period}", "zh": "客户反馈 · {period}"},
-        "feedback.title_mine": {"en": "Feedback on your accounts · {period}", "zh": "你的客户反馈 · {period}"},
-        "feedback.items": {"en": "{n} items", "zh": "{n} 条"},
-        "feedback.vs": {"en": "Items in the previous period: {n}", "zh": "上一期：{n} 条"},
-        "feedback.top_complaints": {"en": "Top complaints", "zh": "主要抱怨"},
-        "feedback.top_praise": {"en": "Top praise", "zh": "主要称赞"},
-        "feedback.avg_over": {"en": "avg {stars}★ over {n} mentions", "zh": "{n} 次提及平均 {stars}★"},
-        "feedback.at_risk": {"en": "At risk: {accounts}", "zh": "风险客户：{accounts}"},
-        "feedback.risk_low": {"en": "{n} low ratings in 30 days", "zh": "30天内 {n} 个低分"},
-        "feedback.risk_drop": {"en": "avg {before} → {after}", "zh": "平均 {before} → {after}"},
-        "feedback.more_accounts": {"en": "+{n} more", "zh": "另 {n} 个"},
-        "feedback.no_risk": {"en": "No account at risk.", "zh": "没有风险客户。"},
-        "feedback.unrated": {
-            "en": "Comments without a rating: {n}, negative in tone: {neg}",
-            "zh": "无评分评论 {n} 条，其中语气负面 {neg} 条",
-        },
-        "feedback.none": {
-            "en": "No feedback in {period}. Log some: `/feedback Cancity 4 quick delivery`",
-            "zh": "{period} 没有客户反馈。记录一条：`/feedback Cancity 4 交付很及时`",
-        },
-        "feedback.outside_data": {
-            "en": "No feedback in {period}: the feedback received runs from {first} to {last} — try `{example}`",
-            "zh": "{period} 没有客户反馈：已收到的反馈在 {first} 至 {last} 之间 — 试试 `{example}`",
-        },
-        "feedback.what": {"en": "feedback", "zh": "反馈"},
-        "feedback.check": {"en": "`/feedback summary` shows it.", "zh": "`/feedback 汇总` 可以查看。"},
-        "feedback.failed": {
-            "en": "Sorry, something went wrong while I was answering; the error was logged. What you sent may "
-            "already be saved: `/feedback summary` shows it. The same line sent again within 2 minutes is "
-            "recognised and never stored twice.",
-            "zh": "抱歉，回复时出了问题，错误已记录。你发送的内容可能已经保存：`/feedback 汇总` 可以查看。"
-            "2 分钟内再次发送同样的内容会被识别，不会重复保存。",
-        },
-        "feedback.bad_rating": {
-            "en": "a rating of {n}: use 1-5, or `nps {n}` for the 0-10 scale",
-            "zh": "评分 {n}：请用 1-5，或 0-10 分用 `nps {n}`",
-        },
-        "feedback.need_account": {"en": "which account", "zh": "哪个客户"},
-        "feedback.understood_rating": {"en": "rating {rating}", "zh": "评分 {rating}"},
-        "feedback.signal.title": {"en": "Quality signal", "zh": "质量信号"},
-        "feedback.signal.items": {"en": "From Slack: {links}", "zh": "Slack 原消息：{links}"},
-        "feedback.signal.more": {
-            "en": "`/feedback summary last 30 days` for every theme",
-            "zh": "`/feedback 汇总 最近30天` 查看全部话题",
-        },
-        "feedback.signal.rising": {"en": "Rising complaints", "zh": "抱怨上升"},
-        "feedback.tone.negative": {"en": "negative", "zh": "负面"},
-        "feedback.tone.neutral": {"en": "neutral", "zh": "中性"},
-        "feedback.tone.positive": {"en": "positive", "zh": "正面"},
-    }
+add_messages(
+    msg("feedback.help_title", "/feedback — customer feedback"),
+    msg("feedback.help", "*Log*: `/feedback ACCOUNT RATING COMMENT` — rating 1-5, or `nps 0-10`\n`/feedback Cancity "
+        "2 third late shipment` · `/feedback \"Bluth Co\" nps 9 great support`\n*Form*: `/feedback` alone · on any "
+        "message: ⋯ → *Log as customer feedback*\n*Summary*: `/feedback summary` (this month) · `/feedback summary "
+        "last month` · `/feedback summary Q3`\n*Themes*: `/feedback themes product \"GTX Pro\" last quarter` · "
+        "`/feedback themes account Cancity` · `/feedback themes by product` (or `by account`)\nManagers see the "
+        "team, reps their own accounts. A rating of 1-2 (or NPS 0-6) alerts the account's rep and their manager at "
+        "once."),
+    msg("feedback.logged", "Feedback logged"),
+    msg("feedback.owner", "owner {name}"),
+    msg("feedback.no_rating", "no rating"),
+    msg("feedback.sounds", "sounds {tone}"),
+    msg("feedback.alerted", "⚠ Bad feedback: alert sent to {names}."),
+    msg("feedback.alert_nobody", "⚠ Bad feedback, but there is no one else to alert (no rep or manager linked to "
+        "this account)."),
+    msg("feedback.alert_title", "⚠ Bad feedback from *{account}*: {rating}"),
+    msg("feedback.alert_by", "Logged by {who} · {day}"),
+    msg("feedback.alert_imported", "Imported · {day}"),
+    msg("feedback.alert_recent", "{n} low ratings from {account} in 30 days"),
+    msg("feedback.alert_more", "`/feedback summary` for the themes and the accounts at risk"),
+    msg("feedback.title", "Customer feedback · {period}"),
+    msg("feedback.title_mine", "Feedback on your accounts · {period}"),
+    msg("feedback.items", "{n} items"),
+    msg("feedback.vs", "Items in the previous period: {n}"),
+    msg("feedback.top_complaints", "Top complaints"),
+    msg("feedback.top_praise", "Top praise"),
+    msg("feedback.avg_over", "avg {stars}★ over {n} mentions"),
+    msg("feedback.at_risk", "At risk: {accounts}"),
+    msg("feedback.risk_low", "{n} low ratings in 30 days"),
+    msg("feedback.risk_drop", "avg {before} → {after}"),
+    msg("feedback.more_accounts", "+{n} more"),
+    msg("feedback.no_risk", "No account at risk."),
+    msg("feedback.unrated", "Comments without a rating: {n}, negative in tone: {neg}"),
+    msg("feedback.none", "No feedback in {period}. Log some: `/feedback Cancity 4 quick delivery`"),
+    msg("feedback.outside_data", "No feedback in {period}: the feedback received runs from {first} to {last} — try "
+        "`{example}`"),
+    msg("feedback.what", "feedback"),
+    msg("feedback.check", "`/feedback summary` shows it."),
+    msg("feedback.failed", "Sorry, something went wrong while I was answering; the error was logged. What you sent "
+        "may already be saved: `/feedback summary` shows it. The same line sent again within 2 minutes is "
+        "recognised and never stored twice."),
+    msg("feedback.bad_rating", "a rating of {n}: use 1-5, or `nps {n}` for the 0-10 scale"),
+    msg("feedback.need_account", "which account"),
+    msg("feedback.understood_rating", "rating {rating}"),
+    msg("feedback.signal.title", "Quality signal"),
+    msg("feedback.signal.items", "From Slack: {links}"),
+    msg("feedback.signal.more", "`/feedback summary last 30 days` for every theme"),
+    msg("feedback.signal.rising", "Rising complaints"),
+    msg("feedback.tone.negative", "negative"),
+    msg("feedback.tone.neutral", "neutral"),
+    msg("feedback.tone.positive", "positive"),
 )
 
 EXAMPLES = {

@@ -6,7 +6,7 @@ from typing import Any
 
 from handlers.blocks import Block, actions, button, context, message, section
 from reports import account_names, mrkdwn
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 
 FORM = "feedback_form_submit"
 SHORTCUT = "log_feedback"
@@ -16,49 +16,28 @@ NEW_ACCOUNT = "feedback_new_account"
 NEW = "new:"  # an account menu value for a name nobody has used yet
 KNOWN = "acct:"
 
-add_catalog(
-    {
-        "feedback.form.title": {"en": "Customer feedback", "zh": "客户反馈"},
-        "feedback.form.submit": {"en": "Log it", "zh": "记录"},
-        "feedback.form.cancel": {"en": "Cancel", "zh": "取消"},
-        "feedback.form.account": {"en": "Account", "zh": "客户"},
-        "feedback.form.account_hint": {
-            "en": "Type a few letters: known accounts are suggested; a new name can be added.",
-            "zh": "输入几个字：会提示已有客户；也可以新增客户。",
-        },
-        "feedback.form.new_account": {"en": "New account: {name}", "zh": "新客户：{name}"},
-        "feedback.form.product": {"en": "Product", "zh": "产品"},
-        "feedback.form.rating": {"en": "Rating", "zh": "评分"},
-        "feedback.form.no_rating": {"en": "No rating", "zh": "无评分"},
-        "feedback.form.comment": {"en": "What the customer said", "zh": "客户的原话"},
-        "feedback.form.rep": {"en": "Rep (default: the account's owner)", "zh": "销售（默认：客户的负责人）"},
-        "feedback.form.from_message": {"en": "From <{link}|this message>", "zh": "来自<{link}|这条消息>"},
-        "feedback.form.need_account": {"en": "Which account is it?", "zh": "请选择客户。"},
-        "feedback.form.need_words": {
-            "en": "Give a rating or the customer's words (or both).",
-            "zh": "请填写评分或客户的原话（或两者都填）。",
-        },
-        "feedback.form.did_you_mean": {
-            "en": "“{typed}” is not a known account. Did you mean {names}? Pick it under Account, or submit "
-            "again to add “{typed}” as a new account.",
-            "zh": "“{typed}” 不是已知客户。你是不是指 {names}？请在“客户”中选择，或再次提交以新增客户“{typed}”。",
-        },
-        "feedback.did_you_mean": {
-            "en": "I don't know the account *{typed}*. Did you mean:",
-            "zh": "没有找到客户 *{typed}*。你是不是指：",
-        },
-        "feedback.add_new": {"en": "Add “{typed}” as a new account", "zh": "新增客户“{typed}”"},
-        "feedback.too_long_to_ask": {
-            "en": "I don't know the account *{typed}*; did you mean {names}? Send the line again with the "
-            "account spelled as known, or use the form (`/feedback` alone) to add it as a new account.",
-            "zh": "没有找到客户 *{typed}*，你是不是指 {names}？请用已有客户名重新发送，"
-            "或用表单（只输入 `/feedback`）新增客户。",
-        },
-        "feedback.shortcut_failed": {
-            "en": "Sorry, I could not open the feedback form; try `/feedback` in a channel.",
-            "zh": "抱歉，无法打开反馈表单；请在频道中输入 `/feedback`。",
-        },
-    }
+add_messages(
+    msg("feedback.form.title", "Customer feedback"),
+    msg("feedback.form.submit", "Log it"),
+    msg("feedback.form.cancel", "Cancel"),
+    msg("feedback.form.account", "Account"),
+    msg("feedback.form.account_hint", "Type a few letters: known accounts are suggested; a new name can be added."),
+    msg("feedback.form.new_account", "New account: {name}"),
+    msg("feedback.form.product", "Product"),
+    msg("feedback.form.rating", "Rating"),
+    msg("feedback.form.no_rating", "No rating"),
+    msg("feedback.form.comment", "What the customer said"),
+    msg("feedback.form.rep", "Rep (default: the account's owner)"),
+    msg("feedback.form.from_message", "From <{link}|this message>"),
+    msg("feedback.form.need_account", "Which account is it?"),
+    msg("feedback.form.need_words", "Give a rating or the customer's words (or both)."),
+    msg("feedback.form.did_you_mean", "“{typed}” is not a known account. Did you mean {names}? Pick it under "
+        "Account, or submit again to add “{typed}” as a new account."),
+    msg("feedback.did_you_mean", "I don't know the account *{typed}*. Did you mean:"),
+    msg("feedback.add_new", "Add “{typed}” as a new account"),
+    msg("feedback.too_long_to_ask", "I don't know the account *{typed}*; did you mean {names}? Send the line again "
+        "with the account spelled as known, or use the form (`/feedback` alone) to add it as a new account."),
+    msg("feedback.shortcut_failed", "Sorry, I could not open the feedback form; try `/feedback` in a channel."),
 )
 
 

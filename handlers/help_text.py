@@ -1,7 +1,7 @@
 """The command reference shown by `/salesbot help`: every command with an example, in both languages."""
 
 from handlers.blocks import Block, context, header, section
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 
 # (command, English description, Chinese description, example)
 COMMANDS: list[tuple[str, str, str, str]] = [
@@ -42,11 +42,10 @@ COMMANDS: list[tuple[str, str, str, str]] = [
      "导入 CRM 导出文件：在私信中发送 CSV/XLSX 文件（经理）", "/salesbot import"),
 ]
 
-add_catalog({
-    "help.title": {"en": "salesbot — what I can do", "zh": "salesbot 能做什么"},
-    "help.footer": {"en": "Every command answers `help`, e.g. `/kpi help`.",
-                    "zh": "每个命令都支持 `help`，例如 `/kpi help`。"},
-})
+add_messages(
+    msg("help.title", "salesbot — what I can do"),
+    msg("help.footer", "Every command answers `help`, e.g. `/kpi help`."),
+)
 
 
 def help_blocks(language: str) -> list[Block]:

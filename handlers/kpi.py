@@ -33,7 +33,7 @@ from reports import mrkdwn, target_words
 from reports.changes import change_text
 from reports.charts import trend_chart
 from reports.formatting import currency_sign, date_short
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.kpi_grammar import METRIC_NAMES, canonical_name, close_names, parse_kpi
 from reports.kpi_people import close_date_span, known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
@@ -44,73 +44,37 @@ from reports.targets import ADDITIVE, TargetUse, rep_targets
 
 log = logging.getLogger("salesbot.kpi")
 
-add_catalog(
-    {
-        "kpi.help_title": {"en": "/kpi — ask for any number", "zh": "/kpi — 查询任意指标"},
-        "kpi.help": {
-            "en": "*Metrics*: revenue (sales), deals won, win rate, average deal size, sales cycle, "
-            "pipeline (`pipeline on 2026-10-01`: then vs now), stage conversion, time in stage, new deals, "
-            "attainment, pace, CSAT, NPS, check-in rate, leaderboard\n"
-            "*Who*: `me`, `@user`, `team`, `product X`, `account Y`\n"
-            "*When*: today, this/last week, this/last month, this/last quarter, Q3 2026, 2026, March, "
-            "last 30 days, month to date, since 2026-03-01, 2026-07-01 to 2026-09-30\n"
-            "*More*: `by rep|product|account|week`, `vs last year`, `export` (CSV)\n"
-            "`/kpi` alone shows your headline numbers for this month.",
-            "zh": "*指标*：销售额（业绩、收入）、赢单数、赢单率（转化率、成交率）、客单价、销售周期、"
-            "商机金额（管道；`2026-10-01 的 管道`：当时对比现在）、阶段推进率、阶段停留时间、"
-            "新增商机、完成率、进度、满意度、NPS、汇报提交率（签到率）、排行榜\n"
-            "*对象*：`我`、`@同事`、`团队`、`产品X`、`客户Y`\n"
-            "*时间*：今天、本周、上周、本月、上个月、本季度、上季度、第三季度、今年、去年、最近30天、"
-            "3月1日以来、从2026-07-01到2026-09-30\n"
-            "*更多*：`按销售|按产品|按客户|按周`、`同比`、`导出`（CSV）\n"
-            "只输入 `/kpi`：你本月的核心数据。",
-        },
-        "kpi.did_you_mean": {"en": "Did you mean *{metric}*?", "zh": "你是想查 *{metric}* 吗？"},
-        "kpi.unknown_name": {
-            "en": "No {kind} called *{name}* in your deals, so there is no figure to show.",
-            "zh": "你的商机里没有名为 *{name}* 的{kind}，无法给出数字。",
-        },
-        "kpi.unknown_name.close": {"en": "Did you mean {names}?", "zh": "你是想查 {names} 吗？"},
-        "kpi.unknown_name.some": {"en": "Some {kind}s: {names}", "zh": "部分{kind}：{names}"},
-        "kpi.outside_data": {
-            "en": "No deals close in this period: your deals close between {first} and {last} — try `{example}`",
-            "zh": "此期间没有成交日期的商机：你的商机成交日期在 {first} 至 {last} 之间 — 试试 `{example}`",
-        },
-        "kpi.no_deals_linked": {
-            "en": "No deals are linked to {who} yet. If the CRM writes the name differently, a manager links it "
-            "with `/salesbot link \"Name in the CRM\" {who}` (`/salesbot unlinked` lists the names waiting).",
-            "zh": "{who} 还没有关联任何商机。如果 CRM 中的姓名写法不同，经理可以用 "
-            "`/salesbot link \"CRM中的姓名\" {who}` 关联（`/salesbot unlinked` 列出待关联的姓名）。",
-        },
-        "kpi.kind.product": {"en": "product", "zh": "产品"},
-        "kpi.kind.account": {"en": "account", "zh": "客户"},
-        "kpi.what_others": {"en": "see another rep's figures", "zh": "查看其他销售的数据"},
-        "kpi.what_ranking": {"en": "see figures per rep or the leaderboard", "zh": "查看按销售的数据或排行榜"},
-        "kpi.file_unsure": {
-            "en": ":hourglass: Slack did not confirm that *{file}* reached your DM with me. It may still appear "
-                  "there: look before asking again.",
-            "zh": ":hourglass: Slack 未确认 *{file}* 已发到你与我的私信，它可能稍后出现：请先查看私信再重新查询。",
-        },
-        "kpi.file_refused": {
-            "en": ":warning: I could not put *{file}* in your DM (Slack answered `{error}`); nothing was sent. "
-                  "Ask again with the same words to get it.",
-            "zh": ":warning: 无法把 *{file}* 发到你的私信（Slack 返回 `{error}`），没有发送任何文件。"
-                  "用同样的话再问一次即可获得。",
-        },
-        "kpi.failed": {
-            "en": "Sorry, I could not compute that. The error was logged; please try again.",
-            "zh": "抱歉，计算失败，错误已记录，请重试。",
-        },
-        "kpi.export_comment": {"en": "{title}", "zh": "{title}"},
-        "kpi.week_of": {"en": "week of {day}", "zh": "{day} 当周"},
-        "kpi.week_partial": {
-            "en": "week of {day} (partial: {n} of 7 days)",
-            "zh": "{day} 当周（不完整：7 天中的 {n} 天）",
-        },
-        "kpi.same_days_before": {"en": "the same {n} days of the week before", "zh": "上周同期 {n} 天"},
-        "kpi.row_vs": {"en": "{change} vs {period} ({value})", "zh": "较{period} {change}（{value}）"},
-        "kpi.period_vs": {"en": "{period} vs {then}", "zh": "{period} 对比 {then}"},
-    }
+add_messages(
+    msg("kpi.help_title", "/kpi — ask for any number"),
+    msg("kpi.help", "*Metrics*: revenue (sales), deals won, win rate, average deal size, sales cycle, pipeline "
+        "(`pipeline on 2026-10-01`: then vs now), stage conversion, time in stage, new deals, attainment, pace, "
+        "CSAT, NPS, check-in rate, leaderboard\n*Who*: `me`, `@user`, `team`, `product X`, `account Y`\n*When*: "
+        "today, this/last week, this/last month, this/last quarter, Q3 2026, 2026, March, last 30 days, month to "
+        "date, since 2026-03-01, 2026-07-01 to 2026-09-30\n*More*: `by rep|product|account|week`, `vs last year`, "
+        "`export` (CSV)\n`/kpi` alone shows your headline numbers for this month."),
+    msg("kpi.did_you_mean", "Did you mean *{metric}*?"),
+    msg("kpi.unknown_name", "No {kind} called *{name}* in your deals, so there is no figure to show."),
+    msg("kpi.unknown_name.close", "Did you mean {names}?"),
+    msg("kpi.unknown_name.some", "Some {kind}s: {names}"),
+    msg("kpi.outside_data", "No deals close in this period: your deals close between {first} and {last} — try "
+        "`{example}`"),
+    msg("kpi.no_deals_linked", "No deals are linked to {who} yet. If the CRM writes the name differently, a manager "
+        "links it with `/salesbot link \"Name in the CRM\" {who}` (`/salesbot unlinked` lists the names waiting)."),
+    msg("kpi.kind.product", "product"),
+    msg("kpi.kind.account", "account"),
+    msg("kpi.what_others", "see another rep's figures"),
+    msg("kpi.what_ranking", "see figures per rep or the leaderboard"),
+    msg("kpi.file_unsure", ":hourglass: Slack did not confirm that *{file}* reached your DM with me. It may still "
+        "appear there: look before asking again."),
+    msg("kpi.file_refused", ":warning: I could not put *{file}* in your DM (Slack answered `{error}`); nothing was "
+        "sent. Ask again with the same words to get it."),
+    msg("kpi.failed", "Sorry, I could not compute that. The error was logged; please try again."),
+    msg("kpi.export_comment", "{title}"),
+    msg("kpi.week_of", "week of {day}"),
+    msg("kpi.week_partial", "week of {day} (partial: {n} of 7 days)"),
+    msg("kpi.same_days_before", "the same {n} days of the week before"),
+    msg("kpi.row_vs", "{change} vs {period} ({value})"),
+    msg("kpi.period_vs", "{period} vs {then}"),
 )
 
 EXAMPLES = {

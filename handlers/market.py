@@ -22,7 +22,7 @@ from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.kpi import Upload, _send_files, local_today
 from handlers.replies import managers_only, not_understood
 from reports import mrkdwn
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.market import market_view
 from reports.market_chart import loss_chart
@@ -31,47 +31,28 @@ from reports.money_notes import chart_notes
 
 log = logging.getLogger("salesbot.market")
 
-add_catalog(
-    {
-        "market.help_title": {"en": "/market — where we win, where we lose, and to whom",
-                              "zh": "/market — 市场分析：在哪里赢单、在哪里丢单、输给了谁"},
-        "market.help": {
-            "en": "`/market [period]`: deals lost with their loss reasons and competitors (counts, money lost, trend "
-                  "vs the previous period), products and segments whose demand moved, and competitors named in "
-                  "check-ins and feedback. Add `chart` for a chart in your DM.\n"
-                  "`/market competitors` lists the competitors the team keeps; managers: "
-                  "`/market competitors add NAME`, `/market competitors remove NAME`.\n"
-                  "Loss reasons and competitors come from the CRM export (`Loss Reason`, `Closed lost reason`, "
-                  "`输单原因`, `Competitor`, `竞争对手`); segments from `Industry` / `行业`.",
-            "zh": "`/market [时间]`：丢单及其丢单原因和竞争对手（笔数、丢单金额、较上期变化），"
-                  "需求变化明显的产品和行业，以及进展汇报和客户反馈中提到的竞争对手。"
-                  "加上 `图表` 会把图表发到你的私信。\n"
-                  "`/market 竞争对手` 列出团队关注的竞争对手；经理可用 `/market 竞争对手 添加 名称`、"
-                  "`/market 竞争对手 删除 名称`。\n"
-                  "丢单原因和竞争对手来自 CRM 导出文件（`Loss Reason`、`Closed lost reason`、`输单原因`、`Competitor`、"
-                  "`竞争对手` 列）；行业来自 `Industry` / `行业` 列。",
-        },
-        "market.what_edit": {"en": "change the competitor list", "zh": "修改竞争对手列表"},
-        "market.added": {"en": "Added *{name}* to the competitors. I count it in check-in answers and feedback "
-                               "from now on (`/market`).",
-                         "zh": "已将 *{name}* 加入竞争对手。`/market` 会统计它在进展汇报和客户反馈中被提到的次数。"},
-        "market.already": {"en": "*{name}* is already on the competitor list.", "zh": "*{name}* 已在竞争对手列表中。"},
-        "market.removed": {"en": "Removed *{name}* from the competitors.", "zh": "已将 *{name}* 移出竞争对手列表。"},
-        "market.not_kept": {"en": "*{name}* is not on the competitor list: {names}",
-                            "zh": "*{name}* 不在竞争对手列表中：{names}"},
-        "market.list": {"en": "*Competitors the team keeps* ({n}): {names}",
-                        "zh": "*团队关注的竞争对手*（{n}）：{names}"},
-        "market.list_empty": {"en": "The team keeps no competitors yet. A manager adds one with "
-                                    "`/market competitors add NAME`.",
-                              "zh": "团队还没有关注的竞争对手。经理可用 `/market 竞争对手 添加 名称` 添加。"},
-        "market.no_name": {"en": "Which competitor? e.g. `/market competitors add Acme`",
-                           "zh": "哪个竞争对手？例如 `/market 竞争对手 添加 Acme`"},
-        "market.chart_title": {"en": "Deals lost by {by} · {period}", "zh": "按{by}统计的丢单 · {period}"},
-        "market.by.reason": {"en": "loss reason", "zh": "丢单原因"},
-        "market.by.competitor": {"en": "competitor", "zh": "竞争对手"},
-        "market.failed": {"en": "Sorry, I could not compute the market view. The error was logged; please try again.",
-                          "zh": "抱歉，无法生成市场分析。错误已记录，请重试。"},
-    }
+add_messages(
+    msg("market.help_title", "/market — where we win, where we lose, and to whom"),
+    msg("market.help", "`/market [period]`: deals lost with their loss reasons and competitors (counts, money lost, "
+        "trend vs the previous period), products and segments whose demand moved, and competitors named in "
+        "check-ins and feedback. Add `chart` for a chart in your DM.\n`/market competitors` lists the competitors "
+        "the team keeps; managers: `/market competitors add NAME`, `/market competitors remove NAME`.\nLoss reasons "
+        "and competitors come from the CRM export (`Loss Reason`, `Closed lost reason`, `输单原因`, `Competitor`, "
+        "`竞争对手`); segments from `Industry` / `行业`."),
+    msg("market.what_edit", "change the competitor list"),
+    msg("market.added", "Added *{name}* to the competitors. I count it in check-in answers and feedback from now on "
+        "(`/market`)."),
+    msg("market.already", "*{name}* is already on the competitor list."),
+    msg("market.removed", "Removed *{name}* from the competitors."),
+    msg("market.not_kept", "*{name}* is not on the competitor list: {names}"),
+    msg("market.list", "*Competitors the team keeps* ({n}): {names}"),
+    msg("market.list_empty", "The team keeps no competitors yet. A manager adds one with `/market competitors add "
+        "NAME`."),
+    msg("market.no_name", "Which competitor? e.g. `/market competitors add Acme`"),
+    msg("market.chart_title", "Deals lost by {by} · {period}"),
+    msg("market.by.reason", "loss reason"),
+    msg("market.by.competitor", "competitor"),
+    msg("market.failed", "Sorry, I could not compute the market view. The error was logged; please try again."),
 )
 
 EXAMPLES = {

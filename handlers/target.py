@@ -28,7 +28,7 @@ from reports import kpi_engine as engine
 from reports import mrkdwn, target_words
 from reports import smart_targets as smart
 from reports.formatting import date_short, percent
-from reports.i18n import add_catalog, t
+from reports.i18n import add_messages, msg, t
 from reports.kpi_grammar import parse_kpi
 from reports.kpi_people import known_values, workspace_prefs
 from reports.kpi_period import PeriodProblem, date_range_text, resolve_period
@@ -37,78 +37,40 @@ from reports.periods import Period
 from reports.standing import standing
 from reports.targets import ADDITIVE, TargetUse, as_row, in_reporting_currency
 
-add_catalog(
-    {
-        "target.help": {
-            "en": "*/target* — targets per team or rep (managers set and delete)\n"
-            "`/target set revenue 100000 this quarter @alice` · `/target set win rate 60% 2026` · "
-            "`/target set revenue +10% next quarter` · `/target set revenue 110% of last quarter` · "
-            "`/target set revenue +10% next quarter vs last year` · `/target set win rate +5 pts next quarter` · "
-            "`/target set revenue 50000 this quarter product GTX Pro` · "
-            "`/target list` · `/target list @alice` · `/target delete 12` · "
-            "`/target delete revenue this quarter @alice`\n"
-            "Amounts: `100000`, `100k`, `1.5m`, `10万`. The target set for exactly the asked period wins; "
-            "otherwise a longer one is pro-rated by days.",
-            "zh": "*/target* — 团队或个人目标（经理可设置和删除）\n"
-            "`/target set 销售额 100000 本季度 @张三` · `/target set 赢单率 60% 今年` · "
-            "`/target 下季度 销售额 增长10%` · `/target set 销售额 为上季度的110%` · "
-            "`/target list` · `/target delete 12`\n"
-            "金额：`100000`、`100k`、`10万`。恰好为所查期间设定的目标优先；否则较长期间的目标按天数折算。",
-        },
-        "target.set": {
-            "en": "Target {verb}: *{metric}* · {who} · {period} · *{value}*",
-            "zh": "目标已{verb}：*{metric}* · {who} · {period} · *{value}*",
-        },
-        "target.created": {"en": "set", "zh": "设置"},
-        "target.replaced": {"en": "updated", "zh": "更新"},
-        "target.so_far": {"en": "So far {actual} · attainment {pct}", "zh": "目前 {actual} · 完成率 {pct}"},
-        "target.in_reporting": {"en": "Compared as {value} ({how})", "zh": "按 {value} 比较（{how}）"},
-        "target.none": {
-            "en": "No targets yet. Set one: `/target set revenue 100000 this quarter`",
-            "zh": "还没有目标。设置：`/target set 销售额 100000 本季度`",
-        },
-        "target.list_title": {"en": "Targets", "zh": "目标"},
-        "target.deleted": {"en": "Deleted {n} target(s).", "zh": "已删除 {n} 个目标。"},
-        "target.not_found": {
-            "en": "No such target. `/target list` shows their numbers.",
-            "zh": "没有找到该目标。`/target list` 可查看编号。",
-        },
-        "target.what_set": {"en": "set or delete targets", "zh": "设置或删除目标"},
-        "target.need_amount": {"en": "the amount", "zh": "金额"},
-        "target.too_large": {
-            "en": "A target goes up to {limit} (in the currency's major unit). Example: `/target set revenue "
-            "100000 this quarter`",
-            "zh": "目标最大为 {limit}（以该币种的主单位计）。例如：`/target set revenue 100000 this quarter`",
-        },
-        "target.no_metric": {"en": "a metric", "zh": "指标"},
-        "target.team": {"en": "team", "zh": "团队"},
-        "target.product": {"en": "product {name}", "zh": "产品 {name}"},
-        "target.account": {"en": "account {name}", "zh": "客户 {name}"},
-        "target.based_on": {"en": "Based on {rule}", "zh": "依据：{rule}"},
-        "target.base_running": {
-            "en": "⚠ {period} is still running (day {n} of {total}): its figure is projected to the whole period "
-            "from the days so far. Set the target again after {last} to base it on the actual figure.",
-            "zh": "⚠ {period}尚未结束（第 {n}/{total} 天）：基数按目前的天数推算至整个期间。"
-            "{last}之后重新设置，即可按实际数字计算。",
-        },
-        "target.no_base": {
-            "en": "No {metric} in {period} to build on: set an amount instead, "
-            "e.g. `/target set revenue 100000 next quarter`.",
-            "zh": "{period}没有{metric}可作基数：请直接设置金额，例如 `/target set 销售额 100000 下季度`。",
-        },
-        "target.need_period": {
-            "en": "the period the target is for (e.g. `next quarter`)",
-            "zh": "目标所属的期间（例如 `下季度`）",
-        },
-        "target.list_window": {
-            "en": "periods ending after {since} · `/target list 2025` for older ones",
-            "zh": "{since}之后结束的期间 · 更早的：`/target list 2025`",
-        },
-        "target.list_narrow": {
-            "en": "Too many to show at once: narrow it, e.g. `/target list @alice` or `/target list this quarter`.",
-            "zh": "目标太多：请缩小范围，例如 `/target list @张三` 或 `/target list 本季度`。",
-        },
-    }
+add_messages(
+    msg("target.help", "*/target* — targets per team or rep (managers set and delete)\n`/target set revenue 100000 "
+        "this quarter @alice` · `/target set win rate 60% 2026` · `/target set revenue +10% next quarter` · "
+        "`/target set revenue 110% of last quarter` · `/target set revenue +10% next quarter vs last year` · "
+        "`/target set win rate +5 pts next quarter` · `/target set revenue 50000 this quarter product GTX Pro` · "
+        "`/target list` · `/target list @alice` · `/target delete 12` · `/target delete revenue this quarter "
+        "@alice`\nAmounts: `100000`, `100k`, `1.5m`, `10万`. The target set for exactly the asked period wins; "
+        "otherwise a longer one is pro-rated by days."),
+    msg("target.set", "Target {verb}: *{metric}* · {who} · {period} · *{value}*"),
+    msg("target.created", "set"),
+    msg("target.replaced", "updated"),
+    msg("target.so_far", "So far {actual} · attainment {pct}"),
+    msg("target.in_reporting", "Compared as {value} ({how})"),
+    msg("target.none", "No targets yet. Set one: `/target set revenue 100000 this quarter`"),
+    msg("target.list_title", "Targets"),
+    msg("target.deleted", "Deleted {n} target(s)."),
+    msg("target.not_found", "No such target. `/target list` shows their numbers."),
+    msg("target.what_set", "set or delete targets"),
+    msg("target.need_amount", "the amount"),
+    msg("target.too_large", "A target goes up to {limit} (in the currency's major unit). Example: `/target set "
+        "revenue 100000 this quarter`"),
+    msg("target.no_metric", "a metric"),
+    msg("target.team", "team"),
+    msg("target.product", "product {name}"),
+    msg("target.account", "account {name}"),
+    msg("target.based_on", "Based on {rule}"),
+    msg("target.base_running", "⚠ {period} is still running (day {n} of {total}): its figure is projected to the "
+        "whole period from the days so far. Set the target again after {last} to base it on the actual figure."),
+    msg("target.no_base", "No {metric} in {period} to build on: set an amount instead, e.g. `/target set revenue "
+        "100000 next quarter`."),
+    msg("target.need_period", "the period the target is for (e.g. `next quarter`)"),
+    msg("target.list_window", "periods ending after {since} · `/target list 2025` for older ones"),
+    msg("target.list_narrow", "Too many to show at once: narrow it, e.g. `/target list @alice` or `/target list "
+        "this quarter`."),
 )
 
 EXAMPLES = ["/target set revenue 100000 this quarter @alice", "/target list", "/target delete 12"]
