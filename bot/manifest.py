@@ -19,6 +19,7 @@ SLASH_COMMANDS = [
     ("/followup", "CRM follow-up reminders: on/off, days, your list", "on at 08:30"),
     ("/training", "Log trainings, see the plan and whether one helped", "plan"),
     ("/review", "Monthly and quarterly review and reflection, with a PDF", "Q4"),
+    ("/incentive", "Commission plans, earnings statements, appraisal and shout-outs", "last month"),
     ("/ask", "Ask another team's channel, tracked with a due date", '#presales "demo for Cancity by Friday"'),
     ("/salesbot", "Help, linking CRM owners, roles, imports", "help"),
 ]

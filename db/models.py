@@ -319,6 +319,62 @@ class Target(SQLModel, table=True):
     growth_bp: int | None = None
 
 
+class CommissionPlan(SQLModel, table=True):
+    """A commission plan a manager wrote down (`/incentive plan set`): the team's (member_id NULL, `scope` 'team')
+    or one rep's, which replaces the team's for that rep (`scope` 'm<id>'; one plan per scope).
+
+    Rates are millionths (5% = 50,000) so any rate typed with up to four decimals of a percent is exact; `tiers`
+    is a JSON list of [threshold in cents, rate in millionths], ascending (marginal, like tax brackets);
+    `accelerator_milli` multiplies the commission on revenue above 100% of target (1.5 = 1500); `cap_cents`
+    caps the commission, `bonus_cents` is paid on reaching the target. Amounts are in `currency`, the reporting
+    currency when the plan was set.
+    """
+
+    __table_args__ = (UniqueConstraint("team_id", "scope", name="uq_commission_plan"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    scope: str = Field(max_length=16)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    rate_ppm: int = Field(default=0)
+    tiers: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    accelerator_milli: int | None = None
+    cap_cents: int | None = Field(default=None, sa_type=BigInteger)
+    bonus_cents: int | None = Field(default=None, sa_type=BigInteger)
+    currency: str = Field(default="USD", max_length=3)
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = _created()
+
+
+class TeamworkRating(SQLModel, table=True):
+    """A manager's teamwork rating of a rep (1-5) with a comment, for one period (`/incentive rate`), shown in the
+    appraisal; rating the same rep and period again replaces it."""
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "member_id", "period_start", "period_end", name="uq_teamwork_rating"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    member_id: int = Field(foreign_key="member.id")
+    period_start: date
+    period_end: date
+    rating: int
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    rated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = _created()
+
+
+class ShoutoutSetting(SQLModel, table=True):
+    """Recognition (`/incentive shoutouts on #channel`): when a rep passes a target, one short message there."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    enabled: bool = Field(default=False)
+    channel_id: str | None = Field(default=None, max_length=32)
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = _created()
+
+
 class ExchangeRate(SQLModel, table=True):
     """A rate the team provides: one unit of `currency` is worth `rate_micros` / 1,000,000 units of
     `to_currency` (the reporting currency it was given for), from `valid_from` until the pair's next rate.

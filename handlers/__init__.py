@@ -17,6 +17,7 @@ from handlers import (
     followup,
     home,
     imports,
+    incentive,
     kpi,
     market,
     people,
@@ -27,7 +28,7 @@ from handlers import (
 
 # direct_messages last: features add their DM routes in their own register().
 FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, feedback_form, market, followup, training,
-            review, ask, imports, crm, direct_messages]
+            review, ask, incentive, imports, crm, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

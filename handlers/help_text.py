@@ -22,6 +22,8 @@ COMMANDS: list[tuple[str, str, str, str]] = [
      "每天早上私信提醒销售跟进过期、下一步到期或长期没有进展的商机（经理开关）", "/followup on at 08:30"),
     ("/training", "Log a training and its attendees, the plan, and its effect vs reps who did not attend",
      "记录培训与参训人员、查看计划，以及与未参训销售对比的培训效果", '/training effect "Negotiation workshop"'),
+    ("/incentive", "Earnings statements line by line, commission plans, the appraisal, teamwork ratings, shout-outs",
+     "提成明细（逐行计算）、提成方案、绩效考核、团队协作评分、达标表扬", "/incentive last month"),
     ("/ask", "A tracked request to another team's channel: take/close buttons, reminders before the due date",
      "向其他团队频道发出可跟踪的协作请求：认领/关闭按钮，截止前提醒", '/ask #presales "demo for Cancity by Friday"'),
     ("/salesbot link", "Link a CRM owner name to a Slack user (managers)", "将 CRM 负责人关联到 Slack 用户（经理）",

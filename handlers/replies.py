@@ -1,5 +1,7 @@
 """The shared shapes of a command's answer: help, and "what I understood, what I did not, what works"."""
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -76,3 +78,41 @@ def person_unclear(match: Any, *, language: str, example: str) -> list[Block]:
         return [section(t("reply.which_one", language, name=name, count=len(match.candidates), people=people,
                           example=example.format(who=pick)))]
     return [section(t("reply.unknown_person", language, name=name, example=example.format(who="@darcel")))]
+
+
+HELP_WORDS = frozenset({"help", "帮助", "幫助", "?", "？"})
+
+
+def command_listeners(
+    help_message: Callable[[str], dict[str, Any]],
+    handle: Callable[..., dict[str, Any]],
+    *,
+    failed_key: str,
+    logger: logging.Logger,
+) -> tuple[Callable[..., None], Callable[..., None]]:
+    """(ack, lazy answer) of a command whose help is answered in the ack and whose answer is one ephemeral message:
+    `handle(text, asker=, deps=, client=)` builds it after the ack; an error is logged and answered with
+    `failed_key`, never left unanswered."""
+    from handlers.context import asker_of, deps_of
+    from handlers.people import prepare_people
+
+    def ack_command(ack: Any, body: dict[str, Any], context: Any) -> None:
+        if (body.get("text") or "").strip().lower() in HELP_WORDS:
+            ack(**help_message(asker_of(context).language))
+            return
+        ack()
+
+    def answer_command(body: dict[str, Any], respond: Any, client: Any, context: Any) -> None:
+        text = " ".join((body.get("text") or "").split())
+        if text.lower() in HELP_WORDS:
+            return
+        asker, deps = asker_of(context), deps_of(context)
+        try:
+            prepare_people(client, deps, asker.team_id, text)
+            reply = handle(text, asker=asker, deps=deps, client=client)
+        except Exception:
+            logger.exception("%s failed: %r", failed_key, text)
+            reply = {"text": t(failed_key, asker.language)}
+        respond(**{"response_type": "ephemeral", **reply})
+
+    return ack_command, answer_command

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, Respond
 from sqlmodel import Session
 
 from db import deliveries
@@ -19,11 +18,10 @@ from db.engine import session_scope
 from db.models import Member, TrainingSession, Workspace
 from db.training import attendee_ids, attendees_of_sessions, latest_of_topic, log_session, upcoming
 from handlers.blocks import context, message, section
-from handlers.context import Asker, Deps, asker_of, deps_of
+from handlers.context import Asker, Deps
 from handlers.jobs import DueDelivery, PermanentFailure
 from handlers.kpi import local_today
-from handlers.people import prepare_people
-from handlers.replies import managers_only, not_understood_reply, person_unclear
+from handlers.replies import command_listeners, managers_only, not_understood_reply, person_unclear
 from reports import mrkdwn
 from reports.formatting import date_short
 from reports.i18n import add_messages, language_for, msg, t
@@ -68,7 +66,6 @@ EXAMPLES = {
     ],
     "zh": ['/training 记录 "谈判技巧" @张三 2026-12-03 角色扮演', "/training 计划", '/training 效果 "谈判技巧"'],
 }
-HELP_WORDS = {"help", "帮助", "?", "？"}
 _VERB = re.compile(r"^(log|记录|plan|计划|effect|效果)\b\s*", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“「'](.+?)[\"”」']")
 _KINDS = (
@@ -89,28 +86,7 @@ def help_message(language: str) -> dict[str, Any]:
     return message(t("training.help_title", language), blocks)
 
 
-def ack_training(ack: Ack, body: dict[str, Any], context: Any) -> None:
-    if (body.get("text") or "").strip().lower() in HELP_WORDS:
-        ack(**help_message(asker_of(context).language))
-        return
-    ack()
-
-
-def answer_training(body: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
-    text = " ".join((body.get("text") or "").split())
-    if text.lower() in HELP_WORDS:
-        return
-    asker, deps = asker_of(context), deps_of(context)
-    try:
-        prepare_people(client, deps, asker.team_id, text)
-        reply = handle(text, asker=asker, deps=deps)
-    except Exception:
-        log.exception("training command failed: %r", text)
-        reply = {"text": t("training.failed", asker.language)}
-    respond(**{"response_type": "ephemeral", **reply})
-
-
-def handle(text: str, *, asker: Asker, deps: Deps) -> dict[str, Any]:
+def handle(text: str, *, asker: Asker, deps: Deps, client: Any = None) -> dict[str, Any]:
     lang = asker.language
     verb = _VERB.match(text)
     if verb is None:
@@ -280,6 +256,9 @@ def reminder_message(session: Any, training: TrainingSession, lang: str, today: 
     blocks = [section(line), context(t("training.reminder_with", lang, people=people)),
               context(t("training.reminder_plan", lang))]
     return message(line.replace("*", ""), blocks)
+
+
+ack_training, answer_training = command_listeners(help_message, handle, failed_key="training.failed", logger=log)
 
 
 def job_sources() -> list[Any]:

@@ -592,6 +592,7 @@ class BriefData:
     today: date | None = None
     data_note: str | None = None  # the deal data is old or ends before the month (reports/manager_checks.py)
     checks: list[str] = field(default_factory=list)  # review actions, training ahead, competitors (manager_checks)
+    earnings: str | None = None  # what the rep has earned this month so far (reports/incentives.py; None: no plan)
 
     @property
     def early(self) -> bool:
@@ -752,6 +753,8 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
     if data.today is not None and (asked := team_requests.brief_line(data.requests, data.today, language)):
         lines.append(asked)
     lines.extend(data.checks)
+    if data.earnings:
+        lines.append(data.earnings)
     topics: list[str] = []
     for account in list(
         dict.fromkeys(f.account for f in sorted(low, key=lambda f: (f.rating or 0) / f.scale) if f.account)
@@ -792,7 +795,8 @@ def compose_brief(
 ) -> BriefData:
     """Everything the brief shows, from the KPI engine, the rep's open deals, feedback and check-ins."""
     from db import checkins as store
-    from reports import kpi_engine
+    from reports import incentives, kpi_engine
+    from reports.periods import month_of
     scope = kpi_engine.Scope(team_id, member_id=member_id)
     month = _Range(*month_range(today))
     quarter = _Range(*quarter_range(today, fiscal_start_month))
@@ -859,6 +863,7 @@ def compose_brief(
             checks.training_brief_line(session, team_id, member_id, escape(rep_name), today, language),
             checks.competitors_brief_line(session, team_id, member_id, today, currency, language),
         ) if line],
+        earnings=incentives.brief_line(session, team_id, member_id, month_of(today), today, language),
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from db import clock
 from db import team_requests as asks
 from db.models import Deal, Member
-from reports import feedback_signals, history, history_text, target_words, team_requests
+from reports import feedback_signals, history, history_text, incentives, target_words, team_requests
 from reports import kpi_engine as kpi
 from reports import kpi_queries as q
 from reports import manager_checks as checks
@@ -130,6 +130,7 @@ class Digest:
     today: date | None = None  # the digest's day (what "overdue" is measured against)
     data_note: str | None = None  # the deal data is old or ends before the period (reports/manager_checks.py)
     checks: list[str] = field(default_factory=list)  # open review actions, trainings ahead (manager_checks)
+    incentives: str | None = None  # the team's earnings and who passed target (reports/incentives.py; None: no plan)
 
 
 def digest_period(cadence: str, *, today: date, fiscal_year_start_month: int = 1) -> Period:
@@ -204,6 +205,9 @@ def build_digest(
     market = market_view(session, team_id, period, today=last_day)
     digest.market = market if market.moved else None
     digest.today = today
+    # Earnings are paid per month (or the period itself for monthly and quarterly digests): a week is a slice.
+    earned_over = month_of(last_day) if cadence == "weekly" else period
+    digest.incentives = incentives.digest_line(session, team_id, earned_over, last_day, language)
     digest.requests = asks.open_requests(session, team_id)
     if digest.requests:
         digest.requests_closed = asks.closed_count(session, team_id, _utc_midnight(period.start),
@@ -505,6 +509,8 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
     if d.market is not None:
         lines.extend(digest_market_lines(d.market, lang))
     lines.extend(f"⚠ {feedback_signals.line(signal, lang)}" for signal in d.quality[:3])
+    if d.incentives:  # only when the team has a commission plan
+        lines.append(d.incentives)
     if d.requests and d.today is not None:  # only when some are open
         lines.extend(team_requests.digest_lines(d.requests, d.requests_closed, d.today, lang))
     lines.extend(d.checks)

@@ -54,6 +54,16 @@ TERMS: dict[str, tuple[str, str]] = {
     "slipped": ("slipped deal (close date moved out)", "延期商机"),
     "stalled": ("stalled deal (no change)", "停滞商机"),
     "team_request": ("request (to another team)", "协作请求"),
+    "commission": ("commission", "提成"),
+    "commission_plan": ("commission plan", "提成方案"),
+    "earnings_statement": ("earnings statement", "提成明细"),
+    "tier": ("tier (marginal, like tax brackets)", "阶梯（超额累进）"),
+    "accelerator": ("accelerator (above 100% of target)", "加速系数"),
+    "cap": ("cap", "封顶"),
+    "bonus": ("bonus (for reaching the target)", "达标奖金"),
+    "appraisal": ("appraisal", "绩效考核"),
+    "teamwork_rating": ("teamwork rating", "团队协作评分"),
+    "shoutout": ("shout-out", "达标表扬"),
 }
 
 # word the catalogs must not use -> the glossary's term for it

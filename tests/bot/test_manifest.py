@@ -13,7 +13,7 @@ def test_manifest_declares_every_command_scope_and_event() -> None:
     manifest = build_manifest("https://bot.example.org")
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     assert set(commands) == {"/kpi", "/digest", "/checkin", "/feedback", "/target", "/market", "/followup", "/training",
-                             "/review", "/ask", "/salesbot"}
+                             "/review", "/ask", "/incentive", "/salesbot"}
     assert all(c["url"] == "https://bot.example.org/slack/events" for c in commands.values())
     # Slack turns @alice and #sales into <@U…> and <#C…> only when asked to; every grammar reads those ids.
     assert all(c["should_escape"] for c in commands.values())

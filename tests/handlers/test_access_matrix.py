@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from bot.signing import slash_command_body
-from db.models import Deal, Member, Workspace
+from db.models import CommissionPlan, Deal, Member, Workspace
 from tests.slack_driver import SlackDriver, ack_text, message_text
 
 OTHER_TEAM = "T0OTHER"
@@ -51,6 +51,10 @@ COMMANDS = [
     ("/training", "plan"),
     ("/training", 'effect "Negotiation workshop"'),
     ("/ask", "list"),
+    ("/incentive", "this month"),
+    ("/incentive", "<@UBOB> this month"),
+    ("/incentive", "appraisal <@UBOB>"),
+    ("/incentive", "plan"),
     ("/salesbot", "unlinked"),
     ("/salesbot", "help"),
 ]
@@ -71,6 +75,8 @@ def _seed(slack: SlackDriver) -> None:
         bob = Member(team_id=slack.team_id, slack_user_id="UBOB", display_name="Bob Stone", manager_id=otto.id)
         zed = Member(team_id=OTHER_TEAM, slack_user_id="UZED", display_name="Zed Foreign", manager_id=fay.id)
         session.add_all([alice, bob, zed])
+        # A team commission plan, so /incentive has statements to leak (10%: Alice earns 11,111.10).
+        session.add(CommissionPlan(team_id=slack.team_id, scope="team", rate_ppm=100_000, currency="USD"))
         session.commit()
         owners = {"alice": (slack.team_id, alice.id), "bob": (slack.team_id, bob.id), "zed": (OTHER_TEAM, zed.id)}
     amounts = {"alice": 11_111_100, "bob": 22_222_200, "zed": 98_765_400}
