@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     zoho_client_id: str = ""  # the Zoho API console's server-based client
     zoho_client_secret: SecretStr | None = None
     zoho_accounts_url: str = "https://accounts.zoho.com"  # the data centre's accounts server (.eu, .in, .com.cn …)
+    salesforce_client_id: str = ""  # the Salesforce connected app's consumer key
+    salesforce_client_secret: SecretStr | None = None
+    salesforce_login_url: str = "https://login.salesforce.com"  # test.salesforce.com for a sandbox, or My Domain
 
     @field_validator("salesbot_timezone")
     @classmethod

@@ -34,6 +34,10 @@ add_messages(
     msg("crm.what_connect", "connect a CRM"),
     msg("crm.consent", "Open this link to let salesbot read *{crm}* (deals and users, read only): <{url}|Connect "
         "{crm}>. The link works once, for 30 minutes. Deals then sync every {minutes} minutes."),
+    msg("crm.consent_salesforce", "Open this link to let salesbot read *{crm}*: <{url}|Connect {crm}>. Salesforce "
+        "gives salesbot the access of whoever allows it (salesbot only reads opportunities, their stages and users; a "
+        "read-only integration user is best). The link works once, for 30 minutes. Deals then sync every {minutes} "
+        "minutes."),
     msg("crm.key_connect", "*{crm}* connects with an API key from a shell: `salesbot connect {kind} --token-env "
         "VARIABLE` (the variable holds the key; it is stored encrypted)."),
     msg("crm.fxiaoke_connect", "*{crm}* connects with your self-built app (开发者模式) from a shell, where whoever "
@@ -50,8 +54,9 @@ add_messages(
     msg("crm.disconnected", "Disconnected *{crm}*: its credentials are deleted. The deals synced so far stay; "
         "`/salesbot connect {kind}` connects it again."),
     msg("crm.not_connected", "*{crm}* is not connected."),
-    msg("crm.none", "No CRM is connected. `/salesbot connect zoho` connects Zoho CRM; HubSpot and Fxiaoke connect "
-        "with a key from a shell: `/salesbot connect hubspot` or `/salesbot connect fxiaoke` says how."),
+    msg("crm.none", "No CRM is connected. `/salesbot connect zoho` or `/salesbot connect salesforce` connects Zoho CRM "
+        "or Salesforce; HubSpot and Fxiaoke connect with a key from a shell: `/salesbot connect hubspot` or "
+        "`/salesbot connect fxiaoke` says how."),
     msg("crm.syncing", "Syncing {crms} now…"),
     msg("crm.result.ok", "*{crm}*: {written} deals new or changed, {removed} removed, {unchanged} unchanged."),
     msg("crm.result.skipped", "{count} records were left out: {reasons}"),
@@ -128,8 +133,9 @@ def answer(words: list[str], *, asker: Any, deps: Deps) -> dict[str, Any] | None
         url = consent_link(deps.engine, apps, asker.team_id, kind, asker.user_id)
     except MissingKey:
         return {"text": t("crm.no_key", lang)}
-    return {"blocks": [section(t("crm.consent", lang, crm=crm, url=url, minutes=apps.sync_minutes))],
-            "text": t("crm.consent", lang, crm=crm, url=url, minutes=apps.sync_minutes), "response_type": "ephemeral"}
+    text = t("crm.consent_salesforce" if kind == "salesforce" else "crm.consent", lang, crm=crm, url=url,
+             minutes=apps.sync_minutes)
+    return {"blocks": [section(text)], "text": text, "response_type": "ephemeral"}
 
 
 def sync_now(command: dict[str, Any], respond: Any, context: Any) -> None:

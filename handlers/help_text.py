@@ -36,10 +36,10 @@ COMMANDS: list[tuple[str, str, str, str]] = [
      "设置自某日起折算为报告币种的汇率（经理）；`/salesbot 汇率` 查看", "/salesbot rate CNY 0.1385 from 2026-01-01"),
     ("/salesbot currency", "Show or change the reporting currency (managers)", "查看或修改报告币种（经理）",
      "/salesbot currency EUR"),
-    ("/salesbot connect", "Connect a CRM (Zoho CRM here; HubSpot and Fxiaoke from a shell) so deals sync every 15 "
-     "minutes; `sync now`, `disconnect zoho` (managers)",
-     "连接 CRM（Zoho CRM 在此连接；HubSpot、纷享销客在命令行连接），商机每 15 分钟自动同步；`sync now` 立即同步、"
-     "`disconnect zoho` 断开（经理）", "/salesbot connect zoho · /salesbot connect fxiaoke"),
+    ("/salesbot connect", "Connect a CRM (Zoho CRM and Salesforce here; HubSpot and Fxiaoke from a shell) so deals "
+     "sync every 15 minutes; `sync now`, `disconnect zoho` (managers)",
+     "连接 CRM（Zoho CRM、Salesforce 在此连接；HubSpot、纷享销客在命令行连接），商机每 15 分钟自动同步；`sync now` "
+     "立即同步、`disconnect zoho` 断开（经理）", "/salesbot connect salesforce · /salesbot connect fxiaoke"),
     ("/salesbot import", "Import a CRM export: drop the CSV/XLSX file in a DM with me (managers)",
      "导入 CRM 导出文件：在私信中发送 CSV/XLSX 文件（经理）", "/salesbot import"),
 ]

@@ -415,3 +415,112 @@ class FakeFxiaoke(FakeCrm):
                     for i in matching[offset : offset + limit]]
         return 200, {"errorCode": 0, "errorMessage": "OK", "errorDescription": "success",
                      "data": {"dataList": rows, "offset": offset, "limit": limit, "total": 0}}, {}
+
+
+class FakeSalesforce(FakeCrm):
+    """Salesforce's REST API on one server that is both the login host and the org's instance: POST
+    /services/oauth2/token (authorization_code, refresh_token; 400 invalid_grant when refused; no expires_in, as
+    Salesforce answers), GET /services/data/v62.0/query?q=SOQL (User, OpportunityStage, Organization, Opportunity
+    WHERE SystemModstamp >= … ORDER BY SystemModstamp) in batches of `batch` records with nextRecordsUrl, its
+    /query/<cursor>, /queryAll (IsDeleted = true), /sobjects/Opportunity/describe. An unknown or expired session:
+    401 INVALID_SESSION_ID. Deals carry `Account` as `{"Name": …}` and times as Salesforce writes them (+0000)."""
+
+    STAGES = [("Prospecting", False, False), ("Negotiation/Review", False, False), ("Closed Won", True, True),
+              ("Closed Lost", True, False), ("Signed - Awaiting PO", True, True), ("Parked", False, False)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.code = "sf-code-1"
+        self.batch = 200
+        self.users = [{"Id": "005A1", "Name": "Darcel Schlecht", "Email": "darcel@example.com"},
+                      {"Id": "005B2", "Name": "王芳", "Email": "wangfang@example.com"}]
+        self.stages = list(self.STAGES)
+        self.timezone = "America/Los_Angeles"
+        self.fields = ["Id", "Name", "StageName", "Amount", "CurrencyIsoCode", "Loss_Reason__c"]
+        self.cursors: dict[str, list[dict[str, Any]]] = {}
+        self.expired: set[str] = set()
+
+    def expire_access_token(self) -> None:
+        self.expired.add(self.access_token)
+
+    @staticmethod
+    def stamp(at: datetime) -> str:
+        return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}+0000"
+
+    def answer(self, method: str, path: str, query: dict[str, Any], body: Any, headers: dict[str, str]) -> tuple:
+        if path == "/services/oauth2/token":
+            return self._token(body or {})
+        token = (headers.get("authorization") or "").removeprefix("Bearer ")
+        if self.revoked or token != self.access_token or token in self.expired:
+            return 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], {}
+        prefix = "/services/data/v62.0"
+        if path == prefix + "/sobjects/Opportunity/describe":
+            return 200, {"name": "Opportunity", "fields": [{"name": f} for f in self.fields]}, {}
+        if path in (prefix + "/query", prefix + "/queryAll"):
+            return self._query(query.get("q") or "", everything=path.endswith("queryAll"))
+        if path.startswith(prefix + "/query/"):
+            rows = self.cursors.get(path.rsplit("/", 1)[1])
+            if rows is None:
+                return 400, [{"message": "invalid query locator", "errorCode": "INVALID_QUERY_LOCATOR"}], {}
+            return self._batch(rows)
+        return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], {}
+
+    def _token(self, form: dict[str, Any]) -> tuple:
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            if form.get("code") != self.code:
+                return 400, {"error": "invalid_grant", "error_description": "authentication failure"}, {}
+            self.code = "used"
+        elif grant != "refresh_token" or self.revoked or form.get("refresh_token") != self.refresh_token:
+            return 400, {"error": "invalid_grant", "error_description": "expired access/refresh token"}, {}
+        self.refreshes += 1
+        self.access_token = f"00Dfake!access-{self.refreshes + 1}"
+        answer = {"access_token": self.access_token, "instance_url": self.url, "token_type": "Bearer",
+                  "id": self.url + "/id/00Dfake/005A1", "issued_at": "1764150000000", "signature": "sig"}
+        if grant == "authorization_code":
+            answer["refresh_token"] = self.refresh_token
+        return 200, answer, {}
+
+    def _query(self, soql: str, *, everything: bool) -> tuple:
+        import re
+
+        found = re.match(r"SELECT (.+?) FROM (\w+)(?: WHERE (.+?))?(?: ORDER BY (\w+) ASC)?$", soql)
+        if not found:
+            return 400, [{"errorCode": "MALFORMED_QUERY", "message": soql[:80]}], {}
+        fields, table, where, order = found.groups()
+        if table == "User":
+            return self._batch(self.users)
+        if table == "OpportunityStage":
+            return self._batch([{"ApiName": n, "MasterLabel": n, "IsClosed": c, "IsWon": w} for n, c, w in self.stages])
+        if table == "Organization":
+            return self._batch([{"TimeZoneSidKey": self.timezone}])
+        assert table == "Opportunity", soql
+        bound = re.search(r"SystemModstamp >= (\S+)", where or "")
+        assert bound is not None, soql
+        since = datetime.fromisoformat(bound.group(1).replace("Z", "+00:00"))
+        if everything:
+            assert "IsDeleted = true" in (where or ""), soql
+            with self.lock:
+                rows = [{"Id": i, "IsDeleted": True, "SystemModstamp": self.stamp(at)}
+                        for i, at in sorted(self.deleted.items()) if at >= since]
+            return self._batch(rows)
+        assert order == "SystemModstamp", soql
+        unknown = [f for f in fields.split(", ") if "." not in f and f not in self.fields + [
+            "IsWon", "IsClosed", "CloseDate", "CreatedDate", "SystemModstamp", "OwnerId", "NextStep",
+            "LastActivityDate"]]
+        if unknown:
+            return 400, [{"errorCode": "INVALID_FIELD", "message": f"No such column '{unknown[0]}'"}], {}
+        ids = self.ordered(since)
+        with self.lock:
+            rows = [{**self.deals[i], "Id": i, "SystemModstamp": self.stamp(self.modified[i])} for i in ids]
+        return self._batch(rows)
+
+    def _batch(self, rows: list[dict[str, Any]]) -> tuple:
+        page, rest = rows[: self.batch], rows[self.batch :]
+        answer: dict[str, Any] = {"totalSize": len(rows), "done": not rest,
+                                  "records": [{"attributes": {"type": "Opportunity"}, **r} for r in page]}
+        if rest:
+            locator = hashlib.md5(f"{len(self.cursors)}{len(rest)}".encode()).hexdigest()[:15]
+            answer["nextRecordsUrl"] = f"/services/data/v62.0/query/01gFAKE{locator}-{self.batch}"
+            self.cursors[f"01gFAKE{locator}-{self.batch}"] = rest
+        return 200, answer, {}

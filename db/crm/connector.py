@@ -194,6 +194,16 @@ def _json(raw: bytes) -> Any:
         return {"raw": raw[:200].decode("utf-8", "replace")}
 
 
+def oauth_token(api: Api, url: str, form: dict[str, str], crm: str) -> dict[str, Any]:
+    """POST an OAuth 2.0 token request (a code or a refresh token); an answer without an access token (`invalid_grant`,
+    Zoho's `invalid_code`, even with status 200) raises Revoked naming the CRM's error, never the form's values."""
+    answer = api.request("POST", url, form=form, authorised=False)
+    body = answer.body if isinstance(answer.body, dict) else {}
+    if "access_token" not in body:
+        raise Revoked(f"{crm} refused the grant ({str(body.get('error') or answer.status)[:60]})")
+    return body
+
+
 def retry_after(response: Response, default: float = 10.0) -> float:
     """Seconds to wait from Retry-After (seconds or an HTTP date), else `default`."""
     value = response.headers.get("retry-after")

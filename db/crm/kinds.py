@@ -2,4 +2,4 @@
 models, the sealing library or any connector (`salesbot --help` and `salesbot serve` start fast)."""
 
 KINDS = ("zoho", "hubspot", "fxiaoke", "salesforce")
-OAUTH_KINDS = ("zoho",)  # connected from Slack through the CRM's consent page; the others take a key (CLI)
+OAUTH_KINDS = ("zoho", "salesforce")  # connected from Slack through the CRM's consent page; the others: a key (CLI)

@@ -1,9 +1,11 @@
-"""Connecting a CRM through its consent page (Zoho): the link a manager opens, and the callback that finishes it.
+"""Connecting a CRM through its consent page (Zoho, Salesforce): the link a manager opens, and the callback that
+finishes it.
 
 The link carries a random `state` (only its hash is stored, used once, valid 30 minutes); the callback on the
-bot's HTTP server (`GET /crm/oauth/zoho`, bot/http_server.py) takes the state back, exchanges the code at the
-account's data centre (Zoho names it in `accounts-server`; only Zoho's own accounts hosts are accepted, so a
-forged callback cannot send the app's secret elsewhere) and stores the tokens sealed.
+bot's HTTP server (`GET /crm/oauth/<crm>`, bot/http_server.py) takes the state back, exchanges the code and stores
+the tokens sealed. Zoho: at the account's data centre (Zoho names it in `accounts-server`; only Zoho's own accounts
+hosts are accepted, so a forged callback cannot send the app's secret elsewhere). Salesforce: at the configured
+login host (SALESFORCE_LOGIN_URL, never one the callback names); the answer names the org's `instance_url`.
 """
 
 from dataclasses import dataclass
@@ -12,10 +14,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 
-from db.crm import connections
+from db.crm import connections, salesforce, zoho
 from db.crm.connector import Api, CrmError, expiry
+from db.crm.kinds import OAUTH_KINDS
 from db.crm.secrets import Credentials, require_key
-from db.crm.zoho import classify, consent_url, token_request
 
 CALLBACK_PATH = "/crm/oauth/"
 
@@ -29,12 +31,18 @@ class CrmApps:
     zoho_client_secret: str = ""
     zoho_accounts_url: str = "https://accounts.zoho.com"
     sync_minutes: int = 15
+    salesforce_client_id: str = ""
+    salesforce_client_secret: str = ""
+    salesforce_login_url: str = salesforce.LOGIN
 
     @classmethod
     def from_settings(cls, settings: Any) -> "CrmApps":
         secret = settings.zoho_client_secret.get_secret_value() if settings.zoho_client_secret else ""
+        sf_secret = settings.salesforce_client_secret.get_secret_value() if settings.salesforce_client_secret else ""
         return cls(settings.salesbot_public_url.rstrip("/"), settings.zoho_client_id, secret,
-                   settings.zoho_accounts_url.rstrip("/"), settings.salesbot_sync_minutes)
+                   settings.zoho_accounts_url.rstrip("/"), settings.salesbot_sync_minutes,
+                   salesforce_client_id=settings.salesforce_client_id, salesforce_client_secret=sf_secret,
+                   salesforce_login_url=settings.salesforce_login_url.rstrip("/"))
 
     def redirect_uri(self, kind: str) -> str:
         return f"{self.public_url}{CALLBACK_PATH}{kind}"
@@ -44,6 +52,9 @@ class CrmApps:
         needed = {"SALESBOT_PUBLIC_URL": self.public_url}
         if kind == "zoho":
             needed |= {"ZOHO_CLIENT_ID": self.zoho_client_id, "ZOHO_CLIENT_SECRET": self.zoho_client_secret}
+        if kind == "salesforce":
+            needed |= {"SALESFORCE_CLIENT_ID": self.salesforce_client_id,
+                       "SALESFORCE_CLIENT_SECRET": self.salesforce_client_secret}
         return [name for name, value in needed.items() if not value]
 
 
@@ -51,7 +62,10 @@ def consent_link(engine: Engine, apps: CrmApps, team_id: str, kind: str, user_id
     """The consent page's address for this workspace (MissingKey first when credentials could not be stored)."""
     require_key()
     state = connections.start_consent(engine, team_id, kind, user_id)
-    return consent_url(apps.zoho_accounts_url, apps.zoho_client_id, apps.redirect_uri(kind), state)
+    if kind == "salesforce":
+        return salesforce.consent_url(apps.salesforce_login_url, apps.salesforce_client_id, apps.redirect_uri(kind),
+                                      state)
+    return zoho.consent_url(apps.zoho_accounts_url, apps.zoho_client_id, apps.redirect_uri(kind), state)
 
 
 @dataclass
@@ -70,27 +84,49 @@ def _zoho_host(url: str, configured: str) -> bool:
 
 def finish(engine: Engine, apps: CrmApps, kind: str, query: dict[str, str]) -> Finished:
     """The consent page sent the manager back: check the state, exchange the code, store the tokens."""
-    if kind != "zoho":
+    if kind not in OAUTH_KINDS:
         return Finished(False, "unknown_crm")
     row = connections.take_consent(engine, kind, query.get("state", ""))
     if row is None:
         return Finished(False, "bad_state")
     if query.get("error") or not query.get("code"):
         return Finished(False, "denied", row.team_id, row.created_by or "")
+    exchange = _salesforce if kind == "salesforce" else _zoho
+    try:
+        stored = exchange(apps, query)
+    except CrmError:
+        stored = None
+    if stored is None:
+        return Finished(False, "refused", row.team_id, row.created_by or "")
+    creds, settings = stored
+    connections.connect(engine, row.team_id, kind, creds, settings=settings)
+    return Finished(True, "", row.team_id, row.created_by or "")
+
+
+def _zoho(apps: CrmApps, query: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]] | None:
     accounts = (query.get("accounts-server") or apps.zoho_accounts_url).rstrip("/")
     if not _zoho_host(accounts, apps.zoho_accounts_url):
-        return Finished(False, "refused", row.team_id, row.created_by or "")
-    api = Api(Credentials(), lambda c: {}, None, lambda c: None, classify)
-    try:
-        body = token_request(api, accounts, {
-            "grant_type": "authorization_code", "client_id": apps.zoho_client_id,
-            "client_secret": apps.zoho_client_secret, "redirect_uri": apps.redirect_uri(kind),
-            "code": query["code"]})
-    except CrmError:
-        return Finished(False, "refused", row.team_id, row.created_by or "")
+        return None
+    api = Api(Credentials(), lambda c: {}, None, lambda c: None, zoho.classify)
+    body = zoho.token_request(api, accounts, {
+        "grant_type": "authorization_code", "client_id": apps.zoho_client_id,
+        "client_secret": apps.zoho_client_secret, "redirect_uri": apps.redirect_uri("zoho"), "code": query["code"]})
     creds = {"access_token": body["access_token"], "refresh_token": body.get("refresh_token", ""),
              "expires_at": expiry(body.get("expires_in")), "client_id": apps.zoho_client_id,
              "client_secret": apps.zoho_client_secret}
-    settings = {"accounts_url": accounts, "api_domain": str(body.get("api_domain") or "").rstrip("/")}
-    connections.connect(engine, row.team_id, kind, creds, settings=settings)
-    return Finished(True, "", row.team_id, row.created_by or "")
+    return creds, {"accounts_url": accounts, "api_domain": str(body.get("api_domain") or "").rstrip("/")}
+
+
+def _salesforce(apps: CrmApps, query: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    api = Api(Credentials(), lambda c: {}, None, lambda c: None, salesforce.classify)
+    body = salesforce.token_request(api, apps.salesforce_login_url, {
+        "grant_type": "authorization_code", "client_id": apps.salesforce_client_id,
+        "client_secret": apps.salesforce_client_secret, "redirect_uri": apps.redirect_uri("salesforce"),
+        "code": query["code"]})
+    instance = str(body.get("instance_url") or "").rstrip("/")
+    if not body.get("refresh_token") or not instance:
+        return None  # without a refresh token (the app's scopes lack refresh_token) no sync would last
+    creds = {"access_token": body["access_token"], "refresh_token": body["refresh_token"],
+             "expires_at": expiry(body.get("expires_in") or salesforce.SESSION),
+             "client_id": apps.salesforce_client_id, "client_secret": apps.salesforce_client_secret}
+    return creds, {"login_url": apps.salesforce_login_url, "instance_url": instance}

@@ -77,6 +77,10 @@ def make_connector(row: CrmConnection, creds: Credentials, saved: Callable[[Cred
         from db.crm.fxiaoke import Fxiaoke
 
         return Fxiaoke(creds, settings, saved, sleep)
+    if row.kind == "salesforce":
+        from db.crm.salesforce import Salesforce
+
+        return Salesforce(creds, settings, saved, sleep)
     raise CrmError(f"no connector for {row.kind} yet")
 
 
@@ -223,6 +227,7 @@ def keyset_pages(connector: Connector, since: datetime, seen: set[str] | None = 
     token: str | None = None
     while True:
         records, token = connector.deals_since(newest, token)
+        more = token is not None  # the CRM has more for this query (its batches may be shorter than page_size)
         fresh = [r for r in records if r.modified > newest or (r.modified == newest and r.id not in seen_at)]
         if fresh:
             yield fresh
@@ -231,7 +236,7 @@ def keyset_pages(connector: Connector, since: datetime, seen: set[str] | None = 
             seen_at = (seen_at | at_top) if top == newest else at_top
             if top > newest:
                 newest, token = top, None  # keyset: a fresh query from the newest time read
-        if token is None and not (fresh and len(records) >= connector.page_size):
+        if not more and not (fresh and len(records) >= connector.page_size):
             return
 
 

@@ -16,7 +16,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db import clock
-from db.crm.connector import Api, CrmError, Owner, Record, Response, Revoked, TokenExpired, expiry, retry_after, utc
+from db.crm.connector import (
+    Api,
+    CrmError,
+    Owner,
+    Record,
+    Response,
+    Revoked,
+    TokenExpired,
+    expiry,
+    oauth_token,
+    retry_after,
+    utc,
+)
 from db.crm.secrets import Credentials
 
 ACCOUNTS = "https://accounts.zoho.com"
@@ -149,11 +161,7 @@ class Zoho:
 
 def token_request(api: Api, accounts: str, form: dict[str, str]) -> dict[str, Any]:
     """POST {accounts}/oauth/v2/token; Zoho answers a refused grant with 200 and `error` (invalid_code)."""
-    answer = api.request("POST", accounts + "/oauth/v2/token", form=form, authorised=False)
-    body = answer.body if isinstance(answer.body, dict) else {}
-    if "access_token" not in body:
-        raise Revoked(f"Zoho refused the grant ({str(body.get('error') or answer.status)[:60]})")
-    return body
+    return oauth_token(api, accounts + "/oauth/v2/token", form, "Zoho")
 
 
 def consent_url(accounts: str, client_id: str, redirect_uri: str, state: str) -> str:

@@ -25,10 +25,10 @@ from tests.conftest import PINNED_NOW
 from tests.crm.test_crm_cli import cli_env  # noqa: F401
 from tests.crm.test_sync import (
     TEAM,
-    _member_ids_of,
     deals,
     no_sleep,
     row,
+    same_deals_and_figures,
     secret_key,  # noqa: F401 (the autouse fixture: a SALESBOT_SECRET_KEY)
     stopped_then_resumed,
 )
@@ -180,11 +180,6 @@ def export_csv(fake: FakeFxiaoke) -> bytes:
 
 
 def test_figures_from_synced_deals_equal_the_file_import(engine: Engine, fxiaoke: FakeFxiaoke) -> None:
-    from sqlmodel import Session
-
-    from reports import kpi_engine
-    from reports.periods import parse_period
-
     for i in range(300):
         fxiaoke.put(f"f{i:04d}", T0 + timedelta(seconds=i), **fx_deal(i))
     cid = connect_fxiaoke(engine, fxiaoke)
@@ -193,18 +188,7 @@ def test_figures_from_synced_deals_equal_the_file_import(engine: Engine, fxiaoke
                         options=ImportOptions(), today=date(2026, 11, 26))
     assert (filed.status, filed.inserted, filed.file_format) == ("done", 300, "fxiaoke")
 
-    def shape(team: str) -> set[tuple]:
-        names = {v: k for k, v in _member_ids_of(engine, team).items()}
-        return {(d.external_id, d.name, d.account, d.stage, d.status, d.amount_cents, d.currency, d.created_date,
-                 d.close_date, names[d.owner_id], d.row_hash) for d in deals(engine, team).values()}
-
-    assert shape(TEAM) == shape("T0002")
-    period = parse_period("2026", today=date(2026, 11, 26))
-    with Session(engine) as session:
-        for metric in ("revenue", "deals_won", "win_rate", "pipeline", "new_deals"):
-            synced = kpi_engine.compute(session, metric, kpi_engine.Scope(team_id=TEAM), period)
-            filed_value = kpi_engine.compute(session, metric, kpi_engine.Scope(team_id="T0002"), period)
-            assert synced.value == filed_value.value, metric
+    same_deals_and_figures(engine)
 
 
 @pytest.mark.usefixtures("cli_env")  # a SQLite DATABASE_URL, no .env of the developer's, no key
