@@ -144,7 +144,11 @@ class Console:
                 self.slack.add_user(m.slack_user_id or "", m.display_name or m.crm_name or "", tz=m.timezone or "UTC",
                                     locale=m.locale or "en-US", email=m.email or "")
         if self.user_id not in self.slack.users:
-            self.slack.add_user(self.user_id, "Local User", tz=self.settings.salesbot_timezone)
+            user = self.slack.add_user(self.user_id, "Local User", tz=self.settings.salesbot_timezone)
+            # Whoever runs the console installed salesbot: in Slack that is the workspace's owner, a manager
+            # while the workspace has none (SALESBOT_MANAGERS empty), so a fresh install's digests, targets and
+            # reviews work at once.
+            user["is_admin"] = user["is_owner"] = True
         for channel_id, name, topic in LOCAL_CHANNELS:
             self.slack.add_channel(channel_id, name, topic=topic)
 

@@ -193,7 +193,8 @@ def refuse_without_workspace(body: dict[str, Any], deps: Deps) -> BoltResponse:
 
 def resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: str = "",
                   background: Executor | None = None) -> tuple[Asker, Future[Any] | None]:
-    """Find (or create) the member behind a request, without calling Slack before the ack.
+    """Find (or create) the member behind a request, without calling Slack before the ack (except while a fresh
+    install has no manager: see `_leaderless`).
 
     Someone the directory does not know yet becomes a member from the bare Slack id at once; their profile
     (name, time zone, locale, e-mail) is read from `users.info` after the ack, in `background`, so a rate
@@ -208,9 +209,31 @@ def resolve_asker(deps: Deps, client: Any, *, team_id: str, user_id: str, text: 
     if not created:
         return asker, None
     if background is not None:
-        return asker, background.submit(fill_profile, client, deps, team_id, user_id)
+        profile = background.submit(fill_profile, client, deps, team_id, user_id)
+        if not _leaderless(deps, team_id):
+            return asker, profile
+        # A fresh install's first people, while nobody leads the workspace (SALESBOT_MANAGERS empty): whether this
+        # is a Slack admin, who becomes its manager, decides the answer, so the ack waits for the profile — at most
+        # BOOTSTRAP_WAIT, once per person, and only until the workspace has a manager.
+        try:
+            profile.result(timeout=BOOTSTRAP_WAIT)
+        except Exception:  # slow or failing Slack: answered as what is known now (a rep), as for anyone else
+            return asker, profile
+        return _resolve_asker(deps, team_id=team_id, user_id=user_id, text=text)[0], None
     fill_profile(client, deps, team_id, user_id)
     return asker, None
+
+
+BOOTSTRAP_WAIT = 1.5  # seconds; Slack wants the ack within 3
+
+
+def _leaderless(deps: Deps, team_id: str) -> bool:
+    """No manager named in the settings and none in the workspace yet (a fresh install)."""
+    if deps.manager_ids:
+        return False
+    m = Member.__table__.c  # type: ignore[attr-defined]
+    with deps.engine.connect() as conn:
+        return conn.execute(select(m.id).where(m.team_id == team_id, m.role == "manager").limit(1)).first() is None
 
 
 def _resolve_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> tuple[Asker, bool]:

@@ -25,6 +25,18 @@ LATIN_FAMILY = "DejaVu Sans"
 CJK_PACKAGE = "pylopdf-fonts-zh-cn"
 
 _lock = threading.Lock()
+
+
+class _NoBoldChineseNotice(logging.Filter):
+    """Noto Sans SC has one weight: a bold heading's Chinese characters are drawn in it as they should be, and
+    matplotlib's WARNING for each such heading ("Failed to find font weight bold for Noto Sans SC") is noise in a
+    console or a server log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to find font weight" not in record.getMessage()
+
+
+logging.getLogger("matplotlib.font_manager").addFilter(_NoBoldChineseNotice())
 _registered: dict[str, str] = {}  # font path -> family name
 
 

@@ -45,7 +45,7 @@ add_messages(
     msg("checks.fresh.source.file", "file {name}"),
     msg("checks.fresh.source.sync", "sync from {crm}"),
     msg("checks.fresh.ends",
-        "⚠ The deal data ends on {day}: nothing in it is dated in this period, so its figures are zero. "
+        "⚠ The deal data ends on {day}: no deal was won or lost after that, so this period's figures are zero. "
         "Import a newer export or connect the CRM."),
 )
 
@@ -54,6 +54,7 @@ DIGEST_ACTIONS = 3
 TRAINING_DAYS = 7  # the digest lists trainings planned in the coming week
 COMPETITOR_DAYS = 90  # the brief looks at a rep's last quarter or so of losses and answers
 STALE_DAYS = 7  # deal data older than this is said in the brief and the digest
+ENDED_DAYS = 30  # no deal closed in the month before the period: the data ends there (a quiet week is not that)
 CRM_NAMES = {"zoho": "Zoho CRM", "hubspot": "HubSpot", "fxiaoke": "Fxiaoke", "salesforce": "Salesforce"}
 
 
@@ -214,7 +215,7 @@ class Freshness:
     source: str  # "file" | "sync"
     name: str  # the file's name or the CRM's
     connected: bool  # a CRM connection is live (it syncs on its own)
-    data_end: date | None  # the latest date in the deal data (created or closed)
+    data_end: date | None  # the latest close date of a won or lost deal
 
 
 def freshness(session: Any, team_id: str) -> Freshness:
@@ -234,17 +235,16 @@ def freshness(session: Any, team_id: str) -> Freshness:
         select(func.count()).select_from(CrmConnection).where(CrmConnection.team_id == team_id,
                                                               CrmConnection.status == "connected")
     ).scalar())
-    created = session.execute(select(func.max(Deal.created_date)).where(Deal.team_id == team_id)).scalar()
+    # Closed deals only: an open deal without a created date in the export is dated by its import day.
     closed = session.execute(select(func.max(Deal.close_date)).where(Deal.team_id == team_id,
                                                                      Deal.status != "open")).scalar()
-    ends = [d for d in (created, closed) if d is not None]
     candidates = []
     if run is not None:
         candidates.append((_aware(run[0]), "file", run[1] or ""))
     if sync is not None:
         candidates.append((_aware(sync[0]), "sync", CRM_NAMES.get(sync[1], sync[1])))
     latest = max(candidates, key=lambda c: c[0]) if candidates else (None, "", "")
-    return Freshness(latest[0], latest[1], latest[2], connected, max(ends) if ends else None)
+    return Freshness(latest[0], latest[1], latest[2], connected, closed)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -252,10 +252,12 @@ def _aware(moment: datetime) -> datetime:
 
 
 def freshness_line(fresh: Freshness, *, period_start: date, now: datetime, language: str) -> str | None:
-    """A warning when the figures rest on old data: the deal data ends before the period (its figures are zero
-    because of that, not because nothing was sold), or it was last brought in over a week ago and no CRM syncs
-    it. Nothing when the data is current or when where it came from is not known (the demo)."""
-    if fresh.data_end is not None and fresh.data_end < period_start and fresh.updated_at is not None:
+    """A warning when the figures rest on old data: the deal data ends before the period (no deal closed in the
+    30 days before it: its figures are zero because of that, not because nothing was sold), or it was last brought
+    in over a week ago and no CRM syncs it. Nothing when the data is current or when where it came from is not
+    known (the demo)."""
+    ended = fresh.data_end is not None and fresh.data_end < period_start - timedelta(days=ENDED_DAYS)
+    if ended and fresh.updated_at is not None and fresh.data_end is not None:
         return t("checks.fresh.ends", language, day=f"{date_short(fresh.data_end, language)} {fresh.data_end.year}")
     if fresh.updated_at is None or fresh.connected:
         return None

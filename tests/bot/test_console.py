@@ -68,3 +68,20 @@ def test_console_without_user_is_the_first_manager_named_in_the_settings(migrate
     assert result.returncode == 0, result.stderr
     assert "you are UMARIA" in result.stdout
     assert "Target set: *Revenue* · team" in result.stdout, result.stdout
+
+
+def test_a_fresh_install_without_managers_named_runs_the_console_as_its_owner(migrated_url: str,
+                                                                              tmp_path: Path) -> None:
+    """No SALESBOT_MANAGERS, a CRM export imported from the shell: whoever runs the console installed salesbot
+    (the workspace's owner in Slack terms), so manager commands work instead of "Only managers"."""
+    export = tmp_path / "deals.csv"
+    export.write_text("opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n"
+                      "A1,Moses Frase,GTX Pro,Cancity,Won,2016-10-20,2017-03-01,1054\n", encoding="utf-8")
+    imported = run_cli(["import", "deals", str(export)], url=migrated_url, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    result = run_cli(["console"], url=migrated_url, cwd=tmp_path, stdin="/digest preview\n/target set revenue 90000 "
+                     "this quarter\n")
+    assert result.returncode == 0, result.stderr
+    assert "you are ULOCAL" in result.stdout and "Only managers" not in result.stdout, result.stdout
+    assert "Target set: *Revenue* · team" in result.stdout
+    assert "⚠ The deal data ends on Wed 1 Mar 2017" in result.stdout  # zeros explained, not silent

@@ -108,7 +108,7 @@ def test_old_deal_data_is_said_in_the_digest_and_the_brief(team: SlackDriver) ->
     import_file(slack.deps.engine, "deals", old, filename="maven.csv", team_id="T0001")
     slack.command("/digest", "preview")
     text = slack.last_response_text()
-    assert "⚠ The deal data ends on" in text and "2017" in text and "its figures are zero" in text
+    assert "⚠ The deal data ends on" in text and "2017" in text and "so this period's figures are zero" in text
     slack.command("/checkin", "brief <@UALICE>")
     assert "⚠ The deal data ends on" in slack.last_response_text()
 
