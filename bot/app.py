@@ -8,8 +8,11 @@ answering sooner.
 """
 
 import logging
+import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App
@@ -17,6 +20,8 @@ from slack_bolt.listener.thread_runner import ThreadListenerRunner
 from slack_sdk import WebClient
 
 from bot import request_log
+from bot.install_pages import CALLBACKS, SalesbotOAuthFlow
+from bot.installation_store import installed_clients
 from bot.metrics import Metrics, activate
 from bot.middleware import (
     install_log_redaction,
@@ -30,6 +35,13 @@ from bot.slack_client import make_client
 from db.engine import get_engine
 from handlers import register_handlers
 from handlers.context import Deps
+from reports.i18n import add_messages, msg, t
+
+add_messages(
+    msg("install.missing", "salesbot is not installed in this workspace any more (its installation was removed or "
+        "its token revoked), so nothing was done. A workspace admin can install it again from the bot's "
+        "/slack/install page."),
+)
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -117,6 +129,54 @@ def make_deps(settings: Settings) -> Deps:
     )
 
 
+_ENVIRONMENT = threading.Lock()
+
+
+@contextmanager
+def _bolt_reads_no_oauth_environment(single_workspace: bool) -> Iterator[None]:
+    """Bolt's App turns on its own OAuth flow (a file-based store, every request authorised through it) when
+    SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are in the process environment. With a bot token the one-workspace mode
+    wins (bot/settings.py), so Bolt must not see them while the app is built."""
+    if not single_workspace:
+        yield
+        return
+    with _ENVIRONMENT:
+        hidden = {name: os.environ.pop(name) for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+                  if name in os.environ}
+        try:
+            yield
+        finally:
+            os.environ.update(hidden)
+
+
+def oauth_options(settings: Settings, deps: Deps, client: WebClient) -> dict[str, Any]:
+    """Bolt's OAuth flow (GET /slack/install, GET /slack/oauth_redirect) on salesbot's database, and the authorize
+    step that reads it (bot/installation_store.py). Bot tokens are stored sealed: no SALESBOT_SECRET_KEY, no start."""
+    from slack_bolt.oauth.oauth_settings import OAuthSettings
+
+    from bot.installation_store import STATE_SECONDS, DatabaseInstallationStore, DatabaseStateStore, StoredAuthorize
+    from bot.manifest import BOT_SCOPES
+    from db.crm.secrets import MissingKey, require_key
+
+    try:
+        require_key()
+    except MissingKey as exc:
+        raise RuntimeError(f"many-workspaces mode stores each workspace's bot token encrypted: {exc}") from None
+    assert settings.slack_client_secret is not None
+    store = DatabaseInstallationStore(deps.engine, deps.workspace_defaults)
+    log = logging.getLogger("salesbot.install")
+    return {
+        "oauth_flow": SalesbotOAuthFlow(client=client, logger=log, settings=OAuthSettings(
+            client_id=settings.slack_client_id.strip(), client_secret=settings.slack_client_secret.get_secret_value(),
+            scopes=BOT_SCOPES, redirect_uri=settings.oauth_redirect_url, installation_store=store,
+            state_store=DatabaseStateStore(deps.engine), state_expiration_seconds=STATE_SECONDS,
+            callback_options=CALLBACKS, logger=log,
+        )),
+        "authorize": StoredAuthorize(store),
+        "user_facing_authorize_error_message": t("install.missing", "en") + "\n" + t("install.missing", "zh"),
+    }
+
+
 def create_app(settings: Settings, *, client: WebClient | None = None, deps: Deps | None = None,
                metrics: Metrics | None = None, answer_worker: bool = False) -> App:
     """Build the Bolt app. Tokens come from `settings`; every Web API call goes to SLACK_API_URL.
@@ -128,23 +188,30 @@ def create_app(settings: Settings, *, client: WebClient | None = None, deps: Dep
     install_log_redaction()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    if not token or not secret:
-        raise RuntimeError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack")
+    if not settings.oauth_mode and (not token or not secret):
+        raise RuntimeError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed to talk to Slack (or, for many "
+                           "workspaces, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET)")
     deps = deps or make_deps(settings)
+    client = client or make_client(None if settings.oauth_mode else token, settings.slack_api_url,
+                                   timeout=settings.salesbot_slack_timeout)
     executor = TrackingExecutor(settings.salesbot_after_ack_threads, thread_name_prefix="salesbot-listener")
     metrics = activate(metrics or Metrics())
     bolt_log = logging.getLogger("salesbot.bolt")
     for kind in (request_log.DropClientTokenWarning, request_log.MarkLazyErrors):
         if not any(isinstance(f, kind) for f in bolt_log.filters):
             bolt_log.addFilter(kind())
-    app = request_log.SalesbotApp(
-        signing_secret=secret,
-        client=client or make_client(token, settings.slack_api_url, timeout=settings.salesbot_slack_timeout),
-        listener_executor=executor,
-        logger=bolt_log,
-        raise_error_for_unhandled_request=True,  # acked and noted at DEBUG by the error handler, never a 404
-        request_verification_enabled=not answer_worker,
-    )
+    with _bolt_reads_no_oauth_environment(not settings.oauth_mode):
+        app = request_log.SalesbotApp(
+            signing_secret=secret,
+            client=client,
+            listener_executor=executor,
+            logger=bolt_log,
+            raise_error_for_unhandled_request=True,  # acked and noted at DEBUG by the error handler, never a 404
+            request_verification_enabled=not answer_worker,
+            **(oauth_options(settings, deps, client) if settings.oauth_mode else {}),
+        )
+    # What is sent without a request (the scheduler, the CRM consent page's DM) goes out with the workspace's token.
+    app.salesbot_installed = installed_clients(settings, deps.engine, client) if settings.oauth_mode else None
     app.salesbot_metrics = metrics
     app.salesbot_deps = deps  # the consent page's callback (bot/http_server.py) uses the same engine and settings
     app.error(request_log.make_error_handler(metrics))

@@ -73,7 +73,14 @@ def _app_and_scheduler(settings: Settings):  # type: ignore[no-untyped-def]
 
     _engine(settings)
     deps = make_deps(settings)
-    app = create_app(settings, deps=deps)
+    try:
+        app = create_app(settings, deps=deps)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
+    if settings.oauth_mode:  # each workspace installs through /slack/install; each is sent for with its own token
+        scheduler = Scheduler(deps, app.client, job_sources(), installed=app.salesbot_installed,
+                              lease=timedelta(seconds=settings.salesbot_send_lease))
+        return app, scheduler, "many workspaces (Add to Slack at /slack/install)"
     identity = identity_of(app.client)
     adoption = adopt_before_serving(deps.engine, identity.team_id, name=identity.team_name)
     if adoption is not None:
@@ -95,9 +102,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.http_server import make_server, make_wsgi_app
 
     settings = _settings()
-    if not settings.has_slack_tokens:
-        raise SystemExit("salesbot serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README, "
-                         "'Connect to Slack'); without them, try `salesbot console`.")
+    if not settings.serves_slack:
+        raise SystemExit("salesbot serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or for many workspaces "
+                         "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (see README, 'Connect to "
+                         "Slack'); without them, try `salesbot console`.")
     app, scheduler, who = _app_and_scheduler(settings)
     server = make_server(make_wsgi_app(app, scheduler.deps.engine), host=args.host, port=args.port,
                          threads=settings.salesbot_workers)
@@ -126,7 +134,8 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
     settings = _settings()
     if not settings.slack_app_token or not settings.has_slack_tokens:
-        raise SystemExit("salesbot socket needs SLACK_APP_TOKEN, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.")
+        raise SystemExit("salesbot socket needs SLACK_APP_TOKEN, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+                         "(many workspaces install through the HTTP pages of `salesbot serve`).")
     app, scheduler, who = _app_and_scheduler(settings)
     service = SocketModeService(app, settings.slack_app_token.get_secret_value(), metrics=app.salesbot_metrics,
                                 workers=settings.salesbot_workers)
@@ -186,7 +195,13 @@ def cmd_tick(args: argparse.Namespace) -> int:
         raise SystemExit(str(refused)) from None
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = make_client(token, settings.slack_api_url, timeout=settings.salesbot_slack_timeout)
-    scheduler = Scheduler(make_deps(settings), client, job_sources(), teams={team},
+    deps = make_deps(settings)
+    installed = None
+    if settings.oauth_mode:  # the workspace's own installation sends for it
+        from bot.installation_store import installed_clients
+
+        installed = installed_clients(settings, deps.engine, client)
+    scheduler = Scheduler(deps, client, job_sources(), teams={team}, installed=installed,
                           lease=timedelta(seconds=settings.salesbot_send_lease))
     if args.dry_run:
         print("\n".join(scheduler.dry_run_lines(now)))
@@ -200,7 +215,9 @@ def cmd_tick(args: argparse.Namespace) -> int:
 def cmd_manifest(args: argparse.Namespace) -> int:
     from bot.manifest import manifest_json
 
-    sys.stdout.write(manifest_json(args.url, socket_mode=args.socket))
+    if args.oauth and args.socket:
+        raise SystemExit("--oauth and --socket do not go together: workspaces install through `salesbot serve`.")
+    sys.stdout.write(manifest_json(args.url, socket_mode=args.socket, oauth=args.oauth))
     return 0
 
 
@@ -213,14 +230,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     cmd_migrate(args)
     settings = _settings()
     if database_is_empty(_engine(settings)):
-        if settings.has_slack_tokens:
+        if settings.serves_slack:
             print("Slack tokens set: not loading the demo into a database that serves your workspace "
                   "(`salesbot demo` loads it into its own workspace, TDEMO0001).", flush=True)
         else:
             cmd_demo(args)
     if settings.has_slack_tokens and settings.slack_app_token:
         return cmd_socket(args)
-    if settings.has_slack_tokens:
+    if settings.serves_slack:
         return cmd_serve(args)
     print("No Slack tokens configured: starting the local console (see README, 'Connect to Slack').")
     return cmd_console(args)
@@ -268,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     manifest = sub.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument("--url", default="https://salesbot.example.com", help="public base URL of `serve`")
     manifest.add_argument("--socket", action="store_true", help="manifest for Socket Mode")
+    manifest.add_argument("--oauth", action="store_true",
+                          help="many workspaces: with the install flow's redirect URL ({url}/slack/oauth_redirect)")
     manifest.set_defaults(func=cmd_manifest)
     run = sub.add_parser("run", help="migrate, load demo data if empty, then serve/socket/console")
     run.add_argument("--port", type=int, default=3000)

@@ -83,7 +83,9 @@ def _crm_callback(app: App, deps: Any, kind: str, environ: dict[str, Any],
     from handlers.crm import callback_page
 
     query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING") or "").items()}
-    status, text = callback_page(deps, kind.strip("/"), query, client=app.client)
+    installed = getattr(app, "salesbot_installed", None)  # many workspaces: the consenting workspace's own client
+    status, text = callback_page(deps, kind.strip("/"), query,
+                                 client=installed.for_team if installed is not None else lambda _team: app.client)
     page = ("<!doctype html><meta charset='utf-8'><title>salesbot</title><body style='font-family:sans-serif;"
             "max-width:40em;margin:4em auto'>" + "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))).encode()
     start_response("200 OK" if status == 200 else "400 Bad Request",

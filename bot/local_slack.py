@@ -12,6 +12,7 @@ did not act), a Slack error (ok=false), and two where Slack DID act but the call
 without an answer). Nothing here is used when the bot talks to the real Slack.
 """
 
+import base64
 import itertools
 import json
 import socket
@@ -33,6 +34,7 @@ class Call:
     body: bytes = b""
     at: float = field(default_factory=time.time)
     path: str = ""  # the URL path called (which response_url a post went to)
+    token: str = ""  # the bearer token it carried (which workspace's bot sent it)
 
 
 @dataclass
@@ -74,6 +76,10 @@ class LocalSlack:
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages in posting order
         self.channels: dict[str, dict[str, Any]] = {}  # id -> conversations.list object (add_channel)
         self.socket_mode_url: Callable[[], str] | None = None  # apps.connections.open (tests/socket_slack.py)
+        # Many workspaces: bot token -> (team id, team name, bot user id, bot id), and the one-time codes of
+        # oauth.v2.access (code -> the installation it grants), see `add_install`.
+        self.workspaces: dict[str, tuple[str, str, str, str]] = {}
+        self.install_codes: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self._method_counts: dict[str, int] = {}
@@ -127,6 +133,19 @@ class LocalSlack:
             "topic": {"value": topic}, "purpose": {"value": topic},
         }
         return self.channels[channel_id]
+
+    def add_install(self, code: str, *, team_id: str, team_name: str, bot_token: str, bot_user_id: str = "UBOT",
+                    bot_id: str = "B0001", installer: str = "UINSTALLER", client_id: str = "",
+                    client_secret: str = "") -> None:
+        """A workspace whose installer approved the app: `oauth.v2.access` with `code` (once, and with the app's
+        client id and secret when given) answers with its bot token, and `auth.test` knows that token."""
+        self.workspaces[bot_token] = (team_id, team_name, bot_user_id, bot_id)
+        self.install_codes[code] = {
+            "ok": True, "app_id": "A0SALESBOT", "authed_user": {"id": installer}, "scope": "chat:write,commands",
+            "token_type": "bot", "access_token": bot_token, "bot_user_id": bot_user_id,
+            "team": {"id": team_id, "name": team_name}, "enterprise": None, "is_enterprise_install": False,
+            "_client": (client_id, client_secret),
+        }
 
     def fail_next(self, method: str, *faults: Fault) -> None:
         """Queue faults for the next calls of `method` ('*' for any method)."""
@@ -231,9 +250,19 @@ class LocalSlack:
             token = token or str(args.get("token") or "")
             if not token.startswith("xoxb-"):
                 return {"ok": False, "error": "invalid_auth" if token else "not_authed"}
-            return {"ok": True, "url": self.url, "team": self.team_name, "user": "salesbot",
-                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
-                    "is_enterprise_install": False}
+            team_id, team_name, bot_user_id, bot_id = self.workspaces.get(
+                token, (self.team_id, self.team_name, self.bot_user_id, self.bot_id))
+            return {"ok": True, "url": self.url, "team": team_name, "user": "salesbot",
+                    "team_id": team_id, "user_id": bot_user_id, "bot_id": bot_id, "is_enterprise_install": False}
+        if method == "oauth.v2.access":  # the install's code for the workspace's bot token, once
+            with self._lock:
+                grant = self.install_codes.pop(str(args.get("code") or ""), None)
+            if grant is None:
+                return {"ok": False, "error": "invalid_code"}
+            client_id, client_secret = grant.pop("_client")
+            if client_id and (args.get("client_id"), args.get("client_secret")) != (client_id, client_secret):
+                return {"ok": False, "error": "bad_client_secret"}
+            return grant
         if method == "apps.connections.open":  # an app-level token; the URL of a Socket Mode endpoint, if any
             token = token or str(args.get("token") or "")
             if not token.startswith("xapp-"):
@@ -432,8 +461,15 @@ class LocalSlack:
                     time.sleep(fault.delay)
                     if fault.status == 200 and not fault.error and not fault.acted:
                         fault = None  # only slow: answered normally
-                slack._record(Call(method, {**args, **_fault_args(fault)}, body))
-                bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+                authorization = self.headers.get("Authorization", "")
+                bearer = authorization.removeprefix("Bearer ").strip() if authorization.startswith("Bearer ") else ""
+                client: dict[str, str] = {}
+                if authorization.startswith("Basic "):  # oauth.v2.access: the app's client id and secret
+                    pair = base64.b64decode(authorization[6:]).decode(errors="replace").split(":", 1)
+                    client = {"client_id": pair[0], "client_secret": pair[-1]}
+                recorded = {**args, **({"client_id": client["client_id"]} if client else {})}  # never the secret
+                slack._record(Call(method, {**recorded, **_fault_args(fault)}, body, token=bearer))
+                args = {**args, **client}
                 answer = slack.api(method, args, bearer) if fault is None or fault.acted else None
                 if answer is not None and answer.get("ok"):
                     for listener in list(slack.answered):

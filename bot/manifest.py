@@ -35,10 +35,15 @@ MESSAGE_SHORTCUTS = [
     ("log_feedback", "Log as customer feedback", "Open the feedback form with this message's words and link"),
 ]
 
-BOT_EVENTS = ["message.im", "app_home_opened", "app_mention", "file_shared", "team_join", "user_change"]
+BOT_EVENTS = ["message.im", "app_home_opened", "app_mention", "file_shared", "team_join", "user_change",
+              "tokens_revoked", "app_uninstalled"]  # the last two: what belongs to the workspace is deleted
 
 
-def build_manifest(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> dict[str, Any]:
+def build_manifest(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False, oauth: bool = False) -> dict[str, Any]:
+    """`oauth`: the many-workspaces variant, with Slack's redirect URL `{url}/slack/oauth_redirect` (the install
+    flow of `salesbot serve`, so never with Socket Mode)."""
+    if oauth and socket_mode:
+        raise ValueError("many workspaces install through `salesbot serve`'s HTTP pages: no Socket Mode manifest")
     events_url = url.rstrip("/") + "/slack/events"
     commands = []
     for name, description, hint in SLASH_COMMANDS:
@@ -74,10 +79,11 @@ def build_manifest(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> 
                 for callback_id, name, description in MESSAGE_SHORTCUTS
             ],
         },
-        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "oauth_config": {"scopes": {"bot": BOT_SCOPES},
+                         **({"redirect_urls": [url.rstrip("/") + "/slack/oauth_redirect"]} if oauth else {})},
         "settings": settings,
     }
 
 
-def manifest_json(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> str:
-    return json.dumps(build_manifest(url, socket_mode=socket_mode), indent=2, ensure_ascii=False) + "\n"
+def manifest_json(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False, oauth: bool = False) -> str:
+    return json.dumps(build_manifest(url, socket_mode=socket_mode, oauth=oauth), indent=2, ensure_ascii=False) + "\n"

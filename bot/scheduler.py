@@ -161,10 +161,14 @@ class Heartbeat:
 
 class Scheduler:
     def __init__(self, deps: Deps, client: WebClient, sources: Sequence[JobSource], *, workers: int = 8,
-                 teams: Collection[str] | None = None, lease: timedelta = SEND_LEASE) -> None:
+                 teams: Collection[str] | None = None, lease: timedelta = SEND_LEASE, installed: Any = None) -> None:
         """`teams`: the workspaces this process sends for (its token's); None: every one but the demo.
-        `lease`: how long a send may go without this process's heartbeat (SALESBOT_SEND_LEASE)."""
+        `lease`: how long a send may go without this process's heartbeat (SALESBOT_SEND_LEASE).
+        `installed` (many-workspaces mode, bot/installation_store.InstalledClients): only installed workspaces
+        are sent for, each with its own bot token's client, read afresh at every tick; `client` then has no token."""
         self.deps, self.client, self.sources = deps, scheduler_client(client), list(sources)
+        self.installed = installed
+        self._team_clients: dict[str, WebClient] = {}
         self.teams = frozenset(teams) if teams is not None else None
         self.workers = workers
         self.lease = lease
@@ -180,6 +184,7 @@ class Scheduler:
         started = time.monotonic()
         metrics = active_metrics()
         with self._lock:
+            self._refresh_team_clients()
             self._release_interrupted(now)
             self._prune_processed_events()
             for source in self.sources:
@@ -228,11 +233,28 @@ class Scheduler:
         return [*(f"due: {i.kind} {i.schedule_id} for {i.recipient} at {i.occurrence.isoformat()}" for i in due),
                 f"tick {now.isoformat()} (dry run): {len(due)} due, nothing sent or recorded"]
 
-    def _maintain(self, source: Any, now: datetime) -> None:
+    def _refresh_team_clients(self) -> None:
+        """Many workspaces: the installed workspaces and their clients as they are now (an uninstall stops the
+        sends at the next tick). A database hiccup keeps the last known ones for this tick."""
+        if self.installed is None:
+            return
         try:
-            source.maintain(self.client, self.deps, now, serving=self._serving)
-        except Exception:  # upkeep failing must not stop the deliveries
-            log.exception("%s upkeep failed", getattr(source, "kind", source))
+            self._team_clients = {team: scheduler_client(c) for team, c in self.installed.all().items()}
+        except Exception:
+            log.exception("could not read the installed workspaces; using those of the last tick")
+
+    def _client(self, team_id: str) -> WebClient:
+        """The client that sends for `team_id`: its own installation's, or the one token's."""
+        return self.client if self.installed is None else self._team_clients[team_id]
+
+    def _maintain(self, source: Any, now: datetime) -> None:
+        clients = [self.client] if self.installed is None else [
+            c for team, c in sorted(self._team_clients.items()) if self._serves(team)]
+        for client in clients:
+            try:
+                source.maintain(client, self.deps, now, serving=self._serving)
+            except Exception:  # upkeep failing must not stop the deliveries (nor another workspace's upkeep)
+                log.exception("%s upkeep failed", getattr(source, "kind", source))
 
     def _due(self, source: JobSource, now: datetime, report: TickReport) -> list[DueDelivery]:
         """What the source has due, minus occurrences first seen past the grace window (recorded as skipped)."""
@@ -269,7 +291,10 @@ class Scheduler:
         return fresh
 
     def _serves(self, team_id: str) -> bool:
-        """A token posts to its own workspace only; the demo is sent for only when named."""
+        """A token posts to its own workspace only; the demo is sent for only when named; with many workspaces,
+        only those installed."""
+        if self.installed is not None and team_id not in self._team_clients:
+            return False
         return team_id in self.teams if self.teams is not None else team_id != DEMO_TEAM_ID
 
     def _deliver_one(self, source: JobSource, item: DueDelivery, now: datetime) -> str | None:
@@ -295,7 +320,8 @@ class Scheduler:
     def _attempt(self, session: Session, source: JobSource, item: DueDelivery, claimed: Any, now: datetime) -> str:
         """Send once (looking first when an earlier attempt may have gone out) and record the outcome."""
         backoff = timedelta(seconds=BACKOFF_BASE * 2 ** (claimed.attempts - 1))
-        client = DeliveryClient(self.client, delivery_key(item.kind, item.schedule_id, item.occurrence, item.recipient),
+        key = delivery_key(item.kind, item.schedule_id, item.occurrence, item.recipient)
+        client = DeliveryClient(self._client(item.team_id), key,
                                 look_first=claimed.attempts > 1, since=claimed.first_attempt_at)
         try:
             source.deliver(item, client, self.deps)  # type: ignore[arg-type]
@@ -341,7 +367,7 @@ class Scheduler:
 
     def _tell(self, source: JobSource, item: DueDelivery, reason: str) -> None:
         try:
-            source.on_failed(item, reason, self.client, self.deps)
+            source.on_failed(item, reason, self._client(item.team_id), self.deps)
         except Exception:
             log.exception("could not report the failed %s", item.kind)
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # Many workspaces (README "Connect to Slack"): the app's OAuth credentials, used when no SLACK_BOT_TOKEN is set
+    slack_client_id: str = ""
+    slack_client_secret: SecretStr | None = None
     database_url: str = "sqlite:///salesbot.db"
     salesbot_timezone: str = "UTC"
     salesbot_language: str = "en"
@@ -113,6 +116,29 @@ class Settings(BaseSettings):
     @property
     def has_slack_tokens(self) -> bool:
         return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @property
+    def oauth_mode(self) -> bool:
+        """Many workspaces: each installs through "Add to Slack" (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and the
+        signing secret set, no SLACK_BOT_TOKEN). With a bot token the single-workspace mode wins."""
+        return (not _set(self.slack_bot_token) and bool(self.slack_client_id.strip())
+                and _set(self.slack_client_secret) and _set(self.slack_signing_secret))
+
+    @property
+    def serves_slack(self) -> bool:
+        """Whether `serve`/`socket` can talk to Slack: a bot token, or the many-workspaces mode."""
+        return self.has_slack_tokens or self.oauth_mode
+
+    @property
+    def oauth_redirect_url(self) -> str | None:
+        """Where Slack sends an installer back: {SALESBOT_PUBLIC_URL}/slack/oauth_redirect (None: the one redirect
+        URL of the app's settings)."""
+        base = self.salesbot_public_url.strip().rstrip("/")
+        return f"{base}/slack/oauth_redirect" if base else None
+
+
+def _set(value: SecretStr | None) -> bool:
+    return value is not None and bool(value.get_secret_value().strip())
 
 
 class SettingsError(RuntimeError):

@@ -765,3 +765,36 @@ class DealDayState(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     deals: int = Field(default=0, sa_type=BigInteger)
     refreshed_at: datetime = _created()
+
+
+class SlackInstallation(SQLModel, table=True):
+    """A workspace's installation of the app through Slack's OAuth flow (many-workspaces mode, db/installations.py).
+
+    `secret` holds the bot token (and any refresh or user token Slack gave) as a Fernet token
+    (db/crm/secrets.py), never plain; the other columns are what a request needs to be authorised without
+    asking Slack (bot user and bot ids, scopes). One row per workspace: a re-install replaces it."""
+
+    __table_args__ = (UniqueConstraint("team_id", name="uq_slack_installation_team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    team_name: str = Field(default="", max_length=200)
+    app_id: str | None = Field(default=None, max_length=32)
+    bot_id: str | None = Field(default=None, max_length=32)
+    bot_user_id: str | None = Field(default=None, max_length=32)
+    bot_scopes: str = Field(default="", sa_type=Text)
+    installer_user_id: str | None = Field(default=None, max_length=32)
+    secret: str = Field(sa_type=Text)
+    token_expires_at: datetime | None = _ts()
+    installed_at: datetime = _created()
+
+
+class SlackOAuthState(SQLModel, table=True):
+    """A state of the 'Add to Slack' flow, issued by GET /slack/install and consumed once by the redirect.
+
+    Only its SHA-256 is kept (a database dump cannot replay an install under way); it lives
+    `SLACK_STATE_SECONDS` and is deleted when used."""
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = _created()

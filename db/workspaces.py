@@ -153,3 +153,23 @@ def adopt_local_workspace(engine: Engine, team_id: str, *, name: str = "") -> Ad
     log.warning("workspace %s adopted the local workspace: %s", team_id, adoption.moved)
     return adoption
 
+
+
+def forget_workspace(engine: Engine, team_id: str) -> dict[str, int]:
+    """Delete every row of the workspace, in every table, and its workspace row, in one transaction: rows deleted
+    per table (empty when there was nothing: idempotent). For a workspace that uninstalled the app (its deals,
+    people, targets, schedules and ledger, check-ins, feedback, CRM connections and their sealed credentials,
+    its installation). The local and demo workspaces are not Slack's to delete: refused."""
+    if team_id in (LOCAL_TEAM, DEMO_TEAM_ID) or not team_id:
+        raise ValueError(f"workspace {team_id!r} is not a Slack workspace: not deleted")
+    deleted: dict[str, int] = {}
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):  # children before the rows they point at
+            if "team_id" not in table.c:
+                continue
+            gone = conn.execute(table.delete().where(table.c.team_id == team_id)).rowcount
+            if gone:
+                deleted[table.name] = int(gone)
+    if deleted:
+        log.warning("workspace %s forgotten: %s", team_id, deleted)
+    return deleted

@@ -24,11 +24,12 @@ from handlers import (
     review,
     target,
     training,
+    uninstall,
 )
 
 # direct_messages last: features add their DM routes in their own register().
 FEATURES = [admin, people, kpi, target, home, digest, checkin, feedback, feedback_form, market, followup, training,
-            review, ask, incentive, imports, crm, direct_messages]
+            review, ask, incentive, imports, crm, uninstall, direct_messages]
 
 
 def register_handlers(app: Any) -> None:

@@ -257,8 +257,12 @@ def tell_broken(client: Any, deps: Deps, connection_id: int) -> None:
 
 
 def callback_page(deps: Deps, kind: str, query: dict[str, str], client: Any = None) -> tuple[int, str]:
-    """The consent page's callback (bot/http_server.py): (HTTP status, a short page in English and Chinese)."""
+    """The consent page's callback (bot/http_server.py): (HTTP status, a short page in English and Chinese).
+    `client`: a Web API client, or a function giving the client of a workspace (many workspaces: the DM goes out
+    with the consenting workspace's own token)."""
     done = finish(deps.engine, apps_of(deps), kind, query)
+    if callable(client) and not hasattr(client, "api_call"):
+        client = client(done.team_id)
     crm = NAMES.get(kind, kind)
     key = "crm.page.ok" if done.ok else f"crm.page.{done.reason}"
     params = {"crm": crm, "kind": kind, "minutes": apps_of(deps).sync_minutes}

@@ -29,9 +29,9 @@ class SlackDriver:
         self.fake = fake
         self.team_id = fake.team_id
         self.settings = Settings(
-            _env_file=None, slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
-            slack_api_url=fake.api_url, database_url=db_url,
-            salesbot_files_dir=str(files_dir), **{"salesbot_managers": "UMANAGER", **settings},
+            _env_file=None, slack_signing_secret=SECRET, slack_api_url=fake.api_url, database_url=db_url,
+            salesbot_files_dir=str(files_dir),
+            **{"slack_bot_token": "xoxb-test-token", "salesbot_managers": "UMANAGER", **settings},
         )
         self.deps = make_deps(self.settings)
         self.app = create_app(self.settings, deps=self.deps)
@@ -70,8 +70,8 @@ class SlackDriver:
         return self.http.post(self.url + "/slack/events", data=body.encode(), headers=signed, timeout=10)
 
     def command(self, command: str, text: str = "", *, user: str = "UMANAGER", channel: str = "C0GENERAL",
-                wait: bool = True) -> requests.Response:
-        body = slash_command_body(command=command, text=text, user_id=user, team_id=self.team_id,
+                wait: bool = True, team: str | None = None) -> requests.Response:
+        body = slash_command_body(command=command, text=text, user_id=user, team_id=team or self.team_id,
                                   response_url=self.fake.new_response_url(), channel_id=channel,
                                   trigger_id=f"trigger.{next(self._seq)}")
         response = self.post(body, "application/x-www-form-urlencoded")
@@ -80,8 +80,8 @@ class SlackDriver:
         return response
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None,
-              wait: bool = True) -> requests.Response:
-        body = event_body(event=event, team_id=self.team_id, event_id=event_id or f"Ev{next(self._seq):08d}")
+              wait: bool = True, team: str | None = None) -> requests.Response:
+        body = event_body(event=event, team_id=team or self.team_id, event_id=event_id or f"Ev{next(self._seq):08d}")
         headers = {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"} if retry_num else {}
         response = self.post(body, "application/json", headers=headers)
         if wait:
@@ -131,7 +131,7 @@ class SlackDriver:
     def tick(self, now: Any) -> TickReport:
         from handlers import job_sources
 
-        return Scheduler(self.deps, self.app.client, job_sources()).tick(now)
+        return Scheduler(self.deps, self.app.client, job_sources(), installed=self.app.salesbot_installed).tick(now)
 
 
 def message_text(message: dict[str, Any]) -> str:

@@ -170,6 +170,8 @@ def _sample_events(user: str) -> dict[str, dict[str, object]]:
                         "channel_id": "D" + user.lstrip("U"), "file": {"id": "F0001"}},
         "team_join": {"type": "team_join", "user": {**profile, "id": "UNEWBIE", "name": "newbie"}},
         "user_change": {"type": "user_change", "user": profile},
+        "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
+        "app_uninstalled": {"type": "app_uninstalled"},  # last in the manifest: it deletes the workspace's rows
     }
 
 

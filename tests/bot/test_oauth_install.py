@@ -1,0 +1,318 @@
+"""Many workspaces: two workspaces install through the real "Add to Slack" flow (GET /slack/install, Slack's
+redirect to GET /slack/oauth_redirect with the code and the state), each is answered with its own data only and
+with its own bot token, the scheduler sends each workspace's digest with that workspace's token, and an uninstall
+deletes what belongs to the workspace (both databases)."""
+
+import html
+import io
+import logging
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+from sqlalchemy import func, insert, select
+from sqlmodel import Session, SQLModel
+
+from bot.app import create_app
+from bot.local_slack import LocalSlack
+from bot.middleware import RedactTokens
+from bot.settings import Settings
+from db import clock
+from db.crm.secrets import unseal
+from db.models import Deal, DigestSubscription, Member, SlackInstallation, Workspace
+from db.workspaces import LOCAL_TEAM
+from tests.slack_driver import SlackDriver, ack_text, message_text
+
+CLIENT_ID, CLIENT_SECRET = "1234.5678", "app-client-secret-0123"
+ACME = ("TACME0001", "Acme Sales", "xoxb-acme-token-111", "UBOTACME", "acme-code")
+BETA = ("TBETA0002", "Beta Sales", "xoxb-beta-token-222", "UBOTBETA", "beta-code")
+FIGURES = {ACME[0]: ("UACMEMGR", "Ada Acme", 11_111_100, "111,111"), BETA[0]: ("UBETAMGR", "Bo Beta", 22_222_200,
+                                                                             "222,222")}
+MONDAY_NINE = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # the subscriptions below: Monday 09:00 (UTC workspaces)
+
+
+@pytest.fixture
+def multi(fake_slack: LocalSlack, db_url: str, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackDriver]:
+    """salesbot serve in many-workspaces mode: client id and secret, no bot token."""
+    monkeypatch.delenv("SALESBOT_SECRET_KEY", raising=False)
+    with SlackDriver(fake_slack, db_url, files_dir=tmp_path / "files", slack_bot_token=None,
+                     slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
+                     salesbot_secret_key=Fernet.generate_key().decode(), salesbot_managers="",
+                     salesbot_public_url="https://salesbot.example.com") as driver:
+        yield driver
+
+
+def _start(slack: SlackDriver) -> tuple[str, str]:
+    """GET /slack/install as a browser: the page's Add to Slack link and the state cookie (state, cookie header)."""
+    page = slack.http.get(slack.url + "/slack/install", timeout=10)
+    assert page.status_code == 200 and "Add to Slack" in page.text and "添加到 Slack" in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    link = urlparse(html.unescape(re.search(r'<a href="([^"]+)"', page.text).group(1)))  # type: ignore[union-attr]
+    query = {k: v[0] for k, v in parse_qs(link.query).items()}
+    assert link.netloc == "slack.com" and query["client_id"] == CLIENT_ID
+    assert "chat:write" in query["scope"].split(",") and "commands" in query["scope"].split(",")
+    assert query["redirect_uri"] == "https://salesbot.example.com/slack/oauth_redirect"
+    cookie = page.headers["Set-Cookie"].split(";")[0]
+    assert cookie == f"slack-app-oauth-state={query['state']}"  # the state is tied to this browser
+    return query["state"], cookie
+
+
+def _redirect(slack: SlackDriver, code: str, state: str, cookie: str | None) -> requests.Response:
+    """Slack sends the installer's browser back (the cookie is Secure: set by hand, as a browser over HTTPS would)."""
+    return requests.get(slack.url + "/slack/oauth_redirect", params={"code": code, "state": state},
+                        headers={"Cookie": cookie} if cookie else {}, timeout=10, allow_redirects=False)
+
+
+def _install(slack: SlackDriver, workspace: tuple[str, str, str, str, str]) -> requests.Response:
+    team_id, name, token, bot_user, code = workspace
+    slack.fake.add_install(code, team_id=team_id, team_name=name, bot_token=token, bot_user_id=bot_user,
+                           bot_id="B" + team_id[1:], installer=FIGURES[team_id][0], client_id=CLIENT_ID,
+                           client_secret=CLIENT_SECRET)
+    state, cookie = _start(slack)
+    return _redirect(slack, code, state, cookie)
+
+
+def _seed(slack: SlackDriver) -> None:
+    """A manager with one won deal of a distinctive amount in each workspace."""
+    for team_id, (manager, name, cents, _shown) in FIGURES.items():
+        slack.fake.add_user(manager, name)
+        with Session(slack.deps.engine) as session:
+            member = Member(team_id=team_id, slack_user_id=manager, display_name=name, role="manager")
+            session.add(member)
+            session.commit()
+            member_id = member.id
+        with slack.deps.engine.begin() as conn:
+            conn.execute(insert(Deal.__table__), [{  # type: ignore[attr-defined]
+                "team_id": team_id, "source": "t", "external_id": f"D-{team_id}", "owner_id": member_id,
+                "status": "won", "amount_cents": cents, "created_date": date(2026, 10, 1),
+                "close_date": date(2026, 11, 24), "product": "GTX", "account": f"{name} Account", "name": "",
+                "stage": "won", "currency": "USD", "row_hash": ""}])
+
+
+def _tokens_since(slack: SlackDriver, since: int) -> set[str]:
+    """The bot tokens of every Web API call since call number `since` (response_url and uploads carry none)."""
+    return {c.token for c in slack.fake.calls[since:] if c.method not in ("response_url", "upload")}
+
+
+def _rows(slack: SlackDriver, team_id: str) -> dict[str, int]:
+    counts = {}
+    with slack.deps.engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if "team_id" in table.c:
+                n = conn.execute(select(func.count()).select_from(table).where(table.c.team_id == team_id)).scalar()
+                if n:
+                    counts[table.name] = int(n)
+    return counts
+
+
+def test_two_workspaces_install_through_the_redirect_and_their_tokens_are_stored_encrypted(
+        multi: SlackDriver) -> None:
+    for workspace in (ACME, BETA):
+        done = _install(multi, workspace)
+        assert done.status_code == 200, done.text
+        assert f"salesbot is installed in {workspace[1]}." in done.text and "/salesbot help" in done.text
+        assert "slack://app?team=" + workspace[0] in done.text  # the page opens the app in that workspace
+    exchanges = multi.fake.calls_to("oauth.v2.access")
+    assert [c.args["code"] for c in exchanges] == ["acme-code", "beta-code"]
+    assert all(c.args["client_id"] == CLIENT_ID for c in exchanges)
+    with Session(multi.deps.engine) as session:
+        rows = {r.team_id: r for r in session.exec(select(SlackInstallation)).scalars()}
+        workspaces = {w.team_id: w.name for w in session.exec(select(Workspace)).scalars()}
+    assert set(rows) == {ACME[0], BETA[0]}
+    assert workspaces == {ACME[0]: "Acme Sales", BETA[0]: "Beta Sales"}  # installing made each workspace
+    for team_id, _name, token, bot_user, _code in (ACME, BETA):
+        row = rows[team_id]
+        assert token not in row.secret and "xoxb-" not in row.secret  # sealed, never plain
+        assert unseal(row.secret)["bot_token"] == token
+        assert row.bot_user_id == bot_user and row.installer_user_id == FIGURES[team_id][0]
+
+
+def test_a_bad_replayed_foreign_or_expired_state_installs_nothing(multi: SlackDriver) -> None:
+    multi.fake.add_install(ACME[4], team_id=ACME[0], team_name=ACME[1], bot_token=ACME[2], client_id=CLIENT_ID,
+                           client_secret=CLIENT_SECRET)
+    state, cookie = _start(multi)
+    forged = _redirect(multi, ACME[4], "forged-state", "slack-app-oauth-state=forged-state")
+    assert forged.status_code == 401
+    assert "Nothing was installed. Start again from the install page." in forged.text
+    assert "没有安装任何内容" in forged.text and 'href="/slack/install"' in forged.text
+    other_browser = _redirect(multi, ACME[4], state, None)  # the link without the browser that asked for it
+    assert other_browser.status_code == 400
+    assert multi.fake.calls_to("oauth.v2.access") == []  # no code was exchanged for a refused state
+
+    assert _redirect(multi, ACME[4], state, cookie).status_code == 200
+    replayed = _redirect(multi, ACME[4], state, cookie)
+    assert replayed.status_code == 401  # a state works once
+    assert len(multi.fake.calls_to("oauth.v2.access")) == 1
+
+    late_state, late_cookie = _start(multi)
+    with clock.moved_to(clock.now() + timedelta(minutes=11)):  # states live 10 minutes
+        assert _redirect(multi, "beta-code", late_state, late_cookie).status_code == 401
+    with Session(multi.deps.engine) as session:
+        assert [r.team_id for r in session.exec(select(SlackInstallation)).scalars()] == [ACME[0]]
+
+
+def test_each_workspace_sees_only_its_own_data_answered_with_its_own_token(multi: SlackDriver) -> None:
+    for workspace in (ACME, BETA):
+        assert _install(multi, workspace).status_code == 200
+    _seed(multi)
+    for team_id, (manager, _name, _cents, shown) in FIGURES.items():
+        other = next(f[3] for t, f in FIGURES.items() if t != team_id)
+        token = ACME[2] if team_id == ACME[0] else BETA[2]
+        since, answered = len(multi.fake.calls), len(multi.responses())
+        multi.command("/kpi", "revenue by account this month export", user=manager, team=team_id)
+        answer = "\n".join(message_text(r) for r in multi.responses()[answered:])
+        assert shown in answer and other not in answer
+        uploads = [c for c in multi.fake.calls[since:] if c.method == "files.completeUploadExternal"]
+        assert uploads, "the export reached the asker's DM"
+        assert _tokens_since(multi, since) == {token}  # every Web API call of the request: its workspace's token
+
+
+def test_a_workspace_that_is_not_installed_is_told_and_nothing_is_done(multi: SlackDriver) -> None:
+    assert _install(multi, ACME).status_code == 200
+    response = multi.command("/kpi", "revenue this month", user="USTRANGER", team="TNOTINSTALLED")
+    assert "not installed in this workspace" in ack_text(response) + "".join(message_text(r)
+                                                                              for r in multi.responses())
+    with multi.deps.engine.connect() as conn:
+        assert conn.execute(select(Workspace.team_id).where(Workspace.team_id == "TNOTINSTALLED")).first() is None
+
+
+def _subscribe_digests(multi: SlackDriver) -> None:
+    for team_id, (manager, *_rest) in FIGURES.items():
+        multi.command("/digest", "subscribe <#C0SALES|sales> weekly on monday at 09:00", user=manager, team=team_id)
+        assert "Subscribed <#C0SALES>" in multi.last_response_text()
+    with Session(multi.deps.engine) as session:  # made 'now' in real time: backdated before the test's dates
+        for sub in session.exec(select(DigestSubscription)).scalars():
+            sub.created_at = datetime(2026, 10, 1, tzinfo=UTC)
+            session.add(sub)
+        session.commit()
+
+
+def test_each_workspaces_scheduled_digest_goes_out_with_its_own_token(multi: SlackDriver) -> None:
+    for workspace in (ACME, BETA):
+        assert _install(multi, workspace).status_code == 200
+    _seed(multi)
+    _subscribe_digests(multi)
+    since = len(multi.fake.calls)
+    assert multi.tick(MONDAY_NINE).sent == 2
+    posts = [c for c in multi.fake.calls[since:] if c.method == "files.completeUploadExternal"]
+    by_token = {c.token: c.args.get("initial_comment", "") for c in posts}
+    assert set(by_token) == {ACME[2], BETA[2]}
+    assert "111,111" in by_token[ACME[2]] and "222,222" not in by_token[ACME[2]]
+    assert "222,222" in by_token[BETA[2]] and "111,111" not in by_token[BETA[2]]
+    directory = {c.token for c in multi.fake.calls[since:] if c.method == "users.list"}
+    assert directory == {ACME[2], BETA[2]}  # each workspace's people read with its own token
+    assert "" not in _tokens_since(multi, since)  # nothing went out without a workspace's token
+
+
+def test_uninstall_deletes_the_workspace_and_revoking_the_token_deletes_the_installation(
+        multi: SlackDriver) -> None:
+    for workspace in (ACME, BETA):
+        assert _install(multi, workspace).status_code == 200
+    _seed(multi)
+    _subscribe_digests(multi)
+    beta_before = _rows(multi, BETA[0])
+    assert {"deal", "member", "digestsubscription", "slackinstallation", "workspace"} <= set(_rows(multi, ACME[0]))
+
+    response = multi.event({"type": "app_uninstalled"}, team=ACME[0], event_id="EvUNINSTALL1")
+    assert response.status_code == 200
+    assert _rows(multi, ACME[0]) == {}  # every row of every table, the workspace and its token with them
+    assert multi.event({"type": "app_uninstalled"}, team=ACME[0], event_id="EvUNINSTALL2").status_code == 200
+    assert _rows(multi, ACME[0]) == {}
+    assert _rows(multi, BETA[0]) == beta_before  # the other workspace is untouched
+
+    since = len(multi.fake.calls)
+    assert multi.tick(MONDAY_NINE).sent == 1  # Beta's digest only
+    assert _tokens_since(multi, since) == {BETA[2]}
+
+    multi.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [BETA[3]]}}, team=BETA[0])
+    after = _rows(multi, BETA[0])
+    assert "slackinstallation" not in after and after.get("deal") == 1  # the token goes, the data stays
+    since = len(multi.fake.calls)
+    assert multi.tick(datetime(2026, 12, 7, 9, 0, tzinfo=UTC)).sent == 0  # nothing is sent without a token
+    assert multi.fake.calls[since:] == []
+    refused = multi.command("/kpi", "revenue this month", user=FIGURES[BETA[0]][0], team=BETA[0])
+    assert "not installed in this workspace" in ack_text(refused) + "".join(
+        message_text(r) for r in multi.responses())
+
+
+def test_a_re_install_replaces_the_token(multi: SlackDriver) -> None:
+    assert _install(multi, ACME).status_code == 200
+    renewed = (ACME[0], ACME[1], "xoxb-acme-token-new", ACME[3], "acme-code-2")
+    assert _install(multi, renewed).status_code == 200
+    with Session(multi.deps.engine) as session:
+        rows = list(session.exec(select(SlackInstallation)).scalars())
+    assert len(rows) == 1 and unseal(rows[0].secret)["bot_token"] == "xoxb-acme-token-new"
+
+
+def test_no_token_or_client_secret_reaches_the_log_even_at_debug(multi: SlackDriver) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactTokens())  # what `salesbot` puts on its log handler (bot/logs.py)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        assert _install(multi, ACME).status_code == 200
+        _seed(multi)
+        multi.command("/kpi", "revenue this month", user=FIGURES[ACME[0]][0], team=ACME[0])
+        multi.tick(MONDAY_NINE)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    logged = stream.getvalue()
+    assert "oauth.v2.access" in logged  # the exchange was logged at DEBUG ...
+    for secret in (ACME[2], CLIENT_SECRET, multi.settings.salesbot_secret_key.get_secret_value()):  # type: ignore[union-attr]
+        assert secret not in logged  # ... without the bot token, the app's client secret or the key
+
+
+def test_the_mode_follows_the_variables_and_needs_the_key(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SALESBOT_SECRET_KEY", raising=False)
+    base = {"_env_file": None, "database_url": sqlite_url, "slack_signing_secret": "s" * 32,
+            "slack_client_id": CLIENT_ID, "slack_client_secret": CLIENT_SECRET}
+    assert Settings(**base).oauth_mode and Settings(**base, slack_bot_token="").oauth_mode  # type: ignore[arg-type]
+    single = Settings(**base, slack_bot_token="xoxb-one")  # type: ignore[arg-type]
+    assert not single.oauth_mode and single.has_slack_tokens  # a bot token: one workspace, as before
+    assert not Settings(**{**base, "slack_signing_secret": None}).oauth_mode  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="SALESBOT_SECRET_KEY"):
+        create_app(Settings(**base))  # type: ignore[arg-type]
+
+
+def test_the_first_workspace_to_install_adopts_the_data_imported_before(multi: SlackDriver) -> None:
+    with Session(multi.deps.engine) as session:
+        session.add(Workspace(team_id=LOCAL_TEAM))
+        session.add(Member(team_id=LOCAL_TEAM, display_name="Early Rep"))
+        session.commit()
+    assert _install(multi, ACME).status_code == 200
+    assert _install(multi, BETA).status_code == 200
+    assert _rows(multi, LOCAL_TEAM) == {}
+    assert _rows(multi, ACME[0]).get("member") == 1 and "member" not in _rows(multi, BETA[0])
+
+
+def test_an_installer_who_cancels_in_slack_is_told_nothing_was_installed(multi: SlackDriver) -> None:
+    cancelled = requests.get(multi.url + "/slack/oauth_redirect", params={"error": "access_denied", "state": "x"},
+                             timeout=10)
+    assert cancelled.status_code == 200 and "The installation was cancelled in Slack." in cancelled.text
+    assert multi.fake.calls_to("oauth.v2.access") == []
+
+
+def test_one_workspace_mode_ignores_the_oauth_variables_of_the_environment(
+        fake_slack: LocalSlack, db_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With SLACK_BOT_TOKEN set the one-workspace mode wins, even when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are in
+    the process environment (Bolt would otherwise turn on its own file-based install flow)."""
+    monkeypatch.setenv("SLACK_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", CLIENT_SECRET)
+    with SlackDriver(fake_slack, db_url, files_dir=tmp_path / "one") as single:
+        assert single.app.oauth_flow is None and single.app.salesbot_installed is None
+        assert single.http.get(single.url + "/slack/install", timeout=10).status_code == 404
+        answer = single.command("/salesbot", "help", user="UMANAGER")
+        assert "/kpi" in ack_text(answer) + "".join(message_text(r) for r in single.responses())
+    assert os.environ["SLACK_CLIENT_ID"] == CLIENT_ID  # put back after the app was built
