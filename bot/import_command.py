@@ -106,16 +106,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _people_from_slack(settings, team_id):  # type: ignore[no-untyped-def]
-    """With a bot token: read the directory if it never was, and return the after-import step that asks Slack
-    (users.lookupByEmail) for owners still unlinked. None without a token."""
-    if settings.slack_bot_token is None:
+    """With a bot token (or, many workspaces, the workspace's installation): read the directory if it never was,
+    and return the after-import step that asks Slack (users.lookupByEmail) for owners still unlinked. None without
+    a token."""
+    if not settings.slack_bot_token and not settings.oauth_mode:
         return None
     from bot.app import make_deps
     from bot.slack_client import make_client
     from handlers.people import ensure_directory, link_owners_through_slack
 
-    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     deps = make_deps(settings)
+    if settings.slack_bot_token:
+        token = settings.slack_bot_token.get_secret_value()
+    else:  # the workspace's own bot token, as its scheduled sends use
+        from db import installations
+
+        installed = installations.find(deps.engine, team_id)
+        if installed is None or not installed.bot_token:
+            return None
+        token = installed.bot_token
+    client = make_client(token, settings.slack_api_url)
     ensure_directory(client, deps, team_id)
     return lambda result: link_owners_through_slack(client, deps, result)
 
