@@ -17,7 +17,7 @@ from typing import Any
 from db import reviews as store
 from db.models import CheckinRun, Member
 from db.training import held_between
-from reports import feedback_themes
+from reports import feedback_themes, incentives
 from reports import kpi_engine as kpi
 from reports.changes import change_text
 from reports.checkins import run_views
@@ -59,6 +59,9 @@ add_messages(
     msg("review.feedback.praise", "Praised: {themes}"),
     msg("review.feedback.at_risk", "Accounts at risk: {accounts}"),
     msg("review.training.none", "No training was held in this period."),
+    msg("review.section.incentives", "Incentives"),
+    msg("review.incentives.none",
+        "No commission plan yet: `/incentive plan set rate 5% tiers 100k:8% accelerator 1.5 cap 20k bonus 2k`"),
     msg("review.reflection.missed", "_did not answer_"),
     msg("review.reflection.away", "_away_"),
     msg("review.reflection.asking", "_answering_"),
@@ -168,6 +171,7 @@ def compose_review(
         (t("review.section.feedback", lang), feedback_lines(summarise(session, team_id, period, today=last_day), lang))
     )
     doc.sections.append((t("review.section.training", lang), _training_lines(session, team_id, period, today, lang)))
+    doc.sections.append((t("review.section.incentives", lang), _incentive_lines(session, team_id, period, today, lang)))
     doc.sections.append(_reflections(session, team_id, manager_user_id, period, today, lang))
     doc.sections.append(_actions(session, team_id, manager_user_id, period, today, lang))
     return doc
@@ -207,6 +211,14 @@ def _training_lines(session: Any, team_id: str, period: Period, today: date, lan
     for training in held:
         lines += effect_lines(training_effect(session, team_id, training, today), lang)
     return lines
+
+
+def _incentive_lines(session: Any, team_id: str, period: Period, today: date, lang: str) -> list[str]:
+    """What each rep earned in the period under the commission plans (`/incentive`), best paid first."""
+    earned = incentives.statements(session, team_id, period, today=min(period.last_day, today))
+    if not earned.has_plan:
+        return [t("review.incentives.none", lang)]
+    return incentives.team_lines(earned, lang) + incentives.left_out_notes(earned, lang)
 
 
 def _reflections(

@@ -99,6 +99,8 @@ def test_a_round_asks_reminds_once_and_closes_with_the_review_and_its_pdf(slack:
     done_id = third.split("#", 1)[1].split(" ", 1)[0]
     assert "is done" in reply(slack, f"done {done_id}")
 
+    slack.command("/incentive", "plan set rate 5% bonus 1k")  # earnings of the period join the review
+
     # The round closes (opened + 4 days): Maria gets the review once, as a message and as a PDF.
     slack.tick(datetime(2026, 11, 30, 10, 1, tzinfo=UTC))
     slack.tick(datetime(2026, 11, 30, 10, 2, tzinfo=UTC))
@@ -116,12 +118,13 @@ def test_a_round_asks_reminds_once_and_closes_with_the_review_and_its_pdf(slack:
     assert "Call every lost deal over 50k — Alice Chen · due Sat 28 Nov 2026 · ⚠ overdue" in text
     assert "Price list in Chinese — 张三 · due Fri 15 Jan 2027 · open" in text
     assert "Win back Isdom · done ✅" in text
+    assert "*Incentives*" in text and "Alice Chen — US$2,250.00 · revenue US$45,000.00 · 90% of target" in text
 
     uploads = [u for u in slack.fake.uploads() if u["name"].endswith(".pdf")]
     assert len(uploads) == 1 and uploads[0]["channel_id"] == "DMANAGER"
     pdf = pdf_text(uploads[0])
     for same in ["Monthly review · October 2026", "Reflections (1 of 2 answered)", "Closing <!channel> demos fast",
-                 "张三", "Call every lost deal over 50k", "overdue", "US$45,000.00"]:
+                 "张三", "Call every lost deal over 50k", "overdue", "US$45,000.00", "Incentives", "US$2,250.00"]:
         assert same in pdf, same
 
     with Session(slack.deps.engine) as session:
