@@ -12,8 +12,9 @@ import os
 import statistics
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -23,6 +24,7 @@ from benchmarks.bench_kpi import TEAM, Harness, _pct, build_database
 from db import incentives as store
 from db.engine import get_engine
 from db.models import Member
+from handlers.incentive.shoutouts import Shoutouts
 from reports.incentives import statements
 from reports.kpi_period import resolve_period
 
@@ -59,6 +61,20 @@ def _timed(harness: Harness, phrases: list[str]) -> tuple[list[float], list[floa
         acks.append(ack)
         totals.append(total)
     return totals, acks
+
+
+def _shoutout_check(engine: Any) -> Row:
+    """What shout-outs cost each scheduler tick (every 30 s) once turned on: the reps over a running target."""
+    with Session(engine) as session:
+        store.set_shoutouts(session, TEAM, enabled=True, channel_id="C0BENCH", updated_by="UBENCH")
+    times, due = [], []
+    for _ in range(10):
+        with Session(engine) as session:
+            t0 = time.perf_counter()
+            due = Shoutouts().due(session, datetime.now(UTC))
+            times.append(time.perf_counter() - t0)
+    return Row("incentive (half CNY)", f"shout-out check of one tick ({len(due)} reps over a running target), "
+               "fresh session, median", statistics.median(times) * 1000, "ms")
 
 
 def run() -> list[Row]:
@@ -99,5 +115,6 @@ def run() -> list[Row]:
             times.append(time.perf_counter() - t0)
     rows.append(Row(label, f"statements(), last quarter, {len(found.reps)} reps, fresh session, median",
                     statistics.median(times) * 1000, "ms"))
+    rows.append(_shoutout_check(engine))
     engine.dispose()
     return rows

@@ -7,6 +7,7 @@ statements as tests/reports/test_commission.py computes by hand.
 """
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -17,13 +18,15 @@ from db.models import (
     CommissionPlan,
     Deal,
     Delivery,
+    ExchangeRate,
     Feedback,
     Member,
     Target,
     TeamworkRating,
 )
+from tests.bot.test_console import run_cli
 from tests.handlers.test_feedback import seed as seed_people
-from tests.slack_driver import SlackDriver, message_text
+from tests.slack_driver import SlackDriver, ack_text, message_text
 
 PLAN = "plan set rate 5% tiers 100k:8% 200k:10% accelerator 1.5 cap 20k bonus 2k"
 
@@ -221,3 +224,50 @@ def test_earnings_in_the_one_on_one_brief_and_the_digest(slack: SlackDriver) -> 
     slack.command("/digest", "preview", user="UMANAGER")
     preview = message_text(slack.responses()[-1])
     assert "Incentives November 2026: US$28,600.04 earned by 2 reps · passed target: Alice Chen" in preview
+
+
+def test_help_and_what_it_did_not_understand_with_examples_that_work(slack: SlackDriver) -> None:
+    seed(slack)
+    helped = ack_text(slack.command("/incentive", "help"))
+    assert "/incentive — commission, earnings and appraisal" in helped and "shoutouts on #sales" in helped
+    assert "提成明细" in ack_text(slack.command("/incentive", "帮助", user="UZHANG"))
+    reply(slack, PLAN)
+    period = reply(slack, "lsat month")
+    assert 'I did not understand "lsat month"' in period and "Try: `/incentive last month`" in period
+    plan = reply(slack, "plan set rate 5% bonsu 2k")
+    assert "I understood *rate 5%*, but not" in plan and "bonsu 2k" in plan and "Try: `/incentive plan set" in plan
+    assert "A plan needs at least a rate" in reply(slack, "plan set bonus 2k")
+    assert "Rate teamwork from 1 to 5" in reply(slack, 'rate <@UALICE> 9 "x"')
+    assert "Which rep?" in reply(slack, "appraisal this month")
+    unknown = reply(slack, "@nobody-here this month")
+    assert "I don't know anyone called *@nobody-here*" in unknown
+
+
+def test_the_console_answers_incentive_like_slack(sqlite_url: str, tmp_path: Path) -> None:
+    result = run_cli(["console", "--user", "UMARIA"], url=sqlite_url, cwd=tmp_path,
+                     extra_env={"SALESBOT_MANAGERS": "UMARIA"},
+                     stdin="/incentive plan set rate 5% tiers 100k:8% cap 20k\n/incentive plan\n/incentive\n:quit\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Saved the team plan: 5% of revenue, 8% from US$100,000.00, capped at US$20,000.00." in result.stdout
+    assert "Team (everyone without an own plan): 5% of revenue" in result.stdout
+    assert "Nobody has revenue or a target in" in result.stdout
+
+
+def test_revenue_in_other_currencies_is_converted_by_the_kpi_engine_never_added_one_for_one(
+        slack: SlackDriver) -> None:
+    ids = seed(slack)
+    with slack.deps.engine.begin() as conn:
+        conn.execute(insert(Deal.__table__), [dict(
+            team_id=slack.team_id, source="t", external_id=f"X{code}", owner_id=ids["zhang"], account="Isdom",
+            product="GTX", status="won", stage="x", amount_cents=10_000_000, currency=code,
+            created_date=date(2026, 11, 1), close_date=date(2026, 11, 12)) for code in ("CNY", "EUR")])
+    with Session(slack.deps.engine) as session:  # CNY has a rate (0.14); EUR has none
+        session.add(ExchangeRate(team_id=slack.team_id, currency="CNY", to_currency="USD",
+                                 valid_from=date(2026, 1, 1), rate_micros=140_000))
+        session.commit()
+    reply(slack, PLAN)
+    text = reply(slack, "<@UZHANG>")
+    # 120,000.50 + ¥100,000 at 0.14 = 134,000.50: 100,000 × 5% = 5,000.00; 34,000.50 × 8% = 2,720.04.
+    assert "Revenue US$134,000.50 · target US$150,000.00 · attainment 89%" in text
+    assert "*Total US$7,720.04*" in text
+    assert "1 deal in €" in text and "left out: no EUR rate" in text
