@@ -8,6 +8,9 @@ import io
 import logging
 import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,10 +26,12 @@ from bot.app import create_app
 from bot.local_slack import LocalSlack
 from bot.middleware import RedactTokens
 from bot.settings import Settings
+from bot.signing import signed_headers, slash_command_body
 from db import clock
 from db.crm.secrets import unseal
 from db.models import Deal, DigestSubscription, Member, SlackInstallation, Workspace
 from db.workspaces import LOCAL_TEAM
+from tests.processes import clock_env
 from tests.slack_driver import SlackDriver, ack_text, message_text
 
 CLIENT_ID, CLIENT_SECRET = "1234.5678", "app-client-secret-0123"
@@ -316,3 +321,77 @@ def test_one_workspace_mode_ignores_the_oauth_variables_of_the_environment(
         answer = single.command("/salesbot", "help", user="UMANAGER")
         assert "/kpi" in ack_text(answer) + "".join(message_text(r) for r in single.responses())
     assert os.environ["SLACK_CLIENT_ID"] == CLIENT_ID  # put back after the app was built
+
+
+def _serve(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """`salesbot serve` in a child process: the process, its base URL and the lines it printed up to its start line."""
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", "0",
+                             "--no-scheduler"], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    lines: list[str] = []
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        lines.append(line)
+        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)/slack/events", line)
+        if found:
+            return proc, found.group(1), lines
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise AssertionError("".join(lines))
+
+
+def test_salesbot_serve_and_tick_run_many_workspaces(fake_slack: LocalSlack, sqlite_url: str, tmp_path: Path) -> None:
+    """The real command line: `salesbot serve` with client id and secret installs a workspace through its pages and
+    answers it; `salesbot tick --team` sends for that workspace with its own token; no key, no start."""
+    key = Fernet.generate_key().decode()
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": sqlite_url, "SLACK_SIGNING_SECRET": "serve-secret",
+           "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET, "SLACK_API_URL": fake_slack.api_url,
+           "SALESBOT_PUBLIC_URL": "https://salesbot.example.com", **clock_env()}
+    refused = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", "0"], env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "SALESBOT_SECRET_KEY" in refused.stderr
+    fake_slack.add_install("serve-code", team_id=ACME[0], team_name=ACME[1], bot_token=ACME[2],
+                           bot_user_id=ACME[3], client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    env["SALESBOT_SECRET_KEY"] = key
+    proc, base, lines = _serve(env, tmp_path)
+    try:
+        assert "many workspaces (Add to Slack at /slack/install)" in lines[-1]
+        page = requests.get(base + "/slack/install", timeout=10)
+        state = parse_qs(urlparse(html.unescape(re.search(r'<a href="([^"]+)"', page.text).group(1))).query)  # type: ignore[union-attr]
+        done = requests.get(base + "/slack/oauth_redirect", timeout=10,
+                            params={"code": "serve-code", "state": state["state"][0]},
+                            headers={"Cookie": page.headers["Set-Cookie"].split(";")[0]})
+        assert done.status_code == 200 and "salesbot is installed in Acme Sales." in done.text
+        body = slash_command_body(command="/salesbot", text="help", user_id="UADMIN", team_id=ACME[0],
+                                  response_url=fake_slack.new_response_url())
+        answer = requests.post(base + "/slack/events", data=body.encode(), timeout=10, headers=signed_headers(
+            "serve-secret", body, content_type="application/x-www-form-urlencoded"))
+        assert answer.status_code == 200 and "/kpi" in message_text(answer.json())
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=10)[0]
+    assert ACME[2] not in output and CLIENT_SECRET not in output
+    since = len(fake_slack.calls)
+    tick = subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--team", ACME[0]], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert tick.returncode == 0 and f"for workspace {ACME[0]}: sent 0" in tick.stdout, tick.stderr
+    listed = [c for c in fake_slack.calls[since:] if c.method == "users.list"]
+    assert listed and {c.token for c in listed} == {ACME[2]}  # its directory, read with its own token
+
+
+def test_an_install_started_on_one_instance_finishes_on_another(multi: SlackDriver, fake_slack: LocalSlack,
+                                                                 tmp_path: Path) -> None:
+    """Behind a load balancer the redirect may reach another instance: the state is in the shared database."""
+    with SlackDriver(fake_slack, multi.settings.database_url, files_dir=tmp_path / "second",
+                     **{name: getattr(multi.settings, name) for name in (
+                         "slack_bot_token", "slack_client_id", "slack_client_secret", "salesbot_secret_key",
+                         "salesbot_managers", "salesbot_public_url")}) as second:
+        multi.fake.add_install(ACME[4], team_id=ACME[0], team_name=ACME[1], bot_token=ACME[2], client_id=CLIENT_ID,
+                               client_secret=CLIENT_SECRET)
+        state, cookie = _start(multi)
+        assert _redirect(second, ACME[4], state, cookie).status_code == 200
+        assert _redirect(multi, ACME[4], state, cookie).status_code == 401  # and it was used up for both
+        second.command("/kpi", "revenue this month", user="UADA", team=ACME[0])
+        assert second.responses(), "the second instance answers the workspace the first one never saw installed"
