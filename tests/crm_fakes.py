@@ -78,6 +78,14 @@ class FakeCrm:
             self.deleted[deal_id] = at
             self._order = None
 
+    def purge(self, deal_id: str) -> None:
+        """Gone for good: not in the deals, not in the list of deleted ones (a recycle bin emptied)."""
+        with self.lock:
+            self.deals.pop(deal_id, None)
+            self.modified.pop(deal_id, None)
+            self.deleted.pop(deal_id, None)
+            self._order = None
+
     def ordered(self, since: datetime, *, after: bool = False) -> list[str]:
         """Deal ids modified at or after `since`, ascending; ties in a fixed arbitrary order (the order is kept
         between changes, so a big fake answers as fast as a real index would)."""
@@ -397,15 +405,21 @@ class FakeFxiaoke(FakeCrm):
             return self._error(15002, "参数不合法")
         if offset > 10_000:
             return self._error(10013, "offset out of range 10000")
-        assert info.get("orders") == [{"fieldName": "last_modified_time", "isAsc": True}], info
-        since, voided = datetime(1970, 1, 1, tzinfo=UTC), None
+        order = (info.get("orders") or [{}])[0].get("fieldName")
+        assert info.get("orders") == [{"fieldName": order, "isAsc": True}] and order in ("last_modified_time", "_id")
+        since, voided, after_id = datetime(1970, 1, 1, tzinfo=UTC), None, ""
         for f in info.get("filters") or []:
             if f["field_name"] == "last_modified_time":
                 assert f["operator"] == "GTE", f
                 since = datetime.fromtimestamp(int(f["field_values"][0]) / 1000, UTC)
             elif f["field_name"] == "life_status":
                 voided = f["operator"] == "EQ"
+            elif f["field_name"] == "_id":
+                assert f["operator"] == "GT", f
+                after_id = f["field_values"][0]
         ordered = self.ordered(since)
+        if order == "_id":
+            ordered = sorted(i for i in ordered if i > after_id)
         with self.lock:
             matching = [i for i in ordered
                         if voided is None or (self.deals[i].get("life_status") == "invalid") == voided]
@@ -495,6 +509,9 @@ class FakeSalesforce(FakeCrm):
         if table == "Organization":
             return self._batch([{"TimeZoneSidKey": self.timezone}])
         assert table == "Opportunity", soql
+        if not where:
+            with self.lock:
+                return self._batch([{"Id": i} for i in sorted(self.deals)])
         bound = re.search(r"SystemModstamp >= (\S+)", where or "")
         assert bound is not None, soql
         since = datetime.fromisoformat(bound.group(1).replace("Z", "+00:00"))

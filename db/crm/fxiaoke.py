@@ -19,8 +19,9 @@ ordered by it ascending, `limit` 100 (its largest), `offset` a multiple of the l
 POST /cgi/crm/v2/object/describe, so a deal's stage reads as its label (验证客户, 谈判, 赢单, 输单 …) exactly as
 the 商机 export writes it. Deletion in Fxiaoke starts by voiding (作废: `life_status` becomes `invalid`, the
 record stays in the recycle bin until deleted): voided 商机 modified since the last sync are removed here.
-Dates (create_time, close_date: milliseconds) are read as the company's local dates (Asia/Shanghai), as the export
-writes them.
+Once a day every live `_id` is listed (ordered by `_id`, `_id GT` the last one read: the deep paging Fxiaoke
+documents), so a 商机 voided and deleted between two syncs goes too. Dates (create_time, close_date: milliseconds)
+are read as the company's local dates (Asia/Shanghai), as the export writes them.
 """
 
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ REVOKED = {20015, 20006, 11013, 20021, 20022, 15003, 20020, 11001, 11002}
 SHORT_WAIT = {30004: 1.0, 14001: 20.0, -1: 5.0, 50009: 5.0, -2: 5.0}
 DAILY = 30002
 CHINA = ZoneInfo("Asia/Shanghai")
+_LIVE = {"field_name": "life_status", "operator": "N", "field_values": ["invalid"]}  # not voided (作废)
 # the 商机 export's column for each plain field (db/importers/formats.py, "fxiaoke")
 COLUMNS = {"name": "商机名称", "amount": "商机金额", "mc_currency": "币种"}
 FIELDS = ["_id", "name", "account_id", "amount", "mc_currency", "sales_stage", "close_date", "create_time",
@@ -120,20 +122,19 @@ class Fxiaoke:
     def stage_map(self) -> dict[str, str]:
         return {}  # the labels are Fxiaoke's standard words, which the importer reads (db/importers/values.py)
 
-    def _query(self, filters: list[dict[str, Any]], offset: int) -> list[dict[str, Any]]:
+    def _query(self, filters: list[dict[str, Any]], offset: int, *, order: str = "last_modified_time",
+               fields: list[str] = FIELDS) -> list[dict[str, Any]]:
         body = self._post("/cgi/crm/v2/data/query", {"data": {
             "dataObjectApiName": OBJECT, "find_explicit_total_num": False,
             "search_query_info": {"limit": self.page_size, "offset": offset, "filters": filters,
-                                  "orders": [{"fieldName": "last_modified_time", "isAsc": True}],
-                                  "fieldProjection": FIELDS}}})
+                                  "orders": [{"fieldName": order, "isAsc": True}], "fieldProjection": fields}}})
         data = body.get("data") or {}
         rows = data.get("dataList") if isinstance(data, dict) and "dataList" in data else []
         return [r for r in rows or [] if isinstance(r, dict)]
 
     def deals_since(self, since: datetime, token: str | None) -> tuple[list[Record], str | None]:
         offset = int(token or 0)
-        rows = self._query([_since(since), {"field_name": "life_status", "operator": "N", "field_values": ["invalid"]}],
-                           offset)
+        rows = self._query([_since(since), _LIVE], offset)
         records = [self._record(r) for r in rows]
         following = offset + self.page_size
         more = len(rows) >= self.page_size and following <= MAX_OFFSET
@@ -170,6 +171,20 @@ class Fxiaoke:
                 yield ids
             offset += self.page_size
             if len(rows) < self.page_size or offset > MAX_OFFSET:
+                return
+
+
+    def live_ids(self) -> Iterator[list[str]]:
+        """Every 商机 not voided, by `_id` (the deep-paging way Fxiaoke documents: offset 0, `_id GT` the last one)."""
+        last = ""
+        while True:
+            filters = [_LIVE] + ([{"field_name": "_id", "operator": "GT", "field_values": [last]}] if last else [])
+            rows = self._query(filters, 0, order="_id", fields=["_id"])
+            ids = [str(r["_id"]) for r in rows if r.get("_id")]
+            if ids:
+                yield ids
+                last = ids[-1]
+            if len(rows) < self.page_size:
                 return
 
 

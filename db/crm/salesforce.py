@@ -13,7 +13,8 @@ OpportunityStage (IsClosed, IsWon), so every stage, custom ones included, is ope
 Owners: User (Name, Email). Optional fields (CurrencyIsoCode in a multi-currency org, a loss reason such as
 Loss_Reason__c) are read only when Opportunity's describe lists them. Dates: CreatedDate is read in the org's
 time zone (Organization.TimeZoneSidKey), as a report export writes it. Deleted opportunities: queryAll with
-`IsDeleted = true` (the recycle bin, 15 days) since the last sync; merged-away records are deleted ones too.
+`IsDeleted = true` (the recycle bin, 15 days) since the last sync, and once a day every live Id, so an opportunity
+deleted for good while no sync ran goes too.
 Errors come as a list of `{errorCode, message}`: `REQUEST_LIMIT_EXCEEDED` (the org's API requests of the last 24
 hours, or too many long requests at once) is a rate limit — a concurrent one is waited out, the daily one ends the
 sync; `INSUFFICIENT_ACCESS`/`API_DISABLED_FOR_ORG` revoke.
@@ -167,6 +168,12 @@ class Salesforce:
             ids = [str(r["Id"]) for r in batch.get("records") or []]
             if ids:
                 yield ids
+
+
+    def live_ids(self) -> Iterator[list[str]]:
+        """Every opportunity's id (the daily check for deletions the recycle bin no longer shows)."""
+        for batch in self._soql("SELECT Id FROM Opportunity"):
+            yield [str(r["Id"]) for r in batch.get("records") or []]
 
 
 def token_request(api: Api, login: str, form: dict[str, str]) -> dict[str, Any]:

@@ -13,7 +13,9 @@ time is unchanged, and an unchanged row is not written again (row hash). Deals m
 the previous sync began are read again, for CRMs whose search index lags their writes by seconds.
 
 Deletions and merges: after the deals, the CRM's deleted (archived, merged-away) ids since the last sync are
-removed (db/importers/removals.py). Rollups are refreshed once at the end, as after a file import.
+removed (db/importers/removals.py). Once a day a connector that can list every live id (`live_ids`: Fxiaoke,
+Salesforce) is compared with the stored deals, and those it no longer has are removed too (deletions the CRM's
+own list of deletions no longer shows). Rollups are refreshed once at the end, as after a file import.
 """
 
 import json
@@ -46,6 +48,7 @@ BATCH_ROWS = 50_000  # rows committed together (a page is 100-2,000): fewer, lar
 OVERLAP = timedelta(minutes=2)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_AT = 50  # ids kept with the cursor: those modified at its very moment (more: they are read again)
+RECONCILE_EVERY = timedelta(days=1)  # how often a complete list of the CRM's live ids is compared with the stored
 TIMEOUT_JOIN = 40  # seconds to wait for the page reader to notice a stop (one request's timeout and a little)
 
 
@@ -202,6 +205,9 @@ def _run(engine: Engine, row: CrmConnection, connector: Connector, holder: str, 
         for ids in connector.removed_since(removed_since):
             gone.update(ids)
     state = {**cursor, "removed": started.isoformat()}
+    if _reconcile_due(connector, cursor, started):
+        gone |= _missing(engine, row.team_id, connector)
+        state["reconciled"] = started.isoformat()
     with engine.begin() as conn:
         if gone:
             result.removed += remove_deals(conn, row.team_id, connector.file_format, gone)
@@ -212,6 +218,31 @@ def _run(engine: Engine, row: CrmConnection, connector: Connector, holder: str, 
 
         refresh_team(engine, row.team_id)
         refresh_market(engine, row.team_id)
+
+
+def _reconcile_due(connector: Connector, cursor: dict[str, Any], started: datetime) -> bool:
+    """Once a day, for connectors that can list every live deal's id (`live_ids`): deletions the CRM no longer
+    reports (Fxiaoke: voided and deleted between two syncs; Salesforce: gone from the recycle bin)."""
+    if not hasattr(connector, "live_ids"):
+        return False
+    last = cursor.get("reconciled")
+    return not last or started - datetime.fromisoformat(last) >= RECONCILE_EVERY
+
+
+def _missing(engine: Engine, team_id: str, connector: Connector) -> set[str]:
+    """The deals stored from this CRM that its complete list of live ids does not name."""
+    from sqlalchemy import select
+
+    from db.models import Deal
+
+    alive: set[str] = set()
+    for ids in connector.live_ids():  # type: ignore[attr-defined]
+        alive.update(ids)
+    table = Deal.__table__
+    with engine.connect() as conn:
+        stored = conn.execute(select(table.c.external_id).where(
+            table.c.team_id == team_id, table.c.source == connector.file_format)).scalars()
+        return {i for i in stored if i not in alive}
 
 
 def _refusal(imported: ImportResult) -> str:

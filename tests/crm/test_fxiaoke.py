@@ -27,6 +27,7 @@ from tests.crm.test_sync import (
     TEAM,
     deals,
     no_sleep,
+    purged_then_gone_a_day_later,
     row,
     same_deals_and_figures,
     secret_key,  # noqa: F401 (the autouse fixture: a SALESBOT_SECRET_KEY)
@@ -106,6 +107,20 @@ def test_first_sync_then_changes_and_voided_deals(engine: Engine, fxiaoke: FakeF
     third = sync_connection(engine, cid)  # nothing changed: nothing written
     assert (third.outcome, third.written, third.removed) == ("ok", 0, 0)
     assert row(engine, cid).last_sync_status == "ok" and fxiaoke.refreshes == 1
+
+
+def test_a_deal_voided_and_deleted_between_two_syncs_goes_with_the_daily_check(engine: Engine,
+                                                                              fxiaoke: FakeFxiaoke) -> None:
+    for i in range(150):
+        fxiaoke.put(f"d{i:03d}", T0 + timedelta(seconds=i), **fx_deal(i))
+    cid = connect_fxiaoke(engine, fxiaoke)
+    assert sync_connection(engine, cid).written == 150
+    fxiaoke.delete("d001", PINNED_NOW + timedelta(minutes=1))  # voided, then deleted before the next sync
+    purged_then_gone_a_day_later(engine, fxiaoke, cid, "d001")
+    listed = [q for q in fxiaoke.calls("/cgi/crm/v2/data/query")
+              if q[3]["data"]["search_query_info"]["orders"][0]["fieldName"] == "_id"]
+    assert len(listed) == 4  # two pages on the first day, two the next: ordered by _id, offset 0, `_id GT` the last
+    assert all(q[3]["data"]["search_query_info"]["offset"] == 0 for q in listed)
 
 
 def test_fxiaoke_rate_limit_codes(engine: Engine, fxiaoke: FakeFxiaoke) -> None:

@@ -33,6 +33,7 @@ from tests.crm.test_sync import (
     TEAM,
     deals,
     no_sleep,
+    purged_then_gone_a_day_later,
     row,
     same_deals_and_figures,
     secret_key,  # noqa: F401 (the autouse fixture: a SALESBOT_SECRET_KEY)
@@ -107,6 +108,15 @@ def test_first_sync_in_batches_then_changes_and_deletions(engine: Engine, salesf
     assert (second.written, second.removed) == (2, 1)
     third = sync_connection(engine, cid)
     assert (third.outcome, third.written, third.removed) == ("ok", 0, 0)
+
+
+def test_an_opportunity_gone_from_the_recycle_bin_goes_with_the_daily_check(engine: Engine,
+                                                                           salesforce: FakeSalesforce) -> None:
+    for i in range(250):
+        salesforce.put(f"006P{i:03d}", T0 + timedelta(seconds=i), **sf_deal(i))
+    cid = connect_salesforce(engine, salesforce)
+    assert sync_connection(engine, cid).written == 250
+    purged_then_gone_a_day_later(engine, salesforce, cid, "006P001")  # emptied from the recycle bin meanwhile
 
 
 def test_request_limits_and_expired_sessions(engine: Engine, salesforce: FakeSalesforce) -> None:

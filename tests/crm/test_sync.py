@@ -261,6 +261,16 @@ def stopped_then_resumed(engine: Engine, fake: FakeCrm, cid: int, changed: str, 
     assert runs == 500
 
 
+def purged_then_gone_a_day_later(engine: Engine, fake: FakeCrm, cid: int, purged: str) -> None:
+    """A deal gone for good between two syncs (no list of deletions names it) stays until the daily check of every
+    live id, then goes; what is stored is then exactly what the CRM has."""
+    fake.purge(purged)
+    clock.set_now(PINNED_NOW + timedelta(hours=1))
+    assert sync_connection(engine, cid).removed == 0 and purged in deals(engine)
+    clock.set_now(PINNED_NOW + timedelta(days=1, hours=1))
+    assert sync_connection(engine, cid).removed == 1 and set(deals(engine)) == set(fake.deals)
+
+
 def test_sync_stopped_halfway_resumes_without_gaps_or_doubles(engine: Engine, hubspot: FakeHubSpot) -> None:
     for i in range(500):
         hubspot.put(str(10_000 + i), T0 + timedelta(seconds=i // 2), **hubspot_deal(i))
