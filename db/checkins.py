@@ -35,25 +35,6 @@ from db.models import (
     Workspace,
 )
 
-# The questions a new schedule asks, in the rep's language (versioned per schedule once edited).
-DEFAULT_QUESTIONS: dict[str, list[str]] = {
-    "en": [
-        "What progress did you make on your deals this week?",
-        "What difficulties or blockers are you facing?",
-        "What in our sales strategy should change?",
-        "What support do you need from me or the team?",
-        "How confident are you about hitting your target this month? (1-5)",
-    ],
-    "zh": [
-        "本周你的商机有哪些进展？",
-        "遇到了哪些困难或阻碍？",
-        "我们的销售策略有哪些地方应该调整？",
-        "你需要我或团队提供什么支持？",
-        "你对完成本月目标有多大信心？（1-5）",
-    ],
-}
-
-
 OPEN = ("pending", "asking")
 LATE_WINDOW = timedelta(days=7)  # answers to a missed check-in are still taken this long after its deadline
 

@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from db.checkins import DEFAULT_QUESTIONS
 from db.engine import session_scope
 from db.market_rollup import refresh as refresh_market
 from db.models import (
@@ -172,7 +171,24 @@ YEARLY_GROWTH = 0.10
 
 OPEN_STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation")
 
-DEFAULT_CHECKIN_QUESTIONS = DEFAULT_QUESTIONS  # the product's own defaults (db/checkins.py)
+# The product's default questions (reports/checkins.py, in the catalogs) as the demo's runs ask them: demo data, kept
+# equal to the catalogs by tests/reports/test_translations.py.
+DEFAULT_CHECKIN_QUESTIONS: dict[str, list[str]] = {
+    "en": [
+        "What progress did you make on your deals this week?",
+        "What difficulties or blockers are you facing?",
+        "What in our sales strategy should change?",
+        "What support do you need from me or the team?",
+        "How confident are you about hitting your target this month? (1-5)",
+    ],
+    "zh": [
+        "本周你的商机有哪些进展？",
+        "遇到了哪些困难或阻碍？",
+        "我们的销售策略有哪些地方应该调整？",
+        "你需要我或团队提供什么支持？",
+        "你对完成本月目标有多大信心？（1-5）",
+    ],
+}
 
 
 # --------------------------------------------------------------------------------------------------

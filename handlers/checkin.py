@@ -38,7 +38,7 @@ from reports import checkins as domain
 from reports import formatting as fmt
 from reports import mrkdwn
 from reports.clock_words import find_time, find_weekday
-from reports.i18n import add_messages, language_for, msg, t
+from reports.i18n import add_messages, language_for, msg, simplified, t
 from reports.kpi_people import workspace_prefs
 from reports.people import MENTION, SLACK_ID, PersonMatch, mention_refs, resolve_person
 from reports.recurrence import Recurrence, next_after, parse_time_of_day
@@ -208,7 +208,7 @@ def _safe_profile(client: Any, user_id: str) -> dict[str, Any]:
 
 def ack_checkin(ack: Ack, body: dict[str, Any], context: Any) -> None:
     """Help answers at once; everything else is acknowledged and done right after (lazy)."""
-    text = (body.get("text") or "").strip()
+    text = simplified((body.get("text") or "").strip())
     if text.lower() in ("", "help", "帮助", "?"):
         ack(blocks=[section(t("checkin.help", asker_of(context).language))], text="/checkin help")
         return
@@ -217,11 +217,11 @@ def ack_checkin(ack: Ack, body: dict[str, Any], context: Any) -> None:
 
 def answer_checkin(body: dict[str, Any], respond: Any, client: Any, context: Any) -> None:
     text = (body.get("text") or "").strip()
-    if text.lower() in ("", "help", "帮助", "?"):
+    if simplified(text).lower() in ("", "help", "帮助", "?"):
         return
     asker, deps = asker_of(context), deps_of(context)
     prepare_people(client, deps, asker.team_id, text)
-    verb, _, rest = text.partition(" ")
+    verb, _, rest = simplified(text).partition(" ")  # /checkin 設定 as /checkin 设定
     verb = verb.lower()
     handler = _VERBS.get(verb)
     if handler is None:
@@ -612,6 +612,7 @@ _VERBS: dict[str, Any] = {
     "安排": cmd_schedule,
     "setup": cmd_setup,
     "设置": cmd_setup,
+    "设定": cmd_setup,  # Taiwan's word (設定)
     "list": cmd_list,
     "列表": cmd_list,
     "pause": _state("pause"),

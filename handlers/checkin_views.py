@@ -7,8 +7,8 @@ come from the i18n catalog (English and Chinese), the figures from `reports.chec
 from typing import Any
 
 from handlers.blocks import Block, actions, button, context, message, section
-from reports import mrkdwn
-from reports.checkins import DEFAULT_QUESTIONS, cadence_label, confidence_index
+from reports import formatting, mrkdwn
+from reports.checkins import cadence_label, confidence_index, default_questions
 from reports.i18n import add_messages, msg, t
 
 add_messages(
@@ -49,10 +49,6 @@ add_messages(
     msg("checkin.setup.reps_error", "Pick at least one rep."),
 )
 
-WEEKDAYS = {
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
-}
 
 
 def _lang(language: str) -> str:
@@ -60,7 +56,7 @@ def _lang(language: str) -> str:
 
 
 def weekday_name(weekday: int, language: str) -> str:
-    return WEEKDAYS[_lang(language)][weekday]
+    return formatting.weekday_name(weekday, language)
 
 
 # -------------------------------------------------------------------------------------- the rep's DM
@@ -181,7 +177,7 @@ def _input(block_id: str, label: str, element: Block, *, optional: bool = False)
 def setup(*, language: str, channel_id: str | None = None) -> dict[str, Any]:
     lang = _lang(language)
     cadences = [_option(cadence_label(c, lang), c) for c in ("weekly", "biweekly", "monthly")]
-    days = [_option(name, str(i)) for i, name in enumerate(WEEKDAYS[lang])]
+    days = [_option(formatting.weekday_name(i, lang), str(i)) for i in range(7)]
     brief = _option(t("checkin.setup.brief_option", lang), "brief")
     blocks = [
         _input("reps", t("checkin.setup.reps", lang), {"type": "multi_users_select", "action_id": "value"}),
@@ -231,7 +227,7 @@ def setup(*, language: str, channel_id: str | None = None) -> dict[str, Any]:
                 "type": "plain_text_input",
                 "action_id": "value",
                 "multiline": True,
-                "initial_value": "\n".join(DEFAULT_QUESTIONS[lang]),
+                "initial_value": "\n".join(default_questions(lang)),
             },
         ),
     ]

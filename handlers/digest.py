@@ -30,7 +30,8 @@ from reports.charts import Chart, funnel_chart, rep_bars_chart, trend_chart
 from reports.digest import Digest, build_digest, digest_lines
 from reports.digest_grammar import CADENCES, SubscriptionRequest, parse_subscription
 from reports.digest_shared import build_shared, shared_lines
-from reports.i18n import add_messages, msg, t
+from reports.formatting import weekday_name
+from reports.i18n import add_messages, msg, simplified, t
 from reports.money_notes import chart_notes
 from reports.recurrence import Recurrence, latest_at_or_before, next_after, parse_time_of_day
 
@@ -73,10 +74,6 @@ add_messages(
         "(quality signals, complaint themes and feature requests), one per channel: {examples}"),
 )
 
-DAYS = {
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
-}
 EXAMPLES = ["/digest subscribe #sales weekly on monday at 09:00", "/digest preview", "/digest list"]
 VERBS = {
     "subscribe": "subscribe",
@@ -109,7 +106,7 @@ def ack_digest(ack: Ack, command: dict[str, Any], context: Any) -> None:
     channel) and `preview` are acknowledged at once and done after the ack: nothing here waits on Slack."""
     asker = asker_of(context)
     lang = asker.language
-    words = (command.get("text") or "").strip().split(None, 1)
+    words = simplified(command.get("text") or "").strip().split(None, 1)
     verb = VERBS.get(words[0].lower(), "") if words else "help"
     rest = words[1] if len(words) > 1 else ""
     if verb == "help":
@@ -134,7 +131,7 @@ def ack_digest(ack: Ack, command: dict[str, Any], context: Any) -> None:
 
 def after_ack(command: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
     """The verbs that talk to Slack, after the ack: subscribe (channel lookups) and preview."""
-    words = (command.get("text") or "").strip().split(None, 1)
+    words = simplified(command.get("text") or "").strip().split(None, 1)
     verb = VERBS.get(words[0].lower()) if words else None
     asker = asker_of(context)
     if verb not in ("subscribe", "preview", "share") or not asker.is_manager:
@@ -338,7 +335,7 @@ def _recurrence(sub: DigestSubscription) -> Recurrence:
 
 
 def _when(sub: DigestSubscription, lang: str) -> str:
-    return t(f"digest.when.{sub.cadence}", lang, day=DAYS[lang][sub.weekday], time=sub.time_of_day)
+    return t(f"digest.when.{sub.cadence}", lang, day=weekday_name(sub.weekday, lang), time=sub.time_of_day)
 
 
 def _next(sub: DigestSubscription, lang: str) -> str:

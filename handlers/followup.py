@@ -27,7 +27,7 @@ from handlers.jobs import DueDelivery
 from handlers.replies import managers_only, not_understood_reply, person_unclear
 from reports import mrkdwn
 from reports.followups import followups_for, reminder_lines
-from reports.i18n import add_messages, language_for, msg, t
+from reports.i18n import add_messages, language_for, msg, simplified, t
 from reports.people import resolve_person
 from reports.recurrence import Recurrence, latest_at_or_before, parse_time_of_day
 
@@ -69,14 +69,14 @@ def help_message(language: str) -> dict[str, Any]:
 
 
 def ack_followup(ack: Ack, body: dict[str, Any], context: Any) -> None:
-    if (body.get("text") or "").strip().lower() in HELP_WORDS:
+    if simplified(body.get("text") or "").strip().lower() in HELP_WORDS:
         ack(**help_message(asker_of(context).language))
         return
     ack()
 
 
 def answer_followup(body: dict[str, Any], respond: Respond, context: Any) -> None:
-    text = " ".join((body.get("text") or "").split())
+    text = " ".join(simplified(body.get("text") or "").split())  # /followup 開啟 as 开启
     if text.lower() in HELP_WORDS:
         return
     asker, deps = asker_of(context), deps_of(context)

@@ -19,12 +19,11 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from db.checkins import DEFAULT_QUESTIONS  # noqa: F401  (re-exported for handlers)
 from db.team_requests import open_requests
 from reports import formatting as fmt
 from reports import manager_checks as checks
 from reports import team_requests
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, msg, simplified, t
 from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
 from reports.skill_gaps import gap_lines, skill_gaps, topic_text
@@ -103,7 +102,7 @@ _NOTHING = re.compile(
 )
 _CONFIDENCE_Q = re.compile(r"1\s*[-–~到至]\s*5|confiden|信心|把握", re.IGNORECASE)
 _BLOCKER_Q = re.compile(r"difficult|blocker|obstacle|problem|challenge|in your way|困难|阻碍|问题|挑战", re.IGNORECASE)
-_SUPPORT_Q = re.compile(r"support|help|need from|支持|帮助", re.IGNORECASE)
+_SUPPORT_Q = re.compile(r"support|help|need from|支持|支援|帮助", re.IGNORECASE)
 _PROGRESS_Q = re.compile(r"progress|进展", re.IGNORECASE)
 _STRATEGY_Q = re.compile(r"strateg|approach|策略", re.IGNORECASE)
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -111,11 +110,19 @@ _VACATION = re.compile(r"vacation|holiday|on leave|out of office|\booo\b|休假|
 
 
 # The span a check-in looks back on, by the schedule's cadence: a monthly one-on-one asks about the month.
-_SPAN_WORDS = {
-    "weekly": ("this week", "本周"),
-    "biweekly": ("these two weeks", "这两周"),
-    "monthly": ("this month", "本月"),
-}
+# The questions a new schedule asks, in the rep's language and script; "this week" becomes the cadence's span.
+QUESTION_KEYS = ("checkin.question.progress", "checkin.question.blockers", "checkin.question.strategy",
+                 "checkin.question.support", "checkin.question.confidence")
+add_messages(
+    msg("checkin.question.progress", "What progress did you make on your deals this week?"),
+    msg("checkin.question.blockers", "What difficulties or blockers are you facing?"),
+    msg("checkin.question.strategy", "What in our sales strategy should change?"),
+    msg("checkin.question.support", "What support do you need from me or the team?"),
+    msg("checkin.question.confidence", "How confident are you about hitting your target this month? (1-5)"),
+    msg("checkin.span.weekly", "this week"),
+    msg("checkin.span.biweekly", "these two weeks"),
+    msg("checkin.span.monthly", "this month"),
+)
 
 
 def span_start(cadence: str, today: date) -> date:
@@ -130,9 +137,9 @@ def span_start(cadence: str, today: date) -> date:
 
 def default_questions(language: str, cadence: str = "weekly") -> list[str]:
     """The default questions in the rep's language, speaking of the span the cadence covers."""
-    questions = list(DEFAULT_QUESTIONS["zh" if language == "zh" else "en"])
-    en, zh = _SPAN_WORDS.get(cadence, _SPAN_WORDS["weekly"])
-    return [q.replace("this week", en).replace("本周", zh) for q in questions]
+    this_week = t("checkin.span.weekly", language)
+    span = t(f"checkin.span.{cadence}", language) if cadence in ("biweekly", "monthly") else this_week
+    return [t(key, language).replace(this_week, span) for key in QUESTION_KEYS]
 
 
 def questions_for(schedule_questions: list[str] | None, language: str, cadence: str = "weekly") -> list[str]:
@@ -144,7 +151,7 @@ def questions_for(schedule_questions: list[str] | None, language: str, cadence: 
 
 def _find(questions: list[str], pattern: re.Pattern[str], exclude: set[int] = frozenset()) -> int | None:  # type: ignore[assignment]
     for i, question in enumerate(questions):
-        if i not in exclude and pattern.search(question):
+        if i not in exclude and pattern.search(simplified(question)):  # 困難 as 困难
             return i
     return None
 
@@ -181,12 +188,12 @@ def label_for(questions: list[str], index: int, language: str) -> str:
 
 
 def is_skip(text: str) -> bool:
-    return bool(_SKIP.match(text or ""))
+    return bool(_SKIP.match(simplified(text or "")))
 
 
 def means_nothing(text: str) -> bool:
     """'no', 'none', '没有' ...: an answer that reports no blocker."""
-    return not (text or "").strip() or bool(_NOTHING.match(text))
+    return not (text or "").strip() or bool(_NOTHING.match(simplified(text)))
 
 
 def parse_confidence(text: str) -> int | None:
@@ -202,7 +209,8 @@ def parse_confidence(text: str) -> int | None:
 
 def is_vacation_status(status_text: str | None, status_emoji: str | None) -> bool:
     """A Slack status that says the person is away: 🌴, or vacation / holiday / 休假 / 年假 in the text."""
-    return (status_emoji or "") in (":palm_tree:", ":desert_island:", "🌴") or bool(_VACATION.search(status_text or ""))
+    away = (status_emoji or "") in (":palm_tree:", ":desert_island:", "🌴")
+    return away or bool(_VACATION.search(simplified(status_text or "")))
 
 
 # ----------------------------------------------------------------------------------------- plain data
@@ -649,7 +657,7 @@ def _last_month_status(data: BriefData, language: str) -> str:
 
 def brief_lines(data: BriefData, language: str) -> list[str]:
     """The one-on-one brief: KPIs vs target, slipped/stalled deals, customers, last check-in, topics."""
-    na = fmt.NOT_AVAILABLE["zh" if language == "zh" else "en"]
+    na = fmt.not_available(language)
     from reports.kpi_engine import rep_status
 
     status = rep_status(data.month_pace if data.month_pace is not None else data.month_attainment)

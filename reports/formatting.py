@@ -39,6 +39,8 @@ from babel.numbers import (
     get_currency_symbol,
 )
 
+from reports.i18n import add_messages, msg, t
+
 __all__ = [
     "locale_for",
     "is_chinese",
@@ -52,7 +54,8 @@ __all__ = [
     "percent",
     "change",
     "date_short",
-    "NOT_AVAILABLE",
+    "not_available",
+    "weekday_name",
     "UP",
     "DOWN",
 ]
@@ -60,7 +63,26 @@ __all__ = [
 DEFAULT_LOCALE = "en_US"
 UP = "▲"
 DOWN = "▼"
-NOT_AVAILABLE = {"en": "n/a", "zh": "无"}
+add_messages(
+    msg("format.not_available", "n/a"),
+    msg("weekday.0", "Monday"),
+    msg("weekday.1", "Tuesday"),
+    msg("weekday.2", "Wednesday"),
+    msg("weekday.3", "Thursday"),
+    msg("weekday.4", "Friday"),
+    msg("weekday.5", "Saturday"),
+    msg("weekday.6", "Sunday"),
+)
+
+
+def not_available(language: str) -> str:
+    """"n/a" / "无" / "無": a figure that cannot be given."""
+    return t("format.not_available", language if language == "zh" else _lang(language))
+
+
+def weekday_name(weekday: int, language: str) -> str:
+    """Monday … Sunday / 周一 … 周日 (週一 in Traditional); 0 is Monday."""
+    return t(f"weekday.{weekday}", language if language == "zh" else _lang(language))
 
 # Bare languages get the territory the product is built for, not Babel's generic locale.
 _BARE = {"en": "en_US", "zh": "zh_CN"}
@@ -68,10 +90,17 @@ _BARE = {"en": "en_US", "zh": "zh_CN"}
 _LEADING_NUMBER = re.compile(r"\d[\d.,\s\u00a0\u202f']*")
 
 
-@lru_cache(maxsize=256)
 def locale_for(language: str) -> str:
     """The Babel locale for a language or Slack locale: 'en' -> 'en_US', 'zh' -> 'zh_CN',
-    'en-GB' -> 'en_GB', 'zh-CN' -> 'zh_CN', 'zh-TW' -> 'zh_TW'. Unknown or empty -> 'en_US'."""
+    'en-GB' -> 'en_GB', 'zh-CN' -> 'zh_CN', 'zh-TW' -> 'zh_TW'. Unknown or empty -> 'en_US'. Chinese in
+    Traditional script (reports.i18n.TRADITIONAL, equal to "zh") -> 'zh_TW', so dates read 12月4日 週五."""
+    if getattr(language, "script", "") == "Hant":
+        return "zh_TW"
+    return _locale_for(str(language or ""))
+
+
+@lru_cache(maxsize=256)
+def _locale_for(language: str) -> str:
     raw = (language or "").strip().replace("-", "_")
     if not raw:
         return DEFAULT_LOCALE
@@ -239,7 +268,7 @@ def number(value: float | int, language: str, decimals: int = 0) -> str:
 def percent(ratio: float | None, language: str, decimals: int = 1) -> str:
     """A ratio as a percentage: 0.583 -> "58.3%"; None (or NaN, infinity) -> "n/a" / "无"."""
     if ratio is None or not Decimal(str(ratio)).is_finite():
-        return NOT_AVAILABLE[_lang(language)]
+        return not_available(language)
     return format_percent(_half_up(ratio, decimals + 2), format=_pattern(decimals) + "%", locale=locale_for(language))
 
 
@@ -250,11 +279,11 @@ def change(current: float, previous: float | None, language: str, decimals: int 
     shrinks reads as a rise. A change that rounds to 0 shows as "0.0%", without an arrow.
     """
     if previous is None or previous == 0 or current is None:
-        return NOT_AVAILABLE[_lang(language)]
+        return not_available(language)
     cur = Decimal(str(current))
     prev = Decimal(str(previous))
     if not (cur.is_finite() and prev.is_finite()):
-        return NOT_AVAILABLE[_lang(language)]
+        return not_available(language)
     ratio = (cur - prev) / abs(prev)
     text = percent(abs(ratio), language, decimals)
     if _half_up(ratio, decimals + 2) == 0:

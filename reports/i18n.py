@@ -27,10 +27,11 @@ import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-_CATALOG: dict[str, dict[str, str]] = {}
+_CATALOG: dict[str, str] = {}  # key -> English (add_messages); translations in the catalogs
 
 
 def has_cjk(text: str) -> bool:
@@ -48,6 +49,31 @@ def command_words(text: str, names: Iterable[str] = ()) -> str:
     for name in sorted((n for n in names if n and has_cjk(n)), key=len, reverse=True):
         rest = rest.replace(name, " ")
     return rest
+
+
+_TO_SIMPLIFIED: Any = None
+
+
+def simplified(text: str, keep: Iterable[str] = ()) -> str:
+    """Command words as the parsers know them: Traditional characters in Simplified (OpenCC t2s), so
+    `/kpi 上個月 銷售額` reads as `上个月 销售额` and `/checkin 設定` as `设定`. Mentions, quoted text and the `keep`
+    names (people, products, accounts, as the workspace spells them) are left as typed: they are looked up or
+    echoed back, never parsed. Only for command text being parsed, never for what is stored or shown."""
+    if not has_cjk(text):
+        return text
+    global _TO_SIMPLIFIED
+    if _TO_SIMPLIFIED is None:
+        import opencc
+
+        _TO_SIMPLIFIED = opencc.OpenCC("t2s")
+    names = sorted({n for n in keep if n and has_cjk(n) and n in text}, key=len, reverse=True)
+    protected = [_MENTION.pattern, r"#\S+", _QUOTED.pattern, *map(re.escape, names)]  # #channel names too
+    out, last = [], 0
+    for match in re.finditer("|".join(protected), text):
+        out += [_TO_SIMPLIFIED.convert(text[last:match.start()]), match.group(0)]
+        last = match.end()
+    out.append(_TO_SIMPLIFIED.convert(text[last:]))
+    return "".join(out)
 
 
 class Chinese(str):
@@ -79,7 +105,6 @@ def language_for(*, text: str = "", locale: str | None = None, default: str = "e
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "salesbot"
 SCRIPTS = ("zh_Hans", "zh_Hant")  # the catalogs, by the locale directory's name
-_GETTEXT_KEYS: set[str] = set()
 _loaded: dict[str, dict[tuple[str, str], str]] = {}
 _load_lock = threading.Lock()
 
@@ -91,14 +116,17 @@ def msg(key: str, english: str) -> tuple[str, str]:
 
 
 def add_messages(*entries: tuple[str, str]) -> None:
-    """Register strings whose translations live in the gettext catalogs (reports/locale/*/salesbot.po)."""
-    add_catalog({key: {"en": english} for key, english in entries})
-    _GETTEXT_KEYS.update(key for key, _ in entries)
+    """Register strings whose translations live in the gettext catalogs (reports/locale/*/salesbot.po). Keys are
+    unique across features."""
+    for key, english in entries:
+        if _CATALOG.get(key, english) != english:
+            raise ValueError(f"i18n key {key!r} registered twice with different text")
+        _CATALOG[key] = english
 
 
 def gettext_keys() -> set[str]:
     """The keys registered with add_messages (their translations must be in every catalog)."""
-    return set(_GETTEXT_KEYS)
+    return set(_CATALOG)
 
 
 def po_path(locale_name: str) -> Path:
@@ -137,48 +165,35 @@ def translated(key: str, english: str, locale_name: str) -> str | None:
     return _catalog(locale_name).get((key, english))
 
 
-def _chinese(key: str, entry: dict[str, str], language: str) -> str | None:
-    """The Chinese text of `key`, in the language's script: the catalog's, else (a module not moved yet) the
-    dict's Simplified text."""
-    if key in _GETTEXT_KEYS:
-        scripts = ("zh_Hant", "zh_Hans") if getattr(language, "script", "Hans") == "Hant" else ("zh_Hans",)
-        for locale_name in scripts:
-            text = translated(key, entry["en"], locale_name)
-            if text:
-                return text
-        return None
-    return entry.get("zh")
+def _chinese(key: str, english: str, language: str) -> str | None:
+    """The Chinese text of `key` in the language's script (Traditional falls back to Simplified)."""
+    scripts = ("zh_Hant", "zh_Hans") if getattr(language, "script", "Hans") == "Hant" else ("zh_Hans",)
+    for locale_name in scripts:
+        text = translated(key, english, locale_name)
+        if text:
+            return text
+    return None
 
 
 def catalog_entries() -> dict[str, dict[str, str]]:
-    """Every registered string (a copy; "zh" from the catalogs where they hold it), for checks such as the glossary
+    """Every registered string as {"en": …, "zh": …} (Simplified from the catalog), for checks such as the glossary
     test."""
     entries = {}
-    for key, value in _CATALOG.items():
-        entry = dict(value)
-        zh = _chinese(key, entry, "zh")
+    for key, english in _CATALOG.items():
+        entry = {"en": english}
+        zh = _chinese(key, english, "zh")
         if zh:
             entry["zh"] = zh
         entries[key] = entry
     return entries
 
 
-def add_catalog(entries: dict[str, dict[str, str]]) -> None:
-    """Register strings: {'key': {'en': '...', 'zh': '...'}}. Keys must be unique across features."""
-    for key, value in entries.items():
-        if key in _CATALOG and _CATALOG[key] != value:
-            raise ValueError(f"i18n key {key!r} registered twice with different text")
-        if "en" not in value:
-            raise ValueError(f"i18n key {key!r} has no English text")
-        _CATALOG[key] = value
-
-
 def t(key: str, language: str, /, **params: object) -> str:
     """The text for `key` in `language` (falling back to English), formatted with `params`."""
-    entry = _CATALOG.get(key)
-    if entry is None:
+    english = _CATALOG.get(key)
+    if english is None:
         raise KeyError(f"missing i18n key {key!r}")
-    text = (_chinese(key, entry, language) if language == "zh" else entry.get(language)) or entry["en"]
+    text = (_chinese(key, english, language) if language == "zh" else None) or english
     return text.format(**params) if params else text
 
 

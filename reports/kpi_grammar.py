@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from reports import account_names
+from reports.i18n import simplified
 from reports.people import MENTION
 
 __all__ = ["KpiRequest", "parse_kpi", "METRIC_WORDS", "metric_for", "suggest_metric", "METRIC_NAMES",
@@ -366,7 +367,8 @@ _BY_SPACE = re.compile(r"按\s+")
 def parse_kpi(text: str, *, products: list[str] | None = None, accounts: list[str] | None = None) -> KpiRequest:
     """Take a /kpi line apart. `products`/`accounts`: the workspace's names, to read multi-word ones."""
     req = KpiRequest()
-    rest = " " + (text or "").replace("\u3000", " ").replace("，", " ").replace(",", " ").strip() + " "
+    text = simplified(text or "", keep=[*(products or []), *(accounts or [])])  # /kpi 上個月 銷售額
+    rest = " " + text.replace("\u3000", " ").replace("，", " ").replace(",", " ").strip() + " "
     rest = _BY_SPACE.sub("按", rest)  # "按 产品" is "按产品" (a space typed after 按 is common)
     if rest.strip().lower() in HELP_WORDS:
         req.help = True

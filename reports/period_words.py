@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from reports.i18n import simplified
+
 MONTH_NAMES = "January February March April May June July August September October November December".split()
 MONTH_ABBR = tuple(name[:3] for name in MONTH_NAMES)
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -82,8 +84,8 @@ _ZH_DIGITS = {
 
 
 def normalize(text: str) -> str:
-    """Lower case, full-width folded (NFKC), single spaces, no surrounding punctuation."""
-    folded = unicodedata.normalize("NFKC", text).lower()
+    """Lower case, full-width folded (NFKC), Simplified script, single spaces, no surrounding punctuation."""
+    folded = unicodedata.normalize("NFKC", simplified(text)).lower()  # 上個月 reads as 上个月
     return _SPACES.sub(" ", folded).strip(_STRIP)
 
 

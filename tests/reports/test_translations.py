@@ -95,7 +95,7 @@ def test_a_taiwanese_manager_gets_the_checkin_form_and_replies_in_traditional_ch
         console.stop()
     said = out.getvalue()
     assert "┌ 安排進展匯報" in said and "│ 1. 銷售: (people)" in said and "[取消] [送出]" in said
-    assert "│ 3. 星期: [周五 ▾]" in said  # weekday names still come from a Python list (Simplified)
+    assert "│ 3. 星期: [週五 ▾]" in said  # weekday names are in the catalogs too
     assert '我沒看懂"dance"' in said and "開始使用：已完成 0/4 步" in said and "*匯入 CRM 匯出檔案*" in said
 
 
@@ -108,3 +108,11 @@ def test_an_imports_reasons_read_in_slack_as_the_cli_prints_them() -> None:
             assert t(f"import.reason.{code}", "en") == english
     for code, english in FILE_PROBLEMS.items():
         assert t(f"import.file.{code}", "en") == english
+
+
+def test_the_demo_asks_the_default_questions_of_the_catalogs() -> None:
+    from db.demo import DEFAULT_CHECKIN_QUESTIONS
+    from reports.checkins import default_questions
+
+    assert DEFAULT_CHECKIN_QUESTIONS == {"en": default_questions("en"), "zh": default_questions("zh")}
+    assert default_questions(TRADITIONAL, "monthly")[0] == "本月你的商機有哪些進展？"

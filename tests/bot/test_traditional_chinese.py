@@ -1,0 +1,62 @@
+"""A Taiwanese manager and rep (Slack locale zh-TW) use salesbot in Traditional script end to end, over signed HTTP
+against the fake Slack, on SQLite and PostgreSQL: commands typed in Traditional characters are understood
+(reports.i18n.simplified, only where command words are parsed) and every reply reads in Traditional Chinese."""
+
+import json
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from db.models import CheckinAnswer, CheckinRun
+from tests.handlers.test_checkin import SHANGHAI_16, dms
+from tests.handlers.test_kpi import seed
+from tests.slack_driver import SlackDriver
+
+
+def taiwanese(slack: SlackDriver) -> None:
+    """The manager (UMANAGER) and a rep in Taipei with a zh-TW Slack; their first contact reads their profiles."""
+    seed(slack)
+    slack.fake.add_user("UMANAGER", "陳美玲", locale="zh-TW", tz="Asia/Taipei")
+    slack.fake.add_user("UTWREP", "林志明", locale="zh-TW", tz="Asia/Taipei")
+    for user in ("UMANAGER", "UTWREP"):
+        slack.command("/salesbot", "help", user=user)
+    slack.wait_idle()
+
+
+def test_kpi_typed_in_traditional_is_understood_and_answered_in_traditional(slack: SlackDriver) -> None:
+    taiwanese(slack)
+    slack.command("/kpi", "上個月 銷售額", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "銷售額 · 團隊 · 2026年10月" in text and "US$7,000.00" in text  # October, as /kpi 上个月 销售额
+    assert "分享到頻道" in text and "销售额" not in text
+    slack.command("/kpi", "本季度 贏單率 按產品", user="UMANAGER")  # Traditional metric, period and breakdown
+    text = slack.last_response_text()
+    assert "贏單率" in text and "GTX Pro" in text and "我沒看懂" not in text
+    slack.command("/kpi", "上個月 銷售額 跳舞", user="UMANAGER")  # a word it does not know: said in Traditional
+    assert "跳舞" in slack.last_response_text()
+
+
+def test_checkin_set_up_in_traditional_and_answered_by_a_taiwanese_rep(slack: SlackDriver) -> None:
+    taiwanese(slack)
+    slack.command("/checkin", "設定", user="UMANAGER")  # Taiwan's word for set up (设置 on the mainland)
+    form = json.dumps(slack.fake.calls_to("views.open")[-1].args["view"], ensure_ascii=False)
+    assert "安排進展匯報" in form and "週五" in form and "本週你的商機有哪些進展？" in form
+
+    slack.command("/checkin", "schedule <@UTWREP> 每週 週五 16:00", user="UMANAGER")  # cadence words in Traditional
+    assert "已安排進展匯報" in slack.last_response_text()
+    assert slack.tick(SHANGHAI_16 + timedelta(minutes=5)).sent == 1  # Taipei's 16:05 is Shanghai's
+    assert "1/5 — 本週你的商機有哪些進展？" in dms(slack, "UTWREP")[0]
+    for answer in ("和台積電的續約談成了", "沒有", "跳過", "需要售前支援", "四"):
+        slack.dm(answer, user="UTWREP")
+    assert dms(slack, "UTWREP")[-1].startswith("謝謝！陳美玲")
+    with Session(slack.deps.engine) as session:
+        run = session.exec(select(CheckinRun)).one()
+        stored = list(session.exec(select(CheckinAnswer).where(CheckinAnswer.run_id == run.id)
+                                   .order_by(CheckinAnswer.question_index)))
+    assert run.status == "completed"
+    # answers are stored as typed (never converted); 跳過 skips; 四 is the confidence 4
+    assert [a.text for a in stored][:2] == ["和台積電的續約談成了", "沒有"] and stored[2].skipped
+    slack.tick(SHANGHAI_16 + timedelta(minutes=10))  # the manager gets the completed check-in on the next tick
+    copy = dms(slack, "UMANAGER")[-1]
+    assert "*林志明 · 每週進展匯報 · " in copy and " 週五*" in copy and "信心 4/5" in copy
+    assert "進展: 和台積電的續約談成了" in copy and "策略調整: _跳過_" in copy and "需要的支援: 需要售前支援" in copy
