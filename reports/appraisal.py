@@ -31,6 +31,7 @@ add_messages(
     msg("appraisal.checkins_none", "Check-ins: none sent in this period"),
     msg("appraisal.teamwork", "Teamwork: {rating}/5 — “{comment}” ({by})"),
     msg("appraisal.teamwork_none", "Teamwork: not rated yet — `{example}`"),
+    msg("appraisal.teamwork_not_yet", "Teamwork: not rated yet"),
     msg("appraisal.earnings", "Earnings: {total} (`/incentive {ask}` shows the calculation)"),
 )
 
@@ -85,7 +86,8 @@ def appraisal(session: Any, team_id: str, rep: Member, period: Any, *, today: da
     )
 
 
-def appraisal_lines(a: Appraisal, lang: str) -> list[str]:
+def appraisal_lines(a: Appraisal, lang: str, *, for_manager: bool = True) -> list[str]:
+    """The appraisal, one line per figure; a manager is shown how to rate teamwork, a rep only that it is not yet."""
     cur = a.currency
     lines = [t("appraisal.title", lang, name=escape(a.name), period=a.period.label(lang))]
     if a.target:
@@ -112,9 +114,11 @@ def appraisal_lines(a: Appraisal, lang: str) -> list[str]:
     if a.rating is not None:
         lines.append(t("appraisal.teamwork", lang, rating=a.rating.rating,
                        comment=escape(capped(a.rating.comment or "—", 300)), by=escape(a.rated_by)))
-    else:
+    elif for_manager:
         example = f'/incentive rate {mention} 4 "…"' if lang != "zh" else f'/incentive 评分 {mention} 4 "…"'
         lines.append(t("appraisal.teamwork_none", lang, example=example))
+    else:
+        lines.append(t("appraisal.teamwork_not_yet", lang))
     if a.earnings is not None:
         lines.append(t("appraisal.earnings", lang, total=money(a.earnings, cur, lang), ask=mention))
     return lines

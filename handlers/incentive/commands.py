@@ -83,7 +83,7 @@ _ON = re.compile(r"^(on|开启|開啟|打开|打開)\b\s*", re.I)
 _OFF = re.compile(r"^(off|关闭|關閉|停止)\s*$", re.I)
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|#([^\s]+)")
 _QUOTED = re.compile(r"[\"“「'](.+?)[\"”」']")
-_RATING = re.compile(r"(?<![\d.])([1-5])(?:\s*/\s*5|\s*分)?(?![\d.])")
+_RATING = re.compile(r"(?:^|(?<=\s))([1-5])(?:\s*/\s*5|\s*分)?(?=\s|$)")  # "4", "4/5", "4分"; not Q3
 
 
 def help_message(language: str) -> dict[str, Any]:
@@ -263,7 +263,7 @@ def _appraisal(rest: str, asker: Asker, deps: Deps) -> dict[str, Any]:
         if problem is not None:
             return problem
         data = appraisal_report.appraisal(session, asker.team_id, rep, period, today=local_today(asker.timezone))
-        lines = appraisal_report.appraisal_lines(data, lang)
+        lines = appraisal_report.appraisal_lines(data, lang, for_manager=asker.is_manager)
     return message(lines[0].replace("*", ""), sections(lines))
 
 

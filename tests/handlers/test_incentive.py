@@ -173,7 +173,8 @@ def test_the_appraisal_puts_revenue_win_rate_csat_checkins_and_teamwork_side_by_
 
     # 张三 sees his own appraisal in Chinese, not Alice's; rating is for managers.
     zh = reply(slack, "考核 本月", user="UZHANG")
-    assert "绩效考核 · 张三 · 2026年11月" in zh and "赢单率：50%" in zh and "团队协作：尚未评分" in zh
+    assert "绩效考核 · 张三 · 2026年11月" in zh and "赢单率：50%" in zh
+    assert "团队协作：尚未评分" in zh and "评分 <@" not in zh  # a rep is not shown the manager's command
     assert "你只能查看自己的提成明细和绩效考核" in reply(slack, "appraisal <@UALICE>", user="UZHANG")
     assert "Only managers can rate teamwork" in reply(slack, 'rate <@UZHANG> 5 "me"', user="UALICE")
 
@@ -238,6 +239,7 @@ def test_help_and_what_it_did_not_understand_with_examples_that_work(slack: Slac
     assert "I understood *rate 5%*, but not" in plan and "bonsu 2k" in plan and "Try: `/incentive plan set" in plan
     assert "A plan needs at least a rate" in reply(slack, "plan set bonus 2k")
     assert "Rate teamwork from 1 to 5" in reply(slack, 'rate <@UALICE> 9 "x"')
+    assert "for Q3 2026 (1 Jul – 30 Sep): 4/5" in reply(slack, 'rate <@UALICE> Q3 4 "steady"')
     assert "Which rep?" in reply(slack, "appraisal this month")
     unknown = reply(slack, "@nobody-here this month")
     assert "I don't know anyone called *@nobody-here*" in unknown
