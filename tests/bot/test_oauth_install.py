@@ -31,6 +31,7 @@ from db import clock
 from db.crm.secrets import unseal
 from db.models import Deal, DigestSubscription, Member, SlackInstallation, Workspace
 from db.workspaces import LOCAL_TEAM
+from tests.handlers import test_access_matrix as access
 from tests.processes import clock_env
 from tests.slack_driver import SlackDriver, ack_text, message_text
 
@@ -77,8 +78,9 @@ def _redirect(slack: SlackDriver, code: str, state: str, cookie: str | None) -> 
 
 def _install(slack: SlackDriver, workspace: tuple[str, str, str, str, str]) -> requests.Response:
     team_id, name, token, bot_user, code = workspace
+    installer = FIGURES.get(team_id, ("UINSTALLER",))[0]
     slack.fake.add_install(code, team_id=team_id, team_name=name, bot_token=token, bot_user_id=bot_user,
-                           bot_id="B" + team_id[1:], installer=FIGURES[team_id][0], client_id=CLIENT_ID,
+                           bot_id="B" + team_id[1:], installer=installer, client_id=CLIENT_ID,
                            client_secret=CLIENT_SECRET)
     state, cookie = _start(slack)
     return _redirect(slack, code, state, cookie)
@@ -395,3 +397,24 @@ def test_an_install_started_on_one_instance_finishes_on_another(multi: SlackDriv
         assert _redirect(multi, ACME[4], state, cookie).status_code == 401  # and it was used up for both
         second.command("/kpi", "revenue this month", user="UADA", team=ACME[0])
         assert second.responses(), "the second instance answers the workspace the first one never saw installed"
+
+
+@pytest.mark.parametrize("who", access.PEOPLE, ids=list(access.PEOPLE))
+def test_the_access_matrix_holds_with_many_workspaces(multi: SlackDriver, who: str) -> None:
+    """tests/handlers/test_access_matrix.py again, with both of its workspaces installed through the flow: nobody
+    sees what they may not, and every Web API call of a request carries its own workspace's token."""
+    access._seed(multi)
+    tokens = {multi.team_id: "xoxb-matrix-home", access.OTHER_TEAM: "xoxb-matrix-other"}
+    for n, (team_id, token) in enumerate(tokens.items()):
+        assert _install(multi, (team_id, f"Team {n}", token, "UBOT", f"matrix-code-{n}")).status_code == 200
+    user, team, forbidden = access.PEOPLE[who]
+    for command, text in access.COMMANDS:
+        since = len(multi.fake.calls)
+        response = access._ask(multi, command, text, user, team)
+        assert response.status_code == 200, (command, text, response.status_code)
+        seen = ack_text(response) + "\n" + access._everything_sent(multi, since)
+        assert seen.strip(), (command, text, "no answer at all")
+        assert not [figure for figure in forbidden if figure in seen], (who, command, text)
+        assert _tokens_since(multi, since) <= {tokens[team or multi.team_id]}, (command, text)
+    if who != "other_workspace":  # the export went to the asker's DM: a Web API call, with the home token
+        assert any(c.token == tokens[multi.team_id] for c in multi.fake.calls_to("files.completeUploadExternal"))
