@@ -127,6 +127,12 @@ def test_chinese_plan_and_statement_and_a_reps_own_plan(slack: SlackDriver) -> N
     with Session(slack.deps.engine) as session:
         session.add(Member(team_id=slack.team_id, slack_user_id="ULIN", display_name="林小美", locale="zh-TW"))
         session.commit()
+    hant_plan = reply(slack, "方案 設定 提成 6% 階梯 10萬:9% 封頂 2萬 獎金 2000")  # a manager typing Traditional
+    assert "已保存团队提成方案：销售额的 6%，US$100,000.00 起 9%，封顶 US$20,000.00，达标奖金 US$2,000.00" in hant_plan
+    # A rep sees the plan that applies to them, not the others'.
+    mine = reply(slack, "plan", user="UALICE")
+    assert "Team (everyone without an own plan): 6% of revenue" in mine and "张三" not in mine
+    assert "• 张三：销售额的 10%" in reply(slack, "plan", user="UZHANG")
     hant = reply(slack, "", user="ULIN")
     assert "提成明細 · 林小美" in hant and "銷售額 US$0.00 · 無目標 · 團隊方案" in hant and "合計 US$0.00" in hant
 
