@@ -418,3 +418,13 @@ def test_the_access_matrix_holds_with_many_workspaces(multi: SlackDriver, who: s
         assert _tokens_since(multi, since) <= {tokens[team or multi.team_id]}, (command, text)
     if who != "other_workspace":  # the export went to the asker's DM: a Web API call, with the home token
         assert any(c.token == tokens[multi.team_id] for c in multi.fake.calls_to("files.completeUploadExternal"))
+
+
+def test_one_workspace_mode_uninstall_deletes_that_workspaces_data_too(slack: SlackDriver) -> None:
+    access._seed(slack)  # the token's workspace and another one in the same database
+    other_before = _rows(slack, access.OTHER_TEAM)
+    slack.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}})
+    assert _rows(slack, slack.team_id).get("deal") == 2  # nothing is stored for a revoked env token: data kept
+    slack.event({"type": "app_uninstalled"})
+    assert _rows(slack, slack.team_id) == {}
+    assert _rows(slack, access.OTHER_TEAM) == other_before
