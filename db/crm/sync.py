@@ -206,7 +206,8 @@ def _run(engine: Engine, row: CrmConnection, connector: Connector, holder: str, 
             gone.update(ids)
     state = {**cursor, "removed": started.isoformat()}
     if _reconcile_due(connector, cursor, started):
-        gone |= _missing(engine, row.team_id, connector)
+        if cursor.get("removed"):  # the first sync has just read every live deal: its check is a day later
+            gone |= _missing(engine, row.team_id, connector)
         state["reconciled"] = started.isoformat()
     with engine.begin() as conn:
         if gone:
