@@ -106,7 +106,8 @@ class Api:
     """One connection's HTTP client. `refresh(credentials) -> credentials` gets a new access token (None when the
     credentials cannot be refreshed, e.g. an API key); `saved(credentials)` stores refreshed ones at once.
     `classify(response)` lets the connector read its vendor's error bodies: it may raise TokenExpired,
-    Revoked, RateLimited or CrmError, or return the seconds to wait for a short rate limit."""
+    Revoked, RateLimited or CrmError, or return the seconds to wait for a short rate limit. `auth_body(credentials)`
+    gives fields merged into every authorised JSON body, for a CRM that takes its token there (Fxiaoke)."""
 
     credentials: Credentials
     auth_header: Callable[[Credentials], dict[str, str]]

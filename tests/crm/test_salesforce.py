@@ -29,6 +29,7 @@ from db.crm.sync import sync_connection
 from db.importers import ImportOptions, import_file
 from db.models import Member
 from tests.conftest import PINNED_NOW
+from tests.crm.test_crm_cli import cli_env  # noqa: F401
 from tests.crm.test_sync import (
     TEAM,
     deals,
@@ -251,3 +252,11 @@ def test_salesforce_needs_its_connected_app(fake_slack: LocalSlack, sqlite_url: 
         answer = ack_text(driver.command("/salesbot", "connect salesforce"))
     use_key(None)
     assert "SALESFORCE_CLIENT_ID" in answer and "SALESFORCE_CLIENT_SECRET" in answer
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_shell_points_to_slack_for_salesforce() -> None:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit, match="a manager types `/salesbot connect salesforce` in Slack"):
+        main(["connect", "salesforce"])
