@@ -39,16 +39,16 @@ def build(path: Path, today: date) -> None:
     build_database(path, today, mixed=True)
     engine = get_engine(f"sqlite:///{path}")
     with Session(engine) as session:
-        team_plan, own = store.plans(session, TEAM)
+        team_plan, own = store.plans(session, TEAM, today)
         if team_plan is None or len(own) < 50:
-            store.set_plan(session, TEAM, member_id=None, rate_ppm=50_000,
+            store.set_plan(session, TEAM, member_id=None, month=today, rate_ppm=50_000,
                            tiers=[[10_000_000, 80_000], [20_000_000, 100_000]], accelerator_milli=1500,
                            cap_cents=2_000_000, bonus_cents=200_000, currency="USD", updated_by="UBENCH")
             reps = session.execute(
                 select(Member.id).where(Member.team_id == TEAM, Member.role == "rep").order_by(Member.id).limit(50)
             ).scalars()
             for member_id in reps:
-                store.set_plan(session, TEAM, member_id=int(member_id), rate_ppm=70_000, tiers=[],
+                store.set_plan(session, TEAM, member_id=int(member_id), month=today, rate_ppm=70_000, tiers=[],
                                accelerator_milli=None, cap_cents=None, bonus_cents=None, currency="USD",
                                updated_by="UBENCH")
     engine.dispose()

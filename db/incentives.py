@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db import clock
-from db.models import CommissionPlan, ShoutoutSetting, TeamworkRating
+from db.models import PLAN_ALWAYS, CommissionPlan, ShoutoutSetting, TeamworkRating
 
 TEAM_SCOPE = "team"
 
@@ -16,11 +16,17 @@ def scope_of(member_id: int | None) -> str:
     return TEAM_SCOPE if member_id is None else f"m{member_id}"
 
 
+def _versions(session: Any, team_id: str, scope: str) -> list[CommissionPlan]:
+    stmt = select(CommissionPlan).where(CommissionPlan.team_id == team_id, CommissionPlan.scope == scope)
+    return list(session.execute(stmt.order_by(CommissionPlan.valid_from)).scalars())  # type: ignore[arg-type]
+
+
 def set_plan(
     session: Any,
     team_id: str,
     *,
     member_id: int | None,
+    month: date,
     rate_ppm: int,
     tiers: list[list[int]],
     accelerator_milli: int | None,
@@ -29,15 +35,16 @@ def set_plan(
     currency: str,
     updated_by: str,
 ) -> CommissionPlan:
-    """Write the team's plan (member_id None) or a rep's own, replacing the one of that scope."""
-    scope = scope_of(member_id)
-    plan = session.execute(
-        select(CommissionPlan).where(CommissionPlan.team_id == team_id, CommissionPlan.scope == scope)
-    ).scalar()
+    """Write the team's plan (member_id None) or a rep's own, in force from `month` (its first day) on; the earlier
+    months keep the version they had. A scope's first plan covers the past too; a second write in the same month
+    replaces that month's version."""
+    versions = _versions(session, team_id, scope_of(member_id))
+    start = PLAN_ALWAYS if not versions else month.replace(day=1)
+    plan = next((v for v in versions if v.valid_from == start), None)
     if plan is None:
-        plan = CommissionPlan(team_id=team_id, scope=scope, member_id=member_id)
+        plan = CommissionPlan(team_id=team_id, scope=scope_of(member_id), member_id=member_id, valid_from=start)
         session.add(plan)
-    plan.rate_ppm, plan.tiers = rate_ppm, [list(t) for t in tiers]
+    plan.rate_ppm, plan.tiers, plan.ended = rate_ppm, [list(t) for t in tiers], False
     plan.accelerator_milli, plan.cap_cents, plan.bonus_cents = accelerator_milli, cap_cents, bonus_cents
     plan.currency, plan.updated_by, plan.updated_at = currency, updated_by, clock.now()
     session.commit()
@@ -45,21 +52,35 @@ def set_plan(
     return plan
 
 
-def delete_plan(session: Any, team_id: str, member_id: int | None) -> bool:
-    plan = session.execute(
-        select(CommissionPlan).where(CommissionPlan.team_id == team_id, CommissionPlan.scope == scope_of(member_id))
-    ).scalar()
-    if plan is None:
+def delete_plan(session: Any, team_id: str, member_id: int | None, *, month: date, updated_by: str = "") -> bool:
+    """End the scope's plan from `month` on (earlier months keep theirs); False when none is in force then."""
+    start = month.replace(day=1)
+    versions = _versions(session, team_id, scope_of(member_id))
+    current = [v for v in versions if v.valid_from <= start]
+    if not current or current[-1].ended:
         return False
-    session.delete(plan)
+    later = [v for v in versions if v.valid_from > start]
+    for version in later:  # versions written for months after this one go too
+        session.delete(version)
+    if current[-1].valid_from == start:  # written this month: this month's version becomes the end
+        current[-1].ended, current[-1].updated_by, current[-1].updated_at = True, updated_by, clock.now()
+    else:
+        session.add(CommissionPlan(team_id=team_id, scope=scope_of(member_id), member_id=member_id,
+                                   valid_from=start, ended=True, currency=current[-1].currency, updated_by=updated_by))
     session.commit()
     return True
 
 
-def plans(session: Any, team_id: str) -> tuple[CommissionPlan | None, dict[int, CommissionPlan]]:
-    """(the team's plan, {member id: the rep's own plan}) in one query."""
+def plans(session: Any, team_id: str, day: date) -> tuple[CommissionPlan | None, dict[int, CommissionPlan]]:
+    """(the team's plan, {member id: the rep's own plan}) in force on `day`, in one query."""
+    stmt = select(CommissionPlan).where(CommissionPlan.team_id == team_id, CommissionPlan.valid_from <= day)
+    latest: dict[str, CommissionPlan] = {}
+    for plan in session.execute(stmt.order_by(CommissionPlan.valid_from)).scalars():  # type: ignore[arg-type]
+        latest[plan.scope] = plan
     team, own = None, {}
-    for plan in session.execute(select(CommissionPlan).where(CommissionPlan.team_id == team_id)).scalars():
+    for plan in latest.values():
+        if plan.ended:
+            continue
         if plan.member_id is None:
             team = plan
         else:

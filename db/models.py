@@ -11,7 +11,21 @@ Note: no `from __future__ import annotations` here; SQLModel needs real annotati
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Text, UniqueConstraint, false, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from db import clock
@@ -319,9 +333,16 @@ class Target(SQLModel, table=True):
     growth_bp: int | None = None
 
 
+PLAN_ALWAYS = date(2000, 1, 1)  # CommissionPlan.valid_from of a scope's first version: it covers the past too
+
+
 class CommissionPlan(SQLModel, table=True):
     """A commission plan a manager wrote down (`/incentive plan set`): the team's (member_id NULL, `scope` 'team')
-    or one rep's, which replaces the team's for that rep (`scope` 'm<id>'; one plan per scope).
+    or one rep's, which replaces the team's for that rep (`scope` 'm<id>').
+
+    Versions: each row applies from `valid_from` (the first of the month it was written in) until the next version
+    of its scope; the first version of a scope is valid from the start (`PLAN_ALWAYS`), so past statements can be
+    read at once. `ended` marks "no plan of this scope from `valid_from` on" (a rep put back on the team plan).
 
     Rates are millionths (5% = 50,000) so any rate typed with up to four decimals of a percent is exact; `tiers`
     is a JSON list of [threshold in cents, rate in millionths], ascending (marginal, like tax brackets);
@@ -330,7 +351,7 @@ class CommissionPlan(SQLModel, table=True):
     currency when the plan was set.
     """
 
-    __table_args__ = (UniqueConstraint("team_id", "scope", name="uq_commission_plan"),)
+    __table_args__ = (UniqueConstraint("team_id", "scope", "valid_from", name="uq_commission_plan_from"),)
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
@@ -342,6 +363,8 @@ class CommissionPlan(SQLModel, table=True):
     cap_cents: int | None = Field(default=None, sa_type=BigInteger)
     bonus_cents: int | None = Field(default=None, sa_type=BigInteger)
     currency: str = Field(default="USD", max_length=3)
+    valid_from: date = Field(default=PLAN_ALWAYS, sa_column=Column(Date, nullable=False, server_default="2000-01-01"))
+    ended: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     updated_by: str | None = Field(default=None, max_length=32)
     updated_at: datetime = _created()
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db import incentives as store
-from db.models import CommissionPlan, Member
+from db.models import PLAN_ALWAYS, CommissionPlan, Member
 from reports import kpi_engine as kpi
 from reports.commission import Line, Plan, Statement, calculate
 from reports.formatting import money, percent
@@ -24,6 +24,8 @@ from reports.i18n import add_messages, msg, t
 from reports.incentive_grammar import MILLI, PPM
 from reports.money_notes import left_out_lines, merge
 from reports.mrkdwn import escape
+from reports.periods import month_of
+from reports.target_words import named_period
 from reports.targets import RATE_SCALE, _convert_cents, rate_on, rep_targets_cents
 
 add_messages(
@@ -60,6 +62,7 @@ add_messages(
     msg("incentive.plans_title", "*Commission plans*"),
     msg("incentive.plans_none", "No commission plan yet. `{example}` writes the team's."),
     msg("incentive.plan_line", "{who}: {terms}"),
+    msg("incentive.plan_since", " (since {month})"),
     msg("incentive.plan_who_team", "Team (everyone without an own plan)"),
     msg("incentive.terms.rate", "{rate} of revenue"),
     msg("incentive.terms.tier", "{rate} from {low}"),
@@ -124,7 +127,7 @@ def statements(session: Any, team_id: str, period: Any, *, today: date, member_i
     however many reps."""
     currency = kpi.reporting_currency(session, kpi.Scope(team_id))
     out = Statements(period, currency)
-    team_plan, own = store.plans(session, team_id)
+    team_plan, own = store.plans(session, team_id, period.last_day)  # the plans in force at the period's end
     out.has_plan = team_plan is not None or bool(own)
     if not out.has_plan:
         return out
@@ -280,15 +283,12 @@ def plan_terms(row: CommissionPlan, lang: str) -> str:
     return ("，" if lang == "zh" else ", ").join(parts)
 
 
-def stored_plan(session: Any, team_id: str, member_id: int) -> CommissionPlan | None:
-    """The plan that applies to a rep: their own, else the team's."""
-    team_plan, own = store.plans(session, team_id)
-    return own.get(member_id, team_plan)
-
-
-def plan_for(session: Any, team_id: str, member_id: int, currency: str, day: date) -> Plan | None:
-    row = stored_plan(session, team_id, member_id)
-    return _plan(session, team_id, row, currency, day) if row is not None else None
+def since_text(plan: CommissionPlan, lang: str) -> str:
+    """" (since December 2026)" for a version that replaced an earlier one; nothing for a scope's first plan."""
+    if plan.valid_from == PLAN_ALWAYS:
+        return ""
+    month = month_of(plan.valid_from)
+    return t("incentive.plan_since", lang, month=named_period(month.start, month.end, lang))
 
 
 # --------------------------------------------------------------------------------- the brief, the digest

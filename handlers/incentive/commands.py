@@ -201,7 +201,8 @@ def _plan_command(rest: str, asker: Asker, deps: Deps) -> dict[str, Any]:
             return unclear
         member_id = int(rep.id or 0) if rep is not None else None
         if action == "delete":
-            gone = store.delete_plan(session, asker.team_id, member_id)
+            gone = store.delete_plan(session, asker.team_id, member_id, month=local_today(asker.timezone),
+                                     updated_by=asker.user_id)
             if not gone:
                 return {"text": t("incentive.plan_none_to_delete", lang)}
             if rep is None:
@@ -215,19 +216,21 @@ def _plan_command(rest: str, asker: Asker, deps: Deps) -> dict[str, Any]:
         if spec.rate_ppm is None:
             return {"text": t("incentive.plan_need_rate", lang, example=_examples(lang)[1])}
         plan = store.set_plan(
-            session, asker.team_id, member_id=member_id, rate_ppm=spec.rate_ppm, tiers=spec.tiers,
+            session, asker.team_id, member_id=member_id, month=local_today(asker.timezone), rate_ppm=spec.rate_ppm,
+            tiers=spec.tiers,
             accelerator_milli=spec.accelerator_milli, cap_cents=spec.cap_cents, bonus_cents=spec.bonus_cents,
             currency=reporting_currency(session, Scope(asker.team_id)), updated_by=asker.user_id,
         )
         who = (t("incentive.plan_saved_rep", lang, name=mrkdwn.escape(_name(rep))) if rep is not None
                else t("incentive.plan_saved_team", lang))
-        return {"text": t("incentive.plan_saved", lang, who=who, terms=report.plan_terms(plan, lang))}
+        terms = report.plan_terms(plan, lang) + report.since_text(plan, lang)
+        return {"text": t("incentive.plan_saved", lang, who=who, terms=terms)}
 
 
 def _show_plans(asker: Asker, deps: Deps) -> dict[str, Any]:
     lang = asker.language
     with session_scope(deps.engine) as session:
-        team_plan, own = store.plans(session, asker.team_id)
+        team_plan, own = store.plans(session, asker.team_id, local_today(asker.timezone))
         if not asker.is_manager:  # a rep sees the plan that applies to them
             mine = own.get(asker.member_id, team_plan)
             team_plan, own = (mine, {}) if mine is None or mine.member_id is None else (None, {asker.member_id: mine})
@@ -236,11 +239,12 @@ def _show_plans(asker: Asker, deps: Deps) -> dict[str, Any]:
         lines = [t("incentive.plans_title", lang)]
         if team_plan is not None:
             lines.append("• " + t("incentive.plan_line", lang, who=t("incentive.plan_who_team", lang),
-                                  terms=report.plan_terms(team_plan, lang)))
+                                  terms=report.plan_terms(team_plan, lang)) + report.since_text(team_plan, lang))
         for member_id, plan in own.items():
             member = session.get(Member, member_id)
             name = mrkdwn.escape(_name(member)) if member is not None else "?"
-            lines.append("• " + t("incentive.plan_line", lang, who=name, terms=report.plan_terms(plan, lang)))
+            lines.append("• " + t("incentive.plan_line", lang, who=name, terms=report.plan_terms(plan, lang))
+                         + report.since_text(plan, lang))
     return message(lines[0].replace("*", ""), sections(lines))
 
 

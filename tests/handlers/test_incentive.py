@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from db import clock
 from db.models import (
     CheckinRun,
     CheckinSchedule,
@@ -279,3 +280,23 @@ def test_revenue_in_other_currencies_is_converted_by_the_kpi_engine_never_added_
     assert "Revenue US$134,000.50 · target US$150,000.00 · attainment 89%" in text
     assert "*Total US$7,720.04*" in text
     assert "1 deal in €" in text and "left out: no EUR rate" in text
+
+
+def test_a_plan_changed_later_leaves_the_earlier_months_statements_as_they_were(slack: SlackDriver) -> None:
+    seed(slack)
+    reply(slack, PLAN)  # written in November, the team's first plan: it covers October too
+    assert "US$50,000.00 × 5% on the first US$100,000.00 = US$2,500.00" in reply(slack, "<@UALICE> last month")
+    with clock.moved_to(datetime(2026, 12, 3, 10, 0, tzinfo=UTC)):
+        saved = reply(slack, "plan set rate 10%")
+        assert "Saved the team plan: 10% of revenue (since December 2026)." in saved
+        assert "*Total US$22,000.00*" in reply(slack, "<@UALICE> November")  # November keeps its plan
+        assert "Team (everyone without an own plan): 10% of revenue (since December 2026)" in reply(slack, "plan")
+        reply(slack, "plan set rate 7% <@UZHANG>")
+        assert "Deleted the own plan of 张三" in reply(slack, "plan delete <@UZHANG>")
+        assert "There was no such plan" in reply(slack, "plan delete <@UZHANG>")
+        assert "张三" not in reply(slack, "plan")
+    assert "*Total US$22,000.00*" in reply(slack, "<@UALICE>")  # back in November: still its own plan
+    with Session(slack.deps.engine) as session:
+        versions = session.exec(select(CommissionPlan).order_by(CommissionPlan.valid_from)).all()
+        assert [(v.scope, v.valid_from, v.ended) for v in versions if v.scope == "team"] == [
+            ("team", date(2000, 1, 1), False), ("team", date(2026, 12, 1), False)]
