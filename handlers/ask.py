@@ -77,8 +77,7 @@ add_messages(
     msg("ask.checkin_nothing", "That check-in names no support need."),
 )
 
-EXAMPLES = {"en": '/ask #presales "demo environment for Cancity by Friday"',
-            "zh": '/ask #售前 "给 Cancity 准备演示环境" 周五前'}
+add_messages(msg("ask.example", "/ask #presales \"demo environment for Cancity by Friday\""))
 HELP_WORDS = {"help", "帮助", "?", "？"}
 LIST_WORDS = {"list", "列表", "查看"}
 CHECKIN_WORDS = {"checkin", "check-in", "进展汇报", "進展匯報"}
@@ -87,7 +86,7 @@ TAKE, CLOSE, CONFIRM, FROM_CHECKIN = "ask_take", "ask_close", "ask_confirm", "as
 
 
 def _example(lang: str) -> str:
-    return EXAMPLES["zh" if lang == "zh" else "en"]
+    return t("ask.example", lang)
 
 
 def help_message(language: str) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from reports import feedback_analysis as analysis
 from reports import feedback_themes as themes
 from reports.changes import change_text
 from reports.formatting import date_short, number, percent
-from reports.i18n import add_messages, has_cjk, msg, t
+from reports.i18n import Texts, add_messages, has_cjk, msg, simplified, t
 from reports.kpi_period import PeriodProblem, resolve_period
 
 log = logging.getLogger("salesbot.feedback")
@@ -99,10 +99,11 @@ add_messages(
     msg("feedback.tone.positive", "positive"),
 )
 
-EXAMPLES = {
-    "en": ["/feedback Cancity 2 third late shipment", "/feedback Isdom nps 9 great onboarding", "/feedback summary"],
-    "zh": ["/feedback Cancity 2 交付又延迟了", "/feedback Isdom nps 9 服务很专业", "/feedback 汇总 上个月"],
-}
+EXAMPLES = Texts(  # a command's examples, in the reader's language: EXAMPLES[language]
+    msg("feedback.example.1", "/feedback Cancity 2 third late shipment"),
+    msg("feedback.example.2", "/feedback Isdom nps 9 great onboarding"),
+    msg("feedback.example.3", "/feedback summary"),
+)
 HELP_WORDS = {"help", "帮助", "?", "？"}
 SUMMARY_WORDS = ("summary", "summarize", "summarise", "report", "汇总", "总结", "概况", "统计")
 THEMES_WORDS = ("themes", "theme", "topics", "话题", "主题", "話題", "主題")
@@ -142,7 +143,7 @@ def parse_request(text: str, known_accounts: Any = None) -> Request:
     """Read a `/feedback` line. `known_accounts(name_prefix_text) -> str | None` finds an account at the start
     of a line without a rating (a comment-only item)."""
     text = " ".join((text or "").split())
-    lowered = text.lower()
+    lowered = simplified(text).lower()  # 彙總 / 話題 as 汇总 / 话题 (same length; names and comments stay as typed)
     if not text:
         return Request("summary")
     if lowered in HELP_WORDS:
@@ -230,7 +231,7 @@ def help_message(language: str) -> dict[str, Any]:
     blocks = [
         section(f"*{t('feedback.help_title', language)}*"),
         section(t("feedback.help", language)),
-        context(" · ".join(f"`{e}`" for e in EXAMPLES["zh" if language == "zh" else "en"])),
+        context(" · ".join(f"`{e}`" for e in EXAMPLES[language])),
     ]
     return message(t("feedback.help_title", language), blocks)
 
@@ -252,7 +253,7 @@ def handle(text: str, *, asker: Asker, deps: Deps, client: Any, today: date, ext
 
 
 def _not_understood(request: Request, text: str, lang: str) -> dict[str, Any]:
-    examples = EXAMPLES["zh" if lang == "zh" else "en"]
+    examples = EXAMPLES[lang]
     understood = [request.account] if request.account else []
     if request.problem == "rating":
         blocks = not_understood(understood=understood, rest=str(request.rating), examples=examples, language=lang)
@@ -573,7 +574,7 @@ def summary_reply(period_text: str, *, asker: Asker, deps: Deps, today: date, wh
         blocks = not_understood(
             understood=[],
             rest=period_text or whole_text,
-            examples=EXAMPLES["zh" if lang == "zh" else "en"],
+            examples=EXAMPLES[lang],
             language=lang,
         )
         if problem.hint:

@@ -18,7 +18,7 @@ from reports import feedback_scopes as scopes
 from reports import feedback_signals, mrkdwn
 from reports import feedback_themes as themes
 from reports.formatting import number, percent
-from reports.i18n import add_messages, msg, t
+from reports.i18n import Texts, add_messages, msg, t
 from reports.kpi_period import resolve_period
 
 add_messages(
@@ -44,14 +44,11 @@ add_messages(
     msg("feedback.themes.scope_account", "account"),
 )
 
-EXAMPLES = {
-    "en": [
-        '/feedback themes product "GTX Pro" last quarter',
-        "/feedback themes account Cancity",
-        "/feedback themes by product this month",
-    ],
-    "zh": ['/feedback 话题 产品 "GTX Pro" 上季度', "/feedback 话题 客户 Cancity", "/feedback 话题 按产品 本月"],
-}
+EXAMPLES = Texts(  # a command's examples, in the reader's language: EXAMPLES[language]
+    msg("themes.example.1", "/feedback themes product \"GTX Pro\" last quarter"),
+    msg("themes.example.2", "/feedback themes account Cancity"),
+    msg("themes.example.3", "/feedback themes by product this month"),
+)
 MAX_COMPLAINTS = 5
 MAX_PRAISE = 3
 MAX_KNOWN_SHOWN = 5
@@ -164,7 +161,7 @@ def _unknown(request: scopes.ThemesRequest, match: Any, session: Session, asker:
         known = scopes.known_names(session, asker.team_id, request.scope)[:MAX_KNOWN_SHOWN]
         if known:
             lines.append(t("feedback.themes.known", language, names=", ".join(mrkdwn.escape(k) for k in known)))
-        example = _example(request.scope, known[0], language) if known else EXAMPLES[_lang(language)][0]
+        example = _example(request.scope, known[0], language) if known else EXAMPLES[language][0]
     blocks = [section("\n".join(lines)), context(t("reply.try", language, examples=f"`{example}`"))]
     return message(lines[0].replace("*", ""), blocks)
 
@@ -192,7 +189,7 @@ def theme_line(theme: themes.Theme, lang: str, *, compare: bool) -> str:
 
 
 def _not_understood(request: scopes.ThemesRequest, language: str) -> dict[str, Any]:
-    examples = EXAMPLES[_lang(language)]
+    examples = EXAMPLES[language]
     if request.problem == "name":
         scope_word = t(f"feedback.themes.scope_{request.scope}", language)
         rest = t("feedback.themes.need_name", language, scope=scope_word)

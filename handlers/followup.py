@@ -27,7 +27,7 @@ from handlers.jobs import DueDelivery
 from handlers.replies import managers_only, not_understood_reply, person_unclear
 from reports import mrkdwn
 from reports.followups import followups_for, reminder_lines
-from reports.i18n import add_messages, language_for, msg, simplified, t
+from reports.i18n import Texts, add_messages, language_for, msg, simplified, t
 from reports.people import resolve_person
 from reports.recurrence import Recurrence, latest_at_or_before, parse_time_of_day
 
@@ -51,8 +51,11 @@ add_messages(
     msg("followup.preview_of", "_Preview for {who}: this is what their DM would say today._"),
 )
 
-EXAMPLES = {"en": ["/followup on at 08:30", "/followup days 10", "/followup preview"],
-            "zh": ["/followup 开启 时间 08:30", "/followup 天数 10", "/followup 预览"]}
+EXAMPLES = Texts(  # a command's examples, in the reader's language: EXAMPLES[language]
+    msg("followup.example.1", "/followup on at 08:30"),
+    msg("followup.example.2", "/followup days 10"),
+    msg("followup.example.3", "/followup preview"),
+)
 HELP_WORDS = {"help", "帮助", "?", "？"}
 _AT = re.compile(r"(?:^|\s)(?:at|时间)\s*(\d{1,2}:\d{2})(?:\s|$)", re.IGNORECASE)
 _DAYS = re.compile(r"^(?:days|天数)\s*(\S+)$|^(\S+)\s*(?:days?|天)$", re.IGNORECASE)
@@ -64,7 +67,7 @@ _PREVIEW = re.compile(r"^(?:preview|预览)\s*(.*)$", re.IGNORECASE)
 
 def help_message(language: str) -> dict[str, Any]:
     blocks = [section(f"*{t('followup.help_title', language)}*"), section(t("followup.help", language)),
-              context(" · ".join(f"`{e}`" for e in EXAMPLES["zh" if language == "zh" else "en"]))]
+              context(" · ".join(f"`{e}`" for e in EXAMPLES[language]))]
     return message(t("followup.help_title", language), blocks)
 
 

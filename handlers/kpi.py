@@ -33,7 +33,7 @@ from reports import mrkdwn, target_words
 from reports.changes import change_text
 from reports.charts import trend_chart
 from reports.formatting import currency_sign, date_short
-from reports.i18n import add_messages, msg, t
+from reports.i18n import Texts, add_messages, msg, t
 from reports.kpi_grammar import METRIC_NAMES, canonical_name, close_names, parse_kpi
 from reports.kpi_people import close_date_span, known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
@@ -77,10 +77,11 @@ add_messages(
     msg("kpi.period_vs", "{period} vs {then}"),
 )
 
-EXAMPLES = {
-    "en": ["/kpi revenue last quarter", "/kpi win rate @alice Q3 by product", "/kpi revenue 2026-07-01 to 2026-09-30"],
-    "zh": ["/kpi 上个月销售额", "/kpi 本季度 赢单率 @张三", "/kpi 今年 业绩 按销售"],
-}
+EXAMPLES = Texts(  # a command's examples, in the reader's language: EXAMPLES[language]
+    msg("kpi.example.1", "/kpi revenue last quarter"),
+    msg("kpi.example.2", "/kpi win rate @alice Q3 by product"),
+    msg("kpi.example.3", "/kpi revenue 2026-07-01 to 2026-09-30"),
+)
 HEADLINE = ["revenue", "deals_won", "win_rate", "avg_deal_size", "pipeline", "attainment", "pace"]
 
 
@@ -209,7 +210,7 @@ def help_message(language: str) -> dict[str, Any]:
     blocks = [
         section(f"*{t('kpi.help_title', language)}*"),
         section(t("kpi.help", language)),
-        context(" · ".join(f"`{e}`" for e in EXAMPLES["zh" if language == "zh" else "en"])),
+        context(" · ".join(f"`{e}`" for e in EXAMPLES[language])),
     ]
     return {"text": t("kpi.help_title", language), "blocks": blocks}
 
@@ -220,7 +221,7 @@ def help_message(language: str) -> dict[str, Any]:
 def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: bool = True) -> Answer:
     """Parse, check access, query the engine and render; pure enough to call from tests and the share button."""
     lang = asker.language
-    examples = EXAMPLES["zh" if lang == "zh" else "en"]
+    examples = EXAMPLES[lang]
     with session_scope(deps.engine) as session:
         prefs = workspace_prefs(session, asker.team_id)
         lowered = text.lower()

@@ -22,7 +22,7 @@ from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.kpi import Upload, _send_files, local_today
 from handlers.replies import managers_only, not_understood
 from reports import mrkdwn
-from reports.i18n import add_messages, msg, t
+from reports.i18n import Texts, add_messages, msg, simplified, t
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.market import market_view
 from reports.market_chart import loss_chart
@@ -55,10 +55,11 @@ add_messages(
     msg("market.failed", "Sorry, I could not compute the market view. The error was logged; please try again."),
 )
 
-EXAMPLES = {
-    "en": ["/market last quarter", "/market this month chart", "/market competitors add Acme"],
-    "zh": ["/market 上季度", "/market 本月 图表", "/market 竞争对手 添加 Acme"],
-}
+EXAMPLES = Texts(  # a command's examples, in the reader's language: EXAMPLES[language]
+    msg("market.example.1", "/market last quarter"),
+    msg("market.example.2", "/market this month chart"),
+    msg("market.example.3", "/market competitors add Acme"),
+)
 HELP_WORDS = {"help", "帮助", "?", "？"}
 _COMPETITORS = re.compile(r"^(competitors?|竞争对手|竞品)\s*", re.IGNORECASE)
 _ADD = re.compile(r"^(add|添加|增加|新增)\s*", re.IGNORECASE)
@@ -75,10 +76,11 @@ class Request:
 
 def parse_request(text: str) -> Request:
     text = " ".join(text.split())
-    if m := _COMPETITORS.match(text):
-        rest = text[m.end():]
+    words = simplified(text)  # 競爭對手 新增 as 竞争对手 新增 (same length: the name is cut from what was typed)
+    if m := _COMPETITORS.match(words):
+        rest, rest_words = text[m.end():], words[m.end():]
         for kind, pattern in (("add", _ADD), ("remove", _REMOVE)):
-            if op := pattern.match(rest):
+            if op := pattern.match(rest_words):
                 return Request(kind, rest[op.end():].strip().strip("\"'“”「」"))
         return Request("list", rest)
     chart = bool(_CHART.search(text))
@@ -87,7 +89,7 @@ def parse_request(text: str) -> Request:
 
 def help_message(language: str) -> dict[str, Any]:
     blocks = [section(f"*{t('market.help_title', language)}*"), section(t("market.help", language)),
-              context(" · ".join(f"`{e}`" for e in EXAMPLES["zh" if language == "zh" else "en"]))]
+              context(" · ".join(f"`{e}`" for e in EXAMPLES[language]))]
     return message(t("market.help_title", language), blocks)
 
 

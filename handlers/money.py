@@ -19,7 +19,7 @@ from db.rates import BadRate, parse_currency, parse_rate, rate_text, rates_of, s
 from handlers.blocks import Block, context, section
 from handlers.replies import managers_only, not_understood
 from reports.formatting import date_short, locale_for
-from reports.i18n import add_messages, msg, t
+from reports.i18n import Texts, add_messages, msg, simplified, t
 from reports.kpi_people import workspace_prefs
 from reports.money_notes import currency_label
 
@@ -50,15 +50,16 @@ add_messages(
     msg("money.what_rate", "set exchange rates"),
 )
 
-EXAMPLES = {
-    "en": ["/salesbot rate CNY 0.1385 from 2026-01-01", "/salesbot rates", "/salesbot currency EUR"],
-    "zh": ["/salesbot 汇率 人民币 0.1385 从 2026-01-01", "/salesbot 汇率", "/salesbot 币种 EUR"],
-}
+EXAMPLES = Texts(  # a command's examples, in the reader's language: EXAMPLES[language]
+    msg("money.example.1", "/salesbot rate CNY 0.1385 from 2026-01-01"),
+    msg("money.example.2", "/salesbot rates"),
+    msg("money.example.3", "/salesbot currency EUR"),
+)
 
 
 def answer(words: list[str], *, asker: Any, deps: Any) -> dict[str, Any] | None:
     """The reply to `/salesbot currency|rate|rates …`, or None when the words are not about money."""
-    verb = words[0].lower() if words else ""
+    verb = simplified(words[0]).lower() if words else ""  # /salesbot 匯率 as 汇率
     if verb in CURRENCY_VERBS:
         return _currency(words[1:], asker, deps)
     if verb in RATE_VERBS:

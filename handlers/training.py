@@ -24,7 +24,7 @@ from handlers.kpi import local_today
 from handlers.replies import command_listeners, managers_only, not_understood_reply, person_unclear
 from reports import mrkdwn
 from reports.formatting import date_short
-from reports.i18n import add_messages, language_for, msg, t
+from reports.i18n import Texts, add_messages, language_for, msg, simplified, t
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.people import MENTION, resolve_person
 from reports.training import effect_lines, training_effect
@@ -58,14 +58,11 @@ add_messages(
     msg("training.reminder_plan", "`/training plan` for every session coming up"),
 )
 
-EXAMPLES = {
-    "en": [
-        '/training log "Negotiation workshop" @alice @bob on 2026-12-03 role-play',
-        "/training plan",
-        '/training effect "Negotiation workshop"',
-    ],
-    "zh": ['/training 记录 "谈判技巧" @张三 2026-12-03 角色扮演', "/training 计划", '/training 效果 "谈判技巧"'],
-}
+EXAMPLES = Texts(  # a command's examples, in the reader's language: EXAMPLES[language]
+    msg("training.example.1", "/training log \"Negotiation workshop\" @alice @bob on 2026-12-03 role-play"),
+    msg("training.example.2", "/training plan"),
+    msg("training.example.3", "/training effect \"Negotiation workshop\""),
+)
 _VERB = re.compile(r"^(log|记录|plan|计划|effect|效果)\b\s*", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“「'](.+?)[\"”」']")
 _KINDS = (
@@ -81,14 +78,14 @@ def help_message(language: str) -> dict[str, Any]:
     blocks = [
         section(f"*{t('training.help_title', language)}*"),
         section(t("training.help", language)),
-        context(" · ".join(f"`{e}`" for e in EXAMPLES["zh" if language == "zh" else "en"])),
+        context(" · ".join(f"`{e}`" for e in EXAMPLES[language])),
     ]
     return message(t("training.help_title", language), blocks)
 
 
 def handle(text: str, *, asker: Asker, deps: Deps, client: Any = None) -> dict[str, Any]:
     lang = asker.language
-    verb = _VERB.match(text)
+    verb = _VERB.match(simplified(text))  # /training 記錄 as 记录 (same length: the rest is cut from what was typed)
     if verb is None:
         return not_understood_reply(understood=[], rest=text, examples=EXAMPLES[lang], language=lang)
     kind, rest = VERBS[verb.group(1).lower()], text[verb.end() :]

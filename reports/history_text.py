@@ -51,7 +51,7 @@ add_messages(
     msg("history.stalled.one", "{name} ({stage}, {idle})"),
 )
 
-_SEP = {"en": ", ", "zh": "、"}
+add_messages(msg("list.separator", ", "))  # between the items of a list in a sentence ("、" in Chinese)
 
 
 def _zh(language: str) -> str:
@@ -158,7 +158,7 @@ def slipped_line(moves: list[DealMove], language: str, *, limit: int = 3) -> str
     """"Close dates moved out: 2 deals — Acme 1 Dec → 1 Feb, …" ('' when none)."""
     if not moves:
         return ""
-    examples = _SEP[_zh(language)].join(
+    examples = t("list.separator", language if language == "zh" else _zh(language)).join(
         t("history.slipped.one", language, name=escape(m.label), was=day_text(m.was, language),
           now=day_text(m.now, language))
         for m in moves[:limit] if m.was and m.now
@@ -170,7 +170,7 @@ def stalled_line(found: Stalled, language: str, *, limit: int = 3) -> str:
     """"Stalled: 3 deals with no change for 21+ days — Echo (Engaging, 52 days), …" ('' when none)."""
     if not found.count:
         return ""
-    examples = _SEP[_zh(language)].join(
+    examples = t("list.separator", language if language == "zh" else _zh(language)).join(
         t("history.stalled.one", language, name=escape(m.label), stage=escape(m.stage or "—"),
           idle=days_text(m.idle_days, language))
         for m in found.deals[:limit]

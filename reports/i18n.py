@@ -3,23 +3,24 @@
 A user gets Chinese when their Slack locale is Chinese or when the command's own words are Chinese, so
 `/kpi 上个月 销售额` answers in Chinese even for an English-locale user, while `/kpi win rate @张三 last
 quarter` or `/kpi revenue account "腾讯" last month` stays English: mentions, quoted text and names (of
-people, products, accounts) are not the command's words (`command_words`). Strings are a plain catalog
-(key -> {en, zh}); features add their own catalogs with `add_catalog`; Chinese terms come from the one
+people, products, accounts) are not the command's words (`command_words`). Chinese terms come from the one
 glossary (reports/glossary.py).
 
-Translations are moving to gettext catalogs (one `.po` per language under reports/locale/, handled with Babel,
-compiled to `.mo` by `make install`): a module registers its keys with their English text only —
+Every string shown to users is in gettext catalogs (one `.po` per language under reports/locale/, handled with
+Babel, compiled to `.mo` by `make install`): a module registers its keys with their English text only —
 `add_messages(msg("home.title", "Your numbers"), …)` — and the translations live in
 `reports/locale/zh_Hans/LC_MESSAGES/salesbot.po` (Simplified, the `zh` of `language_for`) and
 `reports/locale/zh_Hant/LC_MESSAGES/salesbot.po` (Traditional, for Slack locales zh-TW, zh-HK, zh-MO). Each
 entry's msgctxt is the key and its msgid the English text, so an English text that changes makes its
 translation stale until a translator updates it (`make translations` extracts and merges;
-tests/reports/test_translations.py fails on a missing or stale entry). Modules not moved yet keep
-`add_catalog({key: {"en", "zh"}})`; `t()` serves both.
+tests/reports/test_translations.py fails on a missing or stale entry, and on a module that keeps Chinese in a
+`{"en": …, "zh": …}` dict). A `# i18n:` comment above a msg() is a note to translators, extracted into the
+catalogs; the {placeholders} it names may differ between the English and a translation.
 
 Traditional Chinese is the language `"zh"` with a script: `language_for(locale="zh-TW")` returns `TRADITIONAL`,
 a `str` equal to `"zh"` (so every rule for Chinese — numbers, periods, parsing — applies) whose `script` is
-"Hant", which `t()` uses to pick the catalog.
+"Hant", which `t()` uses to pick the catalog. Commands typed in Traditional characters are read through
+`simplified()` (OpenCC t2s) where command words are parsed: the parsers' vocabulary is Simplified only.
 """
 
 import gettext
@@ -195,6 +196,18 @@ def t(key: str, language: str, /, **params: object) -> str:
         raise KeyError(f"missing i18n key {key!r}")
     text = (_chinese(key, english, language) if language == "zh" else None) or english
     return text.format(**params) if params else text
+
+
+class Texts:
+    """Strings of one kind registered together, read by language: `EXAMPLES = Texts(msg("kpi.example.1", …), …)`,
+    then `EXAMPLES[language]` is their texts in the reader's language and script (a command's examples)."""
+
+    def __init__(self, *entries: tuple[str, str]) -> None:
+        add_messages(*entries)
+        self.keys = [key for key, _ in entries]
+
+    def __getitem__(self, language: str) -> list[str]:
+        return [t(key, language) for key in self.keys]
 
 
 _PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from reports.i18n import simplified
+from reports.i18n import add_messages, msg, simplified
 
 MONTH_NAMES = "January February March April May June July August September October November December".split()
 MONTH_ABBR = tuple(name[:3] for name in MONTH_NAMES)
@@ -282,12 +282,10 @@ COMPARED = re.compile(r"(?:\b(?:vs\.?|versus|against|compared\s+(?:to|with)|than
 FILLER = re.compile(r"\b(?:in|for|during|over|within|of)\s+$", re.I)
 AMOUNT = re.compile(r"(?:\b(?:over|above|under|below|than|least|most|top)|[<>=≥≤]|大于|超过|小于|低于|高于)\s*$", re.I)
 
-EXAMPLES = {
-    "en": "today · last week · this month · last quarter · Q3 2026 · March 2026 · last 30 days · "
-    "month to date · since 2026-03-01 · 2026-07-01 to 2026-09-30",
-    "zh": "今天 · 上周 · 本月 · 上季度 · 2026年第三季度 · 2026年3月 · 最近30天 · 本月至今 · 3月1日以来 · "
-    "从2026-07-01到2026-09-30",
-}
+add_messages(  # the periods a user may type, shown when one is not understood
+    msg("period.examples", "today · last week · this month · last quarter · Q3 2026 · March 2026 · last 30 days · "
+        "month to date · since 2026-03-01 · 2026-07-01 to 2026-09-30"),
+)
 MESSAGES = {
     "unknown": ('I could not read "{text}" as a period.', "看不懂时间“{text}”。"),
     "not_a_date": ('"{part}" is not a date.', "“{part}”不是有效的日期。"),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from reports import period_words as words
+from reports.i18n import t
 from reports.period_words import DateProblem, DayParts, MonthParts, fiscal_year_of
 
 __all__ = [
@@ -573,8 +574,8 @@ def _hint(text: str, zh: bool) -> str:
     phrases = [p for p in words.FIXED if p.isascii() != zh]
     close = difflib.get_close_matches(words.normalize(text), phrases, n=1, cutoff=0.75)
     if zh:
-        return (f"是不是想写“{close[0]}”？" if close else "") + f"可以这样写时间：{words.EXAMPLES['zh']}"
-    return (f'Did you mean "{close[0]}"? ' if close else "") + f"Periods I understand: {words.EXAMPLES['en']}"
+        return (f"是不是想写“{close[0]}”？" if close else "") + f"可以这样写时间：{t('period.examples', 'zh')}"
+    return (f'Did you mean "{close[0]}"? ' if close else "") + f"Periods I understand: {t('period.examples', 'en')}"
 
 
 def _date_words(d: date, zh: bool) -> str:

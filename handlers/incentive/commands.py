@@ -21,7 +21,7 @@ from handlers.replies import command_listeners, managers_only, not_understood_re
 from reports import appraisal as appraisal_report
 from reports import incentives as report
 from reports import mrkdwn
-from reports.i18n import add_messages, msg, t
+from reports.i18n import Texts, add_messages, msg, t
 from reports.incentive_grammar import parse_plan
 from reports.kpi_engine import Scope, reporting_currency
 from reports.kpi_period import PeriodProblem, resolve_period
@@ -64,12 +64,12 @@ add_messages(
     msg("incentive.failed", "Sorry, that did not work. The error was logged; please try again."),
 )
 
-EXAMPLES = {
-    "en": ["/incentive last month", "/incentive plan set rate 5% tiers 100k:8% 200k:10% accelerator 1.5 cap 20k "
-           "bonus 2k", "/incentive appraisal @alice this quarter", '/incentive rate @alice 4 "great help on Cancity"'],
-    "zh": ["/incentive 上个月", "/incentive 方案 设置 提成 5% 阶梯 10万:8% 20万:10% 加速 1.5 封顶 2万 奖金 2000",
-           "/incentive 考核 @张三 本季度", '/incentive 评分 @张三 4 "协助 Cancity 项目"'],
-}
+EXAMPLES = Texts(  # a command's examples, in the reader's language: EXAMPLES[language]
+    msg("incentive.example.1", "/incentive last month"),
+    msg("incentive.example.2", "/incentive plan set rate 5% tiers 100k:8% 200k:10% accelerator 1.5 cap 20k bonus 2k"),
+    msg("incentive.example.3", "/incentive appraisal @alice this quarter"),
+    msg("incentive.example.4", "/incentive rate @alice 4 \"great help on Cancity\""),
+)
 _VERBS = {
     "plan": "plan", "plans": "plan", "方案": "plan",
     "appraisal": "appraisal", "appraise": "appraisal", "考核": "appraisal", "绩效": "appraisal", "績效": "appraisal",
@@ -94,7 +94,7 @@ def help_message(language: str) -> dict[str, Any]:
 
 
 def _examples(lang: str) -> list[str]:
-    return EXAMPLES["zh" if lang == "zh" else "en"]
+    return EXAMPLES[lang]
 
 
 def handle(text: str, *, asker: Asker, deps: Deps, client: Any = None) -> dict[str, Any]:

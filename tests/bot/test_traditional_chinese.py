@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from db.models import CheckinAnswer, CheckinRun
 from tests.handlers.test_checkin import SHANGHAI_16, dms
 from tests.handlers.test_kpi import seed
-from tests.slack_driver import SlackDriver
+from tests.slack_driver import SlackDriver, ack_text
 
 
 def taiwanese(slack: SlackDriver) -> None:
@@ -60,3 +60,17 @@ def test_checkin_set_up_in_traditional_and_answered_by_a_taiwanese_rep(slack: Sl
     copy = dms(slack, "UMANAGER")[-1]
     assert "*林志明 · 每週進展匯報 · " in copy and " 週五*" in copy and "信心 4/5" in copy
     assert "進展: 和台積電的續約談成了" in copy and "策略調整: _跳過_" in copy and "需要的支援: 需要售前支援" in copy
+
+
+def test_other_commands_in_traditional_keep_names_as_typed(slack: SlackDriver) -> None:
+    taiwanese(slack)
+    slack.command("/market", "競爭對手 新增 華為", user="UMANAGER")  # verb words converted, the name kept as typed
+    assert "已將 *華為* 加入競爭對手" in slack.last_response_text()
+    slack.command("/market", "競爭對手", user="UMANAGER")
+    assert "華為" in slack.last_response_text() and "华为" not in slack.last_response_text()
+    slack.command("/feedback", "彙總 上個月", user="UMANAGER")
+    assert "客戶回饋 · 2026年10月" in slack.last_response_text()
+    rates = ack_text(slack.command("/salesbot", "匯率", user="UMANAGER"))  # answered in the ack
+    assert rates.startswith("還沒有折算為 USD 的匯率。新增：`/salesbot 匯率 CNY 0.1385 從 2026-01-01`")
+    slack.command("/followup", "開啟", user="UMANAGER")
+    assert "跟進提醒已*開啟*" in slack.last_response_text()
