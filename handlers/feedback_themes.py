@@ -56,7 +56,7 @@ MAX_KNOWN_SHOWN = 5
 
 def themes_reply(text: str, *, asker: Asker, deps: Deps, today: date) -> dict[str, Any]:
     """The answer to `/feedback themes TEXT` (TEXT: what follows the word `themes`)."""
-    lang = "zh" if asker.language == "zh" else "en"
+    lang = asker.language if asker.language == "zh" else "en"
     request = scopes.read_request(
         text, today=today, language=asker.language, fiscal_year_start_month=deps.fiscal_year_start_month
     )
@@ -200,4 +200,4 @@ def _not_understood(request: scopes.ThemesRequest, language: str) -> dict[str, A
 
 
 def _lang(language: str) -> str:
-    return "zh" if language == "zh" else "en"
+    return language if language == "zh" else "en"

@@ -173,7 +173,7 @@ def _day(day: date, language: str) -> str:
 
 
 def _refusal(problem: str, understood: list[str], language: str) -> dict[str, Any]:
-    lang = "zh" if language == "zh" else "en"
+    lang = language if language == "zh" else "en"
     blocks = [
         section(problem),
         *not_understood(understood=understood, rest="", examples=EXAMPLES[lang], language=lang)[1:],

@@ -125,7 +125,7 @@ def _locale_for(language: str) -> str:
 
 def _lang(language: str) -> str:
     """'zh' or 'en', for the few words this module writes itself."""
-    return "zh" if is_chinese(language) else "en"
+    return language if language == "zh" else ("zh" if is_chinese(language) else "en")
 
 
 def is_chinese(language: str) -> bool:

@@ -55,7 +55,7 @@ add_messages(msg("list.separator", ", "))  # between the items of a list in a se
 
 
 def _zh(language: str) -> str:
-    return "zh" if fmt.is_chinese(language) else "en"
+    return language if language == "zh" else ("zh" if fmt.is_chinese(language) else "en")
 
 
 def deals_text(n: int, language: str) -> str:

@@ -40,6 +40,11 @@ add_messages(
 )
 
 
+def _lang(language: str) -> str:
+    """'zh' (in the reader's script: reports.i18n.TRADITIONAL stays Traditional) or 'en', for the catalogs."""
+    return language if language == "zh" else ("zh" if language.startswith("zh") else "en")
+
+
 def merge(groups: Iterable[Iterable[LeftOut]]) -> tuple[LeftOut, ...]:
     """Several figures' left-out deals, added per currency (rows of a table, weeks of a chart)."""
     total: dict[str, tuple[int, int]] = {}
@@ -57,7 +62,7 @@ def currency_label(code: str, language: str) -> str:
 
 def left_out_line(item: LeftOut, language: str) -> str:
     """'2 deals in CN¥ (CN¥175,000.00) left out: no CNY rate for their dates — add one with …'."""
-    lang = "zh" if language.startswith("zh") else "en"
+    lang = _lang(language)
     deals = t("money.deal", lang) if item.deals == 1 else t("money.deals", lang, n=number(item.deals, language))
     return t(
         "money.left_out",
@@ -71,7 +76,7 @@ def left_out_line(item: LeftOut, language: str) -> str:
 
 
 def _params(item: LeftOut, language: str) -> dict[str, str]:
-    lang = "zh" if language.startswith("zh") else "en"
+    lang = _lang(language)
     deals = t("money.deal", lang) if item.deals == 1 else t("money.deals", lang, n=number(item.deals, language))
     return {
         "deals": deals,
@@ -85,7 +90,7 @@ def _params(item: LeftOut, language: str) -> dict[str, str]:
 def left_out_flag(left_out: Iterable[LeftOut], language: str) -> str:
     """'⚠ 1 deal in CN¥ (CN¥55,000.00) left out' beside a table row whose figure could not include them; ''
     when nothing was left out. The table's footer says how to add the rate."""
-    lang = "zh" if language.startswith("zh") else "en"
+    lang = _lang(language)
     parts = [t("money.flag", lang, **_params(item, language)) for item in left_out]
     return ("⚠ " + "; ".join(parts)) if parts else ""
 
@@ -93,7 +98,7 @@ def left_out_flag(left_out: Iterable[LeftOut], language: str) -> str:
 def chart_notes(left_out: Iterable[LeftOut], language: str, *, who: str = "", limit: int = 4) -> list[str]:
     """Footnotes for a chart whose amounts could not include some deals: one line per currency ('Not included:
     2 deals in CN¥ (CN¥175,000.00), no CNY rate for their dates'), prefixed by whose figure when `who`."""
-    lang = "zh" if language.startswith("zh") else "en"
+    lang = _lang(language)
     lines = [t("money.chart_note", lang, **_params(item, language)) for item in left_out]
     if who:
         lines = [t("money.chart_note_of", lang, who=who, note=line) for line in lines]
@@ -104,7 +109,7 @@ def left_out_lines(left_out: Iterable[LeftOut], language: str, *, what: str = ""
     """One line per currency left out, prefixed by the figure's name when several figures share a message."""
     lines = [left_out_line(item, language) for item in left_out]
     if what:
-        lang = "zh" if language.startswith("zh") else "en"
+        lang = _lang(language)
         lines = [t("money.of", lang, what=what, line=line) for line in lines]
     return lines
 

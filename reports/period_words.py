@@ -286,18 +286,17 @@ add_messages(  # the periods a user may type, shown when one is not understood
     msg("period.examples", "today · last week · this month · last quarter · Q3 2026 · March 2026 · last 30 days · "
         "month to date · since 2026-03-01 · 2026-07-01 to 2026-09-30"),
 )
-MESSAGES = {
-    "unknown": ('I could not read "{text}" as a period.', "看不懂时间“{text}”。"),
-    "not_a_date": ('"{part}" is not a date.', "“{part}”不是有效的日期。"),
-    "ambiguous": ('"{part}" reads two ways; write it as 2026-03-01.', "“{part}”有两种读法，请写成2026-03-01。"),
-    "reversed": ("The end ({end}) comes before the start ({start}).", "结束日期（{end}）早于开始日期（{start}）。"),
-    "future": (
-        "{start} is after today: nothing has happened since then yet.",
-        "{start}还没到，无法统计自那天以来的数据。",
-    ),
-    "week": ('There is no week "{text}".', "没有“{text}”这一周。"),
-    "count": ('"{text}" is not a usable window (1 to 100 years).', "“{text}”的时间长度不可用（1天到100年）。"),
-}
+add_messages(  # why a period was not understood (reports/periods.py)
+    msg("period.error.unknown", "I could not read \"{text}\" as a period."),
+    msg("period.error.not_a_date", "\"{part}\" is not a date."),
+    msg("period.error.ambiguous", "\"{part}\" reads two ways; write it as 2026-03-01."),
+    msg("period.error.reversed", "The end ({end}) comes before the start ({start})."),
+    msg("period.error.future", "{start} is after today: nothing has happened since then yet."),
+    msg("period.error.week", "There is no week \"{text}\"."),
+    msg("period.error.count", "\"{text}\" is not a usable window (1 to 100 years)."),
+    msg("period.did_you_mean", "Did you mean \"{phrase}\"? "),
+    msg("period.understood", "Periods I understand: {examples}"),
+)
 
 
 # ------------------------------------------------------------------------------------------- labels

@@ -243,6 +243,7 @@ class _Ctx:
     today: date
     fy: int
     zh: bool
+    language: str = "en"  # the asker's (TRADITIONAL keeps its script), for the messages
     lenient: bool = True  # may ask dateparser about a single date with a month name
     upcoming: bool = False  # a quarter, month, weekday or day without a year: the next one not over (due dates)
 
@@ -485,7 +486,7 @@ def parse_period(
     quarter or month named without a year is the next one that is not over (a target set in December for "Q1"
     is for next year's), not the most recent one that began; a weekday or a day without a year is the next one
     from today on (a due date "by Friday", "周五前")."""
-    ctx = _Ctx(today, fiscal_year_start_month, _is_zh(language), upcoming=upcoming)
+    ctx = _Ctx(today, fiscal_year_start_month, _is_zh(language), language, upcoming=upcoming)
     try:
         period = _read(text, ctx)
     except (_Refusal, DateProblem) as problem:
@@ -509,7 +510,7 @@ def extract_period(
     left in the text. (None, text) when there is none; PeriodError when the longest period-shaped phrase
     is invalid ("from 5 March to 1 March", "2026-13-01"). Words are cut at spaces and between Chinese
     characters, so Chinese needs no spaces. dateparser is not used here (speed, false positives)."""
-    ctx = _Ctx(today, fiscal_year_start_month, _is_zh(language), lenient=False)
+    ctx = _Ctx(today, fiscal_year_start_month, _is_zh(language), language, lenient=False)
     pieces = [m.span() for m in words.PIECE.finditer(text)]
     best: tuple[int, int, Period] | None = None
     refused: tuple[int, int, Exception] | None = None
@@ -558,24 +559,23 @@ def _is_zh(language: str) -> bool:
 
 def _error(text: str, ctx: _Ctx, problem: Exception | None) -> PeriodError:
     """PeriodError saying what is wrong and what works, in the asker's language."""
-    lang = 1 if ctx.zh else 0
+    lang = (ctx.language if ctx.language == "zh" else "zh") if ctx.zh else "en"
     if isinstance(problem, _Refusal):
         values = {k: _date_words(v, ctx.zh) if isinstance(v, date) else v for k, v in problem.values.items()}
-        message = words.MESSAGES[problem.key][lang].format(**values)
+        message = t(f"period.error.{problem.key}", lang, **values)
     elif isinstance(problem, DateProblem):
-        message = words.MESSAGES[problem.key][lang].format(part=problem.part)
+        message = t(f"period.error.{problem.key}", lang, part=problem.part)
     else:
-        message = words.MESSAGES["unknown"][lang].format(text=text.strip())
-    return PeriodError(text, _hint(text, ctx.zh), message)
+        message = t("period.error.unknown", lang, text=text.strip())
+    return PeriodError(text, _hint(text, ctx.zh, lang), message)
 
 
-def _hint(text: str, zh: bool) -> str:
+def _hint(text: str, zh: bool, lang: str) -> str:
     """Examples that work, led by the closest known phrase when the text looks misspelt ("lsat quater")."""
     phrases = [p for p in words.FIXED if p.isascii() != zh]
     close = difflib.get_close_matches(words.normalize(text), phrases, n=1, cutoff=0.75)
-    if zh:
-        return (f"是不是想写“{close[0]}”？" if close else "") + f"可以这样写时间：{t('period.examples', 'zh')}"
-    return (f'Did you mean "{close[0]}"? ' if close else "") + f"Periods I understand: {t('period.examples', 'en')}"
+    guess = t("period.did_you_mean", lang, phrase=close[0]) if close else ""
+    return guess + t("period.understood", lang, examples=t("period.examples", lang))
 
 
 def _date_words(d: date, zh: bool) -> str:

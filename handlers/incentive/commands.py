@@ -87,7 +87,7 @@ _RATING = re.compile(r"(?:^|(?<=\s))([1-5])(?:\s*/\s*5|\s*分)?(?=\s|$)")  # "4"
 
 
 def help_message(language: str) -> dict[str, Any]:
-    lang = "zh" if language == "zh" else "en"
+    lang = language if language == "zh" else "en"
     blocks = [section(f"*{t('incentive.help_title', language)}*"), section(t("incentive.help", language)),
               context(" · ".join(f"`{e}`" for e in EXAMPLES[lang]))]
     return message(t("incentive.help_title", language), blocks)
