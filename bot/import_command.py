@@ -1,4 +1,4 @@
-"""`salesbot import deals|targets|feedback|rates FILE`: the command-line face of the importers in db/importers.
+"""`salesbot import deals|targets|feedback|rates|accounts FILE`: the command-line face of the importers in db/importers.
 
 The workspace: --team, else the one SLACK_BOT_TOKEN belongs to (auth.test), else the only workspace in the
 database that is not the demo, else the local one, TLOCAL (bot/workspace.py); several: refused, listed.
@@ -16,9 +16,9 @@ FORMATS = ["auto", "salesforce", "hubspot", "zoho", "fxiaoke", "generic"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=["deals", "targets", "feedback", "rates"])
+    parser.add_argument("kind", choices=["deals", "targets", "feedback", "rates", "accounts"])
     parser.add_argument("file")
-    parser.add_argument("--format", default="auto", choices=FORMATS, help="which CRM wrote the file (deals)")
+    parser.add_argument("--format", default="auto", choices=FORMATS, help="which CRM wrote the file (deals, accounts)")
     parser.add_argument("--team", default=None, help="workspace (team_id) the rows belong to")
     parser.add_argument(
         "--map",

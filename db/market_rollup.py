@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from db.accounts import link_deal_accounts
+
 # (kind, key column, status) folded per day and currency
 _KINDS = (("reason", "loss_reason", "lost"), ("competitor", "competitor", "lost"),
           ("product", "product", "won"), ("segment", "segment", "won"))
@@ -27,6 +29,7 @@ def refresh(conn: Connection, team_id: str) -> bool:
     params = {"t": team_id}
     if conn.dialect.name == "postgresql":
         conn.execute(text("LOCK TABLE deal IN SHARE MODE"))  # no write commits between the sums and the state
+    link_deal_accounts(conn, team_id)  # deals' account names -> accounts (new names from this import)
     built_from = conn.execute(text("SELECT refreshed_at FROM dealdaystate WHERE team_id = :t"), params).scalar()
     conn.execute(text("DELETE FROM dealmarketstate WHERE team_id = :t"), params)
     conn.execute(text("DELETE FROM dealmarketday WHERE team_id = :t"), params)

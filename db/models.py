@@ -216,6 +216,35 @@ class DealMarketState(SQLModel, table=True):
     built_from: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class Account(SQLModel, table=True):
+    """A customer account's attributes from a CRM account export (`salesbot import accounts`, migration
+    0020m_accounts): sector (the market view's segment when a deal has none), region, employees (size band),
+    annual revenue with its currency. `key` is reports/account_names.normalise(name): one row per account."""
+
+    __table_args__ = (UniqueConstraint("team_id", "key", name="uq_account_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    key: str = Field(max_length=300)
+    name: str = Field(max_length=300)
+    sector: str = Field(default="", max_length=200)
+    region: str = Field(default="", max_length=200)
+    employees: int | None = Field(default=None, sa_type=BigInteger)
+    revenue_cents: int | None = Field(default=None, sa_type=BigInteger)
+    revenue_currency: str = Field(default="", max_length=3)
+    source: str = Field(default="", max_length=16)
+    updated_at: datetime = _created()
+
+
+class DealAccount(SQLModel, table=True):
+    """Which account a deal's `account` spelling is ("Bluth Co" -> the account "Bluth Co."), resolved in Python by
+    reports/account_names rules, so SQL joins deal.account to account on this primary key (db/accounts.py)."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(primary_key=True, max_length=300)
+    account_id: int = Field(sa_type=Integer)
+
+
 class Competitor(SQLModel, table=True):
     """A competitor a manager keeps (`/market competitors add X`); `name_key` is the name compared (db/people_names)."""
 

@@ -33,6 +33,7 @@ add_messages(
     msg("import.kind.targets", "targets"),
     msg("import.kind.feedback", "feedback items"),
     msg("import.kind.rates", "exchange rates"),
+    msg("import.kind.accounts", "accounts"),
     msg("import.reason.bad_amount", "amount not readable"),
     msg("import.reason.missing_amount", "won deal without an amount"),
     msg("import.reason.bad_date", "date not readable"),
@@ -60,6 +61,11 @@ add_messages(
     msg("import.reason.rate_decimals", "rate with more than 6 decimals"),
     msg("import.reason.same_currency", "a rate from a currency to itself"),
     msg("import.reason.duplicate_rate", "a second rate for the same currency and date"),
+    msg("import.reason.missing_name", "empty account name"),
+    msg("import.reason.duplicate_account", "the same account as an earlier row (names compared without case, "
+        "punctuation, Inc./有限公司)"),
+    msg("import.reason.bad_employees", "employees not a number"),
+    msg("import.reason.employees_out_of_range", "employees above 10,000,000"),
     msg("import.too_large", "❌ *{file}* is {size} MB; the limit is {limit} MB (SALESBOT_MAX_UPLOAD_MB). Split it, "
         "or import it from a shell with `salesbot import`."),
     msg("import.not_table", "I can import CSV, TSV and XLSX files; *{file}* is none of these."),

@@ -1,7 +1,7 @@
 """A manager drops a CSV/XLSX export into a DM with the bot: it is imported and answered in the file's thread.
 
 Bolt acknowledges the event before this route runs (in the listener executor), so the download and the import
-happen after the ack. Words sent with the file steer it: `targets` / `feedback` (else guessed from the
+happen after the ack. Words sent with the file steer it: `targets` / `feedback` / `accounts` (else guessed from the
 columns), a CRM name, `DMY`/`MDY`, `skip bad rows`, and the CLI's `--map`/`--stage-map` flags.
 """
 
@@ -40,6 +40,10 @@ _KIND_WORDS = {
     "rates": "rates",
     "rate": "rates",
     "汇率": "rates",
+    "accounts": "accounts",
+    "account": "accounts",
+    "companies": "accounts",
+    "客户": "accounts",
 }
 _FORMATS = {
     "salesforce": "salesforce",

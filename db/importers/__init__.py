@@ -14,7 +14,7 @@ from db.importers.options import ImportOptions, Progress
 from db.importers.report import ImportRefused, ImportResult, RowProblem, summary_lines
 from db.importers.workspace import resolve_team
 
-KINDS = ("deals", "targets", "feedback", "rates")
+KINDS = ("deals", "targets", "feedback", "rates", "accounts")
 
 __all__ = [
     "KINDS",
@@ -39,7 +39,7 @@ def import_file(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> ImportResult:
-    """Import one file of `kind` (deals | targets | feedback | rates) into the workspace `team_id`.
+    """Import one file of `kind` (deals | targets | feedback | rates | accounts) into the workspace `team_id`.
 
     `data`: the file's bytes, or its path (deals stream from disk; the other kinds are read whole)."""
     options = options or ImportOptions()
@@ -69,4 +69,12 @@ def import_file(
         from db.importers.rates import import_rates
 
         return import_rates(engine, data, filename=filename, team_id=team_id, options=options)
+    if kind == "accounts":
+        from db.importers.accounts import import_accounts
+        from db.market_rollup import refresh_team as refresh_market
+
+        result = import_accounts(engine, data, filename=filename, team_id=team_id, options=options)
+        if result.status in ("done", "partial"):  # a deal's segment may now come from its account's sector
+            refresh_market(engine, team_id)
+        return result
     raise ValueError(f"unknown import kind {kind!r}")

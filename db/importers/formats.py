@@ -38,12 +38,15 @@ DEAL_FIELDS = (
 TARGET_FIELDS = ("owner", "owner_email", "metric", "period", "start", "end", "value", "currency")
 FEEDBACK_FIELDS = ("id", "date", "account", "rating", "scale", "comment", "owner", "owner_email", "product")
 RATE_FIELDS = ("currency", "date", "rate", "to_currency")
-FIELDS = {"deals": DEAL_FIELDS, "targets": TARGET_FIELDS, "feedback": FEEDBACK_FIELDS, "rates": RATE_FIELDS}
+ACCOUNT_FIELDS = ("name", "sector", "region", "employees", "revenue", "currency")
+FIELDS = {"deals": DEAL_FIELDS, "targets": TARGET_FIELDS, "feedback": FEEDBACK_FIELDS, "rates": RATE_FIELDS,
+          "accounts": ACCOUNT_FIELDS}
 REQUIRED = {
     "deals": ("stage", "amount", "close_date"),
     "targets": ("metric", "value"),
     "feedback": ("date",),
     "rates": ("currency", "date", "rate"),
+    "accounts": ("name",),
 }
 
 DEAL_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -161,6 +164,49 @@ RATE_FORMAT = {  # one rate per row: what one unit of `currency` is worth in the
     "rate": ("rate", "exchange_rate", "fx_rate", "汇率"),
     "to_currency": ("to_currency", "to", "reporting_currency", "target_currency", "本位币", "报告币种"),
 }
+ACCOUNT_FORMATS: dict[str, dict[str, tuple[str, ...]]] = {  # account / company / 客户 exports
+    "salesforce": {  # Account report export and Data Loader API names
+        "name": ("Account Name", "Account.Name", "Name"),
+        "sector": ("Industry", "Account.Industry"),
+        "region": ("Billing Country", "BillingCountry", "Billing State/Province", "BillingState"),
+        "employees": ("Employees", "NumberOfEmployees"),
+        "revenue": ("Annual Revenue", "AnnualRevenue"),
+        "currency": ("Account Currency", "CurrencyIsoCode", "Annual Revenue Currency"),
+    },
+    "hubspot": {  # Companies > Export
+        "name": ("Company name", "Name", "name"),
+        "sector": ("Industry", "industry"),
+        "region": ("Country/Region", "Country", "State/Region"),
+        "employees": ("Number of Employees", "numberofemployees"),
+        "revenue": ("Annual Revenue", "annualrevenue"),
+        "currency": ("Currency", "Company currency code"),
+    },
+    "zoho": {  # Zoho CRM > Accounts > Export
+        "name": ("Account Name",),
+        "sector": ("Industry",),
+        "region": ("Billing Country", "Billing State"),
+        "employees": ("Employees",),
+        "revenue": ("Annual Revenue",),
+        "currency": ("Currency",),
+    },
+    "fxiaoke": {  # 纷享销客 客户 (account) export
+        "name": ("客户名称", "客户", "公司名称"),
+        "sector": ("行业", "客户行业", "所属行业"),
+        "region": ("国家/省份/地区", "国家/地区", "省份", "国家", "地区", "所在地区"),
+        "employees": ("人员规模", "员工人数", "员工数"),
+        "revenue": ("年营业额", "年收入", "营业收入"),
+        "currency": ("币种", "货币"),
+    },
+    "generic": {  # any spreadsheet; the Maven CRM sample's accounts.csv among them
+        "name": ("account", "account_name", "company", "company_name", "customer", "client", "name"),
+        "sector": ("sector", "industry", "segment"),
+        "region": ("office_location", "region", "country", "location", "billing_country", "state"),
+        "employees": ("employees", "employee_count", "number_of_employees", "headcount", "size"),
+        "revenue": ("revenue", "annual_revenue"),
+        "currency": ("currency", "currency_code"),
+    },
+}
+DEFAULT_ACCOUNT_CURRENCY = {"fxiaoke": "CNY"}
 FEEDBACK_FORMAT = {  # amazon_alexa.tsv: rating, date, variation -> product, verified_reviews -> comment
     "id": ("id", "feedback_id", "response_id", "review_id", "编号"),
     "date": ("date", "received_on", "submitted_at", "created", "created_at", "response_date", "日期", "时间"),
@@ -200,8 +246,9 @@ def column_map(
 ) -> ColumnMap:
     """The field -> column map for `kind`; refuses the file when the required fields are not all there."""
     fields = FIELDS[kind]
-    if kind == "deals":
-        candidates = DEAL_FORMATS if file_format == "auto" else {file_format: DEAL_FORMATS[file_format]}
+    if kind in ("deals", "accounts"):
+        formats = DEAL_FORMATS if kind == "deals" else ACCOUNT_FORMATS
+        candidates = formats if file_format == "auto" else {file_format: formats[file_format]}
         scored = [(len(_match(headers, aliases)), name) for name, aliases in candidates.items()]
         best = max(scored, key=lambda s: (s[0], -list(candidates).index(s[1])))[1]
         chosen, found = best, _match(headers, candidates[best])
@@ -221,6 +268,8 @@ def column_map(
         missing.append("period")
     if kind == "feedback" and "rating" not in found and "comment" not in found:
         missing.append("rating or comment")
+    if kind == "accounts" and not ({"sector", "region", "employees", "revenue"} & found.keys()):
+        missing.append("sector or region or employees or revenue")
     if kind == "deals" and not ({"id", "name", "account"} & found.keys()):
         missing.append("id or name or account")
     if missing:
@@ -235,7 +284,7 @@ def column_map(
 
 
 def guess_kind(headers: list[str]) -> str:
-    """deals, targets, feedback or rates: which kind of file this looks like (for files dropped in Slack)."""
+    """deals, targets, feedback, rates or accounts: which kind of file this looks like (files dropped in Slack)."""
 
     def fits(kind: str) -> int:
         try:
@@ -243,7 +292,7 @@ def guess_kind(headers: list[str]) -> str:
         except ImportRefused:
             return -1
 
-    scores = {kind: fits(kind) for kind in ("deals", "feedback", "targets", "rates")}
+    scores = {kind: fits(kind) for kind in ("deals", "feedback", "targets", "rates", "accounts")}
     return max(scores, key=lambda k: (scores[k], k == "deals"))
 
 
@@ -254,12 +303,16 @@ def read_mapped(
     result: ImportResult,
     overrides: dict[str, str] | None = None,
     budget: Budget | None = None,
+    file_format: str = "auto",
 ) -> tuple[RawTable, dict[str, str]] | None:
     """Read a small file (targets, rates) and map its columns; None when refused (then `result` says why)."""
     try:
         raw = read_table(data, filename, budget)
         result.encoding = raw.encoding
-        cols = column_map(kind, list(raw.frame.columns), overrides=overrides).columns
+        mapped = column_map(kind, list(raw.frame.columns), file_format=file_format, overrides=overrides)
+        cols = mapped.columns
+        if kind == "accounts":
+            result.file_format = mapped.file_format
     except ImportRefused as refusal:
         result.status, result.refusal = "refused", refusal
         return None
@@ -272,7 +325,8 @@ def read_small_import(
 ) -> tuple[Any, dict[str, str], str] | None:
     """The start the targets and rates importers share: the file read within the import's limits, its columns
     mapped, and the currency its amounts default to (the option, else the workspace's). None when refused."""
-    mapped = read_mapped(kind, data, filename, result, options.column_map, Budget(options.limits))
+    mapped = read_mapped(kind, data, filename, result, options.column_map, Budget(options.limits),
+                         file_format=options.file_format if kind == "accounts" else "auto")
     if mapped is None:
         return None
     with engine.connect() as conn:

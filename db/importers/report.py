@@ -43,6 +43,10 @@ REASONS = {
     "rate_decimals": "rate with more than 6 decimals",
     "same_currency": "a rate from a currency to itself",
     "duplicate_rate": "a second rate for the same currency and date",
+    "missing_name": "empty account name",
+    "duplicate_account": "the same account as an earlier row (names compared without case, punctuation, Inc./有限公司)",
+    "bad_employees": "employees not a number",
+    "employees_out_of_range": "employees above 10,000,000",
 }
 
 FILE_PROBLEMS = {
@@ -96,7 +100,7 @@ class RowProblem:
 
 @dataclass
 class ImportResult:
-    kind: str  # deals | targets | feedback | rates
+    kind: str  # deals | targets | feedback | rates | accounts
     filename: str
     file_format: str = ""
     encoding: str = ""

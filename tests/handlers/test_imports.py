@@ -117,3 +117,17 @@ def test_unknown_stages_are_named_once_with_counts_and_the_words_that_map_them(s
     assert '`--stage-map "Shipped=won" --stage-map "Cancelled=lost"`' in text and _count(slack) == 0
     text = message_text(_drop(slack, data, "orders.csv", text='--stage-map "Shipped=won" --stage-map "Cancelled=lost"'))
     assert "Imported 40 deals" in text and _count(slack) == 40
+
+
+def test_a_dropped_account_export_is_recognised_refused_on_a_bad_row_and_imported(slack: SlackDriver) -> None:
+    from db.models import Account
+
+    bad = "客户名称,行业,国家/省份/地区,人员规模\n上海明远科技有限公司,制造业,上海,100-499人\n北京华通,金融,北京,很多\n"
+    text = message_text(_drop(slack, bad.encode(), "客户.csv"))
+    assert "客户.csv was not imported" in text and "Row 3, 人员规模: employees not a number" in text
+    good = "Account Name,Industry,Billing Country,Employees\nBluth Co.,Retail,United States,1200\n"
+    text = message_text(_drop(slack, good.encode(), "accounts.csv"))
+    assert "Imported 1 accounts" in text
+    with Session(slack.deps.engine) as session:
+        stored = session.exec(select(Account.name, Account.sector, Account.employees)).all()
+    assert stored == [("Bluth Co.", "Retail", 1200)]
