@@ -56,6 +56,8 @@ add_messages(
     msg("kpi.unknown_name", "No {kind} called *{name}* in your deals, so there is no figure to show."),
     msg("kpi.unknown_name.close", "Did you mean {names}?"),
     msg("kpi.unknown_name.some", "Some {kind}s: {names}"),
+    # i18n: {kind} is "product"/"account" as typed in English commands, {what} the word in the reader's language
+    msg("kpi.unknown_name.example", "/kpi revenue {kind} \"{name}\" this quarter"),
     msg("kpi.outside_data", "No deals close in this period: your deals close between {first} and {last} — try "
         "`{example}`"),
     msg("kpi.no_deals_linked", "No deals are linked to {who} yet. If the CRM writes the name differently, a manager "
@@ -119,10 +121,7 @@ def _unknown_name(kind: str, typed: str, known: list[str], lang: str, examples: 
     else:
         some = sorted(known)[:8]
         hint = t("kpi.unknown_name.some", lang, kind=what, names=sep.join(f"`{mrkdwn.escape(n)}`" for n in some))
-    if close and lang == "zh":
-        example = f'/kpi 本季度 销售额 {what}"{close[0]}"'
-    else:
-        example = f'/kpi revenue {kind} "{close[0]}" this quarter' if close else examples[0]
+    example = t("kpi.unknown_name.example", lang, kind=kind, what=what, name=close[0]) if close else examples[0]
     blocks = [section(head), context(hint), context(f"`{mrkdwn.escape(example)}`")]
     return {"text": head, "blocks": blocks}
 

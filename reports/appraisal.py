@@ -20,6 +20,7 @@ from reports.i18n import add_messages, msg, t
 from reports.mrkdwn import capped, escape
 
 add_messages(
+    msg("appraisal.rate_example", "/incentive rate {mention} 4 \"…\""),
     msg("appraisal.title", "*Appraisal · {name} · {period}*"),
     msg("appraisal.revenue", "Revenue vs target: {revenue} of {target} ({att}) {mark}"),
     msg("appraisal.revenue_no_target", "Revenue: {revenue} (no target for this period)"),
@@ -115,7 +116,7 @@ def appraisal_lines(a: Appraisal, lang: str, *, for_manager: bool = True) -> lis
         lines.append(t("appraisal.teamwork", lang, rating=a.rating.rating,
                        comment=escape(capped(a.rating.comment or "—", 300)), by=escape(a.rated_by)))
     elif for_manager:
-        example = f'/incentive rate {mention} 4 "…"' if lang != "zh" else f'/incentive 评分 {mention} 4 "…"'
+        example = t("appraisal.rate_example", lang, mention=mention)
         lines.append(t("appraisal.teamwork_none", lang, example=example))
     else:
         lines.append(t("appraisal.teamwork_not_yet", lang))
