@@ -25,6 +25,7 @@ add_messages(
     msg("appraisal.revenue", "Revenue vs target: {revenue} of {target} ({att}) {mark}"),
     msg("appraisal.revenue_no_target", "Revenue: {revenue} (no target for this period)"),
     msg("appraisal.win_rate", "Win rate: {rate} · {won} deals won"),
+    msg("appraisal.team", " · team {value}"),
     msg("appraisal.win_rate_none", "Win rate: no deals closed"),
     msg("appraisal.csat", "Customer satisfaction (CSAT): {csat} ({high} of {n} ratings 4–5★)"),
     msg("appraisal.csat_none", "Customer satisfaction (CSAT): no ratings on their accounts"),
@@ -52,12 +53,16 @@ class Appraisal:
     rating: TeamworkRating | None
     rated_by: str
     earnings: int | None  # None: no plan applies
+    team_win_rate: float | None = None  # the whole team's, for comparison
+    team_csat: float | None = None
+    team_checkin_rate: float | None = None
 
 
 def appraisal(session: Any, team_id: str, rep: Member, period: Any, *, today: date) -> Appraisal:
     member_id = int(rep.id or 0)
     scope = kpi.Scope(team_id, member_id=member_id)
     figures = kpi.compute_many(session, ["revenue", "win_rate", "deals_won"], scope, period, today=today)
+    team = kpi.compute_many(session, ["win_rate", "csat", "checkin_rate"], kpi.Scope(team_id), period, today=today)
     f = q.Filters(team_id, member_id)
     n, high, _low = q.feedback_stats(session, f, period.start, period.end, 5).get(None, (0, 0, 0))
     sent, done = q.checkin_stats(session, f, period.start, period.end).get(None, (0, 0))
@@ -84,7 +89,15 @@ def appraisal(session: Any, team_id: str, rep: Member, period: Any, *, today: da
         rating=rating,
         rated_by=rated_by,
         earnings=earned.total_cents if earned is not None else None,
+        team_win_rate=team["win_rate"].value,  # type: ignore[arg-type]
+        team_csat=team["csat"].value,  # type: ignore[arg-type]
+        team_checkin_rate=team["checkin_rate"].value,  # type: ignore[arg-type]
     )
+
+
+def _team(value: float | None, lang: str) -> str:
+    """" · team 60%": the rep's figure beside the whole team's, when the team has one."""
+    return t("appraisal.team", lang, value=percent(value, lang, 0)) if value is not None else ""
 
 
 def appraisal_lines(a: Appraisal, lang: str, *, for_manager: bool = True) -> list[str]:
@@ -98,17 +111,20 @@ def appraisal_lines(a: Appraisal, lang: str, *, for_manager: bool = True) -> lis
     else:
         lines.append(t("appraisal.revenue_no_target", lang, revenue=money(a.revenue, cur, lang)))
     if a.win_rate is not None:
-        lines.append(t("appraisal.win_rate", lang, rate=percent(a.win_rate, lang, 0), won=a.deals_won))
+        lines.append(t("appraisal.win_rate", lang, rate=percent(a.win_rate, lang, 0), won=a.deals_won)
+                     + _team(a.team_win_rate, lang))
     else:
         lines.append(t("appraisal.win_rate_none", lang))
     n, high = a.ratings
     if n:
-        lines.append(t("appraisal.csat", lang, csat=percent(high / n, lang, 0), high=high, n=n))
+        lines.append(t("appraisal.csat", lang, csat=percent(high / n, lang, 0), high=high, n=n)
+                     + _team(a.team_csat, lang))
     else:
         lines.append(t("appraisal.csat_none", lang))
     sent, done = a.checkins
     if sent:
-        lines.append(t("appraisal.checkins", lang, done=done, sent=sent, rate=percent(done / sent, lang, 0)))
+        lines.append(t("appraisal.checkins", lang, done=done, sent=sent, rate=percent(done / sent, lang, 0))
+                     + _team(a.team_checkin_rate, lang))
     else:
         lines.append(t("appraisal.checkins_none", lang))
     mention = f"<@{a.slack_user_id}>" if a.slack_user_id else "@rep"

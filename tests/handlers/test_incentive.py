@@ -172,15 +172,15 @@ def test_the_appraisal_puts_revenue_win_rate_csat_checkins_and_teamwork_side_by_
     text = reply(slack, "appraisal <@UALICE>")
     assert "Appraisal · Alice Chen · November 2026" in text
     assert "Revenue vs target: US$250,000.00 of US$180,000.00 (139%) ✅" in text
-    assert "Win rate: 67% · 2 deals won" in text
-    assert "Customer satisfaction (CSAT): 80% (4 of 5 ratings 4–5★)" in text
-    assert "Check-ins: answered 3 of 4 (75%)" in text
+    assert "Win rate: 67% · 2 deals won · team 60%" in text  # the team: 3 won of 5 closed
+    assert "Customer satisfaction (CSAT): 80% (4 of 5 ratings 4–5★) · team 80%" in text
+    assert "Check-ins: answered 3 of 4 (75%) · team 75%" in text
     assert "Teamwork: 5/5 — “great help on Cancity” (Maria Lopez)" in text
     assert "Earnings: US$22,000.00" in text
 
     # 张三 sees his own appraisal in Chinese, not Alice's; rating is for managers.
     zh = reply(slack, "考核 本月", user="UZHANG")
-    assert "绩效考核 · 张三 · 2026年11月" in zh and "赢单率：50%" in zh
+    assert "绩效考核 · 张三 · 2026年11月" in zh and "赢单率：50% · 赢单 1 笔 · 团队 60%" in zh
     assert "团队协作：尚未评分" in zh and "评分 <@" not in zh  # a rep is not shown the manager's command
     assert "你只能查看自己的提成明细和绩效考核" in reply(slack, "appraisal <@UALICE>", user="UZHANG")
     assert "Only managers can rate teamwork" in reply(slack, 'rate <@UZHANG> 5 "me"', user="UALICE")
