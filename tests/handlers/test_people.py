@@ -107,6 +107,9 @@ def test_every_subscribed_event_is_handled(slack: SlackDriver) -> None:
         "file_shared": {"type": "file_shared", "file_id": "F1", "user_id": "UEVENT", "channel_id": "DEVENT"},
         "team_join": {"type": "team_join", "user": user},
         "user_change": {"type": "user_change", "user": user},
+        # last: in the one-workspace mode an uninstall deletes the workspace's rows (handlers/uninstall.py)
+        "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
+        "app_uninstalled": {"type": "app_uninstalled"},
     }
     assert set(samples) == set(BOT_EVENTS)
     for name, event in samples.items():
