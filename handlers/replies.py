@@ -115,4 +115,7 @@ def command_listeners(
             reply = {"text": t(failed_key, asker.language)}
         respond(**{"response_type": "ephemeral", **reply})
 
+    feature = failed_key.split(".")[0]  # distinct names per command: Bolt names lazy listeners by them
+    ack_command.__name__ = ack_command.__qualname__ = f"ack_{feature}"
+    answer_command.__name__ = answer_command.__qualname__ = f"answer_{feature}"
     return ack_command, answer_command
