@@ -40,6 +40,8 @@ class FakeCrm:
         self.modified: dict[str, datetime] = {}
         self.deleted: dict[str, datetime] = {}
         self._order: tuple[list[datetime], list[str]] | None = None
+        self.connections = 0  # TCP connections accepted (HTTP/1.1: a client may keep one open across requests)
+        self.drop_idle = False  # close each connection after its answer, unannounced (a server's idle timeout)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -103,6 +105,14 @@ class FakeCrm:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the CRMs' APIs do (every answer has its length)
+            disable_nagle_algorithm = True  # headers and body are two writes: no wait for the first one's ACK
+
+            def setup(self) -> None:
+                super().setup()
+                with fake.lock:
+                    fake.connections += 1
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -133,6 +143,8 @@ class FakeCrm:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+                if fake.drop_idle:
+                    self.close_connection = True
 
             do_GET = do_POST = _do
 

@@ -119,7 +119,10 @@ def sync_connection(engine: Engine, connection_id: int, *, batch_rows: int = BAT
         result.outcome, result.error = "failed", str(exc)
     finally:
         if connector is not None:
-            result.requests = getattr(getattr(connector, "api", None), "calls", 0)
+            api = getattr(connector, "api", None)
+            result.requests = getattr(api, "calls", 0)
+            if api is not None:
+                api.close()
         if result.outcome != "ok":
             log.warning("crm sync %s %s: %s", row.kind, row.team_id, result.error)
         connections.record_outcome(engine, connection_id, status=result.outcome,

@@ -277,6 +277,26 @@ def test_sync_stopped_halfway_resumes_without_gaps_or_doubles(engine: Engine, hu
     stopped_then_resumed(engine, hubspot, connect_hubspot(engine, hubspot), "10001", amount="99")
 
 
+def test_one_connection_kept_alive_across_pages(engine: Engine, hubspot: FakeHubSpot) -> None:
+    """Pages come over one kept-alive connection per thread (the sync's reader, and the main thread for owners,
+    stages and deletions), not one connection a request; a server that drops an idle connection costs nothing."""
+    for i in range(1_000):
+        hubspot.put(str(10_000 + i), T0 + timedelta(seconds=i), **hubspot_deal(i))
+    cid = connect_hubspot(engine, hubspot)
+    first = sync_connection(engine, cid)
+    assert (first.outcome, first.written) == ("ok", 1_000)
+    assert len(hubspot.calls("/crm/v3/objects/deals/search")) >= 5 and hubspot.connections <= 2
+
+    hubspot.drop_idle = True  # the server closes each connection after one answer, without saying so
+    before = hubspot.connections
+    for i in range(450):
+        hubspot.put(str(10_000 + i), PINNED_NOW + timedelta(seconds=i), **{**hubspot_deal(i), "amount": "1"})
+    again = sync_connection(engine, cid)
+    assert (again.outcome, again.written) == ("ok", 450)
+    assert hubspot.connections - before >= again.requests  # each request went again on a fresh connection
+    assert {d.amount_cents for k, d in deals(engine).items() if int(k) < 10_450} == {100}
+
+
 def test_one_sync_at_a_time(engine: Engine, hubspot: FakeHubSpot) -> None:
     hubspot.put("1", T0, **hubspot_deal(1))
     cid = connect_hubspot(engine, hubspot)
