@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     salesforce_client_secret: SecretStr | None = None
     salesforce_login_url: str = "https://login.salesforce.com"  # test.salesforce.com for a sandbox, or My Domain
 
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret",
+                     "salesbot_secret_key", "zoho_client_secret", "salesforce_client_secret", mode="before")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: object) -> object:
+        """`SLACK_BOT_TOKEN=` (a `.env` copied from `.env.example`) means not set, as if the line were absent."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("salesbot_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -115,7 +124,9 @@ class Settings(BaseSettings):
 
     @property
     def has_slack_tokens(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+        """A bot token and a signing secret, both non-empty (a `.env` copied from `.env.example` has them empty:
+        that is the console's case, not Slack's)."""
+        return _set(self.slack_bot_token) and _set(self.slack_signing_secret)
 
     @property
     def oauth_mode(self) -> bool:

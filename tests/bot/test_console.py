@@ -48,7 +48,8 @@ def test_console_refuses_an_unmigrated_database(tmp_path: Path) -> None:
 
 
 def test_salesbot_run_without_tokens_migrates_loads_demo_and_opens_the_console(tmp_path: Path) -> None:
-    """What `make run` does on a fresh machine."""
+    """What `make run` does on a fresh machine, also with a `.env` copied from `.env.example` (tokens empty)."""
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
     result = run_cli(["run"], url=f"sqlite:///{tmp_path / 'fresh.db'}", cwd=tmp_path,
                      stdin="/salesbot help\n:users\n:quit\n")
     assert result.returncode == 0, result.stderr[-2000:]
