@@ -372,3 +372,43 @@ def _member_ids_of(engine: Engine, team: str) -> dict[str, int]:
     with engine.connect() as conn:
         return {m.crm_name: m.id for m in conn.execute(
             select(Member.__table__).where(Member.__table__.c.team_id == team)).all()}
+
+
+def test_what_a_sync_sees_is_kept_in_deal_history_deletions_included(engine: Engine, hubspot: FakeHubSpot) -> None:
+    """Every change a sync sees is a deal_change row; a deal the CRM deletes keeps its past: the pipeline as it was
+    before the deletion still counts it, and stage moves do not."""
+    from sqlmodel import Session
+
+    from db.models import DealChange
+    from reports import history
+
+    for i in range(10):
+        hubspot.put(str(3000 + i), T0, **hubspot_deal(i))
+    cid = connect_hubspot(engine, hubspot)
+    assert sync_connection(engine, cid).written == 10
+    open_before = {k: d for k, d in deals(engine).items() if d.status == "open"}
+    day_before = PINNED_NOW.date()
+    with Session(engine) as session:
+        then = history.pipeline_on(session, TEAM, day_before, today=day_before)
+    counted_before = sum(s.deals for s in then.now.values())
+    assert counted_before == len(open_before)
+
+    later = PINNED_NOW + timedelta(days=2)
+    clock.set_now(later + timedelta(minutes=1))
+    gone = next(iter(open_before))
+    hubspot.delete(gone, later)
+    hubspot.put("3001", later, **{**hubspot_deal(1), "dealstage": "closedwon"})  # qualifiedtobuy -> won
+    second = sync_connection(engine, cid)
+    assert (second.written, second.removed) == (1, 1)
+    with engine.connect() as conn:
+        rows = conn.execute(select(DealChange.__table__).order_by(DealChange.__table__.c.id)).all()
+    removed = [r for r in rows if r.status == "removed"]
+    assert len(removed) == 1 and removed[0].prev_status == "open" and removed[0].stage == removed[0].prev_stage
+    won = [r for r in rows if r.prev_status is not None and r.status == "won"]
+    assert len(won) == 1 and (won[0].prev_stage, won[0].stage) == ("Qualified To Buy", "Closed Won")
+    with Session(engine) as session:
+        then = history.pipeline_on(session, TEAM, day_before, today=later.date())
+        moves = history.conversions(session, TEAM, later - timedelta(hours=1), later + timedelta(hours=1))
+    assert sum(s.deals for s in then.then.values()) == counted_before  # the deleted deal was open that day
+    assert sum(s.deals for s in then.now.values()) == counted_before - 2  # deleted, and won
+    assert [(c.stage, c.won, c.left) for c in moves] == [("Qualified To Buy", 1, 1)]  # the removal is not a move
