@@ -51,3 +51,8 @@ def link_deal_accounts(conn: Connection, team_id: str) -> int:
     if rows:
         conn.execute(text("INSERT INTO dealaccount (team_id, name, account_id) VALUES (:t, :n, :a)"), rows)
     return len(rows)
+
+
+def has_accounts(session: Any, team_id: str) -> bool:
+    """Whether the workspace imported an account export (region and size need one)."""
+    return session.execute(text("SELECT 1 FROM account WHERE team_id = :t LIMIT 1"), {"t": team_id}).first() is not None

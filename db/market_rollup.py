@@ -19,8 +19,19 @@ from sqlalchemy.engine import Connection, Engine
 from db.accounts import link_deal_accounts
 
 # (kind, key column, status) folded per day and currency
-_KINDS = (("reason", "loss_reason", "lost"), ("competitor", "competitor", "lost"),
-          ("product", "product", "won"), ("segment", "segment", "won"))
+_KINDS = (("reason", "loss_reason", "lost"), ("competitor", "competitor", "lost"))
+# /market trend's groups, won and lost deals both (kinds 'won:<dimension>', 'lost:<dimension>', key '' when the
+# deal has none: "no segment", "size unknown" — counted, never dropped). A deal's segment is its own, else its
+# account's sector; region and size come from its account (db/accounts.py: dealaccount links the names).
+DIMENSIONS = {
+    "product": "COALESCE(d.product, '')",
+    "segment": "COALESCE(NULLIF(d.segment, ''), a.sector, '')",
+    "region": "COALESCE(a.region, '')",
+    "size": ("CASE WHEN a.employees >= 1000 THEN 'enterprise' WHEN a.employees >= 100 THEN 'mid' "
+             "WHEN a.employees >= 1 THEN 'small' ELSE '' END"),
+}
+DEAL_WITH_ACCOUNT = ("deal d LEFT JOIN dealaccount da ON da.team_id = d.team_id AND da.name = d.account "
+                     "LEFT JOIN account a ON a.id = da.account_id")
 
 
 def refresh(conn: Connection, team_id: str) -> bool:
@@ -45,6 +56,15 @@ def refresh(conn: Connection, team_id: str) -> bool:
             insert + f"SELECT team_id, '{kind}', {column}, close_date, currency, count(*), sum(amount_cents) "
             f"FROM deal WHERE team_id = :t AND status = '{status}' AND close_date IS NOT NULL AND {column} <> '' "
             f"GROUP BY team_id, {column}, close_date, currency"), params)
+    for dimension, key in DIMENSIONS.items():
+        conn.execute(text(
+            insert + f"SELECT d.team_id, d.status || ':' || '{dimension}', {key}, d.close_date, d.currency, count(*), "
+            f"sum(d.amount_cents) FROM {DEAL_WITH_ACCOUNT} WHERE d.team_id = :t AND d.status IN ('won', 'lost') "
+            f"AND d.close_date IS NOT NULL GROUP BY d.team_id, d.status, {key}, d.close_date, d.currency"), params)
+    for kind in ("product", "segment"):  # the market view's demand moves: won deals with a product / segment
+        conn.execute(text(
+            insert + f"SELECT team_id, '{kind}', key, day, currency, deals, amount_cents FROM dealmarketday "
+            f"WHERE team_id = :t AND kind = 'won:{kind}' AND key <> ''"), params)
     conn.execute(text("INSERT INTO dealmarketstate (team_id, built_from) SELECT team_id, refreshed_at "
                       "FROM dealdaystate WHERE team_id = :t"), params)
     return True

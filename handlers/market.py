@@ -1,6 +1,7 @@
 """`/market`: where the team wins, where it loses, and to whom; the competitors a manager keeps.
 
-`/market [period] [chart]` (`/market 上季度`), `/market competitors [add|remove NAME]` (`/market 竞争对手 添加 X`).
+`/market [period] [chart]` (`/market 上季度`), `/market competitors [add|remove NAME]` (`/market 竞争对手 添加 X`),
+`/market trend [by product|segment|region|size] [period] [chart]` (`/market 趋势 按规模`): reports/market_trend*.py.
 Help is answered in the ack; everything else after it (a Bolt lazy listener) through `response_url`,
 ephemeral. The chart goes to the asker's DM, like /kpi's. Domain: reports/market.py, words:
 reports/market_text.py, chart: reports/market_chart.py, the kept list: db/competitors.py.
@@ -13,6 +14,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from db.accounts import has_accounts
 from db.competitors import add_competitor, competitors_of, remove_competitor
 from db.engine import session_scope
 from handlers.blocks import context, message, section
@@ -27,6 +29,9 @@ from reports.kpi_period import PeriodProblem, resolve_period
 from reports.market import market_view
 from reports.market_chart import loss_chart
 from reports.market_text import market_lines, previous_name
+from reports.market_trend import market_trend, trend_buckets
+from reports.market_trend_chart import trend_chart
+from reports.market_trend_text import trend_lines
 from reports.money_notes import chart_notes
 
 log = logging.getLogger("salesbot.market")
@@ -38,7 +43,11 @@ add_messages(
         "check-ins and feedback. Add `chart` for a chart in your DM.\n`/market competitors` lists the competitors "
         "the team keeps; managers: `/market competitors add NAME`, `/market competitors remove NAME`.\nLoss reasons "
         "and competitors come from the CRM export (`Loss Reason`, `Closed lost reason`, `输单原因`, `Competitor`, "
-        "`竞争对手`); segments from `Industry` / `行业`."),
+        "`竞争对手`); segments from `Industry` / `行业`, else the account's sector.\n"
+        "`/market trend [by product|segment|region|size] [period] [chart]`: win rate and revenue won of the top "
+        "groups per quarter (the last 4 by default; the months of a period up to a year), with the change from "
+        "first to last. Region and size (by employees: small 1–99, mid-market 100–999, enterprise 1,000+) come "
+        "from an account export (`salesbot import accounts FILE`, or the file dropped in my DM)."),
     msg("market.what_edit", "change the competitor list"),
     msg("market.added", "Added *{name}* to the competitors. I count it in check-in answers and feedback from now on "
         "(`/market`)."),
@@ -52,6 +61,7 @@ add_messages(
     msg("market.chart_title", "Deals lost by {by} · {period}"),
     msg("market.by.reason", "loss reason"),
     msg("market.by.competitor", "competitor"),
+    msg("market.trend_by", "Trend by what? `/market trend by product`, `by segment`, `by region` or `by size`."),
     msg("market.failed", "Sorry, I could not compute the market view. The error was logged; please try again."),
 )
 
@@ -59,19 +69,32 @@ EXAMPLES = Texts(  # a command's examples, in the reader's language: EXAMPLES[la
     msg("market.example.1", "/market last quarter"),
     msg("market.example.2", "/market this month chart"),
     msg("market.example.3", "/market competitors add Acme"),
+    msg("market.example.4", "/market trend by size"),
 )
 HELP_WORDS = {"help", "帮助", "?", "？"}
 _COMPETITORS = re.compile(r"^(competitors?|竞争对手|竞品)\s*", re.IGNORECASE)
 _ADD = re.compile(r"^(add|添加|增加|新增)\s*", re.IGNORECASE)
 _REMOVE = re.compile(r"^(remove|delete|删除|移除)\s*", re.IGNORECASE)
 _CHART = re.compile(r"(?:^|\s)(chart|图表)(?:\s|$)", re.IGNORECASE)
+_TREND = re.compile(r"^(trends?|趋势|走势)(?:\s+|$|(?=按))", re.IGNORECASE)
+_BY = re.compile(r"(?:^|\s)(?:by\s+(\w+)|按\s*(产品|行业|细分|细分市场|地区|区域|国家|规模|客户规模))(?=\s|$)",
+                 re.IGNORECASE)
+_DIMENSION_WORDS = {
+    "product": "product", "products": "product", "产品": "product",
+    "segment": "segment", "segments": "segment", "sector": "segment", "industry": "segment", "行业": "segment",
+    "细分": "segment", "细分市场": "segment",
+    "region": "region", "regions": "region", "country": "region", "location": "region", "地区": "region",
+    "区域": "region", "国家": "region",
+    "size": "size", "sizes": "size", "规模": "size", "客户规模": "size",
+}  # fmt: skip
 
 
 @dataclass
 class Request:
-    kind: str  # view | list | add | remove
+    kind: str  # view | trend | list | add | remove
     rest: str = ""  # the period phrase, or the competitor's name
     chart: bool = False
+    by: str = "product"  # trend: product | segment | region | size
 
 
 def parse_request(text: str) -> Request:
@@ -83,7 +106,17 @@ def parse_request(text: str) -> Request:
             if op := pattern.match(rest_words):
                 return Request(kind, rest[op.end():].strip().strip("\"'“”「」"))
         return Request("list", rest)
-    chart = bool(_CHART.search(text))
+    chart = bool(_CHART.search(words))
+    if m := _TREND.match(words):
+        rest = _CHART.sub(" ", words[m.end():]).strip()
+        by = "product"
+        if found := _BY.search(rest):
+            word = (found.group(1) or found.group(2) or "").lower()
+            if word not in _DIMENSION_WORDS:
+                return Request("trend", rest, chart, by="")
+            by = _DIMENSION_WORDS[word]
+            rest = (rest[:found.start()] + " " + rest[found.end():]).strip()
+        return Request("trend", rest, chart, by=by)
     return Request("view", _CHART.sub(" ", text).strip(), chart)
 
 
@@ -126,6 +159,8 @@ def handle(text: str, *, asker: Asker, deps: Deps) -> tuple[dict[str, Any], list
     request = parse_request(text)
     if request.kind == "view":
         return view_reply(request, asker=asker, deps=deps)
+    if request.kind == "trend":
+        return trend_reply(request, asker=asker, deps=deps)
     if request.kind in ("add", "remove") and not asker.is_manager:
         blocks = managers_only(t("market.what_edit", lang), lang)
         return message(blocks[0]["text"]["text"], blocks), []
@@ -174,6 +209,39 @@ def view_reply(request: Request, *, asker: Asker, deps: Deps) -> tuple[dict[str,
         title = t("market.chart_title", lang, by=t(f"market.by.{by}", lang), period=period.label(lang))
         chart = loss_chart(rows, title=title, period=period.label(lang), previous=previous_name(view, lang),
                            currency=view.currency, language=lang, notes=chart_notes(view.left_out, lang))
+        uploads.append(Upload(chart.filename, chart.png, title, chart.alt_text))
+    return message(lines[0].strip("*"), blocks), uploads
+
+
+def trend_reply(request: Request, *, asker: Asker, deps: Deps) -> tuple[dict[str, Any], list[Upload]]:
+    """`/market trend [by …] [period] [chart]`: win rate and revenue won per quarter (or month) by group."""
+    lang = asker.language
+    status = status_of(deps, asker.team_id)
+    if not status.has_data:
+        return checklist_message(status, lang), []
+    if not request.by:
+        return {"text": t("market.trend_by", lang)}, []
+    today = local_today(asker.timezone)
+    try:
+        period = resolve_period(request.rest, today=today, language=lang,
+                                fiscal_year_start_month=deps.fiscal_year_start_month) if request.rest else None
+    except PeriodProblem as problem:
+        blocks = not_understood(understood=["/market trend"], rest=request.rest, examples=EXAMPLES[lang],
+                                language=lang)
+        if problem.hint:
+            blocks.append(context(problem.hint))
+        return message(blocks[0]["text"]["text"], blocks), []
+    member_id = None if asker.is_manager else asker.member_id
+    buckets = trend_buckets(period, today, deps.fiscal_year_start_month)
+    with session_scope(deps.engine) as session:
+        trend = market_trend(session, asker.team_id, request.by, buckets, member_id=member_id)
+        accounts = has_accounts(session, asker.team_id) if request.by in ("region", "size") else True
+    lines = trend_lines(trend, lang, mine=member_id is not None, has_accounts=accounts)
+    blocks = [section(lines[0]), section("\n".join(lines[1:]))] if len(lines) > 1 else [section(lines[0])]
+    uploads: list[Upload] = []
+    if request.chart and not trend.empty:
+        title = lines[0].strip("*")
+        chart = trend_chart(trend, title=title, language=lang, notes=chart_notes(trend.total.left_out, lang))
         uploads.append(Upload(chart.filename, chart.png, title, chart.alt_text))
     return message(lines[0].strip("*"), blocks), uploads
 

@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 
 from db import market_rollup
 from db.competitors import competitors_of
-from db.models import CheckinAnswer, CheckinRun, Deal, DealMarketDay, Feedback
+from db.models import Account, CheckinAnswer, CheckinRun, Deal, DealAccount, DealMarketDay, Feedback
 from reports import kpi_queries as q
 from reports.kpi_engine import LeftOut, Scope, like_for_like, reporting_currency
 
@@ -45,6 +45,14 @@ GROWTH_MIN = 3
 TOP = 5
 
 _deal = Deal.__table__.c  # type: ignore[attr-defined]
+_link = DealAccount.__table__.c  # type: ignore[attr-defined]
+_account = Account.__table__.c  # type: ignore[attr-defined]
+# deals with their account (db/accounts.py links a deal's account name to the account it is)
+DEALS_WITH_ACCOUNT = Deal.__table__.outerjoin(  # type: ignore[attr-defined]
+    DealAccount.__table__, and_(_link.team_id == _deal.team_id, _link.name == _deal.account)  # type: ignore[attr-defined]
+).outerjoin(Account.__table__, _account.id == _link.account_id)  # type: ignore[attr-defined]
+# a deal's segment: its own, else its account's sector (the account export's industry)
+SEGMENT = func.coalesce(func.nullif(_deal.segment, ""), _account.sector, "")
 
 
 @dataclass
@@ -282,13 +290,13 @@ def _closed_groups(
         (_deal.close_date >= start).label("now"),
         _deal.status.label("status"),
         _deal.product.label("product"),
-        _deal.segment.label("segment"),
+        SEGMENT.label("segment"),
         _deal.loss_reason.label("reason"),
         _deal.competitor.label("competitor"),
         _deal.currency.label("cur"),
         _deal.amount_cents.label("amt"),
         q.rate_of_deal(f, rates, _deal.close_date).label("rate"),
-    ).where(*where)
+    ).select_from(DEALS_WITH_ACCOUNT).where(*where)
     c = (inner.offset(0) if rates else inner).subquery().c
     missing = case((c.rate.is_(None), c.cur), else_=literal(""))
     keys = [c.now, c.status, c.product, c.segment, c.reason, c.competitor, missing]
