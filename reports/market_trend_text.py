@@ -40,6 +40,8 @@ add_messages(
     msg("market_trend.chart_revenue", "Revenue won by {by} ({currency})"),
     msg("market_trend.alt", "Line charts, {title}: win rate and revenue won per {unit} from {first} to {last}. "
         "{items}."),
+    msg("market_trend.review", "Win rate by segment, {first} → {last}: {items}"),
+    msg("market_trend.review_item", "{name} {first_rate} → {last_rate}"),
     msg("market_trend.alt_item", "{name}: win rate {first_rate} to {last_rate}, revenue {first_rev} to {last_rev}"),
 )
 
@@ -105,3 +107,17 @@ def trend_lines(trend: Trend, language: str, *, mine: bool = False, has_accounts
         lines.append(t("market_trend.no_accounts", language))
     lines += [f"⚠ {line}" for line in left_out_lines(trend.total.left_out, language)]
     return lines
+
+
+def review_line(trend: Trend, language: str, top: int = 3) -> str | None:
+    """One line for the review's market section: the top segments' win rate in the first and last quarter;
+    None when no segment had closed deals."""
+    named = [s for s in trend.series if s.key and s.key != OTHER][:top]
+    if trend.empty or not named:
+        return None
+    sep = "；" if language.startswith("zh") else " · "
+    items = sep.join(t("market_trend.review_item", language, name=group_name(trend, s, language),
+                       first_rate=_rate(s.cells[0].win_rate, language), last_rate=_rate(s.cells[-1].win_rate, language))
+                     for s in named)
+    return t("market_trend.review", language, first=bucket_label(trend.buckets[0], language),
+             last=bucket_label(trend.buckets[-1], language), items=items)

@@ -28,6 +28,8 @@ from reports.i18n import add_messages, msg, t
 from reports.manager_checks import action_line, member_name
 from reports.market import market_view
 from reports.market_text import market_lines
+from reports.market_trend import market_trend, trend_buckets
+from reports.market_trend_text import review_line
 from reports.mrkdwn import escape
 from reports.periods import Period, month_of, quarter_of
 from reports.training import effect_lines, training_effect
@@ -166,7 +168,10 @@ def compose_review(
     doc = ReviewDoc(kpi_lines[0], lang, period)
     doc.sections.append((t("review.section.kpis", lang), kpi_lines[1:]))
     market = market_view(session, team_id, period, today=last_day)
-    doc.sections.append((t("review.section.market", lang), market_lines(market, lang)[1:]))
+    trend = market_trend(session, team_id, "segment", trend_buckets(None, last_day, period.fiscal_year_start_month))
+    trend_line = review_line(trend, lang)  # win rate by segment over the last 4 quarters
+    doc.sections.append((t("review.section.market", lang),
+                         market_lines(market, lang)[1:] + ([trend_line] if trend_line else [])))
     doc.sections.append(
         (t("review.section.feedback", lang), feedback_lines(summarise(session, team_id, period, today=last_day), lang))
     )

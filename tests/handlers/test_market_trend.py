@@ -120,3 +120,17 @@ def test_help_and_an_unknown_grouping(slack: SlackDriver) -> None:
     assert "`/market trend [by product|segment|region|size] [period] [chart]`" in ack_text(
         slack.command("/market", "help"))
     assert "Trend by what?" in reply(slack, "trend by colour")
+
+
+def test_the_review_says_win_rate_by_segment_over_the_last_four_quarters(slack: SlackDriver) -> None:
+    from reports.periods import quarter_of
+    from reports.review import compose_review
+
+    seed(slack)
+    with Session(slack.deps.engine) as session:
+        doc = compose_review(session, team_id=slack.team_id, manager_user_id="UMANAGER",
+                             period=quarter_of(date(2026, 10, 1)), cadence="quarterly", language="en",
+                             today=date(2026, 12, 31))
+    market = dict(doc.sections)["Market"]
+    line = "Win rate by segment, Q1 2026 → Q4 2026: Retail 50% → 100% · 制造业 100% → 50% · Public sector — → —"
+    assert line in market
