@@ -7,7 +7,7 @@ by Slack id, then by display name, CRM name or e-mail name, then by a unique fir
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from db.models import Deal, Member, Workspace
 
@@ -81,8 +81,33 @@ def names_by_slack_id(session: Any, team_id: str, slack_ids: set[str]) -> dict[s
 
 
 def close_date_span(session: Any, team_id: str) -> tuple[Any, Any]:
-    """(first, last) close date of the workspace's deals, or (None, None): one look at the close-date index,
-    asked only when an answer is empty, to tell a team whose export is history where its data is."""
-    stmt = select(func.min(Deal.close_date), func.max(Deal.close_date)).where(Deal.team_id == team_id)
-    first, last = session.execute(stmt).one()
-    return first, last
+    """(first, last) close date of the workspace's deals, or (None, None), asked only when an answer is empty, to
+    tell a team whose export is history where its data is.
+
+    No index leads with (team_id, close_date): a plain min/max reads every index entry of the workspace (1.1-1.7 s
+    for 9.9M deals on PostgreSQL). So the statuses the workspace uses are found by skipping through
+    ix_deal_team_status_close_owner (one descent per status, whatever values there are), then each status' first
+    and last close date is one descent at either end of its range of the same index.
+    """
+    statuses = [row[0] for row in session.execute(_STATUSES, {"t": team_id}) if row[0] is not None]
+    if not statuses:
+        return None, None
+    ends = []
+    for status in statuses:
+        where = (Deal.team_id == team_id, Deal.status == status, Deal.close_date.is_not(None))  # type: ignore[union-attr]
+        ends.append(select(func.min(Deal.close_date)).where(*where).scalar_subquery())
+        ends.append(select(func.max(Deal.close_date)).where(*where).scalar_subquery())
+    days = [d for d in session.execute(select(*ends)).one() if d is not None]
+    return (min(days), max(days)) if days else (None, None)
+
+
+# The distinct statuses of a workspace's deals by skipping through the (team_id, status, ...) index: a loose index
+# scan, one descent per status instead of a read of every deal.
+_STATUSES = text(
+    "WITH RECURSIVE s(status) AS ("
+    " SELECT min(status) FROM deal WHERE team_id = :t"
+    " UNION ALL"
+    " SELECT (SELECT min(d.status) FROM deal d WHERE d.team_id = :t AND d.status > s.status)"
+    " FROM s WHERE s.status IS NOT NULL"
+    ") SELECT status FROM s"
+)

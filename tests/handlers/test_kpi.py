@@ -377,3 +377,20 @@ def test_a_pipeline_of_deals_without_amounts_says_so_instead_of_zero_money(slack
         conn.execute(sql("UPDATE deal SET amount_cents = 12345 WHERE external_id = 'N0'"))
     slack.command("/kpi", "pipeline this month", user="UMANAGER")
     assert "*US$123.45*" in slack.last_response_text()
+
+
+def test_an_empty_period_says_between_which_close_dates_the_deals_are(slack: SlackDriver) -> None:
+    """A period no deal closes in says where the deals are: the first and last close date of every deal, won, lost
+    or open with an expected close date (an open deal without one does not count), read by skipping through the
+    status index rather than every deal (1.4 s at 10M deals before)."""
+    seed(slack)
+    with slack.deps.engine.begin() as conn:
+        conn.execute(insert(Deal.__table__), [{  # type: ignore[attr-defined]
+            "team_id": slack.team_id, "source": "t", "external_id": "LATE", "owner_id": None, "status": "open",
+            "amount_cents": 5, "created_date": date(2026, 11, 2), "close_date": date(2027, 2, 14), "product": "GTX Pro",
+            "account": "Cancity", "name": "", "stage": "open", "currency": "USD", "row_hash": "",
+        }])
+    slack.command("/kpi", "revenue 2020", user="UMANAGER")
+    assert "your deals close between 2025-08-01 and 2027-02-14 — try `/kpi revenue 2027`" in slack.last_response_text()
+    slack.command("/kpi", "revenue last quarter", user="UMANAGER")
+    assert "your deals close between" not in slack.last_response_text()
