@@ -463,7 +463,7 @@ class FakeSalesforce(FakeCrm):
         self.stages = list(self.STAGES)
         self.timezone = "America/Los_Angeles"
         self.fields = ["Id", "Name", "StageName", "Amount", "CurrencyIsoCode", "Loss_Reason__c"]
-        self.cursors: dict[str, list[dict[str, Any]]] = {}
+        self.cursors: dict[str, tuple[list[Any], Any]] = {}
         self.expired: set[str] = set()
 
     def expire_access_token(self) -> None:
@@ -485,10 +485,10 @@ class FakeSalesforce(FakeCrm):
         if path in (prefix + "/query", prefix + "/queryAll"):
             return self._query(query.get("q") or "", everything=path.endswith("queryAll"))
         if path.startswith(prefix + "/query/"):
-            rows = self.cursors.get(path.rsplit("/", 1)[1])
-            if rows is None:
+            kept = self.cursors.get(path.rsplit("/", 1)[1])
+            if kept is None:
                 return 400, [{"message": "invalid query locator", "errorCode": "INVALID_QUERY_LOCATOR"}], {}
-            return self._batch(rows)
+            return self._batch(*kept)
         return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], {}
 
     def _token(self, form: dict[str, Any]) -> tuple:
@@ -539,17 +539,23 @@ class FakeSalesforce(FakeCrm):
             "LastActivityDate"]]
         if unknown:
             return 400, [{"errorCode": "INVALID_FIELD", "message": f"No such column '{unknown[0]}'"}], {}
-        ids = self.ordered(since)
-        with self.lock:
-            rows = [{**self.deals[i], "Id": i, "SystemModstamp": self.stamp(self.modified[i])} for i in ids]
-        return self._batch(rows)
+        # the query's ids now, each record built when its batch is sent (as Salesforce's query cursor does: a
+        # fresh query from a later SystemModstamp does not cost the whole remaining result again)
+        return self._batch(self.ordered(since), self._opportunity)
 
-    def _batch(self, rows: list[dict[str, Any]]) -> tuple:
+    def _opportunity(self, deal_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            if deal_id not in self.deals:  # deleted since the query began
+                return None
+            return {**self.deals[deal_id], "Id": deal_id, "SystemModstamp": self.stamp(self.modified[deal_id])}
+
+    def _batch(self, rows: list[Any], build: Any = None) -> tuple:
         page, rest = rows[: self.batch], rows[self.batch :]
+        records = [r for r in map(build, page) if r is not None] if build else page
         answer: dict[str, Any] = {"totalSize": len(rows), "done": not rest,
-                                  "records": [{"attributes": {"type": "Opportunity"}, **r} for r in page]}
+                                  "records": [{"attributes": {"type": "Opportunity"}, **r} for r in records]}
         if rest:
             locator = hashlib.md5(f"{len(self.cursors)}{len(rest)}".encode()).hexdigest()[:15]
             answer["nextRecordsUrl"] = f"/services/data/v62.0/query/01gFAKE{locator}-{self.batch}"
-            self.cursors[f"01gFAKE{locator}-{self.batch}"] = rest
+            self.cursors[f"01gFAKE{locator}-{self.batch}"] = (rest, build)
         return 200, answer, {}
