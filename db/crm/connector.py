@@ -99,10 +99,10 @@ def utc(text: str) -> datetime:
     text = str(text).strip()
     if text.isdigit():
         return datetime.fromtimestamp(int(text) / 1000, UTC)
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":  # +0000 (Salesforce)
-        moment = datetime.fromisoformat(text[:-2] + ":" + text[-2:])
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    moment = datetime.fromisoformat(text)  # Python >= 3.11 reads Z, +00:00 and +0000 (Salesforce) itself
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 @dataclass
@@ -125,6 +125,7 @@ class Api:
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _opened: list[http.client.HTTPConnection] = field(default_factory=list, repr=False)
+    _direct: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)  # host -> no proxy in between
 
     def fresh(self) -> None:
         """Refresh the access token when it expires within REFRESH_AHEAD (or is unknown)."""
@@ -185,7 +186,11 @@ class Api:
         self.calls += 1
         parts = urllib.parse.urlsplit(url)
         try:
-            if parts.scheme not in ("http", "https") or _proxied(parts):
+            direct = self._direct.get((parts.scheme, parts.netloc))
+            if direct is None:  # the environment's proxies read once per host (not on each of 500 requests)
+                direct = self._direct[(parts.scheme, parts.netloc)] = \
+                    parts.scheme in ("http", "https") and not _proxied(parts)
+            if not direct:
                 return _urlopen(urllib.request.Request(url, data=data, method=method, headers=headers))
             return self._kept(parts, method, data, headers)
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException) as error:
