@@ -43,6 +43,7 @@ MOVE_OF_TOTAL = 0.05  # ... and by at least 5% of the team's won revenue (the la
 GROWTH_SHARE = 0.5  # a loss reason / competitor moved: +50% deals lost and at least GROWTH_MIN more
 GROWTH_MIN = 3
 TOP = 5
+VIEW_KINDS = ("won", "lost", "reason", "competitor", "product", "segment")  # the market rollup's kinds it reads
 
 _deal = Deal.__table__.c  # type: ignore[attr-defined]
 _link = DealAccount.__table__.c  # type: ignore[attr-defined]
@@ -233,7 +234,7 @@ def _rollup_tallies(session: Any, f: q.Filters, start: date, end: date, prev_sta
     m = DealMarketDay.__table__.c  # type: ignore[attr-defined]
     whens: list[tuple[Any, Any]] = [(m.currency == f.currency, literal(q.RATE_SCALE))]
     whens += [(and_(m.currency == cur, m.day >= valid_from), literal(micros)) for cur, valid_from, micros in rates]
-    where = [m.team_id == f.team_id, m.day >= low, m.day < high]
+    where = [m.team_id == f.team_id, m.kind.in_(VIEW_KINDS), m.day >= low, m.day < high]  # not the trend's kinds
     if prev_end < start:
         where.append(or_(m.day >= start, m.day < prev_end))
     inner = select((m.day >= start).label("now"), m.kind.label("kind"), m.key.label("key"), m.currency.label("cur"),
