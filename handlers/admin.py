@@ -17,7 +17,7 @@ from handlers.help_text import help_blocks
 from handlers.people import prepare_people
 from handlers.replies import managers_only, not_understood, person_unclear
 from reports import mrkdwn
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, msg, simplified, t
 from reports.people import resolve_person
 
 add_messages(
@@ -50,7 +50,7 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     lang = asker.language
     text = (command.get("text") or "").strip()
     words = _split(text)
-    verb = words[0].lower() if words else "help"
+    verb = simplified(words[0]).lower() if words else "help"  # /salesbot 關聯 as 关联
     if verb in ("help", "帮助", "?"):
         status = status_of(deps, asker.team_id)
         steps = [] if status.complete else checklist_blocks(status, lang)  # until every step is done
@@ -75,7 +75,7 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     if verb in ("import", "导入"):
         ack(text=t("admin.import_hint", lang))
         return
-    reply = crm.answer(words, asker=asker, deps=deps) or money.answer(words, asker=asker, deps=deps)
+    reply = crm.answer([verb, *words[1:]], asker=asker, deps=deps) or money.answer(words, asker=asker, deps=deps)
     if reply is not None:
         ack(**reply)
         return
@@ -86,10 +86,10 @@ def salesbot_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
 
 def _people_verb(words: list[str]) -> bool:
     """`link "CRM name" @someone` or `role @someone manager|rep`: the forms answered by `salesbot_people`."""
-    verb = words[0].lower() if words else ""
+    verb = simplified(words[0]).lower() if words else ""
     if verb in _LINK:
         return len(words) >= 3
-    return verb in _ROLE and len(words) == 3 and words[2].lower() in _ROLES
+    return verb in _ROLE and len(words) == 3 and simplified(words[2]).lower() in _ROLES
 
 
 def salesbot_people(command: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
@@ -100,7 +100,7 @@ def salesbot_people(command: dict[str, Any], respond: Respond, client: Any, cont
     words = _split(text)
     if not _people_verb(words) or not asker.is_manager:
         return
-    linking = words[0].lower() in _LINK
+    linking = simplified(words[0]).lower() in _LINK
     ref = words[-1] if linking else words[1]
     prepare_people(client, deps, asker.team_id, ref if ref.startswith(("@", "<@")) else "@" + ref)
     with session_scope(deps.engine) as session:
@@ -117,7 +117,7 @@ def salesbot_people(command: dict[str, Any], respond: Respond, client: Any, cont
             reply = t("admin.linked", lang, name=mrkdwn.escape(mrkdwn.capped(member.crm_name or name)),
                       user=_mention(member))
         else:
-            role = _ROLES[words[2].lower()]
+            role = _ROLES[simplified(words[2]).lower()]
             member = set_role(session, team_id=asker.team_id, member_id=match.member_id, role=role)
             reply = t("admin.role_set", lang, user=_mention(member), role=role)
     respond(text=reply, response_type="ephemeral")

@@ -28,7 +28,7 @@ from reports import kpi_engine as engine
 from reports import mrkdwn, target_words
 from reports import smart_targets as smart
 from reports.formatting import date_short, percent
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, msg, simplified, t
 from reports.kpi_grammar import parse_kpi
 from reports.kpi_people import known_values, workspace_prefs
 from reports.kpi_period import PeriodProblem, date_range_text, resolve_period
@@ -157,7 +157,7 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
     """Everything /target does, as the message to answer with."""
     lang = asker.language
     verb_word, _, rest = text.partition(" ")
-    verb = _VERBS.get(verb_word.lower())
+    verb = _VERBS.get(simplified(verb_word).lower())  # /target 設定 as 设定
     if verb is None and smart.take_growth(text, unit=None, today=today, language=lang)[0] is not None:
         verb, rest = "set", text  # `/target 下季度 销售额 增长10%` sets without the word "set"
     if verb is None:

@@ -74,3 +74,7 @@ def test_other_commands_in_traditional_keep_names_as_typed(slack: SlackDriver) -
     assert rates.startswith("還沒有折算為 USD 的匯率。新增：`/salesbot 匯率 CNY 0.1385 從 2026-01-01`")
     slack.command("/followup", "開啟", user="UMANAGER")
     assert "跟進提醒已*開啟*" in slack.last_response_text()
+    slack.command("/target", "設定 銷售額 100000 本季度", user="UMANAGER")  # Taiwan's 設定 for set
+    assert "目標已設定：*銷售額* · 團隊 · " in slack.last_response_text()
+    slack.command("/salesbot", "角色 <@UTWREP> 經理", user="UMANAGER")  # role, manager in Traditional
+    assert "<@UTWREP> 現在是*manager*" in slack.last_response_text()
