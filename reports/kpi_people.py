@@ -80,16 +80,17 @@ def names_by_slack_id(session: Any, team_id: str, slack_ids: set[str]) -> dict[s
     return {sid: (name or crm or sid) for sid, name, crm in session.execute(stmt)}
 
 
-def close_date_span(session: Any, team_id: str) -> tuple[Any, Any]:
-    """(first, last) close date of the workspace's deals, or (None, None), asked only when an answer is empty, to
-    tell a team whose export is history where its data is.
+def close_date_span(session: Any, team_id: str, *, except_status: str | None = None) -> tuple[Any, Any]:
+    """(first, last) close date of the workspace's deals (those of another status than `except_status`), or
+    (None, None): an empty /kpi answer tells a team whose export is history where its data is; the digest's data
+    note dates the last closed deal.
 
     No index leads with (team_id, close_date): a plain min/max reads every index entry of the workspace (1.1-1.7 s
     for 9.9M deals on PostgreSQL). So the statuses the workspace uses are found by skipping through
     ix_deal_team_status_close_owner (one descent per status, whatever values there are), then each status' first
     and last close date is one descent at either end of its range of the same index.
     """
-    statuses = [row[0] for row in session.execute(_STATUSES, {"t": team_id}) if row[0] is not None]
+    statuses = [row[0] for row in session.execute(_STATUSES, {"t": team_id}) if row[0] not in (None, except_status)]
     if not statuses:
         return None, None
     ends = []

@@ -21,6 +21,7 @@ from db.training import upcoming
 from reports import kpi_queries as q
 from reports.formatting import date_short, money_short
 from reports.i18n import add_messages, msg, t
+from reports.kpi_people import close_date_span
 from reports.mrkdwn import escape
 
 add_messages(
@@ -236,8 +237,8 @@ def freshness(session: Any, team_id: str) -> Freshness:
                                                               CrmConnection.status == "connected")
     ).scalar())
     # Closed deals only: an open deal without a created date in the export is dated by its import day.
-    closed = session.execute(select(func.max(Deal.close_date)).where(Deal.team_id == team_id,
-                                                                     Deal.status != "open")).scalar()
+    # Read per status off the status index (a `!=` would read every closed deal's entry: ~1 s at 10M deals).
+    _first, closed = close_date_span(session, team_id, except_status="open")
     candidates = []
     if run is not None:
         candidates.append((_aware(run[0]), "file", run[1] or ""))

@@ -109,6 +109,7 @@ def test_old_deal_data_is_said_in_the_digest_and_the_brief(team: SlackDriver) ->
     slack.command("/digest", "preview")
     text = slack.last_response_text()
     assert "⚠ The deal data ends on" in text and "2017" in text and "so this period's figures are zero" in text
+    assert "30 Jun 2017" in text and "31 Dec" not in text  # the last *closed* deal, not the open one's expected close
     slack.command("/checkin", "brief <@UALICE>")
     assert "⚠ The deal data ends on" in slack.last_response_text()
 
