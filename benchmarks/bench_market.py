@@ -17,6 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import Session
 
 from benchmarks import Row
@@ -159,5 +160,16 @@ def _trend_rows(url: str, label: str, today: date) -> list[Row]:
         source = "the deal table joined to accounts (rollup stale)" if stale else "the daily rollup"
         rows.append(Row(label, f"market_trend by size, last 4 quarters ({closed:,} closed deals) from {source}, "
                                "median", statistics.median(times) * 1000, "ms"))
+    with Session(engine) as session:  # one rep's own deals (~2,000): the deal table by owner, joined to accounts
+        reps = [r[0] for r in session.execute(text("SELECT id FROM member WHERE team_id = :t AND role = 'rep' "
+                                                   "LIMIT 20"), {"t": TEAM})]
+    times = []
+    for rep in reps:
+        with Session(engine) as session:
+            t0 = time.perf_counter()
+            market_trend(session, TEAM, "size", buckets, member_id=rep)
+            times.append(time.perf_counter() - t0)
+    rows.append(Row(label, f"market_trend by size for one rep (their own deals), {len(reps)} reps, median",
+                    statistics.median(times) * 1000, "ms"))
     engine.dispose()
     return rows
