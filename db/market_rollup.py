@@ -57,9 +57,10 @@ def refresh(conn: Connection, team_id: str) -> bool:
             f"FROM deal WHERE team_id = :t AND status = '{status}' AND close_date IS NOT NULL AND {column} <> '' "
             f"GROUP BY team_id, {column}, close_date, currency"), params)
     for dimension, key in DIMENSIONS.items():
+        source = "deal d" if dimension == "product" else DEAL_WITH_ACCOUNT  # the product needs no account
         conn.execute(text(
             insert + f"SELECT d.team_id, d.status || ':' || '{dimension}', {key}, d.close_date, d.currency, count(*), "
-            f"sum(d.amount_cents) FROM {DEAL_WITH_ACCOUNT} WHERE d.team_id = :t AND d.status IN ('won', 'lost') "
+            f"sum(d.amount_cents) FROM {source} WHERE d.team_id = :t AND d.status IN ('won', 'lost') "
             f"AND d.close_date IS NOT NULL GROUP BY d.team_id, d.status, {key}, d.close_date, d.currency"), params)
     for kind in ("product", "segment"):  # the market view's demand moves: won deals with a product / segment
         conn.execute(text(
