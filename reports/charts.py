@@ -126,6 +126,9 @@ class Chart:
 
 
 def _lang(language: str) -> str:
+    """"zh" in the reader's script (reports.i18n.TRADITIONAL stays Traditional) or "en", for the catalogs."""
+    if language == "zh":
+        return language
     return "zh" if (language or "").lower().startswith("zh") else "en"
 
 

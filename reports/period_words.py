@@ -11,12 +11,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from reports.i18n import add_messages, msg, simplified
+from reports.formatting import weekday_name
+from reports.i18n import add_messages, msg, simplified, t
 
 MONTH_NAMES = "January February March April May June July August September October November December".split()
 MONTH_ABBR = tuple(name[:3] for name in MONTH_NAMES)
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-ZH_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 ZH_QUARTERS = ("一", "二", "三", "四")
 
 MONTHS: dict[str, int] = {name.lower(): i for i, name in enumerate(MONTH_NAMES, 1)}
@@ -302,12 +302,36 @@ add_messages(  # why a period was not understood (reports/periods.py)
 # ------------------------------------------------------------------------------------------- labels
 
 _TO_DATE_WORDS = {
-    "wtd": ("week to date", "本周至今"),
-    "mtd": ("month to date", "月初至今"),
-    "qtd": ("quarter to date", "季度初至今"),
-    "ytd": ("year to date", "年初至今"),
+    "wtd": "week to date",
+    "mtd": "month to date",
+    "qtd": "quarter to date",
+    "ytd": "year to date",
 }
-_ZH_UNITS = {"day": "天", "week": "周", "month": "个月", "quarter": "个季度", "year": "年"}
+
+add_messages(  # a period's name in replies' titles; the Chinese is worded here for each script (本周至今 / 本週至今)
+    msg("period.label.to_date.wtd", "week to date"),
+    msg("period.label.to_date.mtd", "month to date"),
+    msg("period.label.to_date.qtd", "quarter to date"),
+    msg("period.label.to_date.ytd", "year to date"),
+    # i18n: {span} is the dates ("11月26日"), {weekday} the day's name (周四)
+    msg("period.label.day", "{weekday} {span}"),
+    # i18n: Chinese adds {year} (the ISO year of the week); {span} is the dates, with ", week to date" if so
+    msg("period.label.week", "week {week} · {span}"),
+    # i18n: Chinese uses {month} (the month's number) instead of {month_name}
+    msg("period.label.month", "{month_name} {year} ({span})"),
+    # i18n: Chinese uses {quarter_zh} (the quarter in Chinese numerals: 三) instead of {quarter}
+    msg("period.label.quarter", "Q{quarter} {year} ({span})"),
+    # i18n: Chinese uses {quarter_zh} (the quarter in Chinese numerals: 三) instead of {quarter}
+    msg("period.label.fiscal_quarter", "Q{quarter} FY{year} ({span})"),
+    msg("period.label.year", "{year}"),
+    msg("period.label.year_span", "{year} ({span})"),
+    msg("period.label.fiscal_year", "FY{year} ({span})"),
+    msg("period.label.last.day", "last {n} days ({span})"),
+    msg("period.label.last.week", "last {n} weeks ({span})"),
+    msg("period.label.last.month", "last {n} months ({span})"),
+    msg("period.label.last.quarter", "last {n} quarters ({span})"),
+    msg("period.label.last.year", "last {n} years ({span})"),
+)
 
 
 def fiscal_year_of(d: date, fiscal_year_start_month: int = 1) -> int:
@@ -316,14 +340,17 @@ def fiscal_year_of(d: date, fiscal_year_start_month: int = 1) -> int:
     return d.year + 1 if m != 1 and d.month >= m else d.year
 
 
-def label(kind: str, start: date, last: date, fy: int, count: int, unit: str, zh: bool) -> str:
-    """How a reply names a period; `last` is the last day included. See `periods.Period.label`."""
-    return (_zh_label if zh else _en_label)(kind, start, last, fy, count, unit)
+def label(kind: str, start: date, last: date, fy: int, count: int, unit: str, language: str) -> str:
+    """How a reply names a period; `last` is the last day included. See `periods.Period.label`. `language` is "en"
+    or "zh" (reports.i18n.TRADITIONAL reads 本週至今, 上個月 …: the words come from the catalogs)."""
+    return _zh_label(kind, start, last, fy, count, unit, language) if language == "zh" else _en_label(
+        kind, start, last, fy, count, unit
+    )
 
 
 def _en_label(kind: str, start: date, last: date, fy: int, count: int, unit: str) -> str:
     fiscal = fy != 1
-    to_date = f", {_TO_DATE_WORDS[kind][0]}" if kind in _TO_DATE_WORDS else ""
+    to_date = f", {_TO_DATE_WORDS[kind]}" if kind in _TO_DATE_WORDS else ""
     if kind == "day":
         return f"{WEEKDAY_ABBR[start.weekday()]} {en_span(start, last)}"
     if kind in ("week", "wtd"):
@@ -348,30 +375,33 @@ def _en_label(kind: str, start: date, last: date, fy: int, count: int, unit: str
     return en_span(start, last)
 
 
-def _zh_label(kind: str, start: date, last: date, fy: int, count: int, unit: str) -> str:
+def _zh_label(kind: str, start: date, last: date, fy: int, count: int, unit: str, lang: str) -> str:
+    """The Chinese label, its words from the catalogs in the reader's script; the numbers and dates from here."""
     fiscal = fy != 1
-    to_date = f"，{_TO_DATE_WORDS[kind][1]}" if kind in _TO_DATE_WORDS else ""
+    to_date = f"，{t(f'period.label.to_date.{kind}', lang)}" if kind in _TO_DATE_WORDS else ""
     if kind == "day":
-        return f"{zh_span(start, last)}（{ZH_WEEKDAYS[start.weekday()]}）"
+        return t("period.label.day", lang, span=zh_span(start, last), weekday=weekday_name(start.weekday(), lang))
     if kind in ("week", "wtd"):
         iso_year, week, _ = start.isocalendar()
-        return f"{iso_year}年第{week}周（{zh_span(start, last, year=False)}{to_date}）"
-    if kind == "month":
-        return f"{start.year}年{start.month}月（{zh_span(start, last, year=False)}）"
-    if kind == "mtd":
-        return f"{start.year}年{start.month}月（{zh_span(start, last, year=False)}{to_date}）"
+        return t("period.label.week", lang, year=iso_year, week=week, span=zh_span(start, last, year=False) + to_date)
+    if kind in ("month", "mtd"):
+        span = zh_span(start, last, year=False) + to_date
+        return t("period.label.month", lang, year=start.year, month=start.month, span=span)
     if kind in ("quarter", "qtd"):
         q, fyear = (start.month - fy) % 12 // 3 + 1, fiscal_year_of(start, fy)
-        name = f"{fyear}{'财年' if fiscal else '年'}第{ZH_QUARTERS[q - 1]}季度"
-        return f"{name}（{zh_span(start, last, year=fiscal)}{to_date}）"
+        key = "period.label.fiscal_quarter" if fiscal else "period.label.quarter"
+        return t(key, lang, year=fyear, quarter=q, quarter_zh=ZH_QUARTERS[q - 1],
+                 span=zh_span(start, last, year=fiscal) + to_date)
     if kind in ("year", "ytd"):
-        name = f"{fiscal_year_of(start, fy)}财年" if fiscal else f"{start.year}年"
         if kind == "year" and not fiscal:
-            return name
-        return f"{name}（{zh_span(start, last, year=fiscal)}{to_date}）"
+            return t("period.label.year", lang, year=start.year)
+        span = zh_span(start, last, year=fiscal) + to_date
+        if fiscal:
+            return t("period.label.fiscal_year", lang, year=fiscal_year_of(start, fy), span=span)
+        return t("period.label.year_span", lang, year=start.year, span=span)
     if kind == "rolling":
         n, unit = (count, unit) if count else ((last - start).days + 1, "day")
-        return f"最近{n}{_ZH_UNITS[unit]}（{zh_span(start, last, year=start.year != last.year)}）"
+        return t(f"period.label.last.{unit}", lang, n=n, span=zh_span(start, last, year=start.year != last.year))
     return zh_span(start, last)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from reports import period_words as words
-from reports.i18n import t
+from reports.i18n import language_for, t
 from reports.period_words import DateProblem, DayParts, MonthParts, fiscal_year_of
 
 __all__ = [
@@ -105,9 +105,9 @@ class Period:
 
     def label(self, language: str = "en") -> str:
         """The period as a reply states it: "Q3 2026 (1 Jul – 30 Sep)", "2026年第三季度（7月1日–9月30日）"."""
-        zh = language.lower().startswith("zh")
+        lang = _reader_language(language)
         return words.label(
-            self.kind, self.start, self.last_day, self.fiscal_year_start_month, self.count, self.unit, zh
+            self.kind, self.start, self.last_day, self.fiscal_year_start_month, self.count, self.unit, lang
         )
 
 
@@ -552,6 +552,13 @@ def _is_the_period(text: str, start: int, period: Period) -> bool:
 
 def _is_zh(language: str) -> bool:
     return language.lower().startswith("zh")
+
+
+def _reader_language(language: str) -> str:
+    """"zh" in the reader's script (reports.i18n.TRADITIONAL stays Traditional; "zh-TW" becomes it) or "en"."""
+    if language == "zh":
+        return language
+    return language_for(locale=language) if _is_zh(language) else "en"
 
 
 # ------------------------------------------------------------------------------------- refusals

@@ -36,6 +36,16 @@ def test_kpi_typed_in_traditional_is_understood_and_answered_in_traditional(slac
     assert "跳舞" in slack.last_response_text()
 
 
+def test_kpi_titles_name_the_period_in_traditional_words(slack: SlackDriver) -> None:
+    taiwanese(slack)
+    slack.command("/kpi", "本週至今 銷售額", user="UMANAGER")  # the label's words come from the zh_Hant catalog
+    text = slack.last_response_text()
+    assert "本週至今" in text and "本周至今" not in text
+    slack.command("/kpi", "最近三個月 銷售額", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "*銷售額 · 團隊 · 最近3個月（8月27日–11月26日）*" in text
+
+
 def test_checkin_set_up_in_traditional_and_answered_by_a_taiwanese_rep(slack: SlackDriver) -> None:
     taiwanese(slack)
     slack.command("/checkin", "設定", user="UMANAGER")  # Taiwan's word for set up (设置 on the mainland)

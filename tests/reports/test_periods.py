@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reports.i18n import TRADITIONAL
 from reports.periods import (
     Period,
     PeriodError,
@@ -550,3 +551,20 @@ def _months_between(a: date, b: date) -> int:
 def _add_months(d: date, months: int) -> date:
     year, month0 = divmod(d.year * 12 + d.month - 1 + months, 12)
     return date(year, month0 + 1, min(d.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "fy", "traditional"),
+    [
+        ("last month", 1, "2026年10月（10月1日–31日）"),
+        ("wtd", 1, "2026年第48週（11月23日–26日，本週至今）"),
+        ("last week", 1, "2026年第47週（11月16日–22日）"),
+        ("today", 1, "2026年11月26日（週四）"),
+        ("last 3 months", 1, "最近3個月（8月27日–11月26日）"),
+        ("Q1", 4, "2027財年第一季度（2026年4月1日–6月30日）"),
+    ],
+)
+def test_labels_for_a_traditional_reader_use_traditional_words(phrase: str, fy: int, traditional: str) -> None:
+    period = parse(phrase, fy=fy)
+    assert period.label(TRADITIONAL) == traditional
+    assert period.label("zh-TW") == traditional
