@@ -98,9 +98,11 @@ def test_chinese_by_size_and_by_month_of_a_year(slack: SlackDriver) -> None:
     text = reply(slack, "趋势 按规模", user="UZHANG")  # 张三's own deals, in Chinese
     assert "2026年第一季度" in text and "2026年第四季度" in text and "Bluth" not in text
     assert "US$1.4万 → US$0 → US$2.8万" in text and "⚠ 1 笔人民币（¥50,000.00）未计入" in text
-    assert "Mid-market" not in text and "员工" in text
+    assert "你的市场趋势（按客户规模）" in text and "中型（100–999）" in text and "员工" in text
+    assert "Mid-market" not in text
     text = reply(slack, "趋势 按行业 2026年")  # a year: by month
     assert "`2026年1月 → 2026年2月" in text and "2026年12月`" in text and "*制造业*" in text
+    assert "市场趋势（按行业）· 2026年1月 – 2026年12月" in text and "赢单率" in text
 
 
 def test_the_trend_chart_goes_to_the_dm_with_alt_text(slack: SlackDriver) -> None:
