@@ -33,7 +33,7 @@ from reports import mrkdwn, target_words
 from reports.changes import change_text
 from reports.charts import trend_chart
 from reports.formatting import currency_sign, date_short
-from reports.i18n import Texts, add_messages, msg, t
+from reports.i18n import Texts, add_messages, as_typed, msg, simplified, t
 from reports.kpi_grammar import METRIC_NAMES, canonical_name, close_names, parse_kpi
 from reports.kpi_people import close_date_span, known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
@@ -223,11 +223,12 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
     examples = EXAMPLES[lang]
     with session_scope(deps.engine) as session:
         prefs = workspace_prefs(session, asker.team_id)
-        lowered = text.lower()
-        products = known_values(session, asker.team_id, "product") if ("product" in lowered or "产品" in text) else None
+        lowered = simplified(text).lower()  # 產品 / 客戶 as 产品 / 客户
+        wants_products = "product" in lowered or "产品" in lowered
+        products = known_values(session, asker.team_id, "product") if wants_products else None
         accounts = (
             known_values(session, asker.team_id, "account")
-            if any(w in lowered for w in ("account", "customer")) or "客户" in text.replace("按客户", "")
+            if any(w in lowered for w in ("account", "customer")) or "客户" in lowered.replace("按客户", "")
             else None
         )
         req = parse_kpi(text, products=products, accounts=accounts)
@@ -244,7 +245,7 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
         if req.suggestion:
             name = METRIC_NAMES[req.suggestion]
             blocks = not_understood(
-                understood=req.understood, rest=req.misspelt or "", examples=examples, language=lang
+                understood=req.understood, rest=req.misspelt or "", examples=examples, language=lang, typed=text
             )
             blocks.insert(1, section(t("kpi.did_you_mean", lang, metric=name)))
             return Answer({"text": t("kpi.did_you_mean", lang, metric=name), "blocks": blocks})
@@ -254,7 +255,9 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
                 fiscal_year_start_month=prefs.fiscal_year_start_month,
             )
         except PeriodProblem as problem:
-            blocks = not_understood(understood=req.understood, rest=req.period_text, examples=examples, language=lang)
+            blocks = not_understood(
+                understood=req.understood, rest=req.period_text, examples=examples, language=lang, typed=text
+            )
             if problem.hint:
                 blocks.append(context(problem.hint))
             return Answer({"text": blocks[0]["text"]["text"], "blocks": blocks})
@@ -314,7 +317,7 @@ def build_answer(text: str, *, today: date, asker: Asker, deps: Deps, share: boo
             today,
             vs_last_year=req.vs_last_year,
             export=req.export,
-            target_hint=req.period_text or "this month",
+            target_hint=as_typed(req.period_text, text) or "this month",
         )
 
 

@@ -9,7 +9,7 @@ from db.clock import zone
 from db.repeats import REPEAT_WINDOW
 from handlers.blocks import Block, context, section
 from reports import mrkdwn
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, as_typed, msg, t
 
 add_messages(
     msg("reply.understood", "I understood {parts}, but not {rest}."),
@@ -34,8 +34,13 @@ def quote(text: str) -> str:
     return f'"{mrkdwn.escape(mrkdwn.capped(text, ECHO_LIMIT))}"'
 
 
-def not_understood(*, understood: list[str], rest: str, examples: list[str], language: str) -> list[Block]:
-    """What a command understood, what it did not, and examples that work."""
+def not_understood(
+    *, understood: list[str], rest: str, examples: list[str], language: str, typed: str = ""
+) -> list[Block]:
+    """What a command understood, what it did not, and examples that work. `typed` is the command as the user
+    typed it: words the parser read through `simplified()` are echoed in the user's script (上個月, not 上个月)."""
+    if typed:
+        understood, rest = [as_typed(u, typed) for u in understood], as_typed(rest, typed)
     rest_text = quote(rest.strip()) if rest.strip() else "…"
     if understood:
         joiner = t("reply.and", language)
@@ -47,9 +52,11 @@ def not_understood(*, understood: list[str], rest: str, examples: list[str], lan
     return [section(line), context(t("reply.try", language, examples=tries))]
 
 
-def not_understood_reply(*, understood: list[str], rest: str, examples: list[str], language: str) -> dict[str, Any]:
+def not_understood_reply(
+    *, understood: list[str], rest: str, examples: list[str], language: str, typed: str = ""
+) -> dict[str, Any]:
     """`not_understood` as a whole message: its plain-text fallback is the first line, capped like the blocks."""
-    blocks = not_understood(understood=understood, rest=rest, examples=examples, language=language)
+    blocks = not_understood(understood=understood, rest=rest, examples=examples, language=language, typed=typed)
     return {"text": blocks[0]["text"]["text"], "blocks": blocks}
 
 

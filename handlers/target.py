@@ -28,7 +28,7 @@ from reports import kpi_engine as engine
 from reports import mrkdwn, target_words
 from reports import smart_targets as smart
 from reports.formatting import date_short, percent
-from reports.i18n import add_messages, msg, simplified, t
+from reports.i18n import add_messages, as_typed, msg, simplified, t
 from reports.kpi_grammar import parse_kpi
 from reports.kpi_people import known_values, workspace_prefs
 from reports.kpi_period import PeriodProblem, date_range_text, resolve_period
@@ -206,7 +206,7 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
             missing.append(t("target.need_amount", lang))
         if missing or metric is None:
             return not_understood_reply(
-                understood=req.understood, rest=" · ".join(missing), examples=EXAMPLES, language=lang
+                understood=req.understood, rest=" · ".join(missing), examples=EXAMPLES, language=lang, typed=text
             )
         scope = engine.Scope(asker.team_id, member_id, req.product, req.account)
         try:
@@ -224,10 +224,13 @@ def target_command(text: str, *, asker: Any, deps: Any, today: date) -> dict[str
                     upcoming=verb == "set",
                 )
         except PeriodProblem as problem:
-            blocks = not_understood(understood=req.understood, rest=req.period_text, examples=EXAMPLES, language=lang)
+            blocks = not_understood(
+                understood=req.understood, rest=req.period_text, examples=EXAMPLES, language=lang, typed=text
+            )
             if problem.hint:
                 blocks.append(context(problem.hint))
-            return {"text": str(problem), "blocks": blocks}
+            said = str(problem).replace(req.period_text, as_typed(req.period_text, text) or req.period_text)
+            return {"text": said, "blocks": blocks}
         which: dict[str, Any] = {
             "team_id": asker.team_id,
             "metric": metric,

@@ -77,6 +77,22 @@ def simplified(text: str, keep: Iterable[str] = ()) -> str:
     return "".join(out)
 
 
+def as_typed(words: str, typed: str) -> str:
+    """`words` cut from `simplified(typed)` (what a parser saw) in the script the user typed them: a command echoes
+    back 上個月, not 上个月. Each space-separated word found in the simplified text is replaced by the same stretch of
+    `typed`; anything else (a canonical name, a word the parser rewrote) is left as it is."""
+    if not has_cjk(words) or not has_cjk(typed):
+        return words
+    seen = simplified(typed)
+    if len(seen) != len(typed):  # t2s changed a phrase's length: positions do not line up
+        return words
+    out = []
+    for piece in re.split(r"(\s+)", words):
+        at = seen.find(piece) if piece.strip() else -1
+        out.append(typed[at:at + len(piece)] if at >= 0 else piece)
+    return "".join(out)
+
+
 class Chinese(str):
     """The language "zh" written in a given script: equal to "zh" everywhere, `script` picks the catalog."""
 

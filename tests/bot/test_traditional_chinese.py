@@ -44,6 +44,17 @@ def test_kpi_titles_name_the_period_in_traditional_words(slack: SlackDriver) -> 
     slack.command("/kpi", "最近三個月 銷售額", user="UMANAGER")
     text = slack.last_response_text()
     assert "*銷售額 · 團隊 · 最近3個月（8月27日–11月26日）*" in text
+    assert "`/target set 銷售額 100000 最近三個月`" in text  # the period as they typed it
+
+
+def test_what_was_not_understood_is_echoed_as_typed_in_traditional(slack: SlackDriver) -> None:
+    taiwanese(slack)
+    slack.command("/kpi", "銷售額 上個禮拜八", user="UMANAGER")  # no eighth weekday: the period is not understood
+    text = slack.last_response_text()
+    assert "*銷售額*" in text and "上個禮拜八" in text and "上个" not in text and "销售额" not in text
+    slack.command("/target", "設定 銷售額 100000 下個禮拜八", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "下個禮拜八" in text and "下个" not in text
 
 
 def test_checkin_set_up_in_traditional_and_answered_by_a_taiwanese_rep(slack: SlackDriver) -> None:
