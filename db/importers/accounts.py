@@ -18,7 +18,7 @@ from db import clock
 from db.accounts import link_deal_accounts
 from db.importers.formats import DEFAULT_ACCOUNT_CURRENCY, read_small_import
 from db.importers.options import ImportOptions
-from db.importers.report import MAX_LISTED, ImportResult, RowProblem
+from db.importers.report import ImportResult, RowRefusals, sheet_rows
 from db.importers.runs import finish_run, start_run
 from db.importers.values import BadValue, control_free, currency_code, parse_amount_text
 from db.models import Account
@@ -63,14 +63,8 @@ def import_accounts(
     frame, cols, workspace_currency = read
     default_currency = options.currency or DEFAULT_ACCOUNT_CURRENCY.get(result.file_format, workspace_currency)
     good: dict[str, dict[str, object]] = {}  # key -> values
-    problems: list[RowProblem] = []
-    rejected: list[dict[str, str]] = []
-    for index, row in frame.iterrows():
-        number = int(index) + 2  # type: ignore[call-overload]
-
-        def cell(name: str, r: object = row) -> str:
-            return str(r[cols[name]]).strip() if name in cols else ""  # type: ignore[index]
-
+    refusals = RowRefusals()
+    for number, row, cell in sheet_rows(frame, cols):
         field = "name"
         try:
             for field in cols:
@@ -93,21 +87,14 @@ def import_accounts(
             if currency is None:
                 raise BadValue("bad_currency")
         except BadValue as bad:
-            problem = RowProblem(number, cols.get(field, field), str(bad), cell(field)[:80])
-            if len(problems) < MAX_LISTED:
-                problems.append(problem)
-            rejected.append({**{str(k): str(v) for k, v in row.items()}, "rejected_because": problem.text()})
+            refusals.add(row, number, cols.get(field, field), str(bad), cell(field))
             continue
         good[key] = {"name": " ".join(cell("name").split()), "sector": cell("sector"), "region": cell("region"),
                      "employees": employees, "revenue_cents": revenue, "revenue_currency": currency or ""}
         if currency:
             result.currencies[currency] = result.currencies.get(currency, 0) + 1
-    result.problems, result.rejected = problems, len(rejected)
-    if rejected and not options.skip_bad_rows:
-        result.status = "refused"
+    if refusals.settle(result, options.skip_bad_rows):
         return result
-    if rejected:
-        result.status, result.rejected_rows = "partial", rejected
     table = Account.__table__  # type: ignore[attr-defined]
     fields = ("name", "sector", "region", "employees", "revenue_cents", "revenue_currency")
     with engine.begin() as conn:

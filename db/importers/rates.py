@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.importers.formats import read_small_import
 from db.importers.options import ImportOptions
-from db.importers.report import MAX_LISTED, ImportResult, RowProblem
+from db.importers.report import ImportResult, RowRefusals, sheet_rows
 from db.importers.runs import finish_run, start_run
 from db.importers.values import BadValue, parse_date_text
 from db.rates import BadRate, parse_currency, parse_rate, set_rate
@@ -28,14 +28,8 @@ def import_rates(engine: Engine, data: bytes, *, filename: str, team_id: str, op
         return result
     frame, cols, reporting = read
     good: dict[tuple[str, str, date], tuple[int, int]] = {}  # (currency, to, day) -> (micros, row)
-    problems: list[RowProblem] = []
-    rejected: list[dict[str, str]] = []
-    for index, row in frame.iterrows():
-        number = int(index) + 2  # type: ignore[call-overload]
-
-        def cell(name: str, r: object = row) -> str:
-            return str(r[cols[name]]).strip() if name in cols else ""  # type: ignore[index]
-
+    refusals = RowRefusals()
+    for number, row, cell in sheet_rows(frame, cols):
         field = "currency"
         try:
             currency = parse_currency(cell("currency"))
@@ -53,19 +47,11 @@ def import_rates(engine: Engine, data: bytes, *, filename: str, team_id: str, op
             if (currency, to, day) in good:
                 raise BadRate("duplicate_rate")
         except (BadValue, BadRate) as bad:
-            problem = RowProblem(number, cols.get(field, field), str(bad), cell(field)[:80])
-            if len(problems) < MAX_LISTED:
-                problems.append(problem)
-            result.rejected += 1
-            rejected.append({**{str(k): str(v) for k, v in row.items()}, "rejected_because": problem.text()})
+            refusals.add(row, number, cols.get(field, field), str(bad), cell(field))
             continue
         good[(currency, to, day)] = (micros, number)
-    result.problems = problems
-    if rejected and not options.skip_bad_rows:
-        result.status = "refused"
+    if refusals.settle(result, options.skip_bad_rows):
         return result
-    if rejected:
-        result.status, result.rejected_rows = "partial", rejected
     with engine.begin() as conn:
         run_id = start_run(conn, result, data, workspace=options.workspace)
         with Session(bind=conn) as session:

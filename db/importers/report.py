@@ -4,6 +4,7 @@ Reasons are codes (`bad_amount`, `missing_close_date`, ...) so each front end ca
 language; REASONS holds the English text the CLI prints.
 """
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -141,6 +142,41 @@ class ImportResult:
         header = list(self.rejected_rows[0].keys())
         rows = [header, *([row.get(k, "") for k in header] for row in self.rejected_rows)]
         return csv_bytes(rows, lineterminator="\n")  # formula cells neutralised; a BOM for Excel
+
+
+class RowRefusals:
+    """The bad rows of a file read whole (rates, accounts): the first MAX_LISTED problems for the report, and every
+    row as it was (with why) for --skip-bad-rows' CSV. `settle` says on the result whether the file is refused."""
+
+    def __init__(self) -> None:
+        self.problems: list[RowProblem] = []
+        self.rejected: list[dict[str, str]] = []
+
+    def add(self, row: Any, number: int, column: str, reason: str, value: str) -> None:
+        problem = RowProblem(number, column, reason, value[:80])
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(problem)
+        self.rejected.append({**{str(k): str(v) for k, v in row.items()}, "rejected_because": problem.text()})
+
+    def settle(self, result: "ImportResult", skip_bad_rows: bool) -> bool:
+        """True when the file is refused (a bad row, without --skip-bad-rows): nothing may be written."""
+        result.problems, result.rejected = self.problems, len(self.rejected)
+        if self.rejected and not skip_bad_rows:
+            result.status = "refused"
+            return True
+        if self.rejected:
+            result.status, result.rejected_rows = "partial", self.rejected
+        return False
+
+
+def sheet_rows(frame: Any, cols: dict[str, str]) -> Iterator[tuple[int, Any, Callable[[str], str]]]:
+    """(row number as a spreadsheet shows it, the row, cell(field) -> its stripped text or '') per row."""
+    for index, row in frame.iterrows():
+
+        def cell(name: str, r: Any = row) -> str:
+            return str(r[cols[name]]).strip() if name in cols else ""
+
+        yield int(index) + 2, row, cell
 
 
 def summary_lines(result: ImportResult) -> list[str]:

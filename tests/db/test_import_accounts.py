@@ -119,3 +119,15 @@ def test_maven_accounts_csv(engine: Engine, shared_data: Path) -> None:
                               "employees": "employees", "revenue": "revenue"}
     acme = _accounts(engine, team)["Acme Corporation"]
     assert (acme.sector, acme.region, acme.employees) == ("technolgy", "United States", 2822)
+
+
+def test_skip_bad_rows_imports_the_rest_and_gives_the_bad_rows_back(engine: Engine) -> None:
+    from db.importers import ImportOptions
+
+    team = resolve_team(engine, "T0001")
+    data = b"account,sector,employees\nBluth Co.,Retail,1200\nVandelay,Import,many\n"
+    result = import_file(engine, "accounts", data, filename="a.csv", team_id=team,
+                         options=ImportOptions(skip_bad_rows=True))
+    assert (result.status, result.inserted, result.rejected) == ("partial", 1, 1)
+    assert b"Vandelay" in result.rejected_csv() and b"employees not a number" in result.rejected_csv()
+    assert list(_accounts(engine, team)) == ["Bluth Co."]
