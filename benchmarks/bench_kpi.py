@@ -31,6 +31,7 @@ from sqlmodel import Session
 from benchmarks import Row
 from benchmarks.bolt_floor import make_floor_app
 from bot.app import create_app, make_deps
+from bot.heap import settle_heap
 from bot.http_server import make_server, make_wsgi_app
 from bot.local_slack import Call, LocalSlack
 from bot.settings import Settings
@@ -166,6 +167,7 @@ class Harness:
             )
             self.deps = make_deps(self.settings)
             self.app = create_app(self.settings, deps=self.deps)
+            settle_heap()  # as `salesbot serve` does once its app is built
             self.server = make_server(make_wsgi_app(self.app, self.deps.engine), host="127.0.0.1", port=0, threads=32)
         threading.Thread(target=self.server.run, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"

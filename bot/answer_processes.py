@@ -105,6 +105,9 @@ def _start_worker(settings: Settings, level: int, parent: int) -> None:
     configure_logging(level=level or logging.WARNING)
     logging.getLogger("salesbot.requests").setLevel(logging.WARNING)  # the acking process logs each request
     _app = create_app(settings, answer_worker=True)
+    from bot.heap import settle_heap
+
+    settle_heap()
 
 
 def _end_with(parent: int) -> None:

@@ -7,6 +7,7 @@ import sys
 from datetime import timedelta
 
 from bot import crm_command, import_command
+from bot.heap import settle_heap
 from bot.settings import Settings, SettingsError, load_settings
 from db import clock
 
@@ -107,6 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                          "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (see README, 'Connect to "
                          "Slack'); without them, try `salesbot console`.")
     app, scheduler, who = _app_and_scheduler(settings)
+    settle_heap()
     server = make_server(make_wsgi_app(app, scheduler.deps.engine), host=args.host, port=args.port,
                          threads=settings.salesbot_workers)
     if app.salesbot_answers is not None:  # take traffic once the answer processes can answer
@@ -137,6 +139,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
         raise SystemExit("salesbot socket needs SLACK_APP_TOKEN, SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
                          "(many workspaces install through the HTTP pages of `salesbot serve`).")
     app, scheduler, who = _app_and_scheduler(settings)
+    settle_heap()
     service = SocketModeService(app, settings.slack_app_token.get_secret_value(), metrics=app.salesbot_metrics,
                                 workers=settings.salesbot_workers)
     ops = "no metrics port (SALESBOT_METRICS_PORT=0)"
