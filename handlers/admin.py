@@ -23,6 +23,8 @@ from reports.people import resolve_person
 add_messages(
     msg("admin.linked", "Linked CRM owner *{name}* to {user}. Their deals now count as theirs."),
     msg("admin.role_set", "{user} is now a *{role}*."),
+    msg("admin.role.manager", "manager"),
+    msg("admin.role.rep", "rep"),
     msg("admin.unlinked_none", "Every CRM owner is linked to a Slack user."),
     msg(
         "admin.unlinked",
@@ -119,7 +121,7 @@ def salesbot_people(command: dict[str, Any], respond: Respond, client: Any, cont
         else:
             role = _ROLES[simplified(words[2]).lower()]
             member = set_role(session, team_id=asker.team_id, member_id=match.member_id, role=role)
-            reply = t("admin.role_set", lang, user=_mention(member), role=role)
+            reply = t("admin.role_set", lang, user=_mention(member), role=t(f"admin.role.{role}", lang))
     respond(text=reply, response_type="ephemeral")
 
 

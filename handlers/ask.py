@@ -32,7 +32,7 @@ from handlers.replies import managers_only, not_understood_reply
 from reports import mrkdwn
 from reports import team_requests as domain
 from reports.checkins import run_views
-from reports.i18n import add_messages, command_words, language_for, msg, t
+from reports.i18n import add_messages, command_words, language_for, msg, simplified, t
 
 log = logging.getLogger("salesbot.ask")
 
@@ -80,8 +80,8 @@ add_messages(
 add_messages(msg("ask.example", "/ask #presales \"demo environment for Cancity by Friday\""))
 HELP_WORDS = {"help", "帮助", "?", "？"}
 LIST_WORDS = {"list", "列表", "查看"}
-CHECKIN_WORDS = {"checkin", "check-in", "进展汇报", "進展匯報"}
-OFF_WORDS = {"off", "关闭", "關閉", "none"}
+CHECKIN_WORDS = {"checkin", "check-in", "进展汇报"}  # read through simplified(): 進展匯報 too
+OFF_WORDS = {"off", "关闭", "none"}
 TAKE, CLOSE, CONFIRM, FROM_CHECKIN = "ask_take", "ask_close", "ask_confirm", "ask_from_checkin"
 
 
@@ -97,7 +97,7 @@ def help_message(language: str) -> dict[str, Any]:
 
 def ack_ask(ack: Ack, body: dict[str, Any], context: Any) -> None:
     """Help in the ack; everything else after it (a `#name` is looked up in Slack)."""
-    if (body.get("text") or "").strip().lower() in HELP_WORDS or not (body.get("text") or "").strip():
+    if simplified((body.get("text") or "").strip()).lower() in HELP_WORDS or not (body.get("text") or "").strip():
         ack(**help_message(asker_of(context).language))
         return
     ack()
@@ -105,10 +105,11 @@ def ack_ask(ack: Ack, body: dict[str, Any], context: Any) -> None:
 
 def answer_ask(body: dict[str, Any], respond: Respond, client: Any, context: Any) -> None:
     text = " ".join((body.get("text") or "").split())
-    if not text or text.lower() in HELP_WORDS:
+    if not text or simplified(text).lower() in HELP_WORDS:  # 幫助 as 帮助
         return
     asker, deps = asker_of(context), deps_of(context)
-    lang = language_for(text=command_words(text), default=asker.language)
+    # a Traditional reader (zh-TW) stays Traditional; otherwise Chinese command words answer in Chinese
+    lang = asker.language if asker.language == "zh" else language_for(text=command_words(text), default=asker.language)
     try:
         reply = handle(text, asker=asker, deps=deps, client=client, language=lang)
     except Exception:
@@ -119,9 +120,10 @@ def answer_ask(body: dict[str, Any], respond: Respond, client: Any, context: Any
 
 def handle(text: str, *, asker: Asker, deps: Deps, client: Any, language: str) -> dict[str, Any]:
     first, _, rest = text.partition(" ")
-    if first.lower() in LIST_WORDS and not rest:
+    verb = simplified(first).lower()  # /ask 進展匯報 as 进展汇报; the request text stays as typed
+    if verb in LIST_WORDS and not rest:
         return _list(asker, deps, language)
-    if first.lower() in CHECKIN_WORDS:
+    if verb in CHECKIN_WORDS:
         return _checkin_setting(rest.strip(), asker, deps, client, language)
     today = clock.today(asker.timezone)
     parsed = domain.parse_ask(text, today=today, language=language)
@@ -243,7 +245,7 @@ def _checkin_setting(rest: str, asker: Asker, deps: Deps, client: Any, language:
     if not asker.is_manager:
         blocks = managers_only(t("ask.what_setting", language), language)
         return message(blocks[0]["text"]["text"], blocks)
-    if rest.lower() in OFF_WORDS:
+    if simplified(rest).lower() in OFF_WORDS:  # 關閉 as 关闭
         with session_scope(deps.engine) as session:
             store.set_checkin_channel(session, asker.team_id, None, by=asker.user_id)
         return {"text": t("ask.checkin_off", language)}

@@ -35,7 +35,7 @@ from handlers.people import prepare_people
 from handlers.replies import managers_only, not_understood, person_unclear
 from reports import mrkdwn
 from reports.formatting import date_short
-from reports.i18n import add_messages, language_for, msg, t
+from reports.i18n import add_messages, language_for, msg, simplified, t
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.people import MENTION, mention_refs, resolve_person
 from reports.periods import Period, period_for_kind
@@ -179,7 +179,7 @@ def answer_review(body: dict[str, Any], respond: Any, client: Any, context: Any)
         return
     prepare_people(client, deps, asker.team_id, text)
     verb, _, rest = text.partition(" ")
-    handler = _VERBS.get(verb.lower())
+    handler = _VERBS.get(simplified(verb).lower())  # /review 開始 as 开始
     try:
         if handler is not None:
             handler(rest.strip(), respond=respond, client=client, asker=asker, deps=deps)
@@ -262,12 +262,13 @@ def pdf_upload(doc: ReviewDoc) -> dict[str, Any]:
 
 def cmd_schedule(rest: str, *, respond: Any, asker: Asker, deps: Deps, **_: Any) -> None:
     lang = asker.language
-    cadence = next((c for pattern, c in _CADENCE if pattern.search(rest)), None)
+    words = simplified(rest)  # 每季 / 關閉 as 关闭
+    cadence = next((c for pattern, c in _CADENCE if pattern.search(words)), None)
     if cadence is None:
         respond(blocks=not_understood(understood=["schedule"], rest=rest, language=lang,
                                       examples=["/review schedule quarterly", "/review schedule monthly off"]))
         return
-    off = bool(_OFF.search(rest))
+    off = bool(_OFF.search(words))
     with session_scope(deps.engine) as session:
         store.set_schedule(session, team_id=asker.team_id, manager_user_id=asker.user_id, cadence=cadence,
                            active=not off)
@@ -378,11 +379,11 @@ def cmd_actions(rest: str, *, respond: Any, asker: Asker, deps: Deps, **_: Any) 
 
 _VERBS: dict[str, Any] = {
     "schedule": cmd_schedule, "安排": cmd_schedule,
-    "start": cmd_start, "开始": cmd_start, "開始": cmd_start,
-    "action": cmd_action, "行动": cmd_action, "行動": cmd_action,
+    "start": cmd_start, "开始": cmd_start,
+    "action": cmd_action, "行动": cmd_action,
     "done": cmd_done, "完成": cmd_done,
-    "actions": cmd_actions, "行动列表": cmd_actions, "行動列表": cmd_actions,
-}
+    "actions": cmd_actions, "行动列表": cmd_actions,
+}  # looked up through simplified(): 行動 / 開始 / 行動列表 too
 
 
 # --------------------------------------------------------------------------------------- the rep's DM

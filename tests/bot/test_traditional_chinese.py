@@ -98,4 +98,20 @@ def test_other_commands_in_traditional_keep_names_as_typed(slack: SlackDriver) -
     slack.command("/target", "設定 銷售額 100000 本季度", user="UMANAGER")  # Taiwan's 設定 for set
     assert "目標已設定：*銷售額* · 團隊 · " in slack.last_response_text()
     slack.command("/salesbot", "角色 <@UTWREP> 經理", user="UMANAGER")  # role, manager in Traditional
-    assert "<@UTWREP> 現在是*manager*" in slack.last_response_text()
+    assert "<@UTWREP> 現在是*經理*" in slack.last_response_text()  # the role in Chinese too
+
+
+def test_review_and_ask_verbs_in_traditional(slack: SlackDriver) -> None:
+    taiwanese(slack)
+    slack.command("/review", "安排 每季", user="UMANAGER")  # quarterly review on, answered in Traditional
+    on = slack.last_response_text()
+    slack.command("/review", "安排 每季 關閉", user="UMANAGER")  # 關閉 (off) read through simplified()
+    off = slack.last_response_text()
+    slack.command("/review", "行動列表", user="UMANAGER")  # the actions list, Traditional verb
+    actions = slack.last_response_text()
+    slack.command("/ask", "進展匯報 關閉", user="UMANAGER")
+    ask_off = slack.last_response_text()
+    assert on.startswith("季度回顧已開啟") and "私訊" in on and "天後結束" in on and "2026年第四季度" in on
+    assert off == "季度回顧已關閉。已開始的輪次仍會結束並傳送回顧。"
+    assert actions.startswith("還沒有行動項")
+    assert ask_off.startswith("沒有設定接收進展匯報支援需求的團隊頻道")  # Traditional, Taiwan's words

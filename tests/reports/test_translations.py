@@ -43,7 +43,7 @@ def test_a_changed_english_text_makes_its_translation_stale(tmp_path: Path, monk
     assert catalog_problems(messages) == ["zh_Hans: home.title: stale (the English changed)",
                                           "zh_Hant: home.title: stale (the English changed)"]
     po = tmp_path / "locale" / "zh_Hant" / "LC_MESSAGES" / "salesbot.po"
-    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "我的數據"', 'msgstr ""'), encoding="utf-8")
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "我的資料"', 'msgstr ""'), encoding="utf-8")
     assert "zh_Hant: home.title: missing" in catalog_problems(extracted())
 
 
