@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from db import clock
 from db.importers import report
@@ -470,6 +471,10 @@ def _import(engine: Engine, source: Source | None, result: ImportResult, options
                 then(conn, result)
     except TooSlow:
         raise refuse_when_slow(options.limits.seconds) from None
+    except DBAPIError:  # the budget ran out and PostgreSQL's statement_timeout surfaced on the rollback itself
+        if time.monotonic() > budget.deadline:
+            raise refuse_when_slow(options.limits.seconds) from None
+        raise
 
 
 def _write(conn, table: Table, checks: DealChecks, result: ImportResult, options: ImportOptions,  # type: ignore[no-untyped-def]

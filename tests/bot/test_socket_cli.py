@@ -113,6 +113,10 @@ def test_socket_command_says_it_is_up_keeps_secrets_and_counts_what_it_did(
             running.wait_line(r"event user_change from T0001/")
             base = f"http://127.0.0.1:{port}"
             metrics = _parse(requests.get(base + "/metrics", timeout=5).text)
+            deadline = time.monotonic() + 10  # an ack is counted just after it is sent: under load, a moment later
+            while _metric(metrics, "salesbot_socket_acks_total") < len(sent) and time.monotonic() < deadline:
+                time.sleep(0.1)
+                metrics = _parse(requests.get(base + "/metrics", timeout=5).text)
             ready = requests.get(base + "/readyz", timeout=5)
             health = requests.get(base + "/healthz", timeout=5)
         finally:
