@@ -28,7 +28,8 @@ import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+
+from db.chinese_script import t2s
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -52,9 +53,6 @@ def command_words(text: str, names: Iterable[str] = ()) -> str:
     return rest
 
 
-_TO_SIMPLIFIED: Any = None
-
-
 def simplified(text: str, keep: Iterable[str] = ()) -> str:
     """Command words as the parsers know them: Traditional characters in Simplified (OpenCC t2s), so
     `/kpi 上個月 銷售額` reads as `上个月 销售额` and `/checkin 設定` as `设定`. Mentions, quoted text and the `keep`
@@ -62,18 +60,13 @@ def simplified(text: str, keep: Iterable[str] = ()) -> str:
     echoed back, never parsed. Only for command text being parsed, never for what is stored or shown."""
     if not has_cjk(text):
         return text
-    global _TO_SIMPLIFIED
-    if _TO_SIMPLIFIED is None:
-        import opencc
-
-        _TO_SIMPLIFIED = opencc.OpenCC("t2s")
     names = sorted({n for n in keep if n and has_cjk(n) and n in text}, key=len, reverse=True)
     protected = [_MENTION.pattern, r"#\S+", _QUOTED.pattern, *map(re.escape, names)]  # #channel names too
     out, last = [], 0
     for match in re.finditer("|".join(protected), text):
-        out += [_TO_SIMPLIFIED.convert(text[last:match.start()]), match.group(0)]
+        out += [t2s(text[last:match.start()]), match.group(0)]
         last = match.end()
-    out.append(_TO_SIMPLIFIED.convert(text[last:]))
+    out.append(t2s(text[last:]))
     return "".join(out)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from db.chinese_script import t2s
 from db.importers.limits import Budget
 from db.importers.reading import RawTable, read_table
 from db.importers.report import ImportRefused, ImportResult
@@ -221,7 +222,9 @@ FEEDBACK_FORMAT = {  # amazon_alexa.tsv: rating, date, variation -> product, ver
 
 
 def header_key(text: str) -> str:
-    return re.sub(r"[\s_.\-()]+", " ", text.strip().lstrip("\ufeff").lower()).strip()
+    """How a header is compared with the aliases: case, spacing and punctuation aside, and Traditional script read as
+    Simplified (a Taiwanese export's 輸單原因 / 競爭對手 are 输单原因 / 竞争对手)."""
+    return re.sub(r"[\s_.\-()]+", " ", t2s(text.strip().lstrip("\ufeff")).lower()).strip()
 
 
 @dataclass

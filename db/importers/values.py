@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
+from db.chinese_script import t2s
+
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 
 # -- the ranges a cell must be in (README "Importing data" states them) ----------------------------
@@ -379,6 +381,7 @@ def stage_status(text: str, overrides: dict[str, str] | None = None) -> str | No
     key = normalise_stage(text)
     if overrides and key in overrides:
         return overrides[key]
+    key = t2s(key)  # a Taiwanese export's 輸單 / 談判 are the vocabulary's 输单 / 谈判 (the stage is stored as written)
     bare = _STAGE_DECORATION.sub("", key).strip()
     if bare != key and bare:
         return stage_status(bare, overrides)

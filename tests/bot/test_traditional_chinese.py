@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from db.models import CheckinAnswer, CheckinRun
+from db.models import CheckinAnswer, CheckinRun, Deal
 from tests.handlers.test_checkin import SHANGHAI_16, dms
 from tests.handlers.test_kpi import seed
-from tests.slack_driver import SlackDriver, ack_text
+from tests.slack_driver import SlackDriver, ack_text, message_text
 
 
 def taiwanese(slack: SlackDriver) -> None:
@@ -115,3 +115,18 @@ def test_review_and_ask_verbs_in_traditional(slack: SlackDriver) -> None:
     assert off == "季度回顧已關閉。已開始的輪次仍會結束並傳送回顧。"
     assert actions.startswith("還沒有行動項")
     assert ask_off.startswith("沒有設定接收進展匯報支援需求的團隊頻道")  # Traditional, Taiwan's words
+
+
+def test_a_traditional_header_export_dropped_in_slack_is_imported(slack: SlackDriver) -> None:
+    taiwanese(slack)
+    export = ("商機編號,商機名稱,客戶名稱,負責人,銷售階段,商機金額,結單日期,輸單原因,競爭對手,行業\n"
+              "TW1,智慧門市,台北遠景,林志明,輸單,120000,2026-09-01,價格太高,華為,零售\n"
+              "TW2,雲端續約,台積電,林志明,贏單,80000,2026-09-02,,,製造\n").encode()
+    info = slack.fake.add_file(export, "商機.csv", user="UMANAGER", filetype="csv")
+    slack.dm("", user="UMANAGER", files=[info])
+    reply = message_text(slack.fake.calls_to("chat.postMessage")[-1].args)
+    assert "*已匯入 2 條商機*" in reply and "（fxiaoke, utf-8）" in reply and "輸單 → lost (1)" in reply
+    with Session(slack.deps.engine) as session:
+        deals = {d.external_id: d for d in session.exec(select(Deal).where(Deal.external_id.in_(["TW1", "TW2"])))}
+    assert (deals["TW1"].status, deals["TW1"].loss_reason, deals["TW1"].competitor) == ("lost", "價格太高", "華為")
+    assert deals["TW2"].status == "won" and deals["TW2"].stage == "贏單"  # stored as written, never converted

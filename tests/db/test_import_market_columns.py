@@ -89,3 +89,13 @@ def test_next_steps_and_last_activity_for_follow_up_reminders(engine: Engine) ->
         "006Z,Jane Cooper,Prospecting,5000,12/31/2026,someday\n"
     ))
     assert bad.status == "refused" and bad.problems[0].column == "Next Step Date"
+
+
+def test_a_taiwanese_fxiaoke_export_with_traditional_headers(engine: Engine) -> None:
+    result = _import(engine, (  # 紛享銷客 in Traditional script: the headers read as their Simplified aliases
+        "商機編號,商機名稱,客戶名稱,負責人,銷售階段,商機金額,結單日期,輸單原因,競爭對手,行業\n"
+        "TW1,智慧門市,台北遠景,林志明,輸單,\"120,000\",2026-09-01,價格太高,華為,零售\n"
+    ))
+    assert (result.status, result.file_format) == ("done", "fxiaoke"), result
+    assert result.mapping["loss_reason"] == "輸單原因" and result.mapping["competitor"] == "競爭對手"
+    assert _market(engine)["TW1"] == ("lost", "價格太高", "華為", "零售")  # values are stored as typed
