@@ -24,7 +24,7 @@ from handlers.jobs import DueDelivery, PermanentFailure
 from handlers.replies import managers_only
 from reports import mrkdwn
 from reports.formatting import number
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, language_for, msg, t
 
 log = logging.getLogger("salesbot.crm")
 NAMES = {"zoho": "Zoho CRM", "hubspot": "HubSpot", "fxiaoke": "Fxiaoke 纷享销客", "salesforce": "Salesforce"}
@@ -246,7 +246,7 @@ def tell_broken(client: Any, deps: Deps, connection_id: int) -> None:
     for user in deps.manager_ids:
         people.setdefault(user, None)
     for user, locale in people.items():
-        lang = "zh" if (locale or deps.language or "").lower().startswith("zh") else "en"
+        lang = language_for(locale=locale or deps.language or "")  # zh-TW reads Traditional
         text = t("crm.broken_notice", lang, crm=NAMES[row.kind], kind=row.kind,
                  error=mrkdwn.escape((row.last_error or "")[:150]))
         try:

@@ -40,7 +40,7 @@ from reports import feedback_analysis as analysis
 from reports import feedback_themes as themes
 from reports.changes import change_text
 from reports.formatting import date_short, number, percent
-from reports.i18n import Texts, add_messages, has_cjk, msg, simplified, t
+from reports.i18n import Texts, add_messages, has_cjk, language_for, msg, simplified, t
 from reports.kpi_period import PeriodProblem, resolve_period
 
 log = logging.getLogger("salesbot.feedback")
@@ -521,7 +521,7 @@ class FeedbackAlerts:
 
 def _language_of(member: Member | None, deps: Deps) -> str:
     if member is not None and member.locale:
-        return "zh" if member.locale.lower().startswith("zh") else "en"
+        return language_for(locale=member.locale)  # zh-TW reads Traditional
     return deps.language if deps.language in ("en", "zh") else "en"
 
 
@@ -732,7 +732,7 @@ class QualityAlerts:
                     uid = str(manager.slack_user_id)
                     if (signal.key, uid) in done:
                         continue
-                    lang = "zh" if (manager.locale or "").lower().startswith("zh") else "en"
+                    lang = language_for(locale=manager.locale or "")
                     payload = signal_message(signal, lang)
                     out.append(DueDelivery(team_id, SIGNAL_KIND, signal.key, month, uid, payload=payload))
         return out
