@@ -47,21 +47,24 @@ def refresh(conn: Connection, team_id: str) -> bool:
     if built_from is None:
         return False
     insert = ("INSERT INTO dealmarketday (team_id, kind, key, day, currency, deals, amount_cents) ")
-    conn.execute(text(
-        insert + "SELECT team_id, status, '', close_date, currency, count(*), sum(amount_cents) FROM deal "
-        "WHERE team_id = :t AND status IN ('won', 'lost') AND close_date IS NOT NULL "
-        "GROUP BY team_id, status, close_date, currency"), params)
-    for kind, column, status in _KINDS:
+    if conn.dialect.name == "sqlite":
+        _fold_in_one_pass(conn, team_id, insert)
+    else:  # PostgreSQL aggregates each kind by hashing: one statement per kind
         conn.execute(text(
-            insert + f"SELECT team_id, '{kind}', {column}, close_date, currency, count(*), sum(amount_cents) "
-            f"FROM deal WHERE team_id = :t AND status = '{status}' AND close_date IS NOT NULL AND {column} <> '' "
-            f"GROUP BY team_id, {column}, close_date, currency"), params)
-    for dimension, key in DIMENSIONS.items():
-        source = "deal d" if dimension == "product" else DEAL_WITH_ACCOUNT  # the product needs no account
-        conn.execute(text(
-            insert + f"SELECT d.team_id, d.status || ':' || '{dimension}', {key}, d.close_date, d.currency, count(*), "
-            f"sum(d.amount_cents) FROM {source} WHERE d.team_id = :t AND d.status IN ('won', 'lost') "
-            f"AND d.close_date IS NOT NULL GROUP BY d.team_id, d.status, {key}, d.close_date, d.currency"), params)
+            insert + "SELECT team_id, status, '', close_date, currency, count(*), sum(amount_cents) FROM deal "
+            "WHERE team_id = :t AND status IN ('won', 'lost') AND close_date IS NOT NULL "
+            "GROUP BY team_id, status, close_date, currency"), params)
+        for kind, column, status in _KINDS:
+            conn.execute(text(
+                insert + f"SELECT team_id, '{kind}', {column}, close_date, currency, count(*), sum(amount_cents) "
+                f"FROM deal WHERE team_id = :t AND status = '{status}' AND close_date IS NOT NULL AND {column} <> '' "
+                f"GROUP BY team_id, {column}, close_date, currency"), params)
+        for dimension, key in DIMENSIONS.items():
+            source = "deal d" if dimension == "product" else DEAL_WITH_ACCOUNT  # the product needs no account
+            conn.execute(text(
+                insert + f"SELECT d.team_id, d.status || ':' || '{dimension}', {key}, d.close_date, d.currency, "
+                f"count(*), sum(d.amount_cents) FROM {source} WHERE d.team_id = :t AND d.status IN ('won', 'lost') "
+                f"AND d.close_date IS NOT NULL GROUP BY d.team_id, d.status, {key}, d.close_date, d.currency"), params)
     for kind in ("product", "segment"):  # the market view's demand moves: won deals with a product / segment
         conn.execute(text(
             insert + f"SELECT team_id, '{kind}', key, day, currency, deals, amount_cents FROM dealmarketday "
@@ -69,6 +72,45 @@ def refresh(conn: Connection, team_id: str) -> bool:
     conn.execute(text("INSERT INTO dealmarketstate (team_id, built_from) SELECT team_id, refreshed_at "
                       "FROM dealdaystate WHERE team_id = :t"), params)
     return True
+
+
+def _fold_in_one_pass(conn: Connection, team_id: str, insert: str) -> None:
+    """SQLite, which has no hash aggregation, sorts every closed deal for each GROUP BY: seven sorts of ~750,000
+    rows for a 1M-deal workspace (~20-36 s at load 3-6). Here the closed deals (with their accounts) are read once
+    and pandas groups them by hashing, every kind from the same frame: the same sums (int64 cents, exact), a row
+    per (kind, key, day, currency)."""
+    import pandas as pd
+
+    names = list(DIMENSIONS)
+    raw = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # rows as plain tuples
+    raw.execute(
+        f"SELECT d.status, d.close_date, d.currency, COALESCE(d.amount_cents, 0), COALESCE(d.loss_reason, ''), "
+        f"COALESCE(d.competitor, ''), {', '.join(DIMENSIONS.values())} FROM {DEAL_WITH_ACCOUNT} "
+        "WHERE d.team_id = ? AND d.status IN ('won', 'lost') AND d.close_date IS NOT NULL", (team_id,))
+    frame = pd.DataFrame(raw.fetchall(), columns=["status", "day", "cur", "amt", "reason", "competitor", *names])
+    raw.close()
+    if frame.empty:
+        return
+    for column in ("status", "day", "cur", "reason", "competitor", *names):  # factorised once, grouped many times
+        frame[column] = frame[column].fillna("").astype("category")
+    frame["amt"] = frame["amt"].astype("int64")
+    rows: list[tuple[str, str, Any, str, int, int]] = []
+
+    def fold(part: "pd.DataFrame", by: list[str], kind_of: Any, key_of: Any) -> None:
+        sums = part.groupby(by, observed=True, sort=False)["amt"].agg(["size", "sum"])
+        for index, n, total in zip(sums.index, sums["size"], sums["sum"], strict=True):
+            group = dict(zip(by, index, strict=True))
+            rows.append((kind_of(group), key_of(group), group["day"], group["cur"], int(n), int(total)))
+
+    fold(frame, ["status", "day", "cur"], lambda g: g["status"], lambda g: "")
+    lost = frame[frame["status"] == "lost"]
+    for kind in ("reason", "competitor"):
+        named = lost[lost[kind] != ""]
+        fold(named, [kind, "day", "cur"], lambda g, k=kind: k, lambda g, k=kind: g[k])
+    for name in names:
+        fold(frame, ["status", name, "day", "cur"], lambda g, n=name: f"{g['status']}:{n}", lambda g, n=name: g[n])
+    conn.exec_driver_sql(insert + "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [(team_id, kind, key, day, cur, n, total) for kind, key, day, cur, n, total in rows])
 
 
 def refresh_team(engine: Engine, team_id: str) -> bool:
