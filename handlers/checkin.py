@@ -242,7 +242,8 @@ def cmd_schedule(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps
         understood = [f"@{u}" for u in spec["users"]] + [spec["cadence"]]
         respond(
             blocks=not_understood(
-                understood=understood if spec["users"] else [], rest=leftover or rest, examples=EXAMPLES, language=lang
+                understood=understood if spec["users"] else [], rest=leftover or rest, examples=EXAMPLES, language=lang,
+                typed=str((_.get("body") or {}).get("text") or ""),  # echoed in the script the user typed
             ),
             text="/checkin",
         )

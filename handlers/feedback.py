@@ -576,6 +576,7 @@ def summary_reply(period_text: str, *, asker: Asker, deps: Deps, today: date, wh
             rest=period_text or whole_text,
             examples=EXAMPLES[lang],
             language=lang,
+            typed=whole_text,
         )
         if problem.hint:
             blocks.append(context(problem.hint))

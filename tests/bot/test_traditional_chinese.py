@@ -55,6 +55,11 @@ def test_what_was_not_understood_is_echoed_as_typed_in_traditional(slack: SlackD
     slack.command("/target", "設定 銷售額 100000 下個禮拜八", user="UMANAGER")
     text = slack.last_response_text()
     assert "下個禮拜八" in text and "下个" not in text
+    slack.command("/feedback", "彙總 上個禮拜八", user="UMANAGER")
+    assert "上個禮拜八" in slack.last_response_text() and "上个" not in slack.last_response_text()
+    slack.command("/checkin", "schedule <@UTWREP> 每週 週五 16:00 跳舞廳", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "跳舞廳" in text and "跳舞厅" not in text
 
 
 def test_checkin_set_up_in_traditional_and_answered_by_a_taiwanese_rep(slack: SlackDriver) -> None:
