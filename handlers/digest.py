@@ -139,7 +139,8 @@ def after_ack(command: dict[str, Any], respond: Respond, client: Any, context: A
     rest = words[1] if len(words) > 1 else ""
     if verb in ("subscribe", "share"):
         make = _subscribe if verb == "subscribe" else _share
-        answer = make(deps_of(context), asker, rest, command.get("channel_id") or "", client)
+        answer = make(deps_of(context), asker, rest, command.get("channel_id") or "", client,
+                      typed=command.get("text") or "")
         respond(response_type="ephemeral", replace_original=False, **answer)
         return
     preview_digest(rest, respond, client, context)
@@ -204,11 +205,13 @@ def resolve_channel(client: Any, name: str) -> str | None:
     return None
 
 
-def _subscribe(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any) -> dict[str, Any]:
+def _subscribe(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any, typed: str = "") -> dict[str, Any]:
+    """`text` is the command read through simplified(); `typed` as the user wrote it, for echoing back."""
     lang = asker.language
     req = parse_subscription(text)
     if req.rest:
-        return {"blocks": not_understood(understood=req.understood, rest=req.rest, examples=EXAMPLES, language=lang)}
+        return {"blocks": not_understood(understood=req.understood, rest=req.rest, examples=EXAMPLES, language=lang,
+                                         typed=typed)}
     channel = channel_of(client, req) if req.channel else channel_id
     if not channel:
         return {"text": t("digest.no_channel", lang, name=mrkdwn.escape(mrkdwn.capped(req.channel)))}
@@ -241,7 +244,7 @@ def _subscribe(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any
     return {"text": line}
 
 
-def _share(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any) -> dict[str, Any]:
+def _share(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any, typed: str = "") -> dict[str, Any]:
     """`/digest share #marketing marketing [schedule]`: the view made for another team, posted to its channel on the
     digest's schedule (the team's first sales digest's cadence, day, time and zone unless others are given)."""
     lang = asker.language
@@ -250,7 +253,7 @@ def _share(deps: Deps, asker: Asker, text: str, channel_id: str, client: Any) ->
     req = parse_subscription(" ".join(w for w in words if w.lower() not in VIEW_WORDS))
     if req.rest:
         return {"blocks": not_understood(understood=[*req.understood, *views_named], rest=req.rest,
-                                         examples=SHARE_EXAMPLES, language=lang)}
+                                         examples=SHARE_EXAMPLES, language=lang, typed=typed)}
     if len(views_named) != 1:
         return {"text": t("digest.share_which", lang, examples=" · ".join(f"`{e}`" for e in SHARE_EXAMPLES))}
     channel = channel_of(client, req) if req.channel else channel_id

@@ -60,6 +60,9 @@ def test_what_was_not_understood_is_echoed_as_typed_in_traditional(slack: SlackD
     slack.command("/checkin", "schedule <@UTWREP> 每週 週五 16:00 跳舞廳", user="UMANAGER")
     text = slack.last_response_text()
     assert "跳舞廳" in text and "跳舞厅" not in text
+    slack.command("/digest", "訂閱 #銷售 每週一 9:00 跳舞廳", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "*每週一*" in text and "跳舞廳" in text and "跳舞厅" not in text
 
 
 def test_checkin_set_up_in_traditional_and_answered_by_a_taiwanese_rep(slack: SlackDriver) -> None:
