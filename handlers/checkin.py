@@ -239,7 +239,7 @@ def cmd_schedule(rest: str, *, respond: Any, client: Any, asker: Any, deps: Deps
         return
     spec, leftover = parse_schedule(rest)
     if not spec["users"] or leftover:
-        understood = [f"@{u}" for u in spec["users"]] + [spec["cadence"]]
+        understood = [f"@{u}" for u in spec["users"]] + [domain.cadence_label(spec["cadence"], lang)]
         respond(
             blocks=not_understood(
                 understood=understood if spec["users"] else [], rest=leftover or rest, examples=EXAMPLES, language=lang,

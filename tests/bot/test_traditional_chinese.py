@@ -59,7 +59,7 @@ def test_what_was_not_understood_is_echoed_as_typed_in_traditional(slack: SlackD
     assert "上個禮拜八" in slack.last_response_text() and "上个" not in slack.last_response_text()
     slack.command("/checkin", "schedule <@UTWREP> 每週 週五 16:00 跳舞廳", user="UMANAGER")
     text = slack.last_response_text()
-    assert "跳舞廳" in text and "跳舞厅" not in text
+    assert "跳舞廳" in text and "跳舞厅" not in text and "*每週*" in text  # the cadence understood, in Chinese
     slack.command("/digest", "訂閱 #銷售 每週一 9:00 跳舞廳", user="UMANAGER")
     text = slack.last_response_text()
     assert "*每週一*" in text and "跳舞廳" in text and "跳舞厅" not in text
