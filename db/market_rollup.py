@@ -82,35 +82,48 @@ def _fold_in_one_pass(conn: Connection, team_id: str, insert: str) -> None:
     import pandas as pd
 
     names = list(DIMENSIONS)
+    columns = ["status", "day", "cur", "amt", "reason", "competitor", *names]
     raw = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # rows as plain tuples
     raw.execute(
         f"SELECT d.status, d.close_date, d.currency, COALESCE(d.amount_cents, 0), COALESCE(d.loss_reason, ''), "
         f"COALESCE(d.competitor, ''), {', '.join(DIMENSIONS.values())} FROM {DEAL_WITH_ACCOUNT} "
         "WHERE d.team_id = ? AND d.status IN ('won', 'lost') AND d.close_date IS NOT NULL", (team_id,))
-    frame = pd.DataFrame(raw.fetchall(), columns=["status", "day", "cur", "amt", "reason", "competitor", *names])
+    partial = []
+    while chunk := raw.fetchmany(FOLD_CHUNK):  # bounded memory at any size: each chunk is folded, then dropped
+        partial += _fold(pd.DataFrame(chunk, columns=columns), names)
     raw.close()
-    if frame.empty:
+    if not partial:
         return
+    sums = pd.concat(partial, ignore_index=True).groupby(["kind", "key", "day", "cur"], sort=False).sum()
+    conn.exec_driver_sql(insert + "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [(team_id, kind, key, day, cur, int(n), int(total))
+                          for (kind, key, day, cur), n, total in zip(sums.index, sums["n"], sums["amt"], strict=True)])
+
+
+FOLD_CHUNK = 200_000  # closed deals folded at a time on SQLite (a few hundred MB at most)
+
+
+def _fold(frame: Any, names: list[str]) -> list[Any]:
+    """Every kind's (kind, key, day, cur, n, amt) sums of one chunk of closed deals."""
     for column in ("status", "day", "cur", "reason", "competitor", *names):  # factorised once, grouped many times
         frame[column] = frame[column].fillna("").astype("category")
     frame["amt"] = frame["amt"].astype("int64")
-    rows: list[tuple[str, str, Any, str, int, int]] = []
 
-    def fold(part: "pd.DataFrame", by: list[str], kind_of: Any, key_of: Any) -> None:
-        sums = part.groupby(by, observed=True, sort=False)["amt"].agg(["size", "sum"])
-        for index, n, total in zip(sums.index, sums["size"], sums["sum"], strict=True):
-            group = dict(zip(by, index, strict=True))
-            rows.append((kind_of(group), key_of(group), group["day"], group["cur"], int(n), int(total)))
+    def sums(part: Any, by: list[str], kind: Any, key: Any) -> Any:
+        g = part.groupby(by, observed=True, sort=False)["amt"].agg(n="size", amt="sum").reset_index()
+        return g.assign(kind=kind(g), key=key(g), day=g["day"].astype(str),
+                        cur=g["cur"].astype(str))[["kind", "key", "day", "cur", "n", "amt"]]
 
-    fold(frame, ["status", "day", "cur"], lambda g: g["status"], lambda g: "")
+    out = [sums(frame, ["status", "day", "cur"], lambda g: g["status"].astype(str), lambda g: "")]
     lost = frame[frame["status"] == "lost"]
     for kind in ("reason", "competitor"):
         named = lost[lost[kind] != ""]
-        fold(named, [kind, "day", "cur"], lambda g, k=kind: k, lambda g, k=kind: g[k])
+        if len(named):
+            out.append(sums(named, [kind, "day", "cur"], lambda g, k=kind: k, lambda g, k=kind: g[k].astype(str)))
     for name in names:
-        fold(frame, ["status", name, "day", "cur"], lambda g, n=name: f"{g['status']}:{n}", lambda g, n=name: g[n])
-    conn.exec_driver_sql(insert + "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         [(team_id, kind, key, day, cur, n, total) for kind, key, day, cur, n, total in rows])
+        out.append(sums(frame, ["status", name, "day", "cur"], lambda g, n=name: g["status"].astype(str) + ":" + n,
+                        lambda g, n=name: g[n].astype(str)))
+    return out
 
 
 def refresh_team(engine: Engine, team_id: str) -> bool:
