@@ -6,7 +6,7 @@ Every name here comes from CRM files or users (loss reasons, competitors, produc
 from reports.formatting import change, money, number
 from reports.i18n import add_messages, msg, t
 from reports.kpi_engine import LeftOut
-from reports.market import TOP, MarketView, Move, Row
+from reports.market import TOP, MarketView, Move, Row, Tally
 from reports.money_notes import left_out_flag, left_out_lines
 from reports.mrkdwn import capped, escape
 
@@ -125,21 +125,25 @@ def market_lines(view: MarketView, language: str, *, mine: bool = False) -> list
 def _headline(view: MarketView, language: str) -> str:
     cur, lost = view.currency, view.lost
 
-    def amount(cents: int, deals: int) -> str:  # lost deals the export gives no amount: not "US$0.00"
-        return t("market.no_amounts", language) if deals and not cents else money(cents, cur, language)
+    def priced(tally: Tally) -> bool:  # amounts only left out for want of a rate are amounts all the same
+        return bool(tally.cents) or any(cents for _n, cents in tally.left_out.values())
 
-    unpriced = not lost.now.cents and not lost.before.cents
+    def amount(tally: Tally) -> str:  # lost deals the export gives no amount: not "US$0.00"
+        return t("market.no_amounts", language) if tally.deals and not priced(tally) else money(tally.cents, cur,
+                                                                                               language)
+
+    unpriced = not priced(lost.now) and not priced(lost.before)
     return t(
         "market.lost_counted" if unpriced else "market.lost",
         language,
         deals=deals_text(lost.now.deals, language),
-        amount=amount(lost.now.cents, lost.now.deals),
+        amount=amount(lost.now),
         chg=change(lost.now.deals, lost.before.deals or None, language)
         if unpriced
         else change(lost.now.cents, lost.before.cents or None, language),
         previous=previous_name(view, language),
         before_deals=deals_text(lost.before.deals, language),
-        before_amount=amount(lost.before.cents, lost.before.deals),
+        before_amount=amount(lost.before),
     )
 
 

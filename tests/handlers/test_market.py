@@ -183,6 +183,16 @@ def test_lost_deals_without_amounts_are_counted_not_shown_as_zero_money(slack: S
     assert "丢单 3 笔（CRM 数据无金额）" in reply(slack, "2026年第三季度")
 
 
+def test_lost_deals_in_a_currency_without_a_rate_are_not_called_deals_without_amounts(slack: SlackDriver) -> None:
+    """A first day with deals in EUR and no EUR rate yet: the lost deals have amounts, they are only left out of
+    the money. The headline must not say the CRM data has none; the warning says which currency needs a rate."""
+    seed(slack)
+    text = reply(slack, "2026-07-15 to 2026-07-15")  # L4 alone: CN¥50,000.00 lost, no CNY rate in July
+    lost = next(line for line in text.splitlines() if line.startswith("Lost "))
+    assert "no amounts" not in lost and lost.startswith("Lost 1 deal · US$0.00"), lost
+    assert "1 deal in CN¥ (CN¥50,000.00) left out" in text
+
+
 def test_a_period_whose_previous_one_has_no_deals_shows_no_demand_moved(slack: SlackDriver) -> None:
     """An export that starts in mid-2026, read for Q2 against Q1 (no closed deal at all): every product used to be
     "new · +US$…" as if demand had appeared. Nothing is compared, in /market and the digest, in both languages."""
