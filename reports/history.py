@@ -257,6 +257,8 @@ class DealMove:
     now: date | None = None
     idle_days: int = 0
     since: datetime | None = None
+    ref: str = ""  # the CRM's id of the deal: its name where the export has neither a name nor an account
+
 
     @property
     def pushed_days(self) -> int:
@@ -264,7 +266,7 @@ class DealMove:
 
     @property
     def label(self) -> str:
-        return self.account or self.name
+        return self.account or self.name or self.ref
 
 
 def slipped(session: Any, team_id: str, since: datetime, until: datetime | None = None, *,
@@ -278,14 +280,16 @@ def slipped(session: Any, team_id: str, since: datetime, until: datetime | None 
         where.append(_d.owner_id == member_id)
     rows = session.execute(
         select(_d.id, _d.name, _d.account, _d.stage, _d.amount_cents, _d.currency, _d.owner_id,
-               func.min(_c.prev_close_date), _d.close_date)
+               func.min(_c.prev_close_date), _d.close_date, _d.external_id)
         .select_from(DealChange.__table__.join(Deal.__table__, _d.id == _c.deal_id))
         .where(*where)
-        .group_by(_d.id, _d.name, _d.account, _d.stage, _d.amount_cents, _d.currency, _d.owner_id, _d.close_date)
+        .group_by(_d.id, _d.name, _d.account, _d.stage, _d.amount_cents, _d.currency, _d.owner_id, _d.close_date,
+                  _d.external_id)
     ).all()
     moves = [
-        DealMove(i, name, account, stage, int(amount or 0), currency, owner, was=_as_date(was), now=_as_date(now))
-        for i, name, account, stage, amount, currency, owner, was, now in rows
+        DealMove(i, name, account, stage, int(amount or 0), currency, owner, was=_as_date(was), now=_as_date(now),
+                 ref=ref or "")
+        for i, name, account, stage, amount, currency, owner, was, now, ref in rows
     ]
     moves = [m for m in moves if m.now and m.was and m.now > m.was]  # moved out, then back in: not slipped
     return sorted(moves, key=lambda m: (-m.pushed_days, -m.amount_cents, m.label))
@@ -335,14 +339,14 @@ def stalled(session: Any, team_id: str, *, days: int = STALLED_DAYS, member_id: 
         select(func.max(_c.seen_at)).where(_c.deal_id == _d.id).scalar_subquery().label("last_change")
     )
     rows = session.execute(
-        select(_d.id, _d.name, _d.account, _d.stage, _d.amount_cents, _d.currency, _d.owner_id, last)
+        select(_d.id, _d.name, _d.account, _d.stage, _d.amount_cents, _d.currency, _d.owner_id, last, _d.external_id)
         .where(*where).order_by(_d.amount_cents.desc(), _d.id).limit(max(limit * 4, 20))
     ).all()
     deals = []
-    for i, name, account, stage, amount, currency, owner, change in rows:
+    for i, name, account, stage, amount, currency, owner, change, ref in rows:
         since = _utc(change) or start  # no row at all: unchanged since before history began
         deals.append(DealMove(i, name, account, stage, int(amount or 0), currency, owner,
-                              idle_days=(now - since).days, since=_utc(change)))
+                              idle_days=(now - since).days, since=_utc(change), ref=ref or ""))
     deals.sort(key=lambda m: (-m.idle_days, -m.amount_cents, m.label))
     return Stalled(days, count, deals[:limit], start)
 

@@ -95,6 +95,19 @@ def test_the_brief_and_the_digest_show_slipped_and_stalled_deals(history_team: S
         in digest
 
 
+def test_stalled_deals_without_a_name_or_account_are_named_by_their_crm_id(slack: SlackDriver) -> None:
+    """The Maven export's open deals have no deal name and often no account: the brief and the digest name
+    them by the export's opportunity id instead of an empty space."""
+    slack.fake.add_user("UMANAGER", "Maria Lopez")
+    slack.fake.add_user("UANN", "Ann Lee")
+    assert "Imported 1 deals" in _drop(slack, ["1C1I7A6R,,Ann,,Engaging,2026-09-01,,,USD"], MOMENTS[0])
+    slack.command("/salesbot", 'link "Ann" <@UANN>')
+    slack.command("/checkin", "brief <@UANN>")
+    assert "stalled: 1 deal with no change for 21+ days — 1C1I7A6R (Engaging, 52 days)" in slack.last_response_text()
+    slack.command("/digest", "preview")
+    assert "Stalled: 1 deal with no change for 21+ days — 1C1I7A6R (Engaging, 52 days)" in slack.last_response_text()
+
+
 def test_no_history_no_stalled_line(slack: SlackDriver) -> None:
     """One import today: nothing has been watched for 21 days, so nothing is called stalled."""
     slack.fake.add_user("UMANAGER", "Maria Lopez")
