@@ -824,7 +824,8 @@ def compose_brief(
             slipped.append(DealItem(deal.name, deal.account, deal.stage, deal.amount_cents, deal.close_date, idle))
     # stalled by real inactivity and close dates moved out: from deal history (nothing until history says so)
     idle_deals = history.stalled(session, team_id, days=STALLED_AFTER_DAYS, member_id=member_id)
-    stalled = [DealItem(m.name or m.ref, m.account, m.stage, m.amount_cents, None, m.idle_days) for m in idle_deals.deals]
+    stalled = [DealItem(m.name or m.ref, m.account, m.stage, m.amount_cents, None, m.idle_days)
+               for m in idle_deals.deals]
     pushed = history.slipped(session, team_id, clock.now() - timedelta(days=history.SLIPPED_DAYS),
                              member_id=member_id)
     slipped_sum = _slipped_sum(session, scope, today)
