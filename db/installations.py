@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from db import clock
 from db.crm.secrets import Credentials, seal, unseal
-from db.models import SlackInstallation, SlackOAuthState
+from db.members import ensure_member
+from db.models import Member, SlackInstallation, SlackOAuthState
 from db.workspaces import Adoption, WorkspaceDefaults, adopt_local_workspace, create_workspace
 
 TABLE = SlackInstallation.__table__
@@ -80,7 +82,22 @@ def save(engine: Engine, *, team_id: str, credentials: dict[str, Any], defaults:
         if conn.execute(update(TABLE).where(TABLE.c.team_id == team_id).values(**values)).rowcount == 0:
             conn.execute(TABLE.insert().values(team_id=team_id, **values))
         create_workspace(conn, team_id, defaults, name=team_name)
+    if installer_user_id:
+        _installer_leads_a_team_without_managers(engine, team_id, installer_user_id)
     return adoption
+
+
+def _installer_leads_a_team_without_managers(engine: Engine, team_id: str, user_id: str) -> None:
+    """Whoever added the app to a workspace that has no manager yet is its first manager: the install page tells
+    them to bring the CRM export, which only a manager may, and an installer need not be a Slack admin (whom the
+    directory would promote). Once the workspace has a manager, an install promotes nobody."""
+    with Session(engine) as session:
+        has_manager = session.execute(
+            select(Member.id).where(Member.team_id == team_id, Member.role == "manager").limit(1)
+        ).first()
+        if has_manager is None:
+            ensure_member(session, team_id=team_id, user_id=user_id, role="manager")
+            session.commit()
 
 
 def find(engine: Engine, team_id: str) -> Installed | None:

@@ -91,7 +91,10 @@ def _seed(slack: SlackDriver) -> None:
     for team_id, (manager, name, cents, _shown) in FIGURES.items():
         slack.fake.add_user(manager, name)
         with Session(slack.deps.engine) as session:
-            member = Member(team_id=team_id, slack_user_id=manager, display_name=name, role="manager")
+            member = session.exec(select(Member).where(  # the installer is already there: installing made them
+                Member.team_id == team_id, Member.slack_user_id == manager)).scalars().first() \
+                or Member(team_id=team_id, slack_user_id=manager, display_name=name, role="manager")
+            member.display_name = name
             session.add(member)
             session.commit()
             member_id = member.id
@@ -139,6 +142,28 @@ def test_two_workspaces_install_through_the_redirect_and_their_tokens_are_stored
         assert token not in row.secret and "xoxb-" not in row.secret  # sealed, never plain
         assert unseal(row.secret)["bot_token"] == token
         assert row.bot_user_id == bot_user and row.installer_user_id == FIGURES[team_id][0]
+
+
+def test_whoever_installs_a_workspace_without_a_manager_is_its_first_manager(multi: SlackDriver) -> None:
+    """Day one of a second workspace: the person who clicked Add to Slack (not a Slack admin, no
+    SALESBOT_MANAGERS) is told to drop the CRM export in the bot's DM, so they must be able to: they are the
+    workspace's first manager. Someone else stays a rep, and a re-install by another person changes nothing."""
+    for user, name in (("UBETAMGR", "Bo Beta"), ("UBETAREP", "Rey Rep")):
+        multi.fake.add_user(user, name)
+    assert _install(multi, BETA).status_code == 200
+    multi.command("/digest", "preview", user="UBETAMGR", team=BETA[0])
+    answer = multi.last_response_text()
+    assert "Only managers" not in answer and "There is no sales data in this workspace yet" in answer
+    refused = multi.command("/digest", "preview", user="UBETAREP", team=BETA[0])
+    assert "Only managers" in ack_text(refused)
+    multi.fake.add_install("beta-again", team_id=BETA[0], team_name=BETA[1], bot_token=BETA[2],
+                           installer="UBETAREP", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    state, cookie = _start(multi)
+    assert _redirect(multi, "beta-again", state, cookie).status_code == 200
+    with Session(multi.deps.engine) as session:
+        roles = {m.slack_user_id: m.role for m in session.exec(select(Member).where(Member.team_id == BETA[0]))
+                 .scalars()}
+    assert roles == {"UBETAMGR": "manager", "UBETAREP": "rep"}
 
 
 def test_a_bad_replayed_foreign_or_expired_state_installs_nothing(multi: SlackDriver) -> None:
@@ -300,7 +325,8 @@ def test_the_first_workspace_to_install_adopts_the_data_imported_before(multi: S
     assert _install(multi, ACME).status_code == 200
     assert _install(multi, BETA).status_code == 200
     assert _rows(multi, LOCAL_TEAM) == {}
-    assert _rows(multi, ACME[0]).get("member") == 1 and "member" not in _rows(multi, BETA[0])
+    # the early rep moved to Acme, beside Acme's installer; Beta has only its own installer (its first manager)
+    assert _rows(multi, ACME[0]).get("member") == 2 and _rows(multi, BETA[0]).get("member") == 1
 
 
 def test_an_installer_who_cancels_in_slack_is_told_nothing_was_installed(multi: SlackDriver) -> None:
