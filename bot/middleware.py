@@ -29,7 +29,7 @@ from bot.first_contact import FirstContact, tell_adoption
 from bot.respond import SafeRespond
 from bot.slack_client import as_salesbot_client, without_nul
 from db.engine import session_scope
-from db.members import ensure_member, ensure_workspace, member_by_slack_id
+from db.members import add_member_now, ensure_member, ensure_workspace, member_by_slack_id
 from db.models import Member, Workspace
 from db.request_keys import RequestKeys
 from handlers.context import Asker, Deps, PendingProfile
@@ -238,8 +238,14 @@ def _leaderless(deps: Deps, team_id: str) -> bool:
 
 def _resolve_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> tuple[Asker, bool]:
     known = _known_asker(deps, team_id=team_id, user_id=user_id, text=text)
-    if known is not None:
+    if isinstance(known, Asker):
         return known, False
+    if known is _NEW_PERSON:  # the usual first contact: one row from the bare id, with the others arriving at once
+        role = "manager" if user_id in deps.manager_ids else "rep"
+        created = add_member_now(deps.engine, team_id=team_id, user_id=user_id, role=role)
+        known = _known_asker(deps, team_id=team_id, user_id=user_id, text=text)
+        if isinstance(known, Asker):
+            return known, created
     with session_scope(deps.engine) as session:
         ws = ensure_workspace(session, team_id=team_id, defaults=deps.workspace_defaults)
         member = member_by_slack_id(session, team_id, user_id)
@@ -257,9 +263,13 @@ def _resolve_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> tupl
                      display_name=member.display_name), created
 
 
-def _known_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> Asker | None:
+_NEW_PERSON = object()  # `_known_asker`: the workspace is there, the person is not
+
+
+def _known_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> Asker | object | None:
     """The asker from one read of their workspace and member rows (Core, no ORM objects), for the usual request:
-    both rows there and nothing to change. None sends the request the long way (creating or updating rows)."""
+    both rows there and nothing to change. `_NEW_PERSON` when only the workspace is there; None sends the
+    request the long way (creating the workspace, or making a known person a manager)."""
     ws, m = Workspace.__table__.c, Member.__table__.c  # type: ignore[attr-defined]
     stmt = (
         select(ws.language, ws.timezone, m.id, m.role, m.locale, m.timezone, m.display_name)
@@ -270,7 +280,9 @@ def _known_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> Asker 
     )
     with deps.engine.connect() as conn:
         row = conn.execute(stmt).first()
-        if row is None or row[2] is None or (user_id in deps.manager_ids and row[3] != "manager"):
+        if row is not None and row[2] is None:
+            return _NEW_PERSON
+        if row is None or (user_id in deps.manager_ids and row[3] != "manager"):
             return None
         ws_language, ws_timezone, member_id, role, locale, timezone, display_name = row
         language = language_for(text=_own_words(conn, team_id, text, locale), locale=locale, default=ws_language)

@@ -1,9 +1,15 @@
 """Workspaces and members: find or create the people salesbot talks to, and link CRM owners to them."""
 
+import threading
+from weakref import WeakKeyDictionary
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
-from db.models import Member, Workspace
+from db.group_commit import GroupCommit, made_once
+from db.models import Member, Workspace, utcnow
 from db.owner_links import merge_members
 from db.people_names import name_key
 from db.workspaces import WorkspaceDefaults, create_workspace
@@ -106,3 +112,30 @@ def unlinked_owners(session: Session, team_id: str) -> list[Member]:
         select(Member).where(Member.team_id == team_id, Member.slack_user_id.is_(None), Member.active.is_(True))
         .order_by(Member.crm_name)
     ))
+
+
+_NEW_MEMBERS: "WeakKeyDictionary[Engine, GroupCommit[tuple[str, str, str], bool]]" = WeakKeyDictionary()
+_NEW_MEMBERS_LOCK = threading.Lock()
+
+
+def add_member_now(engine: Engine, *, team_id: str, user_id: str, role: str) -> bool:
+    """Make the member of a Slack user nobody knows yet, from the bare id (their profile comes later), in a group
+    commit with the other first contacts of this process (db/group_commit.py): 200 people talking to the bot for
+    the first time at once are a few transactions, not 200 writers waiting in SQLite's busy handler before their
+    acks. True if this call made the row, False if it was there already (another request or instance)."""
+    with _NEW_MEMBERS_LOCK:
+        group = _NEW_MEMBERS.get(engine)
+        if group is None:
+            group = _NEW_MEMBERS[engine] = GroupCommit(engine, _insert_members)
+    return group.submit((team_id, user_id, role))
+
+
+def _insert_members(conn: Connection, batch: list[tuple[str, str, str]]) -> list[bool]:
+    table = Member.__table__  # type: ignore[attr-defined]
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    rows = [{"team_id": team, "slack_user_id": user, "display_name": user, "real_name": "", "slack_display_name": "",
+             "handle": "", "role": role, "active": True, "created_at": now} for team, user, role in batch]
+    made = conn.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=["team_id", "slack_user_id"])
+                        .returning(table.c.team_id, table.c.slack_user_id))
+    return made_once([(team, user) for team, user, _role in batch], {tuple(row) for row in made})
