@@ -22,7 +22,7 @@ from db.engine import session_scope
 from db.models import DigestSubscription, Workspace
 from handlers.blocks import Block, section, sections
 from handlers.blocks import context as context_block
-from handlers.checklist import checklist_message, status_of
+from handlers.checklist import checklist_blocks, status_of
 from handlers.context import Asker, Deps, asker_of, deps_of
 from handlers.jobs import DueDelivery
 from handlers.replies import managers_only, not_understood
@@ -152,18 +152,18 @@ def preview_digest(rest: str, respond: Respond, client: Any, context: Any) -> No
     would get (charts and text) in the asker's DM with the bot."""
     asker, deps = asker_of(context), deps_of(context)
     cadence, language, timezone = _preview_settings(deps, asker, rest, client)
-    status = status_of(deps, asker.team_id)
-    if not status.has_data:  # day one: what to do first, not a week of zeros and empty charts
-        respond(response_type="ephemeral", replace_original=False, **checklist_message(status, language))
-        return
     today = clock.today(timezone)
     digest, charts = compose(deps, asker.team_id, cadence, today, language)
     text = render(digest, timezone)
+    status = status_of(deps, asker.team_id)
+    # day one: first what to do so that the digest has figures, then what the channel would get (reviews and
+    # trainings still say something without deals)
+    first = [] if status.has_data else checklist_blocks(status, language, no_data_note=True)
     respond(
         response_type="ephemeral",
         replace_original=False,
-        text=text,
-        blocks=render_blocks(digest, timezone) + [context_block(t("digest.preview_note", asker.language))],
+        text=text if status.has_data else f"{t('setup.no_data', language)}\n{text}",
+        blocks=first + render_blocks(digest, timezone) + [context_block(t("digest.preview_note", asker.language))],
     )
     dm = client.conversations_open(users=asker.user_id)["channel"]["id"]
     upload(client, dm, digest, charts, timezone)

@@ -21,7 +21,9 @@ from db.training import upcoming
 from reports import kpi_queries as q
 from reports.formatting import date_short, money_short
 from reports.i18n import add_messages, msg, t
+from reports.kpi_engine import LeftOut
 from reports.kpi_people import close_date_span
+from reports.money_notes import left_out_flag
 from reports.mrkdwn import escape
 
 add_messages(
@@ -157,6 +159,7 @@ class CompetitorLoss:
     name: str
     deals: int
     cents: int  # in the reporting currency (deals without a rate are counted, not summed)
+    left_out: tuple[LeftOut, ...] = ()  # those deals, per currency: said beside the amount, never added
 
 
 def competitor_losses(session: Any, team_id: str, member_id: int, since: date, until: date) -> list[CompetitorLoss]:
@@ -169,7 +172,9 @@ def competitor_losses(session: Any, team_id: str, member_id: int, since: date, u
              Deal.close_date >= since, Deal.close_date < until]
     rates = q.rates_in_force(session, f, since, until)
     sums = q.money_sums(session, f, where, Deal.competitor, rates, Deal.close_date)
-    found = [CompetitorLoss(str(name), s.deals, s.cents) for name, s in sums.items() if name]
+    found = [CompetitorLoss(str(name), s.deals, s.cents,
+                            tuple(LeftOut(cur, n, c) for cur, (n, c) in sorted(s.left_out.items())))
+             for name, s in sums.items() if name]
     return sorted(found, key=lambda c: (-c.deals, -c.cents, c.name))
 
 
@@ -199,7 +204,8 @@ def competitors_brief_line(session: Any, team_id: str, member_id: int, today: da
     """'Competitors (last 90 days): lost 2 to Acme (US$40K); Acme named in 1 check-in answers'."""
     since, until = today - timedelta(days=COMPETITOR_DAYS), today + timedelta(days=1)
     parts = [t("checks.competitors.lost", language, deals=c.deals, name=escape(c.name),
-               amount=money_short(c.cents, currency, language))
+               amount=" ".join(filter(None, (money_short(c.cents, currency, language),
+                                             left_out_flag(c.left_out, language)))))
              for c in competitor_losses(session, team_id, member_id, since, until)[:3]]
     parts += [t("checks.competitors.named", language, name=escape(name), count=count)
               for name, count in competitor_mentions(session, team_id, member_id, since, until)[:3]]

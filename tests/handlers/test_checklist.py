@@ -30,18 +30,20 @@ def test_kpi_on_an_empty_workspace_answers_with_the_checklist_not_zeros(slack: S
     assert "$0.00" not in text and "Revenue" not in text
 
 
-def test_a_digest_preview_on_an_empty_workspace_answers_with_the_checklist_not_zeros(slack: SlackDriver) -> None:
-    """A manager's first /digest preview, before any import: what to do first, not a week of US$0.00 (and no
-    empty charts in the DM)."""
+def test_a_digest_preview_on_an_empty_workspace_starts_with_the_checklist(slack: SlackDriver) -> None:
+    """A manager's first /digest preview, before any import: first what to do so that the digest has figures,
+    then the week of zeros the channel would get; once deals are imported, the digest alone."""
     slack.fake.add_user("UMANAGER", "Maria Lopez")
     slack.command("/digest", "preview", user="UMANAGER")
     text = slack.last_response_text()
-    assert "There is no sales data in this workspace yet" in text and "`salesbot import deals export.csv`" in text
-    assert "$0.00" not in text and "Sales week" not in text
-    assert not slack.fake.uploads()
+    assert text.startswith("There is no sales data in this workspace yet"), text
+    assert "`salesbot import deals export.csv`" in text
+    shown = message_text({"blocks": slack.responses()[-1]["blocks"]})  # what Slack shows: the blocks, in order
+    assert shown.index("Getting started: 0 of 4 steps done") < shown.index("*Sales week")
     _import(slack)
     slack.command("/digest", "preview", user="UMANAGER")
-    assert "*Sales week" in slack.last_response_text()
+    text = slack.last_response_text()
+    assert "*Sales week" in text and "Getting started" not in text and "no sales data" not in text
 
 
 def test_the_checklist_in_chinese_for_a_chinese_command(slack: SlackDriver) -> None:

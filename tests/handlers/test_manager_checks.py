@@ -72,6 +72,19 @@ def test_the_brief_shows_the_reps_review_actions_training_ahead_and_competitors(
     assert "复盘行动：#1 Win back Isdom" in text and "输给 Acme Corp 3 单" in text and "近期的培训" in text
 
 
+def test_a_competitor_whose_deals_have_no_rate_is_not_shown_as_zero_money(team: SlackDriver) -> None:
+    """A first day with euro deals and no EUR rate yet: the brief says what was left out instead of "(US$0)",
+    and a competitor named by the CRM data cannot ping or link."""
+    slack = team
+    alice = _member_id(slack, "UALICE")
+    hostile = "<!channel> Evil <https://evil.example|click> & Co"
+    _lost_to(slack, alice, hostile, 5_000_000, "EUR", 1)
+    slack.command("/checkin", "brief <@UALICE>")
+    line = next(x for x in slack.last_response_text().splitlines() if x.startswith("Competitors"))
+    assert "lost 1 to &lt;!channel&gt; Evil" in line and "&amp; Co" in line and "<!" not in line
+    assert "(US$0)" not in line and "1 deal in € (€50,000.00) left out" in line, line
+
+
 def test_the_digest_lists_open_review_actions_and_trainings_of_the_coming_week(team: SlackDriver) -> None:
     slack = team
     today = clock.now().date()
