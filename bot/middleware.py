@@ -300,6 +300,8 @@ _NAME_AFTER_ENGLISH_KEYWORD = re.compile(
     r"(?:\s+\S*[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]\S*)*)",
     re.IGNORECASE,
 )
+# `/market competitors add 金蝶 Kingdee`: all that follows an English `competitors add|remove` is the name.
+_NAME_AFTER_COMPETITORS_VERB = re.compile(r"\bcompetitors?\s+(?:add|remove)\s+.*$", re.IGNORECASE | re.DOTALL)
 
 
 def _own_words(session: Any, team_id: str, text: str, locale: str | None) -> str:
@@ -308,12 +310,13 @@ def _own_words(session: Any, team_id: str, text: str, locale: str | None) -> str
     This runs before the ack, so nothing here may scan the deals: people's names are looked up (the member
     table, small) only when Chinese is left after the cheap cuts from a user whose locale is not Chinese, and a
     product or account name is recognised from the words alone — the Chinese words right after an English
-    `product` / `account` / `customer` in a line without Chinese /kpi words (`revenue product 小米 Q3`)."""
+    `product` / `account` / `customer` in a line without Chinese /kpi words (`revenue product 小米 Q3`), and all
+    that follows an English `competitors add` / `remove` (`/market competitors add 金蝶`)."""
     words = command_words(text)
     if not has_cjk(words) or (locale or "").lower().startswith("zh"):
         return words
     people = session.execute(select(Member.display_name, Member.crm_name).where(Member.team_id == team_id))
     words = command_words(words, [n for row in people for n in row if n])
     if has_cjk(words) and not _CHINESE_KEYWORD.search(words):
-        words = _NAME_AFTER_ENGLISH_KEYWORD.sub(" ", words)
+        words = _NAME_AFTER_COMPETITORS_VERB.sub(" ", _NAME_AFTER_ENGLISH_KEYWORD.sub(" ", words))
     return words

@@ -123,3 +123,15 @@ def test_an_english_line_with_a_chinese_product_name_is_english_without_reading_
         reads.close()
     slack.command("/kpi", "product 小米 上季度 销售额", user="UMANAGER")  # Chinese words of its own: Chinese
     assert "销售额 · 团队 · 小米" in slack.last_response_text()
+
+
+def test_an_english_manager_keeping_a_chinese_competitor_is_answered_in_english(slack: SlackDriver) -> None:
+    """`/market competitors add 金蝶` from an English-locale manager: the rest of the line is the competitor's name,
+    not the command's words, so the answer is English; written in Chinese words, it is Chinese."""
+    seed(slack)
+    slack.command("/market", "competitors add 金蝶 Kingdee", user="UMANAGER")
+    assert "Added *金蝶 Kingdee* to the competitors" in slack.last_response_text()
+    slack.command("/market", "competitors remove 金蝶 Kingdee", user="UMANAGER")
+    assert "金蝶 Kingdee" in slack.last_response_text() and "已" not in slack.last_response_text()
+    slack.command("/market", "竞争对手 添加 金蝶", user="UMANAGER")
+    assert "已将 *金蝶* 加入竞争对手" in slack.last_response_text()
