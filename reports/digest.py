@@ -379,7 +379,7 @@ def _largest_fall(session: Any, scope: kpi.Scope, period: Period, by: str) -> Dr
         for r in kpi.breakdown(session, "revenue", scope, period.previous(), by)
     }
     worst = None
-    for key in set(now) | set(before):
+    for key in (set(now) | set(before)) - {None, ""}:  # deals without a product, account or owner name nothing
         label = (now.get(key) or before.get(key))[0]  # type: ignore[index]
         delta = now.get(key, (label, 0))[1] - before.get(key, (label, 0))[1]
         if delta < 0 and (worst is None or delta < worst[2]):

@@ -133,3 +133,24 @@ def test_a_stage_whose_open_deals_have_no_amount_says_so_not_zero(engine) -> Non
         zh = build_digest(session, team_id=TEAM, cadence="weekly", today=date(2026, 11, 26), language="zh")
     assert "Engaging 2 (no amounts)" in "\n".join(digest_lines(d))
     assert "Engaging 2 (无金额)" in "\n".join(digest_lines(zh))
+
+
+def test_a_drop_is_never_put_on_deals_without_a_product_or_an_account(engine) -> None:  # type: ignore[no-untyped-def]
+    """Salesforce syncs and exports without a product column leave every deal's product empty: "Revenue from *—*
+    fell 100%" names nothing. The drop goes to the rep, and no account is named when the deals have none."""
+    from db.models import Deal, Member, Workspace
+
+    with Session(engine) as session:
+        session.add(Workspace(team_id="TNOPROD"))
+        rep = Member(team_id="TNOPROD", display_name="Dana Rep")
+        session.add(rep)
+        session.flush()
+        session.add_all([Deal(team_id="TNOPROD", external_id=f"S{i}", owner_id=rep.id, status="won", product="",
+                              account="", amount_cents=500_000, currency="USD", created_date=date(2026, 10, 1),
+                              close_date=date(2026, 11, 10)) for i in range(2)])
+        session.commit()
+        d = build_digest(session, team_id="TNOPROD", cadence="weekly", today=MONDAY, language="en")
+    assert d.drop is not None and (d.drop.dimension, d.drop.label) == ("rep", "Dana Rep")
+    assert d.drop.detail is None
+    text = "\n".join(digest_lines(d, timezone="UTC"))
+    assert "Revenue from *Dana Rep* fell 100%" in text and "*—*" not in text
