@@ -31,7 +31,7 @@ NAMES = {"zoho": "Zoho CRM", "hubspot": "HubSpot", "fxiaoke": "Fxiaoke 纷享销
 _CONNECT, _DISCONNECT, _SYNC = ("connect", "连接"), ("disconnect", "断开"), ("sync", "同步")
 
 add_messages(
-    msg("crm.what_connect", "connect a CRM"),
+    msg("crm.what_connect", "connect, sync or disconnect a CRM"),
     msg("crm.consent", "Open this link to let salesbot read *{crm}* (deals and users, read only): <{url}|Connect "
         "{crm}>. The link works once, for 30 minutes. Deals then sync every {minutes} minutes."),
     msg("crm.consent_salesforce", "Open this link to let salesbot read *{crm}*: <{url}|Connect {crm}>. Salesforce "

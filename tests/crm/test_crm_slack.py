@@ -108,6 +108,9 @@ def test_revoked_grant_tells_the_managers_once(bot: SlackDriver, zoho: FakeZoho)
 
 def test_reps_cannot_connect_and_unknown_crms_get_examples(bot: SlackDriver) -> None:
     assert "manager" in ack_text(bot.command("/salesbot", "connect zoho", user="UREP")).lower()
+    # a rep trying to disconnect is told managers disconnect, not that they connect
+    assert "Only managers can connect, sync or disconnect a CRM" in ack_text(
+        bot.command("/salesbot", "disconnect zoho", user="UREP"))
     answer = ack_text(bot.command("/salesbot", "connect pipedrive"))
     assert "`zoho`" in answer and "/salesbot connect zoho" in answer
     assert "salesbot connect hubspot --token-env" in ack_text(bot.command("/salesbot", "connect hubspot"))
