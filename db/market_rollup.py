@@ -11,12 +11,16 @@ is valid only while that very state row still stands. Stale, the market view rea
 never wrong). `refresh_team` runs after each deals import (db/importers) and the demo load.
 """
 
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from db.accounts import link_deal_accounts
+from db.accounts import link_deal_accounts, size_band
+from db.models import DealMarketDay
 
 # (kind, key column, status) folded per day and currency
 _KINDS = (("reason", "loss_reason", "lost"), ("competitor", "competitor", "lost"))
@@ -50,28 +54,81 @@ def refresh(conn: Connection, team_id: str) -> bool:
     if conn.dialect.name == "sqlite":
         _fold_in_one_pass(conn, team_id, insert)
     else:  # PostgreSQL aggregates each kind by hashing: one statement per kind
-        conn.execute(text(
-            insert + "SELECT team_id, status, '', close_date, currency, count(*), sum(amount_cents) FROM deal "
-            "WHERE team_id = :t AND status IN ('won', 'lost') AND close_date IS NOT NULL "
-            "GROUP BY team_id, status, close_date, currency"), params)
-        for kind, column, status in _KINDS:
-            conn.execute(text(
-                insert + f"SELECT team_id, '{kind}', {column}, close_date, currency, count(*), sum(amount_cents) "
-                f"FROM deal WHERE team_id = :t AND status = '{status}' AND close_date IS NOT NULL AND {column} <> '' "
-                f"GROUP BY team_id, {column}, close_date, currency"), params)
-        for dimension, key in DIMENSIONS.items():
-            source = "deal d" if dimension == "product" else DEAL_WITH_ACCOUNT  # the product needs no account
-            conn.execute(text(
-                insert + f"SELECT d.team_id, d.status || ':' || '{dimension}', {key}, d.close_date, d.currency, "
-                f"count(*), sum(d.amount_cents) FROM {source} WHERE d.team_id = :t AND d.status IN ('won', 'lost') "
-                f"AND d.close_date IS NOT NULL GROUP BY d.team_id, d.status, {key}, d.close_date, d.currency"), params)
-    for kind in ("product", "segment"):  # the market view's demand moves: won deals with a product / segment
-        conn.execute(text(
-            insert + f"SELECT team_id, '{kind}', key, day, currency, deals, amount_cents FROM dealmarketday "
-            f"WHERE team_id = :t AND kind = 'won:{kind}' AND key <> ''"), params)
+        _insert_grouped(conn, team_id, "", {})
+    mark_built(conn, team_id)
+    return True
+
+
+def mark_built(conn: Connection, team_id: str) -> None:
+    """Say the rollup matches the deals as the KPI rollup's current state row saw them (see is_valid)."""
+    params = {"t": team_id}
+    conn.execute(text("DELETE FROM dealmarketstate WHERE team_id = :t"), params)
     conn.execute(text("INSERT INTO dealmarketstate (team_id, built_from) SELECT team_id, refreshed_at "
                       "FROM dealdaystate WHERE team_id = :t"), params)
-    return True
+
+
+def is_current(conn: Connection, team_id: str) -> bool:
+    """`is_valid` on a connection, uncached: asked by an import before it writes (db/importers/rollups.py)."""
+    return conn.execute(text(
+        "SELECT 1 FROM dealmarketstate m JOIN dealdaystate d ON d.team_id = m.team_id "
+        "AND d.refreshed_at = m.built_from WHERE m.team_id = :t"), {"t": team_id}).first() is not None
+
+
+def _insert_grouped(conn: Connection, team_id: str, where: str, params: dict[str, Any]) -> None:
+    """Every kind's rows of the closed deals that pass `where` (extra SQL on `d`), one GROUP BY per kind."""
+    insert = "INSERT INTO dealmarketday (team_id, kind, key, day, currency, deals, amount_cents) "
+    params = {**params, "t": team_id}
+    expanding = [bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
+
+    def run(sql: str) -> None:
+        conn.execute(text(insert + sql).bindparams(*expanding), params)
+
+    run("SELECT d.team_id, d.status, '', d.close_date, d.currency, count(*), sum(d.amount_cents) FROM deal d "
+        f"WHERE d.team_id = :t AND d.status IN ('won', 'lost') AND d.close_date IS NOT NULL{where} "
+        "GROUP BY d.team_id, d.status, d.close_date, d.currency")
+    for kind, column, status in _KINDS:
+        run(f"SELECT d.team_id, '{kind}', d.{column}, d.close_date, d.currency, count(*), sum(d.amount_cents) "
+            f"FROM deal d WHERE d.team_id = :t AND d.status = '{status}' AND d.close_date IS NOT NULL "
+            f"AND d.{column} <> ''{where} GROUP BY d.team_id, d.{column}, d.close_date, d.currency")
+    for dimension, key in DIMENSIONS.items():
+        source = "deal d" if dimension == "product" else DEAL_WITH_ACCOUNT  # the product needs no account
+        run(f"SELECT d.team_id, d.status || ':' || '{dimension}', {key}, d.close_date, d.currency, "
+            f"count(*), sum(d.amount_cents) FROM {source} WHERE d.team_id = :t AND d.status IN ('won', 'lost') "
+            f"AND d.close_date IS NOT NULL{where} GROUP BY d.team_id, d.status, {key}, d.close_date, d.currency")
+
+
+DAYS_AT_ONCE = 500  # close dates recomputed per statement by refresh_days (bound parameters)
+
+
+def refresh_days(conn: Connection, team_id: str, days: Iterable[Any]) -> int:
+    """Recompute only the rows of these close dates from the deals closed on them (read through the
+    (team, status, close date) index): after an import that touched a few days, the same rows as a full rebuild
+    at the cost of those days alone. The caller marks the rollup built (`mark_built`). Returns the days done."""
+    days = sorted(set(days))
+    for start in range(0, len(days), DAYS_AT_ONCE):
+        some = days[start:start + DAYS_AT_ONCE]
+        conn.execute(text("DELETE FROM dealmarketday WHERE team_id = :t AND day IN :days").bindparams(
+            bindparam("days", expanding=True)), {"t": team_id, "days": some})
+        _insert_grouped(conn, team_id, " AND d.close_date IN :days", {"days": some})
+    return len(days)
+
+
+def add_sums(conn: Connection, team_id: str, partial: list[Any]) -> None:
+    """Add folded sums (`fold_deals`' frames) to the stored rows: a workspace's first file of a format, whose
+    deals are all new, adds its deals' sums to what the other formats' deals already hold."""
+    sums = _total(partial)
+    if sums is None:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    table = DealMarketDay.__table__  # type: ignore[attr-defined]
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[c] for c in ("team_id", "kind", "key", "day", "currency")],
+        set_={"deals": table.c.deals + stmt.excluded.deals,
+              "amount_cents": table.c.amount_cents + stmt.excluded.amount_cents})
+    conn.execute(stmt, [{"team_id": team_id, "kind": kind, "key": key, "day": date.fromisoformat(day),
+                         "currency": cur, "deals": int(n), "amount_cents": int(total)}
+                        for (kind, key, day, cur), n, total in zip(sums.index, sums["n"], sums["amt"], strict=True)])
 
 
 def _fold_in_one_pass(conn: Connection, team_id: str, insert: str) -> None:
@@ -92,12 +149,60 @@ def _fold_in_one_pass(conn: Connection, team_id: str, insert: str) -> None:
     while chunk := raw.fetchmany(FOLD_CHUNK):  # bounded memory at any size: each chunk is folded, then dropped
         partial += _fold(pd.DataFrame(chunk, columns=columns), names)
     raw.close()
-    if not partial:
+    sums = _total(partial)
+    if sums is None:
         return
-    sums = pd.concat(partial, ignore_index=True).groupby(["kind", "key", "day", "cur"], sort=False).sum()
     conn.exec_driver_sql(insert + "VALUES (?, ?, ?, ?, ?, ?, ?)",
                          [(team_id, kind, key, day, cur, int(n), int(total))
                           for (kind, key, day, cur), n, total in zip(sums.index, sums["n"], sums["amt"], strict=True)])
+
+
+def _total(partial: list[Any]) -> Any:
+    """The chunks' partial sums added up: a frame indexed by (kind, key, day, cur) with columns n, amt."""
+    if not partial:
+        return None
+    import pandas as pd
+
+    return pd.concat(partial, ignore_index=True).groupby(["kind", "key", "day", "cur"], sort=False).sum()
+
+
+def compact(partial: list[Any]) -> list[Any]:
+    """Partial sums added up into one frame: memory bounded by the distinct keys, not by the chunks folded."""
+    sums = _total(partial)
+    return [] if sums is None else [sums.reset_index()]
+
+
+def fold_deals(columns: Any, accounts: dict[str, tuple[str, str, int | None]]) -> list[Any]:
+    """`_fold` of checked deal rows before they are stored (a chunk of an import, db/importers/rollups.py):
+    the values the SQL above reads back — NULLs as '' or 0, the segment from the account's sector when the
+    deal has none, region and size from the account (`accounts`: normalised name -> sector, region, employees,
+    matched as link_deal_accounts matches them)."""
+    import pandas as pd
+
+    from reports.account_names import normalise
+
+    deals = columns[columns["status"].isin(("won", "lost")) & columns["close_date"].notna()]
+    if not len(deals):
+        return []
+
+    def text_of(name: str) -> Any:
+        return deals[name].fillna("").astype(str) if name in deals else pd.Series("", index=deals.index)
+
+    account = text_of("account")
+    linked = {n: a for n in pd.unique(account) if n and (a := accounts.get(normalise(n)))} if accounts else {}
+
+    def of_account(value: Any) -> Any:  # an attribute of the deal's account, '' without one
+        return account.map({n: value(a) for n, a in linked.items()}).fillna("").astype(str)
+
+    segment = text_of("segment")
+    frame = pd.DataFrame({
+        "status": deals["status"], "day": deals["close_date"].astype(str), "cur": deals["currency"],
+        "amt": deals["amount_cents"].fillna(0), "reason": text_of("loss_reason"),
+        "competitor": text_of("competitor"), "product": text_of("product"),
+        "segment": segment.where(segment.ne(""), of_account(lambda a: a[0])),
+        "region": of_account(lambda a: a[1]), "size": of_account(lambda a: size_band(a[2])),
+    })
+    return _fold(frame, list(DIMENSIONS))
 
 
 FOLD_CHUNK = 200_000  # closed deals folded at a time on SQLite (a few hundred MB at most)

@@ -43,7 +43,9 @@ MOVE_OF_TOTAL = 0.05  # ... and by at least 5% of the team's won revenue (the la
 GROWTH_SHARE = 0.5  # a loss reason / competitor moved: +50% deals lost and at least GROWTH_MIN more
 GROWTH_MIN = 3
 TOP = 5
-VIEW_KINDS = ("won", "lost", "reason", "competitor", "product", "segment")  # the market rollup's kinds it reads
+# the market rollup's kinds it reads: won deals by product / segment are the trend's own rows (stored once)
+VIEW_KINDS = {"won": "won", "lost": "lost", "reason": "reason", "competitor": "competitor",
+              "won:product": "product", "won:segment": "segment"}
 
 _deal = Deal.__table__.c  # type: ignore[attr-defined]
 _link = DealAccount.__table__.c  # type: ignore[attr-defined]
@@ -234,7 +236,7 @@ def _rollup_tallies(session: Any, f: q.Filters, start: date, end: date, prev_sta
     m = DealMarketDay.__table__.c  # type: ignore[attr-defined]
     whens: list[tuple[Any, Any]] = [(m.currency == f.currency, literal(q.RATE_SCALE))]
     whens += [(and_(m.currency == cur, m.day >= valid_from), literal(micros)) for cur, valid_from, micros in rates]
-    where = [m.team_id == f.team_id, m.kind.in_(VIEW_KINDS), m.day >= low, m.day < high]  # not the trend's kinds
+    where = [m.team_id == f.team_id, m.kind.in_(list(VIEW_KINDS)), m.day >= low, m.day < high]
     if prev_end < start:
         where.append(or_(m.day >= start, m.day < prev_end))
     inner = select((m.day >= start).label("now"), m.kind.label("kind"), m.key.label("key"), m.currency.label("cur"),
@@ -247,7 +249,9 @@ def _rollup_tallies(session: Any, f: q.Filters, start: date, end: date, prev_sta
                   func.coalesce(func.sum(case((c.rate.is_(None), c.amt), else_=literal(0))), 0)).group_by(*keys)
     tallies: Tallies = {}
     for is_now, kind, key, miss, n, micros, missing_cents in session.execute(stmt):
-        _add(tallies, kind, key or "", bool(is_now), (int(n), int(micros), miss or "", int(missing_cents)))
+        if key or kind in ("won", "lost"):  # a won deal without a product or segment is no demand move
+            values = (int(n), int(micros), miss or "", int(missing_cents))
+            _add(tallies, VIEW_KINDS[kind], key or "", bool(is_now), values)
     return tallies
 
 

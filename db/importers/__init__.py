@@ -53,7 +53,8 @@ def import_file(
         result = import_deals(
             engine, data, filename=filename, team_id=team_id, options=options, progress=progress, today=today
         )
-        if result.status in ("done", "partial"):  # a --skip-bad-rows import wrote rows too
+        if result.status in ("done", "partial") and not result.rollups:  # a --skip-bad-rows import wrote rows too
+            # (SQLite brings them up to date in the import's own transaction: db/importers/rollups.py)
             refresh_team(engine, team_id)  # the team-wide KPI figures read the daily rollup (db/rollup.py)
             refresh_market(engine, team_id)  # and /market its own (db/market_rollup.py), valid with it
         return result

@@ -32,6 +32,7 @@ from db.importers.options import ImportOptions, Progress
 from db.importers.owners import ensure_owners, link_file_owners
 from db.importers.reading import Source, Table, open_table
 from db.importers.report import MAX_LISTED, ImportRefused, ImportResult, RowProblem
+from db.importers.rollups import ImportRollups
 from db.importers.runs import finish_run, start_run
 from db.importers.values import (
     TEXT_LIMITS,
@@ -393,7 +394,8 @@ def import_deals(
         try:
             source = Source(data)
             digest = pool.submit(source.sha256, stop)  # hashlib releases the GIL: on the other core meanwhile
-            _import(engine, source, result, options, progress, today or clock.today(), budget, digest.result)
+            _import(engine, source, result, options, progress, today or clock.today(), budget, digest.result,
+                    rollups=True)
         except ImportRefused as refusal:
             result.status, result.refusal = "refused", refusal
         except _Refused:
@@ -448,7 +450,7 @@ def import_frames(
 def _import(engine: Engine, source: Source | None, result: ImportResult, options: ImportOptions,
             progress: Progress | None, today: date, budget: Budget, sha256: Callable[[], str], *,
             table: "Callable[[], Table] | None" = None,
-            then: "Callable[[Connection, ImportResult], None] | None" = None) -> None:
+            then: "Callable[[Connection, ImportResult], None] | None" = None, rollups: bool = False) -> None:
     opened = table or (lambda: open_table(source, budget))  # type: ignore[arg-type]
     table_now = opened()
     result.encoding = table_now.encoding
@@ -466,7 +468,7 @@ def _import(engine: Engine, source: Source | None, result: ImportResult, options
     )
     try:
         with engine.begin() as conn:
-            _write(conn, table_now, checks, result, options, progress, budget, sha256)
+            _write(conn, table_now, checks, result, options, progress, budget, sha256, rollups=rollups)
             if then is not None:
                 then(conn, result)
     except TooSlow:
@@ -478,8 +480,10 @@ def _import(engine: Engine, source: Source | None, result: ImportResult, options
 
 
 def _write(conn, table: Table, checks: DealChecks, result: ImportResult, options: ImportOptions,  # type: ignore[no-untyped-def]
-           progress: Progress | None, budget: Budget, sha256: Callable[[], str]) -> None:
-    """Check and store every chunk in the transaction of `conn`; raises _Refused (rollback) for bad rows."""
+           progress: Progress | None, budget: Budget, sha256: Callable[[], str], *, rollups: bool = False) -> None:
+    """Check and store every chunk in the transaction of `conn`; raises _Refused (rollback) for bad rows.
+
+    `rollups`: on SQLite, bring the KPI and market rollups up to date in this transaction (db/importers/rollups.py)."""
     team_id, source = result.team_id, checks.file_format
     run_id = start_run(conn, result, b"", workspace=options.workspace, sha256="-")  # a write first: SQLite's
     now = clock.now()  # transaction then covers the DDL of the SQLite writer
@@ -492,6 +496,7 @@ def _write(conn, table: Table, checks: DealChecks, result: ImportResult, options
         owner_ids.update(ids)
         return ids
 
+    upkeep = ImportRollups(conn, team_id, source, stamp) if rollups and conn.dialect.name == "sqlite" else None
     writer = deal_writer(conn, team_id, source, stamp, ids_of, budget.deadline, run_id=run_id)
     emails: dict[str, str] = {}
     writing = True
@@ -511,6 +516,8 @@ def _write(conn, table: Table, checks: DealChecks, result: ImportResult, options
             estimate = max(checks.rows, int(checks.rows / max(table.read_fraction(), 1e-9)))
             if writing and len(good):
                 pending = writes.submit(writer.add, {c: good[c] for c in good.columns}, chunk_emails, estimate)
+                if upkeep is not None:  # folded here while the writer thread stores the chunk
+                    upkeep.fold(good)
             if progress:
                 progress(checks.rows, estimate)
             budget.check()
@@ -535,6 +542,9 @@ def _write(conn, table: Table, checks: DealChecks, result: ImportResult, options
         result.status, result.rejected_rows = "partial", checks.rejected_rows
     link_file_owners(conn, team_id, result, owner_ids, emails)
     finish_run(conn, run_id, result, sha256=sha256())
+    if upkeep is not None:
+        upkeep.finish()
+        result.rollups = upkeep.how
     if progress:
         progress(result.rows, result.rows)
 

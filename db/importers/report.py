@@ -127,6 +127,9 @@ class ImportResult:
     owner_emails: dict[str, str] = field(default_factory=dict)  # crm name -> e-mail, for users.lookupByEmail
     rejected_rows: list[dict[str, str]] = field(default_factory=list)  # with --skip-bad-rows
     seconds: float = 0.0
+    # how a SQLite deals import brought the market rollup up to date in its own transaction (db/importers/
+    # rollups.py): added | days | rebuilt; '' when the rollups are rebuilt after it (PostgreSQL, CRM sync)
+    rollups: str = ""
 
     @property
     def refused(self) -> bool:
