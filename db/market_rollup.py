@@ -8,7 +8,12 @@ closed on one day converts at that day's rate, so sum(amount) x rate per day is 
 Validity rides on the KPI rollup's (db/rollup.py): triggers on `deal` delete `dealdaystate` in the writer's
 transaction; `dealmarketstate.built_from` keeps the `dealdaystate.refreshed_at` this rollup was built from, so it
 is valid only while that very state row still stands. Stale, the market view reads the deal table (slower,
-never wrong). `refresh_team` runs after each deals import (db/importers) and the demo load.
+never wrong). A SQLite deals import keeps it in its own transaction (db/importers/rollups.py): `add_sums` for a
+first file of a format, `refresh_days` for the close dates a later file touched, `refresh` when it was stale;
+`refresh_team` runs after PostgreSQL imports, accounts imports, CRM syncs and the demo load.
+
+Won deals by product and by segment are the trend's 'won:product' / 'won:segment' rows, stored once: the market
+view reads those (a copy under kinds 'product' / 'segment' used to double them; a full rebuild drops old copies).
 """
 
 from collections.abc import Iterable

@@ -196,9 +196,10 @@ class DealChange(SQLModel, table=True):
 class DealMarketDay(SQLModel, table=True):
     """The deal table folded by day for the market view (db/market_rollup.py, migration 0018_market): per workspace,
     `kind` 'won' | 'lost' (key '') are deals closed that day; 'reason' and 'competitor' are lost deals by their
-    loss reason / competitor, 'product' and 'segment' won deals by product / segment; per currency (each day's
-    amount converts at that day's rate). Valid only while `DealMarketState` matches `DealDayState`.
-    Trend kinds 'won:<dimension>' / 'lost:<dimension>' (product, segment, region, size; db/market_rollup.py)."""
+    loss reason / competitor; per currency (each day's amount converts at that day's rate). Valid only while
+    `DealMarketState` matches `DealDayState`. Kinds 'won:<dimension>' / 'lost:<dimension>' (product, segment,
+    region, size; db/market_rollup.py) serve the trend, and the market view reads won deals by product and
+    segment from them (kinds 'product' / 'segment', a copy, are no longer written)."""
 
     __table_args__ = (  # read by kind and day range, covering (migration 0020m_market_trend_index)
         Index("ix_dealmarketday_kind_day", "team_id", "kind", "day", "key", "currency", "deals", "amount_cents"),

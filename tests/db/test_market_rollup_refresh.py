@@ -106,6 +106,7 @@ def test_refresh_days_recomputes_those_days_as_a_full_rebuild(engine: Engine) ->
     with engine.begin() as conn:
         conn.execute(text("UPDATE dealmarketday SET amount_cents = amount_cents + 1 WHERE team_id = :t"), {"t": TEAM})
         assert market_rollup.refresh_days(conn, TEAM, days) == 3
-    now = _market_rows(engine)
-    assert [r for r in now if r[2] in {str(d) for d in days}] == [r for r in full if r[2] in {str(d) for d in days}]
-    assert [r for r in now if r[2] not in {str(d) for d in days}] != [r for r in full if r[2] not in {str(d) for d in days}]
+    now, asked = _market_rows(engine), {str(d) for d in days}
+    assert {r[2] for r in full} & asked == {"2026-02-01", "2026-03-02"}  # deals closed then (none on 3 April)
+    assert [r for r in now if r[2] in asked] == [r for r in full if r[2] in asked]  # recomputed: right again
+    assert [r for r in now if r[2] not in asked] != [r for r in full if r[2] not in asked]  # the others left alone
