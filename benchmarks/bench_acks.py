@@ -6,9 +6,9 @@ connection, times the ack, waits for the answer on `response_url`, and sends the
 through /kpi answers (one with a chart rendered after the ack) and `/salesbot help` (answered in the ack), so
 the after-ack work is always as deep as the number of clients. Goal: p99 ack ≤ 300 ms and none over 1 s.
 
-Each load runs twice in the same run: answers in the after-ack threads of the acking process (the default,
-SALESBOT_ANSWER_PROCESSES=0) and in 2 answer processes (bot/answer_processes.py), one per core here.
-BENCH_ACK_SECONDS shortens the runs.
+Each load runs twice in the same run: `salesbot serve` as it starts by default (SALESBOT_ANSWER_PROCESSES unset:
+one answer process per core, bot/answer_processes.py; on this 2-core machine 2), and with the answers in the
+after-ack threads of the acking process (SALESBOT_ANSWER_PROCESSES=0). BENCH_ACK_SECONDS shortens the runs.
 """
 
 import os
@@ -16,10 +16,12 @@ import tempfile
 
 from benchmarks import Row
 from benchmarks import load as driver
+from bot.answer_processes import for_http
 
 SECONDS = float(os.environ.get("BENCH_ACK_SECONDS", "60"))
 CLIENTS = (50, 200)
-MODES = (("threads", "0"), ("2 answer processes", "2"))
+MODES: tuple[tuple[str, str | None], ...] = (
+    (f"default: {for_http(None)} answer processes", None), ("answers in threads (SALESBOT_ANSWER_PROCESSES=0)", "0"))
 
 
 def rows_for(name: str, mode: str, result: driver.Result, before: str) -> list[Row]:
@@ -45,7 +47,7 @@ def run() -> list[Row]:
             with tempfile.TemporaryDirectory() as tmp:
                 url = f"sqlite:///{tmp}/acks.db"
                 driver.seed(url)
-                env = {"SALESBOT_ANSWER_PROCESSES": processes}
+                env: dict[str, str | None] = {"SALESBOT_ANSWER_PROCESSES": processes}
                 with driver.fake_slack(clients) as api, driver.serve(url, api, users=clients, env=env) as target:
                     before = driver.load_average()
                     rows += rows_for("acks", mode, driver.drive(target, clients, SECONDS), before)

@@ -23,7 +23,10 @@ DATABASE = "salesbot_bench_scale"
 
 def _measure(url: str, instances: int) -> tuple[driver.Result, str]:
     with driver.fake_slack(CLIENTS) as api, contextlib.ExitStack() as stack:
-        backends = [stack.enter_context(driver.serve(url, api, users=CLIENTS, scheduler=i == 0))
+        # answers in each instance's threads, as when the README's figures were measured (`serve` now starts one
+        # answer process per core by default: two instances on 2 cores would start four)
+        backends = [stack.enter_context(driver.serve(url, api, users=CLIENTS, scheduler=i == 0,
+                                                     env={"SALESBOT_ANSWER_PROCESSES": "0"}))
                     for i in range(instances)]
         proxy = stack.enter_context(driver.round_robin(backends))
         before = driver.load_average()

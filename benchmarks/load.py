@@ -87,12 +87,17 @@ def fake_slack(users: int) -> Iterator[str]:
 
 @contextlib.contextmanager
 def serve(database_url: str, api_url: str, *, users: int, scheduler: bool = False,
-          env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[tuple[str, int]]:
-    """One `salesbot serve` on loopback (port chosen by the system); yields (host, port)."""
+          env: dict[str, str | None] | None = None, log: Path | None = None) -> Iterator[tuple[str, int]]:
+    """One `salesbot serve` on loopback (port chosen by the system); yields (host, port). A variable of `env` given
+    as None is left out (the setting's default, whatever the benchmark's own environment says)."""
     managers = ",".join(user(i) for i in range(users))
     environ = {**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-               "SLACK_API_URL": api_url, "SALESBOT_MANAGERS": managers,
-               **(env or {})}
+               "SLACK_API_URL": api_url, "SALESBOT_MANAGERS": managers}
+    for name, value in (env or {}).items():
+        if value is None:
+            environ.pop(name, None)
+        else:
+            environ[name] = value
     args = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", "0"]
     proc = subprocess.Popen(args + ([] if scheduler else ["--no-scheduler"]), env=environ, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

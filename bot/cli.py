@@ -99,10 +99,16 @@ def _say_up(line: str) -> None:
     log.info("%s", line)
 
 
+def _answers_in(processes: int | None) -> str:
+    return f"{processes} answer process{'es' if processes != 1 else ''}" if processes else "the after-ack threads"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.answer_processes import for_http
     from bot.http_server import make_server, make_wsgi_app
 
     settings = _settings()
+    settings = settings.model_copy(update={"salesbot_answer_processes": for_http(settings.salesbot_answer_processes)})
     if not settings.serves_slack:
         raise SystemExit("salesbot serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or for many workspaces "
                          "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (see README, 'Connect to "
@@ -116,7 +122,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.no_scheduler:
         scheduler.start_background()
     _say_up(f"salesbot listening on http://{args.host}:{server.effective_port}/slack/events (HTTP mode; "
-            f"/metrics, /healthz, /readyz on the same port); {who}; scheduler "
+            f"/metrics, /healthz, /readyz on the same port); {who}; answers in "
+            f"{_answers_in(settings.salesbot_answer_processes)}; scheduler "
             f"{'off (--no-scheduler)' if args.no_scheduler else 'on, every 30 s'}")
     try:
         server.run()

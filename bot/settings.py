@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     salesbot_fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     salesbot_workers: int = Field(default=32, ge=2, le=512)  # HTTP threads (waitress): acks run in them
     salesbot_after_ack_threads: int = Field(default=4, ge=1, le=512)  # lazy listeners and events, after the ack
-    salesbot_answer_processes: int = Field(default=0, ge=0, le=64)  # >0: answers in worker processes
+    # >0: answers in worker processes; unset: `serve` starts one per core (bot/answer_processes.for_http), else 0
+    salesbot_answer_processes: int | None = Field(default=None, ge=0, le=64)
     salesbot_files_dir: str = "console-files"
     salesbot_max_upload_mb: int = Field(default=20, ge=1, le=1024)
     salesbot_slack_timeout: int = Field(default=10, ge=1, le=25)  # seconds per Web API call

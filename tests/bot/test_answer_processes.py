@@ -17,6 +17,7 @@ import pytest
 import requests
 from sqlalchemy.engine import Engine
 
+from bot.answer_processes import AUTO_MAX, for_http
 from bot.local_slack import LocalSlack
 from bot.signing import signed_headers, slash_command_body
 from db.demo import load_demo
@@ -116,3 +117,11 @@ def test_answers_come_from_worker_processes_and_end_with_the_server(
     while time.time() < deadline and any(_alive(pid) for pid in workers):
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in workers), "no answer process outlives the server"
+
+
+def test_serve_starts_one_answer_process_per_core_unless_told() -> None:
+    assert for_http(None, cores=2) == 2  # this machine: acks keep the acking process's interpreter to themselves
+    assert for_http(None, cores=64) == AUTO_MAX  # each holds its own app (~150 MB): more only when asked
+    assert for_http(None, cores=1) == 0  # one core: the processes would only share it
+    assert for_http(0, cores=8) == 0  # SALESBOT_ANSWER_PROCESSES=0: answers in the after-ack threads
+    assert for_http(3, cores=1) == 3

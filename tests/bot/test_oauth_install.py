@@ -397,6 +397,13 @@ def test_salesbot_serve_and_tick_run_many_workspaces(fake_slack: LocalSlack, sql
         answer = requests.post(base + "/slack/events", data=body.encode(), timeout=10, headers=signed_headers(
             "serve-secret", body, content_type="application/x-www-form-urlencoded"))
         assert answer.status_code == 200 and "/kpi" in message_text(answer.json())
+        # answered after the ack in an answer process (one per core by default), with the workspace's own token
+        body = slash_command_body(command="/kpi", text="revenue this month", user_id="UADMIN", team_id=ACME[0],
+                                  response_url=fake_slack.new_response_url(), trigger_id="trigger.serve.kpi")
+        assert requests.post(base + "/slack/events", data=body.encode(), timeout=10, headers=signed_headers(
+            "serve-secret", body, content_type="application/x-www-form-urlencoded")).status_code == 200
+        answered = message_text(fake_slack.wait_for("response_url", 1, timeout=60)[0].args)
+        assert "There is no sales data in this workspace yet" in answered  # a new workspace: the first steps
     finally:
         proc.terminate()
         output = proc.communicate(timeout=10)[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import requests
 
+from bot.answer_processes import for_http
 from bot.local_slack import LocalSlack
 from bot.signing import signed_headers, slash_command_body
 from tests.processes import clock_env
@@ -33,6 +34,10 @@ def test_serve_answers_a_signed_help_and_health(fake_slack: LocalSlack, sqlite_u
             found = re.search(r"listening on http://127\.0\.0\.1:(\d+)/slack/events", line)
             port = int(found.group(1)) if found else None
         assert port, "".join(lines)
+        # unset, SALESBOT_ANSWER_PROCESSES is one answer process per core (none on one core): the start line says so
+        processes = for_http(None)
+        said = {0: "answers in the after-ack threads", 1: "answers in 1 answer process"}
+        assert said.get(processes, f"answers in {processes} answer processes") in lines[-1]
         base = f"http://127.0.0.1:{port}"
         assert requests.get(base + "/healthz", timeout=5).json()["ok"] is True
         body = slash_command_body(command="/salesbot", text="help", user_id="UBOSS", team_id="T0001",

@@ -27,7 +27,8 @@ SECRET = "two-instances-secret"
 
 def _start(url: str, fake: LocalSlack) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-two", "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": fake.api_url, "SALESBOT_MANAGERS": "UMANAGER"}
+           "SLACK_API_URL": fake.api_url, "SALESBOT_MANAGERS": "UMANAGER",
+           "SALESBOT_ANSWER_PROCESSES": "0"}  # answers in threads (the default's processes: test_answer_processes.py)
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", "0",
                              "--no-scheduler"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
