@@ -72,31 +72,35 @@ def parse_plan(text: str) -> PlanSpec:
             spec.understood.append(" ".join(match.group(0).split()))
         return match
 
+    def refuse(match: re.Match[str]) -> None:  # read, but its value is out of range: not "understood"
+        spec.understood.remove(" ".join(match.group(0).split()))
+        spec.problems.append(match.group(0))
+
     if (m := take(_RATE)) is not None:
         spec.rate_ppm = _ppm(m.group(1))
         if spec.rate_ppm is None:
-            spec.problems.append(m.group(0))
+            refuse(m)
     while (m := take(_TIER)) is not None:
         threshold, ppm = _cents(m.group(1), m.group(2)), _ppm(m.group(3))
         if threshold is None or ppm is None or threshold == 0:
-            spec.problems.append(m.group(0))
+            refuse(m)
         else:
             spec.tiers.append([threshold, ppm])
     if (m := take(_ACCEL)) is not None:
         value = _decimal(m.group(1))
         milli = value * MILLI if value is not None else None
         if milli is None or milli != milli.to_integral_value() or not MILLI <= milli <= 10 * MILLI:
-            spec.problems.append(m.group(0))
+            refuse(m)
         else:
             spec.accelerator_milli = int(milli)
     if (m := take(_CAP)) is not None:
         spec.cap_cents = _cents(m.group(1), m.group(2))
         if spec.cap_cents is None:
-            spec.problems.append(m.group(0))
+            refuse(m)
     if (m := take(_BONUS)) is not None:
         spec.bonus_cents = _cents(m.group(1), m.group(2))
         if spec.bonus_cents is None:
-            spec.problems.append(m.group(0))
+            refuse(m)
     spec.tiers.sort()
     if len({t[0] for t in spec.tiers}) != len(spec.tiers):
         spec.problems.append("tiers")

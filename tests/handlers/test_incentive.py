@@ -245,6 +245,9 @@ def test_help_and_what_it_did_not_understand_with_examples_that_work(slack: Slac
     plan = reply(slack, "plan set rate 5% bonsu 2k")
     assert "I understood *rate 5%*, but not" in plan and "bonsu 2k" in plan and "Try: `/incentive plan set" in plan
     assert "A plan needs at least a rate" in reply(slack, "plan set bonus 2k")
+    # a value out of range is not claimed as understood: "I understood *rate 500%*, but not "rate 500%"" was said
+    wrong = reply(slack, "plan set rate 500% bonus 2k")
+    assert "I understood *bonus 2k*, but not \"rate 500%\"" in wrong and "*rate 500%*" not in wrong
     assert "Rate teamwork from 1 to 5" in reply(slack, 'rate <@UALICE> 9 "x"')
     assert "for Q3 2026 (1 Jul – 30 Sep): 4/5" in reply(slack, 'rate <@UALICE> Q3 4 "steady"')
     assert "Which rep?" in reply(slack, "appraisal this month")
