@@ -5,7 +5,7 @@ currency in SQL, one grouped query for the whole team) and the one target rule (
 arithmetic is reports/commission.py. A rep's own plan replaces the team's for that rep. Plan amounts (tier
 thresholds, cap, bonus) are kept in the currency they were written in; a plan in another currency than today's
 reporting currency is converted at the team's rate on the period's last day, and a plan without a rate is not
-applied (said, never added one for one).
+applied (said, never added one for one). A plan of rates alone has no amounts: it applies in any currency.
 """
 
 from dataclasses import dataclass, field
@@ -102,7 +102,8 @@ class Statements:
 def _plan(session: Any, team_id: str, row: CommissionPlan, currency: str, day: date) -> Plan | None:
     """The stored plan as the arithmetic reads it, its amounts in the reporting currency (None: no rate)."""
     micros = RATE_SCALE
-    if row.currency.upper() != currency.upper():
+    has_amounts = bool(row.tiers) or row.cap_cents is not None or row.bonus_cents is not None
+    if has_amounts and row.currency.upper() != currency.upper():  # rates alone are the same in any currency
         _reporting, found = rate_on(session, team_id, row.currency, day)
         if found is None:
             return None

@@ -303,3 +303,23 @@ def test_a_plan_changed_later_leaves_the_earlier_months_statements_as_they_were(
         versions = session.exec(select(CommissionPlan).order_by(CommissionPlan.valid_from)).all()
         assert [(v.scope, v.valid_from, v.ended) for v in versions if v.scope == "team"] == [
             ("team", date(2000, 1, 1), False), ("team", date(2026, 12, 1), False)]
+
+
+def test_a_plan_of_rates_only_still_applies_after_the_reporting_currency_changes(slack: SlackDriver) -> None:
+    """A team's first week: `plan set rate 5%` written while the workspace reported in US$, then the manager
+    switches to euros (`/salesbot currency EUR`) before adding any rate. A plan without amounts (no tiers, cap or
+    bonus) needs no conversion: it still pays 5%, where it used to say "the plan is in USD … not applied"."""
+    ids = seed(slack)
+    with slack.deps.engine.begin() as conn:
+        conn.execute(insert(Deal.__table__), [dict(
+            team_id=slack.team_id, source="t", external_id="XEUR", owner_id=ids["alice"], account="Cancity",
+            product="GTX", status="won", stage="x", amount_cents=10_000_000, currency="EUR",
+            created_date=date(2026, 11, 1), close_date=date(2026, 11, 12))])
+    reply(slack, "plan set rate 5%")
+    slack.command("/salesbot", "currency EUR")
+    text = reply(slack, "<@UALICE>")
+    assert "not applied" not in text
+    assert "• €100,000.00 × 5% = €5,000.00" in text and "*Total €5,000.00*" in text
+    # a plan with amounts written in US$ still needs a rate to be read in euros
+    reply(slack, "plan set rate 5% bonus 2k")
+    assert "is in USD, and there is no USD rate" not in reply(slack, "<@UALICE>")  # rewritten this month in EUR
