@@ -24,13 +24,15 @@ MODES: tuple[tuple[str, str | None], ...] = (
     (f"default: {for_http(None)} answer processes", None), ("answers in threads (SALESBOT_ANSWER_PROCESSES=0)", "0"))
 
 
-def rows_for(name: str, mode: str, result: driver.Result, before: str) -> list[Row]:
+def rows_for(name: str, mode: str, result: driver.Result, before: str, cpu: float) -> list[Row]:
     p99, slowest = result.quantile(0.99), max(result.acks, default=float("nan"))
     answers = sorted(result.answers)
     return [
         Row(name, f"{result.clients} clients for {result.seconds:.0f} s, {mode}: acks ({before})", len(result.acks),
             ""),
         Row(name, "ack p50", result.quantile(0.5) * 1000, "ms"),
+        Row(name, "CPU of the acking process per ack (all its threads; answers too when in threads)",
+            cpu / max(len(result.acks), 1) * 1000, "ms"),
         Row(name, "ack p99", p99 * 1000, "ms", "≤ 300 ms", p99 <= 0.3),
         Row(name, "slowest ack", slowest * 1000, "ms", "≤ 1,000 ms", slowest <= 1.0),
         Row(name, "refused or failed requests; answers missing after 30 s", result.errors + result.unanswered, "",
@@ -48,7 +50,11 @@ def run() -> list[Row]:
                 url = f"sqlite:///{tmp}/acks.db"
                 driver.seed(url)
                 env: dict[str, str | None] = {"SALESBOT_ANSWER_PROCESSES": processes}
-                with driver.fake_slack(clients) as api, driver.serve(url, api, users=clients, env=env) as target:
-                    before = driver.load_average()
-                    rows += rows_for("acks", mode, driver.drive(target, clients, SECONDS), before)
+                pids: list[int] = []
+                with (driver.fake_slack(clients) as api,
+                      driver.serve(url, api, users=clients, env=env, pids=pids) as target):
+                    before, cpu = driver.load_average(), driver.cpu_seconds(pids[0])
+                    result = driver.drive(target, clients, SECONDS)
+                    cpu = driver.cpu_seconds(pids[0]) - cpu
+                rows += rows_for("acks", mode, result, before, cpu)
     return rows

@@ -57,6 +57,16 @@ def load_average() -> str:
     return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (nan where there is none): a cost per
+    request that the other work on a shared machine does not change, unlike the times it takes."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def user(i: int) -> str:
     return f"ULOAD{i:04d}"
 
@@ -87,9 +97,11 @@ def fake_slack(users: int) -> Iterator[str]:
 
 @contextlib.contextmanager
 def serve(database_url: str, api_url: str, *, users: int, scheduler: bool = False,
-          env: dict[str, str | None] | None = None, log: Path | None = None) -> Iterator[tuple[str, int]]:
+          env: dict[str, str | None] | None = None, log: Path | None = None,
+          pids: list[int] | None = None) -> Iterator[tuple[str, int]]:
     """One `salesbot serve` on loopback (port chosen by the system); yields (host, port). A variable of `env` given
-    as None is left out (the setting's default, whatever the benchmark's own environment says)."""
+    as None is left out (the setting's default, whatever the benchmark's own environment says); `pids` gets the
+    server's process id."""
     managers = ",".join(user(i) for i in range(users))
     environ = {**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": api_url, "SALESBOT_MANAGERS": managers}
@@ -101,6 +113,8 @@ def serve(database_url: str, api_url: str, *, users: int, scheduler: bool = Fals
     args = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", "0"]
     proc = subprocess.Popen(args + ([] if scheduler else ["--no-scheduler"]), env=environ, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if pids is not None:
+        pids.append(proc.pid)
     try:
         lines = []
         deadline = time.time() + 120
