@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db import clock
-from db.crm.connector import Api, CrmError, Owner, Record, Response, Revoked, TokenExpired, expiry
+from db.crm.connector import Api, CrmError, Owner, Page, Response, Revoked, TokenExpired, columns, expiry
 from db.crm.secrets import Credentials
 
 API = "https://open.fxiaoke.com"
@@ -132,28 +132,28 @@ class Fxiaoke:
         rows = data.get("dataList") if isinstance(data, dict) and "dataList" in data else []
         return [r for r in rows or [] if isinstance(r, dict)]
 
-    def deals_since(self, since: datetime, token: str | None) -> tuple[list[Record], str | None]:
+    def deals_since(self, since: datetime, token: str | None) -> tuple[Page, str | None]:
         offset = int(token or 0)
         rows = self._query([_since(since), _LIVE], offset)
-        records = [self._record(r) for r in rows]
+        records = self._page(rows)
         following = offset + self.page_size
         more = len(rows) >= self.page_size and following <= MAX_OFFSET
         return records, (str(following) if more else None)
 
-    def _record(self, data: dict[str, Any]) -> Record:
-        row = {column: _text(data.get(name)) for name, column in COLUMNS.items()}
-        owners = data.get("owner") or []
-        owner_id = str((owners[0] if isinstance(owners, list) and owners else owners) or "")
-        known = self.users.get(owner_id)
-        stage = str(data.get("sales_stage") or "")
-        row["商机编号"] = str(data["_id"])
-        row["客户名称"] = _text(data.get("account_id__r"))
-        row["负责人"] = known.name if known else _text(data.get("owner__r"))
-        row["负责人邮箱"] = known.email if known else ""
-        row["销售阶段"] = self.labels.get(stage) or _text(data.get("sales_stage__r")) or stage
-        row["创建时间"] = self._day(data.get("create_time"))
-        row["结单日期"] = self._day(data.get("close_date"))
-        return Record(str(data["_id"]), _moment(data.get("last_modified_time")), row)
+    def _page(self, data: list[dict[str, Any]]) -> Page:
+        ids = [str(d["_id"]) for d in data]
+        cols = columns(data, COLUMNS, _text)
+        cols["商机编号"] = ids
+        cols["客户名称"] = [_text(d.get("account_id__r")) for d in data]
+        known = [self.users.get(_owner_id(d.get("owner"))) for d in data]
+        cols["负责人"] = [k.name if k else _text(d.get("owner__r")) for d, k in zip(data, known, strict=True)]
+        cols["负责人邮箱"] = [k.email if k else "" for k in known]
+        stages = [str(d.get("sales_stage") or "") for d in data]
+        cols["销售阶段"] = [self.labels.get(s) or _text(d.get("sales_stage__r")) or s
+                        for d, s in zip(data, stages, strict=True)]
+        cols["创建时间"] = [self._day(d.get("create_time")) for d in data]
+        cols["结单日期"] = [self._day(d.get("close_date")) for d in data]
+        return Page(ids, [_moment(d.get("last_modified_time")) for d in data], cols)
 
     def _day(self, millis: Any) -> str:
         if millis in (None, ""):
@@ -202,6 +202,11 @@ def token_request(api: Api, base: str, creds: dict[str, Any]) -> dict[str, Any]:
 def _since(moment: datetime) -> dict[str, Any]:
     return {"field_name": "last_modified_time", "operator": "GTE",
             "field_values": [str(int(moment.timestamp() * 1000))]}
+
+
+def _owner_id(owners: Any) -> str:
+    """The owner field is a list of openUserIds (one, the 负责人)."""
+    return str((owners[0] if isinstance(owners, list) and owners else owners) or "")
 
 
 def _moment(millis: Any) -> datetime:

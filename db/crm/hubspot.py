@@ -14,7 +14,20 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from db.crm.connector import Api, CrmError, Owner, Record, Response, Revoked, TokenExpired, expiry, retry_after, utc
+from db.crm.connector import (
+    Api,
+    CrmError,
+    Owner,
+    Page,
+    Response,
+    Revoked,
+    TokenExpired,
+    columns,
+    expiry,
+    moments,
+    retry_after,
+    utc,
+)
 from db.crm.secrets import Credentials
 
 API = "https://api.hubapi.com"
@@ -99,7 +112,7 @@ class HubSpot:
     def stage_map(self) -> dict[str, str]:
         return dict(self.status)
 
-    def deals_since(self, since: datetime, token: str | None) -> tuple[list[Record], str | None]:
+    def deals_since(self, since: datetime, token: str | None) -> tuple[Page, str | None]:
         query: dict[str, Any] = {
             "filterGroups": [{"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GTE",
                                            "value": str(int(since.timestamp() * 1000))}]}],
@@ -108,23 +121,21 @@ class HubSpot:
         if token:
             query["after"] = token
         body = self.api.request("POST", self.base + "/crm/v3/objects/deals/search", json_body=query).body or {}
-        records = [self._record(r) for r in body.get("results", [])]
-        return records, ((body.get("paging") or {}).get("next") or {}).get("after")
+        return self._page(body.get("results") or []), ((body.get("paging") or {}).get("next") or {}).get("after")
 
-    def _record(self, result: dict[str, Any]) -> Record:
-        p = result.get("properties") or {}
-        owner = self.owners.get(str(p.get("hubspot_owner_id") or ""))
-        row = {column: str(p.get(prop) or "") for prop, column in COLUMNS.items()}
-        row["Record ID"] = str(result["id"])
-        stage = str(p.get("dealstage") or "")
-        row["Deal Stage"] = self.stages.get(stage, stage)
-        row["Deal owner"] = owner.name if owner else ""
-        row["Deal owner email"] = owner.email if owner else ""
-        merged = [m for m in str(p.get("hs_merged_object_ids") or "").split(";") if m.strip()]
-        if merged:
-            row["__merged"] = ";".join(merged)
-        modified = p.get("hs_lastmodifieddate") or result.get("updatedAt")
-        return Record(str(result["id"]), utc(modified), row)
+    def _page(self, results: list[dict[str, Any]]) -> Page:
+        props = [r.get("properties") or {} for r in results]
+        ids = [str(r["id"]) for r in results]
+        cols = columns(props, COLUMNS, _text)
+        cols["Record ID"] = ids
+        cols["Deal Stage"] = [self.stages.get(s, s) for s in (_text(p.get("dealstage")) for p in props)]
+        owners = [self.owners.get(_text(p.get("hubspot_owner_id"))) for p in props]
+        cols["Deal owner"] = [o.name if o else "" for o in owners]
+        cols["Deal owner email"] = [o.email if o else "" for o in owners]
+        cols["__merged"] = [";".join(m for m in _text(p.get("hs_merged_object_ids")).split(";") if m.strip())
+                            for p in props]
+        modified = [p.get("hs_lastmodifieddate") or r.get("updatedAt") for p, r in zip(props, results, strict=True)]
+        return Page(ids, moments(modified), cols)
 
     def removed_since(self, since: datetime) -> Iterator[list[str]]:
         """Archived (deleted) deals archived since `since` (HubSpot lists every archived deal, by id)."""
@@ -139,6 +150,10 @@ class HubSpot:
             after = ((body.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return
+
+
+def _text(value: Any) -> str:
+    return str(value or "")
 
 
 def _auth(creds: Credentials) -> dict[str, str]:

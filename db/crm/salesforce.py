@@ -30,11 +30,13 @@ from db.crm.connector import (
     Api,
     CrmError,
     Owner,
-    Record,
+    Page,
     Response,
     Revoked,
     TokenExpired,
+    columns,
     expiry,
+    moments,
     oauth_token,
     retry_after,
     utc,
@@ -138,28 +140,28 @@ class Salesforce:
     def stage_map(self) -> dict[str, str]:
         return dict(self.status)
 
-    def deals_since(self, since: datetime, token: str | None) -> tuple[list[Record], str | None]:
+    def deals_since(self, since: datetime, token: str | None) -> tuple[Page, str | None]:
         if token:
             body = self.api.request("GET", self.instance + token).body or {}
         else:
             soql = (f"SELECT {', '.join(BASE_FIELDS + self.optional)} FROM Opportunity WHERE SystemModstamp >= "
                     f"{_literal(since)} ORDER BY SystemModstamp ASC")
             body = self.api.request("GET", f"{self.data}/query?" + urlencode({"q": soql})).body or {}
-        records = [self._record(r) for r in body.get("records") or []]
+        records = self._page(body.get("records") or [])
         following = body.get("nextRecordsUrl")
         return records, (str(following) if following and not body.get("done", True) else None)
 
-    def _record(self, data: dict[str, Any]) -> Record:
-        row = {column: _text(data.get(name)) for name, column in COLUMNS.items()}
+    def _page(self, data: list[dict[str, Any]]) -> Page:
+        cols = columns(data, COLUMNS, _text)
         for name in self.optional:
-            row[OPTIONAL[name]] = _text(data.get(name))
-        owner = self.users.get(str(data.get("OwnerId") or ""))
-        row["Opportunity Owner"] = owner.name if owner else ""
-        row["Owner Email"] = owner.email if owner else ""
-        row["Account Name"] = _text((data.get("Account") or {}).get("Name"))
-        created = data.get("CreatedDate")
-        row["Created Date"] = utc(created).astimezone(self.zone).date().isoformat() if created else ""
-        return Record(str(data["Id"]), utc(data["SystemModstamp"]), row)
+            cols[OPTIONAL[name]] = [_text(d.get(name)) for d in data]
+        owners = [self.users.get(str(d.get("OwnerId") or "")) for d in data]
+        cols["Opportunity Owner"] = [o.name if o else "" for o in owners]
+        cols["Owner Email"] = [o.email if o else "" for o in owners]
+        cols["Account Name"] = [_text((d.get("Account") or {}).get("Name")) for d in data]
+        created = [d.get("CreatedDate") for d in data]
+        cols["Created Date"] = [utc(c).astimezone(self.zone).date().isoformat() if c else "" for c in created]
+        return Page([str(d["Id"]) for d in data], moments([d["SystemModstamp"] for d in data]), cols)
 
     def removed_since(self, since: datetime) -> Iterator[list[str]]:
         """Opportunities deleted (or merged away) since `since`, from the recycle bin."""

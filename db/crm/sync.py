@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from db import clock
 from db.crm import connections
-from db.crm.connector import Connector, CrmError, RateLimited, Record, Revoked
+from db.crm.connector import Connector, CrmError, Page, RateLimited, Revoked
 from db.crm.secrets import Credentials, MissingKey
 from db.importers.deals import import_frames
 from db.importers.options import ImportOptions
@@ -151,19 +151,17 @@ def _run(engine: Engine, row: CrmConnection, connector: Connector, holder: str, 
         since = datetime.fromisoformat(cursor["deals"])
         if cursor.get("removed"):
             since = min(since, datetime.fromisoformat(cursor["removed"]) - OVERLAP)
-    batch: dict[str, Record] = {}
+    batch = _Batch()
     merged: set[str] = set()
     batches = 0
 
     def commit() -> None:
         nonlocal batches
-        if not batch:
+        if not batch.ids:
             return
-        done = max(r.modified for r in batch.values())
-        at_done = sorted(r.id for r in batch.values() if r.modified == done)
+        frame, done, at_done = batch.frame()
         state = {**cursor, "deals": done.isoformat(), "at": at_done if len(at_done) <= MAX_AT else []}
-        frame = pd.DataFrame([r.row for r in batch.values()], dtype=object)
-        frames = [frame.drop(columns=[c for c in frame.columns if c.startswith("__")]).fillna("")]
+        frames = [frame]
 
         def then(conn: Connection, imported: ImportResult) -> None:
             if merged:
@@ -180,7 +178,6 @@ def _run(engine: Engine, row: CrmConnection, connector: Connector, holder: str, 
         result.skipped_rows += imported.rejected
         result.problems += [p.text() for p in imported.problems[: 5 - len(result.problems)]]
         cursor.update(state)
-        batch.clear()
         merged.clear()
         batches += 1
         if after_batch is not None:
@@ -191,13 +188,9 @@ def _run(engine: Engine, row: CrmConnection, connector: Connector, holder: str, 
     pages = _Prefetch(connector, since, seen, max_pages=max(4, 2 * batch_rows // max(connector.page_size, 1)))
     try:
         for fresh in pages:
-            for record in fresh:
-                known = batch.get(record.id)
-                if known is None or known.modified <= record.modified:
-                    batch[record.id] = record
-                if "__merged" in record.row:
-                    merged.update(record.row["__merged"].split(";"))
-            if len(batch) >= batch_rows:
+            batch.add(fresh)
+            merged.update(m for ids in fresh.columns.get("__merged", ()) if ids for m in ids.split(";"))
+            if len(batch.ids) >= batch_rows:
                 commit()
     finally:
         pages.stop()
@@ -254,24 +247,59 @@ def _refusal(imported: ImportResult) -> str:
     return str(getattr(refusal, "code", "") or refusal or "refused")[:200]
 
 
-def keyset_pages(connector: Connector, since: datetime, seen: set[str] | None = None) -> Iterator[list[Record]]:
+class _Batch:
+    """The pages of one batch as they arrived, and the ids in it (a deal read twice counts once)."""
+
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+        self.ids: set[str] = set()
+
+    def add(self, page: Page) -> None:
+        self.pages.append(page)
+        self.ids.update(page.ids)
+
+    def frame(self) -> tuple[pd.DataFrame, datetime, list[str]]:
+        """The batch as the import's DataFrame (the export's columns, each deal once: its newest version, the later
+        read on a tie), then the newest modification time in it and the ids modified at that time; emptied."""
+        pages, self.pages, self.ids = self.pages, [], set()
+        ids = [i for p in pages for i in p.ids]
+        modified = [m for p in pages for m in p.modified]
+        names = [c for c in dict.fromkeys(c for p in pages for c in p.columns) if not c.startswith("__")]
+        columns = {c: [v for p in pages for v in (p.columns.get(c) or [""] * len(p))] for c in names}
+        if len(set(ids)) < len(ids):  # changed between two pages: keep the version read last among the newest
+            newest: dict[str, int] = {}
+            for at, (i, m) in enumerate(zip(ids, modified, strict=True)):
+                known = newest.get(i)
+                if known is None or modified[known] <= m:
+                    newest[i] = at
+            keep = sorted(newest.values())
+            ids, modified = [ids[k] for k in keep], [modified[k] for k in keep]
+            columns = {c: [v[k] for k in keep] for c, v in columns.items()}
+        done = max(modified)
+        at_done = sorted(i for i, m in zip(ids, modified, strict=True) if m == done)
+        return pd.DataFrame(columns, dtype=object), done, at_done
+
+
+def keyset_pages(connector: Connector, since: datetime, seen: set[str] | None = None) -> Iterator[Page]:
     """The deals modified at or after `since`, oldest first, as the pages arrive (the module docstring's paging);
     `seen`: ids modified at exactly `since` that are known already."""
     newest = since
     seen_at: set[str] = set(seen or ())  # ids already read whose modification time equals `newest`
     token: str | None = None
     while True:
-        records, token = connector.deals_since(newest, token)
+        page, token = connector.deals_since(newest, token)
         more = token is not None  # the CRM has more for this query (its batches may be shorter than page_size)
-        fresh = [r for r in records if r.modified > newest or (r.modified == newest and r.id not in seen_at)]
-        if fresh:
+        keep = [k for k, (i, m) in enumerate(zip(page.ids, page.modified, strict=True))
+                if m > newest or (m == newest and i not in seen_at)]
+        fresh = page if len(keep) == len(page) else page.take(keep)
+        if fresh.ids:
             yield fresh
-            top = max(r.modified for r in fresh)
-            at_top = {r.id for r in fresh if r.modified == top}
+            top = max(fresh.modified)
+            at_top = {i for i, m in zip(fresh.ids, fresh.modified, strict=True) if m == top}
             seen_at = (seen_at | at_top) if top == newest else at_top
             if top > newest:
                 newest, token = top, None  # keyset: a fresh query from the newest time read
-        if not more and not (fresh and len(records) >= connector.page_size):
+        if not more and not (fresh.ids and len(page) >= connector.page_size):
             return
 
 
@@ -305,7 +333,7 @@ class _Prefetch:
                 continue
         return False
 
-    def __iter__(self) -> Iterator[list[Record]]:
+    def __iter__(self) -> Iterator[Page]:
         while True:
             item = self.queue.get()
             if item is self._END:

@@ -20,14 +20,15 @@ from db.crm.connector import (
     Api,
     CrmError,
     Owner,
-    Record,
+    Page,
     Response,
     Revoked,
     TokenExpired,
+    columns,
     expiry,
+    moments,
     oauth_token,
     retry_after,
-    utc,
 )
 from db.crm.secrets import Credentials
 
@@ -110,7 +111,7 @@ class Zoho:
     def stage_map(self) -> dict[str, str]:
         return dict(self.status)
 
-    def deals_since(self, since: datetime, token: str | None) -> tuple[list[Record], str | None]:
+    def deals_since(self, since: datetime, token: str | None) -> tuple[Page, str | None]:
         params: dict[str, Any] = {"fields": ",".join(FIELDS), "sort_by": "Modified_Time", "sort_order": "asc",
                                   "per_page": self.page_size}
         page = 1
@@ -124,24 +125,26 @@ class Zoho:
         answer = self.api.request("GET", self.base + "/Deals", params=params,
                                   headers={"If-Modified-Since": _since(since)})
         if answer.status == 204 or not answer.body:
-            return [], None
+            return Page([], [], {}), None
         info = answer.body.get("info") or {}
-        records = [self._record(r) for r in answer.body.get("data", [])]
+        records = self._page(answer.body.get("data") or [])
         if not info.get("more_records"):
             return records, None
         if info.get("next_page_token"):
             return records, str(info["next_page_token"])
         return records, f"page:{page + 1}"
 
-    def _record(self, data: dict[str, Any]) -> Record:
-        row = {column: _text(data.get(name)) for name, column in COLUMNS.items()}
-        owner = data.get("Owner") or {}
-        known = self.users.get(str(owner.get("id") or ""))
-        row["Record Id"] = str(data["id"])
-        row["Deal Owner"] = owner.get("name") or (known.name if known else "")
-        row["Deal Owner Email"] = owner.get("email") or (known.email if known else "")
-        row["Account Name"] = _text(data.get("Account_Name"))
-        return Record(str(data["id"]), utc(data["Modified_Time"]), row)
+    def _page(self, data: list[dict[str, Any]]) -> Page:
+        ids = [str(d["id"]) for d in data]
+        cols = columns(data, COLUMNS, _text)
+        cols["Record Id"] = ids
+        owners = [d.get("Owner") or {} for d in data]
+        known = [self.users.get(str(o.get("id") or "")) for o in owners]
+        pairs = list(zip(owners, known, strict=True))
+        cols["Deal Owner"] = [o.get("name") or (k.name if k else "") for o, k in pairs]
+        cols["Deal Owner Email"] = [o.get("email") or (k.email if k else "") for o, k in pairs]
+        cols["Account Name"] = [_text(d.get("Account_Name")) for d in data]
+        return Page(ids, moments([d["Modified_Time"] for d in data]), cols)
 
     def removed_since(self, since: datetime) -> Iterator[list[str]]:
         page = 1
