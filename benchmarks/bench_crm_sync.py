@@ -3,7 +3,9 @@ at once (its pages ready in memory, in a process of its own), beside the file im
 export writes them, in the same run and on the same database; then an incremental sync with nothing changed. The
 same for Fxiaoke (100 a page) and Salesforce (2,000 a batch) at a smaller size.
 
-Goals: the first sync within 2x the file import; an incremental sync with nothing changed under 1 s.
+Goals: the first sync within 2x the file import; an incremental sync with nothing changed under 1 s; /kpi on the
+synced database (its deals and their history rows) as fast as on the file-imported one (HubSpot only: the answers'
+queries timed on both, median of several, and their figures equal).
 SQLite, and PostgreSQL when it answers (SALESBOT_BENCH_PG_URL). Rows: BENCH_SYNC_ROWS (HubSpot, default 100,000),
 BENCH_SYNC_OTHER_ROWS (Fxiaoke and Salesforce, default 20,000; 0: not measured).
 """
@@ -79,18 +81,68 @@ def _measure(label: str, url: str, crm: str = "HubSpot", rows_wanted: int = ROWS
             again = sync_connection(sync_engine, cid)
             again_seconds = time.perf_counter() - began
             assert again.outcome == "ok" and again.written == 0, again
+            kpi = _kpi_times(file_engine, "TBENCH", sync_engine, connected_team(sync_engine, cid)) \
+                if crm == "HubSpot" else None
             load = os.getloadavg()[0]
             rows.append(Row("crm_sync", f"{label} {crm} first sync {rows_wanted:,} deals ({first.requests} requests, "
                             f"load {load:.1f}) vs file import", sync_seconds, "s", "<= 2x the file import",
                             sync_seconds <= 2 * file_seconds, floor=file_seconds))
             rows.append(Row("crm_sync", f"{label} {crm} incremental, nothing changed ({again.requests} requests)",
                             again_seconds, "s", "< 1 s", again_seconds < 1.0))
+            if kpi is not None:
+                rows.append(Row("crm_sync", f"{label} {crm} /kpi queries (KPIs, pipeline on a past day, time in "
+                                "stage) median, synced vs file-imported database", kpi[1] * 1000, "ms",
+                                "<= 1.5x the file-imported", kpi[1] <= 1.5 * kpi[0], floor=kpi[0] * 1000))
             file_engine.dispose()
             sync_engine.dispose()
     finally:
         fake.close()
         server.close()
     return rows
+
+
+def connected_team(engine: Any, cid: int) -> str:
+    from db.crm import connections
+
+    row = connections.by_id(engine, cid)
+    assert row is not None
+    return row.team_id
+
+
+def _kpi_times(file_engine: Any, file_team: str, sync_engine: Any, sync_team: str) -> tuple[float, float]:
+    """Median seconds of what /kpi asks (this year's KPIs, yesterday's pipeline against today's, time in stage) on the
+    file-imported and on the synced database, measured alternately; the answers must be the same. Yesterday: every
+    history row (each deal's first, written today) is read."""
+    import statistics
+
+    from sqlmodel import Session
+
+    from db import clock
+    from reports import history, kpi_engine
+    from reports.kpi_period import resolve_period
+
+    today = clock.today()
+    period = resolve_period("this year", today=today, language="en")
+    metrics = ["revenue", "deals_won", "win_rate", "avg_deal_size", "sales_cycle", "pipeline", "new_deals"]
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 11, 27, tzinfo=UTC)
+
+    def ask(engine: Any, team: str) -> tuple[float, Any]:
+        began = time.perf_counter()
+        with Session(engine) as session:
+            figures = kpi_engine.compute_many(session, metrics, kpi_engine.Scope(team), period, today=today)
+            then = history.pipeline_on(session, team, today - timedelta(days=1), today=today)
+            history.time_in_stage(session, team, start, end)
+        return time.perf_counter() - began, ({m: v.value for m, v in figures.items()}, then.then, then.now)
+
+    times: tuple[list[float], list[float]] = ([], [])
+    answers = []
+    for _ in range(7):
+        for side, (engine, team) in enumerate(((file_engine, file_team), (sync_engine, sync_team))):
+            seconds, answer = ask(engine, team)
+            times[side].append(seconds)
+            answers.append(answer)
+    assert answers[0] == answers[1], answers[:2]
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def _spec(crm: str) -> dict[str, Any]:
