@@ -49,6 +49,7 @@ add_messages(
     msg("incentive.marginal",
         "Tiers are marginal, like tax brackets: each rate applies only to the revenue inside its band."),
     msg("incentive.team_title", "*Incentives · {period}* · {n} reps · total {total}"),
+    msg("incentive.team_title_one", "*Incentives · {period}* · 1 rep · total {total}"),
     msg("incentive.team_line", "• {name} — {total} · revenue {revenue} · {att}"),
     msg("incentive.of_target", "{att} of target"),
     msg("incentive.no_target", "no target"),
@@ -72,6 +73,7 @@ add_messages(
     msg("incentive.brief", "Earnings so far in {period}: {total} ({plan}){passed}"),
     msg("incentive.brief_passed", " · target passed 🎉"),
     msg("incentive.digest", "Incentives {period}: {total} earned by {n} reps"),
+    msg("incentive.digest_one", "Incentives {period}: {total} earned by 1 rep"),
     msg("incentive.digest_passed", " · passed target: {names}"),
 )
 
@@ -97,6 +99,11 @@ class Statements:
     @property
     def total_cents(self) -> int:
         return sum(r.statement.total_cents for r in self.reps if r.statement is not None)
+
+
+def _one_or_many(key: str, n: int) -> str:
+    """The catalog key for n reps: `key_one` says "1 rep" (not "1 reps")."""
+    return f"{key}_one" if n == 1 else key
 
 
 def _plan(session: Any, team_id: str, row: CommissionPlan, currency: str, day: date) -> Plan | None:
@@ -247,7 +254,7 @@ def statement_lines(rep: RepStatement, st: Statements, lang: str) -> list[str]:
 def team_lines(st: Statements, lang: str, limit: int = 50) -> list[str]:
     """The team's statements in one line each, best paid first."""
     cur = st.currency
-    lines = [t("incentive.team_title", lang, period=st.period.label(lang), n=len(st.reps),
+    lines = [t(_one_or_many("incentive.team_title", len(st.reps)), lang, period=st.period.label(lang), n=len(st.reps),
                total=money(st.total_cents, cur, lang))]
     for rep in st.reps[:limit]:
         s = rep.statement
@@ -315,7 +322,8 @@ def digest_line(session: Any, team_id: str, period: Any, today: date, lang: str)
     if not st.reps:
         return None
     label = period.label(lang).split(" (")[0].split("（")[0]
-    line = t("incentive.digest", lang, period=label, total=money(st.total_cents, st.currency, lang), n=len(st.reps))
+    line = t(_one_or_many("incentive.digest", len(st.reps)), lang, period=label,
+             total=money(st.total_cents, st.currency, lang), n=len(st.reps))
     passed = [escape(r.name) for r in st.reps if r.statement is not None and r.statement.passed_target]
     if passed:
         line += t("incentive.digest_passed", lang, names=", ".join(passed[:5]) + (" …" if len(passed) > 5 else ""))

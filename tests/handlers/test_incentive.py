@@ -309,12 +309,7 @@ def test_a_plan_of_rates_only_still_applies_after_the_reporting_currency_changes
     """A team's first week: `plan set rate 5%` written while the workspace reported in US$, then the manager
     switches to euros (`/salesbot currency EUR`) before adding any rate. A plan without amounts (no tiers, cap or
     bonus) needs no conversion: it still pays 5%, where it used to say "the plan is in USD … not applied"."""
-    ids = seed(slack)
-    with slack.deps.engine.begin() as conn:
-        conn.execute(insert(Deal.__table__), [dict(
-            team_id=slack.team_id, source="t", external_id="XEUR", owner_id=ids["alice"], account="Cancity",
-            product="GTX", status="won", stage="x", amount_cents=10_000_000, currency="EUR",
-            created_date=date(2026, 11, 1), close_date=date(2026, 11, 12))])
+    _won_in_november(slack, seed(slack)["alice"], 10_000_000, "EUR")
     reply(slack, "plan set rate 5%")
     slack.command("/salesbot", "currency EUR")
     text = reply(slack, "<@UALICE>")
@@ -323,3 +318,23 @@ def test_a_plan_of_rates_only_still_applies_after_the_reporting_currency_changes
     # a plan with amounts written in US$ still needs a rate to be read in euros
     reply(slack, "plan set rate 5% bonus 2k")
     assert "is in USD, and there is no USD rate" not in reply(slack, "<@UALICE>")  # rewritten this month in EUR
+
+
+def test_a_team_of_one_rep_reads_1_rep(slack: SlackDriver) -> None:
+    """A small team's first month: one rep has revenue. "1 reps" was said in the statements and the digest."""
+    _won_in_november(slack, seed_people(slack)["alice"], 1_000_000, "USD")
+    reply(slack, "plan set rate 5%")
+    text = reply(slack, "this month")
+    assert "· 1 rep · total US$500.00" in text and "1 reps" not in text
+    slack.command("/digest", "preview")
+    digest = slack.last_response_text()
+    assert "Incentives November 2026: US$500.00 earned by 1 rep" in digest and "1 reps" not in digest
+
+
+def _won_in_november(slack: SlackDriver, owner_id: int, cents: int, currency: str) -> None:
+    """One deal won on 12 Nov 2026 by `owner_id`."""
+    with slack.deps.engine.begin() as conn:
+        conn.execute(insert(Deal.__table__), [dict(
+            team_id=slack.team_id, source="t", external_id=f"W{currency}{cents}", owner_id=owner_id,
+            account="Cancity", product="GTX", status="won", stage="x", amount_cents=cents, currency=currency,
+            created_date=date(2026, 11, 1), close_date=date(2026, 11, 12))])
