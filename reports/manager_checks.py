@@ -47,6 +47,9 @@ add_messages(
         "Import a fresh export (`/salesbot import`) or connect the CRM (`/salesbot connect`)."),
     msg("checks.fresh.source.file", "file {name}"),
     msg("checks.fresh.source.sync", "sync from {crm}"),
+    msg("checks.fresh.none",
+        "⚠ No deal data yet: import the CRM export (`/salesbot import`) or connect the CRM (`/salesbot connect`); "
+        "until then every figure is zero."),
     msg("checks.fresh.ends",
         "⚠ The deal data ends on {day}: no deal was won or lost after that, so this period's figures are zero. "
         "Import a newer export or connect the CRM."),
@@ -223,6 +226,7 @@ class Freshness:
     name: str  # the file's name or the CRM's
     connected: bool  # a CRM connection is live (it syncs on its own)
     data_end: date | None  # the latest close date of a won or lost deal
+    has_deals: bool = True  # False: the workspace has no deal at all (day one, nothing imported or synced)
 
 
 def freshness(session: Any, team_id: str) -> Freshness:
@@ -251,7 +255,9 @@ def freshness(session: Any, team_id: str) -> Freshness:
     if sync is not None:
         candidates.append((_aware(sync[0]), "sync", CRM_NAMES.get(sync[1], sync[1])))
     latest = max(candidates, key=lambda c: c[0]) if candidates else (None, "", "")
-    return Freshness(latest[0], latest[1], latest[2], connected, closed)
+    has_deals = candidates or closed is not None or session.execute(
+        select(Deal.id).where(Deal.team_id == team_id).limit(1)).first() is not None
+    return Freshness(latest[0], latest[1], latest[2], connected, closed, bool(has_deals))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -259,10 +265,12 @@ def _aware(moment: datetime) -> datetime:
 
 
 def freshness_line(fresh: Freshness, *, period_start: date, now: datetime, language: str) -> str | None:
-    """A warning when the figures rest on old data: the deal data ends before the period (no deal closed in the
-    30 days before it: its figures are zero because of that, not because nothing was sold), or it was last brought
-    in over a week ago and no CRM syncs it. Nothing when the data is current or when where it came from is not
-    known (the demo)."""
+    """A warning when the figures rest on no data (nothing imported or synced yet) or on old data: the deal data
+    ends before the period (no deal closed in the 30 days before it: its figures are zero because of that, not
+    because nothing was sold), or it was last brought in over a week ago and no CRM syncs it. Nothing when the
+    data is current or when where it came from is not known (the demo)."""
+    if not fresh.has_deals and not fresh.connected:
+        return t("checks.fresh.none", language)
     ended = fresh.data_end is not None and fresh.data_end < period_start - timedelta(days=ENDED_DAYS)
     if ended and fresh.updated_at is not None and fresh.data_end is not None:
         return t("checks.fresh.ends", language, day=f"{date_short(fresh.data_end, language)} {fresh.data_end.year}")

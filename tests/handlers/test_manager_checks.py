@@ -113,6 +113,32 @@ OPP-2,Other,Cancity,Prospecting,5000,{close},{created},Alice Wong
 """
 
 
+def test_no_deal_data_at_all_is_said_in_the_brief_and_the_scheduled_digest(team: SlackDriver) -> None:
+    """Day one, check-ins scheduled and a digest subscribed before any import: the brief and the channel's digest
+    say there is no deal data yet and how to bring it, instead of zeros with no word of why."""
+    slack = team
+    slack.command("/checkin", "schedule <@UALICE> weekly on friday at 16:00")
+    slack.command("/checkin", "brief <@UALICE>")
+    assert "⚠ No deal data yet: import the CRM export (`/salesbot import`)" in slack.last_response_text()
+    today = clock.now().date()
+    digest = build_digest_text(slack, today)
+    assert "⚠ No deal data yet" in digest
+    import_file(slack.deps.engine, "deals", CSV.format(closed=(today - timedelta(days=3)).isoformat(),
+                                                       created=(today - timedelta(days=30)).isoformat(),
+                                                       close=(today + timedelta(days=30)).isoformat()).encode(),
+                filename="crm-export.csv", team_id="T0001")
+    assert "No deal data yet" not in build_digest_text(slack, today)
+
+
+def build_digest_text(slack: SlackDriver, today: object) -> str:
+    """The weekly digest as the channel would get it."""
+    from reports.digest import build_digest, digest_lines
+
+    with Session(slack.deps.engine) as session:
+        d = build_digest(session, team_id="T0001", cadence="weekly", today=today, language="en")
+    return "\n".join(digest_lines(d, timezone="UTC"))
+
+
 def test_old_deal_data_is_said_in_the_digest_and_the_brief(team: SlackDriver) -> None:
     """A workspace whose export ends long ago gets zeros, and is told why; data imported weeks ago is flagged."""
     slack = team
