@@ -416,7 +416,7 @@ def _figure(
         cmp = engine.compare(session, metric, scope, period, today=today, current=more["revenue"])
         extra.append(
             t(
-                "kpi.revenue_context",
+                views.one_or_many("kpi.revenue_context", more["deals_won"].value),
                 frame.language,
                 won=views.fmt(more["deals_won"], frame),
                 avg=views.fmt(more["avg_deal_size"], frame),

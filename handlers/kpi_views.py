@@ -61,7 +61,9 @@ add_messages(
     msg("kpi.pace_line", "pace {pace} · {status}"),
     msg("kpi.no_target", "No target for this period · set one with `/target set revenue 100000 {hint}`"),
     msg("kpi.revenue_context", "Won {won} deals · avg {avg} · win rate {win_rate}"),
+    msg("kpi.revenue_context_one", "Won 1 deal · avg {avg} · win rate {win_rate}"),
     msg("kpi.headline_more", "Won {won} deals · win rate {win_rate} · avg {avg} · pipeline {pipeline}"),
+    msg("kpi.headline_more_one", "Won 1 deal · win rate {win_rate} · avg {avg} · pipeline {pipeline}"),
     msg("kpi.status.on_track", "on track"),
     msg("kpi.status.at_risk", "at risk"),
     msg("kpi.status.behind", "behind"),
@@ -128,6 +130,11 @@ def fmt(value: KpiValue, frame: Frame, *, short: bool = False, whole: bool = Fal
     if value.unit == "score":
         return percent(None, lang) if v is None else f"{'+' if v > 0 else ''}{number(v, lang, 0)}"
     return str(v)
+
+
+def one_or_many(key: str, count: object) -> str:
+    """The catalog key for a count: `key_one` says "1 deal" where `key` says "{n} deals"."""
+    return f"{key}_one" if count == 1 else key
 
 
 def _title(text: str, frame: Frame) -> Block:
@@ -211,7 +218,7 @@ def headline_message(
     revenue = fmt(values["revenue"], frame)
     prev = t("kpi.vs_previous", lang, change=_change(cmp.current, cmp.previous, lang), value=fmt(cmp.previous, frame))
     more = t(
-        "kpi.headline_more",
+        one_or_many("kpi.headline_more", values["deals_won"].value),
         lang,
         won=fmt(values["deals_won"], frame),
         win_rate=fmt(values["win_rate"], frame),

@@ -130,6 +130,17 @@ def test_a_rep_sees_own_figures_and_team_totals_but_not_other_reps(slack: SlackD
         assert "Only managers can" in answer and "$" not in answer, text
 
 
+def test_one_deal_won_reads_won_1_deal(slack: SlackDriver) -> None:
+    """Bob won one deal in November: "Won 1 deal", not "Won 1 deals", in /kpi alone and /kpi revenue."""
+    seed(slack)
+    slack.command("/kpi", "", user="UBOB")
+    assert "Won 1 deal · win rate" in slack.last_response_text() and "1 deals" not in slack.last_response_text()
+    slack.command("/kpi", "revenue this month", user="UBOB")
+    assert "Won 1 deal · avg US$1,234.56" in slack.last_response_text()
+    slack.command("/kpi", "revenue last quarter", user="UALICE")
+    assert "Won 2 deals · avg" in slack.last_response_text()
+
+
 def test_open_leaderboard_setting_lets_reps_see_the_ranking(fake_slack, db_url: str, tmp_path: Path) -> None:
     with SlackDriver(fake_slack, db_url, files_dir=tmp_path, salesbot_open_leaderboard=True) as slack:
         seed(slack)
