@@ -21,11 +21,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from db.accounts import link_deal_accounts, size_band
 from db.models import DealMarketDay
-from db.rollup import add_rows
 
 # (kind, key column, status) folded per day and currency
 _KINDS = (("reason", "loss_reason", "lost"), ("competitor", "competitor", "lost"))
@@ -124,10 +124,16 @@ def add_sums(conn: Connection, team_id: str, partial: list[Any]) -> None:
     sums = _total(partial)
     if sums is None:
         return
-    add_rows(conn, DealMarketDay.__table__, [  # type: ignore[attr-defined]
-        {"team_id": team_id, "kind": kind, "key": key, "day": date.fromisoformat(day), "currency": cur,
-         "deals": int(n), "amount_cents": int(total)}
-        for (kind, key, day, cur), n, total in zip(sums.index, sums["n"], sums["amt"], strict=True)])
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    table = DealMarketDay.__table__  # type: ignore[attr-defined]
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[c] for c in ("team_id", "kind", "key", "day", "currency")],
+        set_={"deals": table.c.deals + stmt.excluded.deals,
+              "amount_cents": table.c.amount_cents + stmt.excluded.amount_cents})
+    conn.execute(stmt, [{"team_id": team_id, "kind": kind, "key": key, "day": date.fromisoformat(day),
+                         "currency": cur, "deals": int(n), "amount_cents": int(total)}
+                        for (kind, key, day, cur), n, total in zip(sums.index, sums["n"], sums["amt"], strict=True)])
 
 
 def _fold_in_one_pass(conn: Connection, team_id: str, insert: str) -> None:

@@ -22,11 +22,9 @@ SHARE lock on `deal` first, so no write can commit between the sums and the stat
 refresh, ~10 s at 10M deals on this machine; readers never do).
 """
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from db import clock
@@ -55,12 +53,6 @@ def refresh(conn: Connection, team_id: str, *, by_rep: bool = True) -> int:
     _refresh_by_created(conn, team_id, sqlite)
     if by_rep:
         _refresh_by_rep(conn, team_id, sqlite)
-    return mark_built(conn, team_id)
-
-
-def mark_built(conn: Connection, team_id: str) -> int:
-    """Say the rollup matches the workspace's deals (a new `dealdaystate` row); returns the deals it covers."""
-    params = {"t": team_id}
     deals = int(
         conn.execute(
             text("SELECT coalesce(sum(deals), 0) FROM dealday WHERE team_id = :t AND kind = 'new'"), params
@@ -72,79 +64,6 @@ def mark_built(conn: Connection, team_id: str) -> int:
         {"t": team_id, "n": deals, "at": clock.now()},
     )
     return deals
-
-
-def add_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Add `rows`' deals and amount_cents to a rollup table's rows of the same key (inserted when new): the sums
-    of deals that were not there before (a first file of a format, db/importers/rollups.py)."""
-    if not rows:
-        return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(table.primary_key.columns),
-        set_={"deals": table.c.deals + stmt.excluded.deals,
-              "amount_cents": table.c.amount_cents + stmt.excluded.amount_cents})
-    conn.execute(stmt, rows)
-
-
-def fold_deals(columns: Any) -> tuple[Any, Any]:
-    """The rollup's sums of checked deal rows before they are stored, as `refresh` would read them back:
-    (dealday's kind, day, cur, n, amt; dealrepmonth's kind, month, owner (the CRM name), cur, n, amt)."""
-    import pandas as pd
-
-    frame = pd.DataFrame({"status": columns["status"], "created": columns["created_date"].astype(str),
-                          "close": columns["close_date"], "cur": columns["currency"],
-                          "amt": columns["amount_cents"].fillna(0).astype("int64"),
-                          "owner": columns["owner"].fillna("")})
-
-    def sums(part: Any, by: list[str], kind: Any, day: str) -> Any:
-        g = part.groupby(by, sort=False)["amt"].agg(n="size", amt="sum").reset_index()
-        return g.assign(kind=kind(g), day=g[day])[["kind", "day", "cur", "n", "amt"]]
-
-    closed = frame[frame["status"].isin(("won", "lost")) & frame["close"].notna()].copy()
-    closed["close"] = closed["close"].astype(str)
-    closed["started"] = closed["close"].where(closed["close"] < closed["created"], closed["created"])
-    days = [sums(frame, ["created", "cur"], lambda g: "new", "created"),
-            sums(frame[frame["status"] == "open"], ["created", "cur"], lambda g: "open", "created"),
-            sums(closed, ["started", "cur"], lambda g: "started", "started"),
-            sums(closed, ["status", "close", "cur"], lambda g: g["status"], "close")]
-    closed["month"] = closed["close"].str.slice(0, 8) + "01"
-    months = closed.groupby(["status", "month", "owner", "cur"], sort=False)["amt"].agg(n="size", amt="sum")
-    return pd.concat(days, ignore_index=True), months.reset_index()
-
-
-_DAY_KEYS, _MONTH_KEYS = ["kind", "day", "cur"], ["status", "month", "owner", "cur"]
-
-
-def compact(days: list[Any], months: list[Any]) -> tuple[list[Any], list[Any]]:
-    """`fold_deals`' partial sums added up (memory bounded by the distinct keys, not by the chunks folded)."""
-    import pandas as pd
-
-    return ([pd.concat(days, ignore_index=True).groupby(_DAY_KEYS, sort=False).sum().reset_index()],
-            [pd.concat(months, ignore_index=True).groupby(_MONTH_KEYS, sort=False).sum().reset_index()])
-
-
-def add_sums(conn: Connection, team_id: str, days: list[Any], months: list[Any], owner_ids: dict[str, int]) -> None:
-    """Add `fold_deals`' sums (of deals new to the workspace) to its rollup, then mark it built."""
-    import pandas as pd
-
-    from db.models import DealDay, DealRepMonth
-
-    if days:
-        d = pd.concat(days, ignore_index=True).groupby(_DAY_KEYS, sort=False).sum()
-        add_rows(conn, DealDay.__table__, [  # type: ignore[attr-defined]
-            {"team_id": team_id, "kind": kind, "day": date.fromisoformat(day), "currency": cur, "deals": int(n),
-             "amount_cents": int(a)} for (kind, day, cur), n, a in zip(d.index, d["n"], d["amt"], strict=True)])
-    if months:
-        m = pd.concat(months, ignore_index=True).groupby(_MONTH_KEYS, sort=False).sum()
-        m = m.groupby([m.index.get_level_values(0), m.index.get_level_values(1),  # owners by id: two names, one id
-                       [owner_ids.get(o) or 0 for o in m.index.get_level_values(2)], m.index.get_level_values(3)]).sum()
-        add_rows(conn, DealRepMonth.__table__, [  # type: ignore[attr-defined]
-            {"team_id": team_id, "kind": kind, "month": date.fromisoformat(month), "owner_id": int(owner),
-             "currency": cur, "deals": int(n), "amount_cents": int(a)}
-            for (kind, month, owner, cur), n, a in zip(m.index, m["n"], m["amt"], strict=True)])
-    mark_built(conn, team_id)
 
 
 def _refresh_by_created(conn: Connection, team_id: str, sqlite: bool) -> None:
@@ -199,11 +118,6 @@ def refresh_team(engine: Engine, team_id: str) -> int:
     """`refresh` in its own transaction (after an import has committed)."""
     with engine.begin() as conn:
         return refresh(conn, team_id)
-
-
-def is_current(conn: Connection, team_id: str) -> bool:
-    """`is_valid` on a connection, uncached: asked by an import before it writes (db/importers/rollups.py)."""
-    return conn.execute(text("SELECT 1 FROM dealdaystate WHERE team_id = :t"), {"t": team_id}).first() is not None
 
 
 def is_valid(session: Any, team_id: str) -> bool:

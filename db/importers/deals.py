@@ -496,8 +496,7 @@ def _write(conn, table: Table, checks: DealChecks, result: ImportResult, options
         owner_ids.update(ids)
         return ids
 
-    sqlite = conn.dialect.name == "sqlite"
-    upkeep = ImportRollups(conn, team_id, source, stamp, owner_ids) if rollups and sqlite else None
+    upkeep = ImportRollups(conn, team_id, source, stamp) if rollups and conn.dialect.name == "sqlite" else None
     writer = deal_writer(conn, team_id, source, stamp, ids_of, budget.deadline, run_id=run_id)
     emails: dict[str, str] = {}
     writing = True

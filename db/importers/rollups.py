@@ -10,10 +10,9 @@ before the import:
   with its `updated_at`) and the close dates they had before (`deal_change`), from the (team, status, close
   date) index.
 Otherwise (stale before: a sync or a failed refresh left it so) the market rollup is rebuilt whole, as before.
-The KPI rollup (db/rollup.py) likewise: a first file of a format adds its folded sums when it was valid (or the
-workspace had no deals), any other file rebuilds it. All in the import's transaction, so the import, both
-rollups and their validity commit together or not at all. PostgreSQL keeps the rebuilds after the commit
-(db/importers/__init__.py): its writers do not take turns for a whole import.
+The KPI rollup (db/rollup.py) is rebuilt in the same transaction, so the import, both rollups and their
+validity commit together or not at all. PostgreSQL keeps the rebuild after the commit (db/importers/__init__.py):
+its writers do not take turns for a whole import.
 """
 
 from typing import Any
@@ -30,50 +29,42 @@ COMPACT_EVERY = 10  # chunks' partial sums added up every this many chunks (boun
 class ImportRollups:
     """Made before the import's first deal write; `fold` each chunk written; `finish` after the last."""
 
-    def __init__(self, conn: Connection, team_id: str, source: str, stamp: str, owner_ids: dict[str, int]) -> None:
-        self.conn, self.team_id, self.stamp, self.owner_ids = conn, team_id, stamp, owner_ids
-        params = {"t": team_id, "s": source}
-        empty = conn.execute(text("SELECT 1 FROM deal WHERE team_id = :t LIMIT 1"), params).first() is None
-        if empty:  # a workspace without deals: its rollups are empty whatever the state rows say (a new one has
-            for table in ("dealday", "dealrepmonth", "dealmarketday"):  # none yet), so the import can add to them
-                conn.execute(text(f"DELETE FROM {table} WHERE team_id = :t"), params)
-        new_format = empty or conn.execute(text("SELECT 1 FROM deal WHERE team_id = :t AND source = :s LIMIT 1"),
-                                           params).first() is None
-        self.kpi_fresh = new_format and (empty or rollup.is_current(conn, team_id))
-        self.valid = empty or market_rollup.is_current(conn, team_id)
-        self.fresh = self.valid and new_format
+    def __init__(self, conn: Connection, team_id: str, source: str, stamp: str) -> None:
+        self.conn, self.team_id, self.stamp = conn, team_id, stamp
+        self.valid = market_rollup.is_current(conn, team_id) or self._empty()
+        self.fresh = self.valid and conn.execute(text("SELECT 1 FROM deal WHERE team_id = :t AND source = :s LIMIT 1"),
+                                                 {"t": team_id, "s": source}).first() is None
         self.accounts: dict[str, tuple[str, str, int | None]] = {}
         if self.fresh:
             self.accounts = {key: (sector or "", region or "", employees) for key, sector, region, employees in
                              conn.execute(text("SELECT key, sector, region, employees FROM account WHERE team_id = :t"),
                                           {"t": team_id})}
         self.partial: list[Any] = []
-        self.days: list[Any] = []  # the KPI rollup's partial sums (db/rollup.py fold_deals)
-        self.months: list[Any] = []
         self.chunks = 0
         self.how = ""  # what finish did: added | days | rebuilt (ImportResult.rollups)
 
+    def _empty(self) -> bool:
+        """A workspace without deals: its market rollup is empty whatever its state says (a new workspace has
+        none yet), so the import can add to it."""
+        params = {"t": self.team_id}
+        if self.conn.execute(text("SELECT 1 FROM deal WHERE team_id = :t LIMIT 1"), params).first() is not None:
+            return False
+        self.conn.execute(text("DELETE FROM dealmarketday WHERE team_id = :t"), params)
+        return True
+
     def fold(self, columns: Any) -> None:
         """Sums of one chunk of rows being written (only a first file of its format needs them)."""
+        if not self.fresh:
+            return
+        self.partial += market_rollup.fold_deals(columns, self.accounts)
         self.chunks += 1
-        if self.kpi_fresh:
-            days, months = rollup.fold_deals(columns)
-            self.days.append(days)
-            self.months.append(months)
-            if self.chunks % COMPACT_EVERY == 0:
-                self.days, self.months = rollup.compact(self.days, self.months)
-        if self.fresh:
-            self.partial += market_rollup.fold_deals(columns, self.accounts)
-            if self.chunks % COMPACT_EVERY == 0:
-                self.partial = market_rollup.compact(self.partial)
+        if self.chunks % COMPACT_EVERY == 0:
+            self.partial = market_rollup.compact(self.partial)
 
     def finish(self) -> None:
         """Both rollups current for the deals as this transaction leaves them, and marked valid."""
         conn, team_id = self.conn, self.team_id
-        if self.kpi_fresh:
-            rollup.add_sums(conn, team_id, self.days, self.months, self.owner_ids)
-        else:
-            rollup.refresh(conn, team_id)
+        rollup.refresh(conn, team_id)
         if not self.valid:
             market_rollup.refresh(conn, team_id)
             self.how = "rebuilt"
