@@ -93,8 +93,14 @@ def test_the_pipeline_from_the_deals_reads_two_index_ranges_never_the_table(gene
         for node, index, _fetches, cond in scans:
             assert node == "Index Only Scan", scans
             assert index == "ix_deal_open" or (index == "ix_deal_team_status_close_owner" and "status" in cond), scans
+    # The open deals by stage: ix_deal_open (index-only, it carries the stage) as a rule; the planner may also
+    # take the open range of the close index and fetch the stage (seen once in CI on a freshly vacuumed 60,000
+    # rows). Either is a range of the open deals, never the table.
     scans = _deal_scans(engine, lambda s: pipeline_by_stage(s, BIG_TEAM, QUARTER.end))
-    assert {(node, index) for node, index, _f, _c in scans} == {("Index Only Scan", "ix_deal_open")}, scans
+    assert len(scans) == 1, scans
+    for node, index, _fetches, cond in scans:
+        assert node in ("Index Only Scan", "Index Scan"), scans
+        assert index == "ix_deal_open" or (index == "ix_deal_team_status_close_owner" and "'open'" in cond), scans
     rep = _deal_scans(engine, lambda s: k.compute(s, "pipeline", k.Scope(BIG_TEAM, member_id=reps[7]), QUARTER))
     assert all(node.startswith("Index") and "owner_id" in cond for node, _i, _f, cond in rep), rep
 
