@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 # Translations: gettext catalogs (reports/locale/<locale>/LC_MESSAGES/salesbot.po), compiled to .mo at install.
 PO := $(wildcard reports/locale/*/LC_MESSAGES/salesbot.po)
 MO := $(PO:.po=.mo)
-BABEL_EXTRACT := -F babel.cfg -k msg:1c,2 -c i18n: --no-default-keywords --no-location --sort-by-file --project salesbot \
+BABEL_EXTRACT := -F babel.cfg -k msg:1c,2 -k nmsg:1c,2,3 -c i18n: --no-default-keywords --no-location --sort-by-file --project salesbot \
 	--version 0.1 -w 120
 
 %.mo: %.po $(STAMP)

@@ -33,7 +33,7 @@ from reports import mrkdwn, target_words
 from reports.changes import change_text
 from reports.charts import trend_chart
 from reports.formatting import currency_sign, date_short
-from reports.i18n import Texts, add_messages, as_typed, msg, simplified, t
+from reports.i18n import Texts, add_messages, as_typed, msg, simplified, t, tn
 from reports.kpi_grammar import METRIC_NAMES, canonical_name, close_names, parse_kpi
 from reports.kpi_people import close_date_span, known_values, names_by_slack_id, owns_deals, workspace_prefs
 from reports.kpi_period import PeriodProblem, resolve_period
@@ -415,8 +415,9 @@ def _figure(
         pace = more["pace"].value if running else None
         cmp = engine.compare(session, metric, scope, period, today=today, current=more["revenue"])
         extra.append(
-            t(
-                views.one_or_many("kpi.revenue_context", more["deals_won"].value),
+            tn(
+                "kpi.revenue_context",
+                more["deals_won"].value or 0,
                 frame.language,
                 won=views.fmt(more["deals_won"], frame),
                 avg=views.fmt(more["avg_deal_size"], frame),

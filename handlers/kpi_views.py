@@ -12,7 +12,7 @@ from handlers.blocks import message as make_message
 from reports import mrkdwn, target_words
 from reports.changes import change_text
 from reports.formatting import money, money_short, money_whole, number, percent
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, msg, nmsg, t, tn
 from reports.kpi_engine import BreakdownRow, Comparison, KpiValue, rep_status
 from reports.money_notes import left_out_flag, left_out_lines, merge
 from reports.standing import Standing
@@ -60,26 +60,27 @@ add_messages(
         "period"),
     msg("kpi.pace_line", "pace {pace} · {status}"),
     msg("kpi.no_target", "No target for this period · set one with `/target set revenue 100000 {hint}`"),
-    msg("kpi.revenue_context", "Won {won} deals · avg {avg} · win rate {win_rate}"),
-    msg("kpi.revenue_context_one", "Won 1 deal · avg {avg} · win rate {win_rate}"),
-    msg("kpi.headline_more", "Won {won} deals · win rate {win_rate} · avg {avg} · pipeline {pipeline}"),
-    msg("kpi.headline_more_one", "Won 1 deal · win rate {win_rate} · avg {avg} · pipeline {pipeline}"),
+    nmsg("kpi.revenue_context", "Won {won} deal · avg {avg} · win rate {win_rate}",
+         "Won {won} deals · avg {avg} · win rate {win_rate}"),
+    nmsg("kpi.headline_more", "Won {won} deal · win rate {win_rate} · avg {avg} · pipeline {pipeline}",
+         "Won {won} deals · win rate {win_rate} · avg {avg} · pipeline {pipeline}"),
     msg("kpi.status.on_track", "on track"),
     msg("kpi.status.at_risk", "at risk"),
     msg("kpi.status.behind", "behind"),
     msg("kpi.status.no_target", "no target"),
     msg("kpi.of_target", "{pct} of target · {status}"),
     msg("kpi.of_target_pace", "{pct} of target · pace {pace} · {status}"),
-    # i18n: {what} is "products", "accounts"…: a translation may leave it out
-    msg("kpi.total_line", "{n} {what} · total {total}"),
-    msg("kpi.team_line", "{n} reps · team {total} of {target} target (pace {pace})"),
-    msg("kpi.team_line_done", "{n} reps · team {total} of {target} target ({pace})"),
-    msg("kpi.rows.rep", "reps"),
-    msg("kpi.rows.product", "products"),
-    msg("kpi.rows.account", "accounts"),
-    msg("kpi.rows.week", "weeks"),
+    nmsg("kpi.total_line.rep", "{n} rep · total {total}", "{n} reps · total {total}"),
+    nmsg("kpi.total_line.product", "{n} product · total {total}", "{n} products · total {total}"),
+    nmsg("kpi.total_line.account", "{n} account · total {total}", "{n} accounts · total {total}"),
+    nmsg("kpi.total_line.week", "{n} week · total {total}", "{n} weeks · total {total}"),
+    nmsg("kpi.team_line", "{n} rep · team {total} of {target} target (pace {pace})",
+         "{n} reps · team {total} of {target} target (pace {pace})"),
+    nmsg("kpi.team_line_done", "{n} rep · team {total} of {target} target ({pace})",
+         "{n} reps · team {total} of {target} target ({pace})"),
     msg("kpi.more_rows", "… and {n} more (use `export` for all)"),
-    msg("kpi.earlier_weeks", "… {n} earlier weeks not shown (use `export` for all)"),
+    nmsg("kpi.earlier_weeks", "… {n} earlier week not shown (use `export` for all)",
+         "… {n} earlier weeks not shown (use `export` for all)"),
     msg("kpi.no_rows", "Nothing in this period."),
     msg("kpi.share", "Share in channel"),
     msg("kpi.compared_periods", "Periods compared"),
@@ -132,9 +133,6 @@ def fmt(value: KpiValue, frame: Frame, *, short: bool = False, whole: bool = Fal
     return str(v)
 
 
-def one_or_many(key: str, count: object) -> str:
-    """The catalog key for a count: `key_one` says "1 deal" where `key` says "{n} deals"."""
-    return f"{key}_one" if count == 1 else key
 
 
 def _title(text: str, frame: Frame) -> Block:
@@ -217,8 +215,9 @@ def headline_message(
     heading = f"{title} · {frame.period_label}"
     revenue = fmt(values["revenue"], frame)
     prev = t("kpi.vs_previous", lang, change=_change(cmp.current, cmp.previous, lang), value=fmt(cmp.previous, frame))
-    more = t(
-        one_or_many("kpi.headline_more", values["deals_won"].value),
+    more = tn(
+        "kpi.headline_more",
+        values["deals_won"].value or 0,
         lang,
         won=fmt(values["deals_won"], frame),
         win_rate=fmt(values["win_rate"], frame),
@@ -290,10 +289,10 @@ def leaderboard_message(
     notes = []
     if team_target:
         notes.append(
-            t(
+            tn(
                 "kpi.team_line" if running else "kpi.team_line_done",
+                len(rows),
                 lang,
-                n=len(rows),
                 total=fmt(total, frame, short=True),
                 target=money_short(team_target, frame.currency, lang),
                 pace=percent(team_pace, lang, 0),
@@ -363,10 +362,10 @@ def _table(
     blocks.extend(sections(lines))
     footer = list(notes or [])
     if len(rows) > len(shown):
-        key = "kpi.earlier_weeks" if by == "week" else "kpi.more_rows"
-        footer.append(t(key, lang, n=len(rows) - len(shown)))
+        hidden = len(rows) - len(shown)
+        footer.append(tn("kpi.earlier_weeks", hidden, lang) if by == "week" else t("kpi.more_rows", lang, n=hidden))
     if total is not None and not notes:
-        footer.append(t("kpi.total_line", lang, n=len(rows), what=t(f"kpi.rows.{by}", lang), total=fmt(total, frame)))
+        footer.append(tn(f"kpi.total_line.{by}", len(rows), lang, total=fmt(total, frame)))
     footer.extend(left_out_lines(total.left_out if total is not None else merge(r.value.left_out for r in rows), lang))
     unexplained = {r.label: uncompared[r.key] for r in shown if uncompared and r.key in uncompared}
     if unexplained:

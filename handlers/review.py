@@ -35,7 +35,7 @@ from handlers.people import prepare_people
 from handlers.replies import managers_only, not_understood, person_unclear
 from reports import mrkdwn
 from reports.formatting import date_short
-from reports.i18n import add_messages, language_for, msg, simplified, t
+from reports.i18n import add_messages, language_for, msg, nmsg, simplified, t, tn
 from reports.kpi_period import PeriodProblem, resolve_period
 from reports.people import MENTION, mention_refs, resolve_person
 from reports.periods import Period, period_for_kind
@@ -65,18 +65,23 @@ add_messages(
     msg("review.what", "run reviews"),
     msg("review.need_month_or_quarter",
         "A review covers one calendar month or one quarter; *{period}* is neither."),
-    msg("review.schedule.on",
-        "The {cadence} review is on: when each {unit} ends, your {n} reps get the reflection questions by DM in "
-        "their morning, and the review (message and PDF) reaches you when the round closes, {days} days later. "
-        "The first: {period}."),
+    nmsg("review.schedule.on",
+         "The {cadence} review is on: when each {unit} ends, your {n} rep gets the reflection questions by DM in "
+         "their morning, and the review (message and PDF) reaches you when the round closes, {days} days later. "
+         "The first: {period}.",
+         "The {cadence} review is on: when each {unit} ends, your {n} reps get the reflection questions by DM in "
+         "their morning, and the review (message and PDF) reaches you when the round closes, {days} days later. "
+         "The first: {period}."),
     msg("review.schedule.off", "The {cadence} review is off. Rounds already open still close with their review."),
     msg("review.cadence.monthly", "monthly"),
     msg("review.cadence.quarterly", "quarterly"),
     msg("review.no_reps",
         "Nobody reports to you yet, so there is nobody to ask. Put reps under you with a check-in "
         "(`/checkin schedule @alice weekly on friday at 16:00`) or `/salesbot role`."),
-    msg("review.started", "Review round for *{period}* opened: {n} reps are asked to reflect by DM. It closes "
-        "{closes}, and the review comes to you then (`/review {ask}` shows it any time)."),
+    nmsg("review.started", "Review round for *{period}* opened: {n} rep is asked to reflect by DM. It closes "
+         "{closes}, and the review comes to you then (`/review {ask}` shows it any time).",
+         "Review round for *{period}* opened: {n} reps are asked to reflect by DM. It closes "
+         "{closes}, and the review comes to you then (`/review {ask}` shows it any time)."),
     msg("review.started.rep", "• {name} — {when}"),
     msg("review.started.now", "now"),
     msg("review.already", "The review round for *{period}* is already open (each rep is asked once); it closes "
@@ -280,7 +285,7 @@ def cmd_schedule(rest: str, *, respond: Any, asker: Asker, deps: Deps, **_: Any)
     current = period_for_kind("this_quarter" if cadence == "quarterly" else "this_month",
                               today=clock.today(asker.timezone), fiscal_year_start_month=deps.fiscal_year_start_month)
     days = store.CLOSES_AFTER.days
-    said = t("review.schedule.on", lang, cadence=label, unit=t(f"review.unit.{cadence}", lang), n=len(reps), days=days,
+    said = tn("review.schedule.on", len(reps), lang, cadence=label, unit=t(f"review.unit.{cadence}", lang), days=days,
              period=current.label(lang))
     respond(text=said if reps else f"{said}\n{t('review.no_reps', lang)}")
 
@@ -308,7 +313,7 @@ def cmd_start(rest: str, *, respond: Any, client: Any, asker: Asker, deps: Deps,
         if not created:
             respond(text=t("review.already", lang, period=period.label(lang), closes=closes, ask=_short(period)))
             return
-        lines = [t("review.started", lang, period=period.label(lang), n=len(reps), closes=closes, ask=_short(period))]
+        lines = [tn("review.started", len(reps), lang, period=period.label(lang), closes=closes, ask=_short(period))]
         for rep in reps:
             tz = rep.timezone or default_tz
             moment = ask_at(now, tz)

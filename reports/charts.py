@@ -29,7 +29,7 @@ from matplotlib.patches import Patch
 
 from reports.chart_fonts import LATIN_FAMILY, font_family
 from reports.formatting import change, money_short, number, percent
-from reports.i18n import add_messages, has_cjk, msg, t
+from reports.i18n import add_messages, has_cjk, msg, nmsg, t, tn
 
 __all__ = [
     "Chart",
@@ -87,7 +87,8 @@ add_messages(
     msg("chart.team_partial_target", "Team {total} · reps with a target: {achieved} of {target} ({pct})"),
     msg("chart.team_total", "Team {total}"),
     msg("chart.status_counts", "{on} on track · {risk} at risk · {behind} behind"),
-    msg("chart.alt_reps", "Bar chart, {title}: revenue of {n} reps, highest first."),
+    nmsg("chart.alt_reps", "Bar chart, {title}: revenue of {n} rep, highest first.",
+         "Bar chart, {title}: revenue of {n} reps, highest first."),
     msg("chart.alt_top", "Top: {items}."),
     msg("chart.alt_behind", "Behind: {items}."),
     msg("chart.alt_lowest", "Lowest: {items}."),
@@ -99,7 +100,8 @@ add_messages(
     msg("chart.alt_latest", "Latest {label} {value} ({change} vs {prev})."),
     msg("chart.alt_latest_only", "Latest {label} {value}."),
     msg("chart.alt_range", "Highest {hi_label} {hi}, lowest {lo_label} {lo}."),
-    msg("chart.alt_target", "Target {target}: met in {k} of {n} periods."),
+    nmsg("chart.alt_target", "Target {target}: met in {k} of {n} period.",
+         "Target {target}: met in {k} of {n} periods."),
     msg("chart.deals", "{n} deals"),
     msg("chart.funnel_cumulative", "{first} deals entered · {last} reached {stage} ({pct})"),
     msg("chart.funnel_snapshot", "{count} deals · {amount} in pipeline"),
@@ -555,7 +557,7 @@ def rep_bars_chart(
         return f"{name} {amount}（{pct}）" if lang == "zh" else f"{name} {amount} ({pct})"
 
     sep = "、" if lang == "zh" else ", "
-    parts = [t("chart.alt_reps", lang, title=title, n=n), team + ("。" if lang == "zh" else ".")]
+    parts = [tn("chart.alt_reps", n, lang, title=title), team + ("。" if lang == "zh" else ".")]
     if with_target:
         status_line = t(
             "chart.status_counts", lang, on=counts["on_track"], risk=counts["at_risk"], behind=counts["behind"]
@@ -705,7 +707,7 @@ def trend_chart(
         parts.append(t("chart.alt_latest_only", lang, label=latest, value=last_s))
     if target:
         met = sum(1 for a in amounts if a >= target)
-        parts.append(t("chart.alt_target", lang, target=money_short(target, currency, language), k=met, n=n))
+        parts.append(tn("chart.alt_target", n, lang, target=money_short(target, currency, language), k=met))
     return Chart(png=_png(fig, canvas), alt_text=_cap(_alt_notes(sp.join(parts), notes, lang)), filename=filename)
 
 

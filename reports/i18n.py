@@ -23,17 +23,18 @@ a `str` equal to `"zh"` (so every rule for Chinese — numbers, periods, parsing
 `simplified()` (OpenCC t2s) where command words are parsed: the parsers' vocabulary is Simplified only.
 """
 
-import gettext
 import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from db.chinese_script import t2s
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 _CATALOG: dict[str, str] = {}  # key -> English (add_messages); translations in the catalogs
+_PLURALS: dict[str, tuple[str, str]] = {}  # key -> English (singular, plural) (nmsg); translations in the catalogs
 
 
 def has_cjk(text: str) -> bool:
@@ -125,18 +126,38 @@ def msg(key: str, english: str) -> tuple[str, str]:
     return key, english
 
 
-def add_messages(*entries: tuple[str, str]) -> None:
-    """Register strings whose translations live in the gettext catalogs (reports/locale/*/salesbot.po). Keys are
-    unique across features."""
-    for key, english in entries:
-        if _CATALOG.get(key, english) != english:
+def nmsg(key: str, singular: str, plural: str) -> tuple[str, str, str]:
+    """A string that depends on a count, ngettext-style: its key (the gettext context), the English for one ("{n}
+    rep") and for any other count ("{n} reps"). Read with `tn(key, count, language, …)`. In the catalogs it is one
+    entry with msgid and msgid_plural; a language with one form (Chinese: `nplurals=1`) has only msgstr[0], which
+    every count reads. `pybabel extract -k nmsg:1c,2,3` finds them (see `make translations`)."""
+    return key, singular, plural
+
+
+def add_messages(*entries: tuple[str, str] | tuple[str, str, str]) -> None:
+    """Register strings whose translations live in the gettext catalogs (reports/locale/*/salesbot.po): msg(…) and
+    nmsg(…) alike. Keys are unique across features."""
+    for entry in entries:
+        if len(entry) == 3:
+            key, singular, plural = entry  # type: ignore[misc]
+            if _PLURALS.get(key, (singular, plural)) != (singular, plural) or key in _CATALOG:
+                raise ValueError(f"i18n key {key!r} registered twice with different text")
+            _PLURALS[key] = (singular, plural)
+            continue
+        key, english = entry  # type: ignore[misc]
+        if _CATALOG.get(key, english) != english or key in _PLURALS:
             raise ValueError(f"i18n key {key!r} registered twice with different text")
         _CATALOG[key] = english
 
 
 def gettext_keys() -> set[str]:
     """The keys registered with add_messages (their translations must be in every catalog)."""
-    return set(_CATALOG)
+    return set(_CATALOG) | set(_PLURALS)
+
+
+def registered() -> set[tuple[str, str | tuple[str, str]]]:
+    """Every registered (key, English), a plural's English being (singular, plural): what the catalogs must hold."""
+    return {*_CATALOG.items(), *_PLURALS.items()}
 
 
 def po_path(locale_name: str) -> Path:
@@ -152,20 +173,25 @@ def _catalog(locale_name: str) -> dict[tuple[str, str], str]:
     with _load_lock:
         po = po_path(locale_name)
         mo = po.with_suffix(".mo")
-        table: dict[tuple[str, str], str] = {}
+        table: dict[tuple[str, Any], Any] = {}
         if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
-            with open(mo, "rb") as handle:
-                compiled = gettext.GNUTranslations(handle)
-            for raw_id, text in compiled._catalog.items():  # type: ignore[attr-defined]
-                context, sep, english = str(raw_id).partition("\x04")
-                if sep and text:
-                    table[(context, english)] = text
+            from babel.messages.mofile import read_mo as read
+            path = mo
         elif po.is_file():
-            from babel.messages.pofile import read_po
-
-            with open(po, "rb") as handle:
-                for message in read_po(handle):
-                    if message.id and message.context and message.string and not message.fuzzy:
+            from babel.messages.pofile import read_po as read  # type: ignore[assignment]
+            path = po
+        else:
+            path = None
+        if path is not None:
+            with open(path, "rb") as handle:
+                for message in read(handle):
+                    if not (message.id and message.context and message.string and not message.fuzzy):
+                        continue
+                    if isinstance(message.id, list | tuple):  # a plural: (singular, plural) -> its forms
+                        forms = tuple(str(form) for form in message.string)
+                        if any(forms):
+                            table[(message.context, tuple(str(i) for i in message.id))] = forms
+                    else:
                         table[(message.context, str(message.id))] = str(message.string)
         _loaded[locale_name] = table
         return table
@@ -173,6 +199,12 @@ def _catalog(locale_name: str) -> dict[tuple[str, str], str]:
 
 def translated(key: str, english: str, locale_name: str) -> str | None:
     return _catalog(locale_name).get((key, english))
+
+
+def translated_forms(key: str, english: tuple[str, str], locale_name: str) -> tuple[str, ...] | None:
+    """A plural's translated forms (msgstr[0], msgstr[1], …), or None."""
+    forms = _catalog(locale_name).get((key, english))
+    return forms if forms and forms[0] else None
 
 
 def _chinese(key: str, english: str, language: str) -> str | None:
@@ -207,6 +239,32 @@ def t(key: str, language: str, /, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def _plural_index(n: float, language: str) -> int:
+    """Which form a count takes: English has two ("1 rep", "2 reps", "0 reps"); Chinese one (nplurals=1)."""
+    return 0 if language == "zh" or n == 1 else 1
+
+
+def tn(key: str, n: float, language: str, /, **params: object) -> str:
+    """The text of the plural string `key` (nmsg) for the count `n` in `language`, formatted with `params`; `{n}`
+    is the count as given unless `params` has an `n` (a number formatted for the locale, say)."""
+    english = _PLURALS.get(key)
+    if english is None:
+        raise KeyError(f"missing plural i18n key {key!r}")
+    index = _plural_index(n, language)
+    text = None
+    if language == "zh":
+        scripts = ("zh_Hant", "zh_Hans") if getattr(language, "script", "Hans") == "Hant" else ("zh_Hans",)
+        for locale_name in scripts:
+            forms = translated_forms(key, english, locale_name)
+            if forms:
+                text = forms[min(index, len(forms) - 1)]
+                break
+    if text is None:
+        text = english[0] if n == 1 else english[1]
+    params.setdefault("n", n)
+    return text.format(**params)
+
+
 class Texts:
     """Strings of one kind registered together, read by language: `EXAMPLES = Texts(msg("kpi.example.1", …), …)`,
     then `EXAMPLES[language]` is their texts in the reader's language and script (a command's examples)."""
@@ -230,10 +288,11 @@ def _differ(english: str, translation: str, notes: Iterable[str]) -> bool:
     return bool((set(_PLACEHOLDER.findall(english)) ^ set(_PLACEHOLDER.findall(translation))) - declared)
 
 
-def catalog_problems(expected: Iterable[tuple[str, str]]) -> list[str]:
+def catalog_problems(expected: Iterable[tuple[str, Any]]) -> list[str]:
     """What a translator still has to do: for every (key, English) the code has, each catalog must hold a
     translation of that very English (not fuzzy, as `pybabel update` marks one whose English changed) with the
-    same {placeholders}. One line per problem, empty when every catalog is complete."""
+    same {placeholders}. A plural's English is (singular, plural): its entry must have that msgid and msgid_plural,
+    and every form (msgstr[i]) its placeholders. One line per problem, empty when every catalog is complete."""
     from babel.messages.pofile import read_po
 
     problems = []
@@ -246,15 +305,23 @@ def catalog_problems(expected: Iterable[tuple[str, str]]) -> list[str]:
         with open(path, "rb") as handle:
             catalog = read_po(handle)
         for key, english in wanted:
-            found = catalog.get(english, context=key)
+            plural = isinstance(english, tuple)
+            found = catalog.get(english[0] if plural else english, context=key)
+            if found is not None and plural != isinstance(found.id, list | tuple):
+                found = None  # a plural where a single string was, or the other way round: the English changed
+            if found is not None and plural and tuple(found.id) != english:
+                found = None  # the same singular, another plural
+            forms: list[str] = []
+            if found is not None:
+                forms = [str(f) for f in found.string] if plural else [str(found.string or "")]
             if found is None:
                 stale = any(m.context == key for m in catalog if m.id)
                 problems.append(f"{locale_name}: {key}: " + ("stale (the English changed)" if stale else "missing"))
-            elif not found.string:
+            elif not all(forms):
                 problems.append(f"{locale_name}: {key}: missing")
             elif found.fuzzy:
                 problems.append(f"{locale_name}: {key}: stale (marked fuzzy: the English changed)")
-            elif _differ(english, str(found.string), found.auto_comments):
+            elif any(_differ(english[-1] if plural else english, form, found.auto_comments) for form in forms):
                 problems.append(f"{locale_name}: {key}: placeholders differ from the English")
     return problems
 
@@ -265,6 +332,7 @@ if __name__ == "__main__":  # `make translations`: what is left to translate aft
     from babel.messages.pofile import read_po
 
     with open(sys.argv[1] if len(sys.argv) > 1 else LOCALE_DIR / f"{DOMAIN}.pot", "rb") as template:
-        todo = catalog_problems((m.context, str(m.id)) for m in read_po(template) if m.id and m.context)
+        todo = catalog_problems((m.context, tuple(m.id) if isinstance(m.id, list | tuple) else str(m.id))
+                                for m in read_po(template) if m.id and m.context)
     print("\n".join(todo) if todo else "every catalog is complete")
     sys.exit(1 if todo else 0)

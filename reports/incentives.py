@@ -20,7 +20,7 @@ from db.models import PLAN_ALWAYS, CommissionPlan, Member
 from reports import kpi_engine as kpi
 from reports.commission import Line, Plan, Statement, calculate
 from reports.formatting import money, percent
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, msg, nmsg, t, tn
 from reports.incentive_grammar import MILLI, PPM
 from reports.money_notes import left_out_lines, merge
 from reports.mrkdwn import escape
@@ -48,12 +48,13 @@ add_messages(
     msg("incentive.total", "*Total {amount}*"),
     msg("incentive.marginal",
         "Tiers are marginal, like tax brackets: each rate applies only to the revenue inside its band."),
-    msg("incentive.team_title", "*Incentives · {period}* · {n} reps · total {total}"),
-    msg("incentive.team_title_one", "*Incentives · {period}* · 1 rep · total {total}"),
+    nmsg("incentive.team_title", "*Incentives · {period}* · {n} rep · total {total}",
+         "*Incentives · {period}* · {n} reps · total {total}"),
     msg("incentive.team_line", "• {name} — {total} · revenue {revenue} · {att}"),
     msg("incentive.of_target", "{att} of target"),
     msg("incentive.no_target", "no target"),
-    msg("incentive.more", "… and {n} more reps: `/incentive @rep` shows one"),
+    nmsg("incentive.more", "… and {n} more rep: `/incentive @rep` shows one",
+         "… and {n} more reps: `/incentive @rep` shows one"),
     msg("incentive.no_plan", "No commission plan yet. A manager writes one with `{example}`."),
     msg("incentive.no_plan_rep", "{name} has no commission plan (no team plan, no own plan)."),
     msg("incentive.nobody", "Nobody has revenue or a target in {period} yet."),
@@ -72,8 +73,8 @@ add_messages(
     msg("incentive.terms.bonus", "bonus {bonus} on reaching the target"),
     msg("incentive.brief", "Earnings so far in {period}: {total} ({plan}){passed}"),
     msg("incentive.brief_passed", " · target passed 🎉"),
-    msg("incentive.digest", "Incentives {period}: {total} earned by {n} reps"),
-    msg("incentive.digest_one", "Incentives {period}: {total} earned by 1 rep"),
+    nmsg("incentive.digest", "Incentives {period}: {total} earned by {n} rep",
+         "Incentives {period}: {total} earned by {n} reps"),
     msg("incentive.digest_passed", " · passed target: {names}"),
 )
 
@@ -99,11 +100,6 @@ class Statements:
     @property
     def total_cents(self) -> int:
         return sum(r.statement.total_cents for r in self.reps if r.statement is not None)
-
-
-def _one_or_many(key: str, n: int) -> str:
-    """The catalog key for n reps: `key_one` says "1 rep" (not "1 reps")."""
-    return f"{key}_one" if n == 1 else key
 
 
 def _plan(session: Any, team_id: str, row: CommissionPlan, currency: str, day: date) -> Plan | None:
@@ -254,7 +250,7 @@ def statement_lines(rep: RepStatement, st: Statements, lang: str) -> list[str]:
 def team_lines(st: Statements, lang: str, limit: int = 50) -> list[str]:
     """The team's statements in one line each, best paid first."""
     cur = st.currency
-    lines = [t(_one_or_many("incentive.team_title", len(st.reps)), lang, period=st.period.label(lang), n=len(st.reps),
+    lines = [tn("incentive.team_title", len(st.reps), lang, period=st.period.label(lang),
                total=money(st.total_cents, cur, lang))]
     for rep in st.reps[:limit]:
         s = rep.statement
@@ -266,7 +262,7 @@ def team_lines(st: Statements, lang: str, limit: int = 50) -> list[str]:
         lines.append(t("incentive.team_line", lang, name=escape(rep.name), total=money(s.total_cents, cur, lang),
                        revenue=money(s.revenue_cents, cur, lang), att=att))
     if len(st.reps) > limit:
-        lines.append(t("incentive.more", lang, n=len(st.reps) - limit))
+        lines.append(tn("incentive.more", len(st.reps) - limit, lang))
     return lines
 
 
@@ -322,8 +318,7 @@ def digest_line(session: Any, team_id: str, period: Any, today: date, lang: str)
     if not st.reps:
         return None
     label = period.label(lang).split(" (")[0].split("（")[0]
-    line = t(_one_or_many("incentive.digest", len(st.reps)), lang, period=label,
-             total=money(st.total_cents, st.currency, lang), n=len(st.reps))
+    line = tn("incentive.digest", len(st.reps), lang, period=label, total=money(st.total_cents, st.currency, lang))
     passed = [escape(r.name) for r in st.reps if r.statement is not None and r.statement.passed_target]
     if passed:
         line += t("incentive.digest_passed", lang, names=", ".join(passed[:5]) + (" …" if len(passed) > 5 else ""))

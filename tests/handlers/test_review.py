@@ -167,3 +167,19 @@ def test_review_now_in_chinese_with_its_pdf_and_bad_input(slack: SlackDriver) ->
     assert "no action #999" in reply(slack, "done 999")
     with Session(slack.deps.engine) as session:
         assert session.exec(select(ReviewAction)).all() == []
+
+
+def test_a_manager_of_one_rep_reads_one_rep_in_the_review_messages(slack: SlackDriver) -> None:
+    ids = seed(slack)
+    with Session(slack.deps.engine) as session:
+        from db.models import Member
+
+        zhang = session.get(Member, ids["zhang"])
+        assert zhang is not None
+        zhang.manager_id = None
+        session.add(zhang)
+        session.commit()
+    on = reply(slack, "schedule monthly")
+    assert "your 1 rep gets the reflection questions" in on and "1 reps" not in on
+    started = reply(slack, "start last month")
+    assert "1 rep is asked to reflect by DM" in started and "1 reps" not in started

@@ -4,6 +4,7 @@ Chinese for Taiwan and Hong Kong through the same path."""
 import io
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -18,12 +19,14 @@ from reports.i18n import TRADITIONAL, catalog_problems, gettext_keys, language_f
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def extracted() -> set[tuple[str, str]]:
-    """What `make translations` extracts from the code: every msg(key, English)."""
+def extracted() -> set[tuple[str, Any]]:
+    """What `make translations` extracts from the code: every msg(key, English) and nmsg(key, singular, plural), a
+    plural's English being (singular, plural)."""
     found = set()
     for folder in ("bot", "handlers", "reports", "db"):
         for _file, _line, message, _comments, context in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")], keywords={"msg": ((1, "c"), 2)}
+            ROOT / folder, method_map=[("**.py", "python")],
+            keywords={"msg": ((1, "c"), 2), "nmsg": ((1, "c"), 2, 3)},
         ):
             found.add((context, message))
     return found
@@ -32,8 +35,27 @@ def extracted() -> set[tuple[str, str]]:
 def test_every_string_of_the_code_is_translated_in_every_catalog() -> None:
     messages = extracted()
     assert {key for key, _ in messages} == gettext_keys()  # the extractor sees every registered string
-    assert len(messages) >= 32
+    assert messages == i18n.registered()  # with the very English the code registers
+    assert len(messages) >= 32 and any(isinstance(english, tuple) for _, english in messages)
     assert catalog_problems(messages) == []
+
+
+def test_a_plural_entry_must_have_its_plural_and_every_form_translated(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(i18n.LOCALE_DIR, tmp_path / "locale")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
+    english = dict(extracted())["kpi.team_line"]
+    assert isinstance(english, tuple)
+    changed = {m for m in extracted() if m[0] != "kpi.team_line"} | {("kpi.team_line", (english[0], "{n} people"))}
+    assert "zh_Hans: kpi.team_line: stale (the English changed)" in catalog_problems(changed)
+    single = {m for m in extracted() if m[0] != "kpi.team_line"} | {("kpi.team_line", english[1])}
+    assert "zh_Hant: kpi.team_line: stale (the English changed)" in catalog_problems(single)
+    po = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "salesbot.po"
+    text = po.read_text(encoding="utf-8")
+    at = text.index('msgctxt "kpi.team_line"')
+    form = text.index("msgstr[0] ", at)
+    po.write_text(text[:form] + 'msgstr[0] ""' + text[text.index("\n", form):], encoding="utf-8")
+    assert "zh_Hans: kpi.team_line: missing" in catalog_problems(extracted())
 
 
 def test_a_changed_english_text_makes_its_translation_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,7 +96,9 @@ def test_the_compiled_catalogs_say_what_the_po_files_say(tmp_path: Path, monkeyp
             write_mo(target, read_po(source))  # what `pybabel compile` writes (fuzzy entries left out)
         monkeypatch.setattr(i18n, "_loaded", {})
         with open(po, "rb") as handle:
-            in_po = {(m.context, m.id): m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+            in_po = {(m.context, tuple(m.id) if isinstance(m.id, list | tuple) else m.id):
+                     tuple(m.string) if isinstance(m.string, list | tuple) else m.string
+                     for m in read_po(handle) if m.id and m.string and not m.fuzzy}
         assert in_po and i18n._catalog(script) == in_po
 
 
