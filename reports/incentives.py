@@ -59,8 +59,13 @@ add_messages(
     msg("incentive.no_plan_rep", "{name} has no commission plan (no team plan, no own plan)."),
     msg("incentive.nobody", "Nobody has revenue or a target in {period} yet."),
     msg("incentive.not_converted",
-        "The plan of {name} is in {currency}, and there is no {currency} rate on {day}: it is not applied. "
+        "The own plan of {name} is in {currency}, and there is no {currency} rate on {day}: it is not applied. "
         "`/salesbot rate {currency} …` adds one."),
+    msg("incentive.not_converted_team",
+        "The team plan is in {currency}, and there is no {currency} rate on {day}: it is not applied. "
+        "`/salesbot rate {currency} …` adds one."),
+    msg("incentive.not_converted_team_line",
+        "{name} — the team plan is in {currency}, and there is no {currency} rate on {day}: it is not applied."),
     msg("incentive.plans_title", "*Commission plans*"),
     msg("incentive.plans_none", "No commission plan yet. `{example}` writes the team's."),
     msg("incentive.plan_line", "{who}: {terms}"),
@@ -228,8 +233,7 @@ def statement_lines(rep: RepStatement, st: Statements, lang: str) -> list[str]:
     cur = st.currency
     lines = [t("incentive.title", lang, name=escape(rep.name), period=st.period.label(lang))]
     if rep.statement is None:
-        lines.append(t("incentive.not_converted", lang, name=escape(rep.name), currency=rep.not_converted or "?",
-                       day=st.period.last_day.isoformat()))
+        lines.append(_not_converted(rep, st, lang))
         return lines
     s = rep.statement
     which = t("incentive.plan.own" if rep.own_plan else "incentive.plan.team", lang)
@@ -247,6 +251,15 @@ def statement_lines(rep: RepStatement, st: Statements, lang: str) -> list[str]:
     return lines
 
 
+def _not_converted(rep: RepStatement, st: Statements, lang: str, *, listed: bool = False) -> str:
+    """Why a rep has no statement: their plan's currency has no rate. The team plan is called the team plan (it is
+    nobody's own); in the team's list its line starts with the rep it leaves without a statement."""
+    params = dict(name=escape(rep.name), currency=rep.not_converted or "?", day=st.period.last_day.isoformat())
+    if rep.own_plan:
+        return t("incentive.not_converted", lang, **params)
+    return t("incentive.not_converted_team_line" if listed else "incentive.not_converted_team", lang, **params)
+
+
 def team_lines(st: Statements, lang: str, limit: int = 50) -> list[str]:
     """The team's statements in one line each, best paid first."""
     cur = st.currency
@@ -255,8 +268,7 @@ def team_lines(st: Statements, lang: str, limit: int = 50) -> list[str]:
     for rep in st.reps[:limit]:
         s = rep.statement
         if s is None:
-            lines.append("• " + t("incentive.not_converted", lang, name=escape(rep.name), currency=rep.not_converted,
-                                  day=st.period.last_day.isoformat()))
+            lines.append("• " + _not_converted(rep, st, lang, listed=True))
             continue
         att = t("incentive.of_target", lang, att=_att(s, lang)) if s.target_cents else t("incentive.no_target", lang)
         lines.append(t("incentive.team_line", lang, name=escape(rep.name), total=money(s.total_cents, cur, lang),

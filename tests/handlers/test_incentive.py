@@ -338,3 +338,20 @@ def _won_in_november(slack: SlackDriver, owner_id: int, cents: int, currency: st
             team_id=slack.team_id, source="t", external_id=f"W{currency}{cents}", owner_id=owner_id,
             account="Cancity", product="GTX", status="won", stage="x", amount_cents=cents, currency=currency,
             created_date=date(2026, 11, 1), close_date=date(2026, 11, 12))])
+
+
+def test_a_team_plan_without_a_rate_is_called_the_team_plan_not_a_reps_plan(slack: SlackDriver) -> None:
+    """The team plan has amounts in US$ (a 2k bonus); the workspace then reports in euros with no USD rate. The
+    statement said "The plan of Alice Chen is in USD", as if Alice had a plan of her own."""
+    seed(slack)
+    reply(slack, "plan set rate 5% bonus 2k")
+    slack.command("/salesbot", "currency EUR")
+    text = reply(slack, "<@UALICE>")
+    assert "The team plan is in USD, and there is no USD rate on 2026-11-30: it is not applied." in text
+    assert "The plan of Alice Chen" not in text
+    team = reply(slack, "this month")
+    assert "• Alice Chen — the team plan is in USD, and there is no USD rate on 2026-11-30" in team
+    reply(slack, "plan set rate 5% bonus 2k <@UZHANG>")  # an own plan, written in euros now: applied
+    slack.command("/salesbot", "currency CNY")
+    assert "The own plan of 张三 is in EUR, and there is no EUR rate" in reply(slack, "<@UZHANG>")
+    assert "团队方案以 USD 计，2026-11-30 没有 USD 汇率：未计算。" in reply(slack, "<@UALICE> 本月")
