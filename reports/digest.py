@@ -107,7 +107,7 @@ class Digest:
     win_rate: float | None
     pipeline: int
     new_deals: int
-    lost: tuple[int, int]
+    lost: tuple[int, int]  # (deals lost in the period, their converted amount)
     team_target: int | None
     reps: list[RepLine] = field(default_factory=list)
     trend: list[tuple[str, int]] = field(default_factory=list)
@@ -123,6 +123,7 @@ class Digest:
     reps_not_compared: str = ""  # reps whose target is in a currency without a rate (said, not "no target")
     market: MarketView | None = None  # the market section, only when something moved (reports/market.py)
     quality: list[feedback_signals.Signal] = field(default_factory=list)  # complaints that jumped (feedback)
+    lost_unpriced: bool = False  # the lost deals have no amounts in the CRM data (the Maven export's 0): not "US$0"
     slipped: list[Any] = field(default_factory=list)  # history.DealMove: open deals whose close date moved out
     stalled: Any = None  # history.Stalled: open deals without a change for 21+ days (None/count 0: none said)
     requests: list[asks.OpenRequest] = field(default_factory=list)  # open requests to other teams (`/ask`)
@@ -168,7 +169,8 @@ def build_digest(
         win_rate=figures["win_rate"].value,  # type: ignore[arg-type]
         pipeline=int(figures["pipeline"].value or 0),
         new_deals=int(figures["new_deals"].value or 0),
-        lost=_lost(session, team_id, period),
+        lost=(lost := _lost(session, team_id, period))[:2],
+        lost_unpriced=lost[2],
         team_target=kpi.target_for(session, team, "revenue", period),
         checkin_rate=figures["checkin_rate"].value,  # type: ignore[arg-type]
         csat=csat if csat.current.value is not None else None,
@@ -335,14 +337,16 @@ def pipeline_by_stage(session: Any, team_id: str, day: date | None = None) -> li
     return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
-def _lost(session: Any, team_id: str, period: Period) -> tuple[int, int]:
-    """(deals lost in the period, their amount converted at the rate of each close date)."""
+def _lost(session: Any, team_id: str, period: Period) -> tuple[int, int, bool]:
+    """(deals lost in the period, their amount converted at the rate of each close date, whether none of them has
+    an amount: an export that records 0 or nothing for lost deals, as the Maven CRM export does)."""
     f = _money_filters(session, team_id)
     where = [Deal.team_id == team_id, Deal.status == "lost", Deal.close_date >= period.start]
     where.append(Deal.close_date < period.end)
     rates = q.rates_in_force(session, f, period.start, period.end)
     total = q.money_sums(session, f, where, None, rates, Deal.close_date).get(None, q.MoneySum())
-    return total.deals, total.cents
+    unpriced = bool(total.deals) and not total.micros and not any(cents for _n, cents in total.left_out.values())
+    return total.deals, total.cents, unpriced
 
 
 def find_drop(session: Any, team: kpi.Scope, period: Period, revenue: kpi.Comparison) -> Drop | None:
@@ -474,7 +478,8 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
         if top:
             lines.append(t("digest.leaders", lang, names=" · ".join(top)))
     lines.append(
-        t("digest.new_lost", lang, new=d.new_deals, lost=d.lost[0], lost_amount=money_short(d.lost[1], cur, lang))
+        t("digest.new_lost", lang, new=d.new_deals, lost=d.lost[0],
+          lost_amount=t("digest.no_amounts", lang) if d.lost_unpriced else money_short(d.lost[1], cur, lang))
     )
     lines.extend(f"⚠ {line}" for line in d.left_out)
     if d.data_note:  # zeros that come from old data, not from the team

@@ -154,3 +154,21 @@ def test_a_drop_is_never_put_on_deals_without_a_product_or_an_account(engine) ->
     assert d.drop.detail is None
     text = "\n".join(digest_lines(d, timezone="UTC"))
     assert "Revenue from *Dana Rep* fell 100%" in text and "*—*" not in text
+
+
+def test_lost_deals_without_amounts_say_so_not_zero(engine) -> None:  # type: ignore[no-untyped-def]
+    """The Maven CRM export records 0 for every lost deal: "deals lost 27 (US$0)" reads as deals worth nothing; the
+    digest says the export gives no amounts."""
+    from db.models import Deal
+
+    seed(engine)
+    with Session(engine) as session:
+        for lost in session.exec(select(Deal).where(Deal.status == "lost")).all():
+            lost.amount_cents = 0
+            session.add(lost)
+        session.commit()
+        d = build_digest(session, team_id=TEAM, cadence="weekly", today=date(2026, 11, 26), language="en")
+        zh = build_digest(session, team_id=TEAM, cadence="weekly", today=date(2026, 11, 26), language="zh")
+    assert "deals lost 1 (no amounts)" in "\n".join(digest_lines(d))
+    assert "(US$0)" not in "\n".join(digest_lines(d))
+    assert "丢单 1 笔（无金额）" in "\n".join(digest_lines(zh))

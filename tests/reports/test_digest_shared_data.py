@@ -46,6 +46,7 @@ def test_weekly_digest_matches_pandas_on_the_shared_crm_export(engine: Engine, s
     assert d.revenue.previous.value == int(_closed(df, "Won", BEFORE)["cents"].sum())
     assert d.deals_won == len(won)
     assert d.lost == (len(lost), 0)  # the export records no value for lost deals
+    assert f"deals lost {len(lost)} (no amounts)" in "\n".join(digest_lines(d))  # not "(US$0)"
     assert d.win_rate == len(won) / (len(won) + len(lost))
 
     by_rep = won.groupby("sales_agent")["cents"].sum().sort_values(ascending=False)
