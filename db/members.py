@@ -8,7 +8,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select
 
-from db.group_commit import GroupCommit, made_once
+from db.group_commit import GroupCommit, in_key_order, made_once
 from db.models import Member, Workspace, utcnow
 from db.owner_links import merge_members
 from db.people_names import name_key
@@ -135,7 +135,8 @@ def _insert_members(conn: Connection, batch: list[tuple[str, str, str]]) -> list
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     rows = [{"team_id": team, "slack_user_id": user, "display_name": user, "real_name": "", "slack_display_name": "",
-             "handle": "", "role": role, "active": True, "created_at": now} for team, user, role in batch]
+             "handle": "", "role": role, "active": True, "created_at": now}
+            for team, user, role in in_key_order(batch, lambda item: item[:2])]  # (team_id, slack_user_id)
     made = conn.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=["team_id", "slack_user_id"])
                         .returning(table.c.team_id, table.c.slack_user_id))
     return made_once([(team, user) for team, user, _role in batch], {tuple(row) for row in made})

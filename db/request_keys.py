@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from db import clock
-from db.group_commit import GroupCommit, made_once
+from db.group_commit import GroupCommit, in_key_order, made_once
 from db.models import ProcessedEvent
 
 _table = ProcessedEvent.__table__  # type: ignore[attr-defined]
@@ -29,8 +29,9 @@ class RequestKeys:
 
     def _write(self, conn: Connection, batch: list[tuple[str, str]]) -> list[bool]:
         now = clock.now()
+        rows = [{"team_id": team, "event_id": key, "received_at": now} for team, key in in_key_order(batch)]
         statement = (
-            self._insert(_table).values([{"team_id": team, "event_id": key, "received_at": now} for team, key in batch])
+            self._insert(_table).values(rows)
             .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
             .returning(_table.c.team_id, _table.c.event_id)
         )
