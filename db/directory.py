@@ -72,6 +72,9 @@ def _cut(value: Any, limit: int) -> str:
     return str(value or "").replace("\x00", "").strip()[:limit]
 
 
+FEW_PEOPLE = 100  # up to this many, `sync_people` reads the stored rows of these people only
+
+
 def sync_people(conn: Connection, team_id: str, people: list[Person], *, managers: frozenset[str] = frozenset(),
                 complete: bool = False) -> SyncReport:
     """Insert or update these people in `team_id`; `complete` (a whole users.list) stamps the workspace.
@@ -81,12 +84,16 @@ def sync_people(conn: Connection, team_id: str, people: list[Person], *, manager
     """
     table = Member.__table__
     report = SyncReport()
+    # The whole directory reads every person once; a few people (a first contact's profile, an event) only theirs,
+    # on uq_member_slack_user, not the member table again for each.
+    mine = (table.c.slack_user_id.is_not(None) if complete or len(people) > FEW_PEOPLE
+            else table.c.slack_user_id.in_([p.user_id for p in people]))
     stored = {
         row.slack_user_id: row
         for row in conn.execute(
             select(table.c.id, table.c.slack_user_id, table.c.active, table.c.display_name, table.c.crm_name,
                    *(table.c[name] for name in PROFILE_FIELDS))
-            .where(table.c.team_id == team_id, table.c.slack_user_id.is_not(None))
+            .where(table.c.team_id == team_id, mine)
         )
     }
     inserts: list[dict[str, Any]] = []

@@ -86,6 +86,33 @@ def link_owners(conn: Connection, team_id: str, names: list[str] | None = None, 
     return report
 
 
+def link_owners_to(conn: Connection, team_id: str, user_ids: list[str]) -> LinkReport:
+    """`link_owners` after these people were stored or changed (a first contact's profile), reading only what it
+    needs: the workspace's unlinked owners (on uq_member_slack_user: owners have no Slack id) and these people
+    (by Slack id). Only owners one of them could be are linked, by the rules of `link_owners`, which reads the
+    other people too then, to know that a name is nobody else's. In the usual case — no owner is this person —
+    two small indexed reads, not the whole member table per person (200 first contacts were 200 scans).
+
+    Not for a person whose names were taken away (`user_change`): an owner another person now alone matches
+    would stay unlinked; `link_owners` reads everyone for that."""
+    m = MEMBER
+    owners = conn.execute(
+        select(m.c.crm_name, m.c.email)
+        .where(m.c.team_id == team_id, m.c.slack_user_id.is_(None), m.c.crm_name.is_not(None), m.c.active.is_(True))
+    ).all()
+    if not owners or not user_ids:
+        return LinkReport()
+    people = conn.execute(
+        select(m.c.email, m.c.display_name, m.c.real_name, m.c.slack_display_name)
+        .where(m.c.team_id == team_id, m.c.slack_user_id.in_(user_ids), m.c.crm_name.is_(None), m.c.active.is_(True))
+    ).all()
+    emails = {p.email.lower() for p in people if p.email}
+    names = {name_key(n) for p in people for n in (p.real_name, p.slack_display_name, p.display_name)} - {""}
+    maybe = sorted(o.crm_name for o in owners
+                   if (o.email and o.email.lower() in emails) or name_key(o.crm_name) in names)
+    return link_owners(conn, team_id, maybe) if maybe else LinkReport()
+
+
 @dataclass(frozen=True)
 class Reference:
     """A column that points at member.id: its table, whether rows carry team_id, the unique sets it is in."""

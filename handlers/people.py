@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from db.directory import Person, SyncReport, directory_synced, person_of, sync_people_retrying
 from db.importers.report import ImportResult
 from db.models import Workspace
-from db.owner_links import link_owners
+from db.owner_links import link_owners, link_owners_to
 from handlers.context import Deps
 from reports.people import SLACK_ID, mention_refs, resolve_person
 
@@ -78,7 +78,7 @@ def fill_profile(client: Any, deps: Deps, team_id: str, user_id: str) -> bool:
         return False
     sync_people_retrying(deps.engine, team_id, [person], managers=frozenset(deps.manager_ids))
     with deps.engine.begin() as conn:  # an owner imported before anyone read the directory is this person
-        link_owners(conn, team_id)
+        link_owners_to(conn, team_id, [person.user_id])
     return True
 
 

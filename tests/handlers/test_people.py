@@ -14,7 +14,7 @@ from db import clock
 from db.members import ensure_workspace
 from db.models import Deal, Member, Workspace
 from handlers.context import Deps
-from handlers.people import refresh_directory
+from handlers.people import fill_profile, refresh_directory
 from tests.slack_driver import SlackDriver, message_text
 
 
@@ -61,6 +61,38 @@ def test_a_directory_of_5000_people_is_read_over_pages_in_bulk(fake_slack: Local
     again = refresh_directory(client, Deps(engine=engine), "T0001")
     assert (again.added, again.updated) == (0, 1)
     assert members(engine)["U00007"].display_name == "Seven Renamed"
+
+
+def test_a_first_contacts_profile_links_the_crm_owner_they_are_and_no_other(fake_slack: LocalSlack,
+                                                                             engine: Engine) -> None:
+    """After the ack of someone's first words, their Slack profile makes them the CRM owner of their name or e-mail
+    (imported before anyone read the directory) — unless another person has that name too."""
+    workspace(engine)
+    with Session(engine) as session:
+        for crm_name, email in (("Chen, Alice", None), ("Wei Zhang", None), ("Bob Stone", None),
+                                ("D. Schlecht", "darcel@example.com")):
+            session.add(Member(team_id="T0001", crm_name=crm_name, display_name=crm_name, email=email))
+        session.add(Member(team_id="T0001", slack_user_id="UWEI1", display_name="Wei Zhang", real_name="Wei Zhang"))
+        for i in range(300):
+            session.add(Member(team_id="T0001", slack_user_id=f"UOLD{i:03d}", display_name=f"Old Hand {i}"))
+        session.commit()
+    fake_slack.add_user("UALICE", "alice", real_name="ALICE  CHEN")
+    fake_slack.add_user("UWEI2", "wei.z", real_name="Wei Zhang")
+    fake_slack.add_user("UDARCEL", "darcel", real_name="Darcel S.", email="darcel@example.com")
+    fake_slack.add_user("UNOBODY", "nobody", real_name="Nobody Known")
+    client, deps = make_client("xoxb-test", fake_slack.api_url), Deps(engine=engine)
+
+    for user in ("UNOBODY", "UALICE", "UWEI2", "UDARCEL"):
+        assert fill_profile(client, deps, "T0001", user)
+
+    known = members(engine)
+    assert (known["UALICE"].crm_name, known["UALICE"].display_name) == ("Chen, Alice", "ALICE  CHEN")  # by name
+    assert known["UDARCEL"].crm_name == "D. Schlecht"  # by e-mail
+    assert known["UWEI2"].crm_name is None and known["UWEI1"].crm_name is None  # two people called Wei Zhang
+    assert known["UNOBODY"].crm_name is None
+    with Session(engine) as session:
+        unlinked = sorted(m.crm_name for m in session.exec(select(Member).where(Member.slack_user_id.is_(None))))
+    assert unlinked == ["Bob Stone", "Wei Zhang"]  # the linked owners' rows were merged into the people
 
 
 def test_a_deactivated_user_is_marked_inactive_and_keeps_their_deals(slack: SlackDriver) -> None:
