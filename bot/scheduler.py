@@ -263,6 +263,15 @@ class Scheduler:
             for item in source.due(session, now):
                 if not self._serves(item.team_id):
                     continue
+                skip = item.payload.get("skip")  # the source decided not to send this one (the reason says why)
+                if skip:
+                    if deliveries.ensure_row(session, team_id=item.team_id, kind=item.kind,
+                                             schedule_id=item.schedule_id, occurrence=item.occurrence,
+                                             recipient=item.recipient, status="skipped", now=now, error=str(skip)):
+                        log.info("skipped %s %s for %s at %s: %s", item.kind, item.schedule_id, item.recipient,
+                                 item.occurrence.isoformat(), skip)
+                        report.skipped += 1
+                    continue
                 if now - item.occurrence <= source.grace:
                     fresh.append(item)
                 elif deliveries.ensure_row(

@@ -199,6 +199,18 @@ def delivered_keys(session: Session, *, kind: str, schedule_ids: list[int], sinc
     return {(r[0], _naive_utc(r[1]), r[2]) for r in rows if r[3] != "pending"}
 
 
+def sent_schedule_ids(session: Session, *, kind: str, schedule_ids: list[int]) -> set[int]:
+    """Which of the schedules have had a delivery sent, ever (one query)."""
+    if not schedule_ids:
+        return set()
+    rows = session.exec(
+        select(Delivery.schedule_id).where(
+            Delivery.kind == kind, Delivery.status == "sent", Delivery.schedule_id.in_(schedule_ids)  # type: ignore[attr-defined]
+        ).distinct()
+    ).all()
+    return {int(r) for r in rows}
+
+
 def _naive_utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; compare every occurrence as naive UTC."""
     return as_utc(moment).replace(tzinfo=None)

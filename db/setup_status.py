@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func, select
 from sqlalchemy.engine import Connection
 
-from db.models import CheckinSchedule, Deal, DigestSubscription, Feedback, Member
+from db.models import CheckinSchedule, CrmConnection, Deal, DigestSubscription, Feedback, Member
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,19 @@ class SetupStatus:
     @property
     def complete(self) -> bool:
         return self.has_deals and self.owners_linked and self.digests > 0 and self.checkin_schedules > 0
+
+
+def without_deal_data(conn: Connection, team_ids: set[str]) -> set[str]:
+    """The workspaces among `team_ids` with no deal at all and no CRM connected (nothing imported or synced yet):
+    a scheduled digest there would be zeros. One EXISTS per workspace, on indexed columns."""
+    deal, crm = Deal.__table__, CrmConnection.__table__
+    empty = set()
+    for team_id in team_ids:
+        has = conn.execute(select(exists().where(deal.c.team_id == team_id))).scalar() or conn.execute(
+            select(exists().where(crm.c.team_id == team_id, crm.c.status == "connected"))).scalar()
+        if not has:
+            empty.add(team_id)
+    return empty
 
 
 def setup_status(conn: Connection, team_id: str) -> SetupStatus:

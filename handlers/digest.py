@@ -20,6 +20,7 @@ from db import clock, deliveries
 from db.digests import all_active, list_active, subscribe, unsubscribe
 from db.engine import session_scope
 from db.models import DigestSubscription, Workspace
+from db.setup_status import without_deal_data
 from handlers.blocks import Block, section, sections
 from handlers.blocks import context as context_block
 from handlers.checklist import checklist_blocks, status_of
@@ -60,6 +61,15 @@ add_messages(
     msg("digest.cadence.weekly", "weekly"),
     msg("digest.cadence.monthly", "monthly"),
     msg("digest.cadence.quarterly", "quarterly"),
+    msg("digest.first_without_data.weekly",
+        "The weekly digest starts here the first week there is deal data: until then nothing more is posted. "
+        "What to do first:"),
+    msg("digest.first_without_data.monthly",
+        "The monthly digest starts here the first month there is deal data: until then nothing more is posted. "
+        "What to do first:"),
+    msg("digest.first_without_data.quarterly",
+        "The quarterly digest starts here the first quarter there is deal data: until then nothing more is posted. "
+        "What to do first:"),
     msg("digest.when.weekly", "{day} {time}"),
     msg("digest.when.monthly", "first {day} of the month, {time}"),
     msg("digest.when.quarterly", "first {day} of the quarter, {time}"),
@@ -495,7 +505,7 @@ class DigestSource:
             schedule_ids=[s.id for s in subs],  # type: ignore[misc]
             since=now - timedelta(days=100),
         )
-        items = []
+        owed = []
         for sub in subs:
             occurrence = latest_at_or_before(_recurrence(sub), now)
             created = sub.created_at if sub.created_at.tzinfo else sub.created_at.replace(tzinfo=UTC)
@@ -503,6 +513,18 @@ class DigestSource:
                 continue
             if (sub.id, occurrence.replace(tzinfo=None), sub.channel_id) in done:
                 continue
+            owed.append((sub, occurrence))
+        # Day one (no deal imported, no CRM connected): a subscription's first digest is the getting-started
+        # checklist; the later ones are skipped (logged once each) until there is deal data, not zeros every week.
+        empty = without_deal_data(session.connection(), {sub.team_id for sub, _ in owed}) if owed else set()
+        told = deliveries.sent_schedule_ids(session, kind=self.kind,
+                                            schedule_ids=[int(s.id or 0) for s, _ in owed if s.team_id in empty])
+        items = []
+        for sub, occurrence in owed:
+            extra: dict[str, Any] = {}
+            if sub.team_id in empty:
+                extra = {"skip": "no deal data yet (nothing imported, no CRM connected)"} if sub.id in told else {
+                    "first_without_data": True}
             items.append(
                 DueDelivery(
                     sub.team_id,
@@ -510,7 +532,8 @@ class DigestSource:
                     sub.id,
                     occurrence,
                     sub.channel_id,  # type: ignore[arg-type]
-                    {"cadence": sub.cadence, "language": sub.language, "timezone": sub.timezone, "view": sub.view},
+                    {"cadence": sub.cadence, "language": sub.language, "timezone": sub.timezone, "view": sub.view,
+                     **extra},
                 )
             )
         return items
@@ -518,6 +541,13 @@ class DigestSource:
     def deliver(self, item: DueDelivery, client: Any, deps: Deps) -> None:
         tz, cadence, language = item.payload["timezone"], item.payload["cadence"], item.payload["language"]
         today = item.occurrence.astimezone(ZoneInfo(tz)).date()
+        if item.payload.get("first_without_data"):
+            status = status_of(deps, item.team_id)
+            if not status.has_deals:  # still nothing (an import may have landed since `due`): the checklist
+                lead = t(f"digest.first_without_data.{cadence}", language)
+                client.chat_postMessage(channel=item.recipient, text=f"{t('setup.no_data', language)} {lead}",
+                                        blocks=[section(lead), *checklist_blocks(status, language, no_data_note=True)])
+                return
         if item.payload.get("view", "team") != "team":  # a view shared with another team: text only, no charts
             with Session(deps.engine) as session:
                 ws = session.get(Workspace, item.team_id)

@@ -22,6 +22,7 @@ class DueDelivery:
     schedule_id: int
     occurrence: datetime  # UTC
     recipient: str  # a channel or user id, or any stable key of who gets it
+    # what `deliver` needs; `skip`: a reason not to send this occurrence at all (recorded as skipped, logged once)
     payload: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 

@@ -171,3 +171,48 @@ def test_a_subscription_made_after_nine_waits_for_next_week(slack: SlackDriver) 
     assert slack.tick(datetime(2026, 12, 7, 14, 0, tzinfo=UTC)).sent == 1
     (comment,) = {u["initial_comment"] for u in slack.fake.uploads()}
     assert comment.startswith("*Sales week 49 · 30 Nov – 6 Dec 2026*")
+
+
+def test_an_empty_workspace_gets_the_checklist_once_then_no_weekly_digest_until_there_is_data(
+        slack: SlackDriver, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Day one: a manager subscribes #sales before importing anything. The first Monday the channel gets the
+    getting-started checklist (what to do so the digest has figures), not three empty charts; the Mondays after,
+    nothing is posted (each skip logged once, in the ledger as skipped) until deal data exists; then the digest."""
+    import logging
+
+    from db.models import Deal, Member
+
+    slack.fake.add_user("UMANAGER", "Maria Lopez")
+    slack.command("/digest", "subscribe <#C0SALES|sales> weekly on monday at 09:00", user="UMANAGER")
+    _age(slack)
+    assert slack.tick(AT).sent == 1
+    assert slack.fake.uploads() == []  # no empty charts
+    first = [message_text(c.args) for c in slack.fake.successful("chat.postMessage")
+             if c.args.get("channel") == "C0SALES"]
+    assert len(first) == 1 and "Getting started: 1 of 4 steps done" in first[0]
+    assert "There is no sales data in this workspace yet" in first[0]
+    assert "salesbot import deals export.csv" in first[0]  # the line to run
+    assert "weekly digest starts here the first week there is deal data" in first[0]
+
+    next_monday = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+    with caplog.at_level(logging.INFO):
+        report = slack.tick(next_monday)
+        assert (report.sent, report.skipped) == (0, 1)
+        assert slack.tick(next_monday).skipped == 0  # logged once
+    assert sum("no deal data yet" in r.getMessage() for r in caplog.records) == 1
+    with Session(slack.deps.engine) as session:
+        statuses = sorted(d.status for d in session.exec(select(Delivery)))
+    assert statuses == ["sent", "skipped"]
+    assert len(slack.fake.successful("chat.postMessage")) == 1 and slack.fake.uploads() == []
+
+    with Session(slack.deps.engine) as session:  # the first import
+        owner = Member(team_id=slack.team_id, display_name="Alice Chen", crm_name="Alice Chen")
+        session.add(owner)
+        session.flush()
+        session.add(Deal(team_id=slack.team_id, external_id="D1", name="", owner_id=owner.id, account="Isdom",
+                         stage="won", status="won", amount_cents=120_000, currency="USD",
+                         created_date=datetime(2026, 11, 1).date(), close_date=datetime(2026, 12, 8).date()))
+        session.commit()
+    assert slack.tick(datetime(2026, 12, 14, 14, 0, tzinfo=UTC)).sent == 1
+    uploads = slack.fake.uploads()
+    assert len(uploads) == 3 and uploads[0]["initial_comment"].startswith("*Sales week 50")
