@@ -64,11 +64,13 @@ class TokenExpired(Exception):
 class Page:
     """One answer's deals, one list per column (a dict per deal cost a third of the reader's time at 100,000 deals):
     `ids[i]` was modified at `modified[i]` (UTC) and has `columns[c][i]` in export column c. A column named `__…` is
-    not the export's: `__merged` holds the ids merged into that deal, `;`-separated (removed with it)."""
+    not the export's: `__merged` holds the ids merged into that deal, `;`-separated (removed with it). `total`: how
+    many deals the CRM says its query matches, when it says (HubSpot's search does): what the sync expects to read."""
 
     ids: list[str]
     modified: list[datetime]
     columns: dict[str, list[str]]
+    total: int | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -76,7 +78,7 @@ class Page:
     def take(self, keep: list[int]) -> "Page":
         """The page with only the deals at positions `keep`."""
         return Page([self.ids[i] for i in keep], [self.modified[i] for i in keep],
-                    {c: [v[i] for i in keep] for c, v in self.columns.items()})
+                    {c: [v[i] for i in keep] for c, v in self.columns.items()}, self.total)
 
 
 def columns(items: list[dict[str, Any]], names: dict[str, str], text: Callable[[Any], str]) -> dict[str, list[str]]:

@@ -121,7 +121,10 @@ class HubSpot:
         if token:
             query["after"] = token
         body = self.api.request("POST", self.base + "/crm/v3/objects/deals/search", json_body=query).body or {}
-        return self._page(body.get("results") or []), ((body.get("paging") or {}).get("next") or {}).get("after")
+        page = self._page(body.get("results") or [])
+        if isinstance(body.get("total"), int):
+            page.total = body["total"]
+        return page, ((body.get("paging") or {}).get("next") or {}).get("after")
 
     def _page(self, results: list[dict[str, Any]]) -> Page:
         props = [r.get("properties") or {} for r in results]

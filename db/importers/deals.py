@@ -12,7 +12,7 @@ import hashlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
@@ -415,27 +415,47 @@ class _Refused(Exception):
 
 def import_frames(
     engine: Engine,
-    frames: list[pd.DataFrame],
+    frames: Iterable[pd.DataFrame],
     *,
     label: str,
     team_id: str,
     options: ImportOptions,
     today: date | None = None,
     then: Callable[[Connection, ImportResult], None] | None = None,
+    columns: list[str] | None = None,
+    expected_rows: int | None = None,
+    rollups: bool = False,
 ) -> ImportResult:
     """Deals that come as tables of text instead of a file (a CRM sync's pages: db/crm/sync.py), through the same
     checks and writes as a file; `then(conn, result)` runs in the same transaction after the rows are written
-    (the sync stores its cursor there, so the cursor moves only with committed rows)."""
+    (the sync stores its cursor there, so the cursor moves only with committed rows).
+
+    `frames` may be an iterator that yields while the transaction runs (a sync hands on pages as they arrive),
+    with `columns`, the names every frame has. `expected_rows`: how many rows it will likely bring in all (what a
+    file's size tells the file import: SQLite rebuilds the indexes once after a big write instead of row by row).
+    `rollups`: on SQLite, both rollups brought up to date in this transaction, as a file import does."""
     started = time.perf_counter()
     result = ImportResult(kind="deals", filename=label, team_id=team_id)
-    columns = list(frames[0].columns) if frames else []
+    if columns is None:
+        frames = list(frames)
+        columns = list(frames[0].columns) if frames else []
+    given = 0
+
+    def counted() -> Iterator[pd.DataFrame]:
+        nonlocal given
+        for frame in frames:
+            given += len(frame)
+            yield frame
+
+    def read_fraction() -> float:
+        return min(1.0, given / expected_rows) if expected_rows and given else 1.0
 
     def table() -> Table:
-        return Table(columns, "api", iter(frames), lambda: 1.0)
+        return Table(list(columns), "api", counted(), read_fraction)
 
     try:
         _import(engine, None, result, options, None, today or clock.today(), Budget(options.limits), lambda: "-",
-                table=table, then=then)
+                table=table, then=then, rollups=rollups)
     except ImportRefused as refusal:
         result.status, result.refusal = "refused", refusal
     except _Refused:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from db import clock
@@ -167,6 +167,97 @@ def test_zoho_pages_past_2000_records_with_ties_and_page_tokens(engine: Engine, 
     again = sync_connection(engine, cid)
     assert (again.outcome, again.written, again.removed) == ("ok", 1, 1)
     assert deals(engine)["5000010"].status == "lost" and "5000011" not in deals(engine)
+
+
+def _on_search(fake: FakeHubSpot, call: int, action) -> None:  # type: ignore[no-untyped-def]
+    """Run `action()` when the fake HubSpot gets its `call`-th deals search, and answer what it returns (or the
+    search's own answer when it returns None)."""
+    searched = fake._search
+    calls = 0
+
+    def search(body: dict) -> tuple:  # type: ignore[type-arg]
+        nonlocal calls
+        calls += 1
+        answer = action() if calls == call else None
+        return answer if answer is not None else searched(body)
+
+    fake._search = search  # type: ignore[method-assign]
+
+
+def _rollups(engine: Engine) -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return tuple(sorted(tuple(map(str, r)) for r in conn.execute(text(sql), {"t": TEAM})) for sql in (  # type: ignore[return-value]
+            "SELECT kind, day, currency, deals, amount_cents FROM dealday WHERE team_id = :t",
+            "SELECT kind, key, day, currency, deals, amount_cents FROM dealmarketday WHERE team_id = :t"))
+
+
+def test_a_first_sync_keeps_the_rollups_and_a_deal_changed_during_it_lands_once(
+        engine: Engine, hubspot: FakeHubSpot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deal changed while the first sync runs is read twice: it is stored once, as it is now, nothing is refused,
+    and /kpi and /market read rollups that match the deals (what a full rebuild gives) right after the sync."""
+    from sqlmodel import Session
+
+    from db import market_rollup, rollup
+    from db.crm import sync
+
+    monkeypatch.setattr(sync, "CHUNK_ROWS", 200)  # every page a chunk of the import, all in one transaction
+    monkeypatch.setattr(sync, "FIRST_CHUNK_PART", 1)
+    for i in range(1_000):
+        hubspot.put(str(10_000 + i), T0 + timedelta(seconds=i), **hubspot_deal(i))
+    _on_search(hubspot, 3, lambda: hubspot.put("10005", T0 + timedelta(days=1), **{**hubspot_deal(5), "amount": "99"}))
+    cid = connect_hubspot(engine, hubspot)
+    first = sync_connection(engine, cid)
+    assert (first.outcome, first.skipped_rows, first.problems) == ("ok", 0, [])
+    stored = deals(engine)
+    assert len(stored) == 1_000 and stored["10005"].amount_cents == 9900
+    with Session(engine) as session:
+        assert rollup.is_valid(session, TEAM) and market_rollup.is_valid(session, TEAM)
+    kept = _rollups(engine)
+    rollup.refresh_team(engine, TEAM)
+    market_rollup.refresh_team(engine, TEAM)
+    assert _rollups(engine) == kept and kept[0] and kept[1]
+
+
+def test_a_slow_crm_does_not_keep_the_database_locked(engine: Engine, hubspot: FakeHubSpot,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages stream into the import's transaction while they come fast; when the CRM makes the sync wait (here a
+    rate limit), the deals read so far are committed first, so the bot's other writes are not held up meanwhile
+    (SQLite has one writer at a time) and a sync stopped during the wait keeps them."""
+    import sqlite3
+    import time
+
+    from db.crm import sync
+
+    monkeypatch.setattr(sync, "CHUNK_ROWS", 200)
+    monkeypatch.setattr(sync, "FIRST_CHUNK_PART", 1)
+    monkeypatch.setattr(sync, "WAIT_IN_TRANSACTION", 0.2)
+    for i in range(1_000):
+        hubspot.put(str(10_000 + i), T0 + timedelta(seconds=i), **hubspot_deal(i))
+    _on_search(hubspot, 3, lambda: (429, {"status": "error", "message": "You have reached your secondly limit.",
+                                          "errorType": "RATE_LIMIT", "policyName": "SECONDLY"}, {"Retry-After": "1"}))
+    during: list[tuple[int, bool]] = []
+
+    def wait(seconds: float) -> None:  # the reader's wait for the rate limit: what others can do meanwhile
+        given = time.monotonic() + 10  # the commit comes WAIT_IN_TRANSACTION into the wait (a loaded machine: later)
+        while not deals(engine) and time.monotonic() < given:
+            time.sleep(0.05)
+        writable = True
+        if engine.dialect.name == "sqlite":
+            other = sqlite3.connect(str(engine.url.database), timeout=0.1)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.rollback()
+            except sqlite3.OperationalError:
+                writable = False
+            finally:
+                other.close()
+        during.append((len(deals(engine)), writable))
+
+    cid = connect_hubspot(engine, hubspot)
+    result = sync_connection(engine, cid, sleep=wait)
+    assert (result.outcome, result.written, result.skipped_rows) == ("ok", 1_000, 0)
+    assert len(during) == 1 and 200 <= during[0][0] < 1_000  # the pages read before the wait: committed
+    assert during[0][1]  # and the database free for other writers
 
 
 def test_rate_limits_are_waited_out_or_left_for_the_next_sync(engine: Engine, hubspot: FakeHubSpot,
