@@ -144,7 +144,8 @@ def deal_writer(conn: Connection, team_id: str, source: str, stamp: Any, owner_i
 
 
 class SqliteDeals(DealWriter):
-    """executemany per chunk; counts from the table (inserted) and the connection's changes (updated)."""
+    """executemany per chunk; counts from the rows above the highest id before (inserted) and the connection's
+    changes (updated)."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -152,27 +153,22 @@ class SqliteDeals(DealWriter):
         # The import is about to write deals, so the daily rollup is stale (db/rollup.py; refreshed after commit).
         # Said here, before counting changes: otherwise the trigger's delete would count as an updated deal.
         self.conn.exec_driver_sql("DELETE FROM dealdaystate WHERE team_id = ?", (self.team_id,))
-        self.before = self._stored()
+        self.last_deal = int(self.conn.exec_driver_sql("SELECT max(id) FROM deal").scalar() or 0)
         self.history_before = history.sqlite_last_id(self.conn)
         history.sqlite_start(self.conn, self.run_id)
         self.changed = 0  # rows inserted or updated by the upserts (the connection's total_changes around them)
         self.rebuild: list[str] | None = None
         self.ids: dict[str, int] = {}
 
-    def _stored(self) -> int:
-        return int(self.conn.exec_driver_sql(
-            "SELECT count(*) FROM deal WHERE team_id = ? AND source = ?", (self.team_id, self.source)).scalar() or 0)
-
     def add(self, columns: dict[str, Any], emails: dict[str, str], expected_rows: int) -> None:
         new = {o: e for o, e in emails.items() if o not in self.ids}
         if new:
             self.ids.update(self.owner_ids(new))
         if self.rebuild is None:  # first chunk: rebuild indexes when this import at least doubles the table
-            table_rows = self.conn.exec_driver_sql("SELECT max(id) FROM deal").scalar() or 0
+            table_rows = self.last_deal
             self.rebuild = sqlite_bulk_start(self.conn, "deal", expected_rows if expected_rows > table_rows else 0)
-            if self.rebuild:  # the history grows by a first row per new deal: its indexes too
-                self.rebuild += sqlite_bulk_start(self.conn, "deal_change",
-                                                  expected_rows if expected_rows > self.history_before else 0)
+            # deal_change keeps its indexes: its first rows are appended in one statement, in deal id order, so
+            # both indexes (team, seen_at) and (deal, seen_at) grow at their ends (a rebuild would sort them)
         ids = self.ids
         owner_id = [ids.get(o) for o in columns["owner"].tolist()]
         rows = zip(*[owner_id if c == "owner" else _values(columns[c]) for c in ROW], strict=True)
@@ -184,9 +180,10 @@ class SqliteDeals(DealWriter):
 
     def finish(self) -> tuple[int, int]:
         changed = self.changed - (history.sqlite_last_id(self.conn) - self.history_before)  # not the history rows
-        with deadline(self.conn, self.at):
+        with deadline(self.conn, self.at):  # the deals inserted are those above the highest id before
+            inserted = history.sqlite_first_sightings(self.conn, self.team_id, self.source, self.run_id,
+                                                      self.last_deal)
             sqlite_bulk_end(self.conn, self.rebuild or [])
-        inserted = self._stored() - self.before
         return inserted, changed - inserted
 
     def close(self) -> None:
