@@ -22,9 +22,12 @@ SHARE lock on `deal` first, so no write can commit between the sums and the stat
 refresh, ~10 s at 10M deals on this machine; readers never do).
 """
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 
 from db import clock
@@ -53,6 +56,12 @@ def refresh(conn: Connection, team_id: str, *, by_rep: bool = True) -> int:
     _refresh_by_created(conn, team_id, sqlite)
     if by_rep:
         _refresh_by_rep(conn, team_id, sqlite)
+    return mark_built(conn, team_id)
+
+
+def mark_built(conn: Connection, team_id: str) -> int:
+    """Say `team_id`'s rollup matches its deals (its `dealdaystate` row, anew); returns the deals it covers."""
+    params = {"t": team_id}
     deals = int(
         conn.execute(
             text("SELECT coalesce(sum(deals), 0) FROM dealday WHERE team_id = :t AND kind = 'new'"), params
@@ -112,6 +121,103 @@ def _refresh_by_rep(conn: Connection, team_id: str, sqlite: bool) -> None:
         ),
         params,
     )
+
+
+# -- a first file of a format, folded from its rows in memory (db/importers/rollups.py) -----------------------
+_DAY, _MONTH = ["kind", "day", "cur"], ["kind", "month", "owner", "cur"]
+
+
+def fold_deals(columns: Any) -> tuple[Any, Any]:
+    """The sums `refresh` would read back from checked deal rows about to be stored (a chunk of an import), as
+    two frames: dealday's (kind, day, cur; n, amt) and dealrepmonth's (kind, month, owner, cur; n, amt), the
+    owner as the CRM name the file gives (ids are known only once the import has linked its owners)."""
+    import numpy as np
+    import pandas as pd
+
+    status = columns["status"].to_numpy(dtype=object)
+    created = columns["created_date"].to_numpy(dtype=object)
+    close = columns["close_date"].to_numpy(dtype=object)
+    amt = pd.to_numeric(columns["amount_cents"]).fillna(0).to_numpy(dtype=np.int64)
+    cur = columns["currency"].to_numpy(dtype=object)
+    closed = ((status == "won") | (status == "lost")) & pd.notna(close)
+    is_open = status == "open"
+
+    def sums(keys: dict[str, Any], amounts: Any, kind: str | None = None) -> Any:
+        if not len(amounts):
+            return None
+        g = pd.DataFrame({**keys, "amt": amounts}).groupby(list(keys), sort=False)["amt"] \
+            .agg(n="size", amt="sum").reset_index()
+        return g if kind is None else g.assign(kind=kind)
+
+    c_status, c_close, c_created = status[closed], close[closed], created[closed]
+    c_cur, c_amt = cur[closed], amt[closed]
+    started = np.where(c_close < c_created, c_close, c_created) if len(c_close) else c_close
+    days = [sums({"day": created, "cur": cur}, amt, "new"),
+            sums({"day": created[is_open], "cur": cur[is_open]}, amt[is_open], "open"),
+            sums({"kind": c_status, "day": c_close, "cur": c_cur}, c_amt),
+            sums({"day": started, "cur": c_cur}, c_amt, "started")]
+    owner = columns["owner"].fillna("").to_numpy(dtype=object)[closed]
+    month = np.array([d[:8] + "01" for d in c_close.tolist()], dtype=object)
+    months = sums({"kind": c_status, "month": month, "owner": owner, "cur": c_cur}, c_amt)
+    return _stack([d for d in days if d is not None], _DAY), _stack([months] if months is not None else [], _MONTH)
+
+
+def _stack(frames: list[Any], keys: list[str]) -> Any:
+    """Frames of partial sums added up per key (None for none)."""
+    import pandas as pd
+
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True).groupby(keys, sort=False)[["n", "amt"]].sum().reset_index()
+
+
+def compact(days: list[Any], months: list[Any]) -> tuple[list[Any], list[Any]]:
+    """`fold_deals`' partial sums added up (memory follows the distinct keys, not the chunks folded)."""
+    day, month = _stack(days, _DAY), _stack(months, _MONTH)
+    return [] if day is None else [day], [] if month is None else [month]
+
+
+def add_sums(conn: Connection, team_id: str, days: list[Any], months: list[Any], owner_ids: dict[str, int]) -> int:
+    """Add folded sums of deals new to `team_id` to its rollup and mark it built; returns the deals it covers.
+
+    `owner_ids`: the member id each CRM owner name of the file has NOW (after linking; several names may have
+    one id: their sums are added up); a name not in it, or '', counts as no owner (0), as `refresh` does."""
+    from db.models import DealDay, DealRepMonth
+
+    day, month = _stack(days, _DAY), _stack(months, _MONTH)
+    if day is not None:
+        _add_rows(conn, DealDay.__table__, [  # type: ignore[attr-defined]
+            {"team_id": team_id, "kind": k, "day": date.fromisoformat(d), "currency": c, "deals": int(n),
+             "amount_cents": int(a)}
+            for k, d, c, n, a in zip(day["kind"], day["day"], day["cur"], day["n"], day["amt"], strict=True)])
+    if month is not None:
+        month["owner"] = [owner_ids.get(o, 0) if o else 0 for o in month["owner"].tolist()]
+        month = month.groupby(_MONTH, sort=False)[["n", "amt"]].sum().reset_index()
+        _add_rows(conn, DealRepMonth.__table__, [  # type: ignore[attr-defined]
+            {"team_id": team_id, "kind": k, "month": date.fromisoformat(m), "owner_id": int(o), "currency": c,
+             "deals": int(n), "amount_cents": int(a)}
+            for k, m, o, c, n, a in zip(month["kind"], month["month"], month["owner"], month["cur"], month["n"],
+                                        month["amt"], strict=True)])
+    return mark_built(conn, team_id)
+
+
+def _add_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Add `rows`' deals and amounts to the stored rows of the same key (inserted when there is none)."""
+    if not rows:
+        return
+    insert = postgresql_dialect.insert if conn.dialect.name == "postgresql" else sqlite_dialect.insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={"deals": table.c.deals + stmt.excluded.deals,
+              "amount_cents": table.c.amount_cents + stmt.excluded.amount_cents})
+    conn.execute(stmt, rows)
+
+
+def is_current(conn: Connection, team_id: str) -> bool:
+    """Whether the rollup matches the deals, asked on a connection, uncached (an import, before it writes)."""
+    return conn.execute(text("SELECT 1 FROM dealdaystate WHERE team_id = :t"), {"t": team_id}).first() is not None
 
 
 def refresh_team(engine: Engine, team_id: str) -> int:

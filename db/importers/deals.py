@@ -560,10 +560,12 @@ def _write(conn, table: Table, checks: DealChecks, result: ImportResult, options
     result.unchanged = result.rows - result.rejected - result.inserted - result.updated
     if result.rejected:
         result.status, result.rejected_rows = "partial", checks.rejected_rows
+    if upkeep is not None:
+        upkeep.before_linking(owner_ids)
     link_file_owners(conn, team_id, result, owner_ids, emails)
     finish_run(conn, run_id, result, sha256=sha256())
     if upkeep is not None:
-        upkeep.finish()
+        upkeep.finish(owner_ids, wrote=bool(result.inserted or result.updated))
         result.rollups = upkeep.how
     if progress:
         progress(result.rows, result.rows)

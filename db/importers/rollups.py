@@ -10,14 +10,21 @@ before the import:
   with its `updated_at`) and the close dates they had before (`deal_change`), from the (team, status, close
   date) index.
 Otherwise (stale before: a sync or a failed refresh left it so) the market rollup is rebuilt whole, as before.
-The KPI rollup (db/rollup.py) is rebuilt in the same transaction, so the import, both rollups and their
-validity commit together or not at all. PostgreSQL keeps the rebuild after the commit (db/importers/__init__.py):
-its writers do not take turns for a whole import.
+
+The KPI rollup (db/rollup.py: dealday, dealrepmonth) likewise: a first file of a format adds its sums folded
+from the rows in memory when the rollup was valid before (or the workspace had no deals); a file that changes
+no deal leaves a valid one as it was; any other file rebuilds it. Its per-rep sums are folded by the CRM owner
+NAME the file gives and turned into member ids only after the import has linked its owners to Slack people
+(`link_file_owners` merges an owner's member row into the person's and moves its deals): ids taken before
+linking named merged-away members (reverted 7c3e5c3). When linking merged away a member the rollup already had
+rows for (an owner of another format's deals), it is rebuilt instead. All in the import's transaction, so the
+import, both rollups and their validity commit together or not at all. PostgreSQL keeps the rebuilds after the
+commit (db/importers/__init__.py): its writers do not take turns for a whole import.
 """
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from db import market_rollup, rollup
@@ -31,9 +38,17 @@ class ImportRollups:
 
     def __init__(self, conn: Connection, team_id: str, source: str, stamp: str) -> None:
         self.conn, self.team_id, self.stamp = conn, team_id, stamp
-        self.valid = market_rollup.is_current(conn, team_id) or self._empty()
-        self.fresh = self.valid and conn.execute(text("SELECT 1 FROM deal WHERE team_id = :t AND source = :s LIMIT 1"),
-                                                 {"t": team_id, "s": source}).first() is None
+        empty = self._empty()
+        new_format = empty or conn.execute(text("SELECT 1 FROM deal WHERE team_id = :t AND source = :s LIMIT 1"),
+                                           {"t": team_id, "s": source}).first() is None
+        self.valid = empty or market_rollup.is_current(conn, team_id)
+        self.fresh = self.valid and new_format
+        # asked before the writer's first write, which says the KPI rollup is stale (db/importers/bulk.py)
+        self.kpi_valid = empty or rollup.is_current(conn, team_id)
+        self.kpi_fresh = new_format and self.kpi_valid
+        self.days: list[Any] = []  # the KPI rollup's partial sums (db/rollup.py fold_deals)
+        self.months: list[Any] = []
+        self.owners_before: dict[int, str] = {}  # member id -> CRM name, before linking
         self.accounts: dict[str, tuple[str, str, int | None]] = {}
         if self.fresh:
             self.accounts = {key: (sector or "", region or "", employees) for key, sector, region, employees in
@@ -44,27 +59,76 @@ class ImportRollups:
         self.how = ""  # what finish did: added | days | rebuilt (ImportResult.rollups)
 
     def _empty(self) -> bool:
-        """A workspace without deals: its market rollup is empty whatever its state says (a new workspace has
-        none yet), so the import can add to it."""
+        """A workspace without deals: its rollups are empty whatever their state says (a new workspace has
+        none yet), so the import can add to them."""
         params = {"t": self.team_id}
         if self.conn.execute(text("SELECT 1 FROM deal WHERE team_id = :t LIMIT 1"), params).first() is not None:
             return False
-        self.conn.execute(text("DELETE FROM dealmarketday WHERE team_id = :t"), params)
+        for table in ("dealmarketday", "dealday", "dealrepmonth"):
+            self.conn.execute(text(f"DELETE FROM {table} WHERE team_id = :t"), params)
         return True
 
     def fold(self, columns: Any) -> None:
         """Sums of one chunk of rows being written (only a first file of its format needs them)."""
-        if not self.fresh:
-            return
-        self.partial += market_rollup.fold_deals(columns, self.accounts)
         self.chunks += 1
-        if self.chunks % COMPACT_EVERY == 0:
-            self.partial = market_rollup.compact(self.partial)
+        compact = self.chunks % COMPACT_EVERY == 0
+        if self.kpi_fresh:
+            days, months = rollup.fold_deals(columns)
+            self.days.append(days)
+            self.months.append(months)
+            if compact:
+                self.days, self.months = rollup.compact(self.days, self.months)
+        if self.fresh:
+            self.partial += market_rollup.fold_deals(columns, self.accounts)
+            if compact:
+                self.partial = market_rollup.compact(self.partial)
 
-    def finish(self) -> None:
-        """Both rollups current for the deals as this transaction leaves them, and marked valid."""
+    def before_linking(self, owner_ids: dict[str, int]) -> None:
+        """Called with the file's owners ({CRM name: member id}) just before `link_file_owners` merges some of
+        them into Slack people: what each member's CRM name was, to find where it went."""
+        if self.kpi_valid and owner_ids:
+            ids = sorted(set(owner_ids.values()))
+            self.owners_before = dict(self.conn.execute(
+                text("SELECT id, crm_name FROM member WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+                {"ids": ids}).all())
+
+    def _owners_now(self, owner_ids: dict[str, int]) -> dict[str, int] | None:
+        """{CRM name of the file: member id after linking}; None when linking merged away a member that the
+        KPI rollup had rows for already (they would still name it: the rollup must be rebuilt)."""
+        if not owner_ids:
+            return {}
+        conn, params = self.conn, {"t": self.team_id}
+        ids = sorted(self.owners_before)
+        left = {i for (i,) in conn.execute(
+            text("SELECT id FROM member WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids})} if ids else set()
+        gone = [i for i in ids if i not in left]
+        moved: dict[int, int] = {}
+        if gone:
+            if conn.execute(text("SELECT 1 FROM dealrepmonth WHERE team_id = :t AND owner_id IN :ids LIMIT 1")
+                            .bindparams(bindparam("ids", expanding=True)), {**params, "ids": gone}).first():
+                return None
+            names = {self.owners_before[i] for i in gone}
+            kept = dict(conn.execute(
+                text("SELECT crm_name, id FROM member WHERE team_id = :t AND crm_name IN :names")
+                .bindparams(bindparam("names", expanding=True)), {**params, "names": sorted(names)}).all())
+            moved = {i: kept[self.owners_before[i]] for i in gone if self.owners_before[i] in kept}
+            if len(moved) != len(gone):  # a member went where its CRM name cannot be followed
+                return None
+        return {name: moved.get(i, i) for name, i in owner_ids.items()}
+
+    def finish(self, owner_ids: dict[str, int] | None = None, *, wrote: bool = True) -> None:
+        """Both rollups current for the deals as this transaction leaves them, and marked valid; `owner_ids`:
+        the file's owners as `before_linking` was given them; `wrote`: whether any deal was inserted or changed
+        (a file that changes nothing leaves a valid KPI rollup as it was, but for owners linking merged away)."""
         conn, team_id = self.conn, self.team_id
-        rollup.refresh(conn, team_id)
+        owners = self._owners_now(owner_ids or {}) if self.kpi_valid else None
+        if owners is not None and self.kpi_fresh:
+            rollup.add_sums(conn, team_id, self.days, self.months, owners)
+        elif owners is not None and not wrote:
+            rollup.mark_built(conn, team_id)
+        else:
+            rollup.refresh(conn, team_id)
         if not self.valid:
             market_rollup.refresh(conn, team_id)
             self.how = "rebuilt"
