@@ -32,6 +32,7 @@ from db.engine import session_scope
 from db.members import add_member_now, ensure_member, ensure_workspace, member_by_slack_id
 from db.models import Member, Workspace
 from db.request_keys import RequestKeys
+from db.workspaces import has_manager
 from handlers.context import Asker, Deps, PendingProfile
 from handlers.people import PEOPLE_EVENTS, fill_profile
 from reports.i18n import add_messages, command_words, has_cjk, language_for, msg, t
@@ -231,9 +232,8 @@ def _leaderless(deps: Deps, team_id: str) -> bool:
     """No manager named in the settings and none in the workspace yet (a fresh install)."""
     if deps.manager_ids:
         return False
-    m = Member.__table__.c  # type: ignore[attr-defined]
     with deps.engine.connect() as conn:
-        return conn.execute(select(m.id).where(m.team_id == team_id, m.role == "manager").limit(1)).first() is None
+        return not has_manager(conn, team_id)
 
 
 def _resolve_asker(deps: Deps, *, team_id: str, user_id: str, text: str) -> tuple[Asker, bool]:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db import clock
 from db.models import Member, Workspace
+from db.workspaces import has_manager
 
 SLACKBOT = "USLACKBOT"
 PROFILE_FIELDS = ("real_name", "slack_display_name", "handle", "email", "timezone", "locale")
@@ -142,10 +143,7 @@ def _admins_lead_a_team_without_managers(conn: Connection, team_id: str, admin_i
     if not admin_ids:
         return
     table = Member.__table__
-    has_manager = conn.execute(
-        select(table.c.id).where(table.c.team_id == team_id, table.c.role == "manager").limit(1)
-    ).first()
-    if has_manager is None:
+    if not has_manager(conn, team_id):
         conn.execute(
             update(table)
             .where(table.c.team_id == team_id, table.c.slack_user_id.in_(admin_ids), table.c.active.is_(True))

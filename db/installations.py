@@ -23,8 +23,8 @@ from sqlmodel import Session
 from db import clock
 from db.crm.secrets import Credentials, seal, unseal
 from db.members import ensure_member
-from db.models import Member, SlackInstallation, SlackOAuthState
-from db.workspaces import Adoption, WorkspaceDefaults, adopt_local_workspace, create_workspace
+from db.models import SlackInstallation, SlackOAuthState
+from db.workspaces import Adoption, WorkspaceDefaults, adopt_local_workspace, create_workspace, has_manager
 
 TABLE = SlackInstallation.__table__
 STATES = SlackOAuthState.__table__
@@ -92,10 +92,7 @@ def _installer_leads_a_team_without_managers(engine: Engine, team_id: str, user_
     them to bring the CRM export, which only a manager may, and an installer need not be a Slack admin (whom the
     directory would promote). Once the workspace has a manager, an install promotes nobody."""
     with Session(engine) as session:
-        has_manager = session.execute(
-            select(Member.id).where(Member.team_id == team_id, Member.role == "manager").limit(1)
-        ).first()
-        if has_manager is None:
+        if not has_manager(session, team_id):
             ensure_member(session, team_id=team_id, user_id=user_id, role="manager")
             session.commit()
 

@@ -8,20 +8,34 @@ default target of anything.
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from db import clock
-from db.models import Workspace
+from db.models import Member, Workspace
 
 log = logging.getLogger(__name__)
 
 LOCAL_TEAM = "TLOCAL"
+# The console's user when no manager is named (`salesbot console` without --user): the local workspace's owner.
+LOCAL_USER = "ULOCAL"
 DEMO_TEAM_ID = "TDEMO0001"
+
+
+def has_manager(conn: Any, team_id: str) -> bool:
+    """Whether the workspace has a manager yet, for the rules that make a first one (the installer, Slack admins,
+    a fresh install's first asker). The console's own user (LOCAL_USER), made manager of the local workspace and
+    moved with its data when a Slack workspace adopts it, is nobody in that workspace: it counts only locally."""
+    m = Member.__table__.c  # type: ignore[attr-defined]
+    where = [m.team_id == team_id, m.role == "manager"]
+    if team_id != LOCAL_TEAM:
+        where.append(or_(m.slack_user_id.is_(None), m.slack_user_id != LOCAL_USER))
+    return conn.execute(select(m.id).where(*where).limit(1)).first() is not None
 
 
 @dataclass(frozen=True)

@@ -461,3 +461,22 @@ def test_one_workspace_mode_uninstall_deletes_that_workspaces_data_too(slack: Sl
     slack.event({"type": "app_uninstalled"})
     assert _rows(slack, slack.team_id) == {}
     assert _rows(slack, access.OTHER_TEAM) == other_before
+
+
+def test_the_installer_is_the_first_manager_even_when_the_console_user_was_one_before(multi: SlackDriver) -> None:
+    """Day one: someone imported the CRM export and tried the console (its user ULOCAL, the local workspace's owner,
+    became its manager), then installed salesbot with Add to Slack. The install adopts the local data, the console's
+    user with it; ULOCAL is nobody in Slack, so it must not count as the workspace's manager: the installer is."""
+    with Session(multi.deps.engine) as session:
+        session.add(Workspace(team_id=LOCAL_TEAM))
+        session.add(Member(team_id=LOCAL_TEAM, slack_user_id="ULOCAL", display_name="Local User", role="manager"))
+        session.add(Member(team_id=LOCAL_TEAM, display_name="Early Rep", crm_name="Early Rep"))
+        session.commit()
+    multi.fake.add_user("UACMEMGR", "Ada Acme")
+    assert _install(multi, ACME).status_code == 200
+    with Session(multi.deps.engine) as session:
+        roles = {m.slack_user_id or m.display_name: m.role
+                 for m in session.exec(select(Member).where(Member.team_id == ACME[0])).scalars()}
+    assert roles["UACMEMGR"] == "manager" and roles["Early Rep"] == "rep"
+    multi.command("/digest", "preview", user="UACMEMGR", team=ACME[0])
+    assert "Only managers" not in multi.last_response_text()
