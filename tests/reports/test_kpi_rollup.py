@@ -85,6 +85,37 @@ def test_rollup_facts_equal_the_deal_sums_to_the_cent(imported: Engine, currency
     assert q3.cents > 0 and q3.left_out and q3.priced < q3.deals  # converted money and left-out deals were compared
 
 
+def test_a_total_converted_by_the_database_equals_the_deal_sums_to_the_cent(
+    imported: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Q4 in USD: CNY, EUR and GBP each have a rate in force from its first day (CNY's changes on 1 Nov), so the
+    total is converted by the database, one row per currency (no spans of one rate), and equals the per-deal sums.
+    Q3 (GBP's first rate comes in September: its August deals are left out, its September ones converted) still
+    needs the spans."""
+    with imported.begin() as conn:  # and a CNY rate that changes inside Q4, where CNY deals are won
+        conn.execute(text("INSERT INTO exchangerate (team_id, currency, to_currency, valid_from, rate_micros, "
+                          "created_at) VALUES (:t, 'CNY', 'USD', :d, 151000, :d)"), {"t": TEAM, "d": date(2026, 11, 1)})
+    f = q.Filters(TEAM, currency="USD")
+    q4, q3 = PERIODS[1], PERIODS[0]
+    with Session(imported) as session:
+        expected = {p: q.won_stats(session, f, p.start, p.end, None) for p in (q3, q4)}
+        assert [v for c, v, _m in q.rates_in_force(session, f, q4.start, q4.end) if c == "CNY"] == [
+            date(2026, 11, 1), date(2026, 8, 15)]
+
+        def no_spans(*args: object) -> None:
+            raise AssertionError("summed per span of one rate")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(kpi_rollup, "_span_rows", no_spans)
+            converted = kpi_rollup.won_stats(session, f, q4.start, q4.end, None)
+            with pytest.raises(AssertionError, match="per span"):
+                kpi_rollup.won_stats(session, f, q3.start, q3.end, None)
+        assert converted == expected[q4]
+        assert kpi_rollup.won_stats(session, f, q3.start, q3.end, None) == expected[q3]
+    total = converted[None]
+    assert total.cents > 0 and total.priced == total.deals > 0 and not total.left_out
+
+
 @pytest.mark.parametrize("currency", ["USD", "EUR"])
 def test_the_pipeline_from_the_rollup_equals_the_open_deals_to_the_cent(imported: Engine, currency: str) -> None:
     """Open at the end of a day: deals open now and deals closed later, converted at that day's rates (CNY and EUR
