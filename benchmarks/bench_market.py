@@ -92,7 +92,7 @@ def run() -> list[Row]:
                 time.perf_counter() - started, "s"),
             Row(label, "machine load average (1 min) at the start", os.getloadavg()[0], "")]
     url = f"sqlite:///{path}"
-    harness = Harness(url, command="/market")
+    harness = Harness(url, command="/market", answer_processes=0)  # in-process, as its figures were measured
     try:
         harness.ask("help", answered_in_ack=True)
         for phrase in PHRASES:  # warm-up: imports, statement caches, page cache
@@ -138,7 +138,7 @@ def run() -> list[Row]:
 
 def _trend_rows(url: str, label: str, today: date) -> list[Row]:
     """`/market trend …` end to end over signed HTTP, then `market_trend` alone from the rollup and the deal table."""
-    harness = Harness(url, command="/market")
+    harness = Harness(url, command="/market", answer_processes=0)  # in-process, as its figures were measured
     try:
         for phrase in TREND_PHRASES:  # warm-up
             harness.ask(phrase)

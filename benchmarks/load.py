@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -46,6 +46,8 @@ users = int(sys.argv[1])
 fake = LocalSlack(team_id=sys.argv[2]).start()
 for i in range(users):
     fake.add_user(f"ULOAD{i:04d}", f"Load {i:04d}")
+for extra in sys.argv[3:]:
+    fake.add_user(extra, extra)
 print(fake.api_url, flush=True)
 sys.stdin.read()  # until the benchmark closes our stdin
 fake.stop()
@@ -83,11 +85,11 @@ def _stop(proc: subprocess.Popen, *, terminate: bool = True) -> None:
 
 
 @contextlib.contextmanager
-def fake_slack(users: int) -> Iterator[str]:
-    """LocalSlack in a child process (its HTTP threads do not share the clients' interpreter); yields its API
-    URL."""
-    proc = subprocess.Popen([sys.executable, "-c", _FAKE, str(users), TEAM], cwd=ROOT, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+def fake_slack(users: int, *, team: str = TEAM, also: Sequence[str] = ()) -> Iterator[str]:
+    """LocalSlack of workspace `team` in a child process (its HTTP threads do not share the clients' interpreter),
+    knowing the `users` load people and the user ids `also`; yields its API URL."""
+    proc = subprocess.Popen([sys.executable, "-c", _FAKE, str(users), team, *also], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         yield proc.stdout.readline().strip()  # type: ignore[union-attr]
     finally:
@@ -98,12 +100,12 @@ def fake_slack(users: int) -> Iterator[str]:
 @contextlib.contextmanager
 def serve(database_url: str, api_url: str, *, users: int, scheduler: bool = False,
           env: dict[str, str | None] | None = None, log: Path | None = None,
-          pids: list[int] | None = None) -> Iterator[tuple[str, int]]:
+          pids: list[int] | None = None, secret: str = SECRET) -> Iterator[tuple[str, int]]:
     """One `salesbot serve` on loopback (port chosen by the system); yields (host, port). A variable of `env` given
     as None is left out (the setting's default, whatever the benchmark's own environment says); `pids` gets the
-    server's process id."""
+    server's process id. The load people are its managers (SALESBOT_MANAGERS, unless `env` says otherwise)."""
     managers = ",".join(user(i) for i in range(users))
-    environ = {**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+    environ = {**os.environ, "DATABASE_URL": database_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": secret,
                "SLACK_API_URL": api_url, "SALESBOT_MANAGERS": managers}
     for name, value in (env or {}).items():
         if value is None:
@@ -172,9 +174,9 @@ class Result:
         return len(self.answers) / self.seconds
 
 
-def _signed(body: bytes) -> bytes:
+def _signed(body: bytes, secret: str = SECRET) -> bytes:
     ts = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
     return f"X-Slack-Request-Timestamp: {ts}\r\nX-Slack-Signature: v0={digest}\r\n".encode()
 
 
@@ -224,7 +226,18 @@ class _Answers:
             writer.close()
 
 
-async def _drive(target: tuple[str, int], clients: int, seconds: float) -> Result:
+@dataclass(frozen=True)
+class Load:
+    """What the clients send, and as whom: by default the acks benchmark's (the demo workspace T0001, person i is
+    ULOAD000i, COMMANDS in turn)."""
+
+    team: str = TEAM
+    secret: str = SECRET
+    commands: tuple[tuple[str, str, bool], ...] = COMMANDS
+    user_of: Callable[[int], str] = user
+
+
+async def _drive(target: tuple[str, int], clients: int, seconds: float, load: Load) -> Result:
     answers = _Answers()
     server = await answers.start()
     result = Result(clients, seconds)
@@ -238,12 +251,13 @@ async def _drive(target: tuple[str, int], clients: int, seconds: float) -> Resul
         await asyncio.sleep(i * 0.005)  # a ramp of 1 s per 200 clients, not one SYN flood
         turn = i
         while loop.time() < end:
-            command, text, later = COMMANDS[turn % len(COMMANDS)]
+            command, text, later = load.commands[turn % len(load.commands)]
             turn += 1
             n = str(next(numbers))
             body = urlencode({
-                "token": "unused", "team_id": TEAM, "team_domain": "load", "channel_id": "C0LOAD",
-                "channel_name": "load", "user_id": user(i), "user_name": user(i).lower(), "command": command,
+                "token": "unused", "team_id": load.team, "team_domain": "load", "channel_id": "C0LOAD",
+                "channel_name": "load", "user_id": load.user_of(i), "user_name": load.user_of(i).lower(),
+                "command": command,
                 "text": text, "api_app_id": "A0SALESBOT", "trigger_id": f"load.{run}.{n}",
                 "response_url": f"http://127.0.0.1:{answers.port}/r/{n}",
             }).encode()
@@ -255,7 +269,7 @@ async def _drive(target: tuple[str, int], clients: int, seconds: float) -> Resul
             started = time.perf_counter()
             try:
                 reader, writer = await asyncio.open_connection(host, port)
-                writer.write(head + _signed(body) + b"\r\n" + body)
+                writer.write(head + _signed(body, load.secret) + b"\r\n" + body)
                 await writer.drain()
                 status, _ = await _read_response(reader)
                 writer.close()
@@ -284,9 +298,9 @@ async def _drive(target: tuple[str, int], clients: int, seconds: float) -> Resul
     return result
 
 
-def drive(target: tuple[str, int], clients: int, seconds: float) -> Result:
+def drive(target: tuple[str, int], clients: int, seconds: float, load: Load = Load()) -> Result:  # noqa: B008
     """`clients` people sending commands to `target` for `seconds` (each waits for its answer before the next)."""
-    return asyncio.run(_drive(target, clients, seconds))
+    return asyncio.run(_drive(target, clients, seconds, load))
 
 
 def seed(database_url: str) -> None:
