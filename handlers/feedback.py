@@ -40,7 +40,7 @@ from reports import feedback_analysis as analysis
 from reports import feedback_themes as themes
 from reports.changes import change_text
 from reports.formatting import date_short, number, percent
-from reports.i18n import Texts, add_messages, has_cjk, language_for, msg, simplified, t
+from reports.i18n import Texts, add_messages, has_cjk, language_for, msg, nmsg, simplified, t, tn
 from reports.kpi_period import PeriodProblem, resolve_period
 
 log = logging.getLogger("salesbot.feedback")
@@ -68,7 +68,7 @@ add_messages(
     msg("feedback.alert_more", "`/feedback summary` for the themes and the accounts at risk"),
     msg("feedback.title", "Customer feedback · {period}"),
     msg("feedback.title_mine", "Feedback on your accounts · {period}"),
-    msg("feedback.items", "{n} items"),
+    nmsg("feedback.items", "{n} item", "{n} items"),
     msg("feedback.vs", "Items in the previous period: {n}"),
     msg("feedback.top_complaints", "Top complaints"),
     msg("feedback.top_praise", "Top praise"),
@@ -622,7 +622,7 @@ def render_summary(
             text = t("feedback.none", lang, period=period_label)
         return message(text, [section(f"*{title}*"), context(text)])
     lp, rp = ("（", "）") if lang == "zh" else (" (", ")")
-    head = [f"*{title}*", t("feedback.items", lang, n=number(s.items, lang))]
+    head = [f"*{title}*", tn("feedback.items", s.items, lang, n=number(s.items, lang))]
     if s.csat is not None:
         change = _change("ratio", s.csat, s.previous_csat, lang)
         head.append(f"CSAT {percent(s.csat, lang, 0)}" + (f"{lp}{change}{rp}" if change else ""))

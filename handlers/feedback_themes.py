@@ -18,7 +18,7 @@ from reports import feedback_scopes as scopes
 from reports import feedback_signals, mrkdwn
 from reports import feedback_themes as themes
 from reports.formatting import number, percent
-from reports.i18n import Texts, add_messages, msg, t
+from reports.i18n import Texts, add_messages, msg, t, tn
 from reports.kpi_period import resolve_period
 
 add_messages(
@@ -94,7 +94,7 @@ def _render_scoped(
     if s.stats.items == 0:
         text = t("feedback.themes.none", language, name=f"*{mrkdwn.escape(name)}*" if name else "…", period=label)
         return message(text, [section(f"*{title}*"), context(text)])
-    head = [f"*{title}*", t("feedback.items", language, n=number(s.stats.items, language))]
+    head = [f"*{title}*", tn("feedback.items", s.stats.items, language, n=number(s.stats.items, language))]
     if s.stats.avg_stars is not None:
         head.append(t("feedback.themes.avg", language, stars=number(s.stats.avg_stars, language, 1)))
     if s.stats.csat is not None:
@@ -131,7 +131,7 @@ def _render_breakdown(rows: list[scopes.BreakdownRow], by: str, label: str, lang
                 "feedback.themes.row",
                 language,
                 name=mrkdwn.escape(row.name),
-                items=t("feedback.items", language, n=number(row.stats.items, language)),
+                items=tn("feedback.items", row.stats.items, language, n=number(row.stats.items, language)),
                 stars=stars,
                 complaint=_short(row.complaint, language),
                 praise=_short(row.praise, language),

@@ -36,7 +36,7 @@ add_messages(
     msg("kpi.metric.time_in_stage", "Time in stage"),
 )
 # A pipeline of open deals the CRM gave no amounts: said, never "US$0" (as the digest's "no amounts").
-add_messages(msg("kpi.no_amounts", "{deals} deals, no amounts"))
+add_messages(nmsg("kpi.no_amounts", "{deals} deal, no amounts", "{deals} deals, no amounts"))
 
 add_messages(
     msg("kpi.by.rep", "by rep"),
@@ -116,7 +116,7 @@ def fmt(value: KpiValue, frame: Frame, *, short: bool = False, whole: bool = Fal
     lang, v = frame.language, value.value
     if value.unit == "money":
         if not v and value.deals:  # deals counted, none with an amount: not "US$0"
-            return t("kpi.no_amounts", lang, deals=number(value.deals, lang))
+            return tn("kpi.no_amounts", value.deals, lang, deals=number(value.deals, lang))
         if v is None:
             return percent(None, lang)
         if short:

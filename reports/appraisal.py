@@ -16,7 +16,7 @@ from reports import incentives
 from reports import kpi_engine as kpi
 from reports import kpi_queries as q
 from reports.formatting import money, percent
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, msg, nmsg, t, tn
 from reports.mrkdwn import capped, escape
 
 add_messages(
@@ -24,10 +24,11 @@ add_messages(
     msg("appraisal.title", "*Appraisal · {name} · {period}*"),
     msg("appraisal.revenue", "Revenue vs target: {revenue} of {target} ({att}) {mark}"),
     msg("appraisal.revenue_no_target", "Revenue: {revenue} (no target for this period)"),
-    msg("appraisal.win_rate", "Win rate: {rate} · {won} deals won"),
+    nmsg("appraisal.win_rate", "Win rate: {rate} · {won} deal won", "Win rate: {rate} · {won} deals won"),
     msg("appraisal.team", " · team {value}"),
     msg("appraisal.win_rate_none", "Win rate: no deals closed"),
-    msg("appraisal.csat", "Customer satisfaction (CSAT): {csat} ({high} of {n} ratings 4–5★)"),
+    nmsg("appraisal.csat", "Customer satisfaction (CSAT): {csat} ({high} of {n} rating 4–5★)",
+         "Customer satisfaction (CSAT): {csat} ({high} of {n} ratings 4–5★)"),
     msg("appraisal.csat_none", "Customer satisfaction (CSAT): no ratings on their accounts"),
     msg("appraisal.checkins", "Check-ins: answered {done} of {sent} ({rate})"),
     msg("appraisal.checkins_none", "Check-ins: none sent in this period"),
@@ -111,13 +112,13 @@ def appraisal_lines(a: Appraisal, lang: str, *, for_manager: bool = True) -> lis
     else:
         lines.append(t("appraisal.revenue_no_target", lang, revenue=money(a.revenue, cur, lang)))
     if a.win_rate is not None:
-        lines.append(t("appraisal.win_rate", lang, rate=percent(a.win_rate, lang, 0), won=a.deals_won)
+        lines.append(tn("appraisal.win_rate", a.deals_won, lang, rate=percent(a.win_rate, lang, 0), won=a.deals_won)
                      + _team(a.team_win_rate, lang))
     else:
         lines.append(t("appraisal.win_rate_none", lang))
     n, high = a.ratings
     if n:
-        lines.append(t("appraisal.csat", lang, csat=percent(high / n, lang, 0), high=high, n=n)
+        lines.append(tn("appraisal.csat", n, lang, csat=percent(high / n, lang, 0), high=high)
                      + _team(a.team_csat, lang))
     else:
         lines.append(t("appraisal.csat_none", lang))

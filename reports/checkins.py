@@ -23,7 +23,7 @@ from db.team_requests import open_requests
 from reports import formatting as fmt
 from reports import manager_checks as checks
 from reports import team_requests
-from reports.i18n import add_messages, msg, simplified, t
+from reports.i18n import add_messages, msg, nmsg, simplified, t, tn
 from reports.money_notes import left_out_lines
 from reports.mrkdwn import escape
 from reports.skill_gaps import gap_lines, skill_gaps, topic_text
@@ -77,7 +77,8 @@ add_messages(
     msg("checkin.brief.stalled_one", "{name} ({stage}, {idle} days)"),
     msg("checkin.brief.no_slips", "Pipeline: no slipped or stalled deals"),
     msg("checkin.brief.customers", "Customers: {count} low ratings in 30 days on their accounts — {quote}"),
-    msg("checkin.brief.customers_ok", "Customers: {count} ratings in 30 days, none low"),
+    nmsg("checkin.brief.customers_ok", "Customers: {count} rating in 30 days, none low",
+         "Customers: {count} ratings in 30 days, none low"),
     msg("checkin.brief.customers_none", "Customers: no feedback in 30 days"),
     msg("checkin.brief.last", "Last check-in ({day}): {parts}"),
     msg("checkin.brief.last_none", "Last check-in: none answered yet"),
@@ -723,7 +724,7 @@ def brief_lines(data: BriefData, language: str) -> list[str]:
         quote = f'"{_quote(worst_fb.comment, 100)}" ({escape(worst_fb.account)}, {stars})'
         lines.append(t("checkin.brief.customers", language, count=len(low), quote=quote))
     elif data.feedback:
-        lines.append(t("checkin.brief.customers_ok", language, count=len(data.feedback)))
+        lines.append(tn("checkin.brief.customers_ok", len(data.feedback), language, count=len(data.feedback)))
     else:
         lines.append(t("checkin.brief.customers_none", language))
     answered = [r for r in data.runs if r.answers]

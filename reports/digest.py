@@ -20,7 +20,7 @@ from reports import kpi_queries as q
 from reports import manager_checks as checks
 from reports.changes import change_text
 from reports.formatting import change, money, money_short, percent
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, msg, nmsg, t, tn
 from reports.kpi_people import names_by_slack_id
 from reports.market import MarketView, market_view
 from reports.market_text import digest_market_lines
@@ -37,8 +37,8 @@ add_messages(
     msg("digest.title.weekly", "Sales week {week} · {range}"),
     msg("digest.title.monthly", "Monthly review · {range}"),
     msg("digest.title.quarterly", "Quarterly review · {range}"),
-    msg("digest.headline", "Revenue {revenue} {chg} vs previous · {won} deals won · win rate {rate} · pipeline "
-        "{pipeline}"),
+    nmsg("digest.headline", "Revenue {revenue} {chg} vs previous · {won} deal won · win rate {rate} · pipeline "
+         "{pipeline}", "Revenue {revenue} {chg} vs previous · {won} deals won · win rate {rate} · pipeline {pipeline}"),
     msg("digest.year", "Same period last year: {revenue} ({chg})"),
     msg("digest.target", "Team target {target} · attainment {att}"),
     msg("digest.target_from", "Team target {target} ({source}) · attainment {att}"),
@@ -412,8 +412,9 @@ def digest_lines(d: Digest, *, timezone: str = "") -> list[str]:
     lines = [f"*{title(d)}*" + (f"  — {timezone}" if timezone else "")]
     rev = d.revenue
     lines.append(
-        t(
+        tn(
             "digest.headline",
+            d.deals_won,
             lang,
             revenue=money(int(rev.current.value or 0), cur, lang),
             chg=change(rev.current.value or 0, rev.previous.value, lang),

@@ -24,7 +24,7 @@ from reports.checkins import run_views
 from reports.digest import build_digest, digest_lines
 from reports.feedback_analysis import FeedbackSummary, summarise
 from reports.formatting import money, number, percent
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, msg, nmsg, t, tn
 from reports.manager_checks import action_line, member_name
 from reports.market import market_view
 from reports.market_text import market_lines
@@ -45,7 +45,8 @@ add_messages(
     msg("review.label.1", "Did not work"),
     msg("review.label.2", "Will change"),
     msg("review.label.3", "Needs"),
-    msg("review.figures", "{revenue} won{target} · win rate {win_rate} · {deals} deals won"),
+    nmsg("review.figures", "{revenue} won{target} · win rate {win_rate} · {deals} deal won",
+         "{revenue} won{target} · win rate {win_rate} · {deals} deals won"),
     msg("review.figures.target", " of {target} target ({pct})"),
     msg("review.figures.no_target", " (no target)"),
     msg("review.section.kpis", "Numbers vs targets"),
@@ -56,7 +57,7 @@ add_messages(
     msg("review.section.reflections_none", "Reflections"),
     msg("review.section.actions", "Actions"),
     msg("review.feedback.none", "No customer feedback in this period."),
-    msg("review.feedback.head", "{n} items · CSAT {csat} · NPS {nps}"),
+    nmsg("review.feedback.head", "{n} item · CSAT {csat} · NPS {nps}", "{n} items · CSAT {csat} · NPS {nps}"),
     msg("review.feedback.complaints", "Top complaints: {themes}"),
     msg("review.feedback.praise", "Praised: {themes}"),
     msg("review.feedback.at_risk", "Accounts at risk: {accounts}"),
@@ -139,7 +140,7 @@ def figures_line(f: RepFigures, language: str) -> str:
                    pct=percent(f.revenue / f.target, language, 0))
     else:
         target = t("review.figures.no_target", language)
-    return t("review.figures", language, revenue=money(f.revenue, f.currency, language), target=target,
+    return tn("review.figures", f.deals_won, language, revenue=money(f.revenue, f.currency, language), target=target,
              win_rate=percent(f.win_rate, language, 0), deals=number(f.deals_won, language))
 
 
@@ -195,8 +196,8 @@ def feedback_lines(s: FeedbackSummary, language: str) -> list[str]:
         change = change_text(unit, value, previous, lang) if previous is not None else ""
         return f"{shown} ({change})" if change else shown
 
-    lines = [t("review.feedback.head", lang, n=number(s.items, lang), csat=score(s.csat, s.previous_csat, "ratio"),
-               nps=score(s.nps, s.previous_nps, "score"))]
+    lines = [tn("review.feedback.head", s.items, lang, n=number(s.items, lang),
+                csat=score(s.csat, s.previous_csat, "ratio"), nps=score(s.nps, s.previous_nps, "score"))]
     for side, key in ((feedback_themes.COMPLAINT, "review.feedback.complaints"),
                       (feedback_themes.PRAISE, "review.feedback.praise")):
         shown = [f"“{escape(th.name)}” {number(th.count, lang)}" for th in s.themes if th.side == side][:TOP_THEMES]

@@ -288,3 +288,14 @@ def test_an_empty_period_outside_the_feedback_received_says_where_it_is(slack: S
     assert "已收到的反馈在 2026-09-16 至 2026-10-16 之间" in text and "`/feedback 汇总 2026年`" in text
     slack.command("/feedback", "汇总 2026年", user="UZHANG")  # the suggested line answers
     assert "2 条" in slack.last_response_text() or "3 条" in slack.last_response_text()
+
+
+def test_a_first_feedback_item_reads_one_item(slack: SlackDriver) -> None:
+    """Day one: one customer said something. The summary said "1 items"."""
+    seed(slack)
+    slack.command("/feedback", "Cancity 4 setup went fine", user="UALICE")
+    slack.command("/feedback", "summary", user="UMANAGER")
+    text = slack.last_response_text()
+    assert "· 1 item · CSAT" in text and "1 items" not in text
+    slack.command("/feedback", "汇总", user="UMANAGER")
+    assert "1 条" in slack.last_response_text()

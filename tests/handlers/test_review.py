@@ -113,7 +113,7 @@ def test_a_round_asks_reminds_once_and_closes_with_the_review_and_its_pdf(slack:
     assert "Reflections (1 of 2 answered)" in text
     assert "• Worked: Closing &lt;!channel&gt; demos fast" in text  # the rep's words cannot ping anyone
     assert "• Will change: _skipped_" in text and "• Needs: A product specialist" in text
-    assert "*张三* — US$20,000.00 won (no target) · win rate 33% · 1 deals won" in text
+    assert "*张三* — US$20,000.00 won (no target) · win rate 33% · 1 deal won" in text
     assert "_did not answer_" in text
     assert "Call every lost deal over 50k — Alice Chen · due Sat 28 Nov 2026 · ⚠ overdue" in text
     assert "Price list in Chinese — 张三 · due Fri 15 Jan 2027 · open" in text

@@ -59,3 +59,15 @@ def test_plural_strings_read_their_one_chinese_form_for_every_count() -> None:
     assert tn("kpi.total_line.rep", 1, "zh", total="1") == tn("kpi.total_line.rep", 1, "zh", total="1")
     assert tn("kpi.total_line.rep", 3, "zh", total="x") == "共 3 名销售 · 合计 x"
     assert tn("kpi.total_line.rep", 3, TRADITIONAL, total="x") == "共 3 名銷售 · 合計 x"
+
+
+def test_one_deal_won_and_one_deal_without_an_amount_read_in_the_singular() -> None:
+    from reports.review import RepFigures, figures_line
+
+    line = figures_line(RepFigures(revenue=100_000, target=None, win_rate=0.5, deals_won=1, currency="USD"), "en")
+    assert "· 1 deal won" in line and "1 deals" not in line
+    assert "· 2 deals won" in figures_line(RepFigures(100_000, None, 0.5, 2, "USD"), "en")
+    pipeline = KpiValue("pipeline", 0, "money", (), 1)
+    assert kpi_views.fmt(pipeline, _frame()) == "1 deal, no amounts"
+    assert kpi_views.fmt(KpiValue("pipeline", 0, "money", (), 3), _frame()) == "3 deals, no amounts"
+    assert kpi_views.fmt(pipeline, _frame("zh")) == "1 个商机，无金额"
