@@ -5,7 +5,7 @@ from typing import Any
 from db.importers.report import FILE_PROBLEMS, MAX_LISTED, ImportResult, link_line, stage_map_flags
 from handlers.blocks import Block, context, section
 from reports import mrkdwn
-from reports.i18n import add_messages, msg, t
+from reports.i18n import add_messages, msg, nmsg, t, tn
 
 add_messages(
     msg("import.done", "✅ *Imported {rows} {kind}* from {file} ({fmt})"),
@@ -29,11 +29,11 @@ add_messages(
     msg("import.more", "… and {count} more"),
     msg("import.fix", "Fix the rows and send the file again, or send it with the words `skip bad rows` to import "
         "the rest."),
-    msg("import.kind.deals", "deals"),
-    msg("import.kind.targets", "targets"),
-    msg("import.kind.feedback", "feedback items"),
-    msg("import.kind.rates", "exchange rates"),
-    msg("import.kind.accounts", "accounts"),
+    nmsg("import.kind.deals", "deal", "deals"),
+    nmsg("import.kind.targets", "target", "targets"),
+    nmsg("import.kind.feedback", "feedback item", "feedback items"),
+    nmsg("import.kind.rates", "exchange rate", "exchange rates"),
+    nmsg("import.kind.accounts", "account", "accounts"),
     msg("import.reason.bad_amount", "amount not readable"),
     msg("import.reason.missing_amount", "won deal without an amount"),
     msg("import.reason.bad_date", "date not readable"),
@@ -132,7 +132,7 @@ def result_message(result: ImportResult, lang: str) -> dict[str, Any]:
         "import.done",
         lang,
         rows=_n(result.rows - result.rejected, lang),
-        kind=t(f"import.kind.{result.kind}", lang),
+        kind=tn(f"import.kind.{result.kind}", result.rows - result.rejected, lang),
         file=file,
         fmt=f"{result.file_format}, {result.encoding}",
     )
