@@ -8,6 +8,7 @@ Ties in modification time come back in an arbitrary (hash) order, as real search
 
 import bisect
 import hashlib
+import itertools
 import json
 import threading
 from dataclasses import dataclass, field
@@ -452,12 +453,12 @@ class FakeFxiaoke(FakeCrm):
         if order == "_id":
             ordered = sorted(i for i in ordered if i > after_id)
         with self.lock:
-            matching = [i for i in ordered
-                        if voided is None or (self.deals[i].get("life_status") == "invalid") == voided]
+            matching = ordered if voided is None else (  # only as far as the page (not every remaining deal)
+                i for i in ordered if (self.deals[i].get("life_status") == "invalid") == voided)
             rows = [{**{k: v for k, v in self.deals[i].items()}, "_id": i,
                      "last_modified_time": int(self.modified[i].timestamp() * 1000),
                      "life_status": self.deals[i].get("life_status", "normal")}
-                    for i in matching[offset : offset + limit]]
+                    for i in itertools.islice(matching, offset, offset + limit)]
         return 200, {"errorCode": 0, "errorMessage": "OK", "errorDescription": "success",
                      "data": {"dataList": rows, "offset": offset, "limit": limit, "total": 0}}, {}
 
