@@ -102,7 +102,9 @@ add_messages(
     msg("chart.alt_range", "Highest {hi_label} {hi}, lowest {lo_label} {lo}."),
     nmsg("chart.alt_target", "Target {target}: met in {k} of {n} period.",
          "Target {target}: met in {k} of {n} periods."),
-    msg("chart.deals", "{n} deals"),
+    nmsg("chart.deals", "{n} deal", "{n} deals"),
+    msg("chart.no_amounts", "no amounts"),  # open deals the CRM gave no amount: not "US$0"
+    msg("chart.funnel_snapshot_unpriced", "{count} deals · no amounts in the CRM data"),
     msg("chart.funnel_cumulative", "{first} deals entered · {last} reached {stage} ({pct})"),
     msg("chart.funnel_snapshot", "{count} deals · {amount} in pipeline"),
     msg("chart.funnel_share", "{pct} of amount"),
@@ -755,6 +757,8 @@ def funnel_chart(
             stage=names[-1],
             pct=percent(counts[-1] / counts[0], language, 0),
         )
+    elif total_count and not any(amounts):  # an export without amounts on open deals: not "US$0 in pipeline"
+        subtitle = t("chart.funnel_snapshot_unpriced", lang, count=number(total_count, language))
     else:
         subtitle = t(
             "chart.funnel_snapshot",
@@ -764,8 +768,9 @@ def funnel_chart(
         )
 
     def side_label(i: int) -> str:
-        deals = t("chart.deals", lang, n=number(counts[i], language))
-        text = f"{deals} · {money_short(amounts[i], currency, language)}"
+        deals = tn("chart.deals", counts[i], lang, n=number(counts[i], language))
+        unpriced = counts[i] and not amounts[i]
+        text = f"{deals} · {t('chart.no_amounts', lang) if unpriced else money_short(amounts[i], currency, language)}"
         if not cumulative and total_amount > 0:
             text += "  " + t("chart.funnel_share", lang, pct=percent(amounts[i] / total_amount, language, 0))
         return text

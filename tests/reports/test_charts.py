@@ -332,3 +332,17 @@ def test_a_footnote_is_drawn_on_the_figure_and_read_in_the_alt_text(kind: str) -
     assert noted.size[1] == plain.size[1] + 22 + 12  # one line of footnote, and its margin
     assert _bottom_band_has_ink(noted.png, 30) and not _bottom_band_has_ink(plain.png, 12)
     assert notes[0] in noted.alt_text and "Not included" not in plain.alt_text
+
+
+def test_a_funnel_of_open_deals_without_amounts_says_so_not_zero() -> None:
+    """The Maven CRM export gives open deals no amount: the digest's funnel said "Engaging 1,589 deals · US$0" and
+    "2,089 deals · US$0 in pipeline" on the chart and in its alt text, where the text says "(no amounts)"."""
+    stages = [("Prospecting", 500, 0), ("Engaging", 1589, 0)]
+    chart = funnel_chart(stages, title="Open pipeline", currency="USD", language="en", cumulative=False)
+    assert "Prospecting 500 deals · no amounts; Engaging 1,589 deals · no amounts." in chart.alt_text
+    assert "2,089 deals · no amounts in the CRM data." in chart.alt_text and "US$0" not in chart.alt_text
+    one = funnel_chart([("Engaging", 1, 0), ("Won", 2, 300_000)], title="P", currency="USD", language="en",
+                       cumulative=False)
+    assert "Engaging 1 deal · no amounts" in one.alt_text and "Won 2 deals · US$3K" in one.alt_text
+    zh = funnel_chart(stages, title="管道", currency="USD", language="zh", cumulative=False)
+    assert "无金额" in zh.alt_text and "US$0" not in zh.alt_text
