@@ -26,7 +26,7 @@ install: $(STAMP) $(MO)  ## create .venv and install salesbot with its dev tools
 
 translations: $(STAMP)  ## extract the strings from the code, merge them into every .po (new/changed ones to translate)
 	$(BIN)/pybabel extract $(BABEL_EXTRACT) -o reports/locale/salesbot.pot bot handlers reports db
-	$(BIN)/pybabel update -D salesbot -i reports/locale/salesbot.pot -d reports/locale -w 120
+	$(BIN)/pybabel update -D salesbot -i reports/locale/salesbot.pot -d reports/locale -w 120 --ignore-obsolete
 	@$(BIN)/python -m reports.i18n reports/locale/salesbot.pot
 
 run: install  ## migrate, load demo data when empty, start (serve/socket with tokens, console without)
