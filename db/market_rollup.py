@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from db.accounts import link_deal_accounts, size_band
+from db.group_sums import Codes
 from db.models import DealMarketDay
 
 # (kind, key column, status) folded per day and currency
@@ -186,17 +187,26 @@ def fold_deals(columns: Any, accounts: dict[str, tuple[str, str, int | None]]) -
 
     from reports.account_names import normalise
 
-    deals = columns[columns["status"].isin(("won", "lost")) & columns["close_date"].notna()]
-    if not len(deals):
+    closed = columns["status"].isin(("won", "lost")) & columns["close_date"].notna()
+    if not closed.any():
         return []
+    wanted = ["status", "close_date", "currency", "amount_cents", "account", "loss_reason", "competitor", "product",
+              "segment"]
+    deals = columns.loc[closed, [c for c in wanted if c in columns]]  # one copy, of the columns folded only
+    blank = pd.Series("", index=deals.index, dtype=object)
 
     def text_of(name: str) -> Any:
-        return deals[name].fillna("").astype(str) if name in deals else pd.Series("", index=deals.index)
+        if name not in deals:
+            return blank
+        column = deals[name]
+        return (column.fillna("") if column.hasnans else column).astype(str)
 
     account = text_of("account")
     linked = {n: a for n in pd.unique(account) if n and (a := accounts.get(normalise(n)))} if accounts else {}
 
     def of_account(value: Any) -> Any:  # an attribute of the deal's account, '' without one
+        if not linked:
+            return blank
         return account.map({n: value(a) for n, a in linked.items()}).fillna("").astype(str)
 
     segment = text_of("segment")
@@ -214,25 +224,29 @@ FOLD_CHUNK = 200_000  # closed deals folded at a time on SQLite (a few hundred M
 
 
 def _fold(frame: Any, names: list[str]) -> list[Any]:
-    """Every kind's (kind, key, day, cur, n, amt) sums of one chunk of closed deals."""
-    for column in ("status", "day", "cur", "reason", "competitor", *names):  # factorised once, grouped many times
-        frame[column] = frame[column].fillna("").astype("category")
-    frame["amt"] = frame["amt"].astype("int64")
+    """Every kind's (kind, key, day, cur, n, amt) sums of one chunk of closed deals: each column factorised
+    once, every kind grouped from those codes (db/group_sums.py)."""
+    import numpy as np
+    import pandas as pd
 
-    def sums(part: Any, by: list[str], kind: Any, key: Any) -> Any:
-        g = part.groupby(by, observed=True, sort=False)["amt"].agg(n="size", amt="sum").reset_index()
-        return g.assign(kind=kind(g), key=key(g), day=g["day"].astype(str),
-                        cur=g["cur"].astype(str))[["kind", "key", "day", "cur", "n", "amt"]]
+    keys = ("status", "day", "cur", "reason", "competitor", *names)
+    codes = Codes({c: frame[c].fillna("") if frame[c].hasnans else frame[c] for c in keys})
+    amt = frame["amt"].fillna(0).to_numpy(dtype=np.int64)
 
-    out = [sums(frame, ["status", "day", "cur"], lambda g: g["status"].astype(str), lambda g: "")]
-    lost = frame[frame["status"] == "lost"]
+    def rows(g: dict[str, Any], kind: Any, key: Any) -> Any:
+        return pd.DataFrame({"kind": kind, "key": key, "day": g["day"], "cur": g["cur"], "n": g["n"], "amt": g["amt"]})
+
+    base = codes.sums(["status", "day", "cur"], amt)
+    out = [rows(base, base["status"], "")]
+    lost = (codes.values["status"] == "lost")[codes.codes["status"]]
     for kind in ("reason", "competitor"):
-        named = lost[lost[kind] != ""]
-        if len(named):
-            out.append(sums(named, [kind, "day", "cur"], lambda g, k=kind: k, lambda g, k=kind: g[k].astype(str)))
+        named = lost & (codes.values[kind] != "")[codes.codes[kind]]
+        if named.any():
+            g = codes.sums([kind, "day", "cur"], amt, named)
+            out.append(rows(g, kind, g[kind]))
     for name in names:
-        out.append(sums(frame, ["status", name, "day", "cur"], lambda g, n=name: g["status"].astype(str) + ":" + n,
-                        lambda g, n=name: g[n].astype(str)))
+        g = codes.sums(["status", name, "day", "cur"], amt)
+        out.append(rows(g, g["status"] + ":" + name, g[name]))
     return out
 
 

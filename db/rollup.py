@@ -31,6 +31,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 
 from db import clock
+from db.group_sums import Codes
 
 KINDS = ("won", "lost", "new", "open", "started")
 
@@ -141,25 +142,28 @@ def fold_deals(columns: Any) -> tuple[Any, Any]:
     cur = columns["currency"].to_numpy(dtype=object)
     closed = ((status == "won") | (status == "lost")) & pd.notna(close)
     is_open = status == "open"
-
-    def sums(keys: dict[str, Any], amounts: Any, kind: str | None = None) -> Any:
-        if not len(amounts):
-            return None
-        g = pd.DataFrame({**keys, "amt": amounts}).groupby(list(keys), sort=False)["amt"] \
-            .agg(n="size", amt="sum").reset_index()
-        return g if kind is None else g.assign(kind=kind)
-
-    c_status, c_close, c_created = status[closed], close[closed], created[closed]
-    c_cur, c_amt = cur[closed], amt[closed]
-    started = np.where(c_close < c_created, c_close, c_created) if len(c_close) else c_close
-    days = [sums({"day": created, "cur": cur}, amt, "new"),
-            sums({"day": created[is_open], "cur": cur[is_open]}, amt[is_open], "open"),
-            sums({"kind": c_status, "day": c_close, "cur": c_cur}, c_amt),
-            sums({"day": started, "cur": c_cur}, c_amt, "started")]
-    owner = columns["owner"].fillna("").to_numpy(dtype=object)[closed]
+    c_close, c_created = close[closed], created[closed]
     month = np.array([d[:8] + "01" for d in c_close.tolist()], dtype=object)
-    months = sums({"kind": c_status, "month": month, "owner": owner, "cur": c_cur}, c_amt)
-    return _stack([d for d in days if d is not None], _DAY), _stack([months] if months is not None else [], _MONTH)
+    codes = Codes({"status": status, "created": created, "cur": cur})
+    closed_codes = Codes({"status": status[closed], "close": c_close, "cur": cur[closed], "month": month,
+                          "started": np.where(c_close < c_created, c_close, c_created) if len(c_close) else c_close,
+                          "owner": columns["owner"].fillna("").to_numpy(dtype=object)[closed]})
+    c_amt = amt[closed]
+
+    def frame(kind: Any, g: dict[str, Any], names: dict[str, str]) -> Any:
+        return pd.DataFrame({"kind": kind, **{to: g[name] for to, name in names.items()}, "n": g["n"], "amt": g["amt"]})
+
+    days = [frame("new", codes.sums(["created", "cur"], amt), {"day": "created", "cur": "cur"})]
+    if is_open.any():
+        days.append(frame("open", codes.sums(["created", "cur"], amt, is_open), {"day": "created", "cur": "cur"}))
+    months = None
+    if len(c_close):
+        g = closed_codes.sums(["status", "close", "cur"], c_amt)
+        days.append(frame(g["status"], g, {"day": "close", "cur": "cur"}))
+        days.append(frame("started", closed_codes.sums(["started", "cur"], c_amt), {"day": "started", "cur": "cur"}))
+        g = closed_codes.sums(["status", "month", "owner", "cur"], c_amt)
+        months = frame(g["status"], g, {"month": "month", "owner": "owner", "cur": "cur"})
+    return _stack(days, _DAY), _stack([months] if months is not None else [], _MONTH)
 
 
 def _stack(frames: list[Any], keys: list[str]) -> Any:

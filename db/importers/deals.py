@@ -362,12 +362,15 @@ EXTRA = ("loss_reason", "competitor", "segment", "next_step", "next_step_date", 
 
 def _with_market(out: pd.DataFrame, hashes: np.ndarray) -> np.ndarray:
     """Row hashes that also cover the market and follow-up columns of the rows that have any."""
-    parts = [out[c].fillna("") for c in EXTRA]
-    extra = parts[0].str.cat(parts[1:], sep="\x1f")
-    given = extra.ne("\x1f" * (len(EXTRA) - 1)).to_numpy()
+    given = np.zeros(len(out), dtype=bool)  # rows with any of them (most files have none: no string built)
+    for c in EXTRA:
+        column = out[c]
+        given |= (column.notna() & column.ne("")).to_numpy() if column.hasnans else column.ne("").to_numpy()
     if not given.any():
         return hashes
-    both = pd.DataFrame({"h": hashes[given], "m": extra.to_numpy()[given]})
+    parts = [out[c][given].fillna("") for c in EXTRA]
+    extra = parts[0].str.cat(parts[1:], sep="\x1f")
+    both = pd.DataFrame({"h": hashes[given], "m": extra.to_numpy()})
     hashes = hashes.copy()
     hashes[given] = pd.util.hash_pandas_object(both, index=False).to_numpy().astype(str)
     return hashes
