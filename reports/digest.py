@@ -124,6 +124,7 @@ class Digest:
     market: MarketView | None = None  # the market section, only when something moved (reports/market.py)
     quality: list[feedback_signals.Signal] = field(default_factory=list)  # complaints that jumped (feedback)
     lost_unpriced: bool = False  # the lost deals have no amounts in the CRM data (the Maven export's 0): not "US$0"
+    lost_left_out: tuple[kpi.LeftOut, ...] = ()  # lost deals in currencies without a rate, not in the lost amount
     slipped: list[Any] = field(default_factory=list)  # history.DealMove: open deals whose close date moved out
     stalled: Any = None  # history.Stalled: open deals without a change for 21+ days (None/count 0: none said)
     requests: list[asks.OpenRequest] = field(default_factory=list)  # open requests to other teams (`/ask`)
@@ -171,6 +172,7 @@ def build_digest(
         new_deals=int(figures["new_deals"].value or 0),
         lost=(lost := _lost(session, team_id, period))[:2],
         lost_unpriced=lost[2],
+        lost_left_out=lost[3],
         team_target=kpi.target_for(session, team, "revenue", period),
         checkin_rate=figures["checkin_rate"].value,  # type: ignore[arg-type]
         csat=csat if csat.current.value is not None else None,
@@ -198,6 +200,7 @@ def build_digest(
     digest.left_out = [
         *left_out_lines(revenue.current.left_out, language, what=t("money.what.revenue", language)),
         *left_out_lines(figures["pipeline"].left_out, language, what=t("money.what.pipeline", language)),
+        *left_out_lines(digest.lost_left_out, language, what=t("money.what.lost", language)),
         *digest.left_out,
         *([digest.reps_not_compared] if digest.reps_not_compared else []),
     ]
@@ -337,16 +340,18 @@ def pipeline_by_stage(session: Any, team_id: str, day: date | None = None) -> li
     return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
-def _lost(session: Any, team_id: str, period: Period) -> tuple[int, int, bool]:
+def _lost(session: Any, team_id: str, period: Period) -> tuple[int, int, bool, tuple[kpi.LeftOut, ...]]:
     """(deals lost in the period, their amount converted at the rate of each close date, whether none of them has
-    an amount: an export that records 0 or nothing for lost deals, as the Maven CRM export does)."""
+    an amount: an export that records 0 or nothing for lost deals, as the Maven CRM export does, and those whose
+    currency had no rate, which the amount leaves out)."""
     f = _money_filters(session, team_id)
     where = [Deal.team_id == team_id, Deal.status == "lost", Deal.close_date >= period.start]
     where.append(Deal.close_date < period.end)
     rates = q.rates_in_force(session, f, period.start, period.end)
     total = q.money_sums(session, f, where, None, rates, Deal.close_date).get(None, q.MoneySum())
     unpriced = bool(total.deals) and not total.micros and not any(cents for _n, cents in total.left_out.values())
-    return total.deals, total.cents, unpriced
+    left_out = tuple(kpi.LeftOut(cur, n, cents) for cur, (n, cents) in sorted(total.left_out.items()))
+    return total.deals, total.cents, unpriced, left_out
 
 
 def find_drop(session: Any, team: kpi.Scope, period: Period, revenue: kpi.Comparison) -> Drop | None:

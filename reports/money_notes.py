@@ -32,6 +32,7 @@ add_messages(
     msg("money.of", "{what}: {line}"),
     msg("money.what.revenue", "Revenue"),
     msg("money.what.pipeline", "Pipeline"),
+    msg("money.what.lost", "Deals lost"),
     # i18n: {symbol} is the currency's sign (CN¥), {name} its name (人民币): a translation may use either
     msg("money.flag", "{deals} in {symbol} ({amount}) left out"),
     # i18n: {symbol} is the currency's sign (CN¥), {name} its name (人民币): a translation may use either

@@ -172,3 +172,20 @@ def test_lost_deals_without_amounts_say_so_not_zero(engine) -> None:  # type: ig
     assert "deals lost 1 (no amounts)" in "\n".join(digest_lines(d))
     assert "(US$0)" not in "\n".join(digest_lines(d))
     assert "丢单 1 笔（无金额）" in "\n".join(digest_lines(zh))
+
+
+def test_lost_deals_in_a_currency_without_a_rate_are_said_not_summed_as_zero(engine) -> None:  # type: ignore[no-untyped-def]
+    """A lost deal in CN¥ with no CNY rate: "deals lost 1 (US$0)" said nothing of it; the digest names what it could
+    not include, as it does for revenue."""
+    from db.models import Deal
+
+    seed(engine)
+    with Session(engine) as session:
+        for lost in session.exec(select(Deal).where(Deal.status == "lost")).all():
+            lost.currency = "CNY"
+            session.add(lost)
+        session.commit()
+        d = build_digest(session, team_id=TEAM, cadence="weekly", today=date(2026, 11, 26), language="en")
+    text = "\n".join(digest_lines(d))
+    assert "deals lost 1 (US$0)" in text
+    assert "⚠ Deals lost: 1 deal in CN¥ (CN¥900.00) left out: no CNY rate" in text
