@@ -227,6 +227,12 @@ def catalog_entries() -> dict[str, dict[str, str]]:
         if zh:
             entry["zh"] = zh
         entries[key] = entry
+    for key, (singular, plural) in _PLURALS.items():  # a plural: its "other" English and every Chinese form
+        entry = {"en": plural}
+        forms = translated_forms(key, (singular, plural), "zh_Hans")
+        if forms:
+            entry["zh"] = " / ".join(dict.fromkeys(forms))
+        entries[key] = entry
     return entries
 
 

@@ -71,3 +71,11 @@ def test_one_deal_won_and_one_deal_without_an_amount_read_in_the_singular() -> N
     assert kpi_views.fmt(pipeline, _frame()) == "1 deal, no amounts"
     assert kpi_views.fmt(KpiValue("pipeline", 0, "money", (), 3), _frame()) == "3 deals, no amounts"
     assert kpi_views.fmt(pipeline, _frame("zh")) == "1 个商机，无金额"
+
+
+def test_plural_strings_are_checked_against_the_glossary_like_every_other() -> None:
+    from reports.i18n import catalog_entries
+
+    entry = catalog_entries()["kpi.team_line"]
+    assert entry["en"] == "{n} reps · team {total} of {target} target (pace {pace})"
+    assert entry["zh"].startswith("{n} 名销售 · 团队")
