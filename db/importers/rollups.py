@@ -138,7 +138,7 @@ class ImportRollups:
             market_rollup.add_sums(conn, team_id, self.partial)
             self.how = "added"
         else:
-            market_rollup.refresh_days(conn, team_id, self._touched())
+            market_rollup.refresh_days(conn, team_id, self._touched() if wrote else [])
             self.how = "days"
         market_rollup.mark_built(conn, team_id)
 
