@@ -255,6 +255,10 @@ def column_map(
         scored = [(len(_match(headers, aliases)), name) for name, aliases in candidates.items()]
         best = max(scored, key=lambda s: (s[0], -list(candidates).index(s[1])))[1]
         chosen, found = best, _match(headers, candidates[best])
+        if "currency" not in found:  # a money column no format of its own names ("Currency" in a Salesforce
+            # report): any format's currency header, never silently read as the default currency
+            names = tuple(dict.fromkeys(n for aliases in formats.values() for n in aliases.get("currency", ())))
+            found.update(_match([h for h in headers if h not in found.values()], {"currency": names}))
     else:
         aliases = {"targets": TARGET_FORMAT, "rates": RATE_FORMAT}.get(kind, FEEDBACK_FORMAT)
         chosen, found = "generic", _match(headers, aliases)

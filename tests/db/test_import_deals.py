@@ -271,3 +271,18 @@ def test_cp1252_and_cp437_are_told_apart_by_the_letters_inside_words() -> None:
     assert detect_encoding(french.encode("cp1252")) == "cp1252"
     swedish = header + "1,Berguvsvägen 8,Mart\u00edn & Cataluña,100,2026-01-05\n"
     assert detect_encoding(swedish.encode("cp437")) == "cp437"
+
+
+@pytest.mark.parametrize("header", ["Currency", "Currency Code", "币种"])
+def test_a_currency_column_another_crm_names_is_read_not_taken_for_dollars(engine: Engine, header: str) -> None:
+    data = (
+        f"Opportunity Owner,Opportunity Name,Stage,Amount,{header},Close Date,Opportunity ID\n"
+        "Jane Cooper,Berlin renewal,Closed Won,\"1,000.00\",EUR,3/14/2026,0065g00000B1\n"
+        "Jane Cooper,Austin upsell,Closed Won,\"2,000.00\",USD,3/15/2026,0065g00000B2\n"
+    ).encode()
+    result = _import(engine, data)
+    assert (result.file_format, result.inserted, result.rejected) == ("salesforce", 2, 0)
+    assert result.mapping["currency"] == header
+    deals = _deals(engine)
+    assert (deals["0065g00000B1"].currency, deals["0065g00000B1"].amount_cents) == ("EUR", 100_000)
+    assert deals["0065g00000B2"].currency == "USD"
