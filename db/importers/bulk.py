@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.importers import history
 from db.importers.report import ImportRefused
-from db.importers.upsert import BULK_ROWS, sqlite_bulk_end, sqlite_bulk_start, upsert
+from db.importers.upsert import BULK_ROWS, IndexRebuild, sqlite_bulk_end, sqlite_bulk_start, upsert
 
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
@@ -157,7 +157,7 @@ class SqliteDeals(DealWriter):
         self.history_before = history.sqlite_last_id(self.conn)
         history.sqlite_start(self.conn, self.run_id)
         self.changed = 0  # rows inserted or updated by the upserts (the connection's total_changes around them)
-        self.rebuild: list[str] | None = None
+        self.rebuild: IndexRebuild | None = None
         self.ids: dict[str, int] = {}
 
     def add(self, columns: dict[str, Any], emails: dict[str, str], expected_rows: int) -> None:
@@ -183,7 +183,7 @@ class SqliteDeals(DealWriter):
         with deadline(self.conn, self.at):  # the deals inserted are those above the highest id before
             inserted = history.sqlite_first_sightings(self.conn, self.team_id, self.source, self.run_id,
                                                       self.last_deal)
-            sqlite_bulk_end(self.conn, self.rebuild or [])
+            sqlite_bulk_end(self.conn, self.rebuild)
         return inserted, changed - inserted
 
     def close(self) -> None:

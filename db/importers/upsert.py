@@ -8,6 +8,7 @@ casts them, SQLite stores them as SQLAlchemy's Date does).
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -21,12 +22,24 @@ CHUNK = 50_000
 BULK_ROWS = 100_000  # from this many rows, SQLite rebuilds secondary indexes once instead of row by row
 
 
-def sqlite_bulk_start(conn: Connection, table_name: str, rows: int) -> list[str]:
+@dataclass(frozen=True)
+class IndexRebuild:
+    """The secondary indexes a big SQLite write dropped, and whether their rebuild may sort on other cores."""
+
+    statements: list[str]
+    threaded: bool
+
+
+def sqlite_bulk_start(conn: Connection, table_name: str, rows: int) -> IndexRebuild:
     """For a big write on SQLite: a larger page cache, and the secondary indexes dropped (inside the
     transaction; readers keep seeing them) to be rebuilt sorted afterwards, ~3x faster than row by row.
-    Returns the CREATE INDEX statements to run at the end. The unique key stays: ON CONFLICT needs it."""
+    The unique key stays: ON CONFLICT needs it. Whether the rebuild sorts on the other cores is decided here,
+    from the load before this import's own threads count in the load average (at the end they always did,
+    so a 2-core machine never sorted on both)."""
     if conn.dialect.name != "sqlite" or rows < BULK_ROWS:
-        return []
+        return IndexRebuild([], threaded=False)
+    cores = os.cpu_count() or 1
+    threaded = cores > 1 and os.getloadavg()[0] < cores - 1
     conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB of page cache for this connection
     indexes = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL "
@@ -35,26 +48,25 @@ def sqlite_bulk_start(conn: Connection, table_name: str, rows: int) -> list[str]
     ).all()
     for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in indexes]
+    return IndexRebuild([sql for _name, sql in indexes], threaded=threaded and bool(indexes))
 
 
-def sqlite_bulk_end(conn: Connection, statements: list[str]) -> None:
+def sqlite_bulk_end(conn: Connection, rebuild: IndexRebuild | None) -> None:
     """Rebuild the dropped indexes. With a small page cache SQLite's sorter cuts the keys into many runs,
     which `PRAGMA threads` sorts on the other cores: ~40% faster than one big single-threaded sort when
     cores are idle, twice slower when they are busy (measured under a load of 11 on 2 cores): used only
-    when the load average leaves a core free."""
-    cores = os.cpu_count() or 1
-    threaded = bool(statements) and cores > 1 and os.getloadavg()[0] < cores - 1
-    if statements:  # the sorter's runs follow the page cache: the default 2 MB sorts ~30% less CPU than 64 MB
-        conn.exec_driver_sql("PRAGMA cache_size=-4096" if threaded else "PRAGMA cache_size=-2000")
-    if threaded:
-        conn.exec_driver_sql(f"PRAGMA threads={min(4, cores)}")
-    for sql in statements:
+    when the load average left a core free as the import started."""
+    if rebuild is None or not rebuild.statements:
+        return
+    # the sorter's runs follow the page cache: the default 2 MB sorts ~30% less CPU than 64 MB
+    conn.exec_driver_sql("PRAGMA cache_size=-4096" if rebuild.threaded else "PRAGMA cache_size=-2000")
+    if rebuild.threaded:
+        conn.exec_driver_sql(f"PRAGMA threads={min(4, os.cpu_count() or 1)}")
+    for sql in rebuild.statements:
         conn.exec_driver_sql(sql)
-    if threaded:
+    if rebuild.threaded:
         conn.exec_driver_sql("PRAGMA threads=0")
-    if statements:
-        conn.exec_driver_sql("PRAGMA cache_size=-2000")
+    conn.exec_driver_sql("PRAGMA cache_size=-2000")
 
 
 def upsert(
