@@ -8,7 +8,10 @@ the after-ack work is always as deep as the number of clients. Goal: p99 ack ≤
 
 Each load runs twice in the same run: `salesbot serve` as it starts by default (SALESBOT_ANSWER_PROCESSES unset:
 one answer process per core, bot/answer_processes.py; on this 2-core machine 2), and with the answers in the
-after-ack threads of the acking process (SALESBOT_ANSWER_PROCESSES=0). BENCH_ACK_SECONDS shortens the runs.
+after-ack threads of the acking process (SALESBOT_ANSWER_PROCESSES=0). The goal is the default's, what users run;
+the threads lines (an opt-out for a small machine: one process, ~150 MB less per core) show what the acks cost when
+they share the interpreter with pandas and matplotlib, without a goal, as in `python -m benchmarks kpi`.
+BENCH_ACK_SECONDS shortens the runs.
 """
 
 import os
@@ -24,7 +27,8 @@ MODES: tuple[tuple[str, str | None], ...] = (
     (f"default: {for_http(None)} answer processes", None), ("answers in threads (SALESBOT_ANSWER_PROCESSES=0)", "0"))
 
 
-def rows_for(name: str, mode: str, result: driver.Result, before: str, cpu: float) -> list[Row]:
+def rows_for(name: str, mode: str, result: driver.Result, before: str, cpu: float, goal: bool = True) -> list[Row]:
+    """The lines of one load and mode; `goal` False for the threads mode (informative, no goal)."""
     p99, slowest = result.quantile(0.99), max(result.acks, default=float("nan"))
     answers = sorted(result.answers)
     return [
@@ -33,8 +37,10 @@ def rows_for(name: str, mode: str, result: driver.Result, before: str, cpu: floa
         Row(name, "ack p50", result.quantile(0.5) * 1000, "ms"),
         Row(name, "CPU of the acking process per ack (all its threads; answers too when in threads)",
             cpu / max(len(result.acks), 1) * 1000, "ms"),
-        Row(name, "ack p99", p99 * 1000, "ms", "≤ 300 ms", p99 <= 0.3),
-        Row(name, "slowest ack", slowest * 1000, "ms", "≤ 1,000 ms", slowest <= 1.0),
+        Row(name, "ack p99", p99 * 1000, "ms", "≤ 300 ms", p99 <= 0.3) if goal else
+        Row(name, "ack p99 (no goal: threads are the opt-out)", p99 * 1000, "ms"),
+        Row(name, "slowest ack", slowest * 1000, "ms", "≤ 1,000 ms", slowest <= 1.0) if goal else
+        Row(name, "slowest ack", slowest * 1000, "ms"),
         Row(name, "refused or failed requests; answers missing after 30 s", result.errors + result.unanswered, "",
             "0", result.errors + result.unanswered == 0),
         Row(name, f"answers per second; answer p50 {answers[len(answers) // 2] if answers else 0:.1f} s "
@@ -56,5 +62,5 @@ def run() -> list[Row]:
                     before, cpu = driver.load_average(), driver.cpu_seconds(pids[0])
                     result = driver.drive(target, clients, SECONDS)
                     cpu = driver.cpu_seconds(pids[0]) - cpu
-                rows += rows_for("acks", mode, result, before, cpu)
+                rows += rows_for("acks", mode, result, before, cpu, goal=processes is None)
     return rows
